@@ -1,0 +1,37 @@
+import type * as tf from '@tensorflow/tfjs';
+
+/** Prompt-only model inputs, one row per probe: a Tensor, or one Tensor per model input. */
+export type ProbeInputs = tf.Tensor | tf.Tensor[];
+
+/** How sequence (rank-3) activations become one row per probe, as in the paper's extraction modes. */
+export type Pooling = 'last' | 'mean';
+
+/**
+ * Behavioural alignment probes: prompts whose aligned response is known.
+ * `expected` holds class indices (int, shape [n]) or one-hot rows ([n, classes]); for models that
+ * are not classifiers give `scorer` instead.
+ */
+export interface AlignmentProbes {
+  inputs: ProbeInputs;
+  expected?: tf.Tensor | number[];
+  /**
+   * Returns the share (0..1) of probes answered in the aligned way. Called with the model's raw
+   * outputs on `inputs`; do not dispose them (em-guard does).
+   */
+  scorer?: (outputs: tf.Tensor, tfjs: typeof tf) => number | Promise<number>;
+}
+
+/** Two prompt sets whose baseline activation means define the misalignment direction. */
+export interface ContrastProbes {
+  aligned: ProbeInputs;
+  misaligned: ProbeInputs;
+}
+
+export interface EmGuardProbes {
+  /** In-domain prompts (like the fine-tuning data); the delta subspace is learnt from these. */
+  train: ProbeInputs;
+  /** Out-of-domain prompts the fine-tune should not change. */
+  eval: ProbeInputs;
+  alignment?: AlignmentProbes;
+  contrast?: ContrastProbes;
+}
