@@ -1,0 +1,75 @@
+import { CholeskyDecomposition, Matrix, solve } from 'ml-matrix';
+import { assertFiniteMatrix, assertFiniteVector, assertSameLength, describeValue } from './validateInput.js';
+
+/** A fitted (ridge) linear model in the original feature units. */
+export interface LinearModel {
+  /** One weight per feature, in original units (already divided by the feature scale when standardized). */
+  coefficients: number[];
+  /** Unpenalized intercept. */
+  intercept: number;
+  /** Penalty used (0 = ordinary least squares). */
+  lambda: number;
+  /** Predictions for new rows. */
+  predict(X: number[][]): number[];
+}
+
+/**
+ * Ridge regression min ‖y − b − Xw‖² + λ‖w‖² with an unpenalized intercept (center X and y, solve
+ * (XᵀX + λI)w = Xᵀy by Cholesky, b = ȳ − x̄ᵀw; sklearn `Ridge(alpha=λ)`). λ = 0 gives least squares
+ * via SVD (minimum-norm when rank-deficient, like sklearn `LinearRegression`). With `standardize`,
+ * features are scaled to unit population SD first (sklearn `StandardScaler`; constant features keep
+ * scale 1), so λ penalizes standardized weights.
+ */
+export function ridgeFit(X: number[][], y: readonly number[], lambda: number, options: { standardize?: boolean } = {}): LinearModel {
+  const p = assertFiniteMatrix('ridgeFit', 'X', X, 1);
+  assertFiniteVector('ridgeFit', 'y', y, 1);
+  assertSameLength('ridgeFit', 'X', X, 'y', y);
+  if (typeof lambda !== 'number' || !(lambda >= 0) || !Number.isFinite(lambda)) {
+    throw new RangeError(`ridgeFit: expected \`lambda\` to be a finite number >= 0, got ${describeValue(lambda)}`);
+  }
+  const n = X.length;
+  const xMean = new Array<number>(p).fill(0);
+  let yMean = 0;
+  for (let i = 0; i < n; i++) {
+    yMean += y[i]!;
+    for (let j = 0; j < p; j++) xMean[j]! += X[i]![j]!;
+  }
+  yMean /= n;
+  for (let j = 0; j < p; j++) xMean[j]! /= n;
+  const scale = new Array<number>(p).fill(1);
+  if (options.standardize) {
+    for (let j = 0; j < p; j++) {
+      let ss = 0;
+      for (let i = 0; i < n; i++) ss += (X[i]![j]! - xMean[j]!) ** 2;
+      const sd = Math.sqrt(ss / n);
+      scale[j] = sd > 0 ? sd : 1;
+    }
+  }
+  const Xc = new Matrix(n, p);
+  const yc = new Matrix(n, 1);
+  for (let i = 0; i < n; i++) {
+    yc.set(i, 0, y[i]! - yMean);
+    for (let j = 0; j < p; j++) Xc.set(i, j, (X[i]![j]! - xMean[j]!) / scale[j]!);
+  }
+  let w: Matrix;
+  if (lambda > 0) {
+    const A = Xc.transpose().mmul(Xc);
+    for (let j = 0; j < p; j++) A.set(j, j, A.get(j, j) + lambda);
+    w = new CholeskyDecomposition(A).solve(Xc.transpose().mmul(yc));
+  } else {
+    w = solve(Xc, yc, true);
+  }
+  const coefficients = Array.from({ length: p }, (_, j) => w.get(j, 0) / scale[j]!);
+  let intercept = yMean;
+  for (let j = 0; j < p; j++) intercept -= xMean[j]! * coefficients[j]!;
+  return {
+    coefficients,
+    intercept,
+    lambda,
+    predict(Xnew: number[][]): number[] {
+      const cols = assertFiniteMatrix('LinearModel.predict', 'X', Xnew, 1);
+      if (cols !== p) throw new RangeError(`LinearModel.predict: expected rows of ${p} features (as in training), got ${cols}`);
+      return Xnew.map((row) => row.reduce((s, v, j) => s + v * coefficients[j]!, intercept));
+    },
+  };
+}
