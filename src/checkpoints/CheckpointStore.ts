@@ -1,0 +1,210 @@
+import * as tf from '@tensorflow/tfjs';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { MODEL_JSON, WEIGHTS_BIN, modelJsonFor, weightBytes } from '../io/fileSystemHandler.js';
+import { tempDirPid, writeDirAtomic } from '../io/writeDirAtomic.js';
+import { captureArtifacts, captureOptimizerState, trainingConfigOf } from './captureModelState.js';
+import { CheckpointError } from './CheckpointError.js';
+import type { BestMetric, CheckpointFileInfo, CheckpointIndex, CheckpointManifest, CheckpointSelector } from './CheckpointManifest.js';
+import { checkpointId, checkpointsDir, emptyIndex, MANIFEST_FILE, OPTIMIZER_BIN, OPTIMIZER_JSON, readIndex, writeIndex } from './checkpointIndex.js';
+import { resolveCheckpoint } from './resolveCheckpoint.js';
+import { retainedIds } from './retention.js';
+import { restoreModelWeights, restoreOptimizerAsRequested } from './restoreWeights.js';
+import { sha256 } from './verifyCheckpoint.js';
+
+/** Options of `CheckpointStore`. */
+export interface CheckpointStoreOptions {
+  /** Run directory; checkpoints go to `runDir/checkpoints/`. */
+  runDir: string;
+  /** How many of the newest checkpoints to keep. Default 3. */
+  keep?: number;
+  /** Also keep (and let `best` select) the best checkpoint by this metric. Default null (none). */
+  keepBest?: BestMetric | null;
+  /** Also keep the newest safe checkpoint however old, so rollback always has a target. Default true. */
+  keepLastSafe?: boolean;
+}
+
+/** What the caller knows about the moment of a checkpoint. */
+export interface CheckpointSaveMeta {
+  step: number;
+  epoch: number;
+  metrics: Record<string, number | null>;
+  /** No warning/critical rule was firing. */
+  safe: boolean;
+  reason: string;
+  /** Also save optimizer state (`optimizer.bin` + `optimizer.json`). Default false. */
+  includeOptimizer?: boolean;
+}
+
+/** Options of `CheckpointStore.restoreInto`. */
+export interface RestoreOptions {
+  /** true: require optimizer state; false: weights only; default: restore it when both sides have it. */
+  restoreOptimizer?: boolean;
+  /** Try the previous candidate when the selected checkpoint is damaged. Default false. */
+  fallback?: boolean;
+}
+
+/** Directory names the store itself creates; anything else under `checkpoints/` is left alone. */
+const OWN_DIR = /^ckpt-\d+-e\d+(-\d+)?$/;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function describe(value: unknown): string {
+  return `\`${typeof value === 'string' ? value : JSON.stringify(value)}\` (${typeof value})`;
+}
+
+function invalid(message: string): CheckpointError {
+  return new CheckpointError('INVALID_ARGUMENT', message);
+}
+
+function isNonNegInt(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0;
+}
+
+/**
+ * Crash-safe checkpoints of one run in the tfjs file format. Each checkpoint is written into a temp
+ * dir, fsynced, renamed into place; only then is `index.json` replaced (atomically), and only after
+ * that are old checkpoints evicted. A crash at any instant leaves the index listing complete
+ * checkpoints only; leftovers (temp dirs, evicted-but-not-removed dirs) are cleaned on the next
+ * open. One writer per run dir.
+ */
+export class CheckpointStore {
+  readonly runDir: string;
+  readonly dir: string;
+  readonly keep: number;
+  readonly keepBest: BestMetric | null;
+  readonly keepLastSafe: boolean;
+  private index: CheckpointIndex;
+  /** Saves and restores run one at a time (an interrupt handler may save while a periodic save runs). */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: CheckpointStoreOptions) {
+    if (!options || typeof options.runDir !== 'string' || options.runDir === '') {
+      throw invalid(`Expected \`runDir\` to be a non-empty path, got ${describe(options?.runDir)}`);
+    }
+    const keep = options.keep ?? 3;
+    if (!Number.isInteger(keep) || keep < 1) throw invalid(`Expected \`keep\` to be an integer >= 1, got ${describe(keep)}`);
+    const keepBest = options.keepBest ?? null;
+    if (keepBest !== null && (typeof keepBest.metric !== 'string' || keepBest.metric === '' || (keepBest.mode !== 'min' && keepBest.mode !== 'max'))) {
+      throw invalid(`Expected \`keepBest\` to be { metric: string, mode: 'min' | 'max' } or null, got ${describe(keepBest)}`);
+    }
+    this.runDir = options.runDir;
+    this.dir = checkpointsDir(options.runDir);
+    this.keep = keep;
+    this.keepBest = keepBest;
+    this.keepLastSafe = options.keepLastSafe ?? true;
+    mkdirSync(this.dir, { recursive: true });
+    this.index = readIndex(this.runDir) ?? emptyIndex(keepBest);
+    this.removeLeftovers();
+  }
+
+  /** Every checkpoint in `index.json`, oldest first. */
+  list(): CheckpointManifest[] {
+    return (readIndex(this.runDir) ?? emptyIndex(this.keepBest)).checkpoints;
+  }
+
+  /** Writes a checkpoint of `model` and applies retention; resolves to its manifest. */
+  async save(model: tf.LayersModel, meta: CheckpointSaveMeta): Promise<CheckpointManifest> {
+    this.validateMeta(meta);
+    return this.serialize(() => this.saveNow(model, meta));
+  }
+
+  /**
+   * Sets the weights of a verified checkpoint into the live `model` (same count and shapes), and
+   * its optimizer state as `options.restoreOptimizer` asks. Resolves to the restored manifest.
+   */
+  async restoreInto(model: tf.LayersModel, selector: CheckpointSelector, options: RestoreOptions = {}): Promise<CheckpointManifest> {
+    return this.serialize(async () => {
+      const { checkpoint } = resolveCheckpoint(this.runDir, selector, options);
+      restoreModelWeights(model, checkpoint.artifacts, checkpoint.manifest.id);
+      await restoreOptimizerAsRequested(model, checkpoint, options.restoreOptimizer);
+      return checkpoint.manifest;
+    });
+  }
+
+  private serialize<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private validateMeta(meta: CheckpointSaveMeta): void {
+    if (!meta || typeof meta !== 'object') throw invalid(`Expected checkpoint meta to be an object, got ${describe(meta)}`);
+    if (!isNonNegInt(meta.step)) throw invalid(`Expected \`step\` to be an integer >= 0, got ${describe(meta.step)}`);
+    if (!isNonNegInt(meta.epoch)) throw invalid(`Expected \`epoch\` to be an integer >= 0, got ${describe(meta.epoch)}`);
+    if (typeof meta.safe !== 'boolean') throw invalid(`Expected \`safe\` to be a boolean, got ${describe(meta.safe)}`);
+    if (typeof meta.reason !== 'string') throw invalid(`Expected \`reason\` to be a string, got ${describe(meta.reason)}`);
+    if (!meta.metrics || typeof meta.metrics !== 'object') throw invalid(`Expected \`metrics\` to be an object of numbers, got ${describe(meta.metrics)}`);
+  }
+
+  private async saveNow(model: tf.LayersModel, meta: CheckpointSaveMeta): Promise<CheckpointManifest> {
+    const artifacts = await captureArtifacts(model);
+    const optimizer = meta.includeOptimizer ? await captureOptimizerState(model) : null;
+    const trainingConfig = trainingConfigOf(model);
+    if (trainingConfig !== undefined) artifacts.trainingConfig = trainingConfig;
+
+    const files: [string, Uint8Array | string][] = [
+      [WEIGHTS_BIN, weightBytes(artifacts.weightData as ArrayBuffer | ArrayBuffer[] | undefined)],
+      [MODEL_JSON, JSON.stringify(modelJsonFor(artifacts))],
+    ];
+    if (optimizer) files.push([OPTIMIZER_BIN, optimizer.data], [OPTIMIZER_JSON, optimizer.json]);
+    const infos: Record<string, CheckpointFileInfo> = {};
+    for (const [name, data] of files) {
+      infos[name] = { sha256: sha256(data), bytes: typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength };
+    }
+
+    const known = new Set(this.index.checkpoints.map((c) => c.id));
+    const id = checkpointId(meta.step, meta.epoch, (candidate) => known.has(candidate) || this.exists(candidate));
+    const metrics: Record<string, number | null> = {};
+    for (const [k, v] of Object.entries(meta.metrics)) metrics[k] = typeof v === 'number' && Number.isFinite(v) ? v : null;
+    const manifest: CheckpointManifest = {
+      id,
+      step: meta.step,
+      epoch: meta.epoch,
+      created: new Date().toISOString(),
+      metrics,
+      safe: meta.safe,
+      reason: meta.reason,
+      files: infos,
+      tfjsVersion: tf.version.tfjs ?? tf.version_core,
+      hasOptimizer: optimizer !== null,
+      modelName: model.name,
+    };
+    files.push([MANIFEST_FILE, JSON.stringify(manifest, null, 1) + '\n']);
+    writeDirAtomic(join(this.dir, id), files);
+
+    const all = [...this.index.checkpoints, manifest];
+    const keepIds = retainedIds(all, { keep: this.keep, keepBest: this.keepBest, keepLastSafe: this.keepLastSafe });
+    const next: CheckpointIndex = { ...emptyIndex(this.keepBest), checkpoints: all.filter((c) => keepIds.has(c.id)) };
+    writeIndex(this.runDir, next);
+    this.index = next;
+    for (const c of all) if (!keepIds.has(c.id)) rmSync(join(this.dir, c.id), { recursive: true, force: true });
+    return manifest;
+  }
+
+  private exists(id: string): boolean {
+    try {
+      statSync(join(this.dir, id));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Removes temp dirs of dead writers and store-named dirs the index no longer lists (evicted before a crash). */
+  private removeLeftovers(): void {
+    const listed = new Set(this.index.checkpoints.map((c) => c.id));
+    for (const name of readdirSync(this.dir)) {
+      const pid = tempDirPid(name);
+      const stale = pid !== null ? !isAlive(pid) || pid === process.pid : OWN_DIR.test(name) && !listed.has(name);
+      if (stale) rmSync(join(this.dir, name), { recursive: true, force: true });
+    }
+  }
+}
