@@ -48,7 +48,7 @@ export function crossValidatedR2(X: number[][], y: readonly number[], options: C
     throw new RangeError(`crossValidatedR2: expected \`model\` to be 'linear' or 'ridge', got ${describeValue(model)}`);
   }
   const lambda = model === 'linear' ? 0 : options.lambda ?? 1;
-  if (typeof lambda !== 'number' || !(lambda > 0) || !Number.isFinite(lambda)) {
+  if (model === 'ridge' && (typeof lambda !== 'number' || !(lambda > 0) || !Number.isFinite(lambda))) {
     throw new RangeError(`crossValidatedR2: expected \`lambda\` to be a finite number > 0 for model 'ridge', got ${describeValue(lambda)}; use model 'linear' for no penalty`);
   }
   const standardize = options.standardize ?? true;
