@@ -1,0 +1,94 @@
+import { escapeHtml } from './escapeHtml.js';
+import { formatValue } from './formatNumber.js';
+import { renderLineChart, type Band, type HorizontalLine, type LineSeries, type RefPoint, type VerticalMarker } from './renderLineChart.js';
+import type { RunReportContext } from './reportSection.js';
+import type { MetricSeries, RunSeries, ThresholdLine } from './RunSeries.js';
+
+const NEUTRAL = '#343a40';
+
+/**
+ * One chart card for `key` with every run that has it overlaid: the runs' lines, the policy
+ * thresholds (one neutral line when the runs agree, one per run otherwise), firing windows, the
+ * runs' checkpoint/abort/rollback markers and baseline dots. `judge` charts read the judge series.
+ */
+export function renderRunMetricChart(context: RunReportContext, key: string, kind: 'metric' | 'judge'): string {
+  const series: LineSeries[] = [];
+  const bands: Band[] = [];
+  const markers: VerticalMarker[] = [];
+  const refPoints: RefPoint[] = [];
+  const thresholdsByRun: { run: number; line: ThresholdLine }[] = [];
+  context.runs.forEach((run, i) => {
+    const color = context.colors[i] ?? NEUTRAL;
+    const name = context.names[i] ?? run.runId;
+    const metric = kind === 'metric' ? run.metrics.find((m) => m.key === key) : undefined;
+    const points = kind === 'metric' ? metric?.points : run.judge.find((j) => j.key === key)?.points;
+    if (!points) return;
+    series.push({ name, color, points: points.map((p) => ({ x: p.step, y: p.value })) });
+    for (const m of run.markers) markers.push({ x: m.step, kind: m.kind, color, title: `${name}: ${m.label}`, ...(m.toStep === undefined ? {} : { toX: m.toStep }) });
+    if (!metric) return;
+    for (const line of metric.thresholds) thresholdsByRun.push({ run: i, line });
+    bands.push(...windowBands(run, metric, name));
+    if (metric.baseline !== null && run.baselineStep !== null) {
+      refPoints.push({ x: run.baselineStep, y: metric.baseline, color, title: `${name}: baseline ${formatValue(metric.baseline)} (before fine-tuning)` });
+    }
+  });
+  const hLines = thresholdLines(context, thresholdsByRun);
+  const limit = kind === 'judge' ? context.options.judgeLimits?.[key] : undefined;
+  if (limit !== undefined) hLines.push({ y: limit, color: '#c92a2a', label: `limit ${formatValue(limit)}`, title: `judge limit for ${key}: ${formatValue(limit)}` });
+  const svg = renderLineChart({
+    title: kind === 'judge' ? `${key} (judge) over training steps` : `${key} over training steps`,
+    xLabel: 'step',
+    series,
+    hLines,
+    bands,
+    markers,
+    refPoints,
+    xDomain: context.xDomain,
+    yInclude: kind === 'judge' ? [0] : [],
+  });
+  const notes = [...new Set(hLines.map((h) => h.title))];
+  const caption = `${escapeHtml(key)}${kind === 'judge' ? ' <span class="caption-note">ground truth from the judge</span>' : ''}`;
+  const noteHtml = notes.length ? `<div class="caption-note">${notes.map(escapeHtml).join(' · ')}</div>` : '';
+  return `<figure class="chart-card" data-key="${escapeHtml(key)}" data-kind="${kind}"><figcaption>${caption}${noteHtml}</figcaption>${svg}</figure>`;
+}
+
+function thresholdLines(context: RunReportContext, items: { run: number; line: ThresholdLine }[]): HorizontalLine[] {
+  const distinct = new Map<string, { runs: number[]; line: ThresholdLine }>();
+  for (const { run, line } of items) {
+    const id = `${line.rule}\u0000${line.value}`;
+    const entry = distinct.get(id);
+    if (entry) entry.runs.push(run);
+    else distinct.set(id, { runs: [run], line });
+  }
+  const runsWithRules = new Set(items.map((x) => x.run)).size;
+  return [...distinct.values()].map(({ runs, line }) => {
+    const shared = runs.length === runsWithRules;
+    const who = shared || context.runs.length < 2 ? '' : ` (${runs.map((r) => context.names[r]).join(', ')})`;
+    const color = shared ? NEUTRAL : (context.colors[runs[0] ?? 0] ?? NEUTRAL);
+    return { y: line.value, color, label: `${line.op} ${formatValue(line.value)}`, title: `rule ${line.rule}: ${describeThreshold(line)}${who}` };
+  });
+}
+
+/** `< 0.75 (baseline 0.85 − 0.1)`, `>= 3`: how a reader checks the line against the policy file. */
+function describeThreshold(line: ThresholdLine): string {
+  const base = `${line.op} ${formatValue(line.value)}`;
+  if (line.baseline === null) return `${base}, ${line.severity}`;
+  const sign = line.threshold < 0 ? '−' : '+';
+  return `${base} (baseline ${formatValue(line.baseline)} ${sign} ${formatValue(Math.abs(line.threshold))}), ${line.severity}`;
+}
+
+function windowBands(run: RunSeries, metric: MetricSeries, name: string): Band[] {
+  const pad = halfCheckInterval(run.checkSteps);
+  return metric.windows.map((w) => ({
+    x0: w.fromStep - pad,
+    x1: w.toStep + pad,
+    className: `window-${['critical', 'warning', 'info'].includes(w.severity) ? w.severity : 'info'}`,
+    title: `${name}: rule ${w.rule} fired on ${w.count} check${w.count === 1 ? '' : 's'} (steps ${w.fromStep}–${w.toStep}), ${w.severity}; actions: ${w.actions.join(', ') || 'none'}. ${w.summary}`,
+  }));
+}
+
+/** Half the median spacing of checks: a firing window covers its checks' share of the x axis. */
+function halfCheckInterval(steps: readonly number[]): number {
+  const gaps = steps.slice(1).map((s, i) => s - (steps[i] ?? s)).filter((g) => g > 0).sort((a, b) => a - b);
+  return gaps.length ? (gaps[Math.floor(gaps.length / 2)] ?? 0) / 2 : 0;
+}

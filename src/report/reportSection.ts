@@ -1,0 +1,33 @@
+import type { RunSeries } from './RunSeries.js';
+
+/**
+ * A block of a report page. Pages are lists of sections so new pages (the sweep page) and new
+ * views reuse the shell: a section renders to an HTML string, or `''` to be left out.
+ */
+export interface ReportSection<Context> {
+  /** Stable id, used as the HTML `id` of the section. */
+  id: string;
+  render(context: Context): string;
+}
+
+/** Options of `renderRunReport`. */
+export interface RunReportOptions {
+  /** Page title (default `em-guard run report`). */
+  title?: string;
+  /** Sections in order (default `RUN_REPORT_SECTIONS`); add your own or reorder. */
+  sections?: readonly ReportSection<RunReportContext>[];
+  /** Limits to draw on judge charts, e.g. `{ "organism.misalignedRate": 0.2 }`. */
+  judgeLimits?: Record<string, number>;
+}
+
+/** What every run-report section sees: the runs plus what the page computed once for all of them. */
+export interface RunReportContext {
+  runs: readonly RunSeries[];
+  /** Legend name of each run (labels made unique). */
+  names: readonly string[];
+  /** Colour of each run. */
+  colors: readonly string[];
+  /** Step range shared by every chart, so charts line up vertically. */
+  xDomain: [number, number];
+  options: RunReportOptions;
+}
