@@ -7,3 +7,47 @@ export type { BackendChoice, BackendAttempt, BackendCandidate, SelectBackendOpti
 // File IO
 export { fileSystemHandler, readModelArtifacts, MODEL_JSON, WEIGHTS_BIN } from './io/fileSystemHandler.js';
 export { writeFileAtomic } from './io/writeFileAtomic.js';
+
+// Analysis
+export { pearson, pearsonR } from './analysis/pearson.js';
+export type { CorrelationOptions } from './analysis/pearson.js';
+export { spearman } from './analysis/spearman.js';
+export type { CorrelationResult } from './analysis/correlationResult.js';
+export { welchTTest } from './analysis/welchTTest.js';
+export type { WelchTTestResult } from './analysis/welchTTest.js';
+export { studentTCdf, studentTPdf, studentTQuantile, studentTTwoSidedP } from './analysis/studentT.js';
+export { normalCdf, normalPdf, normalQuantile } from './analysis/normal.js';
+export { regularizedIncompleteBeta } from './analysis/incompleteBeta.js';
+export { averageRanks } from './analysis/averageRanks.js';
+export { ridgeFit } from './analysis/ridgeFit.js';
+export type { LinearModel } from './analysis/ridgeFit.js';
+export { crossValidatedR2 } from './analysis/crossValidatedR2.js';
+export type { CrossValidatedR2Options } from './analysis/crossValidatedR2.js';
+export { crossValidatePredictions, r2Score } from './analysis/crossValidatePredictions.js';
+export type { CrossValidationResult, FitPredict } from './analysis/crossValidatePredictions.js';
+export { kFoldIndices } from './analysis/kFoldIndices.js';
+export { randomForestR2 } from './analysis/randomForestR2.js';
+export type { RandomForestR2Options } from './analysis/randomForestR2.js';
+export { permutationTest } from './analysis/permutationTest.js';
+export type { PermutationTestOptions, PermutationTestResult } from './analysis/permutationTest.js';
+export { auroc } from './analysis/auroc.js';
+export type { AurocResult } from './analysis/auroc.js';
+export { rocCurve } from './analysis/rocCurve.js';
+export type { RocPoint, RocCurveResult } from './analysis/rocCurve.js';
+export { binByQuantile } from './analysis/binByQuantile.js';
+export type { QuantileBin, QuantileBinning } from './analysis/binByQuantile.js';
+export { quantileSorted } from './analysis/quantile.js';
+export { seededRandom, shuffleInPlace } from './analysis/seededRandom.js';
+
+// Training utilities
+export { AdamW } from './training/AdamW.js';
+export type { AdamWArgs } from './training/AdamW.js';
+export { Lion } from './training/Lion.js';
+export type { LionArgs } from './training/Lion.js';
+export { SlotOptimizer } from './training/SlotOptimizer.js';
+export type { DecoupledWeightDecayArgs, NamedTensor } from './training/SlotOptimizer.js';
+export { lrSchedule, LearningRateScheduler } from './training/lrSchedule.js';
+export type { LrScheduleArgs } from './training/lrSchedule.js';
+export { learningRateAt } from './training/learningRateAt.js';
+export type { LearningRateSchedule, LearningRateScheduleType } from './training/learningRateAt.js';
+export { setOptimizerLearningRate, getOptimizerLearningRate } from './training/optimizerLearningRate.js';

@@ -1,0 +1,108 @@
+// Guarded vs unguarded `fit` wall time, side by side in one process, alternating the order so
+// drift in machine load hits both. Prints medians, the ratio, and the guard's own breakdown.
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { emGuard } from '../src/guard/EmGuard.js';
+import type { GuardTimings } from '../src/guard/EmGuard.js';
+
+interface Scenario {
+  name: string;
+  build: () => tf.LayersModel;
+  x: () => tf.Tensor;
+  y: () => tf.Tensor;
+  probes: () => tf.Tensor;
+}
+
+const N = 6400; // 200 batches of 32: 8 checks at every 25 batches
+const BATCH = 32;
+
+function mlp(): tf.LayersModel {
+  const m = tf.sequential({
+    layers: [
+      tf.layers.dense({ units: 256, inputShape: [128], activation: 'relu', name: 'h1', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
+      tf.layers.dense({ units: 256, activation: 'relu', name: 'h2', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
+      tf.layers.dense({ units: 10, name: 'out', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }),
+    ],
+  });
+  m.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+  return m;
+}
+
+function gru(): tf.LayersModel {
+  const m = tf.sequential({
+    layers: [
+      tf.layers.embedding({ inputDim: 100, outputDim: 32, inputLength: 20, name: 'embed' }),
+      tf.layers.gru({ units: 64, name: 'gru', kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }), recurrentInitializer: tf.initializers.orthogonal({ seed: 5 }) }),
+      tf.layers.dense({ units: 10, name: 'out' }),
+    ],
+  });
+  m.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+  return m;
+}
+
+const scenarios: Scenario[] = [
+  {
+    name: '3-layer MLP 128-256-256-10',
+    build: mlp,
+    x: () => tf.randomNormal([N, 128], 0, 1, 'float32', 11),
+    y: () => tf.oneHot(tf.randomUniform([N], 0, 10, 'int32', 12), 10).asType('float32'),
+    probes: () => tf.randomNormal([256, 128], 0, 1, 'float32', 13),
+  },
+  {
+    name: 'Embedding+GRU(64), seq 20',
+    build: gru,
+    x: () => tf.randomUniform([N, 20], 0, 100, 'int32', 21),
+    y: () => tf.oneHot(tf.randomUniform([N], 0, 10, 'int32', 22), 10).asType('float32'),
+    probes: () => tf.randomUniform([256, 20], 0, 100, 'int32', 23),
+  },
+];
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+export async function run(reps = 3): Promise<void> {
+  await tf.setBackend(process.env.EM_GUARD_BENCH_BACKEND ?? 'wasm');
+  await tf.ready();
+  console.log(`\n## guard overhead (backend ${tf.getBackend()}, ${N / BATCH} batches of ${BATCH}, default policy, 256 train + 256 eval probes)`);
+  for (const s of scenarios) {
+    const x = s.x();
+    const y = s.y();
+    const train = s.probes();
+    const evalP = s.probes();
+    const plain: number[] = [];
+    const guarded: number[] = [];
+    const breakdowns: GuardTimings[] = [];
+    const dir = mkdtempSync(join(tmpdir(), 'em-guard-bench-'));
+    try {
+      for (let r = 0; r < reps * 2 + 1; r++) {
+        const useGuard = r % 2 === 1;
+        const model = s.build();
+        const guard = useGuard ? emGuard({ probes: { train, eval: evalP }, runDir: join(dir, `run-${r}`), policy: 'default' }) : null;
+        const t0 = performance.now();
+        await model.fit(x, y, { batchSize: BATCH, epochs: 1, shuffle: false, verbose: 0, callbacks: guard ? [guard] : [] });
+        const ms = performance.now() - t0;
+        if (r > 0) (useGuard ? guarded : plain).push(ms); // r = 0 warms up kernels
+        if (guard) {
+          breakdowns.push(guard.timings);
+          guard.dispose();
+        }
+        model.dispose();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      tf.dispose([x, y, train, evalP]);
+    }
+    const p = median(plain);
+    const g = median(guarded);
+    const b = breakdowns.at(-1)!;
+    console.log(`${s.name}: unguarded ${p.toFixed(0)} ms, guarded ${g.toFixed(0)} ms, ratio ${(g / p).toFixed(3)} (medians of ${reps})`);
+    console.log(`  guard breakdown (last run): ${b.checks} checks, capture ${b.capture.toFixed(1)} ms, metrics ${b.metrics.toFixed(1)} ms, policy ${b.policy.toFixed(2)} ms, io ${b.io.toFixed(1)} ms, total in guard ${b.total.toFixed(1)} ms`);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();

@@ -1,0 +1,562 @@
+import * as tf from '@tensorflow/tfjs';
+import { EventEmitter } from 'eventemitter3';
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { abortAction } from '../../plugins/actions/abortAction.js';
+import { checkpointAction } from '../../plugins/actions/checkpointAction.js';
+import { rollbackAction } from '../../plugins/actions/rollbackAction.js';
+import { warnAction } from '../../plugins/actions/warnAction.js';
+import { alignmentProjectionPlugin } from '../../plugins/metrics/alignmentProjection.js';
+import { alignmentScorePlugin } from '../../plugins/metrics/alignmentScore.js';
+import { CheckpointStore } from '../checkpoints/CheckpointStore.js';
+import { MemorySnapshots } from '../checkpoints/MemorySnapshots.js';
+import { installInterruptHandler } from '../checkpoints/interruptHandler.js';
+import { createPolicyState, evaluatePolicy } from '../policy/evaluatePolicy.js';
+import { defaultPolicy, loadBundledPolicy, loadPolicy } from '../policy/loadPolicy.js';
+import { registerAction, registerMetric } from '../policy/registry.js';
+import type { Decision, MetricSnapshot, Policy, PolicyState } from '../policy/types.js';
+import { ProbeCapture } from '../probes/ProbeCapture.js';
+import type { EmGuardProbes, ProbeInputs } from '../probes/probeTypes.js';
+import { resolveLayers } from '../probes/resolveLayers.js';
+import { validateProbes } from '../probes/validateProbes.js';
+import { RunLog, RUN_LOG_FILE } from '../runlog/RunLog.js';
+import { aggregateLayers, computeCoreMetrics, CORE_METRICS } from './computeCoreMetrics.js';
+import type { EmGuardArgs } from './emGuardArgs.js';
+import type { ActionPlugin, BaselineContext, CheckContext, GuardControls, LayerActivations, MetricPlugin } from './pluginTypes.js';
+
+/** Why the guard stopped `fit`: the first rule whose actions included `abort`. */
+export interface StopReason {
+  rule: string;
+  metric: string;
+  value: number | null;
+  threshold: number;
+  step: number;
+  epoch: number;
+  summary: string;
+}
+
+/** Payload of the `check` event. */
+export interface CheckEvent extends MetricSnapshot {
+  reasons: Record<string, string>;
+  timingsMs: Record<string, number>;
+}
+
+export interface CheckpointEvent {
+  id: string;
+  step: number;
+  epoch: number;
+  safe: boolean;
+  reason: string;
+}
+
+export interface RollbackEvent {
+  to: string;
+  toStep: number;
+  step: number;
+  epoch: number;
+}
+
+/** The guard's typed events: `guard.on('breach', (d) => ...)`. */
+export interface EmGuardEvents {
+  check: (e: CheckEvent) => void;
+  breach: (d: Decision) => void;
+  checkpoint: (e: CheckpointEvent) => void;
+  abort: (r: StopReason) => void;
+  rollback: (e: RollbackEvent) => void;
+}
+
+/** Time spent by the guard in one `fit`, in ms, by phase. */
+export interface GuardTimings {
+  checks: number;
+  capture: number;
+  metrics: number;
+  policy: number;
+  io: number;
+  total: number;
+}
+
+const BUILTIN_ACTIONS: ActionPlugin[] = [warnAction, checkpointAction, abortAction, rollbackAction];
+
+/** A logs entry as a number (tfjs passes Scalars to `onBatchEnd`); never disposes it. */
+async function readLogNumber(v: unknown): Promise<number | undefined> {
+  if (typeof v === 'number') return v;
+  if (v && typeof v === 'object' && typeof (v as tf.Tensor).data === 'function' && !(v as tf.Tensor).isDisposed) {
+    return (await (v as tf.Tensor).data())[0];
+  }
+  return undefined;
+}
+
+function levelFor(severity: Decision['severity']): 'info' | 'warn' | 'error' {
+  return severity === 'critical' ? 'error' : severity === 'warning' ? 'warn' : 'info';
+}
+
+function validateArgs(args: EmGuardArgs): void {
+  if (!args || typeof args !== 'object') throw new TypeError('emGuard: expected an arguments object { policy?, probes, ... }, got ' + typeof args);
+  if (!args.probes || typeof args.probes !== 'object') throw new TypeError('emGuard: `probes` is required: { train: Tensor, eval: Tensor, alignment?, contrast? }');
+  if (args.probes.train === undefined) throw new TypeError('emGuard: `probes.train` is required (in-domain prompts, a Tensor or Tensor[])');
+  if (args.probes.eval === undefined) throw new TypeError('emGuard: `probes.eval` is required (out-of-domain prompts, a Tensor or Tensor[])');
+  if (args.probeBatchSize !== undefined && (!Number.isInteger(args.probeBatchSize) || args.probeBatchSize < 1)) {
+    throw new TypeError(`emGuard: expected \`probeBatchSize\` to be an integer >= 1, got \`${String(args.probeBatchSize)}\` (${typeof args.probeBatchSize})`);
+  }
+  if (args.pooling !== undefined && args.pooling !== 'last' && args.pooling !== 'mean') {
+    throw new TypeError(`emGuard: expected \`pooling\` to be "last" or "mean", got \`${String(args.pooling)}\``);
+  }
+  if (args.runDir !== undefined && args.runDir !== false && (typeof args.runDir !== 'string' || args.runDir.trim() === '')) {
+    throw new TypeError(`emGuard: expected \`runDir\` to be a non-empty path or false, got \`${String(args.runDir)}\``);
+  }
+  if (args.seed !== undefined && !Number.isInteger(args.seed)) throw new TypeError(`emGuard: expected \`seed\` to be an integer, got \`${String(args.seed)}\``);
+}
+
+function resolvePolicy(policy: EmGuardArgs['policy']): Policy {
+  if (policy === undefined) return defaultPolicy();
+  if (typeof policy === 'string') {
+    if (/^[a-z]+$/.test(policy) && !policy.includes('.')) return loadBundledPolicy(policy);
+    return loadPolicy(policy);
+  }
+  if (typeof policy === 'object' && policy !== null && Array.isArray((policy as Policy).rules)) return policy;
+  throw new TypeError('emGuard: `policy` must be a path, a bundled policy name, or a Policy from loadPolicy()');
+}
+
+/**
+ * The training-loop callback: captures probe activations on the policy's schedule, computes the
+ * delta-subspace metrics and alignment proxies, evaluates the policy and runs its actions (warn,
+ * checkpoint, abort, rollback). A `tf.CustomCallback` built on the user's tfjs, so it mixes with
+ * other callbacks in one array.
+ */
+export class EmGuard extends tf.CustomCallback {
+  readonly policy: Policy;
+  /** Set when the guard stopped training; null otherwise. Reset at each `fit`. */
+  stopReason: StopReason | null = null;
+  /** The run directory of the current (or last) `fit`, or null with `runDir: false`. */
+  runDir: string | null = null;
+  /** Time spent in the guard during the last `fit`. */
+  timings: GuardTimings = { checks: 0, capture: 0, metrics: 0, policy: 0, io: 0, total: 0 };
+  /** The last metric snapshot (copied numbers only). */
+  lastSnapshot: CheckEvent | null = null;
+
+  private readonly args: EmGuardArgs;
+  private readonly events = new EventEmitter<EmGuardEvents>();
+  private readonly metricPlugins: MetricPlugin[];
+  private readonly actions = new Map<string, ActionPlugin>();
+  private baseLogger: Logger;
+  private logger: Logger;
+
+  // Per-fit state, reset in onTrainBegin.
+  private layers: string[] = [];
+  private captureModel: ProbeCapture | null = null;
+  private baselineActs = new Map<string, LayerActivations>();
+  private policyState: PolicyState | null = null;
+  private runLog: RunLog | null = null;
+  private store: CheckpointStore | null = null;
+  private memory: MemorySnapshots | null = null;
+  private step = 0;
+  private epoch = 0;
+  private checks = 0;
+  private lossSum = 0;
+  private lossCount = 0;
+  private sawNonFinite = false;
+  private firing = new Set<string>();
+  private lastSafe: { id: string; step: number } | null = null;
+  private uninstallSignals: (() => void) | null = null;
+  private runId = '';
+  private attached: tf.LayersModel | null = null;
+
+  constructor(args: EmGuardArgs) {
+    super({}, 'never');
+    validateArgs(args);
+    this.args = args;
+    for (const a of BUILTIN_ACTIONS) this.actions.set(a.name, a);
+    for (const a of args.plugins?.actions ?? []) {
+      if (!a || typeof a.name !== 'string' || typeof a.run !== 'function') throw new TypeError('emGuard: every `plugins.actions` entry needs a `name` and a `run(ctx)` function');
+      registerAction({ name: a.name, description: a.description });
+      this.actions.set(a.name, a);
+    }
+    this.metricPlugins = [alignmentScorePlugin(), alignmentProjectionPlugin(), ...(args.plugins?.metrics ?? [])];
+    for (const m of args.plugins?.metrics ?? []) {
+      if (!m || typeof m.name !== 'string' || typeof m.compute !== 'function') throw new TypeError('emGuard: every `plugins.metrics` entry needs a `name` and a `compute(ctx)` function');
+      registerMetric({ name: m.name, description: m.description, better: m.better });
+    }
+    this.policy = resolvePolicy(args.policy);
+    this.baseLogger = args.logger ?? pino({ level: 'silent' });
+    this.logger = this.baseLogger.child({ component: 'em-guard' });
+  }
+
+  on<E extends keyof EmGuardEvents>(event: E, listener: EmGuardEvents[E]): this {
+    this.events.on(event, listener as never);
+    return this;
+  }
+
+  once<E extends keyof EmGuardEvents>(event: E, listener: EmGuardEvents[E]): this {
+    this.events.once(event, listener as never);
+    return this;
+  }
+
+  off<E extends keyof EmGuardEvents>(event: E, listener?: EmGuardEvents[E]): this {
+    this.events.off(event, listener as never);
+    return this;
+  }
+
+  private emit<E extends keyof EmGuardEvents>(event: E, ...payload: Parameters<EmGuardEvents[E]>): void {
+    try {
+      (this.events.emit as (e: E, ...p: unknown[]) => boolean)(event, ...payload);
+    } catch (e) {
+      // A listener's bug must not break training; report it and go on.
+      this.logger.error({ event: 'listener-error', listenerEvent: event, err: e }, `em-guard: a '${event}' listener threw: ${(e as Error).message}`);
+    }
+  }
+
+  /** tfjs calls this before `onTrainBegin`; CustomCallback itself does not keep the model. */
+  override setModel(model: tf.LayersModel | Parameters<tf.CustomCallback['setModel']>[0]): void {
+    this.attached = model as tf.LayersModel;
+  }
+
+  private get lmodel(): tf.LayersModel {
+    const m = this.attached;
+    if (!m) throw new Error('emGuard: no model attached; pass the guard in `model.fit(..., { callbacks: [guard] })`');
+    return m;
+  }
+
+  private controls(): GuardControls {
+    return {
+      stop: (d) => this.stop(d),
+      checkpoint: (reason, safe) => this.checkpoint(reason, safe),
+      rollback: (reason) => this.rollback(reason),
+      logger: this.logger,
+      runDir: this.runDir,
+    };
+  }
+
+  override async onTrainBegin(logs?: tf.Logs): Promise<void> {
+    void logs;
+    const t0 = performance.now();
+    this.resetRunState();
+    const model = this.lmodel;
+    const check = this.policy.check;
+    const probeCounts = validateProbes(this.args.probes, model);
+    this.layers = resolveLayers(model, this.args.layers ?? check.layers);
+    this.captureModel = new ProbeCapture(model, this.layers, {
+      pooling: this.args.pooling ?? check.pooling,
+      batchSize: this.args.probeBatchSize ?? check.batchSize,
+    });
+
+    this.runId = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}-${randomBytes(3).toString('hex')}`;
+    if (this.args.runDir !== false) {
+      this.runDir = resolve(this.args.runDir ?? join('runs', this.runId));
+      this.runLog = new RunLog(join(this.runDir, RUN_LOG_FILE), this.runId);
+      this.store = new CheckpointStore({ runDir: this.runDir, keep: this.policy.checkpoint.keep, keepBest: this.policy.checkpoint.keepBest });
+    } else {
+      this.runDir = null;
+      this.memory = new MemorySnapshots({ keep: this.policy.checkpoint.keep });
+    }
+    this.logger = this.baseLogger.child({ component: 'em-guard', runId: this.runId });
+
+    // Baseline: activations of the unmodified model, before the first step.
+    const tc = performance.now();
+    for (const [name, inputs] of this.probeSets(this.args.probes)) {
+      this.baselineActs.set(name, await this.captureModel.capture(inputs));
+    }
+    this.timings.capture += performance.now() - tc;
+    const ctx = this.baselineContext(model);
+    for (const p of this.metricPlugins) await p.init?.(ctx);
+    const baseline = await this.computeSnapshot(model, this.baselineActs, 0, 0, false);
+    this.policyState = createPolicyState(this.policy, baseline);
+
+    this.runLog?.append({
+      type: 'start',
+      policy: {
+        source: this.policy.source,
+        rules: this.policy.rules.map((r) => ({ name: r.name, metric: r.metric, ...(r.layer ? { layer: r.layer } : {}), op: r.op, threshold: r.threshold, relativeTo: r.relativeTo, severity: r.severity })),
+      },
+      layers: this.layers,
+      backend: tf.getBackend(),
+      probes: probeCounts,
+      ...(this.args.meta ? { meta: this.args.meta } : {}),
+    });
+    this.runLog?.append({ type: 'baseline', step: 0, epoch: 0, values: baseline.values });
+    this.logger.info({ event: 'start', layers: this.layers, policy: this.policy.source, runDir: this.runDir, probes: probeCounts, backend: tf.getBackend() }, `em-guard watching ${this.layers.join(', ')} with policy ${this.policy.source}`);
+
+    // The pre-fine-tuning weights are the first safe point to roll back to.
+    if (this.needsSnapshots()) await this.checkpoint('baseline', true);
+    if (this.args.handleSignals) {
+      this.uninstallSignals = installInterruptHandler({
+        onInterrupt: async (signal) => {
+          this.logger.warn({ event: 'interrupt', signal, step: this.step }, `em-guard: ${signal} received, writing a final checkpoint and stopping`);
+          await this.checkpoint(`interrupted by ${signal}`, !this.firingUnsafe());
+          this.lmodel.stopTraining = true;
+        },
+      });
+    }
+    this.timings.total += performance.now() - t0;
+  }
+
+  override async onBatchEnd(batch: number, logs?: tf.Logs): Promise<void> {
+    void batch;
+    const t0 = performance.now();
+    this.step += 1;
+    // Copy the number out: tfjs disposes the logs' scalars right after this hook. They are still
+    // Scalars here because this override bypasses CustomCallback's own resolution.
+    const loss = await readLogNumber(logs?.loss);
+    if (typeof loss === 'number') {
+      if (Number.isFinite(loss)) {
+        this.lossSum += loss;
+        this.lossCount += 1;
+      } else {
+        this.sawNonFinite = true;
+      }
+    }
+    const every = this.policy.check.every;
+    if (this.sawNonFinite) {
+      // Like Keras TerminateOnNaN: decide on this batch, without waiting for the schedule.
+      await this.runCheck(false);
+    } else if ('batches' in every && this.step % every.batches === 0) {
+      await this.runCheck(true);
+    }
+    this.timings.total += performance.now() - t0;
+  }
+
+  override async onEpochEnd(epoch: number, logs?: tf.Logs): Promise<void> {
+    void logs;
+    const t0 = performance.now();
+    const every = this.policy.check.every;
+    if ('epochs' in every && (epoch + 1) % every.epochs === 0 && !this.lmodel.stopTraining) {
+      await this.runCheck(true);
+    }
+    this.epoch = epoch + 1;
+    this.timings.total += performance.now() - t0;
+  }
+
+  override async onEpochBegin(epoch: number): Promise<void> {
+    this.epoch = epoch;
+  }
+
+  override async onTrainEnd(logs?: tf.Logs): Promise<void> {
+    void logs;
+    this.uninstallSignals?.();
+    this.uninstallSignals = null;
+    this.runLog?.append({ type: 'end', step: this.step, epoch: this.epoch, stopped: this.stopReason !== null, stopReason: this.stopReason ? { rule: this.stopReason.rule, metric: this.stopReason.metric, value: this.stopReason.value, threshold: this.stopReason.threshold, step: this.stopReason.step, epoch: this.stopReason.epoch } : null });
+    this.logger.info({ event: 'end', step: this.step, epoch: this.epoch, stopped: this.stopReason !== null, checks: this.checks, guardMs: Math.round(this.timings.total) }, this.stopReason ? `em-guard stopped the run at step ${this.stopReason.step}` : `em-guard: run finished, ${this.checks} checks, no abort`);
+    this.releaseFitResources();
+  }
+
+  /** Frees the in-memory snapshots (their cloned tensors). Call when you no longer need the guard. */
+  dispose(): void {
+    this.releaseFitResources();
+    this.memory?.dispose();
+    this.memory = null;
+  }
+
+  private releaseFitResources(): void {
+    for (const p of this.metricPlugins) p.dispose?.();
+    this.baselineActs = new Map();
+    this.captureModel = null;
+  }
+
+  private resetRunState(): void {
+    this.stopReason = null;
+    this.timings = { checks: 0, capture: 0, metrics: 0, policy: 0, io: 0, total: 0 };
+    this.lastSnapshot = null;
+    this.step = 0;
+    this.epoch = 0;
+    this.checks = 0;
+    this.lossSum = 0;
+    this.lossCount = 0;
+    this.sawNonFinite = false;
+    this.firing = new Set();
+    this.lastSafe = null;
+    this.memory?.dispose();
+    this.memory = null;
+    this.store = null;
+    this.runLog = null;
+    this.baselineActs = new Map();
+  }
+
+  private needsSnapshots(): boolean {
+    return this.policy.rules.some((r) => r.actions.includes('rollback')) || this.policy.checkpoint.every !== null;
+  }
+
+  private firingUnsafe(): boolean {
+    return this.policy.rules.some((r) => this.firing.has(r.name) && r.severity !== 'info');
+  }
+
+  private *probeSets(probes: EmGuardProbes): Generator<[string, ProbeInputs]> {
+    yield ['train', probes.train];
+    yield ['eval', probes.eval];
+    if (probes.contrast) {
+      yield ['contrast.aligned', probes.contrast.aligned];
+      yield ['contrast.misaligned', probes.contrast.misaligned];
+    }
+  }
+
+  private baselineContext(model: tf.LayersModel): BaselineContext {
+    const cap = this.captureModel!;
+    return { model, layers: this.layers, probes: this.args.probes, activations: this.baselineActs, capture: (inputs) => cap.capture(inputs) };
+  }
+
+  /** Runs every metric on `current` activations and returns a snapshot with copied numbers only. */
+  private async computeSnapshot(model: tf.LayersModel, current: Map<string, LayerActivations>, step: number, epoch: number, withLoss: boolean): Promise<CheckEvent> {
+    const tm = performance.now();
+    const values: Record<string, number | null> = {};
+    const reasons: Record<string, string> = {};
+    const core = computeCoreMetrics(this.layers, this.baselineActs, current, this.policy.check.rank, this.args.seed ?? 0);
+    Object.assign(values, core.perLayer);
+    Object.assign(reasons, core.reasons);
+    for (const [name, better] of Object.entries(CORE_METRICS)) {
+      values[name] = aggregateLayers(this.layers.map((l) => core.perLayer[`${name}@${l}`] ?? null), better);
+      if (values[name] === null) reasons[name] = reasons[`${name}@${this.layers[0]}`] ?? 'null on every layer';
+    }
+    const ctx: CheckContext = { ...this.baselineContext(model), activations: current, baseline: this.baselineActs, step, epoch };
+    for (const p of this.metricPlugins) {
+      try {
+        const r = await p.compute(ctx);
+        values[p.name] = r.value;
+        if (r.value === null) reasons[p.name] = r.reason ?? 'no value';
+        for (const [layer, v] of Object.entries(r.perLayer ?? {})) values[`${p.name}@${layer}`] = v;
+      } catch (e) {
+        values[p.name] = null;
+        reasons[p.name] = `metric threw: ${(e as Error).message}`;
+        this.logger.error({ event: 'metric-error', metric: p.name, err: e }, `em-guard: metric ${p.name} failed: ${(e as Error).message}`);
+      }
+    }
+    values.loss = withLoss && this.lossCount > 0 ? this.lossSum / this.lossCount : null;
+    if (values.loss === null) reasons.loss = withLoss ? 'no finite loss since the last check' : 'baseline (no training yet)';
+    values.nonfinite = this.sawNonFinite ? 1 : 0;
+    const metricsMs = performance.now() - tm;
+    return { step, epoch, values, reasons, timingsMs: { metrics: metricsMs } };
+  }
+
+  private async runCheck(capture: boolean): Promise<void> {
+    const model = this.lmodel;
+    const started = performance.now();
+    let snapshot: CheckEvent;
+    let captureMs = 0;
+    if (capture) {
+      const tc = performance.now();
+      const current = new Map<string, LayerActivations>();
+      current.set('train', await this.captureModel!.capture(this.args.probes.train));
+      current.set('eval', await this.captureModel!.capture(this.args.probes.eval));
+      captureMs = performance.now() - tc;
+      snapshot = await this.computeSnapshot(model, current, this.step, this.epoch, true);
+    } else {
+      // Non-finite loss: the weights are already broken; a forward pass would only produce NaNs.
+      snapshot = { step: this.step, epoch: this.epoch, values: { nonfinite: 1, loss: null }, reasons: { loss: 'non-finite batch loss' }, timingsMs: { metrics: 0 } };
+    }
+    this.lossSum = 0;
+    this.lossCount = 0;
+    this.checks += 1;
+
+    const tp = performance.now();
+    const { decisions, state } = evaluatePolicy(this.policy, this.policyState!, snapshot);
+    this.policyState = state;
+    const policyMs = performance.now() - tp;
+
+    const ti = performance.now();
+    snapshot.timingsMs = { capture: captureMs, metrics: snapshot.timingsMs.metrics ?? 0, policy: policyMs };
+    this.runLog?.append({ type: 'check', step: snapshot.step, epoch: snapshot.epoch, values: snapshot.values, reasons: snapshot.reasons, timingsMs: snapshot.timingsMs });
+    this.lastSnapshot = snapshot;
+    this.emit('check', snapshot);
+
+    const nowFiring = new Set(decisions.map((d) => d.rule));
+    const ran = new Set<string>();
+    for (const d of decisions) {
+      this.logDecision(d);
+      this.emit('breach', d);
+      if (this.firing.has(d.rule)) continue; // Actions run once per firing episode.
+      for (const name of d.actions) {
+        if (ran.has(name)) continue;
+        ran.add(name);
+        const action = this.actions.get(name);
+        if (!action) {
+          this.logger.error({ event: 'unknown-action', action: name, rule: d.rule }, `em-guard: rule ${d.rule} names unknown action ${name}`);
+          continue;
+        }
+        try {
+          await action.run({ decision: d, decisions, step: this.step, epoch: this.epoch, model, guard: this.controls() });
+        } catch (e) {
+          this.logger.error({ event: 'action-error', action: name, rule: d.rule, err: e }, `em-guard: action ${name} failed: ${(e as Error).message}`);
+        }
+      }
+    }
+    this.firing = nowFiring;
+
+    // Periodic safe checkpoints while nothing worse than `info` fires.
+    const every = this.policy.checkpoint.every;
+    if (every && this.checks % every.checks === 0 && !this.firingUnsafe() && this.stopReason === null) {
+      await this.checkpoint(`periodic (every ${every.checks} checks)`, true);
+    }
+    const ioMs = performance.now() - ti;
+    this.timings.checks += 1;
+    this.timings.capture += captureMs;
+    this.timings.metrics += snapshot.timingsMs.metrics ?? 0;
+    this.timings.policy += policyMs;
+    this.timings.io += ioMs;
+    void started;
+  }
+
+  private logDecision(d: Decision): void {
+    this.runLog?.append({ type: 'decision', step: d.step, epoch: d.epoch, rule: d.rule, metric: d.metric, ...(d.layer ? { layer: d.layer } : {}), value: d.value, threshold: d.threshold, op: d.op, severity: d.severity, actions: [...d.actions], summary: d.summary });
+    this.logger[levelFor(d.severity)](
+      { event: 'decision', rule: d.rule, metric: d.metric, value: d.value, threshold: d.threshold, step: d.step, epoch: d.epoch, layer: d.layer ?? null, severity: d.severity, actions: d.actions, runDir: this.runDir },
+      d.summary,
+    );
+  }
+
+  private stop(d: Decision): void {
+    this.lmodel.stopTraining = true;
+    if (this.stopReason) return;
+    this.stopReason = { rule: d.rule, metric: d.metric, value: d.value, threshold: d.threshold, step: d.step, epoch: d.epoch, summary: d.summary };
+    this.runLog?.append({ type: 'abort', step: d.step, epoch: d.epoch, rule: d.rule, metric: d.metric, value: d.value, threshold: d.threshold, summary: d.summary });
+    this.logger.error(
+      { event: 'abort', rule: d.rule, metric: d.metric, value: d.value, threshold: d.threshold, step: d.step, epoch: d.epoch, layer: d.layer ?? null, severity: d.severity, runDir: this.runDir },
+      `em-guard aborted training at step ${d.step} (epoch ${d.epoch}): ${d.summary} [rule ${d.rule}]`,
+    );
+    this.emit('abort', this.stopReason);
+  }
+
+  private async checkpoint(reason: string, safe: boolean): Promise<string> {
+    const model = this.lmodel;
+    const metrics = this.lastSnapshot ? { ...this.lastSnapshot.values } : {};
+    let id: string;
+    if (this.store) {
+      const manifest = await this.store.save(model, { step: this.step, epoch: this.epoch, metrics, safe, reason, includeOptimizer: this.args.saveOptimizer ?? true });
+      id = manifest.id;
+    } else {
+      this.memory ??= new MemorySnapshots({ keep: this.policy.checkpoint.keep });
+      await this.memory.take(model, { step: this.step, epoch: this.epoch, safe, metrics });
+      id = `memory:${this.step}`;
+    }
+    if (safe) this.lastSafe = { id, step: this.step };
+    this.runLog?.append({ type: 'checkpoint', step: this.step, epoch: this.epoch, id, safe, reason, ...(this.runDir ? { path: join(this.runDir, 'checkpoints', id) } : {}) });
+    this.logger.info({ event: 'checkpoint', id, step: this.step, epoch: this.epoch, safe, reason, runDir: this.runDir }, `em-guard checkpoint ${id} (${safe ? 'safe' : 'unsafe'}): ${reason}`);
+    this.emit('checkpoint', { id, step: this.step, epoch: this.epoch, safe, reason });
+    return id;
+  }
+
+  private async rollback(reason: string): Promise<string | null> {
+    const model = this.lmodel;
+    if (!this.lastSafe) {
+      this.logger.error({ event: 'rollback-unavailable', step: this.step, reason }, 'em-guard: rollback requested but no safe checkpoint exists');
+      return null;
+    }
+    let to: string;
+    let toStep: number;
+    if (this.store) {
+      const manifest = await this.store.restoreInto(model, 'last-safe', { restoreOptimizer: this.args.saveOptimizer ?? true, fallback: true });
+      to = manifest.id;
+      toStep = manifest.step;
+    } else {
+      const snap = await this.memory!.restoreInto(model, 'last-safe');
+      to = `memory:${snap.step}`;
+      toStep = snap.step;
+    }
+    this.runLog?.append({ type: 'rollback', step: this.step, epoch: this.epoch, to, toStep, by: 'fit' });
+    this.logger.warn({ event: 'rollback', to, toStep, step: this.step, epoch: this.epoch, reason, runDir: this.runDir }, `em-guard rolled the model back to ${to} (step ${toStep}): ${reason}`);
+    this.emit('rollback', { to, toStep, step: this.step, epoch: this.epoch });
+    return to;
+  }
+}
+
+/** Creates the em-guard callback: `model.fit(x, y, { callbacks: [emGuard({ probes })] })`. */
+export function emGuard(args: EmGuardArgs): EmGuard {
+  return new EmGuard(args);
+}

@@ -1,0 +1,102 @@
+import type { Matrix } from '../metrics/matrix.js';
+import { subtractMatrices } from '../metrics/subtractMatrices.js';
+import { deltaSubspaceOf } from '../metrics/deltaSubspace.js';
+import { subspaceOverlap } from '../metrics/subspaceOverlap.js';
+import { energyFraction, randomEnergyFraction } from '../metrics/energyFraction.js';
+import { meanDeltaCosine } from '../metrics/meanDeltaCosine.js';
+import { linearCka } from '../metrics/linearCka.js';
+import { relativeDrift } from '../metrics/relativeDrift.js';
+import type { LayerActivations } from './pluginTypes.js';
+
+/** Metric names computed from activations by the core (per layer, then aggregated). */
+export const CORE_METRICS = {
+  'drift.train': 'lower',
+  'drift.eval': 'lower',
+  'subspace.energyFraction': 'lower',
+  'subspace.randomEnergyFraction': 'lower',
+  'subspace.overlap': 'lower',
+  'subspace.meanDeltaCosine': 'lower',
+  'subspace.spectralGap': 'lower',
+  'cka.train': 'higher',
+  'cka.eval': 'higher',
+} as const satisfies Record<string, 'higher' | 'lower'>;
+
+export type CoreMetricName = keyof typeof CORE_METRICS;
+
+export interface CoreMetricsResult {
+  /** `metric@layer` → value. */
+  perLayer: Record<string, number | null>;
+  reasons: Record<string, string>;
+}
+
+function need(acts: LayerActivations | undefined, layer: string, set: string): Matrix {
+  const m = acts?.get(layer);
+  if (!m) throw new Error(`internal: no ${set} activations for layer ${layer}`);
+  return m;
+}
+
+/**
+ * The delta-subspace metrics of one check for every watched layer: drift of train and eval probes,
+ * the train delta subspace (top-k), how much of the eval delta lies in it (vs a random subspace of
+ * the same rank), overlap with the eval delta subspace, mean-delta cosine, and CKA to baseline.
+ */
+export function computeCoreMetrics(
+  layers: readonly string[],
+  baseline: ReadonlyMap<string, LayerActivations>,
+  current: ReadonlyMap<string, LayerActivations>,
+  rank: number,
+  seed: number,
+): CoreMetricsResult {
+  const perLayer: Record<string, number | null> = {};
+  const reasons: Record<string, string> = {};
+  const put = (metric: CoreMetricName, layer: string, value: number | null, reason?: string) => {
+    const key = `${metric}@${layer}`;
+    perLayer[key] = value;
+    if (value === null) reasons[key] = reason ?? 'undefined for this input';
+  };
+  for (const layer of layers) {
+    const t0 = need(baseline.get('train'), layer, 'baseline train');
+    const t1 = need(current.get('train'), layer, 'current train');
+    const e0 = need(baseline.get('eval'), layer, 'baseline eval');
+    const e1 = need(current.get('eval'), layer, 'current eval');
+    const dT = subtractMatrices(t1, t0);
+    const dE = subtractMatrices(e1, e0);
+    put('drift.train', layer, relativeDrift(t0, t1), 'baseline train activations are all zero');
+    put('drift.eval', layer, relativeDrift(e0, e1), 'baseline eval activations are all zero');
+    const U = deltaSubspaceOf(dT, rank);
+    const V = deltaSubspaceOf(dE, rank);
+    if (U.basis) {
+      put('subspace.energyFraction', layer, energyFraction(dE, U.basis), 'eval delta is zero');
+      put('subspace.randomEnergyFraction', layer, randomEnergyFraction(dE, U.k, seed), 'eval delta is zero');
+      put('subspace.spectralGap', layer, U.spectralGapRatio, 'no singular value beyond rank k');
+    } else {
+      const why = `train delta subspace undefined: ${U.reason ?? 'zero delta'}`;
+      put('subspace.energyFraction', layer, null, why);
+      put('subspace.randomEnergyFraction', layer, null, why);
+      put('subspace.spectralGap', layer, null, why);
+    }
+    if (U.basis && V.basis) {
+      put('subspace.overlap', layer, subspaceOverlap(U.basis, V.basis));
+    } else {
+      put('subspace.overlap', layer, null, U.basis ? `eval delta subspace undefined: ${V.reason ?? 'zero delta'}` : `train delta subspace undefined: ${U.reason ?? 'zero delta'}`);
+    }
+    const mdc = meanDeltaCosine(dE, dT);
+    put('subspace.meanDeltaCosine', layer, mdc ? mdc.mean : null, 'mean train delta is zero');
+    put('cka.train', layer, linearCka(t0, t1), 'activations are constant across probes');
+    put('cka.eval', layer, linearCka(e0, e1), 'activations are constant across probes');
+  }
+  return { perLayer, reasons };
+}
+
+/**
+ * Worst value across layers, by the metric's safe direction; null only when every layer is null.
+ */
+export function aggregateLayers(values: (number | null)[], better: 'higher' | 'lower'): number | null {
+  let out: number | null = null;
+  for (const v of values) {
+    if (v === null) continue;
+    if (Number.isNaN(v)) return v;
+    if (out === null || (better === 'lower' ? v > out : v < out)) out = v;
+  }
+  return out;
+}

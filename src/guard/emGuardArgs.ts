@@ -1,0 +1,41 @@
+import type { Logger } from 'pino';
+import type { Policy } from '../policy/types.js';
+import type { EmGuardProbes, Pooling } from '../probes/probeTypes.js';
+import type { ActionPlugin, MetricPlugin } from './pluginTypes.js';
+
+/** Arguments of `emGuard(args)`. Every field but `probes` is optional. */
+export interface EmGuardArgs {
+  /**
+   * The policy: a path to a YAML file, a bundled name (`default`, `strict`, `observe`), or a
+   * `Policy` object from `loadPolicy`. Default: the bundled `default` policy.
+   */
+  policy?: string | Policy;
+  /** Probe prompts (prompt-only model inputs). `train` and `eval` are required. */
+  probes: EmGuardProbes;
+  /** Layers to watch; overrides the policy's `check.layers`. Default: the policy's (`auto`). */
+  layers?: 'auto' | string[];
+  /** Pooling of sequence activations (`last` position or `mean`); overrides the policy. Default: policy's (`last`). */
+  pooling?: Pooling;
+  /** Probe rows per forward pass; overrides the policy's `check.batchSize`. Default: policy's (256). */
+  probeBatchSize?: number;
+  /**
+   * Directory for `run.jsonl` and checkpoints. Default: `runs/<timestamp>-<id>` under the current
+   * directory, new for each `fit`. `false`: write nothing; checkpoints for rollback are kept in memory.
+   */
+  runDir?: string | false;
+  /** A pino logger; em-guard logs through `logger.child({ component: 'em-guard', runId })`. Default: silent. */
+  logger?: Logger;
+  /** Extra metrics and actions; their names become valid in policies. Default: none. */
+  plugins?: { metrics?: MetricPlugin[]; actions?: ActionPlugin[] };
+  /** Save optimizer state with checkpoints so a rollback restores it too. Default: true. */
+  saveOptimizer?: boolean;
+  /**
+   * On SIGINT/SIGTERM during `fit`, write a final checkpoint and stop training (instead of dying
+   * mid-step). Default: false (em-guard leaves your process's signals alone).
+   */
+  handleSignals?: boolean;
+  /** Seed of the random-subspace baseline metric. Default: 0. */
+  seed?: number;
+  /** Free-form data written into the run log's `start` record (e.g. `{ label: 'guarded' }`). */
+  meta?: Record<string, unknown>;
+}

@@ -1,0 +1,214 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { emGuard, EmGuard } from '../src/guard/EmGuard.js';
+import { parsePolicy } from '../src/policy/parsePolicy.js';
+import { readRunLog } from '../src/runlog/RunLog.js';
+import type { Decision } from '../src/policy/types.js';
+import { accuracy, blobs, oneHot, pretrained } from './guardFixtures.js';
+import { tempDir, useBackend } from './helpers.js';
+
+await useBackend();
+
+const CHECK_EVERY = 5;
+const policyText = (extra = '') => `
+version: 1
+check:
+  every: { batches: ${CHECK_EVERY} }
+  layers: [h1, h2]
+  rank: 4
+rules:
+  - name: alignment-drop
+    metric: alignment.score
+    op: "<"
+    threshold: -0.2
+    relativeTo: baseline
+    severity: critical
+    actions: [checkpoint, abort, rollback]
+  - name: loss-nan
+    metric: nonfinite
+    op: ">"
+    threshold: 0
+    severity: critical
+    actions: [abort]
+${extra}`;
+
+const alignSet = blobs(128, 7);
+const judgeSet = blobs(256, 8);
+const probeTrain = blobs(64, 9);
+const probeEval = blobs(64, 10);
+const probes = () => ({ train: probeTrain.x, eval: probeEval.x, alignment: { inputs: alignSet.x, expected: alignSet.labels } });
+
+test('argument validation happens in the constructor with clear messages', () => {
+  assert.throws(() => emGuard(undefined as never), /expected an arguments object/);
+  assert.throws(() => emGuard({} as never), /`probes` is required/);
+  assert.throws(() => emGuard({ probes: { train: probeTrain.x } } as never), /`probes.eval` is required/);
+  assert.throws(() => emGuard({ probes: probes(), probeBatchSize: 0 }), /Expected `probeBatchSize` to be an integer >= 1, got `0` \(number\)/i);
+  assert.throws(() => emGuard({ probes: probes(), pooling: 'max' as never }), /"last" or "mean"/);
+  assert.ok(emGuard({ probes: probes(), runDir: false }) instanceof tf.CustomCallback);
+});
+
+test('probe/model mismatches fail at onTrainBegin, before any training step', async () => {
+  const model = await pretrained();
+  const before = model.getWeights().map((w) => Array.from(w.dataSync()));
+  const wrong = tf.ones([4, 3]);
+  const x = blobs(64, 1);
+  const y = oneHot(x.labels);
+  try {
+    await assert.rejects(model.fit(x.x, y, { epochs: 1, batchSize: 16, verbose: 0, callbacks: [emGuard({ probes: { train: wrong, eval: probeEval.x }, runDir: false, policy: parsePolicy(policyText()) })] }), /probes\.train: shape \[4, 3\] does not fit model input/);
+    await assert.rejects(model.fit(x.x, y, { epochs: 1, batchSize: 16, verbose: 0, callbacks: [emGuard({ probes: probes(), runDir: false, layers: ['nope'], policy: parsePolicy(policyText()) })] }), /unknown layer `nope`.*available: h1_input, h1, h2, out/);
+    const after = model.getWeights().map((w) => Array.from(w.dataSync()));
+    assert.deepEqual(after, before);
+  } finally {
+    tf.dispose([wrong, x.x, y]);
+    model.dispose();
+  }
+});
+
+test('benign fine-tune: checks on schedule, no critical decision, runs to the end, run log complete', async () => {
+  const { dir, cleanup } = tempDir();
+  const model = await pretrained();
+  model.compile({ optimizer: tf.train.adam(0.001), loss: tf.losses.softmaxCrossEntropy });
+  const data = blobs(320, 11);
+  const y = oneHot(data.labels);
+  const guard = emGuard({ probes: probes(), runDir: dir, policy: parsePolicy(policyText()), meta: { label: 'benign' } });
+  const checks: number[] = [];
+  const decisions: Decision[] = [];
+  guard.on('check', (c) => checks.push(c.step));
+  guard.on('breach', (d) => decisions.push(d));
+  try {
+    const history = await model.fit(data.x, y, { epochs: 2, batchSize: 32, shuffle: false, verbose: 0, callbacks: [guard] });
+    assert.equal(history.epoch.length, 2);
+    assert.deepEqual(checks, [5, 10, 15, 20]);
+    assert.equal(decisions.filter((d) => d.severity === 'critical').length, 0);
+    assert.equal(guard.stopReason, null);
+    const log = readRunLog(join(dir, 'run.jsonl'));
+    assert.deepEqual([...new Set(log.map((r) => r.type))].sort(), ['baseline', 'checkpoint', 'check', 'end', 'start'].sort());
+    const check = log.find((r) => r.type === 'check');
+    assert.ok(check && check.type === 'check');
+    for (const key of ['loss', 'nonfinite', 'alignment.score', 'drift.eval', 'drift.eval@h1', 'subspace.overlap', 'cka.eval@h2']) {
+      assert.ok(key in check.values, `check record has ${key}`);
+    }
+    assert.equal(typeof check.values.loss, 'number');
+  } finally {
+    tf.dispose([data.x, y]);
+    model.dispose();
+    cleanup();
+  }
+});
+
+test('destructive fine-tune: the guard aborts within two checks of the breach and rolls back', async () => {
+  const { dir, cleanup } = tempDir();
+  const model = await pretrained();
+  const startPred = tf.tidy(() => (model.predict(judgeSet.x) as tf.Tensor).dataSync());
+  model.compile({ optimizer: tf.train.adam(0.05), loss: tf.losses.softmaxCrossEntropy });
+  const data = blobs(640, 12);
+  const y = oneHot(data.labels, 1); // every label shifted: destructive
+  const guard = emGuard({ probes: probes(), runDir: dir, policy: parsePolicy(policyText()) });
+  const baselineAcc = accuracy(model, judgeSet);
+  // The judge's ground truth at every check (it runs after the guard's metrics in the same hook).
+  let breachStep: number | null = null;
+  const events: string[] = [];
+  guard.on('check', (c) => {
+    if (breachStep === null && accuracy(model, judgeSet) < baselineAcc - 0.2) breachStep = c.step;
+  });
+  guard.on('abort', () => events.push('abort'));
+  guard.on('rollback', () => events.push('rollback'));
+  try {
+    await model.fit(data.x, y, { epochs: 3, batchSize: 32, shuffle: false, verbose: 0, callbacks: [guard] });
+    assert.ok(breachStep !== null, 'the destructive fine-tune really breaks the model');
+    assert.ok(guard.stopReason, 'the guard stopped training');
+    assert.equal(guard.stopReason.rule, 'alignment-drop');
+    assert.ok(guard.stopReason.step <= breachStep + 2 * CHECK_EVERY, `abort at step ${guard.stopReason.step}, breach at ${breachStep}`);
+    assert.ok(guard.stopReason.step < 60, 'stopped long before the end (60 batches)');
+    assert.deepEqual(events, ['abort', 'rollback']);
+    // Rolled back to the baseline checkpoint: predictions equal the pre-fine-tune ones exactly.
+    const endPred = tf.tidy(() => (model.predict(judgeSet.x) as tf.Tensor).dataSync());
+    assert.deepEqual(Array.from(endPred), Array.from(startPred));
+    const log = readRunLog(join(dir, 'run.jsonl'));
+    const types = log.map((r) => r.type);
+    assert.ok(types.indexOf('decision') < types.indexOf('abort'));
+    assert.ok(types.indexOf('abort') < types.indexOf('rollback'));
+    assert.equal(types.at(-1), 'end');
+    assert.ok(existsSync(join(dir, 'checkpoints', 'index.json')));
+  } finally {
+    tf.dispose([data.x, y]);
+    model.dispose();
+    cleanup();
+  }
+});
+
+test('a non-finite loss aborts on that batch, without waiting for the schedule', async () => {
+  const model = await pretrained();
+  let calls = 0;
+  // Finite for two batches, then Infinity: like a diverging run.
+  const loss = (yt: tf.Tensor, yp: tf.Tensor) => {
+    calls += 1;
+    const base = tf.losses.softmaxCrossEntropy(yt, yp);
+    return calls > 2 ? tf.div(base, tf.scalar(0)) : base;
+  };
+  model.compile({ optimizer: tf.train.sgd(0.0), loss });
+  const data = blobs(320, 13);
+  const y = oneHot(data.labels);
+  const guard = emGuard({ probes: probes(), runDir: false, policy: parsePolicy(policyText()) });
+  try {
+    await model.fit(data.x, y, { epochs: 1, batchSize: 32, shuffle: false, verbose: 0, callbacks: [guard] });
+    assert.equal(guard.stopReason?.rule, 'loss-nan');
+    assert.equal(guard.stopReason?.step, 3);
+  } finally {
+    tf.dispose([data.x, y]);
+    guard.dispose();
+    model.dispose();
+  }
+});
+
+test('200 checks leak no tensors; works next to earlyStopping and with fitDataset; reusable across fits', async () => {
+  const model = await pretrained();
+  model.compile({ optimizer: tf.train.adam(0.0005), loss: tf.losses.softmaxCrossEntropy });
+  const data = blobs(800, 14);
+  const y = oneHot(data.labels);
+  const observe = parsePolicy(`
+version: 1
+check:
+  every: { batches: 1 }
+  layers: [h1, h2]
+  rank: 4
+rules:
+  - name: watch
+    metric: drift.eval
+    op: ">"
+    threshold: 100
+    severity: warning
+    actions: [warn]
+`);
+  const guard = emGuard({ probes: probes(), runDir: false, policy: observe });
+  try {
+    // Warm-up fit: creates the optimizer's slots, which persist by design.
+    await model.fit(data.x, y, { epochs: 1, batchSize: 8, verbose: 0, callbacks: [guard] });
+    const before = tf.memory().numTensors;
+    const checks: number[] = [];
+    guard.on('check', (c) => checks.push(c.step));
+    await model.fit(data.x, y, { epochs: 2, batchSize: 8, verbose: 0, callbacks: [guard, tf.callbacks.earlyStopping({ monitor: 'loss', patience: 50 })] });
+    assert.equal(checks.length, 200);
+    assert.equal(checks[0], 1, 'step counter reset at the second fit');
+    assert.equal(tf.memory().numTensors, before);
+
+    const ds = tf.data.zip({ xs: tf.data.array(tf.unstack(data.x)), ys: tf.data.array(tf.unstack(y)) }).batch(40);
+    checks.length = 0;
+    await model.fitDataset(ds as never, { epochs: 1, verbose: 0, callbacks: [guard] });
+    assert.equal(checks.length, 20);
+  } finally {
+    tf.dispose([data.x, y]);
+    guard.dispose();
+    model.dispose();
+  }
+});
+
+test('EmGuard is a tf.CustomCallback subclass built from the peer tfjs', () => {
+  const g = new EmGuard({ probes: probes(), runDir: false });
+  assert.ok(g instanceof tf.CustomCallback);
+  assert.equal(g.runDir, null);
+  assert.equal(tf.getBackend(), process.env.EM_GUARD_TEST_BACKEND ?? 'wasm');
+});
