@@ -1,0 +1,127 @@
+import { deltaSubspaceOf } from './deltaSubspace.js';
+import { energyFraction, randomEnergyFraction } from './energyFraction.js';
+import { linearCka } from './linearCka.js';
+import type { Matrix } from './matrix.js';
+import { meanDeltaCosine, type MeanDeltaCosine } from './meanDeltaCosine.js';
+import { principalAngles } from './principalAngles.js';
+import { relativeDrift } from './relativeDrift.js';
+import { subspaceOverlap } from './subspaceOverlap.js';
+import { subtractMatrices } from './subtractMatrices.js';
+
+/** Activations of one layer on two probe sets, before and after fine-tuning (same probes, same order). */
+export interface ActivationSets {
+  trainBefore: Matrix;
+  trainAfter: Matrix;
+  evalBefore: Matrix;
+  evalAfter: Matrix;
+}
+
+/** Every delta-subspace metric of one comparison; what `em-guard analyze --json` prints. */
+export interface ActivationAnalysis {
+  /** Requested rank k. */
+  rank: number;
+  /** Effective ranks of the train and eval delta subspaces (≤ rank). */
+  trainRank: number;
+  evalRank: number;
+  shapes: { train: [number, number]; eval: [number, number] };
+  /** Principal angles between the train and eval delta subspaces, degrees, ascending. */
+  principalAnglesDeg: number[];
+  /** Mean cos² of those angles; null when either delta is zero. */
+  overlap: number | null;
+  /** Share of ‖Δ_eval‖² inside the train delta subspace. */
+  evalEnergyFraction: number | null;
+  /** The same for a seeded random subspace of the same rank (chance level ≈ k/d). */
+  randomBaselineEnergyFraction: number | null;
+  /** Share of ‖Δ_train‖² its own top-k captures. */
+  trainExplainedEnergy: number;
+  meanDeltaCosine: Omit<MeanDeltaCosine, 'values'> | null;
+  ckaTrain: number | null;
+  ckaEval: number | null;
+  driftTrain: number | null;
+  driftEval: number | null;
+  /** σ_{k+1}/σ_k of each delta (near 1 = no gap, basis arbitrary). */
+  trainSpectralGapRatio: number | null;
+  evalSpectralGapRatio: number | null;
+  /** Roy–Vetterli effective rank of each delta. */
+  trainEffectiveRank: number;
+  evalEffectiveRank: number;
+  /** Top singular values of each delta (at most rank + 1). */
+  trainSingularValues: number[];
+  evalSingularValues: number[];
+  /** Why a value is null or a rank was reduced. */
+  notes: string[];
+  seed: number;
+  /** Wall-clock compute per step, ms; `total` excludes reading files. */
+  timingsMs: Record<string, number>;
+}
+
+/**
+ * All delta-subspace metrics for one layer, as one pure call: the core of `em-guard analyze`, usable
+ * on activations dumped from any framework. Throws on shape mismatches and non-finite values.
+ */
+export function analyzeActivations(sets: ActivationSets, rank: number, seed = 0): ActivationAnalysis {
+  const timingsMs: Record<string, number> = {};
+  const start = performance.now();
+  let last = start;
+  const lap = (name: string) => {
+    const now = performance.now();
+    timingsMs[name] = now - last;
+    last = now;
+  };
+  if (sets.trainBefore.cols !== sets.evalBefore.cols) {
+    throw new Error(`shape mismatch: train activations have ${sets.trainBefore.cols} features, eval activations have ${sets.evalBefore.cols}; both must come from the same layer`);
+  }
+  const dT = subtractMatrices(sets.trainAfter, sets.trainBefore);
+  const dE = subtractMatrices(sets.evalAfter, sets.evalBefore);
+  lap('deltas');
+  const U = deltaSubspaceOf(dT, rank);
+  lap('trainSubspace');
+  const V = deltaSubspaceOf(dE, rank);
+  lap('evalSubspace');
+  const notes: string[] = [];
+  if (U.reason) notes.push(`train delta: ${U.reason}`);
+  if (V.reason) notes.push(`eval delta: ${V.reason}`);
+  const angles = U.basis && V.basis ? principalAngles(U.basis, V.basis) : [];
+  const overlap = U.basis && V.basis ? subspaceOverlap(U.basis, V.basis) : null;
+  lap('angles');
+  const evalEnergyFraction = U.basis ? energyFraction(dE, U.basis) : null;
+  const randomBaselineEnergyFraction = U.basis ? randomEnergyFraction(dE, U.k, seed) : null;
+  lap('energy');
+  const mdc = meanDeltaCosine(dE, dT);
+  if (!mdc) notes.push('mean delta cosine: mean train delta is zero or no eval probe moved');
+  lap('meanDeltaCosine');
+  const ckaTrain = linearCka(sets.trainBefore, sets.trainAfter);
+  const ckaEval = linearCka(sets.evalBefore, sets.evalAfter);
+  if (ckaTrain === null || ckaEval === null) notes.push('CKA: activations constant across probes (no variance) on one side');
+  lap('cka');
+  const driftTrain = relativeDrift(sets.trainBefore, sets.trainAfter);
+  const driftEval = relativeDrift(sets.evalBefore, sets.evalAfter);
+  lap('drift');
+  timingsMs.total = performance.now() - start;
+  const { values: _values, ...mdcSummary } = mdc ?? { values: [] };
+  return {
+    rank,
+    trainRank: U.k,
+    evalRank: V.k,
+    shapes: { train: [dT.rows, dT.cols], eval: [dE.rows, dE.cols] },
+    principalAnglesDeg: angles.map((a) => (a * 180) / Math.PI),
+    overlap,
+    evalEnergyFraction,
+    randomBaselineEnergyFraction,
+    trainExplainedEnergy: U.explainedEnergy,
+    meanDeltaCosine: mdc ? (mdcSummary as Omit<MeanDeltaCosine, 'values'>) : null,
+    ckaTrain,
+    ckaEval,
+    driftTrain,
+    driftEval,
+    trainSpectralGapRatio: U.spectralGapRatio,
+    evalSpectralGapRatio: V.spectralGapRatio,
+    trainEffectiveRank: U.effectiveRank,
+    evalEffectiveRank: V.effectiveRank,
+    trainSingularValues: U.singularValues.slice(0, rank + 1),
+    evalSingularValues: V.singularValues.slice(0, rank + 1),
+    notes,
+    seed,
+    timingsMs,
+  };
+}

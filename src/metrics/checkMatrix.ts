@@ -1,0 +1,31 @@
+import type { Matrix } from './matrix.js';
+
+/**
+ * Throws when a matrix holds NaN or ±Infinity, naming the first bad cell. Runs before any solver:
+ * ml-matrix and the eigen-solvers either throw cryptic errors or return NaN silently on such input.
+ */
+export function assertFiniteMatrix(m: Matrix, what = 'activations'): void {
+  const { data, cols } = m;
+  for (let i = 0; i < data.length; i++) {
+    const x = data[i]!;
+    if (x - x !== 0) {
+      const row = cols === 0 ? 0 : Math.floor(i / cols);
+      const col = cols === 0 ? 0 : i % cols;
+      throw new Error(`${what} contain a non-finite value at row ${row}, col ${col} (${x}); clean or drop that probe before computing metrics`);
+    }
+  }
+}
+
+/** Throws `shape mismatch: after is 4×8, before is 4×9` when two matrices must align cell by cell. */
+export function assertSameShape(a: Matrix, b: Matrix, nameA: string, nameB: string): void {
+  if (a.rows !== b.rows || a.cols !== b.cols) {
+    throw new Error(`shape mismatch: ${nameA} is ${a.rows}×${a.cols}, ${nameB} is ${b.rows}×${b.cols}; both must hold the same probes (rows) and features (cols)`);
+  }
+}
+
+/** Throws unless `k` is an integer >= 1, with the validation message style used across em-guard. */
+export function assertRank(k: unknown, name = 'k'): asserts k is number {
+  if (typeof k !== 'number' || !Number.isInteger(k) || k < 1) {
+    throw new Error(`Expected \`${name}\` to be an integer >= 1, got \`${String(k)}\` (${typeof k})`);
+  }
+}

@@ -1,0 +1,125 @@
+import { assertFiniteMatrix, assertRank } from './checkMatrix.js';
+import { gram } from './gram.js';
+import type { Matrix } from './matrix.js';
+import { orthonormalColumns } from './orthonormalColumns.js';
+import { subtractMatrices } from './subtractMatrices.js';
+import { symmetricEigen } from './symmetricEigen.js';
+
+/** The top-k right singular subspace of an activation delta, with what is needed to trust it. */
+export interface DeltaSubspace {
+  /** d×k orthonormal columns (float64), the top right singular vectors; `null` when the delta is zero. */
+  basis: Matrix | null;
+  /** Effective k: the requested k, reduced to the numerical rank of the delta (see `reason`). */
+  k: number;
+  requestedK: number;
+  /** All min(n, d) singular values of the delta, descending; those below the rank tolerance are 0. */
+  singularValues: number[];
+  /** σᵢ² / Σσ² for each returned component. */
+  energyShare: number[];
+  /** Sum of `energyShare`: the share of ‖Δ‖²_F the basis captures. */
+  explainedEnergy: number;
+  /** Roy & Vetterli (2007) effective rank exp(H(p)), pᵢ = σᵢ/Σσ; 0 for a zero delta. */
+  effectiveRank: number;
+  /** σ_{k+1}/σ_k for the effective k; `null` when k = 0 or k = min(n, d). Near 1 = basis arbitrary. */
+  spectralGapRatio: number | null;
+  /** Why `basis` is null or `k` < `requestedK`. */
+  reason?: string;
+}
+
+export interface DeltaSubspaceOptions {
+  /**
+   * Components with σᵢ²/σ₁² at or below this are treated as zero (numerical rank). Default
+   * `10·max(n, d)·ε` (≈ 9e-12 at d=4096): the float64 Gram's eigenvalue error relative to σ₁²,
+   * i.e. σᵢ/σ₁ ≳ 3e-6 is resolved.
+   */
+  relativeTolerance?: number;
+}
+
+/**
+ * Top-k delta subspace of `after − before` (uncentered). See `deltaSubspaceOf`.
+ */
+export function deltaSubspace(before: Matrix, after: Matrix, k: number, options: DeltaSubspaceOptions = {}): DeltaSubspace {
+  return deltaSubspaceOf(subtractMatrices(after, before), k, options);
+}
+
+/**
+ * Top-k right singular vectors of a delta Δ (n×d), by the Gram trick in float64: eigen-decompose
+ * ΔΔᵀ (n×n) when n ≤ d and map back uᵢ = Δᵀvᵢ/σᵢ, else ΔᵀΔ (d×d) directly. Float64 Gram rather
+ * than tfjs float32: float32 squares the dynamic range and lost σ₂ when one common shift dominated
+ * (overlap 0.73 instead of 1.0, DESIGN.md); float64 keeps σᵢ/σ₁ down to ≈ 3e-6. No full SVD of
+ * d×n. The basis is re-orthonormalised (Gram–Schmidt twice) so later products can trust it.
+ */
+export function deltaSubspaceOf(delta: Matrix, k: number, options: DeltaSubspaceOptions = {}): DeltaSubspace {
+  assertRank(k, 'k');
+  assertFiniteMatrix(delta, 'delta');
+  const n = delta.rows;
+  const d = delta.cols;
+  const m = Math.min(n, d);
+  const tol = options.relativeTolerance ?? 10 * Math.max(n, d) * Number.EPSILON;
+  const data = delta.data;
+  let total = 0;
+  for (let i = 0; i < data.length; i++) total += data[i]! * data[i]!;
+  const empty = (reason: string): DeltaSubspace => ({
+    basis: null,
+    k: 0,
+    requestedK: k,
+    singularValues: new Array<number>(m).fill(0),
+    energyShare: [],
+    explainedEnergy: 0,
+    effectiveRank: 0,
+    spectralGapRatio: null,
+    reason,
+  });
+  if (m === 0) return empty(`delta is ${n}×${d}: no probes or no features`);
+  if (total === 0) return empty('delta is zero (after equals before): no direction moved');
+
+  const side = n <= d ? 'rows' : 'cols';
+  const { values, vectors } = symmetricEigen(gram(delta, side), m);
+  const lambda1 = Math.max(values[0]!, 0);
+  let rank = 0;
+  while (rank < m && values[rank]! > tol * lambda1) rank++;
+  // Below the tolerance an eigenvalue is rounding noise (≈ ε·λ₁): report σ = 0, not √noise.
+  const sigma = Array.from(values, (v, i) => (i < rank ? Math.sqrt(v) : 0));
+  const kEff = Math.min(k, rank);
+
+  // Right singular vectors as columns of a d×kEff row-major matrix.
+  const raw = new Float64Array(d * kEff);
+  if (side === 'rows') {
+    for (let j = 0; j < kEff; j++) {
+      const s = sigma[j]!;
+      const v = vectors.subarray(j * n, j * n + n);
+      const col = new Float64Array(d);
+      for (let r = 0; r < n; r++) {
+        const w = v[r]! / s;
+        if (w === 0) continue;
+        const base = r * d;
+        for (let c = 0; c < d; c++) col[c] = col[c]! + w * data[base + c]!;
+      }
+      for (let c = 0; c < d; c++) raw[c * kEff + j] = col[c]!;
+    }
+  } else {
+    for (let j = 0; j < kEff; j++) for (let c = 0; c < d; c++) raw[c * kEff + j] = vectors[j * d + c]!;
+  }
+  const basis = orthonormalColumns({ rows: d, cols: kEff, data: raw });
+
+  const energyShare = sigma.slice(0, kEff).map((s) => (s * s) / total);
+  const sum1 = sigma.reduce((a, b) => a + b, 0);
+  let entropy = 0;
+  for (const s of sigma) if (s > 0) entropy -= (s / sum1) * Math.log(s / sum1);
+  const result: DeltaSubspace = {
+    basis,
+    k: kEff,
+    requestedK: k,
+    singularValues: sigma,
+    energyShare,
+    explainedEnergy: energyShare.reduce((a, b) => a + b, 0),
+    effectiveRank: Math.exp(entropy),
+    spectralGapRatio: kEff < m ? sigma[kEff]! / sigma[kEff - 1]! : null,
+  };
+  if (kEff < k) {
+    result.reason = rank < m
+      ? `delta has numerical rank ${rank} < requested k=${k} (σᵢ/σ₁ ≤ ${Math.sqrt(tol).toExponential(1)} treated as zero)`
+      : `delta is ${n}×${d}: at most ${m} directions, requested k=${k}`;
+  }
+  return result;
+}
