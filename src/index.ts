@@ -45,7 +45,7 @@ export type { AdamWArgs } from './training/AdamW.js';
 export { Lion } from './training/Lion.js';
 export type { LionArgs } from './training/Lion.js';
 export { SlotOptimizer } from './training/SlotOptimizer.js';
-export type { DecoupledWeightDecayArgs, NamedTensor } from './training/SlotOptimizer.js';
+export type { DecoupledWeightDecayArgs } from './training/SlotOptimizer.js';
 export { lrSchedule, LearningRateScheduler } from './training/lrSchedule.js';
 export type { LrScheduleArgs } from './training/lrSchedule.js';
 export { learningRateAt } from './training/learningRateAt.js';

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { AdamW } from '../src/training/AdamW.js';
+import { Lion } from '../src/training/Lion.js';
+import { learningRateAt, type LearningRateSchedule } from '../src/training/learningRateAt.js';
+import { lrSchedule } from '../src/training/lrSchedule.js';
+import { getOptimizerLearningRate } from '../src/training/optimizerLearningRate.js';
+import { useBackend } from './helpers.js';
+
+await useBackend();
+
+const close = (a: number, e: number, label: string): void => assert.ok(Math.abs(a - e) <= 1e-15 * Math.max(1, Math.abs(e)), `${label}: ${a} vs ${e}`);
+
+test('learningRateAt matches the closed forms of each schedule', () => {
+  const T = 100;
+  for (const s of [0, 1, 37, 50, 99, 100, 250]) {
+    const p = Math.min(s, T) / T;
+    close(learningRateAt({ type: 'constant', initial: 0.1, totalSteps: T }, s), 0.1, `constant@${s}`);
+    close(learningRateAt({ type: 'linear', initial: 0.1, final: 0.01, totalSteps: T }, s), 0.1 + (0.01 - 0.1) * p, `linear@${s}`);
+    close(learningRateAt({ type: 'cosine', initial: 0.1, totalSteps: T }, s), 0.05 * (1 + Math.cos(Math.PI * p)), `cosine@${s}`);
+    close(learningRateAt({ type: 'step', initial: 0.1, totalSteps: T, stepSize: 30, gamma: 0.5 }, s), 0.1 * 0.5 ** Math.floor(Math.min(s, T) / 30), `step@${s}`);
+  }
+  const wc: LearningRateSchedule = { type: 'warmup-cosine', initial: 1e-3, final: 1e-5, warmupSteps: 10, totalSteps: 110 };
+  close(learningRateAt(wc, 0), 1e-4, 'warmup first');
+  close(learningRateAt(wc, 9), 1e-3, 'warmup last');
+  close(learningRateAt(wc, 10), 1e-3, 'cosine start');
+  close(learningRateAt(wc, 60), 1e-5 + (1e-3 - 1e-5) / 2, 'cosine midpoint');
+  close(learningRateAt(wc, 110), 1e-5, 'cosine end');
+  close(learningRateAt(wc, 500), 1e-5, 'held after end');
+  // Keys from the PyTorch CosineAnnealingLR closed form: η_t = η_min + (η_max − η_min)(1 + cos(πt/T))/2.
+  close(learningRateAt({ type: 'cosine', initial: 1, final: 0, totalSteps: 3 }, 1), 0.75, 'cos T=3 t=1');
+});
+
+test('schedule validation: one-line messages naming the field', () => {
+  assert.throws(() => learningRateAt({ type: 'exp' as never, initial: 1, totalSteps: 1 }, 0), /`type` to be 'constant' \| 'linear'/);
+  assert.throws(() => learningRateAt({ type: 'linear', initial: -1, totalSteps: 10 }, 0), /`initial` to be a finite number >= 0, got `-1`/);
+  assert.throws(() => learningRateAt({ type: 'cosine', initial: 1, totalSteps: 0 }, 0), /`totalSteps` to be an integer >= 1, got `0`/);
+  assert.throws(() => learningRateAt({ type: 'warmup-cosine', initial: 1, totalSteps: 10 }, 0), /`warmupSteps` to be an integer >= 1, got `undefined`/);
+  assert.throws(() => learningRateAt({ type: 'cosine', initial: 1, warmupSteps: 10, totalSteps: 10 }, 0), /`warmupSteps` to be an integer < totalSteps \(10\)/);
+  assert.throws(() => learningRateAt({ type: 'step', initial: 1, totalSteps: 10 }, 0), /`stepSize` to be an integer >= 1/);
+  assert.throws(() => learningRateAt({ type: 'step', initial: 1, totalSteps: 10, stepSize: 2, gamma: 2 }, 0), /`gamma` to be a number in \(0, 1\]/);
+  assert.throws(() => learningRateAt({ type: 'constant', initial: 1, totalSteps: 10 }, 1.5), /`step` to be an integer >= 0/);
+  assert.throws(() => lrSchedule({ type: 'constant', initial: 1, totalSteps: 10, initialStep: -2 }), /`initialStep` to be an integer >= 0, got `-2`/);
+});
+
+/** Records the rate each optimizer actually uses in applyGradients (SGD/momentum: the kept scalar c = −lr). */
+function spyRates(optimizer: tf.Optimizer): number[] {
+  const seen: number[] = [];
+  const original = optimizer.applyGradients.bind(optimizer);
+  const internal = optimizer as unknown as { c?: tf.Scalar };
+  optimizer.applyGradients = (grads) => {
+    seen.push(internal.c ? -internal.c.dataSync()[0]! : getOptimizerLearningRate(optimizer)!);
+    original(grads);
+  };
+  return seen;
+}
+
+const optimizers: [string, () => tf.Optimizer][] = [
+  ['sgd', () => tf.train.sgd(0.5)],
+  ['momentum', () => tf.train.momentum(0.5, 0.9)],
+  ['adam', () => tf.train.adam(0.5)],
+  ['rmsprop', () => tf.train.rmsprop(0.5)],
+  ['adagrad', () => tf.train.adagrad(0.5)],
+  ['AdamW', () => new AdamW({ learningRate: 0.5 })],
+  ['Lion', () => new Lion({ learningRate: 0.5 })],
+];
+
+for (const [name, make] of optimizers) {
+  test(`lrSchedule drives ${name} during fit: the optimizer applies the scheduled rate at every batch`, async () => {
+    const xs = tf.randomUniform([40, 2], -1, 1, 'float32', 1);
+    const ys = tf.sum(xs, 1, true);
+    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 1 })] });
+    const optimizer = make();
+    model.compile({ optimizer, loss: 'meanSquaredError' });
+    const seen = spyRates(optimizer);
+    const schedule: LearningRateSchedule = { type: 'warmup-cosine', initial: 0.05, final: 0.001, warmupSteps: 3, totalSteps: 12 };
+    const changes: [number, number][] = [];
+    const callback = lrSchedule({ ...schedule, onChange: (step, lr) => changes.push([step, lr]) });
+    await model.fit(xs, ys, { epochs: 3, batchSize: 8, verbose: 0, callbacks: [callback] }); // 5 batches × 3 epochs = 15 steps
+    const expected = Array.from({ length: 15 }, (_, s) => learningRateAt(schedule, s));
+    assert.equal(seen.length, 15);
+    seen.forEach((lr, s) => assert.ok(Math.abs(lr - expected[s]!) <= 1e-7 * expected[s]!, `${name} step ${s}: used ${lr}, scheduled ${expected[s]}`));
+    assert.deepEqual(changes.map(([s]) => s), expected.map((_, s) => s));
+    // A second fit restarts the schedule at step 0 and leaks no tensors (SGD rebuilds its scalar c).
+    const count = tf.memory().numTensors;
+    await model.fit(xs, ys, { epochs: 1, batchSize: 8, verbose: 0, callbacks: [callback] });
+    assert.equal(tf.memory().numTensors, count);
+    assert.ok(Math.abs(seen[15]! - expected[0]!) <= 1e-7 * expected[0]!);
+    optimizer.dispose();
+    model.dispose();
+    tf.dispose([xs, ys]);
+  });
+}
+
+test('lrSchedule with initialStep resumes mid-schedule, and reports a missing optimizer clearly', async () => {
+  const schedule: LearningRateSchedule = { type: 'linear', initial: 0.1, final: 0, totalSteps: 10 };
+  const opt = new AdamW({ learningRate: 1 });
+  const cb = lrSchedule({ ...schedule, initialStep: 4, optimizer: opt });
+  await cb.onTrainBegin();
+  await cb.onBatchBegin();
+  close(opt.learningRate, learningRateAt(schedule, 4), 'resumed');
+  assert.equal(cb.step, 5);
+  await assert.rejects(lrSchedule(schedule).onBatchBegin(), /no optimizer to schedule; compile the model before fit/);
+  opt.dispose();
+});
