@@ -51,3 +51,24 @@ export type { LrScheduleArgs } from './training/lrSchedule.js';
 export { learningRateAt } from './training/learningRateAt.js';
 export type { LearningRateSchedule, LearningRateScheduleType } from './training/learningRateAt.js';
 export { setOptimizerLearningRate, getOptimizerLearningRate } from './training/optimizerLearningRate.js';
+
+// Metrics
+export { matrix, fromRows } from './metrics/matrix.js';
+export type { Matrix } from './metrics/matrix.js';
+export { subtractMatrices } from './metrics/subtractMatrices.js';
+export { deltaSubspace, deltaSubspaceOf } from './metrics/deltaSubspace.js';
+export type { DeltaSubspace, DeltaSubspaceOptions } from './metrics/deltaSubspace.js';
+export { principalAngles } from './metrics/principalAngles.js';
+export { subspaceOverlap } from './metrics/subspaceOverlap.js';
+export { energyFraction, randomEnergyFraction } from './metrics/energyFraction.js';
+export { randomOrthonormalBasis } from './metrics/randomOrthonormalBasis.js';
+export { meanDeltaCosine } from './metrics/meanDeltaCosine.js';
+export type { MeanDeltaCosine } from './metrics/meanDeltaCosine.js';
+export { linearCka } from './metrics/linearCka.js';
+export { relativeDrift } from './metrics/relativeDrift.js';
+export { analyzeActivations } from './metrics/analyzeActivations.js';
+export type { ActivationSets, ActivationAnalysis } from './metrics/analyzeActivations.js';
+export { readNpy, parseNpy, NPY_DTYPES } from './npy/readNpy.js';
+export { writeNpy } from './npy/writeNpy.js';
+export { NpyError } from './npy/npyError.js';
+export type { NpyErrorCode } from './npy/npyError.js';

@@ -1,0 +1,126 @@
+import type { Decision } from './decision.js';
+import { formatDecisionSummary } from './formatDecisionSummary.js';
+import type { MetricSnapshot } from './metricSnapshot.js';
+import type { Policy, Rule, RuleOp } from './policy.js';
+import type { PolicyNotice, PolicyNoticeCode } from './policyNotice.js';
+import type { PolicyState } from './policyState.js';
+
+export { createPolicyState } from './policyState.js';
+
+/** What one check produced: rules that fired, the next state, and notices about unevaluable rules. */
+export interface PolicyEvaluation {
+  readonly decisions: Decision[];
+  readonly state: PolicyState;
+  readonly notices: PolicyNotice[];
+}
+
+function compare(value: number, op: RuleOp, threshold: number): boolean {
+  switch (op) {
+    case '<': return value < threshold;
+    case '<=': return value <= threshold;
+    case '>': return value > threshold;
+    case '>=': return value >= threshold;
+  }
+}
+
+/** Whether the snapshot is still inside `check.warmup` (see README: step < batches / epoch < epochs). */
+export function inWarmup(policy: Policy, snapshot: MetricSnapshot): boolean {
+  const w = policy.check.warmup;
+  return 'batches' in w ? snapshot.step < w.batches : snapshot.epoch < w.epochs;
+}
+
+/**
+ * The `nonfinite` reading of a check: 1 when any value in the snapshot is NaN or ±Infinity, or
+ * when the snapshot itself reports `nonfinite` > 0; otherwise 0.
+ */
+export function nonfiniteValue(snapshot: MetricSnapshot): number {
+  for (const [key, v] of Object.entries(snapshot.values)) {
+    if (typeof v === 'number' && !Number.isFinite(v)) return 1;
+    if (key === 'nonfinite' && typeof v === 'number' && v > 0) return 1;
+  }
+  return 0;
+}
+
+function ruleKey(rule: Rule): string {
+  return rule.layer === undefined ? rule.metric : `${rule.metric}@${rule.layer}`;
+}
+
+type Reading = { value: number } | { code: PolicyNoticeCode; message: string };
+
+function read(rule: Rule, key: string, snapshot: MetricSnapshot, nonfinite: number): Reading {
+  if (rule.metric === 'nonfinite') return { value: nonfinite };
+  if (!Object.prototype.hasOwnProperty.call(snapshot.values, key)) {
+    return { code: 'metric-missing', message: `rule \`${rule.name}\`: metric \`${key}\` is not in the snapshot at step ${snapshot.step}; the rule is skipped until it appears` };
+  }
+  const v = snapshot.values[key];
+  if (v === null || v === undefined) {
+    return { code: 'metric-null', message: `rule \`${rule.name}\`: metric \`${key}\` is null (not computable) at step ${snapshot.step}; the rule is skipped until it has a value` };
+  }
+  if (!Number.isFinite(v)) {
+    return { code: 'metric-nonfinite', message: `rule \`${rule.name}\`: metric \`${key}\` is ${v} at step ${snapshot.step}; counted as a \`nonfinite\` breach, this rule is skipped` };
+  }
+  return { value: v };
+}
+
+/**
+ * Evaluate every rule of `policy` against one check's snapshot. Pure: same inputs, same outputs,
+ * nothing mutated. Semantics (README "Evaluation semantics"):
+ * - a rule's condition is `value op threshold`, with threshold = baseline + offset for
+ *   `relativeTo: baseline`; it fires on every check where the condition has held for at least
+ *   `for` consecutive checks (the guard de-duplicates actions per firing episode);
+ * - during warmup conditions are still counted, but nothing fires;
+ * - a null, missing or non-finite value (or a missing baseline) skips the rule for that check:
+ *   its count is left unchanged, and one notice is emitted when the episode starts;
+ * - any NaN/±Infinity in the snapshot makes `nonfinite` read 1.
+ */
+export function evaluatePolicy(policy: Policy, state: PolicyState, snapshot: MetricSnapshot): PolicyEvaluation {
+  const decisions: Decision[] = [];
+  const notices: PolicyNotice[] = [];
+  const consecutive: Record<string, number> = { ...state.consecutive };
+  const unevaluable: Record<string, PolicyNoticeCode> = { ...state.unevaluable };
+  const warming = inWarmup(policy, snapshot);
+  const nonfinite = nonfiniteValue(snapshot);
+
+  for (const rule of policy.rules) {
+    const key = ruleKey(rule);
+    let reading = read(rule, key, snapshot, nonfinite);
+    let baseline: number | null = null;
+    if ('value' in reading && rule.relativeTo === 'baseline') {
+      const b = state.baseline?.[key];
+      if (typeof b === 'number' && Number.isFinite(b)) baseline = b;
+      else reading = { code: 'baseline-missing', message: `rule \`${rule.name}\`: no finite baseline value for \`${key}\` (${state.baseline === null ? 'no baseline snapshot' : `baseline is ${b === undefined ? 'missing' : String(b)}`}); this baseline-relative rule cannot fire` };
+    }
+    if (!('value' in reading)) {
+      if (unevaluable[rule.name] !== reading.code) notices.push({ code: reading.code, rule: rule.name, metric: key, message: reading.message });
+      unevaluable[rule.name] = reading.code;
+      continue;
+    }
+    delete unevaluable[rule.name];
+    const threshold = baseline === null ? rule.threshold : baseline + rule.threshold;
+    const count = compare(reading.value, rule.op, threshold) ? (consecutive[rule.name] ?? 0) + 1 : 0;
+    consecutive[rule.name] = count;
+    if (count === 0 || count < rule.for || warming) continue;
+    decisions.push(Object.freeze({
+      rule: rule.name,
+      metric: key,
+      ...(rule.layer !== undefined ? { layer: rule.layer } : {}),
+      value: reading.value,
+      threshold,
+      op: rule.op,
+      severity: rule.severity,
+      actions: rule.actions,
+      step: snapshot.step,
+      epoch: snapshot.epoch,
+      consecutive: count,
+      annotations: rule.annotations,
+      summary: formatDecisionSummary(rule, key, reading.value, threshold, baseline, count, snapshot.step),
+    }));
+  }
+  const next: PolicyState = Object.freeze({
+    checks: state.checks + 1,
+    consecutive: Object.freeze(consecutive),
+    baseline: state.baseline,
+    unevaluable: Object.freeze(unevaluable),
+  });
+  return { decisions, state: next, notices };
+}

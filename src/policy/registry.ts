@@ -1,0 +1,101 @@
+/** A metric name that rules may use. Register plugin metrics before loading a policy that uses them. */
+export interface MetricInfo {
+  /** Dotted lower-camel name, e.g. `subspace.overlap`; no `@` (that separates the layer). */
+  readonly name: string;
+  readonly description: string;
+  readonly unit?: string;
+  /** Which direction is good; gives `checkpoint.keepBest.mode` its default. */
+  readonly better?: 'higher' | 'lower';
+  /** Whether the metric exists per layer (`metric@layer`), so a rule may set `layer`. Default true. */
+  readonly perLayer?: boolean;
+}
+
+/** An action name that rules may list. The guard (or a plugin) implements it. */
+export interface ActionInfo {
+  readonly name: string;
+  readonly description: string;
+}
+
+const NAME = /^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$/;
+
+const BUILTIN_METRICS: MetricInfo[] = [
+  { name: 'loss', description: 'Training loss of the last batch (from the tfjs logs).', better: 'lower', perLayer: false },
+  { name: 'nonfinite', description: '1 when any metric value of the check (or the loss) is NaN or ±Infinity, else 0.', better: 'lower', perLayer: false },
+  { name: 'drift.train', description: 'Relative activation shift on the training probes, ‖ΔA‖_F / ‖A₀‖_F.', better: 'lower' },
+  { name: 'drift.eval', description: 'Relative activation shift on the out-of-domain evaluation probes, ‖ΔE‖_F / ‖E₀‖_F.', better: 'lower' },
+  { name: 'subspace.energyFraction', description: 'Share of the eval-delta energy inside the rank-k train-delta subspace, ‖ΔE U_k‖²_F / ‖ΔE‖²_F.', unit: 'fraction', better: 'lower' },
+  { name: 'subspace.randomEnergyFraction', description: 'The same energy fraction for a random rank-k subspace (≈ k/d): the floor a monitor must beat.', unit: 'fraction' },
+  { name: 'subspace.overlap', description: 'Mean cos² of the principal angles between the train and eval delta subspaces, ‖U_kᵀV_k‖²_F / k.', unit: 'fraction', better: 'lower' },
+  { name: 'subspace.meanDeltaCosine', description: 'Mean cosine of each eval delta with the mean train delta.', better: 'lower' },
+  { name: 'subspace.spectralGap', description: 'σ_{k+1}/σ_k of the train deltas: near 1 means the subspace (and overlap) is arbitrary.', better: 'lower' },
+  { name: 'cka.train', description: 'Linear CKA between baseline and current activations of the training probes (1 = unchanged).', better: 'higher' },
+  { name: 'cka.eval', description: 'Linear CKA between baseline and current activations of the eval probes (1 = unchanged).', better: 'higher' },
+  { name: 'alignment.score', description: 'Behavioural: share of alignment probes whose output matches the expected aligned output.', unit: 'fraction', better: 'higher', perLayer: false },
+  { name: 'alignment.projection', description: 'Representational: mean projection of eval activations on the misalignment direction (misaligned − aligned means).', better: 'lower' },
+];
+
+const BUILTIN_ACTIONS: ActionInfo[] = [
+  { name: 'warn', description: 'Log the decision (pino, at the severity level) and emit it as an event.' },
+  { name: 'checkpoint', description: 'Save the current weights as a checkpoint, marked with the decision.' },
+  { name: 'abort', description: 'Stop training (model.stopTraining) after the current batch.' },
+  { name: 'rollback', description: 'Restore the last checkpoint taken while no critical rule fired.' },
+];
+
+const metrics = new Map<string, MetricInfo>(BUILTIN_METRICS.map((m) => [m.name, Object.freeze({ ...m })]));
+const actions = new Map<string, ActionInfo>(BUILTIN_ACTIONS.map((a) => [a.name, Object.freeze({ ...a })]));
+
+function checkName(kind: string, name: unknown): asserts name is string {
+  if (typeof name !== 'string' || !NAME.test(name)) {
+    throw new TypeError(`Expected the ${kind} name to match ${NAME} (e.g. \`myPlugin.score\`), got \`${String(name)}\` (${typeof name})`);
+  }
+}
+
+function register<T extends { name: string; description: string }>(kind: string, table: Map<string, T>, info: T): void {
+  checkName(kind, info.name);
+  if (typeof info.description !== 'string' || info.description.trim() === '') {
+    throw new TypeError(`Expected ${kind} \`${info.name}\` to have a non-empty \`description\` (it is shown in the README tables and in \`em-guard validate\`)`);
+  }
+  const existing = table.get(info.name);
+  if (existing && JSON.stringify(existing) !== JSON.stringify({ ...existing, ...info })) {
+    throw new Error(`The ${kind} \`${info.name}\` is already registered with a different definition; pick another name (e.g. \`myPlugin.${info.name}\`)`);
+  }
+  table.set(info.name, Object.freeze({ ...info }));
+}
+
+/**
+ * Add a metric name that policies may use. Idempotent for an identical definition; a conflicting
+ * re-registration throws, so two plugins cannot silently redefine one name.
+ */
+export function registerMetric(info: MetricInfo): void {
+  register('metric', metrics, info);
+}
+
+/** Add an action name that policies may list. Same rules as `registerMetric`. */
+export function registerAction(info: ActionInfo): void {
+  register('action', actions, info);
+}
+
+/** Every registered metric, built-ins first, in registration order. */
+export function listMetrics(): MetricInfo[] {
+  return [...metrics.values()];
+}
+
+/** Every registered action, built-ins first, in registration order. */
+export function listActions(): ActionInfo[] {
+  return [...actions.values()];
+}
+
+/** Whether `name` (without `@layer`) is a registered metric. */
+export function isKnownMetric(name: string): boolean {
+  return metrics.has(name);
+}
+
+/** The registration of a metric, if any. */
+export function metricInfo(name: string): MetricInfo | undefined {
+  return metrics.get(name);
+}
+
+/** Whether `name` is a registered action. */
+export function isKnownAction(name: string): boolean {
+  return actions.has(name);
+}
