@@ -1,5 +1,7 @@
 import type { Command } from './command.js';
+import { analyzeCommand } from './analyzeCommand.js';
 import { reportCommand } from './reportCommand.js';
+import { validateCommand } from './validateCommand.js';
 
 /** Every subcommand, in the order `em-guard --help` lists them. Each lives in its own file. */
-export const commands: Command[] = [reportCommand];
+export const commands: Command[] = [analyzeCommand, reportCommand, validateCommand];

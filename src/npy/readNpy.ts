@@ -1,0 +1,73 @@
+import { readFile } from 'node:fs/promises';
+import type { Matrix } from '../metrics/matrix.js';
+import { NpyError } from './npyError.js';
+
+/** The dtypes `readNpy` accepts: little-endian float32 and float64 (what activations are saved as). */
+export const NPY_DTYPES = ['<f4', '<f8'] as const;
+
+const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
+
+/**
+ * Reads a NumPy `.npy` file holding a 2-D `[n, d]` float32/float64 array (C or Fortran order,
+ * format versions 1–3) as a row-major Matrix, so activations dumped from PyTorch/JAX
+ * (`np.save(path, acts.float().numpy())`) can be analysed without a conversion step.
+ * Throws NpyError naming the file and the fix.
+ */
+export async function readNpy(path: string): Promise<Matrix> {
+  return parseNpy(new Uint8Array(await readFile(path)), path);
+}
+
+/** `readNpy` on bytes already in memory; `name` only labels error messages. */
+export function parseNpy(bytes: Uint8Array, name = 'input'): Matrix {
+  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) {
+    throw new NpyError('NPY_MAGIC', `${name}: not a NumPy .npy file (missing the \\x93NUMPY magic); save activations with numpy.save(path, array)`);
+  }
+  const major = bytes[6]!;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let headerStart: number;
+  let headerLen: number;
+  if (major === 1) {
+    headerStart = 10;
+    headerLen = view.getUint16(8, true);
+  } else if (major === 2 || major === 3) {
+    if (bytes.length < 12) throw new NpyError('NPY_TRUNCATED', `${name}: truncated .npy file (${bytes.length} bytes, header length missing)`);
+    headerStart = 12;
+    headerLen = view.getUint32(8, true);
+  } else {
+    throw new NpyError('NPY_HEADER', `${name}: unsupported .npy format version ${major}.${bytes[7]}; em-guard reads versions 1.0, 2.0 and 3.0`);
+  }
+  if (headerStart + headerLen > bytes.length) {
+    throw new NpyError('NPY_TRUNCATED', `${name}: truncated .npy file (header needs ${headerStart + headerLen} bytes, file has ${bytes.length})`);
+  }
+  const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(headerStart, headerStart + headerLen));
+  const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
+  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
+  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
+  if (descr === undefined || fortran === undefined || shapeText === undefined) {
+    throw new NpyError('NPY_HEADER', `${name}: malformed .npy header \`${header.trim()}\` (needs 'descr', 'fortran_order' and 'shape')`);
+  }
+  if (!(NPY_DTYPES as readonly string[]).includes(descr)) {
+    throw new NpyError('NPY_DTYPE', `${name}: dtype \`${descr}\` is not supported; em-guard reads ${NPY_DTYPES.join(' (float32) and ')} (float64), little-endian. Convert with array.astype('<f4')`);
+  }
+  const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
+  if (shape.some((s) => !Number.isInteger(s) || s < 0)) {
+    throw new NpyError('NPY_HEADER', `${name}: malformed shape (${shapeText}) in .npy header`);
+  }
+  if (shape.length !== 2) {
+    throw new NpyError('NPY_NDIM', `${name}: expected a 2-D array [probes, features], got shape (${shape.join(', ')}); reshape to (n, d) before saving, e.g. acts.reshape(n, -1)`);
+  }
+  const [rows, cols] = shape as [number, number];
+  const itemSize = descr === '<f4' ? 4 : 8;
+  const dataStart = headerStart + headerLen;
+  const needed = rows * cols * itemSize;
+  if (bytes.length - dataStart < needed) {
+    throw new NpyError('NPY_TRUNCATED', `${name}: truncated .npy file: shape (${rows}, ${cols}) ${descr} needs ${needed} data bytes, file has ${bytes.length - dataStart}`);
+  }
+  // Copy into a fresh, aligned buffer (the file's data offset need not be a multiple of 8).
+  const raw = bytes.slice(dataStart, dataStart + needed).buffer;
+  const src = itemSize === 4 ? new Float32Array(raw) : new Float64Array(raw);
+  if (fortran === 'False' || rows <= 1 || cols <= 1) return { rows, cols, data: src };
+  const data = itemSize === 4 ? new Float32Array(rows * cols) : new Float64Array(rows * cols);
+  for (let j = 0; j < cols; j++) for (let i = 0; i < rows; i++) data[i * cols + j] = src[j * rows + i]!;
+  return { rows, cols, data };
+}
