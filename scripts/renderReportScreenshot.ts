@@ -1,5 +1,6 @@
 // Renders a run report and screenshots it in headless Chromium, to check by eye that it looks right.
-//   npx tsx scripts/renderReportScreenshot.ts [runDir...] [--png out.png] [--html out.html]
+//   npx tsx scripts/renderReportScreenshot.ts [runDir...] [--png out.png] [--html out.html] [--expand] [--height 2000]
+// --expand opens every <details> (per-layer charts, decisions) so the screenshot shows them.
 // Without run dirs it writes a synthetic two-run log (unguarded vs guarded) to a temp dir first.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -15,7 +16,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const TIMEOUT_MS = 90_000;
 
 const { values, positionals } = parseArgs({
-  options: { png: { type: 'string' }, html: { type: 'string' }, width: { type: 'string', default: '1280' }, height: { type: 'string', default: '2000' } },
+  options: { expand: { type: 'boolean', default: false }, png: { type: 'string' }, html: { type: 'string' }, width: { type: 'string', default: '1280' }, height: { type: 'string', default: '2000' } },
   allowPositionals: true,
 });
 
@@ -35,7 +36,7 @@ function writeSyntheticRuns(root: string): string[] {
   for (const guarded of [false, true]) {
     const dir = join(root, guarded ? 'guarded' : 'unguarded');
     const log = new RunLog(join(dir, RUN_LOG_FILE), guarded ? 'run-guarded-7f3a' : 'run-unguarded-19bc');
-    log.append({ type: 'start', policy: { source: guarded ? 'configs/default.yaml' : '<observe-only>', rules }, layers: ['dense_1', 'dense_2'], backend: 'wasm', probes: { train: 256, eval: 256, alignment: 64 }, meta: { label: guarded ? 'guarded' : 'unguarded', seed: 7, mix: 0 } });
+    log.append({ type: 'start', policy: { source: guarded ? 'configs/default.yaml' : '<observe-only>', rules }, layers: ['dense_1', 'dense_2'], backend: 'wasm', probes: { train: 256, eval: 256, alignment: 64 }, meta: { label: guarded ? 'guarded' : 'unguarded', seed: 7, mix: 0, judgeLimits: { 'organism.misalignedRate': 0.2 } } });
     const baseline = { 'alignment.score': 0.94, 'drift.eval': 0, 'loss': 1.9 };
     log.append({ type: 'baseline', step: 0, epoch: 0, values: baseline });
     const stopAt = guarded ? 450 : 1000;
@@ -107,9 +108,8 @@ async function main(): Promise<void> {
   try {
     const dirs = positionals.length ? positionals.map((p) => resolve(p)) : writeSyntheticRuns(work);
     const html = resolve(values.html ?? join(work, 'report.html'));
-    // The synthetic organism's judge limit; real runs get none unless the lead's demo passes one.
-    const judgeLimits: Record<string, number> = positionals.length ? {} : { 'organism.misalignedRate': 0.2 };
-    writeFileAtomic(html, renderRunReport(dirs.flatMap((d) => loadRunsForReport(d)), { judgeLimits }));
+    const page = renderRunReport(dirs.flatMap((d) => loadRunsForReport(d)));
+    writeFileAtomic(html, values.expand ? page.replaceAll('<details', '<details open') : page);
     const png = resolve(values.png ?? '/work/helper-notes/report-screenshot.png');
     const started = Date.now();
     await runChromium([

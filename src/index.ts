@@ -72,3 +72,23 @@ export { readNpy, parseNpy, NPY_DTYPES } from './npy/readNpy.js';
 export { writeNpy } from './npy/writeNpy.js';
 export { NpyError } from './npy/npyError.js';
 export type { NpyErrorCode } from './npy/npyError.js';
+
+// Run report
+export { renderRunReport, runReportContext } from './report/renderRunReport.js';
+export { RUN_REPORT_SECTIONS } from './report/runReportSections.js';
+export type { ReportSection, RunReportOptions, RunReportContext } from './report/reportSection.js';
+export { renderReportPage } from './report/renderReportPage.js';
+export type { ReportPage } from './report/renderReportPage.js';
+export { loadRunForReport, loadRunsForReport, runLogPath } from './report/loadRunForReport.js';
+export { buildRunSeries, metricKey } from './report/buildRunSeries.js';
+export type { BuildRunSeriesOptions } from './report/buildRunSeries.js';
+export type { RunSeries, MetricSeries, JudgeSeries, SeriesPoint, ThresholdLine, FiringWindow, RunMarker, UnresolvedThreshold } from './report/RunSeries.js';
+export { renderLineChart } from './report/renderLineChart.js';
+export type { LineChartSpec, LineSeries, HorizontalLine, Band, VerticalMarker, RefPoint } from './report/renderLineChart.js';
+export { renderScatter } from './report/renderScatter.js';
+export type { ScatterPoint, ScatterFit, ScatterOptions } from './report/renderScatter.js';
+export { renderRocCurves } from './report/renderRocCurves.js';
+export type { RocCurve, RocOptions } from './report/renderRocCurves.js';
+export { niceTicks } from './report/niceTicks.js';
+export type { NiceTicks } from './report/niceTicks.js';
+export { escapeHtml } from './report/escapeHtml.js';

@@ -32,6 +32,7 @@ interface RunSpec {
   abortAt?: number;
   rollback?: { at: number; toStep: number };
   judge?: { step: number; values: Record<string, number> }[];
+  judgeLimit?: number;
 }
 
 const stepOf = (check: number): number => (check + 1) * 10;
@@ -44,7 +45,7 @@ function writeRun(dir: string, spec: RunSpec): string {
     layers: ['dense_1'],
     backend: 'wasm',
     probes: { train: 8, eval: 8 },
-    ...(spec.label === undefined ? {} : { meta: { label: spec.label } }),
+    meta: { ...(spec.label === undefined ? {} : { label: spec.label }), ...(spec.judgeLimit === undefined ? {} : { judgeLimits: { 'organism.misalignedRate': spec.judgeLimit } }) },
   });
   if (spec.baseline) log.append({ type: 'baseline', step: 0, epoch: 0, values: spec.baseline });
   spec.checks.forEach((values, i) => {
@@ -281,6 +282,27 @@ test('markers: one per checkpoint, abort and rollback on every chart; windows sh
     assert.ok(Math.abs(Number(windows[0]!.x) - x(35)) < 0.01);
     assert.ok(Math.abs(Number(windows[0]!.width) - (x(55) - x(35))) < 0.02);
     assert.deepEqual(elements(chartCard(html, 'drift.eval'), 'rect', 'window').map((w) => w.class), ['window window-warning']);
+    // The firings table: one row per window, in step order (ties: aggregate metrics first); the raw decisions table has all five.
+    const table = html.slice(html.indexOf('<table class="windows">'), html.indexOf('</table>', html.indexOf('<table class="windows">')));
+    assert.deepEqual([...table.matchAll(/<td class="num">(\d+)–(\d+)<\/td><td class="num">(\d+)<\/td>/g)].map((m) => m.slice(1).join(' ')), ['40 50 2', '40 40 1', '50 50 1', '70 70 1']);
+    assert.match(html, /All 5 decisions/);
+  } finally {
+    cleanup();
+  }
+});
+
+test('a judge limit from start.meta.judgeLimits is drawn on the judge chart; an explicit option wins', () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    writeRun(dir, { runId: 'j', judgeLimit: 0.2, checks: [{ m: 1 }, { m: 2 }], judge: [{ step: 10, values: { 'organism.misalignedRate': 0.1 } }, { step: 20, values: { 'organism.misalignedRate': 0.5 } }] });
+    const run = loadRunForReport(dir);
+    for (const [options, expected] of [[{}, '0.2'], [{ judgeLimits: { 'organism.misalignedRate': 0.3 } }, '0.3']] as const) {
+      const card = chartCard(renderRunReport([run], options), 'organism.misalignedRate', 'judge');
+      const lines = elements(card, 'line', 'threshold');
+      assert.deepEqual(lines.map((l) => l['data-value']), [expected]);
+      assert.ok(Math.abs(Number(lines[0]!.y1) - yScale(elements(card, 'svg')[0]!)(Number(expected))) < 0.01);
+    }
+    assert.equal(elements(chartCard(renderRunReport([run]), 'm'), 'line', 'threshold').length, 0);
   } finally {
     cleanup();
   }

@@ -31,6 +31,11 @@ export interface FiringWindow {
   count: number;
   actions: string[];
   summary: string;
+  op: string;
+  /** The absolute threshold the guard compared with (from the decisions). */
+  threshold: number;
+  firstValue: number | null;
+  lastValue: number | null;
 }
 
 /** Something that happened at one step: drawn as a vertical line on every chart of the run. */

@@ -150,10 +150,11 @@ function firingWindows(decisions: DecisionRecord[], checkIndex: Map<number, numb
       if (d.step !== current.window.toStep) current.window.count += 1;
       current.window.toStep = d.step;
       current.lastIndex = index;
+      current.window.lastValue = d.value;
       for (const a of d.actions) if (!current.window.actions.includes(a)) current.window.actions.push(a);
       continue;
     }
-    const window: FiringWindow = { rule: d.rule, metricKey: key, severity: d.severity, fromStep: d.step, toStep: d.step, count: 1, actions: [...d.actions], summary: d.summary };
+    const window: FiringWindow = { rule: d.rule, metricKey: key, severity: d.severity, fromStep: d.step, toStep: d.step, count: 1, actions: [...d.actions], summary: d.summary, op: d.op, threshold: d.threshold, firstValue: d.value, lastValue: d.value };
     out.push(window);
     open.set(id, { window, lastIndex: index });
   }

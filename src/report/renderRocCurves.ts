@@ -4,7 +4,7 @@ import { formatValue } from './formatNumber.js';
 import { seriesColor } from './seriesColor.js';
 import { svgLegend } from './svgLegend.js';
 
-/** One detector's ROC curve: (false positive rate, true positive rate) pairs in threshold order. */
+/** One detector's ROC curve: (false positive rate, true positive rate) pairs, e.g. `rocCurve(...).points`. */
 export interface RocCurve {
   name: string;
   points: { fpr: number; tpr: number }[];
@@ -41,6 +41,7 @@ export function renderRocCurves(curves: readonly RocCurve[], options: RocOptions
   const parts = [svgOpen(frame, { width, height, title, className: 'chart roc-chart' }), frame.axes];
   parts.push(`<line class="chance" x1="${coord(frame.x(0))}" y1="${coord(frame.y(0))}" x2="${coord(frame.x(1))}" y2="${coord(frame.y(1))}"><title>chance (AUC 0.5)</title></line>`);
   curves.forEach((c, i) => {
+    if (c.points.length === 0) return; // e.g. rocCurve on one class only: legend row, no line
     const sorted = [...c.points].sort((a, b) => a.fpr - b.fpr || a.tpr - b.tpr);
     const d = sorted.map((p, j) => `${j === 0 ? 'M' : 'L'}${coord(frame.x(p.fpr))} ${coord(frame.y(p.tpr))}`).join('');
     parts.push(`<path class="roc-curve" data-name="${escapeHtml(c.name)}" d="${d}" stroke="${seriesColor(i)}"><title>${escapeHtml(legendText(c))}</title></path>`);
@@ -53,5 +54,6 @@ export function renderRocCurves(curves: readonly RocCurve[], options: RocOptions
 }
 
 function legendText(c: RocCurve): string {
+  if (c.points.length === 0) return `${c.name} (no curve)`;
   return c.auc === undefined ? c.name : `${c.name} (AUC ${formatValue(c.auc)})`;
 }

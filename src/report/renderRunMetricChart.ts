@@ -33,7 +33,7 @@ export function renderRunMetricChart(context: RunReportContext, key: string, kin
     }
   });
   const hLines = thresholdLines(context, thresholdsByRun);
-  const limit = kind === 'judge' ? context.options.judgeLimits?.[key] : undefined;
+  const limit = kind === 'judge' ? judgeLimit(context, key) : undefined;
   if (limit !== undefined) hLines.push({ y: limit, color: '#c92a2a', label: `limit ${formatValue(limit)}`, title: `judge limit for ${key}: ${formatValue(limit)}` });
   const svg = renderLineChart({
     title: kind === 'judge' ? `${key} (judge) over training steps` : `${key} over training steps`,
@@ -91,4 +91,17 @@ function windowBands(run: RunSeries, metric: MetricSeries, name: string): Band[]
 function halfCheckInterval(steps: readonly number[]): number {
   const gaps = steps.slice(1).map((s, i) => s - (steps[i] ?? s)).filter((g) => g > 0).sort((a, b) => a - b);
   return gaps.length ? (gaps[Math.floor(gaps.length / 2)] ?? 0) / 2 : 0;
+}
+
+/** `options.judgeLimits[key]`, else the first run whose `start.meta.judgeLimits[key]` is a finite number. */
+function judgeLimit(context: RunReportContext, key: string): number | undefined {
+  const given = context.options.judgeLimits?.[key];
+  if (given !== undefined) return given;
+  for (const run of context.runs) {
+    const limits = run.meta.judgeLimits;
+    if (typeof limits !== 'object' || limits === null) continue;
+    const value = (limits as Record<string, unknown>)[key];
+    if (typeof value === 'number' && Number.isFinite(value)) return value;
+  }
+  return undefined;
 }

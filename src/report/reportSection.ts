@@ -16,7 +16,10 @@ export interface RunReportOptions {
   title?: string;
   /** Sections in order (default `RUN_REPORT_SECTIONS`); add your own or reorder. */
   sections?: readonly ReportSection<RunReportContext>[];
-  /** Limits to draw on judge charts, e.g. `{ "organism.misalignedRate": 0.2 }`. */
+  /**
+   * Limits to draw on judge charts, e.g. `{ "organism.misalignedRate": 0.2 }`. Default: a run's
+   * `start.meta.judgeLimits`, so a demo can record its limit in the log itself.
+   */
   judgeLimits?: Record<string, number>;
 }
 

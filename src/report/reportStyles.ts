@@ -35,7 +35,8 @@ details > summary { cursor: pointer; font-weight: 600; color: #343a40; padding: 
 table { border-collapse: collapse; width: 100%; background: #fff; font-size: 12.5px; }
 th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #e9ecef; vertical-align: top; }
 th { background: #f8f9fa; font-weight: 600; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.run-cell, td code { white-space: nowrap; }
 .sev { display: inline-block; padding: 0 6px; border-radius: 8px; font-size: 11.5px; }
 .sev-critical { background: #ffe3e3; color: #a61e1e; }
 .sev-warning { background: #fff3bf; color: #8f5f00; }
