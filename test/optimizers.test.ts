@@ -92,6 +92,20 @@ test('first steps match hand-computed values', () => {
   tf.dispose([theta, phi]);
 });
 
+test('a variable without a gradient is left alone and the state stays complete', async () => {
+  const a = tf.variable(tf.tensor1d([1, 2]), true, 'nullgrad/a');
+  const b = tf.variable(tf.tensor1d([3]), true, 'nullgrad/b');
+  const opt = new AdamW({ learningRate: 0.1 });
+  const g = tf.tensor1d([1, 1]);
+  opt.applyGradients({ [a.name]: g, [b.name]: undefined as unknown as tf.Tensor });
+  assert.deepEqual(Array.from(b.dataSync()), [3]);
+  assert.notDeepEqual(Array.from(a.dataSync()), [1, 2]);
+  const state = await opt.getWeights();
+  assert.deepEqual(state.map((s) => s.name), ['iter', 'nullgrad/a/m', 'nullgrad/b/m', 'nullgrad/a/v', 'nullgrad/b/v']);
+  tf.dispose([state[0]!.tensor, g, a, b]);
+  opt.dispose();
+});
+
 test('constructor validation names the field, the expectation and the value', async () => {
   assert.throws(() => new AdamW({ learningRate: -1 }), /AdamW: expected `learningRate` to be a finite number >= 0, got `-1`/);
   assert.throws(() => new AdamW({ learningRate: 1e-3, beta2: 1 }), /`beta2` to be a number in \[0, 1\), got `1`/);

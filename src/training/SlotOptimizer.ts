@@ -98,13 +98,14 @@ export abstract class SlotOptimizer extends tf.Optimizer {
     names.forEach((name, i) => {
       const value = registered[name];
       if (value === undefined) throw new Error(`${this.getClassName()}.applyGradients: no variable named \`${name}\` is registered with the tfjs engine`);
-      const gradient = Array.isArray(variableGradients) ? variableGradients[i]?.tensor : variableGradients[name];
-      if (gradient == null) return;
+      // Slots are created before the null-gradient check (as tfjs' Adam does) so slot lists stay dense.
       const slotVariables = this.slotNames.map((slot, k) => {
         const list = this.slots[k]!;
         if (list[i] === undefined) list[i] = { originalName: `${name}/${slot}`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
         return list[i]!.variable;
       });
+      const gradient = Array.isArray(variableGradients) ? variableGradients[i]?.tensor : variableGradients[name];
+      if (gradient == null) return;
       const decay = this.decays(name) ? 1 - this.learningRate * this.weightDecay : 1;
       tf.tidy(() => {
         const next = this.update(value, gradient, slotVariables, decay);
