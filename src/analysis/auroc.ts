@@ -1,5 +1,5 @@
 import { averageRanks } from './averageRanks.js';
-import { validateScoresAndLabels } from './binaryLabels.js';
+import { validateScoresAndLabels } from './validateScoresAndLabels.js';
 
 /** Result of {@link auroc}. */
 export interface AurocResult {

@@ -1,4 +1,4 @@
-import { validateScoresAndLabels } from './binaryLabels.js';
+import { validateScoresAndLabels } from './validateScoresAndLabels.js';
 
 /** One point of a ROC curve: classifying `score >= threshold` as positive. */
 export interface RocPoint {
