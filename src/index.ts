@@ -92,3 +92,11 @@ export type { RocCurve, RocOptions } from './report/renderRocCurves.js';
 export { niceTicks } from './report/niceTicks.js';
 export type { NiceTicks } from './report/niceTicks.js';
 export { escapeHtml } from './report/escapeHtml.js';
+
+// Policy
+export { PolicyError, formatPolicyProblem, POLICY_ERROR_CODES, POLICY_KEYS, POLICY_ENUMS, POLICY_LIMITS, POLICY_DEFAULTS, BUNDLED_POLICIES, MAX_POLICY_BYTES } from './policy/index.js';
+export { parsePolicy, loadPolicy, loadBundledPolicy, defaultPolicy, describePolicy } from './policy/index.js';
+export type { PolicyDescription } from './policy/describePolicy.js';
+export { createPolicyState, evaluatePolicy, inWarmup, nonfiniteValue } from './policy/index.js';
+export { registerMetric, registerAction, listMetrics, listActions, isKnownMetric, isKnownAction, metricInfo } from './policy/index.js';
+export type { Policy, Rule, RuleOp, Schedule, Severity, MetricSnapshot, Decision, PolicyNotice, PolicyNoticeCode, PolicyState, PolicyProblem, PolicyErrorCode, MetricInfo, ActionInfo, PolicyLoadOptions, PolicyEvaluation } from './policy/index.js';
