@@ -119,6 +119,7 @@ test('retention keeps the newest `keep`, the newest safe one and the best by met
     const losses = [5, 1, 4, 3, 6, 7, 8];
     const safe = [true, false, true, false, false, false, false];
     for (const [i, loss] of losses.entries()) await store.save(model, meta(i * 10, { loss, safe: safe[i]! }));
+    await store.flush();
     const ids = store.list().map((c) => c.id);
     // best (loss 1, step 10), last safe (step 20), newest two (steps 50, 60).
     assert.deepEqual(ids, ['ckpt-000010-e000', 'ckpt-000020-e000', 'ckpt-000050-e000', 'ckpt-000060-e000']);
@@ -310,11 +311,12 @@ test('leftovers of a crashed writer are removed on open: temp dirs of dead pids 
     const m = await store.save(model, meta(1));
     const cps = join(dir, 'checkpoints');
     mkdirSync(join(cps, '.tmp-ckpt-000002-e000-999999999-0badf00d'));
-    mkdirSync(join(cps, `.tmp-ckpt-000003-e000-${process.ppid}-0badf00d`)); // a live pid: not ours to remove
+    mkdirSync(join(cps, `.tmp-ckpt-000003-e000-${process.pid}-0badf00d`)); // a live writer: not ours to remove
+    writeFileSync(join(cps, ".index.json.999999999.0badf00d.tmp"), "{");
     mkdirSync(join(cps, 'ckpt-000004-e000'));
     mkdirSync(join(cps, 'notes'));
     new CheckpointStore({ runDir: dir });
-    assert.deepEqual(readdirSync(cps).sort(), [`.tmp-ckpt-000003-e000-${process.ppid}-0badf00d`, m.id, 'index.json', 'notes'].sort());
+    assert.deepEqual(readdirSync(cps).sort(), [`.tmp-ckpt-000003-e000-${process.pid}-0badf00d`, m.id, 'index.json', 'notes'].sort());
     assert.equal(existsSync(join(cps, m.id, 'weights.bin')), true);
     model.dispose();
   } finally {

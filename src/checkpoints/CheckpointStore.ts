@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MODEL_JSON, WEIGHTS_BIN, modelJsonFor, weightBytes } from '../io/fileSystemHandler.js';
-import { tempDirPid, writeDirAtomic } from '../io/writeDirAtomic.js';
+import { AtomicDirWriter, tempDirPid } from '../io/writeDirAtomic.js';
 import { captureArtifacts, captureOptimizerState, trainingConfigOf } from './captureModelState.js';
 import { CheckpointError } from './CheckpointError.js';
 import type { BestMetric, CheckpointFileInfo, CheckpointIndex, CheckpointManifest, CheckpointSelector } from './CheckpointManifest.js';
-import { checkpointId, checkpointsDir, emptyIndex, MANIFEST_FILE, OPTIMIZER_BIN, OPTIMIZER_JSON, readIndex, writeIndex } from './checkpointIndex.js';
+import { checkpointId, checkpointsDir, emptyIndex, MANIFEST_FILE, OPTIMIZER_BIN, OPTIMIZER_JSON, readIndex, stageIndex } from './checkpointIndex.js';
 import { resolveCheckpoint } from './resolveCheckpoint.js';
 import { retainedIds } from './retention.js';
 import { restoreModelWeights, restoreOptimizerAsRequested } from './restoreWeights.js';
@@ -47,6 +48,12 @@ export interface RestoreOptions {
 /** Directory names the store itself creates; anything else under `checkpoints/` is left alone. */
 const OWN_DIR = /^ckpt-\d+-e\d+(-\d+)?$/;
 
+/** The writer pid of a staged `index.json` temp file, or null. */
+function stagedIndexPid(name: string): number | null {
+  const m = /^\.index\.json\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name);
+  return m ? Number(m[1]) : null;
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -84,6 +91,8 @@ export class CheckpointStore {
   private index: CheckpointIndex;
   /** Saves and restores run one at a time (an interrupt handler may save while a periodic save runs). */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Removal of evicted checkpoint dirs, which runs after `save` has resolved. */
+  private background: Promise<void> = Promise.resolve();
 
   constructor(options: CheckpointStoreOptions) {
     if (!options || typeof options.runDir !== 'string' || options.runDir === '') {
@@ -129,8 +138,17 @@ export class CheckpointStore {
     });
   }
 
+  /** Resolves when every pending save, restore and background eviction has finished. */
+  async flush(): Promise<void> {
+    await this.serialize(async () => undefined);
+  }
+
   private serialize<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(task, task);
+    const start = async (): Promise<T> => {
+      await this.background;
+      return task();
+    };
+    const run = this.queue.then(start, start);
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -150,42 +168,62 @@ export class CheckpointStore {
     const trainingConfig = trainingConfigOf(model);
     if (trainingConfig !== undefined) artifacts.trainingConfig = trainingConfig;
 
+    const known = new Set(this.index.checkpoints.map((c) => c.id));
+    const id = checkpointId(meta.step, meta.epoch, (candidate) => known.has(candidate) || this.exists(candidate));
     const files: [string, Uint8Array | string][] = [
       [WEIGHTS_BIN, weightBytes(artifacts.weightData as ArrayBuffer | ArrayBuffer[] | undefined)],
       [MODEL_JSON, JSON.stringify(modelJsonFor(artifacts))],
     ];
     if (optimizer) files.push([OPTIMIZER_BIN, optimizer.data], [OPTIMIZER_JSON, optimizer.json]);
-    const infos: Record<string, CheckpointFileInfo> = {};
-    for (const [name, data] of files) {
-      infos[name] = { sha256: sha256(data), bytes: typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength };
+    const writer = new AtomicDirWriter(join(this.dir, id));
+    let manifest: CheckpointManifest;
+    try {
+      // Each file's fsync runs on the thread pool while the main thread hashes it.
+      const infos: Record<string, CheckpointFileInfo> = {};
+      for (const [name, data] of files) {
+        writer.add(name, data);
+        infos[name] = { sha256: sha256(data), bytes: typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength };
+      }
+      const metrics: Record<string, number | null> = {};
+      for (const [k, v] of Object.entries(meta.metrics)) metrics[k] = typeof v === 'number' && Number.isFinite(v) ? v : null;
+      manifest = {
+        id,
+        step: meta.step,
+        epoch: meta.epoch,
+        created: new Date().toISOString(),
+        metrics,
+        safe: meta.safe,
+        reason: meta.reason,
+        files: infos,
+        tfjsVersion: tf.version.tfjs ?? tf.version_core,
+        hasOptimizer: optimizer !== null,
+        modelName: model.name,
+      };
+      writer.add(MANIFEST_FILE, JSON.stringify(manifest, null, 1) + '\n');
+    } catch (e) {
+      await writer.abort();
+      throw e;
     }
-
-    const known = new Set(this.index.checkpoints.map((c) => c.id));
-    const id = checkpointId(meta.step, meta.epoch, (candidate) => known.has(candidate) || this.exists(candidate));
-    const metrics: Record<string, number | null> = {};
-    for (const [k, v] of Object.entries(meta.metrics)) metrics[k] = typeof v === 'number' && Number.isFinite(v) ? v : null;
-    const manifest: CheckpointManifest = {
-      id,
-      step: meta.step,
-      epoch: meta.epoch,
-      created: new Date().toISOString(),
-      metrics,
-      safe: meta.safe,
-      reason: meta.reason,
-      files: infos,
-      tfjsVersion: tf.version.tfjs ?? tf.version_core,
-      hasOptimizer: optimizer !== null,
-      modelName: model.name,
-    };
-    files.push([MANIFEST_FILE, JSON.stringify(manifest, null, 1) + '\n']);
-    writeDirAtomic(join(this.dir, id), files);
-
     const all = [...this.index.checkpoints, manifest];
     const keepIds = retainedIds(all, { keep: this.keep, keepBest: this.keepBest, keepLastSafe: this.keepLastSafe });
     const next: CheckpointIndex = { ...emptyIndex(this.keepBest), checkpoints: all.filter((c) => keepIds.has(c.id)) };
-    writeIndex(this.runDir, next);
+    // The new index syncs alongside the checkpoint files but replaces index.json only once the
+    // checkpoint directory is durable under its final name.
+    const index = stageIndex(this.runDir, next);
+    try {
+      await writer.commit();
+    } catch (e) {
+      await index.abort();
+      throw e;
+    }
+    await index.commit();
     this.index = next;
-    for (const c of all) if (!keepIds.has(c.id)) rmSync(join(this.dir, c.id), { recursive: true, force: true });
+    // Evicted dirs are removed in the background; the next save or restore (and flush) waits for it.
+    const evicted = all.filter((c) => !keepIds.has(c.id));
+    this.background = Promise.all(evicted.map((c) => rm(join(this.dir, c.id), { recursive: true, force: true }))).then(
+      () => undefined,
+      () => undefined, // a dir that could not be removed is an orphan: the next open removes it
+    );
     return manifest;
   }
 
@@ -198,12 +236,15 @@ export class CheckpointStore {
     }
   }
 
-  /** Removes temp dirs of dead writers and store-named dirs the index no longer lists (evicted before a crash). */
+  /**
+   * Removes what a crashed writer left: temp dirs and staged index files of dead processes, and
+   * store-named dirs the index no longer lists (evicted, or renamed into place just before a crash).
+   */
   private removeLeftovers(): void {
     const listed = new Set(this.index.checkpoints.map((c) => c.id));
     for (const name of readdirSync(this.dir)) {
-      const pid = tempDirPid(name);
-      const stale = pid !== null ? !isAlive(pid) || pid === process.pid : OWN_DIR.test(name) && !listed.has(name);
+      const pid = tempDirPid(name) ?? stagedIndexPid(name);
+      const stale = pid !== null ? !isAlive(pid) : OWN_DIR.test(name) && !listed.has(name);
       if (stale) rmSync(join(this.dir, name), { recursive: true, force: true });
     }
   }

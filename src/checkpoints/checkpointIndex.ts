@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../io/writeFileAtomic.js';
+import { StagedFile } from '../io/StagedFile.js';
 import { CheckpointError } from './CheckpointError.js';
 import type { BestMetric, CheckpointIndex, CheckpointManifest } from './CheckpointManifest.js';
 
@@ -71,7 +71,7 @@ export function readIndex(runDir: string): CheckpointIndex | null {
   return { format: 'em-guard-checkpoints', version: 1, best: index.best ?? null, checkpoints: index.checkpoints as CheckpointManifest[] };
 }
 
-/** Replaces the index atomically (temp file, fsync, rename, fsync dir). */
-export function writeIndex(runDir: string, index: CheckpointIndex): void {
-  writeFileAtomic(join(checkpointsDir(runDir), INDEX_FILE), JSON.stringify(index, null, 1) + '\n');
+/** Stages a new index (temp file, fsync started); `commit()` renames it over `index.json`. */
+export function stageIndex(runDir: string, index: CheckpointIndex): StagedFile {
+  return new StagedFile(join(checkpointsDir(runDir), INDEX_FILE), JSON.stringify(index, null, 1) + '\n');
 }

@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, fsync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { fsyncDir, writeAndSync } from './writeFileAtomic.js';
+import { promisify } from 'node:util';
+import { fsyncDir } from './writeFileAtomic.js';
 
-/** Prefix of the temporary sibling `writeDirAtomic` fills before renaming it into place. */
+const fsyncAsync = promisify(fsync);
+
+/** Prefix of the temporary sibling an `AtomicDirWriter` fills before renaming it into place. */
 export const TEMP_DIR_PREFIX = '.tmp-';
 
-/** The temp dir name `writeDirAtomic` uses: `.tmp-<name>-<pid>-<random>`. */
+/** The temp dir name used for `name`: `.tmp-<name>-<pid>-<random>`. */
 export function tempDirName(name: string): string {
   return `${TEMP_DIR_PREFIX}${name}-${process.pid}-${randomBytes(4).toString('hex')}`;
 }
@@ -19,29 +22,58 @@ export function tempDirPid(name: string): number | null {
 }
 
 /**
- * Creates directory `path` holding exactly `files`, all or nothing: the files go into a temp
- * sibling, each is fsynced, the temp dir is renamed to `path` and the parent is fsynced. A crash at
- * any instant leaves either no `path` or a complete one (plus, at worst, a `.tmp-*` sibling).
- * `path` must not exist.
+ * Creates a directory all or nothing: files are added to a temp sibling (each write starts its
+ * fsync on the libuv thread pool at once, so the caller can hash or prepare the next file while the
+ * disk works), and `commit()` waits for every fsync, fsyncs the temp dir, renames it to the final
+ * path and fsyncs the parent. A crash at any instant leaves either no final directory or a complete
+ * one, plus at worst a `.tmp-*` sibling.
  */
-export function writeDirAtomic(path: string, files: readonly (readonly [string, Uint8Array | string])[]): void {
-  const parent = dirname(path);
-  const tmp = join(parent, tempDirName(basename(path)));
-  mkdirSync(tmp);
-  try {
-    for (const [name, data] of files) {
-      const fd = openSync(join(tmp, name), 'wx', 0o644);
-      try {
-        writeAndSync(fd, data);
-      } finally {
-        closeSync(fd);
-      }
-    }
-    fsyncDir(tmp);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw e;
+export class AtomicDirWriter {
+  readonly path: string;
+  readonly tempPath: string;
+  private syncs: Promise<void>[] = [];
+  private done = false;
+
+  /** `path` must not exist yet (a non-empty one makes `commit` fail; an empty one is replaced). */
+  constructor(path: string) {
+    this.path = path;
+    this.tempPath = join(dirname(path), tempDirName(basename(path)));
+    mkdirSync(this.tempPath);
   }
-  fsyncDir(parent);
+
+  /** Writes one file into the temp dir and starts its fsync. */
+  add(name: string, data: Uint8Array | string): void {
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    const fd = openSync(join(this.tempPath, name), 'wx', 0o644);
+    try {
+      let off = 0;
+      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    } catch (e) {
+      closeSync(fd);
+      throw e;
+    }
+    this.syncs.push(fsyncAsync(fd).finally(() => closeSync(fd)));
+  }
+
+  /** Makes the directory durable under its final name. */
+  async commit(): Promise<void> {
+    try {
+      await Promise.all(this.syncs);
+      fsyncDir(this.tempPath);
+      renameSync(this.tempPath, this.path);
+      this.done = true;
+    } catch (e) {
+      await this.abort();
+      throw e;
+    }
+    fsyncDir(dirname(this.path));
+  }
+
+  /** Removes the temp dir (after any pending fsync settles). */
+  async abort(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    await Promise.allSettled(this.syncs);
+    rmSync(this.tempPath, { recursive: true, force: true });
+  }
 }
