@@ -12,13 +12,20 @@ import { seededRandom } from './helpers.js';
 const { X, y, fits, crossValidation } = reference.regression;
 const TOL = 1e-9;
 
-test('ridgeFit matches sklearn Ridge / LinearRegression (with and without StandardScaler) to 1e-9 relative', () => {
+test('ridgeFit matches sklearn Ridge / LinearRegression (with and without StandardScaler; p < n and p > n) to 1e-9 / 1e-8 relative', () => {
   for (const f of fits) {
     const model = ridgeFit(X, y, f.lambda, { standardize: f.standardize });
     const tag = `λ=${f.lambda},std=${f.standardize}`;
     f.coefficients.forEach((c: number, j: number) => assertClose(model.coefficients[j], c, TOL, `ridge.coef[${tag},${j}]`));
     assertClose(model.intercept, f.intercept, TOL, `ridge.intercept[${tag}]`);
     model.predict(X.slice(0, 5)).forEach((v, i) => assertClose(v, f.predictFirst5[i], TOL, `ridge.predict[${tag},${i}]`));
+  }
+  const wide = reference.wideRegression;
+  for (const f of wide.fits) {
+    const model = ridgeFit(wide.X, wide.y, f.lambda, { standardize: f.standardize });
+    const tag = `wide λ=${f.lambda},std=${f.standardize}`;
+    f.coefficients.forEach((c: number, j: number) => assertClose(model.coefficients[j], c, 1e-8, `ridge.wideCoef[${tag},${j}]`));
+    assertClose(model.intercept, f.intercept, 1e-8, `ridge.wideIntercept[${tag}]`);
   }
   assert.throws(() => ridgeFit(X, y, -1), /`lambda` to be a finite number >= 0, got `-1`/);
   assert.throws(() => ridgeFit(X, y.slice(1), 1), /same length/);

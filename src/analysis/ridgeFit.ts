@@ -1,4 +1,4 @@
-import { CholeskyDecomposition, Matrix, solve } from 'ml-matrix';
+import { CholeskyDecomposition, Matrix, SingularValueDecomposition } from 'ml-matrix';
 import { assertFiniteMatrix, assertFiniteVector, assertSameLength, describeValue } from './validateInput.js';
 
 /** A fitted (ridge) linear model in the original feature units. */
@@ -15,7 +15,7 @@ export interface LinearModel {
 
 /**
  * Ridge regression min ‖y − b − Xw‖² + λ‖w‖² with an unpenalized intercept (center X and y, solve
- * (XᵀX + λI)w = Xᵀy by Cholesky, b = ȳ − x̄ᵀw; sklearn `Ridge(alpha=λ)`). λ = 0 gives least squares
+ * (XᵀX + λI)w = Xᵀy by Cholesky, or the n×n dual system when p > n, b = ȳ − x̄ᵀw; sklearn `Ridge(alpha=λ)`). λ = 0 gives least squares
  * via SVD (minimum-norm when rank-deficient, like sklearn `LinearRegression`). With `standardize`,
  * features are scaled to unit population SD first (sklearn `StandardScaler`; constant features keep
  * scale 1), so λ penalizes standardized weights.
@@ -52,12 +52,19 @@ export function ridgeFit(X: number[][], y: readonly number[], lambda: number, op
     for (let j = 0; j < p; j++) Xc.set(i, j, (X[i]![j]! - xMean[j]!) / scale[j]!);
   }
   let w: Matrix;
-  if (lambda > 0) {
+  if (lambda > 0 && p <= n) {
+    // primal: (XᵀX + λI) w = Xᵀy, p×p
     const A = Xc.transpose().mmul(Xc);
     for (let j = 0; j < p; j++) A.set(j, j, A.get(j, j) + lambda);
     w = new CholeskyDecomposition(A).solve(Xc.transpose().mmul(yc));
+  } else if (lambda > 0) {
+    // dual, for p > n (e.g. raw activations): w = Xᵀ(XXᵀ + λI)⁻¹y, n×n
+    const K = Xc.mmul(Xc.transpose());
+    for (let i = 0; i < n; i++) K.set(i, i, K.get(i, i) + lambda);
+    w = Xc.transpose().mmul(new CholeskyDecomposition(K).solve(yc));
   } else {
-    w = solve(Xc, yc, true);
+    // minimum-norm least squares; autoTranspose keeps ml-matrix's SVD accurate for wide X
+    w = new SingularValueDecomposition(Xc, { autoTranspose: true }).solve(yc);
   }
   const coefficients = Array.from({ length: p }, (_, j) => w.get(j, 0) / scale[j]!);
   let intercept = yMean;
