@@ -14,6 +14,7 @@ import { niceTicks } from '../src/report/niceTicks.js';
 import { formatTick, formatValue } from '../src/report/formatNumber.js';
 import { escapeHtml } from '../src/report/escapeHtml.js';
 import { unbrokenStretches } from '../src/report/renderLineChart.js';
+import { metricKey } from '../src/report/buildRunSeries.js';
 import { seededRandom, tempDir } from './helpers.js';
 
 // ---------- helpers: tiny run logs and a tiny markup reader ----------
@@ -27,6 +28,8 @@ interface RunSpec {
   baseline?: Record<string, number | null>;
   /** One entry per check at steps 10, 20, 30, ... */
   checks: Record<string, number | null>[];
+  /** `check.reasons`, by check index. */
+  reasons?: Record<number, Record<string, string>>;
   decisions?: { check: number; rule: string; metric: string; layer?: string; value: number; threshold: number; severity?: 'info' | 'warning' | 'critical' }[];
   checkpoints?: number[];
   abortAt?: number;
@@ -50,7 +53,8 @@ function writeRun(dir: string, spec: RunSpec): string {
   if (spec.baseline) log.append({ type: 'baseline', step: 0, epoch: 0, values: spec.baseline });
   spec.checks.forEach((values, i) => {
     const step = stepOf(i);
-    log.append({ type: 'check', step, epoch: 0, values });
+    const reasons = spec.reasons?.[i];
+    log.append({ type: 'check', step, epoch: 0, values, ...(reasons ? { reasons } : {}) });
     for (const d of spec.decisions ?? []) {
       if (d.check !== i) continue;
       log.append({ type: 'decision', step, epoch: 0, rule: d.rule, metric: d.metric, ...(d.layer ? { layer: d.layer } : {}), value: d.value, threshold: d.threshold, op: '<', severity: d.severity ?? 'critical', actions: ['warn'], summary: `${d.rule} fired` });
@@ -120,7 +124,8 @@ function standardRun(dir: string, runId = 'run-a', label?: string): string {
       { check: 4, rule: 'alignment-drop', metric: 'alignment.score', value: 0.5, threshold: 0.75 },
       { check: 6, rule: 'alignment-drop', metric: 'alignment.score', value: 0.7, threshold: 0.75 },
       { check: 4, rule: 'drift-high', metric: 'drift.eval', value: 0.55, threshold: 0.5, severity: 'warning' },
-      { check: 3, rule: 'overlap-layer', metric: 'subspace.overlap', layer: 'dense_1', value: 0.75, threshold: 0.7, severity: 'info' },
+      // The guard writes the key in `metric` next to `layer`; the bare metric name must work too.
+      { check: 3, rule: 'overlap-layer', metric: 'subspace.overlap@dense_1', layer: 'dense_1', value: 0.75, threshold: 0.7, severity: 'info' },
     ],
     checkpoints: [20, 40],
     abortAt: 70,
@@ -187,6 +192,9 @@ test('loadRunForReport resolves thresholds, groups firing windows, keeps nulls a
     assert.deepEqual(drift.thresholds.map((t) => t.value), [0.5]);
     assert.equal(drift.points[2]!.value, null);
     assert.equal(run.metrics.find((m) => m.key === 'subspace.overlap@dense_1')!.windows.length, 1);
+    assert.equal(metricKey('subspace.overlap', 'dense_1'), 'subspace.overlap@dense_1');
+    assert.equal(metricKey('subspace.overlap@dense_1', 'dense_1'), 'subspace.overlap@dense_1');
+    assert.equal(metricKey('loss', undefined), 'loss');
     assert.deepEqual(run.markers.map((m) => [m.kind, m.step]), [['checkpoint', 20], ['checkpoint', 40], ['abort', 70], ['rollback', 70]]);
     assert.equal(run.markers[3]!.toStep, 40);
     assert.deepEqual(run.judge, [{ key: 'organism.misalignedRate', points: [{ step: 20, value: 0.05 }, { step: 70, value: 0.42 }] }]);
@@ -311,7 +319,7 @@ test('a judge limit from start.meta.judgeLimits is drawn on the judge chart; an 
 test('null values break the line into separate stretches and never draw at zero', () => {
   const { dir, cleanup } = tempDir();
   try {
-    writeRun(dir, { runId: 'gaps', checks: [1, null, 2, 3, null, 4, 5, 6].map((v) => ({ m: v })) });
+    writeRun(dir, { runId: 'gaps', checks: [1, null, 2, 3, null, 4, 5, 6].map((v) => ({ m: v })), reasons: { 1: { m: 'delta is zero' }, 4: { m: 'delta is zero' }, 5: { m: 'not null: ignored' } } });
     const html = renderRunReport([loadRunForReport(dir)]);
     const card = chartCard(html, 'm');
     const svg = elements(card, 'svg')[0]!;
@@ -325,6 +333,9 @@ test('null values break the line into separate stretches and never draw at zero'
     const y0 = yScale(svg)(0);
     assert.ok(dots.every((d) => Math.abs(Number(d.cy) - y0) > 1), 'no dot at zero');
     assert.deepEqual(unbrokenStretches([{ y: 1 }, { y: null }, { y: 2 }]).map((s) => s.length), [1, 1]);
+    // The caption says why the gaps are there (reasons given for non-null values are not counted).
+    assert.match(card, /null at 2 checks \(delta is zero\)/);
+    assert.doesNotMatch(card, /ignored/);
   } finally {
     cleanup();
   }

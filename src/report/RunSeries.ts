@@ -58,6 +58,8 @@ export interface MetricSeries {
   baseline: number | null;
   thresholds: ThresholdLine[];
   windows: FiringWindow[];
+  /** Why values were null (from `check.reasons`), with how many checks gave each reason. */
+  nullReasons: { reason: string; count: number }[];
 }
 
 /** Ground truth from the judge (e.g. `organism.misalignedRate`) over steps. */

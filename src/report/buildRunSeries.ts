@@ -13,9 +13,13 @@ export interface BuildRunSeriesOptions {
 
 const ABSOLUTE = new Set(['', 'absolute', 'none']);
 
-/** `metric@layer` for a per-layer rule or decision, `metric` for an aggregate one. */
+/**
+ * `metric@layer` for a per-layer rule or decision, `metric` for an aggregate one. The guard's
+ * decisions already carry the key in `metric` (`subspace.overlap@dense_1`) next to `layer`: that
+ * form is returned unchanged rather than suffixed twice.
+ */
 export function metricKey(metric: string, layer?: string | null): string {
-  return layer ? `${metric}@${layer}` : metric;
+  return layer && !metric.endsWith(`@${layer}`) ? `${metric}@${layer}` : metric;
 }
 
 /**
@@ -36,6 +40,7 @@ export function buildRunSeries(records: readonly RunLogRecord[], options: BuildR
   const runId = start?.runId ?? records[0]?.runId ?? 'unknown';
 
   const series = new Map<string, SeriesPoint[]>();
+  const reasons = new Map<string, Map<string, number>>();
   const checkSteps: number[] = [];
   const judge = new Map<string, SeriesPoint[]>();
   const markers: RunMarker[] = [];
@@ -47,6 +52,11 @@ export function buildRunSeries(records: readonly RunLogRecord[], options: BuildR
       case 'check':
         checkSteps.push(r.step);
         for (const [key, value] of Object.entries(r.values)) listOf(series, key).push({ step: r.step, value: finiteOrNull(value) });
+        for (const [key, reason] of Object.entries(isObject(r.reasons) ? r.reasons : {})) {
+          if (typeof reason !== 'string' || r.values[key] !== null) continue;
+          const counts = reasons.get(key) ?? new Map<string, number>();
+          reasons.set(key, counts.set(reason, (counts.get(reason) ?? 0) + 1));
+        }
         break;
       case 'judge':
         for (const [key, value] of Object.entries(r.values)) listOf(judge, key).push({ step: r.step, value: finiteOrNull(value) });
@@ -93,6 +103,7 @@ export function buildRunSeries(records: readonly RunLogRecord[], options: BuildR
       baseline: finiteOrNull(baseline[key] ?? null),
       thresholds: thresholds.get(key) ?? [],
       windows: windows.filter((w) => w.metricKey === key),
+      nullReasons: [...(reasons.get(key) ?? [])].map(([reason, count]) => ({ reason, count })),
     };
   });
 

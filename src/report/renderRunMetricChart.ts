@@ -46,7 +46,7 @@ export function renderRunMetricChart(context: RunReportContext, key: string, kin
     xDomain: context.xDomain,
     yInclude: kind === 'judge' ? [0] : [],
   });
-  const notes = [...new Set(hLines.map((h) => h.title))];
+  const notes = [...new Set([...hLines.map((h) => h.title), ...nullNotes(context, key)])];
   const caption = `${escapeHtml(key)}${kind === 'judge' ? ' <span class="caption-note">ground truth from the judge</span>' : ''}`;
   const noteHtml = notes.length ? `<div class="caption-note">${notes.map(escapeHtml).join(' · ')}</div>` : '';
   return `<figure class="chart-card" data-key="${escapeHtml(key)}" data-kind="${kind}"><figcaption>${caption}${noteHtml}</figcaption>${svg}</figure>`;
@@ -104,4 +104,14 @@ function judgeLimit(context: RunReportContext, key: string): number | undefined 
     if (typeof value === 'number' && Number.isFinite(value)) return value;
   }
   return undefined;
+}
+
+/** `guarded: null at 8 checks (no contrast probes)`: why a line has gaps, from the guard's `reasons`. */
+function nullNotes(context: RunReportContext, key: string): string[] {
+  return context.runs.flatMap((run, i) => {
+    const metric = run.metrics.find((m) => m.key === key);
+    if (!metric || metric.nullReasons.length === 0) return [];
+    const who = context.runs.length > 1 ? `${context.names[i] ?? run.runId}: ` : '';
+    return metric.nullReasons.map((r) => `${who}null at ${r.count} check${r.count === 1 ? '' : 's'} (${r.reason})`);
+  });
 }

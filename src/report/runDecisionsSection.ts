@@ -1,3 +1,4 @@
+import { metricKey } from './buildRunSeries.js';
 import { escapeHtml } from './escapeHtml.js';
 import { formatValue } from './formatNumber.js';
 import type { ReportSection, RunReportContext } from './reportSection.js';
@@ -29,7 +30,7 @@ export const runDecisionsSection: ReportSection<RunReportContext> = {
       run.decisions.map(
         (d) =>
           `<tr>${runCell(i)}<td class="num">${d.step}</td><td class="num">${d.epoch}</td><td><code>${escapeHtml(d.rule)}</code></td>` +
-          `<td><code>${escapeHtml(d.layer ? `${d.metric}@${d.layer}` : d.metric)}</code></td>` +
+          `<td><code>${escapeHtml(metricKey(d.metric, d.layer))}</code></td>` +
           `<td class="num">${escapeHtml(formatValue(d.value))}</td><td>${escapeHtml(d.op)} ${escapeHtml(formatValue(d.threshold))}</td>` +
           `<td><span class="sev sev-${escapeHtml(d.severity)}">${escapeHtml(d.severity)}</span></td>` +
           `<td>${escapeHtml(d.actions.join(', '))}</td><td>${escapeHtml(d.summary)}</td></tr>`,
