@@ -97,7 +97,10 @@ test('registry: plugins add metrics and actions before loading; conflicts and ba
   assert.equal(parsePolicy(text).rules[0]?.metric, 'myPlugin.toxicity');
   assert.ok(isKnownMetric('myPlugin.toxicity'));
   assert.ok(listMetrics().some((m) => m.name === 'alignment.score') && listActions().some((a) => a.name === 'myPlugin.page'));
-  assert.throws(() => registerMetric({ name: 'myPlugin.toxicity', description: 'Something else.' }), /already registered/);
+  registerMetric({ name: 'myPlugin.toxicity', description: 'Reworded by a second guard.' }); // descriptions may differ
+  assert.equal(listMetrics().find((m) => m.name === 'myPlugin.toxicity')?.description, 'Share of toxic completions.');
+  assert.throws(() => registerMetric({ name: 'myPlugin.toxicity', description: 'x', better: 'higher' }), /already registered with `better: lower`/);
+  registerMetric({ name: 'alignment.projection', description: 'as the guard registers its plugin', better: 'lower' });
   assert.throws(() => registerMetric({ name: 'drift.eval@x', description: 'x' }), TypeError);
   assert.throws(() => registerAction({ name: 'ok', description: ' ' }), TypeError);
 });

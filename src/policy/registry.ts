@@ -19,8 +19,8 @@ export interface ActionInfo {
 const NAME = /^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$/;
 
 const BUILTIN_METRICS: MetricInfo[] = [
-  { name: 'loss', description: 'Training loss of the last batch (from the tfjs logs).', better: 'lower', perLayer: false },
-  { name: 'nonfinite', description: '1 when any metric value of the check (or the loss) is NaN or ±Infinity, else 0.', better: 'lower', perLayer: false },
+  { name: 'loss', description: 'Mean finite training batch loss since the previous check (from the tfjs logs).', better: 'lower', perLayer: false },
+  { name: 'nonfinite', description: '1 when any batch loss since the previous check or any metric value of the check is NaN or ±Infinity, else 0.', better: 'lower', perLayer: false },
   { name: 'drift.train', description: 'Relative activation shift on the training probes, ‖ΔA‖_F / ‖A₀‖_F.', better: 'lower' },
   { name: 'drift.eval', description: 'Relative activation shift on the out-of-domain evaluation probes, ‖ΔE‖_F / ‖E₀‖_F.', better: 'lower' },
   { name: 'subspace.energyFraction', description: 'Share of the eval-delta energy inside the rank-k train-delta subspace, ‖ΔE U_k‖²_F / ‖ΔE‖²_F.', unit: 'fraction', better: 'lower' },
@@ -31,7 +31,7 @@ const BUILTIN_METRICS: MetricInfo[] = [
   { name: 'cka.train', description: 'Linear CKA between baseline and current activations of the training probes (1 = unchanged).', better: 'higher' },
   { name: 'cka.eval', description: 'Linear CKA between baseline and current activations of the eval probes (1 = unchanged).', better: 'higher' },
   { name: 'alignment.score', description: 'Behavioural: share of alignment probes whose output matches the expected aligned output.', unit: 'fraction', better: 'higher', perLayer: false },
-  { name: 'alignment.projection', description: 'Representational: mean projection of eval activations on the misalignment direction (misaligned − aligned means).', better: 'lower' },
+  { name: 'alignment.projection', description: 'Representational: shift of the eval mean activation along the misalignment direction mean(misaligned) − mean(aligned), in contrast-gap units (0 = baseline, 1 = moved the whole gap); aggregate = worst layer.', better: 'lower' },
 ];
 
 const BUILTIN_ACTIONS: ActionInfo[] = [
@@ -55,16 +55,23 @@ function register<T extends { name: string; description: string }>(kind: string,
   if (typeof info.description !== 'string' || info.description.trim() === '') {
     throw new TypeError(`Expected ${kind} \`${info.name}\` to have a non-empty \`description\` (it is shown in the README tables and in \`em-guard validate\`)`);
   }
-  const existing = table.get(info.name);
-  if (existing && JSON.stringify(existing) !== JSON.stringify({ ...existing, ...info })) {
-    throw new Error(`The ${kind} \`${info.name}\` is already registered with a different definition; pick another name (e.g. \`myPlugin.${info.name}\`)`);
+  const existing = table.get(info.name) as Record<string, unknown> | undefined;
+  if (existing) {
+    // Re-registering is normal (every guard registers its plugins' metrics). Descriptions are
+    // documentation and the first one stays; a contradicting semantic field is a real conflict.
+    for (const [key, value] of Object.entries(info)) {
+      if (key === 'description' || value === undefined || existing[key] === undefined || existing[key] === value) continue;
+      throw new Error(`The ${kind} \`${info.name}\` is already registered with \`${key}: ${String(existing[key])}\`, not \`${String(value)}\`; pick another name (e.g. \`myPlugin.${info.name}\`)`);
+    }
+    return;
   }
   table.set(info.name, Object.freeze({ ...info }));
 }
 
 /**
- * Add a metric name that policies may use. Idempotent for an identical definition; a conflicting
- * re-registration throws, so two plugins cannot silently redefine one name.
+ * Add a metric name that policies may use. Registering a known name again is a no-op (the first
+ * description stays) unless it contradicts `better`, `unit` or `perLayer`, which throws: two
+ * plugins cannot silently give one name two meanings.
  */
 export function registerMetric(info: MetricInfo): void {
   register('metric', metrics, info);
