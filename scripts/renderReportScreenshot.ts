@@ -114,7 +114,7 @@ async function main(): Promise<void> {
     const started = Date.now();
     await runChromium([
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--hide-scrollbars', `--user-data-dir=${profile}`, `--screenshot=${png}`,
+      '--disable-component-update', '--disable-sync', '--hide-scrollbars', '--virtual-time-budget=2000', `--user-data-dir=${profile}`, `--screenshot=${png}`,
       `--window-size=${values.width},${values.height}`, `file://${html}`,
     ]);
     if (!existsSync(png) || statSync(png).size === 0) throw new Error(`chromium exited 0 but wrote no screenshot at ${png}`);

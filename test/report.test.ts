@@ -285,6 +285,7 @@ test('markers: one per checkpoint, abort and rollback on every chart; windows sh
     const svg = elements(alignment, 'svg')[0]!;
     const windows = elements(alignment, 'rect', 'window');
     assert.deepEqual(windows.map((w) => w.class), ['window window-critical', 'window window-critical']);
+    assert.equal(elements(alignment, 'rect', 'window-strip').length, 0, 'one run: no run strips');
     // Window over checks at 40 and 50, padded by half the check interval (5): [35, 55].
     const x = xScale(svg);
     assert.ok(Math.abs(Number(windows[0]!.x) - x(35)) < 0.01);
@@ -378,6 +379,8 @@ test('two runs overlay in the same charts with a legend, labels from start.meta.
     assert.notEqual(elements(card, 'path', 'series-line')[0]!.stroke, elements(card, 'path', 'series-line')[1]!.stroke);
     // Different baselines give different thresholds (0.75 and 0.65): one line per run.
     assert.deepEqual(elements(card, 'line', 'threshold').map((l) => l['data-value']).sort(), ['0.65', '0.75']);
+    // Overlaid firing windows carry a strip in their run's colour (only the first run fired here).
+    assert.deepEqual(elements(card, 'rect', 'window-strip').map((r) => r.fill), [elements(card, 'path', 'series-line')[0]!.stroke, elements(card, 'path', 'series-line')[0]!.stroke]);
     // A metric only the first run has is still charted, with its one series.
     assert.equal(elements(chartCard(html, 'drift.eval'), 'g', 'series').length, 1);
     // Equal labels are told apart by run id.
@@ -405,10 +408,12 @@ test('renderScatter draws one dot per point and the fitted line y = slope·x + i
   const x = xScale(svg);
   const y = yScale(svg);
   assert.ok(Math.abs(Number(dots[1]!.cx) - x(0.3)) < 0.01 && Math.abs(Number(dots[1]!.cy) - y(0.6)) < 0.01);
+  // The fit spans the data's x range (0.1 to 0.5) and stays inside the plot.
   const [fit] = elements(svgText, 'line', 'fit-line');
-  const [x0, x1] = svg['data-x-domain']!.split(' ').map(Number) as [number, number];
-  assert.ok(Math.abs(Number(fit!.y1) - y(-1.25 * x0 + 0.93)) < 0.01);
-  assert.ok(Math.abs(Number(fit!.y2) - y(-1.25 * x1 + 0.93)) < 0.01);
+  assert.ok(Math.abs(Number(fit!.x1) - x(0.1)) < 0.01 && Math.abs(Number(fit!.y1) - y(-1.25 * 0.1 + 0.93)) < 0.01);
+  assert.ok(Math.abs(Number(fit!.x2) - x(0.5)) < 0.01 && Math.abs(Number(fit!.y2) - y(-1.25 * 0.5 + 0.93)) < 0.01);
+  const [, top, , height] = svg['data-plot']!.split(' ').map(Number) as [number, number, number, number];
+  for (const v of [fit!.y1, fit!.y2]) assert.ok(Number(v) >= top - 0.01 && Number(v) <= top + height + 0.01);
   assert.match(svgText, /adam/);
   assert.throws(() => renderScatter([{ x: Number.NaN, y: 1 }]), /points\[0\]\.x/);
   assert.throws(() => renderScatter(points, { slope: Infinity, intercept: 0 }), /fit\.slope/);

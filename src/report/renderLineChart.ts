@@ -26,6 +26,8 @@ export interface Band {
   x1: number;
   className: string;
   title: string;
+  /** Draws a thin strip of this colour along the bottom: which run fired, when several overlay. */
+  stripColor?: string;
 }
 
 /** A vertical event line with a glyph on top (checkpoint, abort, rollback). */
@@ -146,7 +148,10 @@ function band(frame: ChartFrame, b: Band): string {
   const hi = Math.min(frame.xDomain[1], Math.max(b.x0, b.x1));
   const x = frame.x(lo);
   const w = Math.max(3, frame.x(hi) - x);
-  return `<rect class="window ${escapeHtml(b.className)}" x="${coord(x)}" y="${frame.plot.top}" width="${coord(w)}" height="${frame.plot.height}"><title>${escapeHtml(b.title)}</title></rect>`;
+  const strip = b.stripColor
+    ? `<rect class="window-strip" x="${coord(x)}" y="${coord(frame.plot.top + frame.plot.height - 4)}" width="${coord(w)}" height="4" fill="${b.stripColor}"><title>${escapeHtml(b.title)}</title></rect>`
+    : '';
+  return `<rect class="window ${escapeHtml(b.className)}" x="${coord(x)}" y="${frame.plot.top}" width="${coord(w)}" height="${frame.plot.height}"><title>${escapeHtml(b.title)}</title></rect>${strip}`;
 }
 
 function marker(frame: ChartFrame, m: VerticalMarker): string {

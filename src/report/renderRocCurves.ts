@@ -2,7 +2,7 @@ import { chartFrame, coord, svgOpen } from './chartFrame.js';
 import { escapeHtml } from './escapeHtml.js';
 import { formatValue } from './formatNumber.js';
 import { seriesColor } from './seriesColor.js';
-import { svgLegend } from './svgLegend.js';
+import { svgLegend, svgLegendSize } from './svgLegend.js';
 
 /** One detector's ROC curve: (false positive rate, true positive rate) pairs, e.g. `rocCurve(...).points`. */
 export interface RocCurve {
@@ -47,8 +47,9 @@ export function renderRocCurves(curves: readonly RocCurve[], options: RocOptions
     parts.push(`<path class="roc-curve" data-name="${escapeHtml(c.name)}" d="${d}" stroke="${seriesColor(i)}"><title>${escapeHtml(legendText(c))}</title></path>`);
   });
   const legend = curves.map((c, i) => ({ color: seriesColor(i), text: legendText(c) }));
-  const legendHeight = legend.length * 15 + 7;
-  parts.push(svgLegend(legend, frame.plot.left + frame.plot.width * 0.42, frame.plot.top + frame.plot.height - legendHeight - 8));
+  // Bottom right: below the chance diagonal, where a useful detector's curve does not go.
+  const size = svgLegendSize(legend);
+  parts.push(svgLegend(legend, frame.plot.left + frame.plot.width - size.width - 8, frame.plot.top + frame.plot.height - size.height - 8));
   parts.push('</svg>');
   return parts.join('');
 }

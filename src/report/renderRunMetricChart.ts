@@ -27,7 +27,7 @@ export function renderRunMetricChart(context: RunReportContext, key: string, kin
     for (const m of run.markers) markers.push({ x: m.step, kind: m.kind, color, title: `${name}: ${m.label}`, ...(m.toStep === undefined ? {} : { toX: m.toStep }) });
     if (!metric) return;
     for (const line of metric.thresholds) thresholdsByRun.push({ run: i, line });
-    bands.push(...windowBands(run, metric, name));
+    bands.push(...windowBands(run, metric, name).map((b) => (context.runs.length > 1 ? { ...b, stripColor: color } : b)));
     if (metric.baseline !== null && run.baselineStep !== null) {
       refPoints.push({ x: run.baselineStep, y: metric.baseline, color, title: `${name}: baseline ${formatValue(metric.baseline)} (before fine-tuning)` });
     }

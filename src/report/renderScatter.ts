@@ -1,8 +1,8 @@
-import { chartFrame, coord, svgOpen } from './chartFrame.js';
+import { chartFrame, coord, svgOpen, type ChartFrame } from './chartFrame.js';
 import { escapeHtml } from './escapeHtml.js';
 import { formatValue } from './formatNumber.js';
 import { seriesColor } from './seriesColor.js';
-import { svgLegend } from './svgLegend.js';
+import { svgLegend, svgLegendSize, type LegendEntry } from './svgLegend.js';
 
 /** One run on the sweep page, e.g. final in-domain loss (x) vs misaligned rate (y). */
 export interface ScatterPoint {
@@ -58,7 +58,8 @@ export function renderScatter(points: readonly ScatterPoint[], fit?: ScatterFit,
   const colorOf = (g: string): string => seriesColor(groups.indexOf(g));
   const parts = [svgOpen(frame, { width, height, title, className: 'chart scatter-chart' }), frame.axes];
   if (fit) {
-    const [x0, x1] = frame.xDomain;
+    // Across the data's x range only: the y axis was sized for those ends, and a fit says nothing beyond them.
+    const [x0, x1] = xRange;
     const y0 = fit.slope * x0 + fit.intercept;
     const y1 = fit.slope * x1 + fit.intercept;
     parts.push(
@@ -73,7 +74,23 @@ export function renderScatter(points: readonly ScatterPoint[], fit?: ScatterFit,
     ...(groups.length > 1 || (groups[0] ?? '') !== '' ? groups.map((g) => ({ color: colorOf(g), text: g || '(no group)', shape: 'dot' as const })) : []),
     ...(fit ? [{ color: '#343a40', text: fit.label ?? 'fit', shape: 'dashed' as const }] : []),
   ];
-  parts.push(svgLegend(legend, frame.plot.left + 8, frame.plot.top + 6));
+  parts.push(svgLegend(legend, ...legendCorner(frame, points, legend)));
   parts.push('</svg>');
   return parts.join('');
+}
+
+/** The plot corner whose legend box would cover the fewest points. */
+function legendCorner(frame: ChartFrame, points: readonly ScatterPoint[], legend: readonly LegendEntry[]): [number, number] {
+  const { width, height } = svgLegendSize(legend);
+  const { left, top } = frame.plot;
+  const right = left + frame.plot.width - width - 8;
+  const bottom = top + frame.plot.height - height - 8;
+  const corners: [number, number][] = [[left + 8, top + 6], [right, top + 6], [right, bottom], [left + 8, bottom]];
+  const covered = ([x, y]: [number, number]): number =>
+    points.filter((p) => {
+      const px = frame.x(p.x);
+      const py = frame.y(p.y);
+      return px >= x - 5 && px <= x + width + 5 && py >= y - 5 && py <= y + height + 5;
+    }).length;
+  return corners.reduce((best, c) => (covered(c) < covered(best) ? c : best));
 }

@@ -54,6 +54,7 @@ svg .threshold-label { font-size: 10.5px; font-weight: 600; paint-order: stroke;
 svg .window-critical { fill: #fa5252; fill-opacity: 0.14; }
 svg .window-warning { fill: #fab005; fill-opacity: 0.2; }
 svg .window-info { fill: #4dabf7; fill-opacity: 0.14; }
+svg .window-strip { fill-opacity: 0.75; }
 svg .marker line { stroke-width: 1.3; }
 svg .marker-checkpoint line { stroke-dasharray: 2 3; }
 svg .marker-rollback line { stroke-dasharray: 6 2 1 2; }
