@@ -84,7 +84,7 @@ test('round trip: train, checkpoint, mutate, restoreInto -> identical prediction
     assert.equal(m.files['weights.bin']!.bytes, (4 * 8 + 8 + 8 * 3 + 3) * 4);
     assert.equal(m.hasOptimizer, false);
     assert.match(m.created, /^\d{4}-\d\d-\d\dT/);
-    tf.dispose([model, other, loaded.model]);
+    for (const m of [model, other, loaded.model]) m.dispose();
   } finally {
     cleanup();
   }
@@ -191,7 +191,7 @@ test('a damaged file is refused with an error naming it; fallback takes the prev
     // Every candidate damaged: fallback fails too, naming the first bad file.
     rmSync(join(dir, 'checkpoints', 'ckpt-000001-e000', 'weights.bin'));
     await assert.rejects(loadCheckpoint(dir, 'latest', { fallback: true }), (e: CheckpointError) => e.code === 'MISSING_FILE' && /fallback found no intact checkpoint among 2/.test(e.message));
-    tf.dispose([model, fell.model]);
+    for (const m of [model, fell.model]) m.dispose();
   } finally {
     cleanup();
   }
@@ -232,7 +232,7 @@ test('selector and input errors carry codes', async () => {
     }
     await assert.rejects(s2.save(tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [1] })] }), { ...meta(1), includeOptimizer: true }), (e: CheckpointError) => e.code === 'NO_OPTIMIZER');
     ok.cleanup();
-    tf.dispose([model, wrong, wide]);
+    for (const m of [model, wrong, wide]) m.dispose();
   } finally {
     cleanup();
   }
@@ -276,7 +276,7 @@ test('Adam state round trip: restored optimizer continues training exactly like 
     await assert.rejects(store.restoreInto(sgd, m.id, { restoreOptimizer: true }), (e: CheckpointError) => e.code === 'OPTIMIZER_MISMATCH' && /Adam state but .* uses SGD/.test(e.message));
     const noState = await store.save(model, meta(9));
     assert.equal(await codeOf(store.restoreInto(model, noState.id, { restoreOptimizer: true })), 'NO_OPTIMIZER');
-    tf.dispose([model, loaded.model, sgd]);
+    for (const m of [model, loaded.model, sgd]) m.dispose();
   } finally {
     cleanup();
   }

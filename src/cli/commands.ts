@@ -1,7 +1,9 @@
 import type { Command } from './command.js';
 import { analyzeCommand } from './analyzeCommand.js';
+import { checkpointsCommand } from './checkpointsCommand.js';
 import { reportCommand } from './reportCommand.js';
+import { rollbackCommand } from './rollbackCommand.js';
 import { validateCommand } from './validateCommand.js';
 
 /** Every subcommand, in the order `em-guard --help` lists them. Each lives in its own file. */
-export const commands: Command[] = [analyzeCommand, reportCommand, validateCommand];
+export const commands: Command[] = [analyzeCommand, reportCommand, validateCommand, checkpointsCommand, rollbackCommand];
