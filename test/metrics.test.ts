@@ -14,6 +14,8 @@ import { meanDeltaCosine } from '../src/metrics/meanDeltaCosine.js';
 import { linearCka } from '../src/metrics/linearCka.js';
 import { relativeDrift } from '../src/metrics/relativeDrift.js';
 import { analyzeActivations } from '../src/metrics/analyzeActivations.js';
+import { topSymmetricEigen } from '../src/metrics/topSymmetricEigen.js';
+import { symmetricEigen } from '../src/metrics/symmetricEigen.js';
 
 await useBackend();
 
@@ -107,9 +109,8 @@ test('deltaSubspace recovers a known SVD on both Gram sides (n<d and n>d), with 
     close(s.spectralGapRatio, 1 / 3, 1e-10, 0, 'gap ratio');
     close(s.explainedEnergy, (25 + 9) / 35, 1e-12, 0, 'explained energy');
     close(s.energyShare[1], 9 / 35, 1e-12, 0, 'energy share 2');
-    // Effective rank (Roy & Vetterli): exp(entropy of σ/Σσ).
-    const p = sigma.map((x) => x / 9);
-    close(s.effectiveRank, Math.exp(-p.reduce((a, x) => a + x * Math.log(x), 0)), 1e-9, 0, 'effective rank');
+    // Effective rank = participation ratio (Σσ²)²/Σσ⁴.
+    close(s.effectiveRank, 35 ** 2 / (625 + 81 + 1), 1e-9, 0, 'effective rank');
     const firstTwo: Matrix = { rows: d, cols: 2, data: Float64Array.from({ length: d * 2 }, (_, i) => right.data[Math.floor(i / 2) * 3 + (i % 2)]!) };
     for (const a of principalAngles(s.basis!, firstTwo)) assert.ok(a < 1e-7, `basis angle ${a}`);
     // Orthonormal basis columns.
@@ -133,7 +134,8 @@ test('deltaSubspace recovers a known SVD on both Gram sides (n<d and n>d), with 
 test('steep spectrum: a dominant common shift does not hide the small directions (float64 Gram)', () => {
   // The EM signature: every probe moves along one direction m (σ₁ huge), plus two small directions
   // (σ/σ₁ ≈ 1e-4, 1e-5). A float32 Gram loses anything below σ/σ₁ ≈ 4e-3 (DESIGN.md).
-  const n = 64;
+  // n = 128 > 96: the block Krylov path, not the dense fallback.
+  const n = 128;
   const d = 256;
   const rand = seededRandom(11);
   const dirs = randomOrthonormalBasis(d, 3, 5);
@@ -320,4 +322,48 @@ test('no tfjs tensor leaks across repeated metric calls', () => {
     linearCka(mk(100, 5), mk(100, 7)); // feature-form branch
   }
   assert.equal(tf.memory().numTensors, before);
+});
+
+test('block Krylov top eigenpairs match the dense solver: decaying, repeated, rank-deficient and flat spectra', () => {
+  const m = 200;
+  const q = randomOrthonormalBasis(m, m, 17); // random eigenvectors
+  const build = (lambda: number[]) => {
+    const a = new Float64Array(m * m);
+    for (let i = 0; i < m; i++) for (let j = 0; j <= i; j++) {
+      let s = 0;
+      for (let t = 0; t < m; t++) s += q.data[i * m + t]! * lambda[t]! * q.data[j * m + t]!;
+      a[i * m + j] = s;
+      a[j * m + i] = s;
+    }
+    return a;
+  };
+  const spectra: [string, number[], boolean][] = [
+    ['decaying', Array.from({ length: m }, (_, t) => 100 * 0.6 ** t), false],
+    ['top eigenvalue of multiplicity 3', Array.from({ length: m }, (_, t) => (t < 3 ? 50 : 10 * 0.5 ** t)), false],
+    ['rank 5', Array.from({ length: m }, (_, t) => (t < 5 ? 5 - t : 0)), false],
+    ['flat (no gap: dense fallback)', Array.from({ length: m }, (_, t) => 1 + 1e-3 * Math.sin(t)), true],
+  ];
+  for (const [name, lambda, complete] of spectra) {
+    const a = build(lambda);
+    const top = topSymmetricEigen(a, m, 9);
+    assert.equal(top.complete, complete, `${name}: complete`);
+    const dense = symmetricEigen(a, m);
+    for (let i = 0; i < 9; i++) close(top.values[i], dense.values[i]!, 1e-9, 1e-12 * dense.values[0]!, `${name} λ${i}`);
+    // Eigenvectors: compare the projectors onto the top eigenspaces where the gap allows.
+    if (!complete) {
+      const cut = name.startsWith('rank') ? 5 : 8;
+      const asBasis = (vecs: Float64Array): Matrix => ({ rows: m, cols: cut, data: Float64Array.from({ length: m * cut }, (_, idx) => vecs[(idx % cut) * m + Math.floor(idx / cut)]!) });
+      close(subspaceOverlap(asBasis(top.vectors), asBasis(dense.vectors)), 1, 1e-9, 0, `${name}: top-${cut} eigenspace`);
+    }
+  }
+});
+
+test('deltaSubspace through the Krylov path: known SVD with a repeated top singular value', () => {
+  const sigma = [5, 5, 5, 2, 1];
+  const { delta, right } = knownDelta(150, 400, sigma, 23);
+  const s = deltaSubspaceOf(delta, 3);
+  sigma.slice(0, 4).forEach((x, i) => close(s.singularValues[i], x, 1e-9, 0, `σ${i}`));
+  close(s.spectralGapRatio, 2 / 5, 1e-9, 0, 'gap');
+  const top3: Matrix = { rows: 400, cols: 3, data: Float64Array.from({ length: 1200 }, (_, i) => right.data[Math.floor(i / 3) * 5 + (i % 3)]!) };
+  close(subspaceOverlap(s.basis!, top3), 1, 1e-10, 0, 'recovers the 3-dim top subspace');
 });

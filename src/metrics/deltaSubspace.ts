@@ -3,7 +3,7 @@ import { gram } from './gram.js';
 import type { Matrix } from './matrix.js';
 import { orthonormalColumns } from './orthonormalColumns.js';
 import { subtractMatrices } from './subtractMatrices.js';
-import { symmetricEigen } from './symmetricEigen.js';
+import { topSymmetricEigen } from './topSymmetricEigen.js';
 
 /** The top-k right singular subspace of an activation delta, with what is needed to trust it. */
 export interface DeltaSubspace {
@@ -12,13 +12,19 @@ export interface DeltaSubspace {
   /** Effective k: the requested k, reduced to the numerical rank of the delta (see `reason`). */
   k: number;
   requestedK: number;
-  /** All min(n, d) singular values of the delta, descending; those below the rank tolerance are 0. */
+  /**
+   * Singular values of the delta, descending: all min(n, d) when the dense eigen-solver ran (small
+   * Gram or flat spectrum), else the top requestedK+1. Those below the rank tolerance are 0.
+   */
   singularValues: number[];
   /** σᵢ² / Σσ² for each returned component. */
   energyShare: number[];
   /** Sum of `energyShare`: the share of ‖Δ‖²_F the basis captures. */
   explainedEnergy: number;
-  /** Roy & Vetterli (2007) effective rank exp(H(p)), pᵢ = σᵢ/Σσ; 0 for a zero delta. */
+  /**
+   * Participation ratio (Σσᵢ²)² / Σσᵢ⁴ = tr(G)²/‖G‖²_F of the Gram G: 1 when one direction carries
+   * all the energy, min(n, d) when all carry the same; exact without a full spectrum. 0 for Δ = 0.
+   */
   effectiveRank: number;
   /** σ_{k+1}/σ_k for the effective k; `null` when k = 0 or k = min(n, d). Near 1 = basis arbitrary. */
   spectralGapRatio: number | null;
@@ -43,8 +49,9 @@ export function deltaSubspace(before: Matrix, after: Matrix, k: number, options:
 }
 
 /**
- * Top-k right singular vectors of a delta Δ (n×d), by the Gram trick in float64: eigen-decompose
- * ΔΔᵀ (n×n) when n ≤ d and map back uᵢ = Δᵀvᵢ/σᵢ, else ΔᵀΔ (d×d) directly. Float64 Gram rather
+ * Top-k right singular vectors of a delta Δ (n×d), by the Gram trick in float64: the top k+1
+ * eigenpairs of ΔΔᵀ (n×n) when n ≤ d, mapped back uᵢ = Δᵀvᵢ/σᵢ, else of ΔᵀΔ (d×d) directly; the
+ * eigenpairs come from block Krylov + Rayleigh–Ritz (`topSymmetricEigen`), dense tred2/tql2 as fallback. Float64 Gram rather
  * than tfjs float32: float32 squares the dynamic range and lost σ₂ when one common shift dominated
  * (overlap 0.73 instead of 1.0, DESIGN.md); float64 keeps σᵢ/σ₁ down to ≈ 3e-6. No full SVD of
  * d×n. The basis is re-orthonormalised (Gram–Schmidt twice) so later products can trust it.
@@ -74,10 +81,13 @@ export function deltaSubspaceOf(delta: Matrix, k: number, options: DeltaSubspace
   if (total === 0) return empty('delta is zero (after equals before): no direction moved');
 
   const side = n <= d ? 'rows' : 'cols';
-  const { values, vectors } = symmetricEigen(gram(delta, side), m);
+  const g = gram(delta, side);
+  const { values, vectors } = topSymmetricEigen(g, m, k + 1);
+  let gramNorm2 = 0;
+  for (let i = 0; i < g.length; i++) gramNorm2 += g[i]! * g[i]!;
   const lambda1 = Math.max(values[0]!, 0);
   let rank = 0;
-  while (rank < m && values[rank]! > tol * lambda1) rank++;
+  while (rank < values.length && values[rank]! > tol * lambda1) rank++;
   // Below the tolerance an eigenvalue is rounding noise (≈ ε·λ₁): report σ = 0, not √noise.
   const sigma = Array.from(values, (v, i) => (i < rank ? Math.sqrt(v) : 0));
   const kEff = Math.min(k, rank);
@@ -103,9 +113,6 @@ export function deltaSubspaceOf(delta: Matrix, k: number, options: DeltaSubspace
   const basis = orthonormalColumns({ rows: d, cols: kEff, data: raw });
 
   const energyShare = sigma.slice(0, kEff).map((s) => (s * s) / total);
-  const sum1 = sigma.reduce((a, b) => a + b, 0);
-  let entropy = 0;
-  for (const s of sigma) if (s > 0) entropy -= (s / sum1) * Math.log(s / sum1);
   const result: DeltaSubspace = {
     basis,
     k: kEff,
@@ -113,11 +120,11 @@ export function deltaSubspaceOf(delta: Matrix, k: number, options: DeltaSubspace
     singularValues: sigma,
     energyShare,
     explainedEnergy: energyShare.reduce((a, b) => a + b, 0),
-    effectiveRank: Math.exp(entropy),
-    spectralGapRatio: kEff < m ? sigma[kEff]! / sigma[kEff - 1]! : null,
+    effectiveRank: (total * total) / gramNorm2,
+    spectralGapRatio: kEff < sigma.length ? sigma[kEff]! / sigma[kEff - 1]! : null,
   };
   if (kEff < k) {
-    result.reason = rank < m
+    result.reason = rank < Math.min(m, k)
       ? `delta has numerical rank ${rank} < requested k=${k} (σᵢ/σ₁ ≤ ${Math.sqrt(tol).toExponential(1)} treated as zero)`
       : `delta is ${n}×${d}: at most ${m} directions, requested k=${k}`;
   }

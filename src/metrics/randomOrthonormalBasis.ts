@@ -1,4 +1,5 @@
 import type { Matrix } from './matrix.js';
+import { mulberry32 } from './mulberry32.js';
 import { orthonormalColumns } from './orthonormalColumns.js';
 
 /**
@@ -21,15 +22,4 @@ export function randomOrthonormalBasis(d: number, k: number, seed: number): Matr
     if (i + 1 < data.length) data[i + 1] = r * Math.sin(2 * Math.PI * u2);
   }
   return orthonormalColumns({ rows: d, cols: k, data });
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
