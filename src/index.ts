@@ -100,3 +100,22 @@ export type { PolicyDescription } from './policy/describePolicy.js';
 export { createPolicyState, evaluatePolicy, inWarmup, nonfiniteValue } from './policy/index.js';
 export { registerMetric, registerAction, listMetrics, listActions, isKnownMetric, isKnownAction, metricInfo } from './policy/index.js';
 export type { Policy, Rule, RuleOp, Schedule, Severity, MetricSnapshot, Decision, PolicyNotice, PolicyNoticeCode, PolicyState, PolicyProblem, PolicyErrorCode, MetricInfo, ActionInfo, PolicyLoadOptions, PolicyEvaluation } from './policy/index.js';
+
+// Checkpoints
+export { CheckpointStore } from './checkpoints/CheckpointStore.js';
+export type { CheckpointStoreOptions, CheckpointSaveMeta, RestoreOptions } from './checkpoints/CheckpointStore.js';
+export { loadCheckpoint } from './checkpoints/loadCheckpoint.js';
+export type { LoadCheckpointOptions, LoadedCheckpoint } from './checkpoints/loadCheckpoint.js';
+export type { CheckpointManifest, CheckpointFileInfo, CheckpointSelector, CheckpointIndex, BestMetric } from './checkpoints/CheckpointManifest.js';
+export { CheckpointError } from './checkpoints/CheckpointError.js';
+export type { CheckpointErrorCode } from './checkpoints/CheckpointError.js';
+export { resolveCheckpoint } from './checkpoints/resolveCheckpoint.js';
+export type { ResolvedCheckpoint } from './checkpoints/resolveCheckpoint.js';
+export { verifyCheckpoint } from './checkpoints/verifyCheckpoint.js';
+export type { VerifiedCheckpoint, OptimizerState } from './checkpoints/verifyCheckpoint.js';
+export { materializeCheckpoint, ROLLBACK_MARKER } from './checkpoints/materializeCheckpoint.js';
+export type { RollbackMarker } from './checkpoints/materializeCheckpoint.js';
+export { MemorySnapshots } from './checkpoints/MemorySnapshots.js';
+export type { MemorySnapshotInfo, MemorySnapshotsOptions } from './checkpoints/MemorySnapshots.js';
+export { installInterruptHandler } from './checkpoints/interruptHandler.js';
+export type { InterruptSignal, InterruptHandlerOptions } from './checkpoints/interruptHandler.js';

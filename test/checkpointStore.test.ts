@@ -7,6 +7,7 @@ import { CheckpointStore } from '../src/checkpoints/CheckpointStore.js';
 import { CheckpointError } from '../src/checkpoints/CheckpointError.js';
 import { loadCheckpoint } from '../src/checkpoints/loadCheckpoint.js';
 import { fileSystemHandler } from '../src/io/fileSystemHandler.js';
+import { AdamW } from '../src/training/AdamW.js';
 import { seededRandom, tempDir, useBackend } from './helpers.js';
 
 await useBackend();
@@ -277,6 +278,27 @@ test('Adam state round trip: restored optimizer continues training exactly like 
     const noState = await store.save(model, meta(9));
     assert.equal(await codeOf(store.restoreInto(model, noState.id, { restoreOptimizer: true })), 'NO_OPTIMIZER');
     for (const m of [model, loaded.model, sgd]) m.dispose();
+  } finally {
+    cleanup();
+  }
+});
+
+test('AdamW (an optimizer whose setWeights disposes its old slots) round-trips without double disposal or leaks', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const model = makeModel(new AdamW({ learningRate: 0.01, weightDecay: 0.1 }));
+    await train(model, 7, 1);
+    const store = new CheckpointStore({ runDir: dir });
+    const m = await store.save(model, { ...meta(1), includeOptimizer: true });
+    await train(model, 8, 1);
+    const reference = await predict(model);
+    await store.restoreInto(model, m.id);
+    const start = tf.memory().numTensors;
+    await store.restoreInto(model, m.id);
+    assert.equal(tf.memory().numTensors, start);
+    await train(model, 8, 1);
+    assert.deepEqual(await predict(model), reference);
+    model.dispose();
   } finally {
     cleanup();
   }

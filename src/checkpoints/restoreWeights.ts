@@ -40,9 +40,9 @@ export function disposeOptimizerCopies(weights: NamedTensor[]): void {
 }
 
 /**
- * Replaces the optimizer's state (e.g. Adam's moments and iteration count). `setWeights` creates new
- * variables that share the decoded tensors' data and leaves the old ones behind, so after it
- * succeeds the old state variables and the decoded tensors are disposed here.
+ * Replaces the optimizer's state (e.g. Adam's moments and iteration count). tfjs' `setWeights`
+ * creates new variables that share the decoded tensors' data and leaves the old ones behind, so
+ * after it succeeds the orphaned old state and the decoded tensors are disposed here.
  */
 export async function restoreOptimizerState(model: tf.LayersModel, state: OptimizerState, id: string): Promise<void> {
   const optimizer = model.optimizer as tf.Optimizer | undefined;
@@ -62,8 +62,13 @@ export async function restoreOptimizerState(model: tf.LayersModel, state: Optimi
     tf.dispose(decoded);
     throw new CheckpointError('OPTIMIZER_MISMATCH', `Checkpoint ${id}: ${state.className}.setWeights failed: ${(e as Error).message}`, { id });
   }
-  tf.dispose(before.map((w) => w.tensor));
-  tf.dispose(decoded);
+  // tfjs' own optimizers leave the replaced state variables alive, others dispose them, others
+  // assign in place: dispose exactly the old tensors that are neither disposed nor still in use.
+  const after = await optimizer.getWeights();
+  const inUse = new Set(after.map((w) => w.tensor));
+  for (const w of before) if (!w.tensor.isDisposed && !inUse.has(w.tensor)) w.tensor.dispose();
+  disposeOptimizerCopies(after);
+  for (const t of Object.values(decoded)) if (!inUse.has(t)) t.dispose();
 }
 
 /**
