@@ -13,7 +13,7 @@ import { renderRocCurves } from '../src/report/renderRocCurves.js';
 import { niceTicks } from '../src/report/niceTicks.js';
 import { formatTick, formatValue } from '../src/report/formatNumber.js';
 import { escapeHtml } from '../src/report/escapeHtml.js';
-import { unbrokenStretches } from '../src/report/renderLineChart.js';
+import { MAX_DOTS, renderLineChart, unbrokenStretches } from '../src/report/renderLineChart.js';
 import { metricKey } from '../src/report/buildRunSeries.js';
 import { seededRandom, tempDir } from './helpers.js';
 
@@ -334,6 +334,11 @@ test('null values break the line into separate stretches and never draw at zero'
     const y0 = yScale(svg)(0);
     assert.ok(dots.every((d) => Math.abs(Number(d.cy) - y0) > 1), 'no dot at zero');
     assert.deepEqual(unbrokenStretches([{ y: 1 }, { y: null }, { y: 2 }]).map((s) => s.length), [1, 1]);
+    // A long series is a line without dots, except its isolated values (which have no line).
+    const long = Array.from({ length: MAX_DOTS + 10 }, (_, i) => ({ x: i, y: i === 5 ? null : i === 7 ? null : i }));
+    const chart = renderLineChart({ title: 'long', series: [{ name: 'l', color: '#000', points: long }] });
+    assert.deepEqual(elements(chart, 'circle', 'point').map((c) => c.cy !== undefined), [true]);
+    assert.match(chart, /<title>l · step 6: 6<\/title>/);
     // The caption says why the gaps are there (reasons given for non-null values are not counted).
     assert.match(card, /null at 2 checks \(delta is zero\)/);
     assert.doesNotMatch(card, /ignored/);

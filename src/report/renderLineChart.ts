@@ -66,6 +66,9 @@ export interface LineChartSpec {
   yInclude?: number[];
 }
 
+/** Above this many points a series is drawn as a line without per-point dots. */
+export const MAX_DOTS = 150;
+
 /**
  * An SVG line chart as a string: nice axes, one path per unbroken stretch of each series, a dot
  * with a tooltip per value, dashed threshold lines, shaded bands and event markers. Pure, so tests
@@ -124,10 +127,11 @@ function seriesMarkup(frame: ChartFrame, s: LineSeries): string {
     .map((st) => st.map((p, i) => `${i === 0 ? 'M' : 'L'}${coord(frame.x(p.x))} ${coord(frame.y(p.y))}`).join(''))
     .join('');
   const path = d ? `<path class="series-line" d="${d}" stroke="${s.color}"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>` : '';
-  // Many points: small dots; few points: larger ones. Isolated values (between two gaps) always show.
+  // Few points: a dot with a tooltip each; many (> MAX_DOTS): small dots would only blur the line
+  // and bloat the file, so just the isolated values (between two gaps) keep theirs, as they have no line.
   const total = s.points.length;
   const r = total > 60 ? 1.6 : 2.6;
-  const dots = stretches
+  const dots = (total > MAX_DOTS ? stretches.filter((st) => st.length === 1) : stretches)
     .flat()
     .map((p) => `<circle class="point" cx="${coord(frame.x(p.x))}" cy="${coord(frame.y(p.y))}" r="${r}" fill="${s.color}"><title>${name} · step ${formatValue(p.x)}: ${formatValue(p.y)}</title></circle>`)
     .join('');
