@@ -276,7 +276,16 @@ test('Adam state round trip: restored optimizer continues training exactly like 
     const sgd = makeModel('sgd');
     await assert.rejects(store.restoreInto(sgd, m.id, { restoreOptimizer: true }), (e: CheckpointError) => e.code === 'OPTIMIZER_MISMATCH' && /Adam state but .* uses SGD/.test(e.message));
     const noState = await store.save(model, meta(9));
+    const beforeFailedRestore = await predict(model);
     assert.equal(await codeOf(store.restoreInto(model, noState.id, { restoreOptimizer: true })), 'NO_OPTIMIZER');
+    assert.equal(await codeOf(store.restoreInto(model, m.id, { restoreOptimizer: true })), 'no error');
+    await train(model, 6, 1);
+    const moved = await predict(model);
+    assert.notDeepEqual(moved, beforeFailedRestore);
+    // A refused restore changes nothing: not the weights, not the optimizer state.
+    assert.equal(await codeOf(store.restoreInto(model, noState.id, { restoreOptimizer: true })), 'NO_OPTIMIZER');
+    assert.deepEqual(await predict(model), moved);
+    assert.equal(await codeOf(store.restoreInto(sgd, m.id, { restoreOptimizer: true })), 'OPTIMIZER_MISMATCH');
     for (const m of [model, loaded.model, sgd]) m.dispose();
   } finally {
     cleanup();

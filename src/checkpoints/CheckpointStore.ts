@@ -10,7 +10,7 @@ import type { BestMetric, CheckpointFileInfo, CheckpointIndex, CheckpointManifes
 import { checkpointId, checkpointsDir, emptyIndex, MANIFEST_FILE, OPTIMIZER_BIN, OPTIMIZER_JSON, readIndex, stageIndex } from './checkpointIndex.js';
 import { resolveCheckpoint } from './resolveCheckpoint.js';
 import { retainedIds } from './retention.js';
-import { restoreModelWeights, restoreOptimizerAsRequested } from './restoreWeights.js';
+import { optimizerStateToRestore, restoreModelWeights, restoreOptimizerState } from './restoreWeights.js';
 import { sha256 } from './verifyCheckpoint.js';
 
 /** Options of `CheckpointStore`. */
@@ -132,8 +132,9 @@ export class CheckpointStore {
   async restoreInto(model: tf.LayersModel, selector: CheckpointSelector, options: RestoreOptions = {}): Promise<CheckpointManifest> {
     return this.serialize(async () => {
       const { checkpoint } = resolveCheckpoint(this.runDir, selector, options);
+      const optimizerState = optimizerStateToRestore(model, checkpoint, options.restoreOptimizer);
       restoreModelWeights(model, checkpoint.artifacts, checkpoint.manifest.id);
-      await restoreOptimizerAsRequested(model, checkpoint, options.restoreOptimizer);
+      if (optimizerState) await restoreOptimizerState(model, optimizerState, checkpoint.manifest.id);
       return checkpoint.manifest;
     });
   }

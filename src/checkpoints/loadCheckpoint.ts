@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { CheckpointError } from './CheckpointError.js';
 import type { CheckpointManifest, CheckpointSelector } from './CheckpointManifest.js';
 import { resolveCheckpoint } from './resolveCheckpoint.js';
-import { restoreOptimizerAsRequested } from './restoreWeights.js';
+import { optimizerStateToRestore, restoreOptimizerState } from './restoreWeights.js';
 
 /** Options of `loadCheckpoint`. */
 export interface LoadCheckpointOptions {
@@ -34,7 +34,8 @@ export async function loadCheckpoint(runDir: string, selector: CheckpointSelecto
   const { checkpoint, skipped } = resolveCheckpoint(runDir, selector, options);
   const model = await tf.loadLayersModel({ load: async () => checkpoint.artifacts });
   try {
-    await restoreOptimizerAsRequested(model, checkpoint, options.restoreOptimizer);
+    const state = optimizerStateToRestore(model, checkpoint, options.restoreOptimizer);
+    if (state) await restoreOptimizerState(model, state, checkpoint.manifest.id);
   } catch (e) {
     model.dispose();
     throw e;

@@ -40,17 +40,14 @@ export function disposeOptimizerCopies(weights: NamedTensor[]): void {
 }
 
 /**
- * Replaces the optimizer's state (e.g. Adam's moments and iteration count). tfjs' `setWeights`
+ * Replaces the optimizer's state (check with `optimizerStateToRestore` first) (e.g. Adam's moments and iteration count). tfjs' `setWeights`
  * creates new variables that share the decoded tensors' data and leaves the old ones behind, so
  * after it succeeds the orphaned old state and the decoded tensors are disposed here.
  */
 export async function restoreOptimizerState(model: tf.LayersModel, state: OptimizerState, id: string): Promise<void> {
   const optimizer = model.optimizer as tf.Optimizer | undefined;
-  if (!optimizer) {
-    throw new CheckpointError('NO_OPTIMIZER', `Checkpoint ${id} has optimizer state but model \`${model.name}\` has no optimizer; compile the model first or pass restoreOptimizer: false`, { id });
-  }
-  if (optimizer.getClassName() !== state.className) {
-    throw new CheckpointError('OPTIMIZER_MISMATCH', `Checkpoint ${id} holds ${state.className} state but model \`${model.name}\` uses ${optimizer.getClassName()}; compile it with ${state.className} or pass restoreOptimizer: false`, { id });
+  if (!optimizer || optimizer.getClassName() !== state.className) {
+    throw new CheckpointError('OPTIMIZER_MISMATCH', `Checkpoint ${id} holds ${state.className} state but model \`${model.name}\` has ${optimizer ? optimizer.getClassName() : 'no optimizer'}`, { id });
   }
   const decoded = tf.io.decodeWeights(state.weightData, state.weightSpecs);
   const named = state.weightSpecs.map((s) => ({ name: s.name, tensor: decoded[s.name]! }));
@@ -72,19 +69,25 @@ export async function restoreOptimizerState(model: tf.LayersModel, state: Optimi
 }
 
 /**
- * Restores a checkpoint's optimizer state as asked: `true` requires it (errors if the checkpoint
- * has none; `restoreOptimizerState` errors if the model has no optimizer), `false` skips it, and
- * `undefined` restores it when both the checkpoint and the model have an optimizer.
+ * Decides, before anything is changed, whether a checkpoint's optimizer state will be restored:
+ * `true` requires it (errors if the checkpoint has none or the model has no optimizer), `false`
+ * skips it, `undefined` restores it when both sides have one. Errors early on a class mismatch, so
+ * a restore never stops half-way with new weights and old optimizer state.
  */
-export async function restoreOptimizerAsRequested(model: tf.LayersModel, checkpoint: VerifiedCheckpoint, restoreOptimizer: boolean | undefined): Promise<void> {
+export function optimizerStateToRestore(model: tf.LayersModel, checkpoint: VerifiedCheckpoint, restoreOptimizer: boolean | undefined): OptimizerState | null {
   const id = checkpoint.manifest.id;
-  if (restoreOptimizer === false) return;
-  if (!checkpoint.optimizer) {
-    if (restoreOptimizer === true) {
-      throw new CheckpointError('NO_OPTIMIZER', `Checkpoint ${id} was saved without optimizer state; save with includeOptimizer: true, or restore with restoreOptimizer: false`, { id });
-    }
-    return;
+  if (restoreOptimizer === false) return null;
+  const state = checkpoint.optimizer;
+  const optimizer = model.optimizer as tf.Optimizer | undefined;
+  if (restoreOptimizer === undefined && (!state || !optimizer)) return null;
+  if (!state) {
+    throw new CheckpointError('NO_OPTIMIZER', `Checkpoint ${id} was saved without optimizer state; save with includeOptimizer: true, or restore with restoreOptimizer: false`, { id });
   }
-  if (restoreOptimizer === undefined && model.optimizer == null) return;
-  await restoreOptimizerState(model, checkpoint.optimizer, id);
+  if (!optimizer) {
+    throw new CheckpointError('NO_OPTIMIZER', `Checkpoint ${id} has optimizer state but model \`${model.name}\` has no optimizer; compile the model first or pass restoreOptimizer: false`, { id });
+  }
+  if (optimizer.getClassName() !== state.className) {
+    throw new CheckpointError('OPTIMIZER_MISMATCH', `Checkpoint ${id} holds ${state.className} state but model \`${model.name}\` uses ${optimizer.getClassName()}; compile it with ${state.className} or pass restoreOptimizer: false`, { id });
+  }
+  return state;
 }
