@@ -1,0 +1,71 @@
+import * as tf from '@tensorflow/tfjs';
+import { smoothedOrganismLoss } from './organismLoss.js';
+import { mulberry32 } from '../metrics/mulberry32.js';
+import { deriveSeed, seededPermutation } from './organismRandom.js';
+
+export interface OrganismStageOptions {
+  /** Passes over the data. */
+  epochs: number;
+  /** Learning rate of the stage's fresh optimizer. */
+  learningRate: number;
+  /** Examples per batch. Default 32. */
+  batchSize?: number;
+  /** `adam` or `sgd`. Default `adam`. */
+  optimizer?: 'adam' | 'sgd';
+  /** Seeds the one-time shuffle of the examples (fit itself runs with `shuffle: false`). */
+  seed: number;
+  /** Label smoothing of the softmax cross-entropy, in [0, 1). Default 0. */
+  labelSmoothing?: number;
+  /** Passed to `model.fit` unchanged, e.g. an em-guard callback. */
+  callbacks?: tf.CustomCallbackArgs | tf.CustomCallbackArgs[] | tf.Callback[];
+  /** Validation tensors passed to `model.fit`. */
+  validationData?: [tf.Tensor, tf.Tensor];
+}
+
+const ownOptimizers = new WeakSet<tf.Optimizer>();
+
+function check(name: string, v: unknown, ok: boolean, expected: string): void {
+  if (!ok) throw new Error(`Expected \`${name}\` to be ${expected}, got \`${String(v)}\` (${typeof v})`);
+}
+
+/**
+ * Runs one training stage: compiles `model` with a fresh optimizer and the logits loss, permutes
+ * the examples once with `seed`, and calls `model.fit(..., { shuffle: false })` so runs are
+ * deterministic. Returns fit's History; `callbacks` see every batch.
+ */
+export async function trainOrganismStage(model: tf.LayersModel, data: { x: tf.Tensor; y: tf.Tensor }, options: OrganismStageOptions): Promise<tf.History> {
+  const { epochs, learningRate, seed } = options;
+  const batchSize = options.batchSize ?? 32;
+  const kind = options.optimizer ?? 'adam';
+  check('epochs', epochs, Number.isInteger(epochs) && epochs >= 1, 'an integer >= 1');
+  check('learningRate', learningRate, typeof learningRate === 'number' && learningRate > 0 && Number.isFinite(learningRate), 'a finite number > 0');
+  check('batchSize', batchSize, Number.isInteger(batchSize) && batchSize >= 1, 'an integer >= 1');
+  check('optimizer', kind, kind === 'adam' || kind === 'sgd', '`adam` or `sgd`');
+  const labelSmoothing = options.labelSmoothing ?? 0;
+  check('labelSmoothing', labelSmoothing, typeof labelSmoothing === 'number' && labelSmoothing >= 0 && labelSmoothing < 1, 'a number in [0, 1)');
+  check('seed', seed, Number.isInteger(seed), 'an integer');
+  const n = data.x.shape[0]!;
+  if (data.y.shape[0] !== n) throw new Error(`trainOrganismStage: x has ${n} rows but y has ${data.y.shape[0]}; pass tensors from the same set`);
+  // Dispose the optimizer of a previous stage we compiled ourselves (its Adam slots are tensors).
+  const previous = model.optimizer;
+  if (previous && ownOptimizers.has(previous)) previous.dispose();
+  const optimizer = kind === 'adam' ? tf.train.adam(learningRate) : tf.train.sgd(learningRate);
+  ownOptimizers.add(optimizer);
+  model.compile({ optimizer, loss: smoothedOrganismLoss(labelSmoothing), metrics: ['accuracy'] });
+  const idx = tf.tensor1d(Int32Array.from(seededPermutation(n, mulberry32(deriveSeed(seed, 'shuffle')))), 'int32');
+  const x = tf.gather(data.x, idx);
+  const y = tf.gather(data.y, idx);
+  idx.dispose();
+  try {
+    return await model.fit(x, y, {
+      epochs,
+      batchSize,
+      shuffle: false,
+      verbose: 0,
+      ...(options.callbacks !== undefined ? { callbacks: options.callbacks } : {}),
+      ...(options.validationData !== undefined ? { validationData: options.validationData } : {}),
+    });
+  } finally {
+    tf.dispose([x, y]);
+  }
+}
