@@ -146,6 +146,7 @@ test('niceTicks rounds the range outwards to round, evenly spaced ticks', () => 
   // A constant series still gets an axis around its value.
   const flat = niceTicks(3, 3, 5);
   assert.ok(flat.min < 3 && flat.max > 3);
+  assert.deepEqual(niceTicks(0, 1, 6, 1).ticks, [0, 1]); // steps are integers: no 0.2 ticks
   assert.throws(() => niceTicks(0, Number.NaN), /finite axis bounds/);
 });
 
@@ -213,6 +214,19 @@ test('a baseline-relative threshold without a baseline value is reported, not dr
     assert.equal(run.unresolved.length, 1);
     assert.match(run.unresolved[0]!.reason, /baseline/);
     assert.match(renderRunReport([run]), /threshold not drawn/);
+  } finally {
+    cleanup();
+  }
+});
+
+test('a rule on a metric no check reported still gets a chart that says so, with its threshold', () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    writeRun(dir, { runId: 'r', rules: [driftRule], checks: [{ loss: 1 }] });
+    const card = chartCard(renderRunReport([loadRunForReport(dir)]), 'drift.eval');
+    assert.match(card, /no values recorded/);
+    assert.deepEqual(elements(card, 'line', 'threshold').map((l) => l['data-value']), ['0.5']);
+    assert.doesNotMatch(chartCard(renderRunReport([loadRunForReport(dir)]), 'loss'), /no values recorded/);
   } finally {
     cleanup();
   }

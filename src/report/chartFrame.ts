@@ -17,6 +17,8 @@ export interface FrameSpec {
   yTicks?: number;
   /** Keep the given range exactly instead of rounding it outwards (e.g. [0, 1] for ROC). */
   exact?: boolean;
+  /** Smallest x tick spacing (1 when x counts training steps). */
+  xMinStep?: number;
 }
 
 /** Scales from data to SVG coordinates plus the axes and grid markup, shared by every chart type. */
@@ -43,7 +45,7 @@ export function coord(v: number): string {
 /** Builds the coordinate system of one chart. */
 export function chartFrame(spec: FrameSpec): ChartFrame {
   const plot = { left: MARGIN.left, top: MARGIN.top, width: spec.width - MARGIN.left - MARGIN.right, height: spec.height - MARGIN.top - MARGIN.bottom };
-  const xt = axisTicks(spec.x, spec.xTicks ?? 6, spec.exact);
+  const xt = axisTicks(spec.x, spec.xTicks ?? 6, spec.exact, spec.xMinStep);
   const yt = axisTicks(spec.y, spec.yTicks ?? 5, spec.exact);
   const xDomain: [number, number] = [xt.min, xt.max];
   const yDomain: [number, number] = [yt.min, yt.max];
@@ -88,8 +90,8 @@ export function svgOpen(frame: ChartFrame, spec: { width: number; height: number
   );
 }
 
-function axisTicks([lo, hi]: [number, number], count: number, exact?: boolean): NiceTicks {
-  const nice = niceTicks(lo, hi, count);
+function axisTicks([lo, hi]: [number, number], count: number, exact?: boolean, minStep = 0): NiceTicks {
+  const nice = niceTicks(lo, hi, count, minStep);
   if (!exact || hi <= lo) return nice;
   return { min: lo, max: hi, step: nice.step, ticks: nice.ticks.filter((t) => t >= lo - 1e-12 && t <= hi + 1e-12) };
 }

@@ -17,9 +17,10 @@ function niceStep(rough: number): number {
 /**
  * Extends `[min, max]` outwards to round numbers and lists about `count` ticks inside, so axis
  * labels read `0, 0.2, 0.4` instead of `0.0137, 0.2151`. A degenerate range (min == max) is widened
- * around the value so a constant series still gets an axis.
+ * around the value so a constant series still gets an axis. `minStep` (e.g. 1 for training steps)
+ * keeps ticks off fractions that cannot occur.
  */
-export function niceTicks(min: number, max: number, count = 5): NiceTicks {
+export function niceTicks(min: number, max: number, count = 5, minStep = 0): NiceTicks {
   if (!Number.isFinite(min) || !Number.isFinite(max)) {
     throw new Error(`Expected finite axis bounds, got \`${min}\` and \`${max}\``);
   }
@@ -33,7 +34,7 @@ export function niceTicks(min: number, max: number, count = 5): NiceTicks {
     lo -= pad;
     hi += pad;
   }
-  const step = niceStep((hi - lo) / count);
+  const step = Math.max(niceStep((hi - lo) / count), minStep);
   const first = Math.floor(lo / step + 1e-9);
   const last = Math.ceil(hi / step - 1e-9);
   const ticks: number[] = [];

@@ -64,6 +64,8 @@ export interface LineChartSpec {
   xDomain?: [number, number];
   /** Extra y values the axis must include (e.g. 0 for rates). */
   yInclude?: number[];
+  /** Smallest x tick spacing (1 for training steps). */
+  xMinStep?: number;
 }
 
 /** Above this many points a series is drawn as a line without per-point dots. */
@@ -90,7 +92,7 @@ export function renderLineChart(spec: LineChartSpec): string {
   ].filter((v) => Number.isFinite(v));
   const xDomain = spec.xDomain ?? [xs.length ? Math.min(...xs) : 0, xs.length ? Math.max(...xs) : 1];
   const yDomain: [number, number] = values.length ? [Math.min(...values), Math.max(...values)] : [0, 1];
-  const frame = chartFrame({ width, height, x: xDomain, y: yDomain, xLabel: spec.xLabel, yLabel: spec.yLabel });
+  const frame = chartFrame({ width, height, x: xDomain, y: yDomain, xLabel: spec.xLabel, yLabel: spec.yLabel, xMinStep: spec.xMinStep ?? 0 });
   const body: string[] = [svgOpen(frame, { width, height, title: spec.title, className: 'chart line-chart' })];
   body.push(...(spec.bands ?? []).map((b) => band(frame, b)));
   body.push(frame.axes);
@@ -98,7 +100,7 @@ export function renderLineChart(spec: LineChartSpec): string {
   body.push(...(spec.markers ?? []).map((m) => marker(frame, m)));
   for (const s of spec.series) body.push(seriesMarkup(frame, s));
   body.push(...(spec.refPoints ?? []).map((p) => `<circle class="ref-point" cx="${coord(frame.x(p.x))}" cy="${coord(frame.y(p.y))}" r="3.5" stroke="${p.color}"><title>${escapeHtml(p.title)}</title></circle>`));
-  if (values.length === 0) {
+  if (!spec.series.some((s) => s.points.some((p) => p.y !== null && Number.isFinite(p.y)))) {
     body.push(`<text class="empty" x="${coord(frame.plot.left + frame.plot.width / 2)}" y="${coord(frame.plot.top + frame.plot.height / 2)}" text-anchor="middle">no values recorded</text>`);
   }
   body.push('</svg>');

@@ -45,6 +45,7 @@ export function renderRunMetricChart(context: RunReportContext, key: string, kin
     refPoints,
     xDomain: context.xDomain,
     yInclude: kind === 'judge' ? [0] : [],
+    xMinStep: 1,
   });
   const notes = [...new Set([...hLines.map((h) => h.title), ...nullNotes(context, key)])];
   const caption = `${escapeHtml(key)}${kind === 'judge' ? ' <span class="caption-note">ground truth from the judge</span>' : ''}`;
