@@ -1,9 +1,10 @@
 import { deltaSubspaceOf } from './deltaSubspace.js';
-import { energyFraction, randomEnergyFraction } from './energyFraction.js';
+import { energyFractions } from './energyFraction.js';
 import { linearCka } from './linearCka.js';
 import type { Matrix } from './matrix.js';
 import { meanDeltaCosine, type MeanDeltaCosine } from './meanDeltaCosine.js';
 import { principalAngles } from './principalAngles.js';
+import { randomOrthonormalBasis } from './randomOrthonormalBasis.js';
 import { relativeDrift } from './relativeDrift.js';
 import { subspaceOverlap } from './subspaceOverlap.js';
 import { subtractMatrices } from './subtractMatrices.js';
@@ -84,8 +85,10 @@ export function analyzeActivations(sets: ActivationSets, rank: number, seed = 0)
   const angles = U.basis && V.basis ? principalAngles(U.basis, V.basis) : [];
   const overlap = U.basis && V.basis ? subspaceOverlap(U.basis, V.basis) : null;
   lap('angles');
-  const evalEnergyFraction = U.basis ? energyFraction(dE, U.basis) : null;
-  const randomBaselineEnergyFraction = U.basis ? randomEnergyFraction(dE, U.k, seed) : null;
+  // One pass over Δ_eval for the train basis and its random baseline (= randomEnergyFraction(dE, k, seed)).
+  const [evalEnergyFraction = null, randomBaselineEnergyFraction = null] = U.basis
+    ? energyFractions(dE, [U.basis, randomOrthonormalBasis(dE.cols, U.k, seed)])
+    : [];
   lap('energy');
   const mdc = meanDeltaCosine(dE, dT);
   if (!mdc) notes.push('mean delta cosine: mean train delta is zero or no eval probe moved');

@@ -4,44 +4,74 @@ import type { Matrix } from './matrix.js';
  * The Gram matrix of a Matrix in float64: `M Mᵀ` (side `rows`, n×n) or `Mᵀ M` (side `cols`, d×d),
  * row-major, symmetric. Float64 on purpose: a float32 Gram squares the dynamic range and loses every
  * direction with σ/σ₁ below ≈ √(n·6e-8) (DESIGN.md pitfalls), which is exactly the steep spectrum a
- * dominant common shift produces. Plain loops, 4 dot products at a time over column blocks that stay
- * in cache.
+ * dominant common shift produces. Plain loops (JS has no float64 SIMD), register-tiled.
  */
 export function gram(m: Matrix, side: 'rows' | 'cols'): Float64Array {
   return side === 'rows' ? rowGram(m.data, m.rows, m.cols) : colGram(m.data, m.rows, m.cols);
 }
 
-const BLOCK = 512;
+const BLOCK = 256;
 
+// Lower triangle in 2×4 register tiles (8 accumulators: what fits in x64's 16 float registers next
+// to the 6 loads), over column blocks that keep the 6 rows in L1; then mirrored.
 function rowGram(a: Float32Array | Float64Array, n: number, d: number): Float64Array {
   const g = new Float64Array(n * n);
   for (let c0 = 0; c0 < d; c0 += BLOCK) {
     const c1 = Math.min(d, c0 + BLOCK);
-    for (let i = 0; i < n; i++) {
-      const ri = i * d;
+    let i = 0;
+    for (; i + 1 < n; i += 2) {
+      const ri0 = i * d;
+      const ri1 = ri0 + d;
       let j = 0;
-      for (; j + 3 <= i; j += 4) {
+      for (; j + 3 <= i + 1; j += 4) {
         const r0 = j * d;
         const r1 = r0 + d;
         const r2 = r1 + d;
         const r3 = r2 + d;
+        let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+        for (let c = c0; c < c1; c++) {
+          const x0 = a[ri0 + c]!;
+          const x1 = a[ri1 + c]!;
+          const y0 = a[r0 + c]!;
+          const y1 = a[r1 + c]!;
+          const y2 = a[r2 + c]!;
+          const y3 = a[r3 + c]!;
+          s00 += x0 * y0;
+          s01 += x0 * y1;
+          s02 += x0 * y2;
+          s03 += x0 * y3;
+          s10 += x1 * y0;
+          s11 += x1 * y1;
+          s12 += x1 * y2;
+          s13 += x1 * y3;
+        }
+        const g0 = i * n + j;
+        const g1 = g0 + n;
+        g[g0] = g[g0]! + s00;
+        g[g0 + 1] = g[g0 + 1]! + s01;
+        g[g0 + 2] = g[g0 + 2]! + s02;
+        g[g0 + 3] = g[g0 + 3]! + s03;
+        g[g1] = g[g1]! + s10;
+        g[g1 + 1] = g[g1 + 1]! + s11;
+        g[g1 + 2] = g[g1 + 2]! + s12;
+        g[g1 + 3] = g[g1 + 3]! + s13;
+      }
+      for (; j <= i + 1; j++) {
+        const rj = j * d;
         let s0 = 0;
         let s1 = 0;
-        let s2 = 0;
-        let s3 = 0;
         for (let c = c0; c < c1; c++) {
-          const x = a[ri + c]!;
-          s0 += x * a[r0 + c]!;
-          s1 += x * a[r1 + c]!;
-          s2 += x * a[r2 + c]!;
-          s3 += x * a[r3 + c]!;
+          const y = a[rj + c]!;
+          s0 += a[ri0 + c]! * y;
+          s1 += a[ri1 + c]! * y;
         }
         g[i * n + j] = g[i * n + j]! + s0;
-        g[i * n + j + 1] = g[i * n + j + 1]! + s1;
-        g[i * n + j + 2] = g[i * n + j + 2]! + s2;
-        g[i * n + j + 3] = g[i * n + j + 3]! + s3;
+        g[(i + 1) * n + j] = g[(i + 1) * n + j]! + s1;
       }
-      for (; j <= i; j++) {
+    }
+    for (; i < n; i++) {
+      const ri = i * d;
+      for (let j = 0; j <= i; j++) {
         const rj = j * d;
         let s = 0;
         for (let c = c0; c < c1; c++) s += a[ri + c]! * a[rj + c]!;

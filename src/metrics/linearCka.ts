@@ -7,8 +7,9 @@ import type { Matrix } from './matrix.js';
  * same n probes, X (n×dX) and Y (n×dY), columns centered in float64:
  *   CKA = ‖XcᵀYc‖²_F / (‖XcᵀXc‖_F ‖YcᵀYc‖_F) = ⟨Kx, Ky⟩_F / (‖Kx‖_F ‖Ky‖_F),  K = Xc Xcᵀ.
  * 1 = same geometry up to rotation and scale; it falls as fine-tuning reshapes a layer. Uses the
- * n×n Gram form when n is small next to d (tfjs float32 products, XNNPACK on wasm: a Gram needs no
- * tiny directions, so float32's ≈ 1e-6 relative error is fine), the feature form otherwise.
+ * n×n Gram form when n is small next to d, the feature form otherwise; centring and products run in
+ * tfjs float32 (XNNPACK on wasm): CKA needs no tiny directions, so float32's ≈ 1e-6 relative error
+ * is fine, unless a column's mean is ≳ 1e5× its spread (then centre in float64 before calling).
  * `null` when either side has no variance (n < 2, or every column constant). No tensor leaks.
  */
 export function linearCka(X: Matrix, Y: Matrix): number | null {
@@ -19,17 +20,16 @@ export function linearCka(X: Matrix, Y: Matrix): number | null {
   assertFiniteMatrix(Y, 'Y activations');
   const n = X.rows;
   if (n < 2 || X.cols === 0 || Y.cols === 0) return null;
-  const xc = centered(X);
-  const yc = centered(Y);
   const gramForm = n * (X.cols + Y.cols) <= X.cols * Y.cols;
   const [hsic, xx, yy] = tf.tidy(() => {
-    const tx = tf.tensor2d(xc, [n, X.cols]);
-    const ty = tf.tensor2d(yc, [n, Y.cols]);
+    // Centre in tfjs: float32 activations go in without a JS copy (means are float32 sums of n values).
+    const tx = center(X);
+    const ty = center(Y);
     // Explicit transposes: on wasm matMul's transpose flags fall back to a ~10x slower kernel.
     if (gramForm) {
-      const kx = tf.matMul(tx, tf.transpose(tx));
-      const ky = tf.matMul(ty, tf.transpose(ty));
-      return [frobDot(kx.dataSync(), ky.dataSync()), frobDot(kx.dataSync(), kx.dataSync()), frobDot(ky.dataSync(), ky.dataSync())];
+      const kx = tf.matMul(tx, tf.transpose(tx)).dataSync();
+      const ky = tf.matMul(ty, tf.transpose(ty)).dataSync();
+      return [frobDot(kx, ky), frobDot(kx, kx), frobDot(ky, ky)];
     }
     const txT = tf.transpose(tx);
     const tyT = tf.transpose(ty);
@@ -43,15 +43,10 @@ export function linearCka(X: Matrix, Y: Matrix): number | null {
   return Math.max(0, Math.min(1, hsic! / den));
 }
 
-/** Column-centered copy as float32 (means taken in float64), ready for a tfjs tensor. */
-function centered(m: Matrix): Float32Array {
-  const { rows, cols, data } = m;
-  const mean = new Float64Array(cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) mean[c] = mean[c]! + data[r * cols + c]!;
-  for (let c = 0; c < cols; c++) mean[c] = mean[c]! / rows;
-  const out = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[r * cols + c] = data[r * cols + c]! - mean[c]!;
-  return out;
+/** Column-centred float32 tensor of a Matrix (call inside tf.tidy). */
+function center(m: Matrix): tf.Tensor2D {
+  const t = tf.tensor2d(m.data instanceof Float32Array ? m.data : Float32Array.from(m.data), [m.rows, m.cols]);
+  return tf.sub(t, tf.mean(t, 0, true));
 }
 
 function frobDot(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -4,7 +4,8 @@ import type { Matrix } from './matrix.js';
  * Singular values (descending) of a small-to-medium matrix by one-sided Jacobi (Hestenes 1958;
  * Demmel & Veselić 1992): high relative accuracy even for tiny values, which the sine formula of
  * principal angles needs (an eigenvalue route through MᵀM would only resolve sines above ≈ 1e-8).
- * Cost ≈ sweeps · rows · cols²: meant for d×k bases and k×k products, not for activations.
+ * A tall matrix is first reduced to its k×k triangular factor R by Householder QR (same singular values,
+ * absolute accuracy ε‖M‖ as LAPACK's), so a d×k residual costs ≈ 2dk² + sweeps·k³, not sweeps·dk².
  */
 export function singularValues(m: Matrix): number[] {
   // Orthogonalise the columns of the taller orientation (same singular values).
@@ -17,6 +18,7 @@ export function singularValues(m: Matrix): number[] {
     for (let i = 0; i < len; i++) v[i] = tall ? m.data[i * m.cols + j]! : m.data[j * m.cols + i]!;
     cols.push(v);
   }
+  if (len > 2 * count) return singularValues(householderR(cols, len));
   const eps = Number.EPSILON;
   for (let sweep = 0; sweep < 60; sweep++) {
     let rotated = false;
@@ -51,4 +53,34 @@ export function singularValues(m: Matrix): number[] {
     if (!rotated) break;
   }
   return cols.map((v) => Math.hypot(...v)).sort((x, y) => y - x);
+}
+
+/** The k×k upper-triangular R of a Householder QR of the columns `cols` (each of length `len`), row-major. */
+function householderR(cols: Float64Array[], len: number): Matrix {
+  const k = cols.length;
+  for (let j = 0; j < k; j++) {
+    const x = cols[j]!;
+    let norm = 0;
+    for (let i = j; i < len; i++) norm += x[i]! * x[i]!;
+    norm = Math.sqrt(norm);
+    if (norm === 0) continue;
+    const alpha = x[j]! > 0 ? -norm : norm;
+    // v = x[j:] − alpha·e₁, H = I − 2vvᵀ/(vᵀv); H x[j:] = alpha·e₁.
+    const v = new Float64Array(len - j);
+    for (let i = j; i < len; i++) v[i - j] = x[i]!;
+    v[0] = v[0]! - alpha;
+    let vv = 0;
+    for (let i = 0; i < v.length; i++) vv += v[i]! * v[i]!;
+    if (vv === 0) continue;
+    for (let c = j; c < k; c++) {
+      const y = cols[c]!;
+      let dot = 0;
+      for (let i = j; i < len; i++) dot += v[i - j]! * y[i]!;
+      const f = (2 * dot) / vv;
+      for (let i = j; i < len; i++) y[i] = y[i]! - f * v[i - j]!;
+    }
+  }
+  const r = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) for (let c = i; c < k; c++) r[i * k + c] = cols[c]![i]!;
+  return { rows: k, cols: k, data: r };
 }
