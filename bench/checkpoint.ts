@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { CheckpointStore } from '../src/checkpoints/CheckpointStore.js';
 import { MODEL_JSON, WEIGHTS_BIN, modelJsonFor, weightBytes } from '../src/io/fileSystemHandler.js';
 
-const RUNS = 9;
+const RUNS = 15;
 
 function mlp(widths: number[]): tf.LayersModel {
   const layers = widths.slice(1).map((units, i) => tf.layers.dense({ units, ...(i === 0 ? { inputShape: [widths[0]!] } : {}), activation: i < widths.length - 2 ? 'relu' : 'linear' }));
@@ -62,8 +62,8 @@ export async function run(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'em-guard-bench-ckpt-'));
   try {
     console.log(`\n## checkpoint write (backend ${tf.getBackend()}, ${RUNS} runs each, median ms, dir ${tmpdir()})`);
-    console.log('| model | params | MB | model.save+writeFileSync | +fsync per file | CheckpointStore.save | ratio store/floor |');
-    console.log('|---|---|---|---|---|---|---|');
+    console.log('| model | params | MB | model.save+writeFileSync | +fsync per file | CheckpointStore.save | ratio of medians | median of paired ratios |');
+    console.log('|---|---|---|---|---|---|---|---|');
     for (const [label, widths] of [['1M MLP', [512, 1024, 512, 10]], ['10M MLP', [2048, 2048, 2048, 512, 10]]] as const) {
       const model = mlp([...widths]);
       const params = model.countParams();
@@ -72,14 +72,24 @@ export async function run(): Promise<void> {
       const synced: number[] = [];
       const ours: number[] = [];
       await rawSave(model, join(root, 'warm'), false); // warm-up
+      // Interleaved, order alternating, so a load change on a shared machine hits both sides; the
+      // paired ratio compares each store save with the floor save measured right next to it.
       for (let i = 0; i < RUNS; i++) {
-        floor.push(await time(() => rawSave(model, join(root, `raw-${i % 3}`), false)));
+        const floorRun = () => time(() => rawSave(model, join(root, `raw-${i % 3}`), false));
+        const storeRun = () => time(() => store.save(model, { step: i, epoch: 0, metrics: { loss: 1 / (i + 1) }, safe: true, reason: 'bench' }));
+        if (i % 2 === 0) {
+          floor.push(await floorRun());
+          ours.push(await storeRun());
+        } else {
+          ours.push(await storeRun());
+          floor.push(await floorRun());
+        }
         synced.push(await time(() => rawSave(model, join(root, `sync-${i % 3}`), true)));
-        ours.push(await time(() => store.save(model, { step: i, epoch: 0, metrics: { loss: 1 / (i + 1) }, safe: true, reason: 'bench' })));
       }
       const f = median(floor);
       const o = median(ours);
-      console.log(`| ${label} | ${params} | ${((params * 4) / 1e6).toFixed(1)} | ${f.toFixed(1)} | ${median(synced).toFixed(1)} | ${o.toFixed(1)} | ${(o / f).toFixed(2)}x |`);
+      const paired = median(ours.map((x, i) => x / floor[i]!));
+      console.log(`| ${label} | ${params} | ${((params * 4) / 1e6).toFixed(1)} | ${f.toFixed(1)} | ${median(synced).toFixed(1)} | ${o.toFixed(1)} | ${(o / f).toFixed(2)}x | ${paired.toFixed(2)}x |`);
       model.dispose();
     }
   } finally {

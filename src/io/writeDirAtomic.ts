@@ -6,6 +6,19 @@ import { fsyncDir } from './writeFileAtomic.js';
 
 const fsyncAsync = promisify(fsync);
 
+/** `fsyncDir` on the thread pool, so it overlaps the fsyncs of the files inside. */
+async function fsyncDirAsync(dir: string): Promise<void> {
+  const fd = openSync(dir, 'r');
+  try {
+    await fsyncAsync(fd);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM' && code !== 'EBADF') throw e;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Prefix of the temporary sibling an `AtomicDirWriter` fills before renaming it into place. */
 export const TEMP_DIR_PREFIX = '.tmp-';
 
@@ -58,8 +71,7 @@ export class AtomicDirWriter {
   /** Makes the directory durable under its final name. */
   async commit(): Promise<void> {
     try {
-      await Promise.all(this.syncs);
-      fsyncDir(this.tempPath);
+      await Promise.all([...this.syncs, fsyncDirAsync(this.tempPath)]);
       renameSync(this.tempPath, this.path);
       this.done = true;
     } catch (e) {
