@@ -9,26 +9,16 @@ import { SingularValueDecomposition, Matrix as MlMatrix } from 'ml-matrix';
 import { selectBackend } from '../src/backend/selectBackend.js';
 import { analyzeActivations, type ActivationSets } from '../src/metrics/analyzeActivations.js';
 import type { Matrix } from '../src/metrics/matrix.js';
+import { mulberry32 } from '../src/metrics/mulberry32.js';
 
 const K = 16;
 const SIZES: [number, number][] = [[256, 256], [256, 1024], [1024, 256], [1024, 1024], [4096, 256], [4096, 1024]];
 /** ml-matrix SVD cost grows as d·n·min(d,n); 4096×256 took ≈ 7.5 s here, so skip what would exceed ≈ 15 s. */
 const ML_MATRIX_BUDGET = 4096 * 256 * 256 * 2;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Activations whose deltas share a decaying-spectrum subspace (as fine-tuning deltas do) plus noise. */
 function makeSets(d: number, n: number, seed: number): ActivationSets {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const dirs = 24;
   const basis = Float32Array.from({ length: dirs * d }, () => r() - 0.5);
   const one = (shared: number): [Matrix, Matrix] => {

@@ -1,14 +1,5 @@
 /**
- * Mulberry32: a tiny seeded PRNG (uniform in [0, 1)) so random baselines and start vectors are
- * reproducible from a seed without a dependency.
+ * Mulberry32, the seeded PRNG (uniform in [0, 1)) behind random baselines and start vectors: the
+ * same generator as `seededRandom` in src/analysis, under the name the metrics code uses.
  */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom as mulberry32 } from '../analysis/seededRandom.js';
