@@ -87,6 +87,13 @@ function chartCard(html: string, key: string, kind = 'metric'): string {
   return html.slice(start, html.indexOf('</figure>', start));
 }
 
+/** The markup of one series (`<g class="series" data-series=name>`) inside a chart. */
+function seriesGroup(card: string, name: string): string {
+  const start = card.indexOf(`<g class="series" data-series="${escapeHtml(name)}">`);
+  assert.ok(start >= 0, `no series ${name}`);
+  return card.slice(start, card.indexOf('</g>', start));
+}
+
 /** Inverts the chart's y scale from its data attributes. */
 function yScale(svg: Record<string, string>): (v: number) => number {
   const [, top, , height] = svg['data-plot']!.split(' ').map(Number) as [number, number, number, number];
@@ -276,7 +283,7 @@ test('the threshold line sits at the resolved value on the y axis', () => {
     assert.equal(line!['data-value'], '0.75');
     assert.ok(Math.abs(Number(line!.y1) - yScale(svg)(0.75)) < 0.01);
     // Independent of the scale formula: the check whose value equals the threshold (0.75) is on the line.
-    const dots = elements(card, 'circle', 'point');
+    const dots = elements(seriesGroup(card, 'run-a'), 'circle', 'point');
     assert.equal(dots.length, 7);
     assert.equal(dots[2]!.cy, line!.y1);
     // And a lower value sits lower (larger SVG y).
@@ -394,12 +401,21 @@ test('two runs overlay in the same charts with a legend, labels from start.meta.
     assert.match(legend, /unguarded/);
     assert.match(legend, /guarded/);
     const card = chartCard(html, 'alignment.score');
-    assert.deepEqual(elements(card, 'g', 'series').map((g) => g['data-series']), ['unguarded', 'guarded']);
-    assert.notEqual(elements(card, 'path', 'series-line')[0]!.stroke, elements(card, 'path', 'series-line')[1]!.stroke);
+    assert.deepEqual(elements(card, 'g', 'series').map((g) => g['data-series']), ['unguarded', 'unguarded · judge organism.misalignedRate', 'guarded']);
+    // The judge's ground truth overlays alignment.score dashed, in the run's colour, at its own values.
+    const judgeLine = elements(seriesGroup(card, 'unguarded · judge organism.misalignedRate'), 'path', 'series-line')[0]!;
+    assert.equal(judgeLine['stroke-dasharray'], '6 4');
+    assert.equal(judgeLine.stroke, elements(seriesGroup(card, 'unguarded'), 'path', 'series-line')[0]!.stroke);
+    const svg = elements(card, 'svg')[0]!;
+    assert.equal(judgeLine.d, `M${xScale(svg)(20)} ${Math.round(yScale(svg)(0.05) * 100) / 100}L${xScale(svg)(70)} ${Math.round(yScale(svg)(0.42) * 100) / 100}`);
+    assert.match(card, /dashed: judge organism\.misalignedRate/);
+    assert.equal(elements(chartCard(renderRunReport([loadRunForReport(a.dir)], { judgeOverlay: {} }), 'alignment.score'), 'g', 'series').length, 1);
+    assert.notEqual(elements(seriesGroup(card, 'unguarded'), 'path', 'series-line')[0]!.stroke, elements(seriesGroup(card, 'guarded'), 'path', 'series-line')[0]!.stroke);
     // Different baselines give different thresholds (0.75 and 0.65): one line per run.
     assert.deepEqual(elements(card, 'line', 'threshold').map((l) => l['data-value']).sort(), ['0.65', '0.75']);
     // Overlaid firing windows carry a strip in their run's colour (only the first run fired here).
-    assert.deepEqual(elements(card, 'rect', 'window-strip').map((r) => r.fill), [elements(card, 'path', 'series-line')[0]!.stroke, elements(card, 'path', 'series-line')[0]!.stroke]);
+    const firstColor = elements(seriesGroup(card, 'unguarded'), 'path', 'series-line')[0]!.stroke;
+    assert.deepEqual(elements(card, 'rect', 'window-strip').map((r) => r.fill), [firstColor, firstColor]);
     // A metric only the first run has is still charted, with its one series.
     assert.equal(elements(chartCard(html, 'drift.eval'), 'g', 'series').length, 1);
     // Equal labels are told apart by run id.
@@ -472,7 +488,7 @@ test('em-guard report writes <first runDir>/report.html atomically and prints th
     assert.deepEqual(io.out, [out]);
     const html = readFileSync(out, 'utf8');
     assert.match(html, /^<!doctype html>/);
-    assert.equal(elements(chartCard(html, 'alignment.score'), 'g', 'series').length, 2);
+    assert.equal(elements(chartCard(html, 'drift.eval'), 'g', 'series').length, 2);
 
     const explicit = memoryIo(b.dir);
     assert.equal(await main(['report', '.', '--out', 'custom.html', '--json', '--judge-limit', 'organism.misalignedRate=0.2'], explicit), 0);

@@ -128,14 +128,16 @@ function seriesMarkup(frame: ChartFrame, s: LineSeries): string {
     .filter((st) => st.length > 1)
     .map((st) => st.map((p, i) => `${i === 0 ? 'M' : 'L'}${coord(frame.x(p.x))} ${coord(frame.y(p.y))}`).join(''))
     .join('');
-  const path = d ? `<path class="series-line" d="${d}" stroke="${s.color}"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>` : '';
+  const path = d ? `<path class="series-line${s.dashed ? ' dashed' : ''}" d="${d}" stroke="${s.color}"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>` : '';
+  // A dashed series is secondary (e.g. the judge overlaid): hollow dots keep it apart from the main line.
+  const paint = s.dashed ? `fill="#fff" stroke="${s.color}"` : `fill="${s.color}" stroke="#fff"`;
   // Few points: a dot with a tooltip each; many (> MAX_DOTS): small dots would only blur the line
   // and bloat the file, so just the isolated values (between two gaps) keep theirs, as they have no line.
   const total = s.points.length;
   const r = total > 60 ? 1.6 : 2.6;
   const dots = (total > MAX_DOTS ? stretches.filter((st) => st.length === 1) : stretches)
     .flat()
-    .map((p) => `<circle class="point" cx="${coord(frame.x(p.x))}" cy="${coord(frame.y(p.y))}" r="${r}" fill="${s.color}"><title>${name} · step ${formatValue(p.x)}: ${formatValue(p.y)}</title></circle>`)
+    .map((p) => `<circle class="point${s.dashed ? ' hollow' : ''}" cx="${coord(frame.x(p.x))}" cy="${coord(frame.y(p.y))}" r="${r}" ${paint}><title>${name} · step ${formatValue(p.x)}: ${formatValue(p.y)}</title></circle>`)
     .join('');
   return `<g class="series" data-series="${name}">${path}${dots}</g>`;
 }

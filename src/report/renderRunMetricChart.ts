@@ -1,7 +1,7 @@
 import { escapeHtml } from './escapeHtml.js';
 import { formatValue } from './formatNumber.js';
 import { renderLineChart, type Band, type HorizontalLine, type LineSeries, type RefPoint, type VerticalMarker } from './renderLineChart.js';
-import type { RunReportContext } from './reportSection.js';
+import { DEFAULT_JUDGE_OVERLAY, type RunReportContext } from './reportSection.js';
 import type { MetricSeries, RunSeries, ThresholdLine } from './RunSeries.js';
 
 const NEUTRAL = '#343a40';
@@ -17,6 +17,7 @@ export function renderRunMetricChart(context: RunReportContext, key: string, kin
   const markers: VerticalMarker[] = [];
   const refPoints: RefPoint[] = [];
   const thresholdsByRun: { run: number; line: ThresholdLine }[] = [];
+  const overlaid = new Set<string>();
   context.runs.forEach((run, i) => {
     const color = context.colors[i] ?? NEUTRAL;
     const name = context.names[i] ?? run.runId;
@@ -26,6 +27,10 @@ export function renderRunMetricChart(context: RunReportContext, key: string, kin
     series.push({ name, color, points: points.map((p) => ({ x: p.step, y: p.value })) });
     for (const m of run.markers) markers.push({ x: m.step, kind: m.kind, color, title: `${name}: ${m.label}`, ...(m.toStep === undefined ? {} : { toX: m.toStep }) });
     if (!metric) return;
+    const overlay = (context.options.judgeOverlay ?? DEFAULT_JUDGE_OVERLAY)[key];
+    const judged = overlay === undefined ? undefined : run.judge.find((j) => j.key === overlay);
+    if (judged) overlaid.add(judged.key);
+    if (judged) series.push({ name: `${name} · judge ${judged.key}`, color, dashed: true, points: judged.points.map((p) => ({ x: p.step, y: p.value })) });
     for (const line of metric.thresholds) thresholdsByRun.push({ run: i, line });
     bands.push(...windowBands(run, metric, name).map((b) => (context.runs.length > 1 ? { ...b, stripColor: color } : b)));
     if (metric.baseline !== null && run.baselineStep !== null) {
@@ -47,7 +52,8 @@ export function renderRunMetricChart(context: RunReportContext, key: string, kin
     yInclude: kind === 'judge' ? [0] : [],
     xMinStep: 1,
   });
-  const notes = [...new Set([...hLines.map((h) => h.title), ...nullNotes(context, key)])];
+  const overlayNote = overlaid.size ? [`dashed: judge ${[...overlaid].join(', ')} (ground truth)`] : [];
+  const notes = [...new Set([...hLines.map((h) => h.title), ...overlayNote, ...nullNotes(context, key)])];
   const caption = `${escapeHtml(key)}${kind === 'judge' ? ' <span class="caption-note">ground truth from the judge</span>' : ''}`;
   const noteHtml = notes.length ? `<div class="caption-note">${notes.map(escapeHtml).join(' · ')}</div>` : '';
   return `<figure class="chart-card" data-key="${escapeHtml(key)}" data-kind="${kind}"><figcaption>${caption}${noteHtml}</figcaption>${svg}</figure>`;

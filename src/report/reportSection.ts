@@ -21,7 +21,15 @@ export interface RunReportOptions {
    * `start.meta.judgeLimits`, so a demo can record its limit in the log itself.
    */
   judgeLimits?: Record<string, number>;
+  /**
+   * Judge values drawn (dashed, same colour) on a metric's chart, by metric key, so the guard's
+   * signal and the ground truth share a time axis. Default `DEFAULT_JUDGE_OVERLAY`; `{}` turns it off.
+   */
+  judgeOverlay?: Record<string, string>;
 }
+
+/** The organism's out-of-domain misaligned rate over `alignment.score`: both are fractions in [0, 1]. */
+export const DEFAULT_JUDGE_OVERLAY: Readonly<Record<string, string>> = Object.freeze({ 'alignment.score': 'organism.misalignedRate' });
 
 /** What every run-report section sees: the runs plus what the page computed once for all of them. */
 export interface RunReportContext {

@@ -47,7 +47,9 @@ svg .axis { stroke: #adb5bd; stroke-width: 1; }
 svg .tick { fill: #6c757d; font-size: 10.5px; }
 svg .axis-label { fill: #495057; font-size: 11px; }
 svg .series-line { fill: none; stroke-width: 1.9; stroke-linejoin: round; stroke-linecap: round; }
-svg .point { stroke: #fff; stroke-width: 0.6; }
+svg .point { stroke-width: 0.6; }
+svg .point.hollow { stroke-width: 1.3; }
+svg .series-line.dashed { stroke-width: 1.5; }
 svg .ref-point { fill: #fff; stroke-width: 1.6; }
 svg .threshold { stroke-width: 1.4; stroke-dasharray: 7 4; }
 svg .threshold-label { font-size: 10.5px; font-weight: 600; paint-order: stroke; stroke: #fff; stroke-width: 3px; }
