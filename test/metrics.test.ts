@@ -360,6 +360,14 @@ test('block Krylov top eigenpairs match the dense solver: decaying, repeated, ra
       close(subspaceOverlap(asBasis(top.vectors), asBasis(dense.vectors)), 1, 1e-9, 0, `${name}: top-${cut} eigenspace`);
     }
   }
+  // A gap after 8 eigenvalues, then a flat tail: the 9th pair converges only as a value, which is all
+  // deltaSubspace reads of σ_{k+1}; without `valueOnly` the solver has to fall back to dense.
+  const tail = build(Array.from({ length: m }, (_, t) => (t < 8 ? 100 * 0.5 ** t : 0.1 * (1 + 1e-3 * Math.sin(t)))));
+  const dense = symmetricEigen(tail, m);
+  const relaxed = topSymmetricEigen(tail, m, 9, 1e-11, 1);
+  assert.equal(relaxed.complete, false);
+  close(relaxed.values[8], dense.values[8]!, 0, 1e-7 * dense.values[0]!, 'λ9 from the flat tail (value error ≲ residual²/gap, relative to λ₁)');
+  assert.equal(topSymmetricEigen(tail, m, 9).complete, true);
 });
 
 test('deltaSubspace through the Krylov path: known SVD with a repeated top singular value', () => {

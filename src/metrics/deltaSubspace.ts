@@ -82,7 +82,7 @@ export function deltaSubspaceOf(delta: Matrix, k: number, options: DeltaSubspace
 
   const side = n <= d ? 'rows' : 'cols';
   const g = gram(delta, side);
-  const { values, vectors } = topSymmetricEigen(g, m, k + 1);
+  const { values, vectors } = topSymmetricEigen(g, m, k + 1, 1e-11, 1); // σ_{k+1} is only read as a value (gap ratio)
   let gramNorm2 = 0;
   for (let i = 0; i < g.length; i++) gramNorm2 += g[i]! * g[i]!;
   const lambda1 = Math.max(values[0]!, 0);
