@@ -91,8 +91,10 @@ export class CheckpointStore {
   private index: CheckpointIndex;
   /** Saves and restores run one at a time (an interrupt handler may save while a periodic save runs). */
   private queue: Promise<unknown> = Promise.resolve();
-  /** Removal of evicted checkpoint dirs, which runs after `save` has resolved. */
+  /** Removal of evicted checkpoint dirs, which runs after `save` has resolved; `flush` waits for it. */
   private background: Promise<void> = Promise.resolve();
+  /** Ids whose directories are still being removed: never reused until gone. */
+  private readonly evicting = new Set<string>();
 
   constructor(options: CheckpointStoreOptions) {
     if (!options || typeof options.runDir !== 'string' || options.runDir === '') {
@@ -142,14 +144,11 @@ export class CheckpointStore {
   /** Resolves when every pending save, restore and background eviction has finished. */
   async flush(): Promise<void> {
     await this.serialize(async () => undefined);
+    await this.background;
   }
 
   private serialize<T>(task: () => Promise<T>): Promise<T> {
-    const start = async (): Promise<T> => {
-      await this.background;
-      return task();
-    };
-    const run = this.queue.then(start, start);
+    const run = this.queue.then(task, task);
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -170,7 +169,7 @@ export class CheckpointStore {
     if (trainingConfig !== undefined) artifacts.trainingConfig = trainingConfig;
 
     const known = new Set(this.index.checkpoints.map((c) => c.id));
-    const id = checkpointId(meta.step, meta.epoch, (candidate) => known.has(candidate) || this.exists(candidate));
+    const id = checkpointId(meta.step, meta.epoch, (candidate) => known.has(candidate) || this.evicting.has(candidate) || this.exists(candidate));
     const files: [string, Uint8Array | string][] = [
       [WEIGHTS_BIN, weightBytes(artifacts.weightData as ArrayBuffer | ArrayBuffer[] | undefined)],
       [MODEL_JSON, JSON.stringify(modelJsonFor(artifacts))],
@@ -179,7 +178,8 @@ export class CheckpointStore {
     const writer = new AtomicDirWriter(join(this.dir, id));
     let manifest: CheckpointManifest;
     try {
-      // Each file's fsync runs on the thread pool while the main thread hashes it.
+      // Each file's fsync runs on the thread pool while the main thread hashes it (measured:
+      // faster than hashing on the pool with WebCrypto, which competes with the fsyncs).
       const infos: Record<string, CheckpointFileInfo> = {};
       for (const [name, data] of files) {
         writer.add(name, data);
@@ -219,12 +219,18 @@ export class CheckpointStore {
     }
     await index.commit();
     this.index = next;
-    // Evicted dirs are removed in the background; the next save or restore (and flush) waits for it.
+    // Evicted dirs are removed in the background, off the training step's critical path.
     const evicted = all.filter((c) => !keepIds.has(c.id));
-    this.background = Promise.all(evicted.map((c) => rm(join(this.dir, c.id), { recursive: true, force: true }))).then(
-      () => undefined,
-      () => undefined, // a dir that could not be removed is an orphan: the next open removes it
+    for (const c of evicted) this.evicting.add(c.id);
+    const removal = Promise.all(
+      evicted.map((c) =>
+        rm(join(this.dir, c.id), { recursive: true, force: true }).then(
+          () => this.evicting.delete(c.id),
+          () => undefined, // still on disk, so never reused: the next open removes the orphan
+        ),
+      ),
     );
+    this.background = Promise.all([this.background, removal]).then(() => undefined);
     return manifest;
   }
 
