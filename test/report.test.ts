@@ -154,6 +154,11 @@ test('niceTicks rounds the range outwards to round, evenly spaced ticks', () => 
   const flat = niceTicks(3, 3, 5);
   assert.ok(flat.min < 3 && flat.max > 3);
   assert.deepEqual(niceTicks(0, 1, 6, 1).ticks, [0, 1]); // steps are integers: no 0.2 ticks
+  // Ranges at float precision (a real demo log: overlap 0.9999999999999999 to 1) are constants, not a hang.
+  for (const [lo, hi] of [[0.9999999999999999, 1], [1e17, 1e17 + 16], [-1e-300, 1e-300]] as const) {
+    const t = niceTicks(lo, hi, 5);
+    assert.ok(t.ticks.length <= 12 && t.min <= lo && t.max >= hi, `${lo}..${hi}: ${t.ticks.length} ticks`);
+  }
   assert.throws(() => niceTicks(0, Number.NaN), /finite axis bounds/);
 });
 
@@ -360,6 +365,10 @@ test('null values break the line into separate stretches and never draw at zero'
     const chart = renderLineChart({ title: 'long', series: [{ name: 'l', color: '#000', points: long }] });
     assert.deepEqual(elements(chart, 'circle', 'point').map((c) => c.cy !== undefined), [true]);
     assert.match(chart, /<title>l · step 6: 6<\/title>/);
+    // Very long series: extents are computed without spreading arguments (which overflows the stack).
+    const huge = Array.from({ length: 300_000 }, (_, i) => ({ x: i, y: Math.sin(i / 1000) }));
+    const hugeChart = renderLineChart({ title: 'huge', series: [{ name: 'h', color: '#000', points: huge }] });
+    assert.equal(elements(hugeChart, 'svg')[0]!['data-x-domain'], '0 300000');
     // The caption says why the gaps are there (reasons given for non-null values are not counted).
     assert.match(card, /null at 2 checks \(delta is zero\)/);
     assert.doesNotMatch(card, /ignored/);

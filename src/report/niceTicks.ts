@@ -29,22 +29,26 @@ export function niceTicks(min: number, max: number, count = 5, minStep = 0): Nic
   }
   let lo = Math.min(min, max);
   let hi = Math.max(min, max);
-  if (hi === lo) {
-    const pad = lo === 0 ? 1 : Math.abs(lo) * 0.1;
-    lo -= pad;
-    hi += pad;
+  // A range at the edge of float precision (0.9999999999999999 to 1) is a constant too: its
+  // `lo / step` would pass 2^53, where `i++` no longer moves, and the tick loop would never end.
+  if (hi - lo <= Math.max(Math.abs(lo), Math.abs(hi)) * 1e-9) {
+    const mid = (lo + hi) / 2;
+    const pad = mid === 0 ? 1 : Math.abs(mid) * 0.1;
+    lo = mid - pad;
+    hi = mid + pad;
   }
   const step = Math.max(niceStep((hi - lo) / count), minStep);
   const first = Math.floor(lo / step + 1e-9);
   const last = Math.ceil(hi / step - 1e-9);
+  if (!(last - first <= 10_000)) throw new Error(`niceTicks: ${last - first} ticks for [${min}, ${max}] with count ${count}; expected a handful (this is a bug)`);
   const ticks: number[] = [];
   // Multiply instead of accumulating so 0.1 + 0.2 style error does not creep into labels.
-  for (let i = first; i <= last; i++) ticks.push(roundToStep(i * step, step));
+  for (let i = first; i <= last; i++) ticks.push(roundToStep(i * step));
   return { min: ticks[0] ?? lo, max: ticks[ticks.length - 1] ?? hi, step, ticks };
 }
 
-function roundToStep(value: number, step: number): number {
-  const decimals = Math.max(0, -Math.floor(Math.log10(step)) + 2);
-  const rounded = Number(value.toFixed(Math.min(decimals, 20)));
+function roundToStep(value: number): number {
+  // 12 significant digits: drops float noise (0.30000000000000004 → 0.3) at any magnitude.
+  const rounded = Number(value.toPrecision(12));
   return Object.is(rounded, -0) ? 0 : rounded;
 }

@@ -1,5 +1,6 @@
 import { chartFrame, coord, svgOpen, type ChartFrame } from './chartFrame.js';
 import { escapeHtml } from './escapeHtml.js';
+import { extent } from './extent.js';
 import { formatValue } from './formatNumber.js';
 
 /** One line; a `null` y breaks it (a gap), it is never drawn as zero. */
@@ -90,8 +91,8 @@ export function renderLineChart(spec: LineChartSpec): string {
     ...(spec.markers ?? []).map((m) => m.x),
     ...(spec.bands ?? []).flatMap((b) => [b.x0, b.x1]),
   ].filter((v) => Number.isFinite(v));
-  const xDomain = spec.xDomain ?? [xs.length ? Math.min(...xs) : 0, xs.length ? Math.max(...xs) : 1];
-  const yDomain: [number, number] = values.length ? [Math.min(...values), Math.max(...values)] : [0, 1];
+  const xDomain = spec.xDomain ?? extent(xs);
+  const yDomain = extent(values);
   const frame = chartFrame({ width, height, x: xDomain, y: yDomain, xLabel: spec.xLabel, yLabel: spec.yLabel, xMinStep: spec.xMinStep ?? 0 });
   const body: string[] = [svgOpen(frame, { width, height, title: spec.title, className: 'chart line-chart' })];
   body.push(...(spec.bands ?? []).map((b) => band(frame, b)));

@@ -1,5 +1,6 @@
 import { chartFrame, coord, svgOpen, type ChartFrame } from './chartFrame.js';
 import { escapeHtml } from './escapeHtml.js';
+import { extent } from './extent.js';
 import { formatValue } from './formatNumber.js';
 import { seriesColor } from './seriesColor.js';
 import { svgLegend, svgLegendSize, type LegendEntry } from './svgLegend.js';
@@ -50,10 +51,10 @@ export function renderScatter(points: readonly ScatterPoint[], fit?: ScatterFit,
   const height = options.height ?? 340;
   const title = options.title ?? 'scatter';
   const xs = points.map((p) => p.x);
-  const xRange: [number, number] = xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
+  const xRange = extent(xs);
   const fitYs = fit ? xRange.map((x) => fit.slope * x + fit.intercept) : [];
   const ys = [...points.map((p) => p.y), ...fitYs];
-  const frame = chartFrame({ width, height, x: xRange, y: ys.length ? [Math.min(...ys), Math.max(...ys)] : [0, 1], xLabel: options.xLabel, yLabel: options.yLabel });
+  const frame = chartFrame({ width, height, x: xRange, y: extent(ys), xLabel: options.xLabel, yLabel: options.yLabel });
   const groups = [...new Set(points.map((p) => p.group ?? ''))];
   const colorOf = (g: string): string => seriesColor(groups.indexOf(g));
   const parts = [svgOpen(frame, { width, height, title, className: 'chart scatter-chart' }), frame.axes];
