@@ -95,17 +95,23 @@ export function deltaSubspaceOf(delta: Matrix, k: number, options: DeltaSubspace
   // Right singular vectors as columns of a d×kEff row-major matrix.
   const raw = new Float64Array(d * kEff);
   if (side === 'rows') {
-    for (let j = 0; j < kEff; j++) {
-      const s = sigma[j]!;
-      const v = vectors.subarray(j * n, j * n + n);
-      const col = new Float64Array(d);
+    // U = Δᵀ V Σ⁻¹, row-outer: each delta row is read once and scattered into all k columns, in
+    // column chunks that keep the k partial columns in cache (k passes over Δ were memory-bound).
+    const w = new Float64Array(n * kEff);
+    for (let j = 0; j < kEff; j++) for (let r = 0; r < n; r++) w[r * kEff + j] = vectors[j * n + r]! / sigma[j]!;
+    const CHUNK = 512;
+    for (let c0 = 0; c0 < d; c0 += CHUNK) {
+      const c1 = Math.min(d, c0 + CHUNK);
       for (let r = 0; r < n; r++) {
-        const w = v[r]! / s;
-        if (w === 0) continue;
         const base = r * d;
-        for (let c = 0; c < d; c++) col[c] = col[c]! + w * data[base + c]!;
+        const wr = r * kEff;
+        for (let c = c0; c < c1; c++) {
+          const x = data[base + c]!;
+          if (x === 0) continue;
+          const off = c * kEff;
+          for (let j = 0; j < kEff; j++) raw[off + j] = raw[off + j]! + w[wr + j]! * x;
+        }
       }
-      for (let c = 0; c < d; c++) raw[c * kEff + j] = col[c]!;
     }
   } else {
     for (let j = 0; j < kEff; j++) for (let c = 0; c < d; c++) raw[c * kEff + j] = vectors[j * d + c]!;

@@ -10,6 +10,9 @@ export function orthonormalColumns(m: Matrix, relTol = 1e-10): Matrix {
   const d = m.rows;
   const k = m.cols;
   const src = m.data;
+  // Fast path: bases from deltaSubspace / randomOrthonormalBasis already are orthonormal; checking
+  // MᵀM = I costs a quarter of Gram–Schmidt twice and returns the input untouched.
+  if (isOrthonormal(m)) return m;
   // Work column-major: one contiguous d-vector per column.
   const cols: Float64Array[] = [];
   for (let j = 0; j < k; j++) {
@@ -42,4 +45,24 @@ export function orthonormalColumns(m: Matrix, relTol = 1e-10): Matrix {
     for (let i = 0; i < d; i++) out[i * r + j] = q[i]!;
   });
   return { rows: d, cols: r, data: out };
+}
+
+/** ‖MᵀM − I‖_max ≤ 1e-12, on float64 data (float32 columns are never orthonormal to that precision). */
+function isOrthonormal(m: Matrix): boolean {
+  if (!(m.data instanceof Float64Array)) return false;
+  const { rows: d, cols: k, data } = m;
+  const g = new Float64Array(k * k);
+  for (let r = 0; r < d; r++) {
+    const base = r * k;
+    for (let i = 0; i < k; i++) {
+      const x = data[base + i]!;
+      for (let j = 0; j <= i; j++) g[i * k + j] = g[i * k + j]! + x * data[base + j]!;
+    }
+  }
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j <= i; j++) {
+      if (Math.abs(g[i * k + j]! - (i === j ? 1 : 0)) > 1e-12) return false;
+    }
+  }
+  return true;
 }
