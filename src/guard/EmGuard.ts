@@ -132,6 +132,10 @@ export class EmGuard extends tf.CustomCallback {
   runDir: string | null = null;
   /** Time spent in the guard during the last `fit`. */
   timings: GuardTimings = { checks: 0, capture: 0, metrics: 0, policy: 0, io: 0, total: 0 };
+  /** Id of the current (or last) run: `<UTC timestamp>-<6 hex>`, also in every log line and run-log record. */
+  get runId(): string {
+    return this.currentRunId;
+  }
   /** The last metric snapshot (copied numbers only). */
   lastSnapshot: CheckEvent | null = null;
 
@@ -159,7 +163,7 @@ export class EmGuard extends tf.CustomCallback {
   private firing = new Set<string>();
   private lastSafe: { id: string; step: number } | null = null;
   private uninstallSignals: (() => void) | null = null;
-  private runId = '';
+  private currentRunId = '';
   private attached: tf.LayersModel | null = null;
 
   constructor(args: EmGuardArgs) {
@@ -240,16 +244,16 @@ export class EmGuard extends tf.CustomCallback {
       batchSize: this.args.probeBatchSize ?? check.batchSize,
     });
 
-    this.runId = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}-${randomBytes(3).toString('hex')}`;
+    this.currentRunId = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}-${randomBytes(3).toString('hex')}`;
     if (this.args.runDir !== false) {
-      this.runDir = resolve(this.args.runDir ?? join('runs', this.runId));
-      this.runLog = new RunLog(join(this.runDir, RUN_LOG_FILE), this.runId);
+      this.runDir = resolve(this.args.runDir ?? join('runs', this.currentRunId));
+      this.runLog = new RunLog(join(this.runDir, RUN_LOG_FILE), this.currentRunId);
       this.store = new CheckpointStore({ runDir: this.runDir, keep: this.policy.checkpoint.keep, keepBest: this.policy.checkpoint.keepBest });
     } else {
       this.runDir = null;
       this.memory = new MemorySnapshots({ keep: this.policy.checkpoint.keep });
     }
-    this.logger = this.baseLogger.child({ component: 'em-guard', runId: this.runId });
+    this.logger = this.baseLogger.child({ component: 'em-guard', runId: this.currentRunId });
 
     // Baseline: activations of the unmodified model, before the first step.
     const tc = performance.now();
