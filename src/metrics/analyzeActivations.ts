@@ -101,7 +101,6 @@ export function analyzeActivations(sets: ActivationSets, rank: number, seed = 0)
   const driftEval = relativeDrift(sets.evalBefore, sets.evalAfter);
   lap('drift');
   timingsMs.total = performance.now() - start;
-  const { values: _values, ...mdcSummary } = mdc ?? { values: [] };
   return {
     rank,
     trainRank: U.k,
@@ -112,7 +111,7 @@ export function analyzeActivations(sets: ActivationSets, rank: number, seed = 0)
     evalEnergyFraction,
     randomBaselineEnergyFraction,
     trainExplainedEnergy: U.explainedEnergy,
-    meanDeltaCosine: mdc ? (mdcSummary as Omit<MeanDeltaCosine, 'values'>) : null,
+    meanDeltaCosine: mdc ? withoutValues(mdc) : null,
     ckaTrain,
     ckaEval,
     driftTrain,
@@ -127,4 +126,9 @@ export function analyzeActivations(sets: ActivationSets, rank: number, seed = 0)
     seed,
     timingsMs,
   };
+}
+
+/** The cosine summary without the per-probe list (kept out of the report; call meanDeltaCosine for it). */
+function withoutValues({ values: _values, ...summary }: MeanDeltaCosine): Omit<MeanDeltaCosine, 'values'> {
+  return summary;
 }
