@@ -15,7 +15,7 @@ import { linearCka } from '../src/metrics/linearCka.js';
 import { relativeDrift } from '../src/metrics/relativeDrift.js';
 import { analyzeActivations } from '../src/metrics/analyzeActivations.js';
 import { topSymmetricEigen } from '../src/metrics/topSymmetricEigen.js';
-import { symmetricEigen } from '../src/metrics/symmetricEigen.js';
+import { symmetricEigen, symmetricEigenTop } from '../src/metrics/symmetricEigen.js';
 
 await useBackend();
 
@@ -378,4 +378,51 @@ test('deltaSubspace through the Krylov path: known SVD with a repeated top singu
   close(s.spectralGapRatio, 2 / 5, 1e-9, 0, 'gap');
   const top3: Matrix = { rows: 400, cols: 3, data: Float64Array.from({ length: 1200 }, (_, i) => right.data[Math.floor(i / 3) * 5 + (i % 3)]!) };
   close(subspaceOverlap(s.basis!, top3), 1, 1e-10, 0, 'recovers the 3-dim top subspace');
+});
+
+test('dense top-k eigenvectors (QL values + inverse iteration) match the full solver, incl. clusters and a zero matrix', () => {
+  const m = 120;
+  const rand = seededRandom(31);
+  const q = randomOrthonormalBasis(m, m, 41);
+  const withSpectrum = (lambda: number[]) => {
+    const a = new Float64Array(m * m);
+    for (let i = 0; i < m; i++) for (let j = 0; j <= i; j++) {
+      let s = 0;
+      for (let t = 0; t < m; t++) s += q.data[i * m + t]! * lambda[t]! * q.data[j * m + t]!;
+      a[i * m + j] = s;
+      a[j * m + i] = s;
+    }
+    return a;
+  };
+  const randomSym = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) for (let j = 0; j <= i; j++) randomSym[i * m + j] = randomSym[j * m + i] = rand() - 0.5;
+  const cases: [string, Float64Array, number][] = [
+    ['random symmetric', randomSym, 6],
+    ['top eigenvalue of multiplicity 4', withSpectrum(Array.from({ length: m }, (_, t) => (t < 4 ? 9 : 3 * 0.9 ** t))), 4],
+    ['rank 3 (a cluster at 0 inside the wanted set)', withSpectrum(Array.from({ length: m }, (_, t) => (t < 3 ? 3 - t : 0))), 3],
+  ];
+  for (const [name, a, cut] of cases) {
+    const full = symmetricEigen(a, m);
+    const top = symmetricEigenTop(a, m, 6);
+    assert.equal(top.vectors.length, 6 * m, `${name}: the inverse-iteration path ran (no dense fallback)`);
+    full.values.forEach((v, i) => close(top.values[i], v, 1e-10, 1e-12 * Math.abs(full.values[0]!), `${name} λ${i}`));
+    const rows = (vecs: Float64Array): Matrix => ({ rows: m, cols: cut, data: Float64Array.from({ length: m * cut }, (_, idx) => vecs[(idx % cut) * m + Math.floor(idx / cut)]!) });
+    close(subspaceOverlap(rows(top.vectors), rows(full.vectors)), 1, 1e-9, 0, `${name}: top-${cut} eigenspace`);
+    // Each returned vector is a unit eigenvector (also inside the degenerate clusters).
+    for (let j = 0; j < 6; j++) {
+      const u = top.vectors.subarray(j * m, j * m + m);
+      let res = 0;
+      let len = 0;
+      for (let r = 0; r < m; r++) {
+        let s = 0;
+        for (let c = 0; c < m; c++) s += a[r * m + c]! * u[c]!;
+        res = Math.max(res, Math.abs(s - top.values[j]! * u[r]!));
+        len += u[r]! * u[r]!;
+      }
+      close(len, 1, 1e-12, 0, `${name} |u${j}|`);
+      assert.ok(res <= 1e-10 * Math.abs(top.values[0]!), `${name} residual ${j}: ${res}`);
+    }
+  }
+  const zero = symmetricEigenTop(new Float64Array(m * m), m, 3);
+  assert.deepEqual(Array.from(zero.values.slice(0, 3)), [0, 0, 0]);
 });

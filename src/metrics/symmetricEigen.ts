@@ -31,6 +31,143 @@ export function symmetricEigen(a: Float64Array, n: number): SymmetricEigen {
   return { values, vectors };
 }
 
+/**
+ * All eigenvalues (descending) but only the eigenvectors of the `count` largest: tred2, then QL on the
+ * tridiagonal T for the values only (O(n²)), inverse iteration on T for the wanted vectors
+ * (re-orthogonalised within clusters, as LAPACK dstein) and the back-transform through tred2's Q.
+ * Skips tql2's vector rotations (the bulk of a dense solve). Every vector is checked against `a`
+ * (residual ≤ 1e-10·|λ₁|); if one fails, the full `symmetricEigen` runs instead. `vectors` holds
+ * `count` rows.
+ */
+export function symmetricEigenTop(a: Float64Array, n: number, count: number): SymmetricEigen {
+  const want = Math.min(count, n);
+  if (n <= 2 || want === n) return symmetricEigen(a, n);
+  const V = Float64Array.from(a);
+  const d = new Float64Array(n);
+  const e = new Float64Array(n);
+  tred2(n, e, d, V);
+  const diag = Float64Array.from(d);
+  const off = new Float64Array(n - 1); // T[i][i+1]
+  for (let i = 0; i + 1 < n; i++) off[i] = e[i + 1]!;
+  tql2(n, e, d, null);
+  const values = new Float64Array(n);
+  for (let i = 0; i < n; i++) values[i] = d[n - 1 - i]!;
+  let norm = 0;
+  for (let i = 0; i < n; i++) norm = Math.max(norm, Math.abs(diag[i]!) + Math.abs(off[i] ?? 0) + Math.abs(off[i - 1] ?? 0));
+  if (norm === 0) return symmetricEigen(a, n);
+  const zs: Float64Array[] = [];
+  let clusterStart = 0;
+  for (let j = 0; j < want; j++) {
+    if (j > 0 && Math.abs(values[j]! - values[j - 1]!) > 1e-3 * norm) clusterStart = j;
+    zs.push(inverseIteration(diag, off, values[j]!, norm, zs.slice(clusterStart), j));
+  }
+  const vectors = new Float64Array(want * n);
+  for (let j = 0; j < want; j++) {
+    const z = zs[j]!;
+    const u = vectors.subarray(j * n, j * n + n);
+    for (let i = 0; i < n; i++) {
+      const zi = z[i]!;
+      if (zi === 0) continue;
+      const row = i * n;
+      for (let c = 0; c < n; c++) u[c] = u[c]! + zi * V[row + c]!;
+    }
+    // Check Au = λu against the input itself; anything off means a corner case: solve densely.
+    let res = 0;
+    for (let r = 0; r < n; r++) {
+      let s = 0;
+      for (let c = 0; c < n; c++) s += a[r * n + c]! * u[c]!;
+      res = Math.max(res, Math.abs(s - values[j]! * u[r]!));
+    }
+    if (!(res <= 1e-10 * Math.abs(values[0]!))) return symmetricEigen(a, n);
+  }
+  return { values, vectors };
+}
+
+/**
+ * Unit eigenvector of the symmetric tridiagonal (diag, off) for the eigenvalue `lambda`: three steps of
+ * inverse iteration with a pivoted LU of T − λI (zero pivots replaced by ε‖T‖), Gram–Schmidt against
+ * the vectors already found in the same cluster.
+ */
+function inverseIteration(diag: Float64Array, off: Float64Array, lambda: number, norm: number, cluster: Float64Array[], seed: number): Float64Array {
+  const n = diag.length;
+  const tiny = Number.EPSILON * norm;
+  // LU with partial pivoting of the tridiagonal T − λI: U has three diagonals u0, u1, u2.
+  const u0 = new Float64Array(n);
+  const u1 = new Float64Array(n);
+  const u2 = new Float64Array(n);
+  const mult = new Float64Array(n);
+  const swapped = new Uint8Array(n);
+  let a0 = diag[0]! - lambda;
+  let a1 = n > 1 ? off[0]! : 0;
+  let a2 = 0;
+  for (let i = 0; i + 1 < n; i++) {
+    const b0 = off[i]!;
+    const b1 = diag[i + 1]! - lambda;
+    const b2 = i + 2 < n ? off[i + 1]! : 0;
+    if (Math.abs(a0) >= Math.abs(b0)) {
+      if (a0 === 0) a0 = tiny;
+      const l = b0 / a0;
+      u0[i] = a0;
+      u1[i] = a1;
+      u2[i] = a2;
+      mult[i] = l;
+      a0 = b1 - l * a1;
+      a1 = b2 - l * a2;
+    } else {
+      const l = a0 / b0;
+      u0[i] = b0;
+      u1[i] = b1;
+      u2[i] = b2;
+      mult[i] = l;
+      swapped[i] = 1;
+      a0 = a1 - l * b1;
+      a1 = a2 - l * b2;
+    }
+    a2 = 0;
+  }
+  u0[n - 1] = a0 === 0 ? tiny : a0;
+  for (let i = 0; i < n; i++) if (Math.abs(u0[i]!) < tiny) u0[i] = u0[i]! < 0 ? -tiny : tiny;
+  // Deterministic start vector (LAPACK starts from random too).
+  let state = (0x9e3779b9 ^ (seed * 0x85ebca6b)) >>> 0;
+  const x = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    x[i] = state / 4294967296 - 0.5;
+  }
+  for (let iter = 0; iter < 3; iter++) {
+    // Forward: apply the row swaps and multipliers; back-substitute through U.
+    for (let i = 0; i + 1 < n; i++) {
+      if (swapped[i]) {
+        const t = x[i]!;
+        x[i] = x[i + 1]!;
+        x[i + 1] = t;
+      }
+      x[i + 1] = x[i + 1]! - mult[i]! * x[i]!;
+    }
+    for (let i = n - 1; i >= 0; i--) {
+      let s = x[i]!;
+      if (i + 1 < n) s -= u1[i]! * x[i + 1]!;
+      if (i + 2 < n) s -= u2[i]! * x[i + 2]!;
+      x[i] = s / u0[i]!;
+    }
+    for (const q of cluster) {
+      let dot = 0;
+      for (let i = 0; i < n; i++) dot += q[i]! * x[i]!;
+      for (let i = 0; i < n; i++) x[i] = x[i]! - dot * q[i]!;
+    }
+    let len = 0;
+    for (let i = 0; i < n; i++) len += x[i]! * x[i]!;
+    len = Math.sqrt(len);
+    if (!(len > 0) || !Number.isFinite(len)) {
+      x.fill(0);
+      x[seed % n] = 1;
+      continue;
+    }
+    for (let i = 0; i < n; i++) x[i] = x[i]! / len;
+  }
+  return x;
+}
+
 // V is stored transposed relative to JAMA (V[a*n+b] = JAMA V[b][a]), as in ml-matrix, so that the
 // inner loops run along contiguous memory and row i ends up holding eigenvector i.
 function tred2(n: number, e: Float64Array, d: Float64Array, V: Float64Array): void {
@@ -113,7 +250,7 @@ function tred2(n: number, e: Float64Array, d: Float64Array, V: Float64Array): vo
   e[0] = 0;
 }
 
-function tql2(n: number, e: Float64Array, d: Float64Array, V: Float64Array): void {
+function tql2(n: number, e: Float64Array, d: Float64Array, V: Float64Array | null): void {
   for (let i = 1; i < n; i++) e[i - 1] = e[i]!;
   e[n - 1] = 0;
   let f = 0;
@@ -159,6 +296,7 @@ function tql2(n: number, e: Float64Array, d: Float64Array, V: Float64Array): voi
           c = p / r;
           p = c * d[i]! - s * g;
           d[i + 1] = h + s * (c * g + s * d[i]!);
+          if (V === null) continue; // eigenvalues only
           const r0 = i * n;
           const r1 = r0 + n;
           for (let k = 0; k < n; k++) {
@@ -189,6 +327,7 @@ function tql2(n: number, e: Float64Array, d: Float64Array, V: Float64Array): voi
     if (k !== i) {
       d[k] = d[i]!;
       d[i] = p;
+      if (V === null) continue;
       const ri = i * n;
       const rk = k * n;
       for (let j = 0; j < n; j++) {

@@ -1,9 +1,9 @@
 import { mulberry32 } from './mulberry32.js';
-import { symmetricEigen, type SymmetricEigen } from './symmetricEigen.js';
+import { symmetricEigenTop, type SymmetricEigen } from './symmetricEigen.js';
 
 /** Leading eigenpairs of a symmetric matrix; `complete` when every eigenvalue was computed. */
 export interface TopSymmetricEigen extends SymmetricEigen {
-  /** True when `values` holds all m eigenvalues (dense solver); else only the converged leading ones. */
+  /** True when `values` holds all m eigenvalues (dense solver); else only the converged leading ones. `vectors` has at least `count` rows either way. */
   complete: boolean;
 }
 
@@ -16,12 +16,12 @@ const DENSE_LIMIT = 96;
  * of `count + 8` vectors also resolves eigenvalues of multiplicity up to that size). Extends the
  * Krylov space one block at a time until every wanted Ritz pair has residual ‖Ax − θx‖ ≤ `relTol`·θ₁
  * (√relTol for the last `valueOnly` pairs, read as values only), and falls back to the dense
- * `symmetricEigen` when the space would exceed min(m/2, 8 blocks) (flat spectrum: no gap, slow
+ * `symmetricEigenTop` when the space would exceed min(m/2, 8 blocks) (flat spectrum: no gap, slow
  * convergence) or m is small. Deterministic (fixed start block). Float64 throughout.
  */
 export function topSymmetricEigen(a: Float64Array, m: number, count: number, relTol = 1e-11, valueOnly = 0): TopSymmetricEigen {
   const want = Math.min(count, m);
-  if (m <= DENSE_LIMIT || 4 * (want + 8) > m) return { ...symmetricEigen(a, m), complete: true };
+  if (m <= DENSE_LIMIT || 4 * (want + 8) > m) return { ...symmetricEigenTop(a, m, want), complete: true };
   const block = want + 8;
   const rand = mulberry32(0x5eed);
   const basis: Float64Array[] = []; // orthonormal Krylov basis vectors (length m)
@@ -39,7 +39,7 @@ export function topSymmetricEigen(a: Float64Array, m: number, count: number, rel
     }
     next = newImages;
   }
-  return { ...symmetricEigen(a, m), complete: true };
+  return { ...symmetricEigenTop(a, m, want), complete: true };
 }
 
 /**
@@ -110,7 +110,7 @@ function rayleighRitz(basis: Float64Array[], images: Float64Array[], m: number, 
       t[j * s + i] = dot;
     }
   }
-  const small = symmetricEigen(t, s);
+  const small = symmetricEigenTop(t, s, want);
   const take = Math.min(want, s);
   const values = small.values.slice(0, take);
   const vectors = new Float64Array(take * m);
