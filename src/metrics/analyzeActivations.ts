@@ -33,8 +33,8 @@ export interface ActivationAnalysis {
   evalEnergyFraction: number | null;
   /** The same for a seeded random subspace of the same rank (chance level ≈ k/d). */
   randomBaselineEnergyFraction: number | null;
-  /** Share of ‖Δ_train‖² its own top-k captures. */
-  trainExplainedEnergy: number;
+  /** Share of ‖Δ_train‖² its own top-k captures; null when the train delta is zero. */
+  trainExplainedEnergy: number | null;
   meanDeltaCosine: Omit<MeanDeltaCosine, 'values'> | null;
   ckaTrain: number | null;
   ckaEval: number | null;
@@ -110,7 +110,7 @@ export function analyzeActivations(sets: ActivationSets, rank: number, seed = 0)
     overlap,
     evalEnergyFraction,
     randomBaselineEnergyFraction,
-    trainExplainedEnergy: U.explainedEnergy,
+    trainExplainedEnergy: U.basis ? U.explainedEnergy : null,
     meanDeltaCosine: mdc ? withoutValues(mdc) : null,
     ckaTrain,
     ckaEval,
