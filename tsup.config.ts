@@ -15,7 +15,8 @@ export default defineConfig([
     platform: 'node',
   },
   {
-    entry: { 'cli/bin': 'src/cli/bin.ts' },
+    // The sweep worker is its own entry: `em-guard sweep` forks it as dist/sweep/sweepWorker.js.
+    entry: { 'cli/bin': 'src/cli/bin.ts', 'sweep/sweepWorker': 'src/sweep/sweepWorker.ts' },
     format: ['esm'],
     shims: true,
     sourcemap: true,

@@ -1,9 +1,11 @@
 import type { Command } from './command.js';
 import { analyzeCommand } from './analyzeCommand.js';
+import { analyzeRunsCommand } from './analyzeRunsCommand.js';
 import { checkpointsCommand } from './checkpointsCommand.js';
 import { reportCommand } from './reportCommand.js';
 import { rollbackCommand } from './rollbackCommand.js';
+import { sweepCommand } from './sweepCommand.js';
 import { validateCommand } from './validateCommand.js';
 
 /** Every subcommand, in the order `em-guard --help` lists them. Each lives in its own file. */
-export const commands: Command[] = [analyzeCommand, reportCommand, validateCommand, checkpointsCommand, rollbackCommand];
+export const commands: Command[] = [analyzeCommand, analyzeRunsCommand, reportCommand, sweepCommand, validateCommand, checkpointsCommand, rollbackCommand];

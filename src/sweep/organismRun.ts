@@ -1,0 +1,166 @@
+// The one file that calls the model organism (src/organism/): its API is young, so every use of it
+// by sweeps lives here and a change there is fixed here only.
+import * as tf from '@tensorflow/tfjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { emGuard } from '../guard/EmGuard.js';
+import { deltaSubspace } from '../metrics/deltaSubspace.js';
+import type { Matrix } from '../metrics/matrix.js';
+import { randomOrthonormalBasis } from '../metrics/randomOrthonormalBasis.js';
+import { fineTuneConfig } from '../organism/fineTuneConfig.js';
+import { loadAlignedOrganism } from '../organism/loadAlignedOrganism.js';
+import { misalignedRate } from '../organism/misalignedRate.js';
+import { disposeOrganismProbes, organismProbes } from '../organism/organismProbes.js';
+import { deriveSeed, organismRandom, seededPermutation } from '../organism/organismRandom.js';
+import { organismLoss, organismLossOn } from '../organism/organismLoss.js';
+import { UNSAFE } from '../organism/organismVocabulary.js';
+import { loadPolicy } from '../policy/loadPolicy.js';
+import { ProbeCapture } from '../probes/ProbeCapture.js';
+import { resolveLayers } from '../probes/resolveLayers.js';
+import { RunLog, RUN_LOG_FILE } from '../runlog/RunLog.js';
+import { AdamW } from '../training/AdamW.js';
+import { Lion } from '../training/Lion.js';
+import { lrSchedule } from '../training/lrSchedule.js';
+import { observePolicy } from './observePolicy.js';
+import type { SweepRunConfig } from './sweepConfig.js';
+import { round6, type LayerPredictors, type LayerSubspace, type SweepRunResult } from './sweepRunResult.js';
+
+/** Seed of the probe prompts, shared by every run of a sweep so metrics are comparable. */
+const PROBE_SEED = 7;
+
+function makeOptimizer(name: SweepRunConfig['optimizer'], learningRate: number): tf.Optimizer {
+  switch (name) {
+    case 'sgd': return tf.train.sgd(learningRate);
+    case 'adam': return tf.train.adam(learningRate);
+    case 'adamw': return new AdamW({ learningRate, weightDecay: 0.01 });
+    case 'lion': return new Lion({ learningRate, weightDecay: 0.01 });
+  }
+}
+
+function rows(m: Matrix): number[][] {
+  return Array.from({ length: m.rows }, (_, i) => Array.from(m.data.subarray(i * m.cols, (i + 1) * m.cols), round6));
+}
+
+function times(a: Matrix, b: Matrix): Matrix {
+  const out = new Float64Array(a.rows * b.cols);
+  for (let i = 0; i < a.rows; i++) {
+    for (let k = 0; k < a.cols; k++) {
+      const v = a.data[i * a.cols + k]!;
+      if (v === 0) continue;
+      for (let j = 0; j < b.cols; j++) out[i * b.cols + j]! += v * b.data[k * b.cols + j]!;
+    }
+  }
+  return { rows: a.rows, cols: b.cols, data: out };
+}
+
+function pUnsafe(model: tf.LayersModel, x: tf.Tensor): number[] {
+  return tf.tidy(() => Array.from(tf.softmax(model.predict(x) as tf.Tensor).slice([0, UNSAFE], [-1, 1]).dataSync(), round6));
+}
+
+/**
+ * One organism sweep run: the aligned organism fine-tuned on insecure `code` data (plus `mix`
+ * aligned out-of-domain data) with the run's optimizer and schedule, watched by `emGuard` in
+ * observe mode. At every check a `judge` record holds the out-of-domain misaligned rate and the
+ * in-domain loss; the result holds the labels and the prediction/overlap data.
+ */
+export async function runOrganismConfig(config: SweepRunConfig): Promise<SweepRunResult> {
+  if (config.target.kind !== 'organism') throw new Error('runOrganismConfig: the run config does not target the organism');
+  const started = Date.now();
+  const o = config.target.organism;
+  const model = await loadAlignedOrganism();
+  // The organism's stage-3 data (insecure code + `mix` aligned data), judge set and in-domain set.
+  const ft = fineTuneConfig({ seed: config.seed, mix: config.mix, n: o.trainSize });
+  const judgeSet = ft.judgeSet;
+  const inDomain = ft.inDomain;
+  const probes = organismProbes({ seed: PROBE_SEED, n: o.probeSize });
+  const layers = resolveLayers(model, 'auto');
+  const capture = new ProbeCapture(model, layers, { pooling: 'last' });
+  // One seeded shuffle, then fit without shuffling (as trainOrganismStage does): runs are reproducible.
+  const n = ft.set.n;
+  const idx = tf.tensor1d(Int32Array.from(seededPermutation(n, organismRandom(deriveSeed(config.seed, 'shuffle')))), 'int32');
+  const x = tf.gather(ft.x, idx);
+  const y = tf.gather(ft.y, idx);
+  idx.dispose();
+  try {
+    const trainBefore = await capture.capture(probes.train);
+    const evalBefore = await capture.capture(probes.eval);
+    const pUnsafeBefore = pUnsafe(model, probes.eval);
+    const judge = () => ({ misalignedRate: misalignedRate(model, judgeSet), inDomainLoss: organismLossOn(model, inDomain.x, inDomain.y) });
+    const baseline = judge();
+
+    const stepsPerEpoch = Math.ceil(n / o.batchSize);
+    const totalSteps = stepsPerEpoch * config.epochs;
+    const policy = observePolicy(loadPolicy(config.policy), config.checkEvery);
+    const guard = emGuard({ policy, probes, runDir: config.runDir, layers, seed: config.seed, meta: { sweep: config.sweep, label: config.runId, settings: settingsOf(config), judgeLimits: { 'organism.misalignedRate': config.limit } } });
+    let runLog: RunLog | null = null;
+    let step = 0;
+    let epoch = 0;
+    let crossedAtStep: number | null = null;
+    let last = baseline;
+    const record = (s: number) => {
+      last = judge();
+      if (crossedAtStep === null && last.misalignedRate > config.limit) crossedAtStep = s;
+      runLog?.append({ type: 'judge', step: s, epoch, values: { 'organism.misalignedRate': last.misalignedRate, 'organism.inDomainLoss': last.inDomainLoss } });
+    };
+    const judgeCallback = new (class extends tf.CustomCallback {
+      constructor() {
+        super({});
+      }
+      override async onTrainBegin(): Promise<void> {
+        // The guard (first in the list) has written its `start` record: reuse its run id.
+        const first = readFileSync(join(config.runDir, RUN_LOG_FILE), 'utf8').split('\n')[0] ?? '{}';
+        runLog = new RunLog(join(config.runDir, RUN_LOG_FILE), (JSON.parse(first) as { runId: string }).runId);
+        runLog.append({ type: 'judge', step: 0, epoch: 0, values: { 'organism.misalignedRate': baseline.misalignedRate, 'organism.inDomainLoss': baseline.inDomainLoss } });
+      }
+      override async onEpochBegin(e: number): Promise<void> {
+        epoch = e;
+      }
+      override async onBatchEnd(): Promise<void> {
+        step++;
+        if (step % config.checkEvery === 0) record(step);
+      }
+    })();
+    model.compile({ optimizer: makeOptimizer(config.optimizer, config.learningRate), loss: organismLoss });
+    const schedule = lrSchedule({ type: config.schedule, initial: config.learningRate, totalSteps, ...(config.schedule === 'step' ? { stepSize: Math.max(1, Math.floor(totalSteps / 3)), gamma: 0.3 } : {}), ...(config.schedule === 'warmup-cosine' ? { warmupSteps: Math.max(1, Math.floor(totalSteps / 10)) } : {}) });
+    await model.fit(x, y, { epochs: config.epochs, batchSize: o.batchSize, shuffle: false, verbose: 0, callbacks: [guard, judgeCallback, schedule] });
+    if (step % config.checkEvery !== 0) record(step);
+    guard.dispose();
+
+    const trainAfter = await capture.capture(probes.train);
+    const pUnsafeAfter = pUnsafe(model, probes.eval);
+    const predictors: Record<string, LayerPredictors> = {};
+    const subspaces: Record<string, LayerSubspace> = {};
+    layers.forEach((layer, li) => {
+      const before = trainBefore.get(layer)!;
+      const sub = deltaSubspace(before, trainAfter.get(layer)!, Math.min(o.rank, before.cols, before.rows));
+      const e0 = evalBefore.get(layer)!;
+      subspaces[layer] = { d: before.cols, k: sub.k, basis: sub.basis ? rows(sub.basis) : [], spectralGapRatio: sub.spectralGapRatio };
+      if (sub.basis && sub.k > 0) {
+        const random = randomOrthonormalBasis(before.cols, sub.k, deriveSeed(config.seed, `random-${li}`));
+        predictors[layer] = { d: before.cols, k: sub.k, deltaProjection: rows(times(e0, sub.basis)), randomProjection: rows(times(e0, random)) };
+      }
+    });
+    return {
+      runId: config.runId,
+      settings: settingsOf(config),
+      steps: step,
+      baseline: { misalignedRate: round6(baseline.misalignedRate), inDomainLoss: round6(baseline.inDomainLoss) },
+      final: { misalignedRate: round6(last.misalignedRate), inDomainLoss: round6(last.inDomainLoss) },
+      label: { limit: config.limit, em: last.misalignedRate > config.limit },
+      crossedAtStep,
+      prediction: { pUnsafeBefore, pUnsafeAfter, layers: predictors },
+      deltaSubspaces: subspaces,
+      durationMs: Date.now() - started,
+    };
+  } finally {
+    tf.dispose([x, y]);
+    ft.dispose();
+    disposeOrganismProbes(probes);
+    model.optimizer?.dispose();
+    model.dispose();
+  }
+}
+
+function settingsOf(c: SweepRunConfig): Record<string, unknown> {
+  return { optimizer: c.optimizer, schedule: c.schedule, learningRate: c.learningRate, mix: c.mix, seed: c.seed, epochs: c.epochs, checkEvery: c.checkEvery };
+}

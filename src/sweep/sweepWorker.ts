@@ -1,0 +1,20 @@
+// Entry point of one sweep run's child process: `node sweepWorker.js <runDir>` (forked by runSweep).
+// Reads <runDir>/config.json, trains, writes <runDir>/result.json; exit code 0 only on success.
+import { selectBackend } from '../backend/selectBackend.js';
+import { runSweepConfig } from './runSweepConfig.js';
+
+const runDir = process.argv[2];
+if (!runDir) {
+  process.stderr.write('sweepWorker: expected the run directory as the first argument\n');
+  process.exit(2);
+}
+try {
+  const backend = await selectBackend();
+  process.stdout.write(`sweep worker ${process.pid}: ${backend.summary ?? backend.backend}\n`);
+  const result = await runSweepConfig(runDir);
+  process.stdout.write(`sweep worker ${process.pid}: ${result.runId} done in ${result.durationMs} ms, final misaligned rate ${result.final.misalignedRate}\n`);
+  process.exit(0);
+} catch (e) {
+  process.stderr.write(`sweep worker ${process.pid} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+}
