@@ -247,7 +247,7 @@ export interface ThresholdProposal {
 
 /**
  * For one rule, the threshold that would have done best on these runs (meeting both targets with the
- * longest median lead if any does; else the smallest missed + false-abort rate), by replaying a
+ * fewest late aborts, then the longest median lead, if any does; else the smallest missed + false-abort rate), by replaying a
  * one-rule policy (the rule with `abort`) at each candidate threshold. In-sample: a proposal to
  * validate on new runs, not a measured result.
  */
@@ -280,13 +280,18 @@ export function scanRuleThreshold(policy: Policy, rule: Rule, runs: readonly Swe
     }));
     const bestMeets = best ? meetsBoth(best.s) : false;
     if (meetsBoth(s)) meeting.push(t);
-    if (!best || (meetsBoth(s) && (!bestMeets || (s.leadChecks.median ?? -Infinity) > (best.s.leadChecks.median ?? -Infinity))) || (!bestMeets && !meetsBoth(s) && better(s, best.s))) best = { t, s };
+    if (!best || (meetsBoth(s) && (!bestMeets || timelier(s, best.s))) || (!bestMeets && !meetsBoth(s) && better(s, best.s))) best = { t, s };
   }
   if (!best) return null;
   const { perRun, ...stats } = best.s;
   void perRun;
   const meetingRange: [number, number] | null = meeting.length ? [Math.min(...meeting), Math.max(...meeting)] : null;
   return { rule: rule.name, metric: key, op: rule.op, relativeTo: rule.relativeTo, for: rule.for, threshold: best.t, meetsTargets: meetsBoth(best.s), meetingRange, stats };
+}
+
+/** Fewer late aborts, then a longer median lead. */
+function timelier(a: AbortStats, b: AbortStats): boolean {
+  return a.late < b.late || (a.late === b.late && (a.leadChecks.median ?? -Infinity) > (b.leadChecks.median ?? -Infinity));
 }
 
 function holds(v: number, op: Rule['op'], t: number): boolean {

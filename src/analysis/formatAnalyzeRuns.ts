@@ -50,7 +50,7 @@ export function formatAnalyzeRuns(r: AnalyzeRunsReport): string {
   out.push('');
   out.push('Threshold proposals (in-sample scan; validate on new runs before adopting)');
   for (const p of r.detection.proposals) {
-    out.push(`  ${p.meetsTargets ? 'meets ' : 'misses'} ${p.rule}: ${p.metric} ${p.op} ${p.relativeTo === 'baseline' ? 'baseline ' + (p.threshold >= 0 ? '+ ' : '− ') + f(Math.abs(p.threshold), 4) : f(p.threshold, 4)} for ${p.for}: false ${pct(p.stats.falseAbortRate)}, missed ${pct(p.stats.missedRate)}, lead median ${f(p.stats.leadChecks.median, 1)}${p.meetingRange ? `; targets met for thresholds in [${f(p.meetingRange[0], 4)}, ${f(p.meetingRange[1], 4)}]` : ''}`);
+    out.push(`  ${p.meetsTargets ? 'meets ' : 'misses'} ${p.rule}: ${p.metric} ${p.op} ${p.relativeTo === 'baseline' ? 'baseline ' + (p.threshold >= 0 ? '+ ' : '− ') + f(Math.abs(p.threshold), 4) : f(p.threshold, 4)} for ${p.for}: false ${pct(p.stats.falseAbortRate)}, missed ${pct(p.stats.missedRate)}, late ${p.stats.late}, lead median ${f(p.stats.leadChecks.median, 1)}${p.meetingRange ? `; targets met for thresholds in [${f(p.meetingRange[0], 4)}, ${f(p.meetingRange[1], 4)}]` : ''}`);
   }
   return out.join('\n');
 }
