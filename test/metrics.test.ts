@@ -138,9 +138,11 @@ test('deltaSubspace recovers a known SVD on both Gram sides (n<d and n>d), with 
 test('steep spectrum: a dominant common shift does not hide the small directions (float64 Gram)', () => {
   // The EM signature: every probe moves along one direction m (σ₁ huge), plus two small directions
   // (σ/σ₁ ≈ 1e-4, 1e-5). A float32 Gram loses anything below σ/σ₁ ≈ 4e-3 (DESIGN.md).
-  // n = 128 > 96: the block Krylov path, not the dense fallback.
-  const n = 128;
-  const d = 256;
+  // n = 128: dense eigen-solver; n = 320 > 256: the block Krylov path.
+  for (const n of [128, 320]) checkSteep(n, 512);
+});
+
+function checkSteep(n: number, d: number): void {
   const rand = seededRandom(11);
   const dirs = randomOrthonormalBasis(d, 3, 5);
   const col = (t: number) => Array.from({ length: d }, (_, j) => dirs.data[j * 3 + t]!);
@@ -167,8 +169,8 @@ test('steep spectrum: a dominant common shift does not hide the small directions
   assert.ok(U.singularValues[2]! / U.singularValues[0]! < 1e-4, 'the fixture is steep');
   const expected = columns(m, u2, u3);
   for (const a of principalAngles(U.basis!, expected)) assert.ok(a < 1e-3, `train basis angle ${a}`);
-  close(subspaceOverlap(U.basis!, V.basis!), 1, 1e-5, 0, 'overlap of two steep subspaces sharing directions');
-});
+  close(subspaceOverlap(U.basis!, V.basis!), 1, 1e-5, 0, `overlap of two steep subspaces sharing directions (n=${n})`);
+}
 
 type RefCase = {
   name: string;
@@ -329,7 +331,7 @@ test('no tfjs tensor leaks across repeated metric calls', () => {
 });
 
 test('block Krylov top eigenpairs match the dense solver: decaying, repeated, rank-deficient and flat spectra', () => {
-  const m = 200;
+  const m = 300; // > 256: below that topSymmetricEigen solves densely
   const q = randomOrthonormalBasis(m, m, 17); // random eigenvectors
   const build = (lambda: number[]) => {
     const a = new Float64Array(m * m);
@@ -372,7 +374,7 @@ test('block Krylov top eigenpairs match the dense solver: decaying, repeated, ra
 
 test('deltaSubspace through the Krylov path: known SVD with a repeated top singular value', () => {
   const sigma = [5, 5, 5, 2, 1];
-  const { delta, right } = knownDelta(150, 400, sigma, 23);
+  const { delta, right } = knownDelta(300, 400, sigma, 23); // Gram 300×300: the Krylov path
   const s = deltaSubspaceOf(delta, 3);
   sigma.slice(0, 4).forEach((x, i) => close(s.singularValues[i], x, 1e-9, 0, `σ${i}`));
   close(s.spectralGapRatio, 2 / 5, 1e-9, 0, 'gap');

@@ -7,8 +7,11 @@ export interface TopSymmetricEigen extends SymmetricEigen {
   complete: boolean;
 }
 
-/** Dense solve below this size: tred2/tql2 costs ≈ 6m³ flops, which is cheaper than iterating here. */
-const DENSE_LIMIT = 96;
+/**
+ * Dense solve up to this size: `symmetricEigenTop` (Householder + QL values + inverse iteration) took
+ * 33 ms CPU at m = 256 against 38 ms for a converging Krylov run (bench data), and is exact.
+ */
+const DENSE_LIMIT = 256;
 
 /**
  * The `count` largest eigenpairs of a symmetric positive semi-definite m×m matrix `a` (row-major),
