@@ -54,8 +54,8 @@ export function deltaSubspace(before: Matrix, after: Matrix, k: number, options:
  * (`topSymmetricEigen`: dense up to 256, block Krylov + Rayleigh–Ritz above). Float64 Gram rather
  * than tfjs float32: float32 squares the dynamic range and lost σ₂ when one common shift dominated
  * (overlap 0.73 instead of 1.0, DESIGN.md); float64 keeps σᵢ/σ₁ down to ≈ 3e-6, at ≈ 3x the time
- * of XNNPACK's float32 product (70 vs 25 ms at 256×4096). No full SVD of d×n. The basis is re-orthonormalised (Gram–Schmidt
- * twice) so later products can trust it.
+ * of XNNPACK's float32 product (70 vs 25 ms at 256×4096). No full SVD of d×n. The basis is
+ * re-orthonormalised (Gram–Schmidt twice) so later products can trust it.
  */
 export function deltaSubspaceOf(delta: Matrix, k: number, options: DeltaSubspaceOptions = {}): DeltaSubspace {
   assertRank(k, 'k');
