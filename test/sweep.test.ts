@@ -62,7 +62,7 @@ test('a user module sweep records an exit code, a throw and a timeout as crashes
   const { dir, cleanup } = tempDir();
   try {
     const file = join(dir, 'sweep.yaml');
-    writeFileSync(file, `version: 1\nname: crashy\nout: out\nmodule: ${MODULE}\nmatrix:\n  seed: [1, 2, 3, 4]\ntimeoutSeconds: 8\n`);
+    writeFileSync(file, `version: 1\nname: crashy\nout: out\nmodule: ${MODULE}\nmatrix:\n  seed: [1, 2, 3, 4]\ntimeoutSeconds: 10\n`);
     const io = memoryIo(dir);
     assert.equal(await main(['sweep', file, '--workers', '2'], io), 1);
     const lines = readFileSync(join(dir, 'out', 'sweep.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);

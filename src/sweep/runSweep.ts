@@ -82,7 +82,11 @@ function runOne(run: SweepRunConfig, timeoutMs: number): Promise<SweepRunOutcome
   writeFileAtomic(join(run.runDir, RUN_CONFIG_FILE), JSON.stringify(run, null, 2));
   const logPath = join(run.runDir, WORKER_LOG_FILE);
   const fd = openSync(logPath, 'a');
-  const { script, execArgv } = sweepWorkerEntry();
+  const entry = sweepWorkerEntry();
+  // A TypeScript user module needs tsx in the worker even when em-guard itself runs from dist/.
+  const tsModule = run.target.kind === 'module' && /\.[cm]?ts$/.test(run.target.module);
+  const { script } = entry;
+  const execArgv = tsModule && !entry.execArgv.includes('tsx') ? [...entry.execArgv, '--import', 'tsx'] : entry.execArgv;
   return new Promise((resolvePromise) => {
     let timedOut = false;
     const child = fork(script, [run.runDir], { execArgv, stdio: ['ignore', fd, fd, 'ipc'], cwd: process.cwd() });

@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { writeFileAtomic } from '../io/writeFileAtomic.js';
-import { runOrganismConfig } from './organismRun.js';
 import type { SweepRunConfig } from './sweepConfig.js';
 import { RUN_CONFIG_FILE, RUN_RESULT_FILE, round6, type SweepRunResult } from './sweepRunResult.js';
 
@@ -25,12 +24,17 @@ function checkUserResult(module: string, r: unknown): UserTrainResult {
 /**
  * Runs the config in `<runDir>/config.json` in this process (the worker calls it; tests may too)
  * and writes `<runDir>/result.json` atomically. The organism or the user's `train(config)` module
- * writes `run.jsonl` itself (the organism through emGuard).
+ * writes `run.jsonl` itself (the organism through emGuard). Organism runs select the tfjs backend
+ * (`selectBackend()`: wasm unless tfjs-node is installed); a user module sets up its own.
  */
-export async function runSweepConfig(runDir: string): Promise<SweepRunResult> {
+export async function runSweepConfig(runDir: string, log: (line: string) => void = () => {}): Promise<SweepRunResult> {
   const config = JSON.parse(readFileSync(join(runDir, RUN_CONFIG_FILE), 'utf8')) as SweepRunConfig;
   let result: SweepRunResult;
   if (config.target.kind === 'organism') {
+    // Loaded lazily: tfjs, the backend and the organism cost seconds a user-module run does not need.
+    const { selectBackend } = await import('../backend/selectBackend.js');
+    log((await selectBackend()).summary);
+    const { runOrganismConfig } = await import('./organismRun.js');
     result = await runOrganismConfig(config);
   } else {
     const started = Date.now();

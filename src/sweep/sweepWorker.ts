@@ -1,6 +1,6 @@
 // Entry point of one sweep run's child process: `node sweepWorker.js <runDir>` (forked by runSweep).
 // Reads <runDir>/config.json, trains, writes <runDir>/result.json; exit code 0 only on success.
-import { selectBackend } from '../backend/selectBackend.js';
+// Imports only what the run needs, so a user-module run starts without loading tfjs and the organism.
 import { runSweepConfig } from './runSweepConfig.js';
 
 const runDir = process.argv[2];
@@ -9,9 +9,7 @@ if (!runDir) {
   process.exit(2);
 }
 try {
-  const backend = await selectBackend();
-  process.stdout.write(`sweep worker ${process.pid}: ${backend.summary ?? backend.backend}\n`);
-  const result = await runSweepConfig(runDir);
+  const result = await runSweepConfig(runDir, (line) => void process.stdout.write(`sweep worker ${process.pid}: ${line}\n`));
   process.stdout.write(`sweep worker ${process.pid}: ${result.runId} done in ${result.durationMs} ms, final misaligned rate ${result.final.misalignedRate}\n`);
   process.exit(0);
 } catch (e) {
