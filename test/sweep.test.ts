@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { memoryIo } from '../src/cli/cliIo.js';
 import { main } from '../src/cli/main.js';
+import * as tf from '@tensorflow/tfjs';
 import { readRunLog } from '../src/runlog/RunLog.js';
 import { expandSweepMatrix } from '../src/sweep/expandSweepMatrix.js';
 import { loadSweepConfig, parseSweepConfig } from '../src/sweep/parseSweepConfig.js';
+import { runSweepConfig } from '../src/sweep/runSweepConfig.js';
 import { SweepConfigError } from '../src/sweep/SweepConfigError.js';
 import type { SweepRunResult } from '../src/sweep/sweepRunResult.js';
 import { tempDir } from './helpers.js';
@@ -107,6 +109,25 @@ test('sweep config errors name file:line:col, collect every problem, and the CLI
     assert.equal(await main(['sweep', 'ok.yaml', '--dry-run'], dry), 0);
     assert.match(dry.out.join('\n'), /4 runs in .*ok/);
     assert.equal(existsSync(join(dir, 'runs', 'ok')), false, 'a dry run writes nothing');
+  } finally {
+    cleanup();
+  }
+});
+
+test('an organism run in-process leaves no tensors behind across repeated runs', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const run = expandSweepMatrix(loadSweepConfig(FIXTURE, { baseDir: dir }))[1]!;
+    mkdirSync(run.runDir, { recursive: true });
+    writeFileSync(join(run.runDir, 'config.json'), JSON.stringify(run));
+    const counts: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const result = await runSweepConfig(run.runDir);
+      assert.equal(result.runId, run.runId);
+      counts.push(tf.memory().numTensors);
+    }
+    // The first run may create lasting backend state; after that the count must not move.
+    assert.equal(counts[2], counts[1], `numTensors after each run: ${counts.join(', ')}`);
   } finally {
     cleanup();
   }
