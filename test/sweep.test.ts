@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { memoryIo } from '../src/cli/cliIo.js';
 import { main } from '../src/cli/main.js';
@@ -64,7 +64,7 @@ test('a user module sweep records an exit code, a throw and a timeout as crashes
   const { dir, cleanup } = tempDir();
   try {
     const file = join(dir, 'sweep.yaml');
-    writeFileSync(file, `version: 1\nname: crashy\nout: out\nmodule: ${MODULE}\nmatrix:\n  seed: [1, 2, 3, 4]\ntimeoutSeconds: 10\n`);
+    writeFileSync(file, `version: 1\nname: crashy\nout: out\nmodule: ${relative(dir, MODULE)}\nmatrix:\n  seed: [1, 2, 3, 4]\ntimeoutSeconds: 10\n`);
     const io = memoryIo(dir);
     assert.equal(await main(['sweep', file, '--workers', '2'], io), 1);
     const lines = readFileSync(join(dir, 'out', 'sweep.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { SweepConfig, SweepRunConfig } from './sweepConfig.js';
 
-/** `0.003` → `3e-3`-free, path-safe text: `0.003`; `0.5` → `0.5`. */
+/** A number as short, path-safe text for run ids: `0.003` → `0.003`, `1e-7` → `1e-7`. */
 function fmt(v: number): string {
   return String(Number(v.toPrecision(6))).replace(/[^0-9a-zA-Z.-]/g, '_');
 }

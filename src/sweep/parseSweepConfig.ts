@@ -15,8 +15,10 @@ export const DEFAULT_EM_LIMIT = 0.25;
 
 /** Options of {@link parseSweepConfig}. */
 export interface ParseSweepOptions {
-  /** Directory `out` and `module` resolve against. Default: the directory of `file` (cwd for `<text>`). */
+  /** Directory `out` resolves against. Default: the directory of `file` (cwd for `<text>`). */
   baseDir?: string;
+  /** Directory `module` resolves against. Default: `baseDir`. */
+  moduleDir?: string;
   /** Workers when the file gives none: default `min(2, cores)`. */
   defaultWorkers?: number;
 }
@@ -62,7 +64,7 @@ export function parseSweepConfig(text: string, file: string, options: ParseSweep
   if (module) {
     const m = readString(module, 'module', add);
     if (m !== undefined) {
-      const abs = isAbsolute(m) ? m : resolve(baseDir, m);
+      const abs = isAbsolute(m) ? m : resolve(options.moduleDir ?? baseDir, m);
       if (!existsSync(abs) || !statSync(abs).isFile()) add(module.value.pos, 'module', `no file at ${abs}; expected a JavaScript/TypeScript module exporting \`train(config)\``);
       target = { kind: 'module', module: abs };
     }
@@ -117,13 +119,16 @@ export function parseSweepConfig(text: string, file: string, options: ParseSweep
   return { version: 1, name, file, out: isAbsolute(outRaw) ? outRaw : resolve(baseDir, outRaw), workers, target, matrix, epochs, checkEvery, policy, timeoutSeconds, limit };
 }
 
-/** Reads and parses a sweep file; `out` and `module` resolve against `baseDir` (default: the current directory). */
+/**
+ * Reads and parses a sweep file. `out` resolves against `baseDir` (default: the current directory,
+ * so `out: runs/x` lands where the command runs); `module` against the sweep file's directory.
+ */
 export function loadSweepConfig(path: string, options: ParseSweepOptions = {}): SweepConfig {
   const abs = resolve(options.baseDir ?? process.cwd(), path);
   if (!existsSync(abs) || !statSync(abs).isFile()) {
     throw new SweepConfigError([{ file: path, line: 1, col: 1, path: '', message: `no such file: ${abs}; pass the path of a sweep.yaml` }]);
   }
-  return parseSweepConfig(readFileSync(abs, 'utf8'), path, { ...options, baseDir: options.baseDir ?? process.cwd() });
+  return parseSweepConfig(readFileSync(abs, 'utf8'), path, { moduleDir: dirname(abs), ...options, baseDir: options.baseDir ?? process.cwd() });
 }
 
 type Add = (pos: Position, path: string, message: string) => void;
