@@ -43,10 +43,10 @@ export function formatAnalyzeRuns(r: AnalyzeRunsReport): string {
   for (const a of r.detection.auroc) {
     out.push(`  AUROC at ${Math.round(a.fraction * 100)} % of training: ${a.top.slice(0, 5).map((m) => `${m.key} ${f(m.auc)}`).join(', ')}`);
   }
-  out.push(abort(`replayed policy ${r.detection.policy.source}`.slice(0, 34), r.detection.policy.stats));
+  out.push(abort('replayed policy', r.detection.policy.stats));
   const lb = r.detection.lossBaseline;
   out.push(abort(`loss early stop (< ${f(lb.threshold, 4)})`, lb));
-  out.push('  (loss threshold tuned in-sample on these runs; the policy was not)');
+  out.push(`  (policy replayed: ${r.detection.policy.source}; the loss threshold was tuned in-sample on these runs, the policy was not)`);
   out.push('');
   out.push('Threshold proposals (in-sample scan; validate on new runs before adopting)');
   for (const p of r.detection.proposals) {
