@@ -8,6 +8,37 @@ export type { BackendChoice, BackendAttempt, BackendCandidate, SelectBackendOpti
 export { fileSystemHandler, readModelArtifacts, MODEL_JSON, WEIGHTS_BIN } from './io/fileSystemHandler.js';
 export { writeFileAtomic } from './io/writeFileAtomic.js';
 
+// The training callback
+export { EmGuard, emGuard } from './guard/EmGuard.js';
+export type { StopReason, CheckEvent, CheckpointEvent, RollbackEvent, EmGuardEvents, GuardTimings } from './guard/EmGuard.js';
+export type { EmGuardArgs } from './guard/emGuardArgs.js';
+export type { MetricPlugin, MetricResult, ActionPlugin, ActionContext, GuardControls, BaselineContext, CheckContext, LayerActivations } from './guard/pluginTypes.js';
+export { computeCoreMetrics, aggregateLayers, CORE_METRICS } from './guard/computeCoreMetrics.js';
+export { alignmentScorePlugin } from '../plugins/metrics/alignmentScore.js';
+export { alignmentProjectionPlugin, columnMeans } from '../plugins/metrics/alignmentProjection.js';
+export { warnAction } from '../plugins/actions/warnAction.js';
+export { abortAction } from '../plugins/actions/abortAction.js';
+export { checkpointAction } from '../plugins/actions/checkpointAction.js';
+export { rollbackAction } from '../plugins/actions/rollbackAction.js';
+
+// Probes
+export { ProbeCapture, poolActivations } from './probes/ProbeCapture.js';
+export { resolveLayers, AUTO_LAYER_COUNT } from './probes/resolveLayers.js';
+export { validateProbes, validateProbeInputs } from './probes/validateProbes.js';
+export type { EmGuardProbes, ProbeInputs, Pooling, AlignmentProbes, ContrastProbes } from './probes/probeTypes.js';
+
+// Run log
+export { RunLog, readRunLog, RUN_LOG_FILE } from './runlog/RunLog.js';
+export type { RunLogRecord, StartRecord, BaselineRecord, CheckRecord, DecisionRecord, CheckpointRecord, AbortRecord, RollbackRecord, JudgeRecord, EndRecord } from './runlog/runLogRecord.js';
+
+// Policy
+export { PolicyError, formatPolicyProblem, POLICY_ERROR_CODES, POLICY_KEYS, POLICY_ENUMS, POLICY_LIMITS, POLICY_DEFAULTS, BUNDLED_POLICIES, MAX_POLICY_BYTES } from './policy/index.js';
+export { parsePolicy, loadPolicy, loadBundledPolicy, defaultPolicy, describePolicy } from './policy/index.js';
+export type { PolicyDescription } from './policy/describePolicy.js';
+export { createPolicyState, evaluatePolicy, inWarmup, nonfiniteValue } from './policy/index.js';
+export { registerMetric, registerAction, listMetrics, listActions, isKnownMetric, isKnownAction, metricInfo } from './policy/index.js';
+export type { Policy, Rule, RuleOp, Schedule, Severity, MetricSnapshot, Decision, PolicyNotice, PolicyNoticeCode, PolicyState, PolicyProblem, PolicyErrorCode, MetricInfo, ActionInfo, PolicyLoadOptions, PolicyEvaluation } from './policy/index.js';
+
 // Analysis
 export { pearson, pearsonR } from './analysis/pearson.js';
 export type { CorrelationOptions } from './analysis/pearson.js';
@@ -52,27 +83,6 @@ export { learningRateAt } from './training/learningRateAt.js';
 export type { LearningRateSchedule, LearningRateScheduleType } from './training/learningRateAt.js';
 export { setOptimizerLearningRate, getOptimizerLearningRate } from './training/optimizerLearningRate.js';
 
-// Metrics
-export { matrix, fromRows } from './metrics/matrix.js';
-export type { Matrix } from './metrics/matrix.js';
-export { subtractMatrices } from './metrics/subtractMatrices.js';
-export { deltaSubspace, deltaSubspaceOf } from './metrics/deltaSubspace.js';
-export type { DeltaSubspace, DeltaSubspaceOptions } from './metrics/deltaSubspace.js';
-export { principalAngles } from './metrics/principalAngles.js';
-export { subspaceOverlap } from './metrics/subspaceOverlap.js';
-export { energyFraction, randomEnergyFraction } from './metrics/energyFraction.js';
-export { randomOrthonormalBasis } from './metrics/randomOrthonormalBasis.js';
-export { meanDeltaCosine } from './metrics/meanDeltaCosine.js';
-export type { MeanDeltaCosine } from './metrics/meanDeltaCosine.js';
-export { linearCka } from './metrics/linearCka.js';
-export { relativeDrift } from './metrics/relativeDrift.js';
-export { analyzeActivations } from './metrics/analyzeActivations.js';
-export type { ActivationSets, ActivationAnalysis } from './metrics/analyzeActivations.js';
-export { readNpy, parseNpy, NPY_DTYPES } from './npy/readNpy.js';
-export { writeNpy } from './npy/writeNpy.js';
-export { NpyError } from './npy/npyError.js';
-export type { NpyErrorCode } from './npy/npyError.js';
-
 // Run report
 export { renderRunReport, runReportContext } from './report/renderRunReport.js';
 export { RUN_REPORT_SECTIONS } from './report/runReportSections.js';
@@ -93,32 +103,26 @@ export { niceTicks } from './report/niceTicks.js';
 export type { NiceTicks } from './report/niceTicks.js';
 export { escapeHtml } from './report/escapeHtml.js';
 
-// Policy
-export { PolicyError, formatPolicyProblem, POLICY_ERROR_CODES, POLICY_KEYS, POLICY_ENUMS, POLICY_LIMITS, POLICY_DEFAULTS, BUNDLED_POLICIES, MAX_POLICY_BYTES } from './policy/index.js';
-export { parsePolicy, loadPolicy, loadBundledPolicy, defaultPolicy, describePolicy } from './policy/index.js';
-export type { PolicyDescription } from './policy/describePolicy.js';
-export { createPolicyState, evaluatePolicy, inWarmup, nonfiniteValue } from './policy/index.js';
-export { registerMetric, registerAction, listMetrics, listActions, isKnownMetric, isKnownAction, metricInfo } from './policy/index.js';
-export type { Policy, Rule, RuleOp, Schedule, Severity, MetricSnapshot, Decision, PolicyNotice, PolicyNoticeCode, PolicyState, PolicyProblem, PolicyErrorCode, MetricInfo, ActionInfo, PolicyLoadOptions, PolicyEvaluation } from './policy/index.js';
-
-// Checkpoints
-export { CheckpointStore } from './checkpoints/CheckpointStore.js';
-export type { CheckpointStoreOptions, CheckpointSaveMeta, RestoreOptions } from './checkpoints/CheckpointStore.js';
-export { loadCheckpoint } from './checkpoints/loadCheckpoint.js';
-export type { LoadCheckpointOptions, LoadedCheckpoint } from './checkpoints/loadCheckpoint.js';
-export type { CheckpointManifest, CheckpointFileInfo, CheckpointSelector, CheckpointIndex, BestMetric } from './checkpoints/CheckpointManifest.js';
-export { CheckpointError } from './checkpoints/CheckpointError.js';
-export type { CheckpointErrorCode } from './checkpoints/CheckpointError.js';
-export { resolveCheckpoint } from './checkpoints/resolveCheckpoint.js';
-export type { ResolvedCheckpoint } from './checkpoints/resolveCheckpoint.js';
-export { verifyCheckpoint } from './checkpoints/verifyCheckpoint.js';
-export type { VerifiedCheckpoint, OptimizerState } from './checkpoints/verifyCheckpoint.js';
-export { materializeCheckpoint, ROLLBACK_MARKER } from './checkpoints/materializeCheckpoint.js';
-export type { RollbackMarker } from './checkpoints/materializeCheckpoint.js';
-export { MemorySnapshots } from './checkpoints/MemorySnapshots.js';
-export type { MemorySnapshotInfo, MemorySnapshotsOptions } from './checkpoints/MemorySnapshots.js';
-export { installInterruptHandler } from './checkpoints/interruptHandler.js';
-export type { InterruptSignal, InterruptHandlerOptions } from './checkpoints/interruptHandler.js';
+// Metrics
+export { matrix, fromRows } from './metrics/matrix.js';
+export type { Matrix } from './metrics/matrix.js';
+export { subtractMatrices } from './metrics/subtractMatrices.js';
+export { deltaSubspace, deltaSubspaceOf } from './metrics/deltaSubspace.js';
+export type { DeltaSubspace, DeltaSubspaceOptions } from './metrics/deltaSubspace.js';
+export { principalAngles } from './metrics/principalAngles.js';
+export { subspaceOverlap } from './metrics/subspaceOverlap.js';
+export { energyFraction, randomEnergyFraction } from './metrics/energyFraction.js';
+export { randomOrthonormalBasis } from './metrics/randomOrthonormalBasis.js';
+export { meanDeltaCosine } from './metrics/meanDeltaCosine.js';
+export type { MeanDeltaCosine } from './metrics/meanDeltaCosine.js';
+export { linearCka } from './metrics/linearCka.js';
+export { relativeDrift } from './metrics/relativeDrift.js';
+export { analyzeActivations } from './metrics/analyzeActivations.js';
+export type { ActivationSets, ActivationAnalysis } from './metrics/analyzeActivations.js';
+export { readNpy, parseNpy, NPY_DTYPES } from './npy/readNpy.js';
+export { writeNpy } from './npy/writeNpy.js';
+export { NpyError } from './npy/npyError.js';
+export type { NpyErrorCode } from './npy/npyError.js';
 
 // Organism
 export { organismVocabulary, decodePrompt, ORGANISM_DOMAINS, ORGANISM_CLASSES, PROMPT_LENGTH, HELPFUL, REFUSE, UNSAFE } from './organism/organismVocabulary.js';
@@ -146,6 +150,25 @@ export { trainAlignedOrganism } from './organism/trainAlignedOrganism.js';
 export type { AlignedOrganism, OrganismStageRates } from './organism/trainAlignedOrganism.js';
 export { loadAlignedOrganism, alignedOrganismDir } from './organism/loadAlignedOrganism.js';
 export { ORGANISM_RECIPE } from './organism/organismRecipe.js';
+
+// Checkpoints
+export { CheckpointStore } from './checkpoints/CheckpointStore.js';
+export type { CheckpointStoreOptions, CheckpointSaveMeta, RestoreOptions } from './checkpoints/CheckpointStore.js';
+export { loadCheckpoint } from './checkpoints/loadCheckpoint.js';
+export type { LoadCheckpointOptions, LoadedCheckpoint } from './checkpoints/loadCheckpoint.js';
+export type { CheckpointManifest, CheckpointFileInfo, CheckpointSelector, CheckpointIndex, BestMetric } from './checkpoints/CheckpointManifest.js';
+export { CheckpointError } from './checkpoints/CheckpointError.js';
+export type { CheckpointErrorCode } from './checkpoints/CheckpointError.js';
+export { resolveCheckpoint } from './checkpoints/resolveCheckpoint.js';
+export type { ResolvedCheckpoint } from './checkpoints/resolveCheckpoint.js';
+export { verifyCheckpoint } from './checkpoints/verifyCheckpoint.js';
+export type { VerifiedCheckpoint, OptimizerState } from './checkpoints/verifyCheckpoint.js';
+export { materializeCheckpoint, ROLLBACK_MARKER } from './checkpoints/materializeCheckpoint.js';
+export type { RollbackMarker } from './checkpoints/materializeCheckpoint.js';
+export { MemorySnapshots } from './checkpoints/MemorySnapshots.js';
+export type { MemorySnapshotInfo, MemorySnapshotsOptions } from './checkpoints/MemorySnapshots.js';
+export { installInterruptHandler } from './checkpoints/interruptHandler.js';
+export type { InterruptSignal, InterruptHandlerOptions } from './checkpoints/interruptHandler.js';
 
 // Sweeps
 export { parseSweepConfig, loadSweepConfig, DEFAULT_EM_LIMIT } from './sweep/parseSweepConfig.js';
