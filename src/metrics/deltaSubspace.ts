@@ -3,6 +3,7 @@ import { gram } from './gram.js';
 import type { Matrix } from './matrix.js';
 import { orthonormalColumns } from './orthonormalColumns.js';
 import { subtractMatrices } from './subtractMatrices.js';
+import { tiledProduct } from './tiledProduct.js';
 import { topSymmetricEigen } from './topSymmetricEigen.js';
 
 /** The top-k right singular subspace of an activation delta, with what is needed to trust it. */
@@ -96,24 +97,10 @@ export function deltaSubspaceOf(delta: Matrix, k: number, options: DeltaSubspace
   // Right singular vectors as columns of a d×kEff row-major matrix.
   const raw = new Float64Array(d * kEff);
   if (side === 'rows') {
-    // U = Δᵀ V Σ⁻¹, row-outer: each delta row is read once and scattered into all k columns, in
-    // column chunks that keep the k partial columns in cache (k passes over Δ were memory-bound).
+    // U = Δᵀ V Σ⁻¹ = Δᵀ W.
     const w = new Float64Array(n * kEff);
     for (let j = 0; j < kEff; j++) for (let r = 0; r < n; r++) w[r * kEff + j] = vectors[j * n + r]! / sigma[j]!;
-    const CHUNK = 512;
-    for (let c0 = 0; c0 < d; c0 += CHUNK) {
-      const c1 = Math.min(d, c0 + CHUNK);
-      for (let r = 0; r < n; r++) {
-        const base = r * d;
-        const wr = r * kEff;
-        for (let c = c0; c < c1; c++) {
-          const x = data[base + c]!;
-          if (x === 0) continue;
-          const off = c * kEff;
-          for (let j = 0; j < kEff; j++) raw[off + j] = raw[off + j]! + w[wr + j]! * x;
-        }
-      }
-    }
+    tiledProduct(data, d, n, 1, d, w, kEff, raw);
   } else {
     for (let j = 0; j < kEff; j++) for (let c = 0; c < d; c++) raw[c * kEff + j] = vectors[j * d + c]!;
   }
@@ -137,3 +124,4 @@ export function deltaSubspaceOf(delta: Matrix, k: number, options: DeltaSubspace
   }
   return result;
 }
+
