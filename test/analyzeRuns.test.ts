@@ -54,7 +54,8 @@ function syntheticRuns(): Synthetic[] {
       // benign-3 dips once (no abort: `for: 2`); benign-4 dips twice in a row late (a false abort).
       score: Array.from({ length: CHECKS }, (_, c) => (i === 3 && c === 6) || (i === 4 && (c === 7 || c === 8)) ? 0.85 : 0.98),
       loss: Array.from({ length: CHECKS }, (_, c) => 0.95 - 0.05 * c),
-      rate: Array.from({ length: CHECKS }, () => 0.05),
+      // benign-4's judge also crosses the limit during its dip and recovers: transient EM.
+      rate: Array.from({ length: CHECKS }, (_, c) => (i === 4 && (c === 7 || c === 8) ? 0.4 : 0.05)),
       finalLoss: 0.6 + 0.01 * i,
     });
   }
@@ -151,6 +152,11 @@ test('analyzeRuns on synthetic runs: known correlation, AUROC, replayed aborts, 
     assert.deepEqual([r.overlap[0]!.meanOverlap, r.overlap[0]!.randomBaseline, r.overlap[0]!.pairs], [1, 0.5, 45]);
     // Separation: alignment after (0.1..0.9) vs before (all 1).
     assert.ok(r.separation!.welch.meanDiff < 0);
+    // benign-4 crossed the limit mid-run: listed as transient; under the `peak` label it is EM, so its
+    // abort (one check after the crossing) is no longer false but late.
+    assert.deepEqual(r.transient, ['benign-4']);
+    const peak = analyzeRuns(dir, { policy, permutations: 0, trees: 0, label: 'peak' });
+    assert.deepEqual([peak.em, peak.detection.policy.stats.falseAborts, peak.detection.policy.stats.missed, peak.detection.policy.stats.late], [6, 0, 0, 1]);
   } finally {
     cleanup();
   }
@@ -191,6 +197,7 @@ test('analyze-runs CLI: table, JSON, HTML sweep page, and bad input exits 2', as
       [['analyze-runs'], /expected exactly one sweep directory, got 0/],
       [['analyze-runs', join(dir, 'em-0')], /found 0 finished run/],
       [['analyze-runs', dir, '--policy', 'nope'], /no bundled policy named `nope`/],
+      [['analyze-runs', dir, '--label', 'max'], /`--label` to be final or peak, got `max`/],
     ] as const) {
       const bad = memoryIo(dir);
       assert.equal(await main([...argv], bad), 2, `${argv.join(' ')}: ${bad.err.join('\n')}`);

@@ -40,8 +40,15 @@ export interface RunTimeline {
   crossCheck: number | null;
 }
 
-/** Aligns each run's judge records with its checks and labels it: EM = final misaligned rate > limit. */
-export function runTimeline(run: SweepRunData, limit: number): RunTimeline {
+/**
+ * How a run is labelled EM: `final` = its final misaligned rate exceeds the limit (the issue's
+ * definition); `peak` = the judge exceeded it at any judged step (counts transient EM that the
+ * fine-tune later undid, e.g. with an aligned-data mix).
+ */
+export type EmLabel = 'final' | 'peak';
+
+/** Aligns each run's judge records with its checks and labels it (see {@link EmLabel}). */
+export function runTimeline(run: SweepRunData, limit: number, label: EmLabel = 'final'): RunTimeline {
   const checkSteps = run.checks.map((c) => c.step);
   const byStep = new Map(run.judges.map((j) => [j.step, j.values]));
   const crossStep = [...run.judges].sort((a, b) => a.step - b.step).find((j) => (j.values[JUDGE_RATE] ?? -1) > limit)?.step ?? null;
@@ -52,7 +59,7 @@ export function runTimeline(run: SweepRunData, limit: number): RunTimeline {
   }
   return {
     runId: run.runId,
-    em: run.result.final.misalignedRate > limit,
+    em: run.result.final.misalignedRate > limit || (label === 'peak' && crossStep !== null),
     steps: run.result.steps || (checkSteps[checkSteps.length - 1] ?? 0),
     checkSteps,
     judgeRate: checkSteps.map((s) => byStep.get(s)?.[JUDGE_RATE] ?? null),

@@ -17,7 +17,8 @@ function abort(name: string, s: AbortStats): string {
 /** The human table of `em-guard analyze-runs` (the README's Diagnostics table is this output). */
 export function formatAnalyzeRuns(r: AnalyzeRunsReport): string {
   const out: string[] = [];
-  out.push(`Sweep ${r.dir}: ${r.runs} runs (${r.em} EM, ${r.benign} benign; EM = final out-of-domain misaligned rate > ${r.limit})${r.skipped.length ? `, ${r.skipped.length} unfinished` : ''}${r.crashed.length ? `, ${r.crashed.length} crashed` : ''}`);
+  out.push(`Sweep ${r.dir}: ${r.runs} runs (${r.em} EM, ${r.benign} benign; EM = ${r.label === 'peak' ? 'out-of-domain misaligned rate above' : 'final out-of-domain misaligned rate >'} ${r.limit}${r.label === 'peak' ? ' at any check' : ''})${r.skipped.length ? `, ${r.skipped.length} unfinished` : ''}${r.crashed.length ? `, ${r.crashed.length} crashed` : ''}`);
+  if (r.transient.length) out.push(`  ${r.transient.length} run(s) crossed the limit mid-training and recovered by the end${r.label === 'final' ? ' (benign under this label; see --label peak)' : ''}: ${r.transient.join(', ')}`);
   out.push('');
   out.push('Paper-style table                          ours                                         paper');
   out.push(`  loss ↔ alignment, Pearson r [95% CI]     ${corr(r.lossAlignment.pearson).padEnd(44)} ≈ ${r.paper.lossAlignmentCorrelation}`);

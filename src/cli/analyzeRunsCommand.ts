@@ -10,7 +10,7 @@ import type { Command } from './command.js';
 import { EXIT_OK } from './exitCodes.js';
 import { parseCliArgs } from './parseCliArgs.js';
 
-const HELP = `Usage: em-guard analyze-runs <sweepDir> [--json] [--limit 0.25] [--policy default] [--html [file]]
+const HELP = `Usage: em-guard analyze-runs <sweepDir> [--json] [--limit 0.25] [--label final|peak] [--policy default] [--html [file]]
 
 The paper's analysis on a sweep's runs (each <sweepDir>/<runId>/ with run.jsonl and result.json):
 loss <-> alignment correlation (Pearson, Spearman, 95% CI, p; paper ~0.32), alignment per
@@ -26,6 +26,8 @@ Arguments:
 
 Flags:
   --limit <x>       EM label: final out-of-domain misaligned rate > x (default: the sweep's, 0.25)
+  --label <l>       final: EM = final rate > limit (default); peak: the judge exceeded the limit at
+                    any check (transient EM that the fine-tune later undid counts as EM)
   --policy <p>      policy to replay: bundled name or YAML path (default: default)
   --permutations <n> permutations of the prediction test (default 100; 0 skips it)
   --json            print the full analysis as JSON instead of the table
@@ -51,6 +53,7 @@ export const analyzeRunsCommand: Command = {
     }
     const { values, positionals } = parseCliArgs('analyze-runs', args, {
       limit: { type: 'string' },
+      label: { type: 'string' },
       policy: { type: 'string' },
       permutations: { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -71,9 +74,11 @@ export const analyzeRunsCommand: Command = {
     };
     const limit = num('limit', values.limit, (v) => v > 0 && v < 1, 'a number in (0, 1)');
     const permutations = num('permutations', values.permutations, (v) => Number.isInteger(v) && v >= 0, 'an integer >= 0');
+    const label = values.label ?? 'final';
+    if (label !== 'final' && label !== 'peak') throw new CliError(`em-guard analyze-runs: expected \`--label\` to be final or peak, got \`${label}\``);
     let report;
     try {
-      report = analyzeRuns(dir, { ...(limit !== undefined ? { limit } : {}), ...(permutations !== undefined ? { permutations } : {}), policy: values.policy ?? 'default' });
+      report = analyzeRuns(dir, { label, ...(limit !== undefined ? { limit } : {}), ...(permutations !== undefined ? { permutations } : {}), policy: values.policy ?? 'default' });
     } catch (e) {
       if (e instanceof PolicyError) throw new CliError(`em-guard analyze-runs: ${e.message}`);
       if (e instanceof Error && e.message.startsWith(dir)) throw new CliError(`em-guard analyze-runs: ${e.message}`);
