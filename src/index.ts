@@ -192,7 +192,7 @@ export type { SweepRunData, SweepRuns } from './analysis/sweepRunData.js';
 export { replayPolicy } from './analysis/replayPolicy.js';
 export type { PolicyReplay } from './analysis/replayPolicy.js';
 export { alarmDirection, runTimeline, checkAtFraction, aurocAtFraction, rocAtFraction, abortStats, policyReplayStats, lossBaseline, scanRuleThreshold, firstFiring, DETECTION_TARGETS } from './analysis/detectionQuality.js';
-export type { AlarmDirection, RunTimeline, MetricAuroc, AbortStats, LossBaseline, ThresholdProposal } from './analysis/detectionQuality.js';
+export type { AlarmDirection, EmLabel, RunTimeline, MetricAuroc, AbortStats, LossBaseline, ThresholdProposal } from './analysis/detectionQuality.js';
 export { predictionAnalysis } from './analysis/predictionAnalysis.js';
 export type { LayerPrediction, PredictionOptions } from './analysis/predictionAnalysis.js';
 export { subspaceOverlapAcrossRuns } from './analysis/subspaceOverlapAcrossRuns.js';
