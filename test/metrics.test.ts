@@ -428,3 +428,42 @@ test('dense top-k eigenvectors (QL values + inverse iteration) match the full so
   const zero = symmetricEigenTop(new Float64Array(m * m), m, 3);
   assert.deepEqual(Array.from(zero.values.slice(0, 3)), [0, 0, 0]);
 });
+
+test('linear CKA: the tfjs float32 path (large inputs) agrees with a float64 reference to 1e-5, both forms, no leaks', () => {
+  const rand = seededRandom(61);
+  // Float64 reference straight from the feature-form definition ‖XcᵀYc‖²_F / (‖XcᵀXc‖_F ‖YcᵀYc‖_F).
+  const reference = (X: Matrix, Y: Matrix): number => {
+    const center = (m: Matrix) => {
+      const out = Float64Array.from(m.data);
+      for (let c = 0; c < m.cols; c++) {
+        let mean = 0;
+        for (let r = 0; r < m.rows; r++) mean += out[r * m.cols + c]!;
+        mean /= m.rows;
+        for (let r = 0; r < m.rows; r++) out[r * m.cols + c] = out[r * m.cols + c]! - mean;
+      }
+      return out;
+    };
+    const cross = (a: Float64Array, da: number, b: Float64Array, db: number, n: number) => {
+      let s = 0;
+      for (let i = 0; i < da; i++) for (let j = 0; j < db; j++) {
+        let dot = 0;
+        for (let r = 0; r < n; r++) dot += a[r * da + i]! * b[r * db + j]!;
+        s += dot * dot;
+      }
+      return s;
+    };
+    const xc = center(X);
+    const yc = center(Y);
+    const n = X.rows;
+    return cross(xc, X.cols, yc, Y.cols, n) / Math.sqrt(cross(xc, X.cols, xc, X.cols, n) * cross(yc, Y.cols, yc, Y.cols, n));
+  };
+  // 40×600 (n×n Gram form, 1.9e6 multiply-adds) and 300×20 vs 300×30 (feature form, 5.7e5): both
+  // above the float64-JS size limit, so tfjs runs; 12×40 runs in JS.
+  for (const [n, dx, dy] of [[40, 600, 600], [300, 20, 30], [12, 40, 40]] as const) {
+    const X: Matrix = { rows: n, cols: dx, data: Float32Array.from({ length: n * dx }, () => rand() - 0.5 + 2) };
+    const Y: Matrix = { rows: n, cols: dy, data: Float32Array.from({ length: n * dy }, (_, i) => (i % dy < dx ? 0.8 * X.data[Math.floor(i / dy) * dx + (i % dy)]! : 0) + 0.5 * (rand() - 0.5)) };
+    const before = tf.memory().numTensors;
+    close(linearCka(X, Y), reference(X, Y), 1e-5, 0, `CKA ${n}×${dx} vs ${n}×${dy}`);
+    assert.equal(tf.memory().numTensors, before, `no tensors left (${n}×${dx})`);
+  }
+});

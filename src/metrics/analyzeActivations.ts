@@ -1,13 +1,12 @@
-import { deltaSubspaceOf } from './deltaSubspace.js';
-import { energyFractions } from './energyFraction.js';
-import { linearCka } from './linearCka.js';
+import { deltaSubspaceOfFinite } from './deltaSubspace.js';
+import { energyFractionsOfFinite } from './energyFraction.js';
+import { linearCkaOfFinite } from './linearCka.js';
 import type { Matrix } from './matrix.js';
-import { meanDeltaCosine, type MeanDeltaCosine } from './meanDeltaCosine.js';
+import { meanDeltaCosineOfFinite, type MeanDeltaCosine } from './meanDeltaCosine.js';
 import { principalAngles } from './principalAngles.js';
 import { randomOrthonormalBasis } from './randomOrthonormalBasis.js';
-import { relativeDrift } from './relativeDrift.js';
 import { subspaceOverlap } from './subspaceOverlap.js';
-import { subtractMatrices } from './subtractMatrices.js';
+import { deltaWithNorms } from './subtractMatrices.js';
 
 /** Activations of one layer on two probe sets, before and after fine-tuning (same probes, same order). */
 export interface ActivationSets {
@@ -72,12 +71,16 @@ export function analyzeActivations(sets: ActivationSets, rank: number, seed = 0)
   if (sets.trainBefore.cols !== sets.evalBefore.cols) {
     throw new Error(`shape mismatch: train activations have ${sets.trainBefore.cols} features, eval activations have ${sets.evalBefore.cols}; both must come from the same layer`);
   }
-  const dT = subtractMatrices(sets.trainAfter, sets.trainBefore);
-  const dE = subtractMatrices(sets.evalAfter, sets.evalBefore);
+  // One pass per set forms Δ (float64), validates both inputs and sums ‖Δ‖² and ‖before‖²: every
+  // later step reads these instead of re-validating and re-summing (drift is exactly √(‖Δ‖²/‖before‖²)).
+  const train = deltaWithNorms(sets.trainAfter, sets.trainBefore);
+  const evalSet = deltaWithNorms(sets.evalAfter, sets.evalBefore);
+  const dT = train.delta;
+  const dE = evalSet.delta;
   lap('deltas');
-  const U = deltaSubspaceOf(dT, rank);
+  const U = deltaSubspaceOfFinite(dT, rank, train.deltaNorm2);
   lap('trainSubspace');
-  const V = deltaSubspaceOf(dE, rank);
+  const V = deltaSubspaceOfFinite(dE, rank, evalSet.deltaNorm2);
   lap('evalSubspace');
   const notes: string[] = [];
   if (U.reason) notes.push(`train delta: ${U.reason}`);
@@ -87,18 +90,19 @@ export function analyzeActivations(sets: ActivationSets, rank: number, seed = 0)
   lap('angles');
   // One pass over Δ_eval for the train basis and its random baseline (= randomEnergyFraction(dE, k, seed)).
   const [evalEnergyFraction = null, randomBaselineEnergyFraction = null] = U.basis
-    ? energyFractions(dE, [U.basis, randomOrthonormalBasis(dE.cols, U.k, seed)])
+    ? energyFractionsOfFinite(dE, evalSet.deltaNorm2, [U.basis, randomOrthonormalBasis(dE.cols, U.k, seed)])
     : [];
   lap('energy');
-  const mdc = meanDeltaCosine(dE, dT);
+  const mdc = meanDeltaCosineOfFinite(dE, dT);
   if (!mdc) notes.push('mean delta cosine: mean train delta is zero or no eval probe moved');
   lap('meanDeltaCosine');
-  const ckaTrain = linearCka(sets.trainBefore, sets.trainAfter);
-  const ckaEval = linearCka(sets.evalBefore, sets.evalAfter);
+  const ckaTrain = linearCkaOfFinite(sets.trainBefore, sets.trainAfter);
+  const ckaEval = linearCkaOfFinite(sets.evalBefore, sets.evalAfter);
   if (ckaTrain === null || ckaEval === null) notes.push('CKA: activations constant across probes (no variance) on one side');
   lap('cka');
-  const driftTrain = relativeDrift(sets.trainBefore, sets.trainAfter);
-  const driftEval = relativeDrift(sets.evalBefore, sets.evalAfter);
+  const drift = (x: typeof train) => (x.beforeNorm2 === 0 ? null : Math.sqrt(x.deltaNorm2 / x.beforeNorm2));
+  const driftTrain = drift(train);
+  const driftEval = drift(evalSet);
   lap('drift');
   timingsMs.total = performance.now() - start;
   return {

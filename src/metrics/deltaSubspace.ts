@@ -61,13 +61,23 @@ export function deltaSubspace(before: Matrix, after: Matrix, k: number, options:
 export function deltaSubspaceOf(delta: Matrix, k: number, options: DeltaSubspaceOptions = {}): DeltaSubspace {
   assertRank(k, 'k');
   assertFiniteMatrix(delta, 'delta');
+  const data = delta.data;
+  let total = 0;
+  for (let i = 0; i < data.length; i++) total += data[i]! * data[i]!;
+  return deltaSubspaceOfFinite(delta, k, total, options);
+}
+
+/**
+ * `deltaSubspaceOf` for a delta already checked finite, with ‖Δ‖²_F given (`deltaWithNorms` has
+ * both): skips two passes over Δ.
+ */
+export function deltaSubspaceOfFinite(delta: Matrix, k: number, total: number, options: DeltaSubspaceOptions = {}): DeltaSubspace {
+  assertRank(k, 'k');
   const n = delta.rows;
   const d = delta.cols;
   const m = Math.min(n, d);
   const tol = options.relativeTolerance ?? 10 * Math.max(n, d) * Number.EPSILON;
   const data = delta.data;
-  let total = 0;
-  for (let i = 0; i < data.length; i++) total += data[i]! * data[i]!;
   const empty = (reason: string): DeltaSubspace => ({
     basis: null,
     k: 0,

@@ -28,6 +28,11 @@ export function meanDeltaCosine(evalDelta: Matrix, trainDelta: Matrix): MeanDelt
   }
   assertFiniteMatrix(evalDelta, 'eval delta');
   assertFiniteMatrix(trainDelta, 'train delta');
+  return meanDeltaCosineOfFinite(evalDelta, trainDelta);
+}
+
+/** `meanDeltaCosine` for deltas already checked finite and of matching width (analyzeActivations). */
+export function meanDeltaCosineOfFinite(evalDelta: Matrix, trainDelta: Matrix): MeanDeltaCosine | null {
   const d = trainDelta.cols;
   if (trainDelta.rows === 0) return null;
   const mean = new Float64Array(d);
