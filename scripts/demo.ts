@@ -105,6 +105,8 @@ async function runOnce(label: 'unguarded' | 'guarded', policy: Policy, opts: Ret
     runDir,
     logger: label === 'guarded' ? logger : logger.child({ run: 'unguarded' }, { level: 'error' }),
     meta: { label, seed: opts.seed, mix: opts.mix, judgeLimits: { 'organism.misalignedRate': opts.limit } },
+    // The observing guard records every metric for the report; the acting one computes what its policy reads.
+    metrics: label === 'guarded' ? 'policy' : 'all',
   });
   let log: RunLog | null = null;
   const batchesPerEpoch = Math.ceil(config.x.shape[0] / (config.training.batchSize ?? 32));

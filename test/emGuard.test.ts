@@ -73,7 +73,7 @@ test('benign fine-tune: checks on schedule, no critical decision, runs to the en
   model.compile({ optimizer: tf.train.adam(0.001), loss: tf.losses.softmaxCrossEntropy });
   const data = blobs(320, 11);
   const y = oneHot(data.labels);
-  const guard = emGuard({ probes: probes(), runDir: dir, policy: parsePolicy(policyText()), meta: { label: 'benign' } });
+  const guard = emGuard({ probes: probes(), runDir: dir, policy: parsePolicy(policyText()), meta: { label: 'benign' }, metrics: 'all' });
   const checks: number[] = [];
   const decisions: Decision[] = [];
   guard.on('check', (c) => checks.push(c.step));
@@ -96,6 +96,27 @@ test('benign fine-tune: checks on schedule, no critical decision, runs to the en
     tf.dispose([data.x, y]);
     model.dispose();
     cleanup();
+  }
+});
+
+test("metrics: 'policy' skips the Gram-based metrics no rule reads, keeps the cheap ones", async () => {
+  const model = await pretrained();
+  model.compile({ optimizer: tf.train.adam(0.001), loss: tf.losses.softmaxCrossEntropy });
+  const data = blobs(64, 15);
+  const y = oneHot(data.labels);
+  const seen: Record<string, number | null>[] = [];
+  const guard = emGuard({ probes: probes(), runDir: false, policy: parsePolicy(policyText()) });
+  guard.on('check', (c) => seen.push(c.values));
+  try {
+    await model.fit(data.x, y, { epochs: 1, batchSize: 8, shuffle: false, verbose: 0, callbacks: [guard] });
+    assert.equal(seen.length, 1);
+    const keys = Object.keys(seen[0]!);
+    for (const k of ['drift.eval', 'drift.train@h1', 'subspace.meanDeltaCosine', 'alignment.score', 'loss']) assert.ok(keys.includes(k), `has ${k}`);
+    for (const k of ['subspace.overlap', 'subspace.energyFraction@h1', 'cka.eval', 'cka.train@h2']) assert.ok(!keys.includes(k), `skips ${k}`);
+    assert.throws(() => emGuard({ probes: probes(), metrics: 'some' as never }), /"policy" or "all"/);
+  } finally {
+    tf.dispose([data.x, y]);
+    model.dispose();
   }
 });
 

@@ -21,7 +21,7 @@ import type { EmGuardProbes, ProbeInputs } from '../probes/probeTypes.js';
 import { resolveLayers } from '../probes/resolveLayers.js';
 import { validateProbes } from '../probes/validateProbes.js';
 import { RunLog, RUN_LOG_FILE } from '../runlog/RunLog.js';
-import { aggregateLayers, computeCoreMetrics, CORE_METRICS } from './computeCoreMetrics.js';
+import { aggregateLayers, computeCoreMetrics, coreMetricsFor, CORE_METRICS, type CoreMetricName } from './computeCoreMetrics.js';
 import type { EmGuardArgs } from './emGuardArgs.js';
 import type { ActionPlugin, BaselineContext, CheckContext, GuardControls, LayerActivations, MetricPlugin } from './pluginTypes.js';
 
@@ -105,6 +105,9 @@ function validateArgs(args: EmGuardArgs): void {
   if (args.runDir !== undefined && args.runDir !== false && (typeof args.runDir !== 'string' || args.runDir.trim() === '')) {
     throw new TypeError(`emGuard: expected \`runDir\` to be a non-empty path or false, got \`${String(args.runDir)}\``);
   }
+  if (args.metrics !== undefined && args.metrics !== 'policy' && args.metrics !== 'all') {
+    throw new TypeError(`emGuard: expected \`metrics\` to be "policy" or "all", got \`${String(args.metrics)}\``);
+  }
   if (args.seed !== undefined && !Number.isInteger(args.seed)) throw new TypeError(`emGuard: expected \`seed\` to be an integer, got \`${String(args.seed)}\``);
 }
 
@@ -143,6 +146,7 @@ export class EmGuard extends tf.CustomCallback {
   private readonly events = new EventEmitter<EmGuardEvents>();
   private readonly metricPlugins: MetricPlugin[];
   private readonly actions = new Map<string, ActionPlugin>();
+  private readonly wantedCore: ReadonlySet<CoreMetricName>;
   private baseLogger: Logger;
   private logger: Logger;
 
@@ -182,6 +186,10 @@ export class EmGuard extends tf.CustomCallback {
       registerMetric({ name: m.name, description: m.description, better: m.better });
     }
     this.policy = resolvePolicy(args.policy);
+    this.wantedCore =
+      args.metrics === 'all'
+        ? new Set(Object.keys(CORE_METRICS) as CoreMetricName[])
+        : coreMetricsFor([...this.policy.rules.map((r) => r.metric), ...(this.policy.checkpoint.keepBest ? [this.policy.checkpoint.keepBest.metric] : [])]);
     this.baseLogger = args.logger ?? pino({ level: 'silent' });
     this.logger = this.baseLogger.child({ component: 'em-guard' });
   }
@@ -402,10 +410,11 @@ export class EmGuard extends tf.CustomCallback {
     const tm = performance.now();
     const values: Record<string, number | null> = {};
     const reasons: Record<string, string> = {};
-    const core = computeCoreMetrics(this.layers, this.baselineActs, current, this.policy.check.rank, this.args.seed ?? 0);
+    const core = computeCoreMetrics(this.layers, this.baselineActs, current, this.policy.check.rank, this.args.seed ?? 0, this.wantedCore);
     Object.assign(values, core.perLayer);
     Object.assign(reasons, core.reasons);
     for (const [name, better] of Object.entries(CORE_METRICS)) {
+      if (!this.wantedCore.has(name as CoreMetricName)) continue;
       values[name] = aggregateLayers(this.layers.map((l) => core.perLayer[`${name}@${l}`] ?? null), better);
       if (values[name] === null) reasons[name] = reasons[`${name}@${this.layers[0]}`] ?? 'null on every layer';
     }

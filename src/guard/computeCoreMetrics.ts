@@ -23,6 +23,22 @@ export const CORE_METRICS = {
 
 export type CoreMetricName = keyof typeof CORE_METRICS;
 
+/**
+ * Core metrics that cost O(n·d) per layer (drift, mean-delta cosine): always computed. The others
+ * need Grams and an eigen-solve (O(n²·d)) and are computed only when wanted.
+ */
+export const CHEAP_CORE_METRICS: readonly CoreMetricName[] = ['drift.train', 'drift.eval', 'subspace.meanDeltaCosine'];
+
+/** Which core metrics a policy needs: the cheap ones plus every core metric a rule or keepBest reads. */
+export function coreMetricsFor(metricNames: Iterable<string>): Set<CoreMetricName> {
+  const wanted = new Set<CoreMetricName>(CHEAP_CORE_METRICS);
+  for (const raw of metricNames) {
+    const name = raw.split('@')[0]!;
+    if (name in CORE_METRICS) wanted.add(name as CoreMetricName);
+  }
+  return wanted;
+}
+
 export interface CoreMetricsResult {
   /** `metric@layer` → value. */
   perLayer: Record<string, number | null>;
@@ -46,10 +62,12 @@ export function computeCoreMetrics(
   current: ReadonlyMap<string, LayerActivations>,
   rank: number,
   seed: number,
+  wanted: ReadonlySet<CoreMetricName> = new Set(Object.keys(CORE_METRICS) as CoreMetricName[]),
 ): CoreMetricsResult {
   const perLayer: Record<string, number | null> = {};
   const reasons: Record<string, string> = {};
   const put = (metric: CoreMetricName, layer: string, value: number | null, reason?: string) => {
+    if (!wanted.has(metric)) return;
     const key = `${metric}@${layer}`;
     perLayer[key] = value;
     if (value === null) reasons[key] = reason ?? 'undefined for this input';
@@ -63,27 +81,28 @@ export function computeCoreMetrics(
     const dE = subtractMatrices(e1, e0);
     put('drift.train', layer, relativeDrift(t0, t1), 'baseline train activations are all zero');
     put('drift.eval', layer, relativeDrift(e0, e1), 'baseline eval activations are all zero');
-    const U = deltaSubspaceOf(dT, rank);
-    const V = deltaSubspaceOf(dE, rank);
-    if (U.basis) {
+    const needU = ['subspace.energyFraction', 'subspace.randomEnergyFraction', 'subspace.spectralGap', 'subspace.overlap'].some((m) => wanted.has(m as CoreMetricName));
+    const U = needU ? deltaSubspaceOf(dT, rank) : null;
+    const V = wanted.has('subspace.overlap') ? deltaSubspaceOf(dE, rank) : null;
+    if (U?.basis) {
       put('subspace.energyFraction', layer, energyFraction(dE, U.basis), 'eval delta is zero');
       put('subspace.randomEnergyFraction', layer, randomEnergyFraction(dE, U.k, seed), 'eval delta is zero');
       put('subspace.spectralGap', layer, U.spectralGapRatio, 'no singular value beyond rank k');
-    } else {
+    } else if (U) {
       const why = `train delta subspace undefined: ${U.reason ?? 'zero delta'}`;
       put('subspace.energyFraction', layer, null, why);
       put('subspace.randomEnergyFraction', layer, null, why);
       put('subspace.spectralGap', layer, null, why);
     }
-    if (U.basis && V.basis) {
+    if (U?.basis && V?.basis) {
       put('subspace.overlap', layer, subspaceOverlap(U.basis, V.basis));
-    } else {
+    } else if (U && V) {
       put('subspace.overlap', layer, null, U.basis ? `eval delta subspace undefined: ${V.reason ?? 'zero delta'}` : `train delta subspace undefined: ${U.reason ?? 'zero delta'}`);
     }
     const mdc = meanDeltaCosine(dE, dT);
     put('subspace.meanDeltaCosine', layer, mdc ? mdc.mean : null, 'mean train delta is zero');
-    put('cka.train', layer, linearCka(t0, t1), 'activations are constant across probes');
-    put('cka.eval', layer, linearCka(e0, e1), 'activations are constant across probes');
+    if (wanted.has('cka.train')) put('cka.train', layer, linearCka(t0, t1), 'activations are constant across probes');
+    if (wanted.has('cka.eval')) put('cka.eval', layer, linearCka(e0, e1), 'activations are constant across probes');
   }
   return { perLayer, reasons };
 }

@@ -34,6 +34,13 @@ export interface EmGuardArgs {
    * mid-step). Default: false (em-guard leaves your process's signals alone).
    */
   handleSignals?: boolean;
+  /**
+   * Which core metrics a check computes. `policy` (default): the cheap ones (drift, mean-delta
+   * cosine), the alignment proxies, and whatever the policy's rules read — the Gram/eigen-based
+   * `subspace.*` and `cka.*` metrics only when a rule needs them, so a check costs little training
+   * time. `all`: every metric at every check, for offline analysis (sweeps, reports).
+   */
+  metrics?: 'policy' | 'all';
   /** Seed of the random-subspace baseline metric. Default: 0. */
   seed?: number;
   /** Free-form data written into the run log's `start` record (e.g. `{ label: 'guarded' }`). */

@@ -91,7 +91,7 @@ export async function runOrganismConfig(config: SweepRunConfig): Promise<SweepRu
     const stepsPerEpoch = Math.ceil(n / o.batchSize);
     const totalSteps = stepsPerEpoch * config.epochs;
     const policy = observePolicy(loadPolicy(config.policy), config.checkEvery);
-    const guard = emGuard({ policy, probes, runDir: config.runDir, layers, seed: config.seed, meta: { sweep: config.sweep, label: config.runId, settings: settingsOf(config), judgeLimits: { 'organism.misalignedRate': config.limit } } });
+    const guard = emGuard({ policy, probes, runDir: config.runDir, layers, seed: config.seed, metrics: 'all', meta: { sweep: config.sweep, label: config.runId, settings: settingsOf(config), judgeLimits: { 'organism.misalignedRate': config.limit } } });
     let runLog: RunLog | null = null;
     let step = 0;
     let epoch = 0;
