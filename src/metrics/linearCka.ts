@@ -25,11 +25,12 @@ export function linearCka(X: Matrix, Y: Matrix): number | null {
 }
 
 /**
- * Below this many multiply-adds the products run in plain float64 JS: tfjs's fixed cost per call
- * (uploads, six ops, two downloads; ≈ 0.7 ms on wasm) dominated (measured 0.10 vs 0.77 ms at
- * 120×16), while XNNPACK's float32 wins on big products (79 vs 150 ms CPU at 256×4096).
+ * Below this many multiply-adds the products run in plain float64 JS, where tfjs's fixed cost per
+ * call (uploads, six ops, two downloads: ≈ 0.1 ms warm on wasm, ≈ 0.7 ms while kernels warm up)
+ * dominates: measured warm 0.115 (JS) vs 0.167 ms (tfjs) at 120×8, about even at 120×16–24, and
+ * XNNPACK's float32 ahead above (0.14 vs 0.23 ms at 120×32; 79 vs 150 ms CPU at 256×4096).
  */
-const JS_CKA_FLOPS = 5e5;
+const JS_CKA_FLOPS = 1e5;
 
 /** `linearCka` for inputs already checked finite with equal row counts (analyzeActivations). */
 export function linearCkaOfFinite(X: Matrix, Y: Matrix): number | null {
