@@ -22,11 +22,12 @@ export interface DeltaWithNorms {
 /**
  * `subtractMatrices` plus ‖Δ‖²_F and ‖before‖²_F, validating finiteness in the same pass (a NaN or
  * ±Infinity in either input makes Δ or ‖before‖² non-finite; only then are the inputs scanned for the
- * cell to name). What lets `analyzeActivations` read each activation matrix once.
+ * cell to name). What lets `analyzeActivations` read each activation matrix once. `out` receives
+ * Δ (a reused scratch buffer there).
  */
-export function deltaWithNorms(after: Matrix, before: Matrix): DeltaWithNorms {
+export function deltaWithNorms(after: Matrix, before: Matrix, out: Float64Array = new Float64Array(after.data.length)): DeltaWithNorms {
   assertSameShape(after, before, 'after', 'before');
-  const out = new Float64Array(after.data.length);
+  if (out.length !== after.data.length) throw new Error(`deltaWithNorms: output buffer holds ${out.length} values, the delta needs ${after.data.length}`);
   const a = after.data;
   const b = before.data;
   let deltaNorm2 = 0;
