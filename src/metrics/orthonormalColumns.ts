@@ -1,4 +1,5 @@
 import type { Matrix } from './matrix.js';
+import { tiledProduct } from './tiledProduct.js';
 
 /**
  * An orthonormal basis (d×r, float64, row-major) of the column space of `m` (d×k), by modified
@@ -51,14 +52,7 @@ export function orthonormalColumns(m: Matrix, relTol = 1e-10): Matrix {
 function isOrthonormal(m: Matrix): boolean {
   if (!(m.data instanceof Float64Array)) return false;
   const { rows: d, cols: k, data } = m;
-  const g = new Float64Array(k * k);
-  for (let r = 0; r < d; r++) {
-    const base = r * k;
-    for (let i = 0; i < k; i++) {
-      const x = data[base + i]!;
-      for (let j = 0; j <= i; j++) g[i * k + j] = g[i * k + j]! + x * data[base + j]!;
-    }
-  }
+  const g = tiledProduct(data, k, d, 1, k, data, k); // MᵀM
   for (let i = 0; i < k; i++) {
     for (let j = 0; j <= i; j++) {
       if (Math.abs(g[i * k + j]! - (i === j ? 1 : 0)) > 1e-12) return false;

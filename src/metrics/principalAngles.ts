@@ -2,6 +2,7 @@ import { assertFiniteMatrix } from './checkMatrix.js';
 import type { Matrix } from './matrix.js';
 import { orthonormalColumns } from './orthonormalColumns.js';
 import { singularValues } from './singularValues.js';
+import { tiledProduct } from './tiledProduct.js';
 import { transposeTimes } from './transposeTimes.js';
 
 /**
@@ -22,16 +23,12 @@ export function principalAngles(U: Matrix, V: Matrix): number[] {
   const cosines = singularValues(c).slice(0, count); // descending: smallest angle first
   // The residual of the smaller basis against the larger has exactly `count` sines.
   const [big, small, cross] = qa.cols >= qb.cols ? [qa, qb, c] : [qb, qa, transposed(c)];
-  const residual = new Float64Array(small.data.length);
   const kb = small.cols;
   const ka = big.cols;
-  for (let r = 0; r < small.rows; r++) {
-    for (let j = 0; j < kb; j++) {
-      let s = small.data[r * kb + j]!;
-      for (let i = 0; i < ka; i++) s -= big.data[r * ka + i]! * cross.data[i * kb + j]!;
-      residual[r * kb + j] = s;
-    }
-  }
+  // residual = Q_small − Q_big·cross (one tiled product, then the subtraction).
+  const residual = tiledProduct(big.data, big.rows, ka, ka, 1, cross.data, kb);
+  const sd = small.data;
+  for (let i = 0; i < residual.length; i++) residual[i] = sd[i]! - residual[i]!;
   const sines = singularValues({ rows: small.rows, cols: kb, data: residual }).reverse(); // ascending
   const angles: number[] = [];
   for (let i = 0; i < count; i++) {

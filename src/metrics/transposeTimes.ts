@@ -1,4 +1,5 @@
 import type { Matrix } from './matrix.js';
+import { tiledProduct } from './tiledProduct.js';
 
 /** `Aᵀ B` in float64 for two d×k bases sharing d (result kA×kB): the core product of subspace metrics. */
 export function transposeTimes(a: Matrix, b: Matrix): Matrix {
@@ -7,13 +8,7 @@ export function transposeTimes(a: Matrix, b: Matrix): Matrix {
   }
   const ka = a.cols;
   const kb = b.cols;
-  const out = new Float64Array(ka * kb);
-  for (let r = 0; r < a.rows; r++) {
-    for (let i = 0; i < ka; i++) {
-      const x = a.data[r * ka + i]!;
-      if (x === 0) continue;
-      for (let j = 0; j < kb; j++) out[i * kb + j] = out[i * kb + j]! + x * b.data[r * kb + j]!;
-    }
-  }
+  // Aᵀ read through strides: element (i, r) of Aᵀ is a[r·ka + i].
+  const out = tiledProduct(a.data, ka, a.rows, 1, ka, b.data, kb);
   return { rows: ka, cols: kb, data: out };
 }
