@@ -1,10 +1,9 @@
 import { deltaSubspaceOfFinite } from './deltaSubspace.js';
-import { energyFractionsOfFinite } from './energyFraction.js';
+import { energyFractionsOfFinite, seededBasis } from './energyFraction.js';
 import { linearCkaOfFinite } from './linearCka.js';
 import type { Matrix } from './matrix.js';
 import { meanDeltaCosineOfFinite, type MeanDeltaCosine } from './meanDeltaCosine.js';
 import { principalAngles } from './principalAngles.js';
-import { randomOrthonormalBasis } from './randomOrthonormalBasis.js';
 import { subspaceOverlap } from './subspaceOverlap.js';
 import { deltaWithNorms } from './subtractMatrices.js';
 
@@ -92,7 +91,7 @@ export function analyzeActivations(sets: ActivationSets, rank: number, seed = 0)
   lap('angles');
   // One pass over Δ_eval for the train basis and its random baseline (= randomEnergyFraction(dE, k, seed)).
   const [evalEnergyFraction = null, randomBaselineEnergyFraction = null] = U.basis
-    ? energyFractionsOfFinite(dE, evalSet.deltaNorm2, [U.basis, randomOrthonormalBasis(dE.cols, U.k, seed)])
+    ? energyFractionsOfFinite(dE, evalSet.deltaNorm2, [U.basis, seededBasis(dE.cols, U.k, seed)])
     : [];
   lap('energy');
   const mdc = meanDeltaCosineOfFinite(dE, dT);

@@ -71,5 +71,19 @@ export function energyFractionsOfFinite(delta: Matrix, total: number, bases: rea
 export function randomEnergyFraction(delta: Matrix, k: number, seed: number): number | null {
   assertRank(k, 'k');
   if (delta.cols === 0) return null;
-  return energyFraction(delta, randomOrthonormalBasis(delta.cols, Math.min(k, delta.cols), seed));
+  return energyFraction(delta, seededBasis(delta.cols, Math.min(k, delta.cols), seed));
+}
+
+let lastBasis: { d: number; k: number; seed: number; basis: Matrix } | undefined;
+
+/**
+ * `randomOrthonormalBasis(d, k, seed)`, remembering the last one: the guard and `analyzeActivations`
+ * ask for the same (d, k, seed) at every check, and building it (Box–Muller + Gram–Schmidt twice)
+ * cost ≈ 7 ms at 4096×16. For internal read-only use: the returned Matrix is shared.
+ */
+export function seededBasis(d: number, k: number, seed: number): Matrix {
+  if (lastBasis && lastBasis.d === d && lastBasis.k === k && Object.is(lastBasis.seed, seed)) return lastBasis.basis;
+  const basis = randomOrthonormalBasis(d, k, seed);
+  lastBasis = { d, k, seed, basis };
+  return basis;
 }
