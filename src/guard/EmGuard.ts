@@ -147,6 +147,7 @@ export class EmGuard extends tf.CustomCallback {
   private readonly metricPlugins: MetricPlugin[];
   private readonly actions = new Map<string, ActionPlugin>();
   private readonly wantedCore: ReadonlySet<CoreMetricName>;
+  private scratch = new Map<string, Float64Array>();
   private baseLogger: Logger;
   private logger: Logger;
 
@@ -362,6 +363,7 @@ export class EmGuard extends tf.CustomCallback {
     for (const p of this.metricPlugins) p.dispose?.();
     this.baselineActs = new Map();
     this.captureModel = null;
+    this.scratch = new Map();
   }
 
   private resetRunState(): void {
@@ -410,7 +412,7 @@ export class EmGuard extends tf.CustomCallback {
     const tm = performance.now();
     const values: Record<string, number | null> = {};
     const reasons: Record<string, string> = {};
-    const core = computeCoreMetrics(this.layers, this.baselineActs, current, this.policy.check.rank, this.args.seed ?? 0, this.wantedCore);
+    const core = computeCoreMetrics(this.layers, this.baselineActs, current, this.policy.check.rank, this.args.seed ?? 0, this.wantedCore, this.scratch);
     Object.assign(values, core.perLayer);
     Object.assign(reasons, core.reasons);
     for (const [name, better] of Object.entries(CORE_METRICS)) {

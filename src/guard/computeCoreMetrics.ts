@@ -1,11 +1,10 @@
 import type { Matrix } from '../metrics/matrix.js';
-import { subtractMatrices } from '../metrics/subtractMatrices.js';
+import { deltaWithNorms } from '../metrics/subtractMatrices.js';
 import { deltaSubspaceOf } from '../metrics/deltaSubspace.js';
 import { subspaceOverlap } from '../metrics/subspaceOverlap.js';
 import { energyFraction, randomEnergyFraction } from '../metrics/energyFraction.js';
 import { meanDeltaCosine } from '../metrics/meanDeltaCosine.js';
 import { linearCka } from '../metrics/linearCka.js';
-import { relativeDrift } from '../metrics/relativeDrift.js';
 import type { LayerActivations } from './pluginTypes.js';
 
 /** Metric names computed from activations by the core (per layer, then aggregated). */
@@ -63,7 +62,18 @@ export function computeCoreMetrics(
   rank: number,
   seed: number,
   wanted: ReadonlySet<CoreMetricName> = new Set(Object.keys(CORE_METRICS) as CoreMetricName[]),
+  scratch: Map<string, Float64Array> = new Map(),
 ): CoreMetricsResult {
+  // Delta buffers reused across checks: allocating (and collecting) n×d float64 arrays at every
+  // check cost more than the O(n·d) metrics computed from them.
+  const buffer = (key: string, size: number): Float64Array => {
+    let b = scratch.get(key);
+    if (!b || b.length !== size) {
+      b = new Float64Array(size);
+      scratch.set(key, b);
+    }
+    return b;
+  };
   const perLayer: Record<string, number | null> = {};
   const reasons: Record<string, string> = {};
   const put = (metric: CoreMetricName, layer: string, value: number | null, reason?: string) => {
@@ -77,10 +87,13 @@ export function computeCoreMetrics(
     const t1 = need(current.get('train'), layer, 'current train');
     const e0 = need(baseline.get('eval'), layer, 'baseline eval');
     const e1 = need(current.get('eval'), layer, 'current eval');
-    const dT = subtractMatrices(t1, t0);
-    const dE = subtractMatrices(e1, e0);
-    put('drift.train', layer, relativeDrift(t0, t1), 'baseline train activations are all zero');
-    put('drift.eval', layer, relativeDrift(e0, e1), 'baseline eval activations are all zero');
+    const train = deltaWithNorms(t1, t0, buffer(`train@${layer}`, t1.data.length));
+    const evalD = deltaWithNorms(e1, e0, buffer(`eval@${layer}`, e1.data.length));
+    const dT = train.delta;
+    const dE = evalD.delta;
+    // relativeDrift = ‖after − before‖_F / ‖before‖_F, from the norms of the same pass.
+    put('drift.train', layer, train.beforeNorm2 === 0 ? null : Math.sqrt(train.deltaNorm2 / train.beforeNorm2), 'baseline train activations are all zero');
+    put('drift.eval', layer, evalD.beforeNorm2 === 0 ? null : Math.sqrt(evalD.deltaNorm2 / evalD.beforeNorm2), 'baseline eval activations are all zero');
     const needU = ['subspace.energyFraction', 'subspace.randomEnergyFraction', 'subspace.spectralGap', 'subspace.overlap'].some((m) => wanted.has(m as CoreMetricName));
     const U = needU ? deltaSubspaceOf(dT, rank) : null;
     const V = wanted.has('subspace.overlap') ? deltaSubspaceOf(dE, rank) : null;
