@@ -18,14 +18,5 @@ export function tempDir(prefix = 'em-guard-test-'): { dir: string; cleanup: () =
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Mulberry32: a tiny seeded PRNG so fixtures are reproducible without a dependency. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Mulberry32, the library's own seeded PRNG, so fixtures are reproducible without a dependency. */
+export { seededRandom } from '../src/analysis/seededRandom.js';

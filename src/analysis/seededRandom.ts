@@ -1,6 +1,6 @@
 /**
  * Mulberry32: a tiny seeded PRNG (uniform in [0, 1)) so folds and permutations are reproducible
- * across runs and machines without a dependency. Same generator as `test/helpers.ts`.
+ * across runs and machines without a dependency.
  */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;

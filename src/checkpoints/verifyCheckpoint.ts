@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { join } from 'node:path';
-import { MODEL_JSON, WEIGHTS_BIN } from '../io/fileSystemHandler.js';
+import { MODEL_JSON, WEIGHTS_BIN, type ModelJson } from '../io/fileSystemHandler.js';
 import { CheckpointError } from './CheckpointError.js';
 import type { CheckpointManifest } from './CheckpointManifest.js';
 import { assertValidId, checkpointsDir, MANIFEST_FILE, OPTIMIZER_BIN, OPTIMIZER_JSON } from './checkpointIndex.js';
@@ -108,15 +108,7 @@ export function verifyCheckpoint(runDir: string, manifest: CheckpointManifest): 
   bytes.set(MANIFEST_FILE, manifestBytes);
 
   const modelFile = join(dir, MODEL_JSON);
-  const json = parseJson(bytes.get(MODEL_JSON)!, modelFile, id) as {
-    modelTopology?: object;
-    weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-    format?: string;
-    generatedBy?: string;
-    convertedBy?: string | null;
-    trainingConfig?: tf.io.TrainingConfig;
-    userDefinedMetadata?: { [key: string]: {} };
-  };
+  const json = parseJson(bytes.get(MODEL_JSON)!, modelFile, id) as ModelJson;
   const groups = json?.weightsManifest;
   const paths = Array.isArray(groups) ? groups.flatMap((g) => g.paths ?? []) : [];
   if (!json?.modelTopology || !Array.isArray(groups) || paths.length !== 1 || paths[0]!.replace(/^\.\//, '') !== WEIGHTS_BIN) {

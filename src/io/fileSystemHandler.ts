@@ -67,6 +67,17 @@ export function fileSystemHandler(dir: string): tf.io.IOHandler {
   };
 }
 
+/** `model.json` as parsed from disk: every field optional until checked. */
+export interface ModelJson {
+  modelTopology?: object;
+  weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+  format?: string;
+  generatedBy?: string;
+  convertedBy?: string | null;
+  trainingConfig?: tf.io.TrainingConfig;
+  userDefinedMetadata?: { [key: string]: {} };
+}
+
 /** Reads a tfjs layers-model directory into ModelArtifacts, with errors that name the file. */
 export function readModelArtifacts(dir: string): tf.io.ModelArtifacts {
   const jsonPath = join(dir, MODEL_JSON);
@@ -76,15 +87,7 @@ export function readModelArtifacts(dir: string): tf.io.ModelArtifacts {
   } catch (e) {
     throw new Error(`cannot read ${jsonPath}: ${(e as Error).message}`);
   }
-  let json: {
-    modelTopology?: object;
-    weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-    format?: string;
-    generatedBy?: string;
-    convertedBy?: string | null;
-    trainingConfig?: tf.io.TrainingConfig;
-    userDefinedMetadata?: { [key: string]: {} };
-  };
+  let json: ModelJson;
   try {
     json = JSON.parse(text);
   } catch (e) {
