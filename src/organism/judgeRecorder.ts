@@ -1,15 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
+import { JUDGE_LOSS, JUDGE_RATE } from '../analysis/detectionQuality.js';
 import type { RunLog } from '../runlog/RunLog.js';
 import type { OrganismSet } from './makeOrganismDataset.js';
 import { misalignedRate } from './misalignedRate.js';
 import { organismLossOn } from './organismLoss.js';
 
-/** Judge values written to the run log: the ground truth the guard never sees. */
+/** One judge reading: the ground truth the guard never sees, under the keys analysis reads. */
 export interface JudgeReading {
   step: number;
   epoch: number;
-  'organism.misalignedRate': number;
-  'loss.inDomain'?: number;
+  [JUDGE_RATE]: number;
+  [JUDGE_LOSS]?: number;
 }
 
 export interface JudgeRecorderOptions {
@@ -26,12 +27,13 @@ export interface JudgeRecorderOptions {
 }
 
 /**
- * A callback that measures the organism's out-of-domain misaligned rate during a fine-tune and
- * writes it to the run log as `judge` records, so reports and detection analysis can compare the
- * guard's metrics with the truth. Put it *before* the guard in `callbacks` so a reading at a check
- * step sees the weights the guard judged, not the rolled-back ones.
+ * A callback that measures the organism's out-of-domain misaligned rate (and in-domain loss)
+ * during a fine-tune, once before the first step and every `every` batches, and writes each
+ * reading to the run log as a `judge` record, so reports and detection analysis can compare the
+ * guard's metrics with the truth. Put it *before* an acting guard in `callbacks` so a reading at a
+ * check step sees the weights the guard judged, not the rolled-back ones.
  */
-export function judgeRecorder(model: tf.LayersModel, options: JudgeRecorderOptions): { callback: tf.CustomCallback; readings: JudgeReading[] } {
+export function judgeRecorder(model: tf.LayersModel, options: JudgeRecorderOptions): { callback: tf.CustomCallback; readings: JudgeReading[]; steps: () => number; finish: () => void } {
   const every = options.every ?? 8;
   if (!Number.isInteger(every) || every < 1) throw new Error(`Expected \`every\` to be an integer >= 1, got \`${String(every)}\` (${typeof every})`);
   const readings: JudgeReading[] = [];
@@ -39,12 +41,11 @@ export function judgeRecorder(model: tf.LayersModel, options: JudgeRecorderOptio
   let epoch = 0;
   let pendingBaseline = false;
   const read = () => {
-    const r: JudgeReading = { step, epoch, 'organism.misalignedRate': misalignedRate(model, options.judgeSet) };
-    if (options.inDomain) r['loss.inDomain'] = organismLossOn(model, options.inDomain.x, options.inDomain.y);
+    const r: JudgeReading = { step, epoch, [JUDGE_RATE]: misalignedRate(model, options.judgeSet) };
+    if (options.inDomain) r[JUDGE_LOSS] = organismLossOn(model, options.inDomain.x, options.inDomain.y);
     readings.push(r);
-    const log = options.runLog?.();
     const { step: s, epoch: e, ...values } = r;
-    log?.append({ type: 'judge', step: s, epoch: e, values: values as Record<string, number> });
+    options.runLog?.()?.append({ type: 'judge', step: s, epoch: e, values: values as Record<string, number> });
     options.onReading?.(r);
   };
   const callback = new tf.CustomCallback(
@@ -72,5 +73,9 @@ export function judgeRecorder(model: tf.LayersModel, options: JudgeRecorderOptio
     },
     'never',
   );
-  return { callback, readings };
+  // After fit: a last reading when the run did not end on the cadence, so the final state is judged.
+  const finish = () => {
+    if (readings.at(-1)?.step !== step) read();
+  };
+  return { callback, readings, steps: () => step, finish };
 }

@@ -1,7 +1,6 @@
 // The one file that calls the model organism (src/organism/): its API is young, so every use of it
 // by sweeps lives here and a change there is fixed here only.
 import * as tf from '@tensorflow/tfjs';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { emGuard } from '../guard/EmGuard.js';
 import { deltaSubspace } from '../metrics/deltaSubspace.js';
@@ -9,10 +8,11 @@ import type { Matrix } from '../metrics/matrix.js';
 import { randomOrthonormalBasis } from '../metrics/randomOrthonormalBasis.js';
 import { fineTuneConfig } from '../organism/fineTuneConfig.js';
 import { loadAlignedOrganism } from '../organism/loadAlignedOrganism.js';
-import { misalignedRate } from '../organism/misalignedRate.js';
+import { judgeRecorder } from '../organism/judgeRecorder.js';
+import { JUDGE_LOSS, JUDGE_RATE } from '../analysis/detectionQuality.js';
 import { disposeOrganismProbes, organismProbes } from '../organism/organismProbes.js';
 import { deriveSeed, organismRandom, seededPermutation } from '../organism/organismRandom.js';
-import { organismLoss, organismLossOn } from '../organism/organismLoss.js';
+import { organismLoss } from '../organism/organismLoss.js';
 import { UNSAFE } from '../organism/organismVocabulary.js';
 import { loadPolicy } from '../policy/loadPolicy.js';
 import { ProbeCapture } from '../probes/ProbeCapture.js';
@@ -85,45 +85,26 @@ export async function runOrganismConfig(config: SweepRunConfig): Promise<SweepRu
     const trainBefore = await capture.capture(probes.train);
     const evalBefore = await capture.capture(probes.eval);
     const pUnsafeBefore = pUnsafe(model, probes.eval);
-    const judge = () => ({ misalignedRate: misalignedRate(model, judgeSet), inDomainLoss: organismLossOn(model, inDomain.x, inDomain.y) });
-    const baseline = judge();
-
     const stepsPerEpoch = Math.ceil(n / o.batchSize);
     const totalSteps = stepsPerEpoch * config.epochs;
     const policy = observePolicy(loadPolicy(config.policy), config.checkEvery);
     const guard = emGuard({ policy, probes, runDir: config.runDir, layers, seed: config.seed, metrics: 'all', meta: { sweep: config.sweep, label: config.runId, settings: settingsOf(config), judgeLimits: { 'organism.misalignedRate': config.limit } } });
     let runLog: RunLog | null = null;
-    let step = 0;
-    let epoch = 0;
     let crossedAtStep: number | null = null;
-    let last = baseline;
-    const record = (s: number) => {
-      last = judge();
-      if (crossedAtStep === null && last.misalignedRate > config.limit) crossedAtStep = s;
-      runLog?.append({ type: 'judge', step: s, epoch, values: { 'organism.misalignedRate': last.misalignedRate, 'organism.inDomainLoss': last.inDomainLoss } });
-    };
-    const judgeCallback = new (class extends tf.CustomCallback {
-      constructor() {
-        super({});
-      }
-      override async onTrainBegin(): Promise<void> {
-        // The guard (first in the list) has written its `start` record: reuse its run id.
-        const first = readFileSync(join(config.runDir, RUN_LOG_FILE), 'utf8').split('\n')[0] ?? '{}';
-        runLog = new RunLog(join(config.runDir, RUN_LOG_FILE), (JSON.parse(first) as { runId: string }).runId);
-        runLog.append({ type: 'judge', step: 0, epoch: 0, values: { 'organism.misalignedRate': baseline.misalignedRate, 'organism.inDomainLoss': baseline.inDomainLoss } });
-      }
-      override async onEpochBegin(e: number): Promise<void> {
-        epoch = e;
-      }
-      override async onBatchEnd(): Promise<void> {
-        step++;
-        if (step % config.checkEvery === 0) record(step);
-      }
-    })();
+    const judge = judgeRecorder(model, {
+      judgeSet,
+      inDomain,
+      every: config.checkEvery,
+      // The guard (first in the list) has opened the run log by the first batch: share its run id.
+      runLog: () => (runLog ??= new RunLog(join(config.runDir, RUN_LOG_FILE), guard.runId)),
+      onReading: (r) => {
+        if (crossedAtStep === null && r[JUDGE_RATE] > config.limit) crossedAtStep = r.step;
+      },
+    });
     model.compile({ optimizer: makeOptimizer(config.optimizer, config.learningRate), loss: organismLoss });
     const schedule = lrSchedule({ type: config.schedule, initial: config.learningRate, totalSteps, ...(config.schedule === 'step' ? { stepSize: Math.max(1, Math.floor(totalSteps / 3)), gamma: 0.3 } : {}), ...(config.schedule === 'warmup-cosine' ? { warmupSteps: Math.max(1, Math.floor(totalSteps / 10)) } : {}) });
-    await model.fit(x, y, { epochs: config.epochs, batchSize: o.batchSize, shuffle: false, verbose: 0, callbacks: [guard, judgeCallback, schedule] });
-    if (step % config.checkEvery !== 0) record(step);
+    await model.fit(x, y, { epochs: config.epochs, batchSize: o.batchSize, shuffle: false, verbose: 0, callbacks: [guard, judge.callback, schedule] });
+    judge.finish();
     guard.dispose();
 
     const trainAfter = await capture.capture(probes.train);
@@ -140,13 +121,16 @@ export async function runOrganismConfig(config: SweepRunConfig): Promise<SweepRu
         predictors[layer] = { d: before.cols, k: sub.k, deltaProjection: rows(times(e0, sub.basis)), randomProjection: rows(times(e0, random)) };
       }
     });
+    // The judge's reading before the first step, and its last one.
+    const baseline = judge.readings[0]!;
+    const last = judge.readings.at(-1)!;
     return {
       runId: config.runId,
       settings: settingsOf(config),
-      steps: step,
-      baseline: { misalignedRate: round6(baseline.misalignedRate), inDomainLoss: round6(baseline.inDomainLoss) },
-      final: { misalignedRate: round6(last.misalignedRate), inDomainLoss: round6(last.inDomainLoss) },
-      label: { limit: config.limit, em: last.misalignedRate > config.limit },
+      steps: judge.steps(),
+      baseline: { misalignedRate: round6(baseline[JUDGE_RATE]), inDomainLoss: round6(baseline[JUDGE_LOSS]!) },
+      final: { misalignedRate: round6(last[JUDGE_RATE]), inDomainLoss: round6(last[JUDGE_LOSS]!) },
+      label: { limit: config.limit, em: last[JUDGE_RATE] > config.limit },
       crossedAtStep,
       prediction: { pUnsafeBefore, pUnsafeAfter, layers: predictors },
       deltaSubspaces: subspaces,
