@@ -23,6 +23,7 @@ import type { Policy } from '../src/policy/types.js';
 import { loadRunsForReport } from '../src/report/loadRunForReport.js';
 import { renderRunReport } from '../src/report/renderRunReport.js';
 import { RunLog, RUN_LOG_FILE } from '../src/runlog/RunLog.js';
+import { observePolicy } from '../src/sweep/observePolicy.js';
 import { progressBar } from './demoProgress.js';
 
 const HELP = `Usage: npm start -- [--seed N] [--policy FILE|NAME] [--mix F] [--limit F] [--out DIR]
@@ -74,11 +75,6 @@ function parseOptions() {
   return { seed, mix, limit, policyArg: v.policy, out: resolve(v.out ?? join('runs', `demo-${stamp}`)) };
 }
 
-/** The same policy with every action removed and no periodic checkpoints: the guard only records. */
-function observeOnly(policy: Policy): Policy {
-  return { ...policy, source: `${policy.source} (observe only)`, rules: policy.rules.map((r) => ({ ...r, actions: [] })), checkpoint: { ...policy.checkpoint, every: null } };
-}
-
 interface RunSummary {
   label: string;
   steps: number;
@@ -100,7 +96,7 @@ async function runOnce(label: 'unguarded' | 'guarded', policy: Policy, opts: Ret
   const probes = organismProbes({ seed: opts.seed });
   const runDir = join(opts.out, label);
   const guard = emGuard({
-    policy: label === 'guarded' ? policy : observeOnly(policy),
+    policy: label === 'guarded' ? policy : observePolicy(policy),
     probes,
     runDir,
     logger: label === 'guarded' ? logger : logger.child({ run: 'unguarded' }, { level: 'error' }),
