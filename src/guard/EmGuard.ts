@@ -13,7 +13,7 @@ import { CheckpointStore } from '../checkpoints/CheckpointStore.js';
 import { MemorySnapshots } from '../checkpoints/MemorySnapshots.js';
 import { installInterruptHandler } from '../checkpoints/interruptHandler.js';
 import { createPolicyState, evaluatePolicy } from '../policy/evaluatePolicy.js';
-import { defaultPolicy, loadBundledPolicy, loadPolicy } from '../policy/loadPolicy.js';
+import { defaultPolicy, loadPolicy } from '../policy/loadPolicy.js';
 import { registerAction, registerMetric } from '../policy/registry.js';
 import type { Decision, MetricSnapshot, Policy, PolicyState } from '../policy/types.js';
 import { ProbeCapture } from '../probes/ProbeCapture.js';
@@ -113,10 +113,8 @@ function validateArgs(args: EmGuardArgs): void {
 
 function resolvePolicy(policy: EmGuardArgs['policy']): Policy {
   if (policy === undefined) return defaultPolicy();
-  if (typeof policy === 'string') {
-    if (/^[a-z]+$/.test(policy) && !policy.includes('.')) return loadBundledPolicy(policy);
-    return loadPolicy(policy);
-  }
+  // loadPolicy tells a bundled name, YAML text and a file path apart itself.
+  if (typeof policy === 'string') return loadPolicy(policy);
   if (typeof policy === 'object' && policy !== null && Array.isArray((policy as Policy).rules)) return policy;
   throw new TypeError('emGuard: `policy` must be a path, a bundled policy name, or a Policy from loadPolicy()');
 }
@@ -442,7 +440,6 @@ export class EmGuard extends tf.CustomCallback {
 
   private async runCheck(capture: boolean): Promise<void> {
     const model = this.lmodel;
-    const started = performance.now();
     let snapshot: CheckEvent;
     let captureMs = 0;
     if (capture) {
@@ -505,7 +502,6 @@ export class EmGuard extends tf.CustomCallback {
     this.timings.metrics += snapshot.timingsMs.metrics ?? 0;
     this.timings.policy += policyMs;
     this.timings.io += ioMs;
-    void started;
   }
 
   private logDecision(d: Decision): void {
