@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CheckpointStore } from '../src/checkpoints/CheckpointStore.js';
 import { MODEL_JSON, WEIGHTS_BIN, modelJsonFor, weightBytes } from '../src/io/fileSystemHandler.js';
+import { quantileSorted } from '../src/analysis/quantile.js';
 
 const RUNS = 15;
 
@@ -45,8 +46,7 @@ async function rawSave(model: tf.LayersModel, dir: string, fsync: boolean): Prom
 }
 
 function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1]!;
+  return quantileSorted([...xs].sort((a, b) => a - b), 0.5);
 }
 
 async function time(f: () => Promise<unknown>): Promise<number> {

@@ -9,6 +9,7 @@ import { emGuard } from '../src/guard/EmGuard.js';
 import type { GuardTimings } from '../src/guard/EmGuard.js';
 import { loadBundledPolicy } from '../src/policy/loadPolicy.js';
 import type { Policy } from '../src/policy/types.js';
+import { quantileSorted } from '../src/analysis/quantile.js';
 
 interface Scenario {
   name: string;
@@ -64,8 +65,7 @@ const scenarios: Scenario[] = [
 ];
 
 function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  return quantileSorted([...xs].sort((a, b) => a - b), 0.5);
 }
 
 /** The bundled default policy, checking every `batches` batches. */

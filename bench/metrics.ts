@@ -10,6 +10,7 @@ import { selectBackend } from '../src/backend/selectBackend.js';
 import { analyzeActivations, type ActivationSets } from '../src/metrics/analyzeActivations.js';
 import type { Matrix } from '../src/metrics/matrix.js';
 import { mulberry32 } from '../src/metrics/mulberry32.js';
+import { quantileSorted } from '../src/analysis/quantile.js';
 
 const K = 16;
 const SIZES: [number, number][] = [[256, 256], [256, 1024], [1024, 256], [1024, 1024], [4096, 256], [4096, 1024]];
@@ -40,8 +41,7 @@ function makeSets(d: number, n: number, seed: number): ActivationSets {
 }
 
 function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
+  return quantileSorted([...xs].sort((a, b) => a - b), 0.5);
 }
 
 /** Runs the scenario and prints one table row per size. */
