@@ -124,7 +124,20 @@ export class CheckpointStore {
   /** Writes a checkpoint of `model` and applies retention; resolves to its manifest. */
   async save(model: tf.LayersModel, meta: CheckpointSaveMeta): Promise<CheckpointManifest> {
     this.validateMeta(meta);
-    return this.serialize(() => this.saveNow(model, meta));
+    return this.serialize(async () => this.write(await captureState(model, meta), meta));
+  }
+
+  /**
+   * Copies `model`'s weights (and optimizer state) now, and writes them as a checkpoint in the
+   * background: resolves once the copy is taken, with `written`, which settles when the checkpoint
+   * is durable and indexed (or failed). Training can go on meanwhile: the fsyncs, hashing and
+   * renames then cost the training loop almost nothing. Later saves, `restoreInto` and `flush` queue
+   * behind the write. Do not restore into the same model while the copy is being taken.
+   */
+  async saveDeferred(model: tf.LayersModel, meta: CheckpointSaveMeta): Promise<{ written: Promise<CheckpointManifest> }> {
+    this.validateMeta(meta);
+    const state = await captureState(model, meta);
+    return { written: this.serialize(() => this.write(state, meta)) };
   }
 
   /**
@@ -162,12 +175,8 @@ export class CheckpointStore {
     if (!meta.metrics || typeof meta.metrics !== 'object') throw invalid(`Expected \`metrics\` to be an object of numbers, got ${describe(meta.metrics)}`);
   }
 
-  private async saveNow(model: tf.LayersModel, meta: CheckpointSaveMeta): Promise<CheckpointManifest> {
-    const artifacts = await captureArtifacts(model);
-    const optimizer = meta.includeOptimizer ? await captureOptimizerState(model) : null;
-    const trainingConfig = trainingConfigOf(model);
-    if (trainingConfig !== undefined) artifacts.trainingConfig = trainingConfig;
-
+  private async write(state: ModelState, meta: CheckpointSaveMeta): Promise<CheckpointManifest> {
+    const { artifacts, optimizer, modelName } = state;
     const known = new Set(this.index.checkpoints.map((c) => c.id));
     const id = checkpointId(meta.step, meta.epoch, (candidate) => known.has(candidate) || this.evicting.has(candidate) || this.exists(candidate));
     const files: [string, Uint8Array | string][] = [
@@ -198,7 +207,7 @@ export class CheckpointStore {
         files: infos,
         tfjsVersion: tf.version.tfjs ?? tf.version_core,
         hasOptimizer: optimizer !== null,
-        modelName: model.name,
+        modelName,
       };
       writer.add(MANIFEST_FILE, JSON.stringify(manifest, null, 1) + '\n');
     } catch (e) {
@@ -255,4 +264,19 @@ export class CheckpointStore {
       if (stale) rmSync(join(this.dir, name), { recursive: true, force: true });
     }
   }
+}
+
+/** A model's state copied out at one step: what a checkpoint holds. */
+interface ModelState {
+  artifacts: tf.io.ModelArtifacts;
+  optimizer: { json: string; data: Uint8Array } | null;
+  modelName: string;
+}
+
+async function captureState(model: tf.LayersModel, meta: CheckpointSaveMeta): Promise<ModelState> {
+  const artifacts = await captureArtifacts(model);
+  const optimizer = meta.includeOptimizer ? await captureOptimizerState(model) : null;
+  const trainingConfig = trainingConfigOf(model);
+  if (trainingConfig !== undefined) artifacts.trainingConfig = trainingConfig;
+  return { artifacts, optimizer, modelName: model.name };
 }
