@@ -21,7 +21,7 @@ import type { EmGuardProbes, ProbeInputs } from '../probes/probeTypes.js';
 import { resolveLayers } from '../probes/resolveLayers.js';
 import { validateProbes } from '../probes/validateProbes.js';
 import { RunLog, RUN_LOG_FILE } from '../runlog/RunLog.js';
-import { aggregateLayers, computeCoreMetrics, coreMetricsFor, CORE_METRICS, type CoreMetricName } from './computeCoreMetrics.js';
+import { aggregateLayers, computeCoreMetrics, coreMetricsFor, CORE_METRICS, needsTrainProbes, type CoreMetricName } from './computeCoreMetrics.js';
 import type { EmGuardArgs } from './emGuardArgs.js';
 import type { ActionPlugin, BaselineContext, CheckContext, GuardControls, LayerActivations, MetricPlugin } from './pluginTypes.js';
 
@@ -145,6 +145,8 @@ export class EmGuard extends tf.CustomCallback {
   private readonly metricPlugins: MetricPlugin[];
   private readonly actions = new Map<string, ActionPlugin>();
   private readonly wantedCore: ReadonlySet<CoreMetricName>;
+  /** Whether checks capture the train probes (skipped when nothing reads them: a third of a check's forward passes). */
+  private readonly captureTrain: boolean;
   private scratch = new Map<string, Float64Array>();
   private baseLogger: Logger;
   private logger: Logger;
@@ -166,6 +168,7 @@ export class EmGuard extends tf.CustomCallback {
   private firing = new Set<string>();
   private lastSafe: { id: string; step: number } | null = null;
   private uninstallSignals: (() => void) | null = null;
+  private pendingCheckpoints: Promise<void> = Promise.resolve();
   private currentRunId = '';
   private attached: tf.LayersModel | null = null;
 
@@ -189,6 +192,8 @@ export class EmGuard extends tf.CustomCallback {
       args.metrics === 'all'
         ? new Set(Object.keys(CORE_METRICS) as CoreMetricName[])
         : coreMetricsFor([...this.policy.rules.map((r) => r.metric), ...(this.policy.checkpoint.keepBest ? [this.policy.checkpoint.keepBest.metric] : [])]);
+    // User metric plugins may read any probe set, so with them every set is captured.
+    this.captureTrain = needsTrainProbes(this.wantedCore) || (args.plugins?.metrics?.length ?? 0) > 0;
     this.baseLogger = args.logger ?? pino({ level: 'silent' });
     this.logger = this.baseLogger.child({ component: 'em-guard' });
   }
@@ -288,7 +293,7 @@ export class EmGuard extends tf.CustomCallback {
     this.logger.info({ event: 'start', layers: this.layers, policy: this.policy.source, runDir: this.runDir, probes: probeCounts, backend: tf.getBackend() }, `em-guard watching ${this.layers.join(', ')} with policy ${this.policy.source}`);
 
     // The pre-fine-tuning weights are the first safe point to roll back to.
-    if (this.needsSnapshots()) await this.checkpoint('baseline', true);
+    if (this.needsSnapshots()) await this.checkpoint('baseline', true, false);
     if (this.args.handleSignals) {
       this.uninstallSignals = installInterruptHandler({
         onInterrupt: async (signal) => {
@@ -343,8 +348,13 @@ export class EmGuard extends tf.CustomCallback {
 
   override async onTrainEnd(logs?: tf.Logs): Promise<void> {
     void logs;
+    const t0 = performance.now();
     this.uninstallSignals?.();
     this.uninstallSignals = null;
+    // `fit` resolves only after every checkpoint is durable and in the run log.
+    await this.settleCheckpoints();
+    this.timings.io += performance.now() - t0;
+    this.timings.total += performance.now() - t0;
     this.runLog?.append({ type: 'end', step: this.step, epoch: this.epoch, stopped: this.stopReason !== null, stopReason: this.stopReason ? { rule: this.stopReason.rule, metric: this.stopReason.metric, value: this.stopReason.value, threshold: this.stopReason.threshold, step: this.stopReason.step, epoch: this.stopReason.epoch } : null });
     this.logger.info({ event: 'end', step: this.step, epoch: this.epoch, stopped: this.stopReason !== null, checks: this.checks, guardMs: Math.round(this.timings.total) }, this.stopReason ? `em-guard stopped the run at step ${this.stopReason.step}` : `em-guard: run finished, ${this.checks} checks, no abort`);
     this.releaseFitResources();
@@ -445,7 +455,7 @@ export class EmGuard extends tf.CustomCallback {
     if (capture) {
       const tc = performance.now();
       const current = new Map<string, LayerActivations>();
-      current.set('train', await this.captureModel!.capture(this.args.probes.train));
+      if (this.captureTrain) current.set('train', await this.captureModel!.capture(this.args.probes.train));
       current.set('eval', await this.captureModel!.capture(this.args.probes.eval));
       captureMs = performance.now() - tc;
       snapshot = await this.computeSnapshot(model, current, this.step, this.epoch, true);
@@ -494,7 +504,7 @@ export class EmGuard extends tf.CustomCallback {
     // Periodic safe checkpoints while nothing worse than `info` fires.
     const every = this.policy.checkpoint.every;
     if (every && this.checks % every.checks === 0 && !this.firingUnsafe() && this.stopReason === null) {
-      await this.checkpoint(`periodic (every ${every.checks} checks)`, true);
+      await this.checkpoint(`periodic (every ${every.checks} checks)`, true, false);
     }
     const ioMs = performance.now() - ti;
     this.timings.checks += 1;
@@ -524,27 +534,50 @@ export class EmGuard extends tf.CustomCallback {
     this.emit('abort', this.stopReason);
   }
 
-  private async checkpoint(reason: string, safe: boolean): Promise<string> {
+  /**
+   * Writes a checkpoint of the current weights. With `wait: false` (periodic and baseline
+   * checkpoints) the weights are copied now and written while training goes on; the record, the
+   * event and the rollback target appear once the checkpoint is durable. Rollbacks and the end of
+   * `fit` wait for pending writes (`settleCheckpoints`).
+   */
+  private async checkpoint(reason: string, safe: boolean, wait = true): Promise<string> {
     const model = this.lmodel;
     const metrics = this.lastSnapshot ? { ...this.lastSnapshot.values } : {};
-    let id: string;
-    if (this.store) {
-      const manifest = await this.store.save(model, { step: this.step, epoch: this.epoch, metrics, safe, reason, includeOptimizer: this.args.saveOptimizer ?? true });
-      id = manifest.id;
-    } else {
+    const at = { step: this.step, epoch: this.epoch };
+    if (!this.store) {
       this.memory ??= new MemorySnapshots({ keep: this.policy.checkpoint.keep });
-      await this.memory.take(model, { step: this.step, epoch: this.epoch, safe, metrics });
-      id = `memory:${this.step}`;
+      await this.memory.take(model, { ...at, safe, metrics });
+      return this.recordCheckpoint(`memory:${at.step}`, at, safe, reason);
     }
-    if (safe) this.lastSafe = { id, step: this.step };
-    this.runLog?.append({ type: 'checkpoint', step: this.step, epoch: this.epoch, id, safe, reason, ...(this.runDir ? { path: join(this.runDir, 'checkpoints', id) } : {}) });
-    this.logger.info({ event: 'checkpoint', id, step: this.step, epoch: this.epoch, safe, reason, runDir: this.runDir }, `em-guard checkpoint ${id} (${safe ? 'safe' : 'unsafe'}): ${reason}`);
-    this.emit('checkpoint', { id, step: this.step, epoch: this.epoch, safe, reason });
+    const { written } = await this.store.saveDeferred(model, { ...at, metrics, safe, reason, includeOptimizer: this.args.saveOptimizer ?? true });
+    const recorded = written.then((manifest) => this.recordCheckpoint(manifest.id, at, safe, reason));
+    if (wait) return recorded;
+    this.pendingCheckpoints = Promise.all([
+      this.pendingCheckpoints,
+      recorded.catch((e: unknown) => {
+        // A failed background write loses that checkpoint only; training and older ones are intact.
+        this.logger.error({ event: 'checkpoint-error', step: at.step, reason, err: e }, `em-guard: writing the checkpoint of step ${at.step} failed: ${(e as Error).message}`);
+      }),
+    ]).then(() => undefined);
+    return `pending:${at.step}`;
+  }
+
+  /** Resolves once every background checkpoint write has finished (logged if it failed). */
+  private async settleCheckpoints(): Promise<void> {
+    await this.pendingCheckpoints;
+  }
+
+  private recordCheckpoint(id: string, at: { step: number; epoch: number }, safe: boolean, reason: string): string {
+    if (safe && (!this.lastSafe || at.step >= this.lastSafe.step)) this.lastSafe = { id, step: at.step };
+    this.runLog?.append({ type: 'checkpoint', step: at.step, epoch: at.epoch, id, safe, reason, ...(this.runDir ? { path: join(this.runDir, 'checkpoints', id) } : {}) });
+    this.logger.info({ event: 'checkpoint', id, step: at.step, epoch: at.epoch, safe, reason, runDir: this.runDir }, `em-guard checkpoint ${id} (${safe ? 'safe' : 'unsafe'}): ${reason}`);
+    this.emit('checkpoint', { id, step: at.step, epoch: at.epoch, safe, reason });
     return id;
   }
 
   private async rollback(reason: string): Promise<string | null> {
     const model = this.lmodel;
+    await this.settleCheckpoints(); // the newest safe checkpoint may still be on its way to disk
     if (!this.lastSafe) {
       this.logger.error({ event: 'rollback-unavailable', step: this.step, reason }, 'em-guard: rollback requested but no safe checkpoint exists');
       return null;

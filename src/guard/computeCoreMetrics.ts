@@ -23,18 +23,36 @@ export const CORE_METRICS = {
 export type CoreMetricName = keyof typeof CORE_METRICS;
 
 /**
- * Core metrics that cost O(n·d) per layer (drift, mean-delta cosine): always computed. The others
+ * The only core metric that reads no train-probe activations besides `cka.eval`: a check captures
+ * the train probes (a forward pass as costly as the eval one) only when a wanted metric needs them.
+ */
+const EVAL_ONLY: ReadonlySet<CoreMetricName> = new Set<CoreMetricName>(['drift.eval', 'cka.eval']);
+
+/** Whether any of `wanted` reads the train probes' activations (so a check must capture them). */
+export function needsTrainProbes(wanted: Iterable<CoreMetricName>): boolean {
+  for (const m of wanted) if (!EVAL_ONLY.has(m)) return true;
+  return false;
+}
+
+/**
+ * Core metrics that cost O(n·d) per layer once their probe sets are captured: `drift.eval` always;
+ * `drift.train` and the mean-delta cosine whenever the train probes are captured anyway. The others
  * need Grams and an eigen-solve (O(n²·d)) and are computed only when wanted.
  */
 export const CHEAP_CORE_METRICS: readonly CoreMetricName[] = ['drift.train', 'drift.eval', 'subspace.meanDeltaCosine'];
 
-/** Which core metrics a policy needs: the cheap ones plus every core metric a rule or keepBest reads. */
+/**
+ * Which core metrics a policy needs: every core metric a rule or keepBest reads, `drift.eval`, and
+ * — when those already need the train probes — the other cheap ones. A policy that reads only
+ * eval-side and plugin metrics (the bundled default) thus skips the train-probe forward pass.
+ */
 export function coreMetricsFor(metricNames: Iterable<string>): Set<CoreMetricName> {
-  const wanted = new Set<CoreMetricName>(CHEAP_CORE_METRICS);
+  const wanted = new Set<CoreMetricName>(['drift.eval']);
   for (const raw of metricNames) {
     const name = raw.split('@')[0]!;
     if (name in CORE_METRICS) wanted.add(name as CoreMetricName);
   }
+  if (needsTrainProbes(wanted)) for (const m of CHEAP_CORE_METRICS) wanted.add(m);
   return wanted;
 }
 
@@ -82,18 +100,22 @@ export function computeCoreMetrics(
     perLayer[key] = value;
     if (value === null) reasons[key] = reason ?? 'undefined for this input';
   };
+  // Without train-side metrics the caller captured no train probes (see needsTrainProbes).
+  const withTrain = needsTrainProbes(wanted);
   for (const layer of layers) {
-    const t0 = need(baseline.get('train'), layer, 'baseline train');
-    const t1 = need(current.get('train'), layer, 'current train');
     const e0 = need(baseline.get('eval'), layer, 'baseline eval');
     const e1 = need(current.get('eval'), layer, 'current eval');
-    const train = deltaWithNorms(t1, t0, buffer(`train@${layer}`, t1.data.length));
     const evalD = deltaWithNorms(e1, e0, buffer(`eval@${layer}`, e1.data.length));
-    const dT = train.delta;
     const dE = evalD.delta;
     // relativeDrift = ‖after − before‖_F / ‖before‖_F, from the norms of the same pass.
-    put('drift.train', layer, train.beforeNorm2 === 0 ? null : Math.sqrt(train.deltaNorm2 / train.beforeNorm2), 'baseline train activations are all zero');
     put('drift.eval', layer, evalD.beforeNorm2 === 0 ? null : Math.sqrt(evalD.deltaNorm2 / evalD.beforeNorm2), 'baseline eval activations are all zero');
+    if (wanted.has('cka.eval')) put('cka.eval', layer, linearCka(e0, e1), 'activations are constant across probes');
+    if (!withTrain) continue;
+    const t0 = need(baseline.get('train'), layer, 'baseline train');
+    const t1 = need(current.get('train'), layer, 'current train');
+    const train = deltaWithNorms(t1, t0, buffer(`train@${layer}`, t1.data.length));
+    const dT = train.delta;
+    put('drift.train', layer, train.beforeNorm2 === 0 ? null : Math.sqrt(train.deltaNorm2 / train.beforeNorm2), 'baseline train activations are all zero');
     const needU = ['subspace.energyFraction', 'subspace.randomEnergyFraction', 'subspace.spectralGap', 'subspace.overlap'].some((m) => wanted.has(m as CoreMetricName));
     const U = needU ? deltaSubspaceOf(dT, rank) : null;
     const V = wanted.has('subspace.overlap') ? deltaSubspaceOf(dE, rank) : null;
@@ -112,10 +134,11 @@ export function computeCoreMetrics(
     } else if (U && V) {
       put('subspace.overlap', layer, null, U.basis ? `eval delta subspace undefined: ${V.reason ?? 'zero delta'}` : `train delta subspace undefined: ${U.reason ?? 'zero delta'}`);
     }
-    const mdc = meanDeltaCosine(dE, dT);
-    put('subspace.meanDeltaCosine', layer, mdc ? mdc.mean : null, 'mean train delta is zero');
+    if (wanted.has('subspace.meanDeltaCosine')) {
+      const mdc = meanDeltaCosine(dE, dT);
+      put('subspace.meanDeltaCosine', layer, mdc ? mdc.mean : null, 'mean train delta is zero');
+    }
     if (wanted.has('cka.train')) put('cka.train', layer, linearCka(t0, t1), 'activations are constant across probes');
-    if (wanted.has('cka.eval')) put('cka.eval', layer, linearCka(e0, e1), 'activations are constant across probes');
   }
   return { perLayer, reasons };
 }

@@ -35,10 +35,12 @@ export interface EmGuardArgs {
    */
   handleSignals?: boolean;
   /**
-   * Which core metrics a check computes. `policy` (default): the cheap ones (drift, mean-delta
-   * cosine), the alignment proxies, and whatever the policy's rules read — the Gram/eigen-based
-   * `subspace.*` and `cka.*` metrics only when a rule needs them, so a check costs little training
-   * time. `all`: every metric at every check, for offline analysis (sweeps, reports).
+   * Which core metrics a check computes. `policy` (default): `drift.eval`, the alignment proxies,
+   * and whatever the policy's rules read. The Gram/eigen-based `subspace.*` and `cka.*` metrics run
+   * only when a rule needs them, and the train probes are captured (with `drift.train` and the
+   * mean-delta cosine, cheap once captured) only when a rule reads a train-side metric or a metric
+   * plugin is given: with the bundled default policy a check runs the eval and alignment probes
+   * only. `all`: every metric at every check, for offline analysis (sweeps, reports).
    */
   metrics?: 'policy' | 'all';
   /** Seed of the random-subspace baseline metric. Default: 0. */
