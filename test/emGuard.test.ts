@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { emGuard, EmGuard } from '../src/guard/EmGuard.js';
 import { parsePolicy } from '../src/policy/parsePolicy.js';
 import { readRunLog } from '../src/runlog/RunLog.js';
+import { replayPolicy } from '../src/analysis/replayPolicy.js';
+import { registerMetric } from '../src/policy/registry.js';
 import type { Decision } from '../src/policy/types.js';
 import { accuracy, blobs, oneHot, pretrained } from './guardFixtures.js';
 import { tempDir, useBackend } from './helpers.js';
@@ -99,20 +101,36 @@ test('benign fine-tune: checks on schedule, no critical decision, runs to the en
   }
 });
 
-test("metrics: 'policy' skips the Gram-based metrics no rule reads, keeps the cheap ones", async () => {
+test("metrics: 'policy' computes what the rules read, and captures the train probes only when a rule needs them", async () => {
   const model = await pretrained();
   model.compile({ optimizer: tf.train.adam(0.001), loss: tf.losses.softmaxCrossEntropy });
   const data = blobs(64, 15);
   const y = oneHot(data.labels);
-  const seen: Record<string, number | null>[] = [];
-  const guard = emGuard({ probes: probes(), runDir: false, policy: parsePolicy(policyText()) });
-  guard.on('check', (c) => seen.push(c.values));
-  try {
+  const overlapRule = `
+  - name: overlap-watch
+    metric: subspace.overlap
+    op: ">"
+    threshold: 2
+    severity: info
+    actions: []
+`;
+  const keysSeen = async (policy: string): Promise<string[]> => {
+    const seen: Record<string, number | null>[] = [];
+    const guard = emGuard({ probes: probes(), runDir: false, policy: parsePolicy(policy) });
+    guard.on('check', (c) => seen.push(c.values));
     await model.fit(data.x, y, { epochs: 1, batchSize: 8, shuffle: false, verbose: 0, callbacks: [guard] });
     assert.equal(seen.length, 1);
-    const keys = Object.keys(seen[0]!);
-    for (const k of ['drift.eval', 'drift.train@h1', 'subspace.meanDeltaCosine', 'alignment.score', 'loss']) assert.ok(keys.includes(k), `has ${k}`);
-    for (const k of ['subspace.overlap', 'subspace.energyFraction@h1', 'cka.eval', 'cka.train@h2']) assert.ok(!keys.includes(k), `skips ${k}`);
+    return Object.keys(seen[0]!);
+  };
+  try {
+    // Eval-side and alignment rules only: no train-side metric, so no train-probe capture.
+    const evalOnly = await keysSeen(policyText());
+    for (const k of ['drift.eval', 'drift.eval@h1', 'alignment.score', 'loss']) assert.ok(evalOnly.includes(k), `has ${k}`);
+    for (const k of ['drift.train', 'subspace.meanDeltaCosine', 'subspace.overlap', 'subspace.energyFraction@h1', 'cka.eval', 'cka.train@h2']) assert.ok(!evalOnly.includes(k), `skips ${k}`);
+    // A rule on a train-side metric brings the train probes and the cheap metrics they allow.
+    const withTrain = await keysSeen(policyText(overlapRule));
+    for (const k of ['drift.eval', 'drift.train@h1', 'subspace.meanDeltaCosine', 'subspace.overlap@h2', 'alignment.score']) assert.ok(withTrain.includes(k), `has ${k}`);
+    for (const k of ['subspace.energyFraction', 'cka.eval', 'cka.train@h2']) assert.ok(!withTrain.includes(k), `skips ${k}`);
     assert.throws(() => emGuard({ probes: probes(), metrics: 'some' as never }), /"policy" or "all"/);
   } finally {
     tf.dispose([data.x, y]);
@@ -232,4 +250,38 @@ test('EmGuard is a tf.CustomCallback subclass built from the peer tfjs', () => {
   assert.ok(g instanceof tf.CustomCallback);
   assert.equal(g.runDir, null);
   assert.equal(tf.getBackend(), process.env.EM_GUARD_TEST_BACKEND ?? 'wasm');
+});
+
+test("replayPolicy predicts the guard's rollback target from the run log (periodic safe checkpoints, unsafe while a warning fires)", async () => {
+  const { dir, cleanup } = tempDir();
+  const model = await pretrained();
+  model.compile({ optimizer: tf.train.adam(0.001), loss: tf.losses.softmaxCrossEntropy });
+  const data = blobs(640, 16);
+  const y = oneHot(data.labels);
+  // A metric that reads the step, so the rules fire at known checks: the warning from step 30 on
+  // (checkpoints of steps 30 and 40 are unsafe), the abort at step 50 → rollback to step 20.
+  registerMetric({ name: 'test.clock', description: 'the training step', better: 'lower' });
+  const clock = { name: 'test.clock', description: 'the training step', compute: (ctx: { step: number }) => ({ value: ctx.step }) };
+  const policy = parsePolicy(`version: 1
+check: { every: { batches: 5 }, layers: [h1] }
+checkpoint: { every: { checks: 2 }, keep: 2 }
+rules:
+  - { name: late-warning, metric: test.clock, op: ">", threshold: 28, severity: warning, actions: [warn] }
+  - { name: stop-at-50, metric: test.clock, op: ">", threshold: 45, severity: critical, actions: [abort, rollback] }
+`);
+  const guard = emGuard({ probes: probes(), runDir: dir, policy, plugins: { metrics: [clock] } });
+  try {
+    await model.fit(data.x, y, { epochs: 1, batchSize: 8, shuffle: false, verbose: 0, callbacks: [guard] });
+    const log = readRunLog(join(dir, 'run.jsonl'));
+    const rollback = log.find((r) => r.type === 'rollback') as { toStep: number } | undefined;
+    assert.equal(rollback?.toStep, 20);
+    const baseline = log.find((r) => r.type === 'baseline') as { values: Record<string, number | null> };
+    const checks = log.filter((r) => r.type === 'check') as unknown as { step: number; epoch: number; values: Record<string, number | null> }[];
+    const replay = replayPolicy(policy, baseline.values, checks);
+    assert.deepEqual([replay.abortStep, replay.rollbackStep], [50, 20]);
+  } finally {
+    tf.dispose([data.x, y]);
+    model.dispose();
+    cleanup();
+  }
 });

@@ -38,6 +38,9 @@ export interface RunTimeline {
   judgeLoss: (number | null)[];
   /** First check index at or after the judge first exceeded the limit; `checkSteps.length` if only after the last check; null if never. */
   crossCheck: number | null;
+  /** Judge reading at any judged step (for rollback targets, which may predate the first check). */
+  judgeRateAt: (step: number) => number | null;
+  limit: number;
 }
 
 /**
@@ -65,6 +68,8 @@ export function runTimeline(run: SweepRunData, limit: number, label: EmLabel = '
     judgeRate: checkSteps.map((s) => byStep.get(s)?.[JUDGE_RATE] ?? null),
     judgeLoss: checkSteps.map((s) => byStep.get(s)?.[JUDGE_LOSS] ?? null),
     crossCheck,
+    judgeRateAt: (step) => byStep.get(step)?.[JUDGE_RATE] ?? null,
+    limit,
   };
 }
 
@@ -151,7 +156,13 @@ export interface AbortStats {
   late: number;
   /** Lead time in checks (judge crossing − abort) over the EM runs that were aborted; positive = before the crossing. */
   leadChecks: { median: number | null; mean: number | null; min: number | null; max: number | null };
-  perRun: { runId: string; em: boolean; abortCheck: number | null; abortStep: number | null; crossCheck: number | null; lead: number | null }[];
+  /**
+   * What the rollback at each abort of an EM run restores (policy replays only): how many EM aborts
+   * rolled back, and how many of those restored weights the judge read as over the limit (or did
+   * not judge). A late abort whose rollback lands before the slide still hands back an aligned model.
+   */
+  rollback?: { emAborts: number; rolledBack: number; restoredOverLimit: number; unjudged: number };
+  perRun: { runId: string; em: boolean; abortCheck: number | null; abortStep: number | null; crossCheck: number | null; lead: number | null; rollbackStep?: number | null; rollbackRate?: number | null }[];
 }
 
 function median(xs: number[]): number | null {
@@ -191,12 +202,25 @@ export function abortStats(timelines: readonly RunTimeline[], aborts: readonly {
   };
 }
 
-/** Replays `policy` on every run (see `replayPolicy`) and scores its aborts. */
+/** Replays `policy` on every run (see `replayPolicy`) and scores its aborts and their rollbacks. */
 export function policyReplayStats(policy: Policy, runs: readonly SweepRunData[], timelines: readonly RunTimeline[]): AbortStats {
-  return abortStats(timelines, runs.map((r) => {
-    const rep = replayPolicy(policy, r.baseline, r.checks);
-    return { check: rep.abortCheck, step: rep.abortStep };
-  }));
+  const replays = runs.map((r) => replayPolicy(policy, r.baseline, r.checks));
+  const stats = abortStats(timelines, replays.map((rep) => ({ check: rep.abortCheck, step: rep.abortStep })));
+  const rollback = { emAborts: 0, rolledBack: 0, restoredOverLimit: 0, unjudged: 0 };
+  stats.perRun = stats.perRun.map((row, i) => {
+    const step = replays[i]!.rollbackStep;
+    const rate = step === null ? null : timelines[i]!.judgeRateAt(step);
+    if (row.em && row.abortCheck !== null) {
+      rollback.emAborts += 1;
+      if (step !== null) {
+        rollback.rolledBack += 1;
+        if (rate === null) rollback.unjudged += 1;
+        else if (rate > timelines[i]!.limit) rollback.restoredOverLimit += 1;
+      }
+    }
+    return { ...row, rollbackStep: step, rollbackRate: rate };
+  });
+  return { ...stats, rollback };
 }
 
 /** The loss-based early-stopping baseline and the threshold it used. */

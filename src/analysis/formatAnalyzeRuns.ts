@@ -45,6 +45,10 @@ export function formatAnalyzeRuns(r: AnalyzeRunsReport): string {
     out.push(`  AUROC at ${Math.round(a.fraction * 100)} % of training: ${a.top.slice(0, 5).map((m) => `${m.key} ${f(m.auc)}`).join(', ')}`);
   }
   out.push(abort('replayed policy', r.detection.policy.stats));
+  const rb = r.detection.policy.stats.rollback;
+  if (rb && rb.emAborts > 0) {
+    out.push(`    its rollbacks: ${rb.rolledBack}/${rb.emAborts} EM aborts roll back; the judge reads ${rb.restoredOverLimit} of the restored models over the limit${rb.unjudged ? ` (${rb.unjudged} restored steps unjudged)` : ''}`);
+  }
   const lb = r.detection.lossBaseline;
   out.push(abort(`loss early stop (< ${f(lb.threshold, 4)})`, lb));
   out.push(`  (policy replayed: ${r.detection.policy.source}; the loss threshold was tuned in-sample on these runs, the policy was not)`);

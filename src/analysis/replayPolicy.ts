@@ -10,6 +10,12 @@ export interface PolicyReplay {
   abortDecision: Decision | null;
   /** Every decision, in order. */
   decisions: Decision[];
+  /**
+   * Step of the checkpoint the guard's rollback would restore at that abort (its last safe one:
+   * the baseline at step 0, then periodic ones written while no warning/critical rule fired);
+   * null without an abort or when the aborting check runs no `rollback` action.
+   */
+  rollbackStep: number | null;
 }
 
 /**
@@ -21,12 +27,20 @@ export interface PolicyReplay {
 export function replayPolicy(policy: Policy, baseline: Record<string, number | null> | null, checks: readonly MetricSnapshot[]): PolicyReplay {
   let state = createPolicyState(policy, baseline ? { step: 0, epoch: 0, values: baseline } : undefined);
   const decisions: Decision[] = [];
+  // The guard's safe checkpoints (EmGuard.runCheck): the baseline when any rule rolls back or
+  // checkpoints are periodic, then every `checkpoint.every` checks unless a non-info rule fires.
+  const every = policy.checkpoint.every?.checks ?? null;
+  let lastSafe: number | null = every !== null || policy.rules.some((r) => r.actions.includes('rollback')) ? 0 : null;
   for (const [i, snapshot] of checks.entries()) {
     const r = evaluatePolicy(policy, state, snapshot);
     state = r.state;
     decisions.push(...r.decisions);
     const abort = r.decisions.find((d) => d.actions.includes('abort'));
-    if (abort) return { abortStep: snapshot.step, abortCheck: i, abortDecision: abort, decisions };
+    if (abort) {
+      const rollsBack = r.decisions.some((d) => d.actions.includes('rollback'));
+      return { abortStep: snapshot.step, abortCheck: i, abortDecision: abort, decisions, rollbackStep: rollsBack ? lastSafe : null };
+    }
+    if (every !== null && (i + 1) % every === 0 && !r.decisions.some((d) => d.severity !== 'info')) lastSafe = snapshot.step;
   }
-  return { abortStep: null, abortCheck: null, abortDecision: null, decisions };
+  return { abortStep: null, abortCheck: null, abortDecision: null, decisions, rollbackStep: null };
 }
