@@ -429,7 +429,7 @@ test('dense top-k eigenvectors (QL values + inverse iteration) match the full so
   assert.deepEqual(Array.from(zero.values.slice(0, 3)), [0, 0, 0]);
 });
 
-test('linear CKA: the tfjs float32 path (large inputs) agrees with a float64 reference to 1e-5, both forms, no leaks', () => {
+test('linear CKA: the float32 path (large inputs: wasm kernel, tfjs without it) agrees with a float64 reference to 1e-5, both forms, no leaks', () => {
   const rand = seededRandom(61);
   // Float64 reference straight from the feature-form definition ‖XcᵀYc‖²_F / (‖XcᵀXc‖_F ‖YcᵀYc‖_F).
   const reference = (X: Matrix, Y: Matrix): number => {
@@ -458,7 +458,8 @@ test('linear CKA: the tfjs float32 path (large inputs) agrees with a float64 ref
     return cross(xc, X.cols, yc, Y.cols, n) / Math.sqrt(cross(xc, X.cols, xc, X.cols, n) * cross(yc, Y.cols, yc, Y.cols, n));
   };
   // 40×600 (n×n Gram form, 1.9e6 multiply-adds) and 300×20 vs 300×30 (feature form, 5.7e5): both
-  // above the float64-JS size limit (1e5), so tfjs runs; 12×40 (1.2e4) runs in JS.
+  // above the float64-JS size limit (1e5), so the float32 route runs (test/gramWasm.test.ts compares
+  // its wasm and tfjs variants); 12×40 (1.2e4) runs in JS.
   for (const [n, dx, dy] of [[40, 600, 600], [300, 20, 30], [12, 40, 40]] as const) {
     const X: Matrix = { rows: n, cols: dx, data: Float32Array.from({ length: n * dx }, () => rand() - 0.5 + 2) };
     const Y: Matrix = { rows: n, cols: dy, data: Float32Array.from({ length: n * dy }, (_, i) => (i % dy < dx ? 0.8 * X.data[Math.floor(i / dy) * dx + (i % dy)]! : 0) + 0.5 * (rand() - 0.5)) };

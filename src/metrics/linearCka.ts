@@ -3,17 +3,18 @@ import { assertFiniteMatrix } from './checkMatrix.js';
 import { gram } from './gram.js';
 import type { Matrix } from './matrix.js';
 import { tiledProduct } from './tiledProduct.js';
+import { wasmGram, type GramFill } from './wasm/gramWasm.js';
 
 /**
  * Linear CKA (Kornblith et al. 2019, eq. for the linear kernel) between two representations of the
  * same n probes, X (n×dX) and Y (n×dY), columns centered in float64:
  *   CKA = ‖XcᵀYc‖²_F / (‖XcᵀXc‖_F ‖YcᵀYc‖_F) = ⟨Kx, Ky⟩_F / (‖Kx‖_F ‖Ky‖_F),  K = Xc Xcᵀ.
  * 1 = same geometry up to rotation and scale; it falls as fine-tuning reshapes a layer. Uses the
- * n×n Gram form when n is small next to d, the feature form otherwise; centring and products run in
- * tfjs float32 (XNNPACK on wasm): CKA needs no tiny directions, so float32's ≈ 1e-6 relative error
- * is fine, unless a column's mean is ≳ 1e5× its spread (then centre in float64 before calling).
- * Small inputs (guard-sized probe sets) run in float64 JS instead (see `JS_CKA_FLOPS`).
- * `null` when either side has no variance (n < 2, or every column constant). No tensor leaks.
+ * n×n Gram form when n is small next to d, the feature form otherwise. Small inputs (guard-sized
+ * probe sets) run in float64 JS; larger ones centre in float64 and multiply in float32 (CKA needs no
+ * tiny directions: ≈ 1e-7 relative error), by the WebAssembly SIMD Gram kernel, or by tfjs where
+ * WebAssembly SIMD is unavailable (see `CkaRoute`). `null` when either side has no variance (n < 2,
+ * or every column constant). No tensor leaks.
  */
 export function linearCka(X: Matrix, Y: Matrix): number | null {
   if (X.rows !== Y.rows) {
@@ -32,13 +33,34 @@ export function linearCka(X: Matrix, Y: Matrix): number | null {
  */
 const JS_CKA_FLOPS = 1e5;
 
-/** `linearCka` for inputs already checked finite with equal row counts (analyzeActivations). */
-export function linearCkaOfFinite(X: Matrix, Y: Matrix): number | null {
+/**
+ * How the CKA products are formed: `float64` plain JS (small inputs, exact); `wasm` the float32
+ * SIMD kernel on symmetric Grams only (Kx and Ky, or in feature form the Gram of [Xc Yc]ᵀ, whose
+ * blocks are XcᵀXc, YcᵀYc and XcᵀYc): half of tfjs's work, 4 Grams in ≈ 50 ms against ≈ 150 ms
+ * for tfjs's full XNNPACK products at 256×4096; `tfjs` where WebAssembly SIMD is unavailable.
+ */
+export type CkaRoute = 'float64' | 'wasm' | 'tfjs';
+
+/**
+ * `linearCka` for inputs already checked finite with equal row counts (analyzeActivations). `route`
+ * forces a product route (tests compare them); by default the fastest available one.
+ */
+export function linearCkaOfFinite(X: Matrix, Y: Matrix, route?: CkaRoute): number | null {
   const n = X.rows;
   if (n < 2 || X.cols === 0 || Y.cols === 0) return null;
   const gramForm = n * (X.cols + Y.cols) <= X.cols * Y.cols;
   const flops = gramForm ? n * n * (X.cols + Y.cols) : n * (X.cols * Y.cols + X.cols * X.cols + Y.cols * Y.cols);
-  const [hsic, xx, yy] = flops <= JS_CKA_FLOPS ? ckaTermsJs(X, Y, gramForm) : tf.tidy(() => {
+  const chosen = route ?? (flops <= JS_CKA_FLOPS ? 'float64' : 'wasm');
+  const terms = chosen === 'float64' ? ckaTermsJs(X, Y, gramForm) : (chosen === 'wasm' && ckaTermsWasm(X, Y, gramForm)) || ckaTermsTfjs(X, Y, gramForm);
+  const [hsic, xx, yy] = terms;
+  const den = Math.sqrt(xx) * Math.sqrt(yy);
+  if (!(den > 0)) return null;
+  return Math.max(0, Math.min(1, hsic / den));
+}
+
+/** The three CKA terms by tfjs float32 products (XNNPACK on the wasm backend). */
+function ckaTermsTfjs(X: Matrix, Y: Matrix, gramForm: boolean): [number, number, number] {
+  return tf.tidy(() => {
     // Centre in tfjs: float32 activations go in without a JS copy (means are float32 sums of n values).
     const tx = center(X);
     const ty = center(Y);
@@ -55,9 +77,73 @@ export function linearCkaOfFinite(X: Matrix, Y: Matrix): number | null {
     const cyy = tf.matMul(tyT, ty).dataSync();
     return [frobDot(cxy, cxy), frobDot(cxx, cxx), frobDot(cyy, cyy)];
   });
-  const den = Math.sqrt(xx!) * Math.sqrt(yy!);
-  if (!(den > 0)) return null;
-  return Math.max(0, Math.min(1, hsic! / den));
+}
+
+/**
+ * The three CKA terms by the float32 WebAssembly SIMD Gram kernel on data centred in float64 while
+ * it is copied in; `null` when the kernel is unavailable.
+ */
+function ckaTermsWasm(X: Matrix, Y: Matrix, gramForm: boolean): [number, number, number] | null {
+  const n = X.rows;
+  const mx = columnMeans(X);
+  const my = columnMeans(Y);
+  if (gramForm) {
+    const kx = wasmGram(n, X.cols, 'float32', centredRows(X, mx));
+    const ky = kx && wasmGram(n, Y.cols, 'float32', centredRows(Y, my));
+    return kx && ky ? [frobDot(kx, ky), frobDot(kx, kx), frobDot(ky, ky)] : null;
+  }
+  // Feature form: the Gram of [Xc Yc]ᵀ ((dX+dY)×n) holds XcᵀXc, YcᵀYc and XcᵀYc as its blocks.
+  const dx = X.cols;
+  const m = dx + Y.cols;
+  const g = wasmGram(m, n, 'float32', (dst, stride) => {
+    centredTransposed(X, mx, dst, stride, 0);
+    centredTransposed(Y, my, dst, stride, dx * stride);
+  });
+  if (!g) return null;
+  let hsic = 0;
+  let xx = 0;
+  let yy = 0;
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < m; j++) {
+      const v = g[i * m + j]!;
+      if (i < dx && j < dx) xx += v * v;
+      else if (i >= dx && j >= dx) yy += v * v;
+      else if (i < dx) hsic += v * v;
+    }
+  }
+  return [hsic, xx, yy];
+}
+
+function columnMeans(m: Matrix): Float64Array {
+  const { rows: n, cols: d, data } = m;
+  const mean = new Float64Array(d);
+  for (let r = 0; r < n; r++) {
+    const base = r * d;
+    for (let c = 0; c < d; c++) mean[c] = mean[c]! + data[base + c]!;
+  }
+  for (let c = 0; c < d; c++) mean[c] = mean[c]! / n;
+  return mean;
+}
+
+/** A `GramFill` writing the rows of `m` minus the column means. */
+function centredRows(m: Matrix, mean: Float64Array): GramFill {
+  const { rows: n, cols: d, data } = m;
+  return (dst, stride) => {
+    for (let r = 0; r < n; r++) {
+      const src = r * d;
+      const out = r * stride;
+      for (let c = 0; c < d; c++) dst[out + c] = data[src + c]! - mean[c]!;
+    }
+  };
+}
+
+/** Writes (m − 1·meanᵀ)ᵀ into dst from element `offset`, one feature per row of `stride`. */
+function centredTransposed(m: Matrix, mean: Float64Array, dst: Float32Array | Float64Array, stride: number, offset: number): void {
+  const { rows: n, cols: d, data } = m;
+  for (let r = 0; r < n; r++) {
+    const src = r * d;
+    for (let c = 0; c < d; c++) dst[offset + c * stride + r] = data[src + c]! - mean[c]!;
+  }
 }
 
 /** ⟨Kx, Ky⟩, ‖Kx‖², ‖Ky‖² (or the feature-form equivalents) in float64 JS, for small inputs. */
@@ -79,9 +165,7 @@ function ckaTermsJs(X: Matrix, Y: Matrix, gramForm: boolean): [number, number, n
 /** Column-centred float64 copy of a Matrix's data. */
 function centred64(m: Matrix): Float64Array {
   const { rows: n, cols: d, data } = m;
-  const mean = new Float64Array(d);
-  for (let r = 0; r < n; r++) for (let c = 0; c < d; c++) mean[c] = mean[c]! + data[r * d + c]!;
-  for (let c = 0; c < d; c++) mean[c] = mean[c]! / n;
+  const mean = columnMeans(m);
   const out = new Float64Array(n * d);
   for (let r = 0; r < n; r++) for (let c = 0; c < d; c++) out[r * d + c] = data[r * d + c]! - mean[c]!;
   return out;

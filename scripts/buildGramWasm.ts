@@ -1,0 +1,221 @@
+// Generates the WebAssembly SIMD kernels behind `src/metrics/wasm/gramWasm.ts` and writes their bytes
+// to src/metrics/wasm/gramWasmBytes.ts, so the package needs no wasm toolchain and no build step, and
+// both the ESM and CJS bundles carry the module inline. Run: `npx tsx scripts/buildGramWasm.ts`.
+// test/gramWasm.test.ts regenerates the bytes and checks they equal the committed ones.
+//
+// Encoding: WebAssembly core spec §5 (binary format) and the SIMD proposal's BinarySIMD.md
+// (prefix 0xFD + LEB128 opcode).
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { WebAssemblyApi } from '../src/metrics/wasm/gramWasm.js';
+
+/** Rows per register tile (square T×T tiles of v128 accumulators): 9 accumulators + 6 loads fit x64's 16 xmm registers. */
+export const GRAM_TILE = 3;
+
+const I32 = 0x7f;
+const V128 = 0x7b;
+
+function u32(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+function s32(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+function vec(items: number[][]): number[] {
+  return [...u32(items.length), ...items.flat()];
+}
+
+function section(id: number, body: number[]): number[] {
+  return [id, ...u32(body.length), ...body];
+}
+
+function name(s: string): number[] {
+  const bytes = [...Buffer.from(s, 'utf8')];
+  return [...u32(bytes.length), ...bytes];
+}
+
+/** A function body under construction: locals by name, one method per instruction used. */
+class Body {
+  readonly code: number[] = [];
+  private readonly index = new Map<string, number>();
+  private readonly extra: number[] = [];
+
+  constructor(params: string[]) {
+    params.forEach((p) => this.index.set(p, this.index.size));
+  }
+
+  local(nameOf: string, type: number): void {
+    this.index.set(nameOf, this.index.size);
+    this.extra.push(type);
+  }
+
+  private at(nameOf: string): number {
+    const i = this.index.get(nameOf);
+    if (i === undefined) throw new Error(`unknown local ${nameOf}`);
+    return i;
+  }
+
+  get(l: string): this { this.code.push(0x20, ...u32(this.at(l))); return this; }
+  set(l: string): this { this.code.push(0x21, ...u32(this.at(l))); return this; }
+  i32(v: number): this { this.code.push(0x41, ...s32(v)); return this; }
+  op(...bytes: number[]): this { this.code.push(...bytes); return this; }
+  simd(opcode: number, ...imm: number[]): this { this.code.push(0xfd, ...u32(opcode), ...imm); return this; }
+  v128Zero(): this { return this.simd(0x0c, ...new Array<number>(16).fill(0)); }
+  /** `name = name + value` for an i32 local (value pushed by `push`). */
+  addTo(l: string, push: (b: this) => void): this {
+    this.get(l);
+    push(this);
+    return this.op(0x6a).set(l);
+  }
+
+  encode(): number[] {
+    const groups: number[][] = [];
+    for (const t of this.extra) {
+      const last = groups[groups.length - 1];
+      if (last && last[1] === t) last[0]!++;
+      else groups.push([1, t]);
+    }
+    const body = [...vec(groups.map(([count, t]) => [...u32(count!), t!])), ...this.code, 0x0b];
+    return [...u32(body.length), ...body];
+  }
+}
+
+const LOOP = 0x03, END = 0x0b, BR_IF = 0x0d, VOID = 0x40;
+const I32_ADD = 0x6a, I32_MUL = 0x6c, I32_LT_U = 0x49, I32_LE_U = 0x4d;
+const F64_LOAD = 0x2b, F64_STORE = 0x39, F64_ADD = 0xa0, F64_PROMOTE_F32 = 0xbb;
+
+interface Lanes {
+  /** SIMD opcodes of mul and add for this lane type, the extract_lane opcode and lane count. */
+  mul: number;
+  add: number;
+  extract: number;
+  lanes: number;
+  /** Scalar lanes are f32: promote before summing in f64. */
+  promote: boolean;
+}
+
+const F64X2: Lanes = { mul: 0xf2, add: 0xf0, extract: 0x21, lanes: 2, promote: false };
+const F32X4: Lanes = { mul: 0xe6, add: 0xe4, extract: 0x1f, lanes: 4, promote: true };
+
+/**
+ * gram(a, rows, stride, width, g): adds the lower block-triangle of A·Aᵀ into the f64 rows×rows
+ * matrix at g, for A = the `width` bytes (a multiple of 16) at the start of each of `rows` rows at a,
+ * `stride` bytes apart; rows a multiple of the tile. T×T tiles with j-tile ≤ i-tile (diagonal tiles
+ * in full), v128 accumulators, lanes summed in f64 and added into g. The caller walks column blocks
+ * (keeps the i rows in L1, bounds float32 accumulation, and lets V8 tier the kernel up from Liftoff to
+ * TurboFan after the first few calls instead of running one long call in baseline code).
+ */
+function gramFunction(t: Lanes): number[] {
+  const T = GRAM_TILE;
+  const b = new Body(['a', 'rows', 'stride', 'width', 'g']);
+  for (const l of ['i', 'j', 'p', 'gRow', 'gTile']) b.local(l, I32);
+  for (let r = 0; r < T; r++) b.local(`x${r}`, I32);
+  for (let r = 0; r < T; r++) b.local(`y${r}`, I32);
+  for (let r = 0; r < T; r++) for (let s = 0; s < T; s++) b.local(`acc${r}${s}`, V128);
+  for (let r = 0; r < T; r++) b.local(`vx${r}`, V128);
+  for (let s = 0; s < T; s++) b.local(`vy${s}`, V128);
+  b.get('rows').i32(8).op(I32_MUL).set('gRow');
+  b.i32(0).set('i');
+  b.op(LOOP, VOID); // i tiles
+  b.get('a').get('i').get('stride').op(I32_MUL, I32_ADD).set('x0');
+  for (let r = 1; r < T; r++) b.get(`x${r - 1}`).get('stride').op(I32_ADD).set(`x${r}`);
+  b.i32(0).set('j');
+  b.op(LOOP, VOID); // j tiles, j ≤ i
+  b.get('a').get('j').get('stride').op(I32_MUL, I32_ADD).set('y0');
+  for (let s = 1; s < T; s++) b.get(`y${s - 1}`).get('stride').op(I32_ADD).set(`y${s}`);
+  for (let r = 0; r < T; r++) for (let s = 0; s < T; s++) b.v128Zero().set(`acc${r}${s}`);
+  b.i32(0).set('p');
+  b.op(LOOP, VOID); // columns, 16 bytes per step
+  for (let r = 0; r < T; r++) b.get(`x${r}`).get('p').op(I32_ADD).simd(0x00, 4, 0).set(`vx${r}`);
+  for (let s = 0; s < T; s++) b.get(`y${s}`).get('p').op(I32_ADD).simd(0x00, 4, 0).set(`vy${s}`);
+  for (let r = 0; r < T; r++) {
+    for (let s = 0; s < T; s++) b.get(`acc${r}${s}`).get(`vx${r}`).get(`vy${s}`).simd(t.mul).simd(t.add).set(`acc${r}${s}`);
+  }
+  b.addTo('p', (x) => x.i32(16));
+  b.get('p').get('width').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  // g[(i + r)·rows + j + s] += Σ lanes of acc_rs
+  b.get('g').get('i').get('rows').op(I32_MUL).get('j').op(I32_ADD).i32(8).op(I32_MUL, I32_ADD).set('gTile');
+  for (let r = 0; r < T; r++) {
+    for (let s = 0; s < T; s++) {
+      b.get('gTile');
+      b.get('gTile').op(F64_LOAD, 3, ...u32(s * 8));
+      for (let lane = 0; lane < t.lanes; lane++) {
+        b.get(`acc${r}${s}`).simd(t.extract, lane);
+        if (t.promote) b.op(F64_PROMOTE_F32);
+        b.op(F64_ADD);
+      }
+      b.op(F64_STORE, 3, ...u32(s * 8));
+    }
+    if (r + 1 < T) b.addTo('gTile', (x) => x.get('gRow'));
+  }
+  b.addTo('j', (x) => x.i32(T));
+  b.get('j').get('i').op(I32_LE_U, BR_IF, 0);
+  b.op(END);
+  b.addTo('i', (x) => x.i32(T));
+  b.get('i').get('rows').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  return b.encode();
+}
+
+/** The module: one exported growable memory, `gram64` (f64x2) and `gram32` (f32x4, f64 sums per block). */
+export function buildGramWasm(): Uint8Array {
+  const gramType = [0x60, ...vec([I32, I32, I32, I32, I32].map((x) => [x])), ...vec([])];
+  const bytes = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec([gramType])),
+    ...section(3, vec([[0], [0]])),
+    ...section(5, vec([[0x00, ...u32(1)]])), // memory: min 1 page, no max (grown from JS)
+    ...section(7, vec([
+      [...name('memory'), 0x02, 0],
+      [...name('gram64'), 0x00, 0],
+      [...name('gram32'), 0x00, 1],
+    ])),
+    ...section(10, vec([gramFunction(F64X2), gramFunction(F32X4)])),
+  ];
+  return Uint8Array.from(bytes);
+}
+
+/** The committed TypeScript file's text for these bytes. */
+export function gramWasmSource(bytes: Uint8Array): string {
+  const b64 = Buffer.from(bytes).toString('base64');
+  const lines = b64.match(/.{1,96}/g) ?? [];
+  return [
+    '// Generated by scripts/buildGramWasm.ts (npx tsx scripts/buildGramWasm.ts); do not edit.',
+    `/** Rows per register tile: callers pad the row count to a multiple of this. */`,
+    `export const GRAM_TILE_ROWS = ${GRAM_TILE};`,
+    `/** The WebAssembly SIMD Gram kernels (${bytes.length} bytes), base64. */`,
+    'export const GRAM_WASM_BASE64 =',
+    lines.map((l) => `  '${l}'`).join(' +\n') + ';',
+    '',
+  ].join('\n');
+}
+
+/** Where the generated file lives. */
+export const GRAM_WASM_BYTES_PATH = fileURLToPath(new URL('../src/metrics/wasm/gramWasmBytes.ts', import.meta.url));
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const bytes = buildGramWasm();
+  if (!(globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly?.validate(bytes)) throw new Error('generated module does not validate');
+  writeFileSync(GRAM_WASM_BYTES_PATH, gramWasmSource(bytes));
+  console.log(`wrote ${GRAM_WASM_BYTES_PATH} (${bytes.length} bytes)`);
+}
+

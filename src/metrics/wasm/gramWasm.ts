@@ -1,0 +1,131 @@
+import { GRAM_TILE_ROWS, GRAM_WASM_BASE64 } from './gramWasmBytes.js';
+
+/** Element type the kernel multiplies in: float64 (f64x2 lanes) or float32 (f32x4, summed in float64 per block). */
+export type GramPrecision = 'float64' | 'float32';
+
+/**
+ * Writes the input matrix into the kernel's memory: element (r, c) goes to `dst[r·stride + c]`, for
+ * r < rows, c < cols. Lets callers centre, transpose or convert while copying, with no temporary.
+ */
+export type GramFill = (dst: Float64Array | Float32Array, stride: number) => void;
+
+interface Kernels {
+  memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
+  gram64(a: number, rows: number, stride: number, width: number, g: number): void;
+  gram32(a: number, rows: number, stride: number, width: number, g: number): void;
+}
+
+/**
+ * Column block per kernel call, bytes: 256 (32 float64 / 64 float32 columns) measured fastest at
+ * 256×4096 (20 ms vs 21 at 512 and 31 at 1024, float64), keeps float32 partial sums to 16 terms per
+ * lane before they join the float64 total, and makes V8 tier the kernel up to TurboFan within the
+ * first call (one long call would run entirely in its Liftoff baseline code, ≈ 3x slower).
+ */
+const BLOCK_BYTES = 256;
+
+/** The slice of the WebAssembly JS API used here (the project's `lib` has no DOM types, where it is declared). */
+export interface WebAssemblyApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+
+/** `globalThis.WebAssembly`, undefined where the engine has none. */
+export const webAssembly = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
+
+let module: object | null | undefined;
+let instanceRef: WeakRef<Kernels> | undefined;
+
+/**
+ * The kernels, or null where WebAssembly SIMD is unavailable (validation fails, or no WebAssembly).
+ * The compiled module is kept; its instance (and the memory it grew, 35 MB at 4096×1024) is held
+ * weakly, so an idle process can free it; re-instantiating costs microseconds.
+ */
+function kernels(): Kernels | null {
+  const held = instanceRef?.deref();
+  if (held) return held;
+  if (module === undefined) {
+    try {
+      const bytes = Uint8Array.from(atob(GRAM_WASM_BASE64), (ch) => ch.charCodeAt(0));
+      module = webAssembly?.validate(bytes) ? new webAssembly.Module(bytes) : null;
+    } catch {
+      module = null;
+    }
+  }
+  if (module === null) return null;
+  const fresh = new webAssembly!.Instance(module, {}).exports as Kernels;
+  instanceRef = new WeakRef(fresh);
+  return fresh;
+}
+
+/** True when the WebAssembly SIMD kernels load here (Node ≥ 16.4, current browsers). */
+export function gramWasmAvailable(): boolean {
+  return kernels() !== null;
+}
+
+/**
+ * The Gram matrix M·Mᵀ (rows×rows, float64, row-major, symmetric) of the rows×cols matrix that `fill`
+ * writes, by the WebAssembly SIMD kernel (scripts/buildGramWasm.ts): lower triangle in 3×3 tiles of
+ * 128-bit accumulators, mirrored. Rows are zero-padded to a multiple of 3 and to whole 16-byte
+ * vectors, so the kernel has no edge cases. `null` when the kernels are unavailable: fall back to
+ * the JS `gram`. Float64 results equal a float64 dot product up to summation order (error ≤
+ * cols·ε·‖mᵢ‖‖mⱼ‖); float32 ones round the inputs to float32 and sum 16 products per lane in float32
+ * (relative error ≈ 1e-7 of ‖mᵢ‖‖mⱼ‖).
+ */
+export function wasmGram(rows: number, cols: number, precision: GramPrecision, fill: GramFill): Float64Array | null {
+  const k = kernels();
+  if (k === null) return null;
+  if (rows === 0) return new Float64Array(0);
+  const bytesPer = precision === 'float64' ? 8 : 4;
+  const lanes = 16 / bytesPer;
+  const stride = Math.ceil(cols / lanes) * lanes; // elements per padded row
+  const padded = Math.ceil(rows / GRAM_TILE_ROWS) * GRAM_TILE_ROWS;
+  const aBytes = padded * stride * bytesPer;
+  const gBytes = padded * padded * 8;
+  const need = aBytes + gBytes;
+  const have = k.memory.buffer.byteLength;
+  if (need > have) {
+    try {
+      k.memory.grow(Math.ceil((need - have) / 65536));
+    } catch {
+      return null; // beyond what this engine lets a wasm memory hold (4 GB): the JS kernel has no such limit
+    }
+  }
+  const buffer = k.memory.buffer;
+  const a = precision === 'float64' ? new Float64Array(buffer, 0, padded * stride) : new Float32Array(buffer, 0, padded * stride);
+  fill(a, stride);
+  if (stride > cols) for (let r = 0; r < rows; r++) a.fill(0, r * stride + cols, (r + 1) * stride);
+  a.fill(0, rows * stride); // padding rows: their Gram entries are never read, zeros keep garbage (NaN, subnormals) out
+  const g = new Float64Array(buffer, aBytes, padded * padded);
+  g.fill(0);
+  const strideBytes = stride * bytesPer;
+  const run = precision === 'float64' ? k.gram64 : k.gram32;
+  for (let c0 = 0; c0 < strideBytes; c0 += BLOCK_BYTES) run(c0, padded, strideBytes, Math.min(BLOCK_BYTES, strideBytes - c0), aBytes);
+  const out = new Float64Array(rows * rows);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j <= i; j++) {
+      const v = g[i * padded + j]!;
+      out[i * rows + j] = v;
+      out[j * rows + i] = v;
+    }
+  }
+  return out;
+}
+
+/** A `GramFill` copying row-major data as is (converting to the kernel's precision). */
+export function copyRows(data: Float32Array | Float64Array, rows: number, cols: number): GramFill {
+  return (dst, stride) => {
+    if (stride === cols) dst.set(data.subarray(0, rows * cols));
+    else for (let r = 0; r < rows; r++) dst.set(data.subarray(r * cols, r * cols + cols), r * stride);
+  };
+}
+
+/** A `GramFill` writing the transpose of row-major rows×cols data (so the kernel forms MᵀM). */
+export function copyTransposed(data: Float32Array | Float64Array, rows: number, cols: number): GramFill {
+  return (dst, stride) => {
+    for (let r = 0; r < rows; r++) {
+      const base = r * cols;
+      for (let c = 0; c < cols; c++) dst[c * stride + r] = data[base + c]!;
+    }
+  };
+}

@@ -1,0 +1,136 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { useBackend, seededRandom } from './helpers.js';
+import { buildGramWasm, gramWasmSource, GRAM_WASM_BYTES_PATH } from '../scripts/buildGramWasm.js';
+import { copyRows, copyTransposed, gramWasmAvailable, wasmGram, webAssembly } from '../src/metrics/wasm/gramWasm.js';
+import { gram, gramJs } from '../src/metrics/gram.js';
+import { fromRows, type Matrix } from '../src/metrics/matrix.js';
+import { subtractMatrices } from '../src/metrics/subtractMatrices.js';
+import { symmetricEigen } from '../src/metrics/symmetricEigen.js';
+import { linearCkaOfFinite, type CkaRoute } from '../src/metrics/linearCka.js';
+
+await useBackend();
+
+function randomMatrix(rows: number, cols: number, seed: number, type: 'f32' | 'f64' = 'f64'): Matrix {
+  const rand = seededRandom(seed);
+  const data = type === 'f32' ? new Float32Array(rows * cols) : new Float64Array(rows * cols);
+  for (let i = 0; i < data.length; i++) data[i] = rand() - 0.5;
+  return { rows, cols, data };
+}
+
+/** Largest |a − b| over ‖M‖²_F: the Gram's error relative to its scale. */
+function relativeError(a: Float64Array, b: Float64Array, m: Matrix): number {
+  assert.equal(a.length, b.length);
+  let norm2 = 0;
+  for (const x of m.data) norm2 += x * x;
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+  return norm2 === 0 ? worst : worst / norm2;
+}
+
+test('the committed kernel bytes are what scripts/buildGramWasm.ts generates, and they validate and load', () => {
+  const bytes = buildGramWasm();
+  assert.equal(readFileSync(GRAM_WASM_BYTES_PATH, 'utf8'), gramWasmSource(bytes), 'regenerate: npx tsx scripts/buildGramWasm.ts');
+  assert.ok(webAssembly?.validate(bytes), 'WebAssembly.validate accepts the module');
+  assert.ok(gramWasmAvailable(), 'Node 20 runs WebAssembly SIMD');
+});
+
+test('float64 wasm Gram equals the JS kernel to 1e-12·‖M‖² at shapes off the 3-row tile and 2-lane vector, both sides', () => {
+  // (n, d): 1×1, odd widths, rows not multiples of 3, n > d (the `cols` side transposes), one long row set.
+  const shapes: [number, number][] = [[1, 1], [1, 5], [2, 3], [3, 2], [4, 5], [5, 7], [7, 1], [10, 33], [17, 64], [31, 130], [64, 200], [50, 7], [100, 13], [5, 4097]];
+  shapes.forEach(([n, d], s) => {
+    const m = randomMatrix(n, d, 100 + s);
+    const rows = wasmGram(n, d, 'float64', copyRows(m.data, n, d))!;
+    const cols = wasmGram(d, n, 'float64', copyTransposed(m.data, n, d))!;
+    assert.ok(relativeError(rows, gramJs(m, 'rows'), m) <= 1e-12, `${n}×${d} rows`);
+    assert.ok(relativeError(cols, gramJs(m, 'cols'), m) <= 1e-12, `${n}×${d} cols`);
+    for (const side of ['rows', 'cols'] as const) assert.ok(relativeError(gram(m, side), gramJs(m, side), m) <= 1e-12, `${n}×${d} gram(${side}) dispatch`);
+  });
+});
+
+test('a smaller call after a larger one ignores what the larger left in the kernel memory (padding is re-zeroed)', () => {
+  const big = randomMatrix(40, 90, 7);
+  for (let i = 0; i < big.data.length; i++) big.data[i] = big.data[i]! * 1e6;
+  wasmGram(40, 90, 'float64', copyRows(big.data, 40, 90));
+  wasmGram(40, 90, 'float32', copyRows(big.data, 40, 90));
+  const small = randomMatrix(4, 3, 8);
+  assert.ok(relativeError(wasmGram(4, 3, 'float64', copyRows(small.data, 4, 3))!, gramJs(small, 'rows'), small) <= 1e-12);
+  assert.ok(relativeError(wasmGram(4, 3, 'float32', copyRows(small.data, 4, 3))!, gramJs(small, 'rows'), small) <= 1e-6);
+  assert.deepEqual(wasmGram(0, 3, 'float64', copyRows(new Float64Array(0), 0, 3)), new Float64Array(0));
+});
+
+test('float32 wasm Gram: within 2e-6·‖mᵢ‖‖mⱼ‖ of the float64 Gram of the same float32 inputs', () => {
+  // Inputs are float32 already, so the only error is float32 accumulation: 64 products per lane and
+  // block before the float64 sum, ≤ 16·2⁻²⁴·Σ|xy| per block (Higham, Accuracy and Stability, §3.1).
+  for (const [n, d] of [[3, 4], [8, 130], [37, 1000], [20, 4099]] as const) {
+    const m = randomMatrix(n, d, n + d, 'f32');
+    const g32 = wasmGram(n, d, 'float32', copyRows(m.data, n, d))!;
+    const ref = gramJs(m, 'rows');
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        const scale = Math.sqrt(ref[i * n + i]! * ref[j * n + j]!);
+        assert.ok(Math.abs(g32[i * n + j]! - ref[i * n + j]!) <= 2e-6 * scale, `${n}×${d} [${i},${j}]`);
+      }
+    }
+  }
+});
+
+interface RefCase {
+  name: string;
+  trainBefore: number[][];
+  trainAfter: number[][];
+  evalBefore: number[][];
+  evalAfter: number[][];
+  trainSingularValues: number[];
+  evalSingularValues: number[];
+  ckaTrain: number;
+  ckaEval: number;
+}
+const reference = JSON.parse(readFileSync(new URL('./fixtures/metrics_reference.json', import.meta.url), 'utf8')) as { cases: RefCase[] };
+
+test('NumPy fixtures: singular values from the wasm float64 Gram (both sides) match numpy.linalg.svd to 1e-10·σ₁', () => {
+  for (const c of reference.cases) {
+    for (const [before, after, expected] of [[c.trainBefore, c.trainAfter, c.trainSingularValues], [c.evalBefore, c.evalAfter, c.evalSingularValues]] as const) {
+      const delta = subtractMatrices(fromRows(after), fromRows(before));
+      const { rows: n, cols: d, data } = delta;
+      const g = n <= d ? wasmGram(n, d, 'float64', copyRows(data, n, d))! : wasmGram(d, n, 'float64', copyTransposed(data, n, d))!;
+      const side = Math.min(n, d);
+      const sigma = Array.from(symmetricEigen(g, side).values, (v) => Math.sqrt(Math.max(v, 0)));
+      // σ from an eigenvalue λ: |Δσ| ≈ |Δλ|/2σ, so small σ carry √(ε)·σ₁ of absolute error; compare σ² instead.
+      expected.slice(0, side).forEach((s, i) => {
+        assert.ok(Math.abs(sigma[i]! ** 2 - s ** 2) <= 1e-10 * expected[0]! ** 2, `${c.name} σ${i}: ${sigma[i]} vs ${s}`);
+      });
+    }
+  }
+});
+
+test('NumPy fixtures and random inputs: CKA routes (float64 JS, wasm float32, tfjs float32) agree to 1e-6; no tensors left', () => {
+  const routes: CkaRoute[] = ['float64', 'wasm', 'tfjs'];
+  for (const c of reference.cases) {
+    for (const [before, after, expected] of [[c.trainBefore, c.trainAfter, c.ckaTrain], [c.evalBefore, c.evalAfter, c.ckaEval]] as const) {
+      for (const route of routes) {
+        const value = linearCkaOfFinite(fromRows(before), fromRows(after), route)!;
+        assert.ok(Math.abs(value - expected) <= 1e-6, `${c.name} ${route}: ${value} vs sklearn-style reference ${expected}`);
+      }
+    }
+  }
+  const rand = seededRandom(11);
+  // Gram form (n ≪ d) and feature form (n ≫ d, the wasm route's [Xc Yc]ᵀ Gram), with a column mean
+  // 2 on top of unit-scale spread (centring happens in float64 before the float32 products).
+  for (const [n, dx, dy] of [[40, 600, 500], [300, 20, 31], [7, 3, 5]] as const) {
+    const X: Matrix = { rows: n, cols: dx, data: Float32Array.from({ length: n * dx }, () => rand() - 0.5 + 2) };
+    const Y: Matrix = { rows: n, cols: dy, data: Float32Array.from({ length: n * dy }, (_, i) => (i % dy < dx ? 0.8 * X.data[Math.floor(i / dy) * dx + (i % dy)]! : 0) + 0.5 * (rand() - 0.5)) };
+    const exact = linearCkaOfFinite(X, Y, 'float64')!;
+    assert.ok(exact > 0.05 && exact < 0.99, `a CKA away from the clamps (${exact})`);
+    const tensors = tf.memory().numTensors;
+    for (const route of routes.slice(1)) {
+      for (let repeat = 0; repeat < 2; repeat++) {
+        const value = linearCkaOfFinite(X, Y, route)!;
+        assert.ok(Math.abs(value - exact) <= 1e-6, `${n}×${dx} vs ${n}×${dy} ${route}: ${value} vs ${exact}`);
+      }
+    }
+    assert.equal(tf.memory().numTensors, tensors, 'no tensors left');
+  }
+});
