@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend, seededRandom } from './helpers.js';
 import { buildGramWasm, gramWasmSource, GRAM_WASM_BYTES_PATH } from '../scripts/buildGramWasm.js';
-import { copyRows, copyTransposed, gramWasmAvailable, wasmGram, webAssembly } from '../src/metrics/wasm/gramWasm.js';
+import { copyRows, copyTransposed, gramWasmAvailable, wasmGram, wasmProduct, webAssembly } from '../src/metrics/wasm/gramWasm.js';
+import { tiledProduct, tiledProductJs } from '../src/metrics/tiledProduct.js';
 import { gram, gramJs } from '../src/metrics/gram.js';
 import { fromRows, type Matrix } from '../src/metrics/matrix.js';
 import { subtractMatrices } from '../src/metrics/subtractMatrices.js';
@@ -75,6 +76,34 @@ test('float32 wasm Gram: within 2e-6·‖mᵢ‖‖mⱼ‖ of the float64 Gram o
       }
     }
   }
+});
+
+test('float64 wasm product equals the JS kernel to 1e-13 of Σ|aᵢₛbₛⱼ|, row-major and transposed strides, odd shapes, out reused', () => {
+  // (m, t, k): 1×1×1, odd rows (the 2-row tile reads one row past A), k off the 8-column chunk, long t.
+  const shapes: [number, number, number][] = [[1, 1, 1], [1, 3, 9], [3, 5, 2], [5, 1, 7], [9, 20, 8], [17, 33, 17], [64, 300, 16], [257, 40, 32], [6, 4097, 3]];
+  shapes.forEach(([m, t, k], index) => {
+    const rand = seededRandom(300 + index);
+    const a = Float64Array.from({ length: m * t }, () => rand() - 0.5);
+    const b = Float64Array.from({ length: t * k }, () => rand() - 0.5);
+    const absA = a.map(Math.abs);
+    const absB = b.map(Math.abs);
+    for (const [ai, as, label] of [[t, 1, 'A row-major'], [1, m, 'A column-major (Δᵀ·W)']] as const) {
+      const bound = tiledProductJs(absA, m, t, ai, as, absB, k);
+      const expected = tiledProductJs(a, m, t, ai, as, b, k);
+      const out = new Float64Array(m * k).fill(Number.NaN); // every cell must be written
+      const actual = wasmProduct(a, m, t, ai, as, b, k, out)!;
+      assert.equal(actual, out, 'writes into the given buffer');
+      for (let i = 0; i < expected.length; i++) {
+        assert.ok(Math.abs(actual[i]! - expected[i]!) <= 1e-13 * bound[i]!, `${m}×${t}×${k} ${label} [${i}]: ${actual[i]} vs ${expected[i]}`);
+      }
+      const viaDispatch = tiledProduct(a, m, t, ai, as, b, k);
+      for (let i = 0; i < expected.length; i++) assert.ok(Math.abs(viaDispatch[i]! - expected[i]!) <= 1e-13 * bound[i]!, `${m}×${t}×${k} ${label} tiledProduct`);
+    }
+  });
+  // Float32 A (activations) converts on copy; t = 0 gives zeros.
+  const a32 = Float32Array.from({ length: 12 }, (_, i) => i / 7);
+  assert.deepEqual(wasmProduct(a32, 3, 4, 4, 1, Float64Array.from({ length: 8 }, (_, i) => i), 2), tiledProductJs(a32, 3, 4, 4, 1, Float64Array.from({ length: 8 }, (_, i) => i), 2));
+  assert.deepEqual(wasmProduct(new Float64Array(0), 2, 0, 0, 1, new Float64Array(0), 3, new Float64Array(6).fill(5)), new Float64Array(6));
 });
 
 interface RefCase {

@@ -51,7 +51,7 @@ export function linearCkaOfFinite(X: Matrix, Y: Matrix, route?: CkaRoute): numbe
   const gramForm = n * (X.cols + Y.cols) <= X.cols * Y.cols;
   const flops = gramForm ? n * n * (X.cols + Y.cols) : n * (X.cols * Y.cols + X.cols * X.cols + Y.cols * Y.cols);
   const chosen = route ?? (flops <= JS_CKA_FLOPS ? 'float64' : 'wasm');
-  const terms = chosen === 'float64' ? ckaTermsJs(X, Y, gramForm) : (chosen === 'wasm' && ckaTermsWasm(X, Y, gramForm)) || ckaTermsTfjs(X, Y, gramForm);
+  const terms = chosen === 'float64' ? ckaTermsJs(X, Y, gramForm) : (chosen === 'wasm' && ckaTermsWasm(X, Y)) || ckaTermsTfjs(X, Y, gramForm);
   const [hsic, xx, yy] = terms;
   const den = Math.sqrt(xx) * Math.sqrt(yy);
   if (!(den > 0)) return null;
@@ -83,8 +83,10 @@ function ckaTermsTfjs(X: Matrix, Y: Matrix, gramForm: boolean): [number, number,
  * The three CKA terms by the float32 WebAssembly SIMD Gram kernel on data centred in float64 while
  * it is copied in; `null` when the kernel is unavailable.
  */
-function ckaTermsWasm(X: Matrix, Y: Matrix, gramForm: boolean): [number, number, number] | null {
+function ckaTermsWasm(X: Matrix, Y: Matrix): [number, number, number] | null {
   const n = X.rows;
+  // Symmetric products only: n²(dX+dY)/2 multiply-adds in Gram form, n(dX+dY)²/2 in feature form.
+  const gramForm = n <= X.cols + Y.cols;
   const mx = columnMeans(X);
   const my = columnMeans(Y);
   if (gramForm) {

@@ -1,4 +1,4 @@
-import { GRAM_TILE_ROWS, GRAM_WASM_BASE64 } from './gramWasmBytes.js';
+import { GRAM_TILE_ROWS, GRAM_WASM_BASE64, PRODUCT_TILE_ROWS } from './gramWasmBytes.js';
 
 /** Element type the kernel multiplies in: float64 (f64x2 lanes) or float32 (f32x4, summed in float64 per block). */
 export type GramPrecision = 'float64' | 'float32';
@@ -13,6 +13,7 @@ interface Kernels {
   memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   gram64(a: number, rows: number, stride: number, width: number, g: number): void;
   gram32(a: number, rows: number, stride: number, width: number, g: number): void;
+  product64(a: number, ai: number, as: number, rows: number, t: number, b: number, kb: number, out: number): void;
 }
 
 /**
@@ -82,15 +83,7 @@ export function wasmGram(rows: number, cols: number, precision: GramPrecision, f
   const padded = Math.ceil(rows / GRAM_TILE_ROWS) * GRAM_TILE_ROWS;
   const aBytes = padded * stride * bytesPer;
   const gBytes = padded * padded * 8;
-  const need = aBytes + gBytes;
-  const have = k.memory.buffer.byteLength;
-  if (need > have) {
-    try {
-      k.memory.grow(Math.ceil((need - have) / 65536));
-    } catch {
-      return null; // beyond what this engine lets a wasm memory hold (4 GB): the JS kernel has no such limit
-    }
-  }
+  if (!ensureMemory(k, aBytes + gBytes)) return null; // the JS kernel has no 4 GB limit
   const buffer = k.memory.buffer;
   const a = precision === 'float64' ? new Float64Array(buffer, 0, padded * stride) : new Float32Array(buffer, 0, padded * stride);
   fill(a, stride);
@@ -109,6 +102,61 @@ export function wasmGram(rows: number, cols: number, precision: GramPrecision, f
       out[j * rows + i] = v;
     }
   }
+  return out;
+}
+
+/** Grows the kernels' memory to at least `bytes`; false when the engine refuses (beyond 4 GB). */
+function ensureMemory(k: Kernels, bytes: number): boolean {
+  const have = k.memory.buffer.byteLength;
+  if (bytes <= have) return true;
+  try {
+    k.memory.grow(Math.ceil((bytes - have) / 65536));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Rows per `product64` call: several calls per product let V8 tier the kernel up within the first product. */
+const PRODUCT_ROW_BLOCK = 256;
+/** Bytes of B per `product64` call (B's rows stay in L1 while a row block streams past). */
+const PRODUCT_B_BYTES = 32768;
+
+/**
+ * `tiledProduct` (out = A·B, A m×t through element strides ai, as; B t×k row-major) by the
+ * WebAssembly SIMD kernel: each A element splatted against 8 columns of B, 2×8 outputs per register
+ * tile, float64 throughout (each output is a plain float64 dot product). A is copied in whole (as
+ * `a.length` values), B with its rows padded to 8 columns. `null` when the kernels are unavailable.
+ */
+export function wasmProduct(a: ArrayLike<number>, m: number, t: number, ai: number, as: number, b: ArrayLike<number>, k: number, out = new Float64Array(m * k)): Float64Array | null {
+  const kern = kernels();
+  if (kern === null) return null;
+  if (m === 0 || k === 0) return out;
+  if (t === 0) return out.fill(0, 0, m * k);
+  const mp = Math.ceil(m / PRODUCT_TILE_ROWS) * PRODUCT_TILE_ROWS;
+  const kp = Math.ceil(k / 8) * 8;
+  // The padded last row tile reads A one row past m: keep that inside zeroed memory.
+  const aLen = Math.ceil(Math.max(a.length, (mp - 1) * ai + (t - 1) * as + 1) / 2) * 2;
+  const bOff = aLen;
+  const oOff = bOff + t * kp;
+  if (!ensureMemory(kern, (oOff + mp * kp) * 8)) return null;
+  const mem = new Float64Array(kern.memory.buffer);
+  mem.set(a);
+  mem.fill(0, a.length, aLen);
+  for (let s = 0; s < t; s++) {
+    const row = bOff + s * kp;
+    for (let j = 0; j < k; j++) mem[row + j] = b[s * k + j]!;
+    mem.fill(0, row + k, row + kp);
+  }
+  mem.fill(0, oOff, oOff + mp * kp);
+  const sBlock = Math.max(16, Math.floor(PRODUCT_B_BYTES / (kp * 8)));
+  for (let i0 = 0; i0 < mp; i0 += PRODUCT_ROW_BLOCK) {
+    const rows = Math.min(PRODUCT_ROW_BLOCK, mp - i0);
+    for (let s0 = 0; s0 < t; s0 += sBlock) {
+      kern.product64((i0 * ai + s0 * as) * 8, ai * 8, as * 8, rows, Math.min(sBlock, t - s0), (bOff + s0 * kp) * 8, kp * 8, (oOff + i0 * kp) * 8);
+    }
+  }
+  for (let i = 0; i < m; i++) for (let j = 0; j < k; j++) out[i * k + j] = mem[oOff + i * kp + j]!;
   return out;
 }
 
