@@ -162,4 +162,11 @@ test('NumPy fixtures and random inputs: CKA routes (float64 JS, wasm float32, tf
     }
     assert.equal(tf.memory().numTensors, tensors, 'no tensors left');
   }
+  // A common offset 1000× the spread (float32 spacing there: 6e-5): the wasm route's Gram form
+  // subtracts the first row before rounding to float32, so the offset costs it no accuracy.
+  const offset = (rows: number, cols: number): Matrix => ({ rows, cols, data: Float32Array.from({ length: rows * cols }, () => 1000 + rand() - 0.5) });
+  const [P, Q] = [offset(30, 200), offset(30, 150)];
+  for (let i = 0; i < Q.data.length; i++) Q.data[i] = Q.data[i]! + 0.5 * (P.data[i]! - 1000);
+  const exact = linearCkaOfFinite(P, Q, 'float64')!;
+  assert.ok(Math.abs(linearCkaOfFinite(P, Q, 'wasm')! - exact) <= 1e-6, `offset 1000: ${linearCkaOfFinite(P, Q, 'wasm')} vs ${exact}`);
 });

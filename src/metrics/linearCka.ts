@@ -86,14 +86,18 @@ function ckaTermsTfjs(X: Matrix, Y: Matrix, gramForm: boolean): [number, number,
 function ckaTermsWasm(X: Matrix, Y: Matrix): [number, number, number] | null {
   const n = X.rows;
   // Symmetric products only: n²(dX+dY)/2 multiply-adds in Gram form, n(dX+dY)²/2 in feature form.
-  const gramForm = n <= X.cols + Y.cols;
+  if (n <= X.cols + Y.cols) {
+    // Kc = H Ks H for Ks the Gram of X − 1x₀ᵀ (any row shift, since H1 = 0): subtracting the first
+    // row removes the common offset as centring does, without a pass for the column means.
+    const kx = wasmGram(n, X.cols, 'float32', minusFirstRow(X));
+    const ky = kx && wasmGram(n, Y.cols, 'float32', minusFirstRow(Y));
+    if (!kx || !ky) return null;
+    doubleCentre(kx, n);
+    doubleCentre(ky, n);
+    return [frobDot(kx, ky), frobDot(kx, kx), frobDot(ky, ky)];
+  }
   const mx = columnMeans(X);
   const my = columnMeans(Y);
-  if (gramForm) {
-    const kx = wasmGram(n, X.cols, 'float32', centredRows(X, mx));
-    const ky = kx && wasmGram(n, Y.cols, 'float32', centredRows(Y, my));
-    return kx && ky ? [frobDot(kx, ky), frobDot(kx, kx), frobDot(ky, ky)] : null;
-  }
   // Feature form: the Gram of [Xc Yc]ᵀ ((dX+dY)×n) holds XcᵀXc, YcᵀYc and XcᵀYc as its blocks.
   const dx = X.cols;
   const m = dx + Y.cols;
@@ -127,16 +131,30 @@ function columnMeans(m: Matrix): Float64Array {
   return mean;
 }
 
-/** A `GramFill` writing the rows of `m` minus the column means. */
-function centredRows(m: Matrix, mean: Float64Array): GramFill {
+/** A `GramFill` writing the rows of `m` minus its first row (differences of float32 values, rounded once). */
+function minusFirstRow(m: Matrix): GramFill {
   const { rows: n, cols: d, data } = m;
   return (dst, stride) => {
     for (let r = 0; r < n; r++) {
       const src = r * d;
       const out = r * stride;
-      for (let c = 0; c < d; c++) dst[out + c] = data[src + c]! - mean[c]!;
+      for (let c = 0; c < d; c++) dst[out + c] = data[src + c]! - data[c]!;
     }
   };
+}
+
+/** K ← H K H, H = I − 11ᵀ/n, for a symmetric n×n K in place: K_ij − r_i − r_j + mean(r), r = row means. */
+function doubleCentre(k: Float64Array, n: number): void {
+  const rowMean = new Float64Array(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let j = 0; j < n; j++) s += k[i * n + j]!;
+    rowMean[i] = s / n;
+    total += s;
+  }
+  total /= n * n;
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) k[i * n + j] = k[i * n + j]! - rowMean[i]! - rowMean[j]! + total;
 }
 
 /** Writes (m − 1·meanᵀ)ᵀ into dst from element `offset`, one feature per row of `stride`. */
