@@ -1,4 +1,4 @@
-import { GRAM_TILE_ROWS, GRAM_WASM_BASE64, PRODUCT_TILE_ROWS } from './gramWasmBytes.js';
+import { GRAM_STEP_BYTES, GRAM_TILE_ROWS, GRAM_WASM_BASE64, PRODUCT_TILE_ROWS } from './gramWasmBytes.js';
 
 /** Element type the kernel multiplies in: float64 (f64x2 lanes) or float32 (f32x4, summed in float64 per block). */
 export type GramPrecision = 'float64' | 'float32';
@@ -67,8 +67,8 @@ export function gramWasmAvailable(): boolean {
 /**
  * The Gram matrix M·Mᵀ (rows×rows, float64, row-major, symmetric) of the rows×cols matrix that `fill`
  * writes, by the WebAssembly SIMD kernel (scripts/buildGramWasm.ts): lower triangle in 3×3 tiles of
- * 128-bit accumulators, mirrored. Rows are zero-padded to a multiple of 3 and to whole 16-byte
- * vectors, so the kernel has no edge cases. `null` when the kernels are unavailable: fall back to
+ * 128-bit accumulators, mirrored. Rows are zero-padded to a multiple of 3 and to whole 32-byte
+ * steps, so the kernel has no edge cases. `null` when the kernels are unavailable: fall back to
  * the JS `gram`. Float64 results equal a float64 dot product up to summation order (error ≤
  * cols·ε·‖mᵢ‖‖mⱼ‖); float32 ones round the inputs to float32 and sum 16 products per lane in float32
  * (relative error ≈ 1e-7 of ‖mᵢ‖‖mⱼ‖).
@@ -78,7 +78,7 @@ export function wasmGram(rows: number, cols: number, precision: GramPrecision, f
   if (k === null) return null;
   if (rows === 0) return new Float64Array(0);
   const bytesPer = precision === 'float64' ? 8 : 4;
-  const lanes = 16 / bytesPer;
+  const lanes = GRAM_STEP_BYTES / bytesPer;
   const stride = Math.ceil(cols / lanes) * lanes; // elements per padded row
   const padded = Math.ceil(rows / GRAM_TILE_ROWS) * GRAM_TILE_ROWS;
   const aBytes = padded * stride * bytesPer;
