@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend, seededRandom } from './helpers.js';
 import { buildGramWasm, gramWasmSource, GRAM_WASM_BYTES_PATH } from '../scripts/buildGramWasm.js';
@@ -11,6 +13,7 @@ import { fromRows, type Matrix } from '../src/metrics/matrix.js';
 import { subtractMatrices } from '../src/metrics/subtractMatrices.js';
 import { symmetricEigen } from '../src/metrics/symmetricEigen.js';
 import { linearCkaOfFinite, type CkaRoute } from '../src/metrics/linearCka.js';
+import { fallbackFixtureNumbers, fallbackFixtureSets } from './gramWasmFixtures.js';
 
 await useBackend();
 
@@ -170,4 +173,20 @@ test('NumPy fixtures and random inputs: CKA routes (float64 JS, wasm float32, tf
   for (let i = 0; i < Q.data.length; i++) Q.data[i] = Q.data[i]! + 0.5 * (P.data[i]! - 1000);
   const exact = linearCkaOfFinite(P, Q, 'float64')!;
   assert.ok(Math.abs(linearCkaOfFinite(P, Q, 'wasm')! - exact) <= 1e-6, `offset 1000: ${linearCkaOfFinite(P, Q, 'wasm')} vs ${exact}`);
+});
+
+test('without WebAssembly (node --jitless) analyzeActivations falls back to the JS kernels and tfjs, same numbers', () => {
+  const child = fileURLToPath(new URL('./gramWasmFallbackChild.ts', import.meta.url));
+  const output = execFileSync(process.execPath, ['--jitless', '--import', 'tsx', child], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const fallback = JSON.parse(output) as { available: boolean; numbers: Record<string, number>[] };
+  assert.equal(fallback.available, false, 'no kernels under --jitless');
+  const here = fallbackFixtureSets().map(fallbackFixtureNumbers);
+  here.forEach((numbers, index) => {
+    assert.deepEqual(Object.keys(fallback.numbers[index]!).sort(), Object.keys(numbers).sort());
+    for (const [key, value] of Object.entries(numbers)) {
+      // Float64 metrics differ only in summation order (1e-9); CKA between float32 routes (1e-6); angles in degrees.
+      const tolerance = key.startsWith('.cka') ? 1e-6 : key.startsWith('.principalAnglesDeg') ? 1e-6 : 1e-9 * Math.max(1, Math.abs(value));
+      assert.ok(Math.abs(fallback.numbers[index]![key]! - value) <= tolerance, `set ${index} ${key}: fallback ${fallback.numbers[index]![key]} vs wasm ${value}`);
+    }
+  });
 });
