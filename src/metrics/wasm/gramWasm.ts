@@ -34,27 +34,27 @@ export interface WebAssemblyApi {
 /** `globalThis.WebAssembly`, undefined where the engine has none. */
 export const webAssembly = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
 
-let module: object | null | undefined;
+let compiled: object | null | undefined;
 let instanceRef: WeakRef<Kernels> | undefined;
 
 /**
  * The kernels, or null where WebAssembly SIMD is unavailable (validation fails, or no WebAssembly).
- * The compiled module is kept; its instance (and the memory it grew, 35 MB at 4096×1024) is held
+ * The compiled module is kept; its instance (and the memory it grew: 42 MB at 4096×1024) is held
  * weakly, so an idle process can free it; re-instantiating costs microseconds.
  */
 function kernels(): Kernels | null {
   const held = instanceRef?.deref();
   if (held) return held;
-  if (module === undefined) {
+  if (compiled === undefined) {
     try {
       const bytes = Uint8Array.from(atob(GRAM_WASM_BASE64), (ch) => ch.charCodeAt(0));
-      module = webAssembly?.validate(bytes) ? new webAssembly.Module(bytes) : null;
+      compiled = webAssembly?.validate(bytes) ? new webAssembly.Module(bytes) : null;
     } catch {
-      module = null;
+      compiled = null;
     }
   }
-  if (module === null) return null;
-  const fresh = new webAssembly!.Instance(module, {}).exports as Kernels;
+  if (compiled === null) return null;
+  const fresh = new webAssembly!.Instance(compiled, {}).exports as Kernels;
   instanceRef = new WeakRef(fresh);
   return fresh;
 }
