@@ -15,8 +15,9 @@ export default defineConfig([
     platform: 'node',
   },
   {
-    // The sweep worker is its own entry: `em-guard sweep` forks it as dist/sweep/sweepWorker.js.
-    entry: { 'cli/bin': 'src/cli/bin.ts', 'sweep/sweepWorker': 'src/sweep/sweepWorker.ts' },
+    // The sweep worker is its own entry: `em-guard sweep` forks it as dist/sweep/sweepWorker.js;
+    // so is the guard's capture worker thread (dist/probes/captureWorker.js, see WorkerCapture).
+    entry: { 'cli/bin': 'src/cli/bin.ts', 'sweep/sweepWorker': 'src/sweep/sweepWorker.ts', 'probes/captureWorker': 'src/probes/captureWorker.ts' },
     format: ['esm'],
     shims: true,
     sourcemap: true,

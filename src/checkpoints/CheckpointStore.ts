@@ -124,7 +124,7 @@ export class CheckpointStore {
   /** Writes a checkpoint of `model` and applies retention; resolves to its manifest. */
   async save(model: tf.LayersModel, meta: CheckpointSaveMeta): Promise<CheckpointManifest> {
     this.validateMeta(meta);
-    return this.serialize(async () => this.write(await captureState(model, meta), meta));
+    return this.serialize(async () => this.write(await captureState(model, meta.includeOptimizer ?? false), meta));
   }
 
   /**
@@ -136,7 +136,20 @@ export class CheckpointStore {
    */
   async saveDeferred(model: tf.LayersModel, meta: CheckpointSaveMeta): Promise<{ written: Promise<CheckpointManifest> }> {
     this.validateMeta(meta);
-    const state = await captureState(model, meta);
+    return this.saveCaptured(await this.captureState(model, meta.includeOptimizer ?? false), meta);
+  }
+
+  /** Copies `model`'s weights (and optimizer state) for a later `saveCaptured`. */
+  async captureState(model: tf.LayersModel, includeOptimizer: boolean): Promise<CapturedModelState> {
+    return captureState(model, includeOptimizer);
+  }
+
+  /**
+   * Writes state copied earlier by `captureState` (e.g. at a check whose verdict came later) as a
+   * checkpoint, in the background like `saveDeferred`.
+   */
+  saveCaptured(state: CapturedModelState, meta: CheckpointSaveMeta): { written: Promise<CheckpointManifest> } {
+    this.validateMeta(meta);
     return { written: this.serialize(() => this.write(state, meta)) };
   }
 
@@ -175,7 +188,7 @@ export class CheckpointStore {
     if (!meta.metrics || typeof meta.metrics !== 'object') throw invalid(`Expected \`metrics\` to be an object of numbers, got ${describe(meta.metrics)}`);
   }
 
-  private async write(state: ModelState, meta: CheckpointSaveMeta): Promise<CheckpointManifest> {
+  private async write(state: CapturedModelState, meta: CheckpointSaveMeta): Promise<CheckpointManifest> {
     const { artifacts, optimizer, modelName } = state;
     const known = new Set(this.index.checkpoints.map((c) => c.id));
     const id = checkpointId(meta.step, meta.epoch, (candidate) => known.has(candidate) || this.evicting.has(candidate) || this.exists(candidate));
@@ -266,16 +279,16 @@ export class CheckpointStore {
   }
 }
 
-/** A model's state copied out at one step: what a checkpoint holds. */
-interface ModelState {
-  artifacts: tf.io.ModelArtifacts;
-  optimizer: { json: string; data: Uint8Array } | null;
-  modelName: string;
+/** A model's state copied out at one step: what a checkpoint holds (opaque to callers). */
+export interface CapturedModelState {
+  readonly artifacts: tf.io.ModelArtifacts;
+  readonly optimizer: { json: string; data: Uint8Array } | null;
+  readonly modelName: string;
 }
 
-async function captureState(model: tf.LayersModel, meta: CheckpointSaveMeta): Promise<ModelState> {
+async function captureState(model: tf.LayersModel, includeOptimizer: boolean): Promise<CapturedModelState> {
   const artifacts = await captureArtifacts(model);
-  const optimizer = meta.includeOptimizer ? await captureOptimizerState(model) : null;
+  const optimizer = includeOptimizer ? await captureOptimizerState(model) : null;
   const trainingConfig = trainingConfigOf(model);
   if (trainingConfig !== undefined) artifacts.trainingConfig = trainingConfig;
   return { artifacts, optimizer, modelName: model.name };

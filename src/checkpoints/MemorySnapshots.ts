@@ -47,8 +47,16 @@ export class MemorySnapshots {
 
   /** Snapshots the model's current weights; evicts (and disposes) beyond `keep` + the newest safe one. */
   take(model: tf.LayersModel, meta: { step: number; epoch: number; safe: boolean; metrics: Record<string, number | null> }): MemorySnapshotInfo {
+    return this.adopt(model.getWeights().map((w) => w.clone()), meta);
+  }
+
+  /**
+   * Keeps weight copies taken earlier (e.g. at a check whose verdict came later) as a snapshot;
+   * takes ownership of the tensors (disposed on eviction).
+   */
+  adopt(weights: tf.Tensor[], meta: { step: number; epoch: number; safe: boolean; metrics: Record<string, number | null> }): MemorySnapshotInfo {
     const info: MemorySnapshotInfo = { step: meta.step, epoch: meta.epoch, safe: meta.safe, metrics: { ...meta.metrics }, created: new Date().toISOString() };
-    this.snapshots.push({ info, weights: model.getWeights().map((w) => w.clone()) });
+    this.snapshots.push({ info, weights });
     const lastSafe = this.newest(true);
     const kept = this.snapshots.filter((s, i) => i >= this.snapshots.length - this.keep || s === lastSafe);
     for (const s of this.snapshots) if (!kept.includes(s)) tf.dispose(s.weights);

@@ -1,0 +1,143 @@
+import * as tf from '@tensorflow/tfjs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Matrix } from '../metrics/matrix.js';
+import { packageRoot } from '../util/packageRoot.js';
+import type { CaptureReply, CaptureRequest, TransferredTensor, WorkerInit } from './captureWorkerProtocol.js';
+import type { Pooling, ProbeInputs } from './probeTypes.js';
+
+/** What one worker capture returns: activations per probe set and layer, raw outputs per set. */
+export interface WorkerCaptureResult {
+  activations: Map<string, Map<string, Matrix>>;
+  outputs: Map<string, { shape: number[]; data: Float32Array }>;
+  /** Time the worker spent, ms (not on the training thread). */
+  workerMs: number;
+}
+
+/**
+ * The worker script and how to start it: the `.ts` source through a tsx bootstrap when em-guard
+ * runs from source (a worker does not inherit `--import tsx`), else the bundled `dist/probes/captureWorker.js`.
+ */
+function workerEntry(): { url: URL; workerData?: { entry: string } } {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.ts')) {
+    return { url: pathToFileURL(join(dirname(here), 'tsWorkerBootstrap.mjs')), workerData: { entry: pathToFileURL(join(dirname(here), 'captureWorker.ts')).href } };
+  }
+  return { url: pathToFileURL(join(packageRoot(), 'dist', 'probes', 'captureWorker.js')) };
+}
+
+/**
+ * A private copy of a tensor's values: on the cpu backend `dataSync` returns the tensor's own
+ * storage, and transferring that buffer to the worker would empty the live tensor.
+ */
+function transferred(t: tf.Tensor): TransferredTensor {
+  const dtype = t.dtype === 'int32' || t.dtype === 'bool' ? t.dtype : 'float32';
+  const values = t.dataSync();
+  const data = dtype === 'float32' ? Float32Array.from(values as ArrayLike<number>) : (values as Int32Array | Uint8Array).slice();
+  return { data, shape: t.shape.slice(), dtype };
+}
+
+/**
+ * Probe capture on a worker thread: the model is rebuilt there from its topology once, and each
+ * check sends only the weights copied at that step. The training thread pays for the copy (a few
+ * ms) instead of the forward passes, which run on another core while training goes on. Models the
+ * worker cannot rebuild (custom layers) fail `ready` with the reason; the guard then captures inline.
+ */
+export class WorkerCapture {
+  /** Resolves when the worker has rebuilt the model; rejects with the reason it could not. */
+  readonly ready: Promise<void>;
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, { resolve: (r: WorkerCaptureResult) => void; reject: (e: Error) => void }>();
+  private nextId = 1;
+  private failed: Error | null = null;
+  private isReady = false;
+
+  constructor(model: tf.LayersModel, layers: readonly string[], options: { pooling: Pooling; batchSize: number }, sets: ReadonlyMap<string, ProbeInputs>) {
+    const entry = workerEntry();
+    this.worker = new Worker(entry.url, { workerData: entry.workerData });
+    // A guard that is never disposed must not keep the process alive.
+    this.worker.unref();
+    let onReady!: () => void;
+    let onFail!: (e: Error) => void;
+    this.ready = new Promise<void>((resolve, reject) => {
+      onReady = resolve;
+      onFail = reject;
+    });
+    this.ready.catch(() => undefined); // observed through isUsable/ready by the caller
+    const fail = (e: Error) => {
+      if (this.failed) return;
+      this.failed = e;
+      onFail(e);
+      for (const p of this.pending.values()) p.reject(e);
+      this.pending.clear();
+    };
+    this.worker.on('message', (msg: CaptureReply) => {
+      if (msg.type === 'ready') {
+        this.isReady = true;
+        onReady();
+      } else if (msg.type === 'error') {
+        const e = new Error(`capture worker: ${msg.message}`);
+        if (msg.id === null) {
+          // The worker could not start (e.g. custom layers): nothing left for it to do.
+          fail(e);
+          void this.worker.terminate();
+        } else {
+          this.pending.get(msg.id)?.reject(e);
+          this.pending.delete(msg.id);
+        }
+      } else {
+        const p = this.pending.get(msg.id);
+        this.pending.delete(msg.id);
+        if (!p) return;
+        const activations = new Map<string, Map<string, Matrix>>();
+        for (const [set, layersOut] of Object.entries(msg.activations)) {
+          activations.set(set, new Map(layersOut.map((a) => [a.layer, { rows: a.rows, cols: a.cols, data: a.data }])));
+        }
+        p.resolve({ activations, outputs: new Map(Object.entries(msg.outputs)), workerMs: msg.ms });
+      }
+    });
+    this.worker.on('error', (e) => fail(new Error(`capture worker crashed: ${e.message}`)));
+    this.worker.on('exit', (code) => fail(new Error(`capture worker exited (code ${code})`)));
+
+    const init: WorkerInit = {
+      type: 'init',
+      backend: tf.getBackend(),
+      topology: model.toJSON(null, false),
+      weightShapes: model.weights.map((w) => w.shape.map((d) => d ?? 0)),
+      layers: [...layers],
+      pooling: options.pooling,
+      batchSize: options.batchSize,
+      sets: Object.fromEntries([...sets].map(([name, inputs]) => [name, (Array.isArray(inputs) ? inputs : [inputs]).map(transferred)])),
+    };
+    this.worker.postMessage(init);
+  }
+
+  /** True once the worker is up and has not failed: captures can go there. */
+  get usable(): boolean {
+    return this.isReady && this.failed === null;
+  }
+
+  /**
+   * Copies the model's current weights (synchronously: this is the checked step) and captures
+   * `sets` (layer activations) and `outputs` (raw first model output) with them on the worker.
+   */
+  capture(model: tf.LayersModel, sets: readonly string[], outputs: readonly string[]): Promise<WorkerCaptureResult> {
+    if (this.failed) return Promise.reject(this.failed);
+    const weights = model.weights.map((w) => transferred(w.read()));
+    const id = this.nextId++;
+    const req: CaptureRequest = { type: 'capture', id, weights, sets: [...sets], outputs: [...outputs] };
+    return new Promise<WorkerCaptureResult>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage(req, weights.map((w) => w.data.buffer as ArrayBuffer));
+    });
+  }
+
+  /** Stops the worker; pending captures reject. */
+  async terminate(): Promise<void> {
+    this.failed ??= new Error('capture worker terminated');
+    for (const p of this.pending.values()) p.reject(this.failed);
+    this.pending.clear();
+    await this.worker.terminate();
+  }
+}

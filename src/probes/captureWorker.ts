@@ -1,0 +1,98 @@
+// Entry point of the guard's capture worker thread (started by WorkerCapture): rebuilds the model
+// from its topology, then for each request sets the weights copied at a check and captures the
+// probe sets, so the forward passes run on another core while training goes on.
+import { parentPort } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import { ProbeCapture } from './ProbeCapture.js';
+import type { CaptureReply, CaptureRequest, TransferredTensor, WorkerInit } from './captureWorkerProtocol.js';
+
+const port = parentPort;
+if (!port) throw new Error('captureWorker: run me as a worker thread (WorkerCapture starts me)');
+
+let model: tf.LayersModel | null = null;
+let capture: ProbeCapture | null = null;
+const sets = new Map<string, tf.Tensor[]>();
+let batchSize = 256;
+
+function toTensor(t: TransferredTensor): tf.Tensor {
+  return tf.tensor(t.data, t.shape, t.dtype);
+}
+
+async function useBackend(name: string): Promise<void> {
+  if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+  else if (name === 'tensorflow') {
+    // The main thread runs tfjs-node(-gpu); load the same family here (optional peers).
+    const loaded = await import('@tensorflow/tfjs-node-gpu' as string).then(() => true, () => false);
+    if (!loaded) await import('@tensorflow/tfjs-node' as string);
+  }
+  if (!(await tf.setBackend(name))) throw new Error(`backend \`${name}\` did not initialise in the worker`);
+  await tf.ready();
+}
+
+async function init(msg: WorkerInit): Promise<void> {
+  await useBackend(msg.backend);
+  model = await tf.models.modelFromJSON({ modelTopology: msg.topology } as Parameters<typeof tf.models.modelFromJSON>[0]);
+  const want = msg.weightShapes;
+  const have = model.weights.map((w) => w.shape);
+  if (have.length !== want.length || have.some((s, i) => s.join('x') !== want[i]!.join('x'))) {
+    throw new Error(`the rebuilt model has ${have.length} weights (${have.map((s) => `[${s.join(', ')}]`).join(' ')}), the original ${want.length}`);
+  }
+  capture = new ProbeCapture(model, msg.layers, { pooling: msg.pooling, batchSize: msg.batchSize });
+  batchSize = msg.batchSize;
+  for (const [name, list] of Object.entries(msg.sets)) sets.set(name, list.map(toTensor));
+}
+
+async function run(req: CaptureRequest): Promise<CaptureReply> {
+  const t0 = performance.now();
+  const weights = req.weights.map(toTensor);
+  try {
+    model!.setWeights(weights);
+  } finally {
+    tf.dispose(weights);
+  }
+  const out: CaptureReply = { type: 'result', id: req.id, activations: {}, outputs: {}, ms: 0 };
+  const transfer: ArrayBuffer[] = [];
+  for (const name of req.sets) {
+    const inputs = sets.get(name);
+    if (!inputs) throw new Error(`unknown probe set \`${name}\``);
+    const acts = await capture!.capture(inputs.length === 1 ? inputs[0]! : inputs);
+    out.activations[name] = [...acts].map(([layer, m]) => {
+      transfer.push((m.data as Float32Array).buffer as ArrayBuffer);
+      return { layer, rows: m.rows, cols: m.cols, data: m.data as Float32Array };
+    });
+  }
+  for (const name of req.outputs) {
+    const inputs = sets.get(name);
+    if (!inputs) throw new Error(`unknown probe set \`${name}\``);
+    const rows = inputs[0]!.shape[0] ?? 1;
+    const raw = model!.predict(inputs.length === 1 ? inputs[0]! : inputs, { batchSize: Math.min(rows, batchSize) });
+    const first = Array.isArray(raw) ? raw[0]! : raw;
+    try {
+      const data = (await first.data()) as Float32Array;
+      transfer.push(data.buffer as ArrayBuffer);
+      out.outputs[name] = { shape: first.shape.slice(), data };
+    } finally {
+      tf.dispose(raw);
+    }
+  }
+  out.ms = performance.now() - t0;
+  port!.postMessage(out, transfer);
+  return out;
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+port.on('message', (msg: WorkerInit | CaptureRequest) => {
+  // One message at a time: a request waits for init, captures never overlap.
+  queue = queue.then(async () => {
+    try {
+      if (msg.type === 'init') {
+        await init(msg);
+        port.postMessage({ type: 'ready' } satisfies CaptureReply);
+      } else {
+        await run(msg);
+      }
+    } catch (e) {
+      port.postMessage({ type: 'error', id: msg.type === 'capture' ? msg.id : null, message: (e as Error).message } satisfies CaptureReply);
+    }
+  });
+});

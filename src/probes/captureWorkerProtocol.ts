@@ -1,0 +1,54 @@
+import type { Pooling } from './probeTypes.js';
+
+/** A tensor's contents as they cross to the worker (copied out of the live tensor). */
+export interface TransferredTensor {
+  data: Float32Array | Int32Array | Uint8Array;
+  shape: number[];
+  dtype: 'float32' | 'int32' | 'bool';
+}
+
+/** Sent once: how to rebuild the model and which probe sets to keep. */
+export interface WorkerInit {
+  type: 'init';
+  backend: string;
+  /** `model.toJSON(null, false)`: the topology without weights. */
+  topology: unknown;
+  /** Shapes of `model.weights`, in order: the rebuilt model must match them. */
+  weightShapes: number[][];
+  layers: string[];
+  pooling: Pooling;
+  batchSize: number;
+  /** Probe set name → its input tensors. */
+  sets: Record<string, TransferredTensor[]>;
+}
+
+/** One check: the weights copied at that step, and what to capture. */
+export interface CaptureRequest {
+  type: 'capture';
+  id: number;
+  weights: TransferredTensor[];
+  /** Probe sets whose layer activations to capture. */
+  sets: string[];
+  /** Probe sets whose raw model output (first output) to return. */
+  outputs: string[];
+}
+
+/** A captured layer of one probe set. */
+export interface TransferredActivations {
+  layer: string;
+  rows: number;
+  cols: number;
+  data: Float32Array;
+}
+
+export type CaptureReply =
+  | { type: 'ready' }
+  | { type: 'error'; id: number | null; message: string }
+  | {
+      type: 'result';
+      id: number;
+      activations: Record<string, TransferredActivations[]>;
+      outputs: Record<string, { shape: number[]; data: Float32Array }>;
+      /** Worker time for this request, ms (off the training thread). */
+      ms: number;
+    };
