@@ -285,3 +285,104 @@ rules:
     cleanup();
   }
 });
+
+/** A callback that holds training at its first batch until the guard captures on its worker. */
+function waitForWorker(guard: EmGuard): tf.CustomCallbackArgs {
+  return {
+    onBatchEnd: async (batch) => {
+      if (batch !== 0) return;
+      const until = Date.now() + 60_000;
+      while (guard.captureWhere !== 'worker' && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    },
+  };
+}
+
+test('worker capture: the same verdicts and values as inline capture, checkpoints of the checked steps, no leaked tensors', async () => {
+  const policy = parsePolicy(`${policyText()}checkpoint:\n  every: { checks: 3 }\n  keep: 2\n`);
+  const runs: Record<string, { values: Record<string, number | null>[]; where: string[]; stop: number | null; checkpoints: number[]; abortAppliedAt: number; lastBatch: number }> = {};
+  // Tensors left after each fit (model, optimizer, guard disposed): what tfjs itself keeps is the
+  // same in both modes (the inline guard's own leak-freedom is the 200-check test's), so any
+  // difference would be the worker mode's.
+  const growth: Record<string, number> = {};
+  for (const mode of ['inline', 'worker'] as const) {
+    const tensorsBefore = tf.memory().numTensors;
+    const { dir, cleanup } = tempDir();
+    const model = await pretrained();
+    model.compile({ optimizer: tf.train.sgd(0.002), loss: tf.losses.softmaxCrossEntropy });
+    const data = blobs(960, 21);
+    const y = oneHot(data.labels, 1); // destructive but slow: the score falls over ~10 checks, then the rule fires
+    const guard = emGuard({ probes: probes(), runDir: dir, policy, capture: mode });
+    const run = { values: [] as Record<string, number | null>[], where: [] as string[], stop: null as number | null, checkpoints: [] as number[], abortAppliedAt: -1, lastBatch: 0 };
+    const counter = new tf.CustomCallback({ onBatchEnd: async () => void (run.lastBatch += 1) });
+    guard.on('check', (c) => {
+      run.values.push({ ...c.values, step: c.step });
+      run.where.push('workerCapture' in (c.timingsMs ?? {}) ? 'worker' : 'inline');
+    });
+    guard.on('checkpoint', (c) => run.checkpoints.push(c.step));
+    guard.on('abort', () => (run.abortAppliedAt = run.lastBatch));
+    try {
+      const callbacks = mode === 'worker' ? [counter, new tf.CustomCallback(waitForWorker(guard)), guard] : [counter, guard];
+      await model.fit(data.x, y, { epochs: 1, batchSize: 8, shuffle: false, verbose: 0, callbacks });
+      run.stop = guard.stopReason?.step ?? null;
+    } finally {
+      tf.dispose([data.x, y]);
+      model.dispose();
+      guard.dispose();
+      cleanup();
+    }
+    growth[mode] = tf.memory().numTensors - tensorsBefore;
+    runs[mode] = run;
+  }
+  const inline = runs.inline!;
+  const worker = runs.worker!;
+  assert.equal(growth.worker, growth.inline, 'worker mode leaves no extra tensors');
+  assert.ok(worker.where.filter((w) => w === 'worker').length >= 2, `checks ran on the worker: ${worker.where.join(' ')}`);
+  assert.ok(inline.stop !== null, 'the destructive fine-tune is stopped');
+  // Same weights at the same steps, same backend: bit-identical activations, so identical values.
+  assert.deepEqual(worker.values, inline.values);
+  // The verdict is the same check's; it is applied at a later batch end, before the next check.
+  assert.equal(worker.stop, inline.stop);
+  assert.equal(inline.abortAppliedAt, inline.stop);
+  assert.ok(worker.abortAppliedAt > worker.stop! && worker.abortAppliedAt <= worker.stop! + CHECK_EVERY, `abort applied at batch ${worker.abortAppliedAt}`);
+  // Periodic checkpoints hold the checked steps' weights in both modes; the rule's own
+  // `checkpoint` action saves the live weights when the verdict is applied.
+  assert.ok(inline.checkpoints.length >= 4, `periodic checkpoints: ${inline.checkpoints.join(' ')}`);
+  assert.deepEqual(worker.checkpoints.slice(0, -1), inline.checkpoints.slice(0, -1));
+  assert.deepEqual([inline.checkpoints.at(-1), worker.checkpoints.at(-1)], [inline.abortAppliedAt, worker.abortAppliedAt]);
+});
+
+test('worker capture falls back to inline when the worker cannot rebuild the model (custom layer)', async () => {
+  class TimesTwo extends tf.layers.Layer {
+    static className = 'EmGuardTestTimesTwo';
+    override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+      return tf.tidy(() => tf.mul(Array.isArray(inputs) ? inputs[0]! : inputs, 2));
+    }
+  }
+  tf.serialization.registerClass(TimesTwo);
+  const model = tf.sequential({ layers: [tf.layers.dense({ units: 8, inputShape: [8], name: 'h1', activation: 'relu' }), new TimesTwo({ name: 'twice' }), tf.layers.dense({ units: 4, name: 'out' })] });
+  model.compile({ optimizer: tf.train.sgd(0.01), loss: tf.losses.softmaxCrossEntropy });
+  const data = blobs(320, 22);
+  const y = oneHot(data.labels);
+  const warnings: string[] = [];
+  const logger = (await import('pino')).pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) });
+  const guard = emGuard({ probes: probes(), runDir: false, policy: parsePolicy(policyText().replace('layers: [h1, h2]', 'layers: [h1, twice]')), capture: 'worker', logger });
+  let checks = 0;
+  guard.on('check', () => checks++);
+  const waitForVerdict: tf.CustomCallbackArgs = {
+    onBatchEnd: async (batch) => {
+      if (batch !== 0) return;
+      const until = Date.now() + 60_000;
+      while (!warnings.some((w) => w.includes('capture worker unavailable')) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    },
+  };
+  try {
+    await model.fit(data.x, y, { epochs: 1, batchSize: 8, shuffle: false, verbose: 0, callbacks: [new tf.CustomCallback(waitForVerdict), guard] });
+    assert.ok(warnings.some((w) => /capture worker unavailable.*EmGuardTestTimesTwo/.test(w)), warnings.join('\n'));
+    assert.equal(guard.captureWhere, 'inline');
+    assert.equal(checks, 320 / 8 / CHECK_EVERY);
+  } finally {
+    tf.dispose([data.x, y]);
+    model.dispose();
+    guard.dispose();
+  }
+});

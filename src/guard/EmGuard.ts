@@ -9,7 +9,7 @@ import { rollbackAction } from '../../plugins/actions/rollbackAction.js';
 import { warnAction } from '../../plugins/actions/warnAction.js';
 import { alignmentProjectionPlugin } from '../../plugins/metrics/alignmentProjection.js';
 import { alignmentScorePlugin } from '../../plugins/metrics/alignmentScore.js';
-import { CheckpointStore } from '../checkpoints/CheckpointStore.js';
+import { CheckpointStore, type CapturedModelState } from '../checkpoints/CheckpointStore.js';
 import { MemorySnapshots } from '../checkpoints/MemorySnapshots.js';
 import { installInterruptHandler } from '../checkpoints/interruptHandler.js';
 import { createPolicyState, evaluatePolicy } from '../policy/evaluatePolicy.js';
@@ -17,6 +17,7 @@ import { defaultPolicy, loadPolicy } from '../policy/loadPolicy.js';
 import { registerAction, registerMetric } from '../policy/registry.js';
 import type { Decision, MetricSnapshot, Policy, PolicyState } from '../policy/types.js';
 import { ProbeCapture } from '../probes/ProbeCapture.js';
+import { WorkerCapture, type WorkerCaptureResult } from '../probes/WorkerCapture.js';
 import type { EmGuardProbes, ProbeInputs } from '../probes/probeTypes.js';
 import { resolveLayers } from '../probes/resolveLayers.js';
 import { validateProbes } from '../probes/validateProbes.js';
@@ -108,6 +109,9 @@ function validateArgs(args: EmGuardArgs): void {
   if (args.metrics !== undefined && args.metrics !== 'policy' && args.metrics !== 'all') {
     throw new TypeError(`emGuard: expected \`metrics\` to be "policy" or "all", got \`${String(args.metrics)}\``);
   }
+  if (args.capture !== undefined && args.capture !== 'auto' && args.capture !== 'worker' && args.capture !== 'inline') {
+    throw new TypeError(`emGuard: expected \`capture\` to be "auto", "worker" or "inline", got \`${String(args.capture)}\``);
+  }
   if (args.seed !== undefined && !Number.isInteger(args.seed)) throw new TypeError(`emGuard: expected \`seed\` to be an integer, got \`${String(args.seed)}\``);
 }
 
@@ -117,6 +121,32 @@ function resolvePolicy(policy: EmGuardArgs['policy']): Policy {
   if (typeof policy === 'string') return loadPolicy(policy);
   if (typeof policy === 'object' && policy !== null && Array.isArray((policy as Policy).rules)) return policy;
   throw new TypeError('emGuard: `policy` must be a path, a bundled policy name, or a Policy from loadPolicy()');
+}
+
+/** The step a snapshot describes and what the training loop reported up to it. */
+interface SnapshotPoint {
+  step: number;
+  epoch: number;
+  /** Mean finite batch loss since the previous check; null if none; undefined for the baseline. */
+  loss: number | null | undefined;
+  nonfinite: boolean;
+}
+
+/** Raw first model output of a probe set (worker capture). */
+type ModelOutput = { shape: number[]; data: Float32Array };
+
+/** Weights copied at a check, kept as the periodic checkpoint if its verdict is safe. */
+type CheckpointCandidate = { kind: 'store'; state: CapturedModelState } | { kind: 'memory'; weights: tf.Tensor[] };
+
+/** A check whose capture runs on the worker. */
+interface PendingCheck {
+  at: SnapshotPoint;
+  promise: Promise<WorkerCaptureResult>;
+  result: WorkerCaptureResult | null;
+  error: Error | null;
+  candidate: CheckpointCandidate | null;
+  /** Training-thread time to copy the weights and post them, ms. */
+  postMs: number;
 }
 
 /**
@@ -136,6 +166,10 @@ export class EmGuard extends tf.CustomCallback {
   /** Id of the current (or last) run: `<UTC timestamp>-<6 hex>`, also in every log line and run-log record. */
   get runId(): string {
     return this.currentRunId;
+  }
+  /** Where the next check runs its forward passes: `worker` once the capture worker is up, else `inline`. */
+  get captureWhere(): 'worker' | 'inline' {
+    return this.worker?.usable ? 'worker' : 'inline';
   }
   /** The last metric snapshot (copied numbers only). */
   lastSnapshot: CheckEvent | null = null;
@@ -169,6 +203,9 @@ export class EmGuard extends tf.CustomCallback {
   private lastSafe: { id: string; step: number } | null = null;
   private uninstallSignals: (() => void) | null = null;
   private pendingCheckpoints: Promise<void> = Promise.resolve();
+  /** The capture worker of this fit (null: capturing inline), and the check it is running. */
+  private worker: WorkerCapture | null = null;
+  private pending: PendingCheck | null = null;
   private currentRunId = '';
   private attached: tf.LayersModel | null = null;
 
@@ -275,7 +312,7 @@ export class EmGuard extends tf.CustomCallback {
     this.timings.capture += performance.now() - tc;
     const ctx = this.baselineContext(model);
     for (const p of this.metricPlugins) await p.init?.(ctx);
-    const baseline = await this.computeSnapshot(model, this.baselineActs, 0, 0, false);
+    const baseline = await this.computeSnapshot(model, this.baselineActs, { step: 0, epoch: 0, loss: undefined, nonfinite: false });
     this.policyState = createPolicyState(this.policy, baseline);
 
     this.runLog?.append({
@@ -290,6 +327,7 @@ export class EmGuard extends tf.CustomCallback {
       ...(this.args.meta ? { meta: this.args.meta } : {}),
     });
     this.runLog?.append({ type: 'baseline', step: 0, epoch: 0, values: baseline.values });
+    this.startWorker(model);
     this.logger.info({ event: 'start', layers: this.layers, policy: this.policy.source, runDir: this.runDir, probes: probeCounts, backend: tf.getBackend() }, `em-guard watching ${this.layers.join(', ')} with policy ${this.policy.source}`);
 
     // The pre-fine-tuning weights are the first safe point to roll back to.
@@ -322,21 +360,59 @@ export class EmGuard extends tf.CustomCallback {
       }
     }
     const every = this.policy.check.every;
+    // A worker verdict that has arrived is applied at the first batch end after it.
+    if (this.pending && (this.pending.result || this.pending.error)) await this.finishPending();
     if (this.sawNonFinite) {
       // Like Keras TerminateOnNaN: decide on this batch, without waiting for the schedule.
+      await this.drainPending();
       await this.runCheck(false);
     } else if ('batches' in every && this.step % every.batches === 0) {
-      await this.runCheck(true);
+      await this.scheduledCheck();
     }
     this.timings.total += performance.now() - t0;
+  }
+
+  /** A check on the policy's schedule: on the capture worker when it is up, else inline. */
+  private async scheduledCheck(): Promise<void> {
+    await this.drainPending();
+    if (this.lmodel.stopTraining) return;
+    if (this.worker?.usable) await this.beginWorkerCheck();
+    else await this.runCheck(true);
+  }
+
+  /**
+   * Starts the capture worker for this fit when the `capture` option allows it. Not awaited:
+   * checks run inline until it is up, and for good if it cannot rebuild the model.
+   */
+  private startWorker(model: tf.LayersModel): void {
+    const mode = this.args.capture ?? 'auto';
+    if (mode === 'inline' || (mode === 'auto' && (this.args.plugins?.metrics?.length ?? 0) > 0)) return;
+    const sets = new Map<string, ProbeInputs>();
+    if (this.captureTrain) sets.set('train', this.args.probes.train);
+    sets.set('eval', this.args.probes.eval);
+    if (this.args.probes.alignment) sets.set('alignment', this.args.probes.alignment.inputs);
+    try {
+      const worker = new WorkerCapture(model, this.layers, { pooling: this.captureModel!.pooling, batchSize: this.captureModel!.batchSize }, sets);
+      this.worker = worker;
+      worker.ready.then(
+        () => this.logger.info({ event: 'capture-worker', ready: true }, 'em-guard: probe capture runs on a worker thread (forward passes off the training thread)'),
+        (e: unknown) => {
+          if (this.worker === worker) this.worker = null;
+          this.logger.warn({ event: 'capture-worker', ready: false, err: e }, `em-guard: capture worker unavailable (${(e as Error).message}); capturing inline`);
+        },
+      );
+    } catch (e) {
+      this.logger.warn({ event: 'capture-worker', ready: false, err: e }, `em-guard: capture worker unavailable (${(e as Error).message}); capturing inline`);
+    }
   }
 
   override async onEpochEnd(epoch: number, logs?: tf.Logs): Promise<void> {
     void logs;
     const t0 = performance.now();
     const every = this.policy.check.every;
+    if (this.pending && (this.pending.result || this.pending.error)) await this.finishPending();
     if ('epochs' in every && (epoch + 1) % every.epochs === 0 && !this.lmodel.stopTraining) {
-      await this.runCheck(true);
+      await this.scheduledCheck();
     }
     this.epoch = epoch + 1;
     this.timings.total += performance.now() - t0;
@@ -351,6 +427,8 @@ export class EmGuard extends tf.CustomCallback {
     const t0 = performance.now();
     this.uninstallSignals?.();
     this.uninstallSignals = null;
+    // The last check's verdict still counts (its abort comes too late to stop, its rollback does not).
+    await this.drainPending();
     // `fit` resolves only after every checkpoint is durable and in the run log.
     await this.settleCheckpoints();
     this.timings.io += performance.now() - t0;
@@ -368,6 +446,12 @@ export class EmGuard extends tf.CustomCallback {
   }
 
   private releaseFitResources(): void {
+    if (this.pending) {
+      this.discardCandidate(this.pending.candidate);
+      this.pending = null;
+    }
+    void this.worker?.terminate();
+    this.worker = null;
     for (const p of this.metricPlugins) p.dispose?.();
     this.baselineActs = new Map();
     this.captureModel = null;
@@ -416,7 +500,8 @@ export class EmGuard extends tf.CustomCallback {
   }
 
   /** Runs every metric on `current` activations and returns a snapshot with copied numbers only. */
-  private async computeSnapshot(model: tf.LayersModel, current: Map<string, LayerActivations>, step: number, epoch: number, withLoss: boolean): Promise<CheckEvent> {
+  private async computeSnapshot(model: tf.LayersModel, current: Map<string, LayerActivations>, at: SnapshotPoint, outputs?: ReadonlyMap<string, ModelOutput>): Promise<CheckEvent> {
+    const { step, epoch } = at;
     const tm = performance.now();
     const values: Record<string, number | null> = {};
     const reasons: Record<string, string> = {};
@@ -428,7 +513,7 @@ export class EmGuard extends tf.CustomCallback {
       values[name] = aggregateLayers(this.layers.map((l) => core.perLayer[`${name}@${l}`] ?? null), better);
       if (values[name] === null) reasons[name] = reasons[`${name}@${this.layers[0]}`] ?? 'null on every layer';
     }
-    const ctx: CheckContext = { ...this.baselineContext(model), activations: current, baseline: this.baselineActs, step, epoch };
+    const ctx: CheckContext = { ...this.baselineContext(model), activations: current, baseline: this.baselineActs, step, epoch, ...(outputs ? { outputs } : {}) };
     for (const p of this.metricPlugins) {
       try {
         const r = await p.compute(ctx);
@@ -441,9 +526,9 @@ export class EmGuard extends tf.CustomCallback {
         this.logger.error({ event: 'metric-error', metric: p.name, err: e }, `em-guard: metric ${p.name} failed: ${(e as Error).message}`);
       }
     }
-    values.loss = withLoss && this.lossCount > 0 ? this.lossSum / this.lossCount : null;
-    if (values.loss === null) reasons.loss = withLoss ? 'no finite loss since the last check' : 'baseline (no training yet)';
-    values.nonfinite = this.sawNonFinite ? 1 : 0;
+    values.loss = at.loss ?? null;
+    if (values.loss === null) reasons.loss = at.loss === undefined ? 'baseline (no training yet)' : 'no finite loss since the last check';
+    values.nonfinite = at.nonfinite ? 1 : 0;
     const metricsMs = performance.now() - tm;
     return { step, epoch, values, reasons, timingsMs: { metrics: metricsMs } };
   }
@@ -452,19 +537,98 @@ export class EmGuard extends tf.CustomCallback {
     const model = this.lmodel;
     let snapshot: CheckEvent;
     let captureMs = 0;
+    const loss = this.takeLoss();
     if (capture) {
       const tc = performance.now();
       const current = new Map<string, LayerActivations>();
       if (this.captureTrain) current.set('train', await this.captureModel!.capture(this.args.probes.train));
       current.set('eval', await this.captureModel!.capture(this.args.probes.eval));
       captureMs = performance.now() - tc;
-      snapshot = await this.computeSnapshot(model, current, this.step, this.epoch, true);
+      snapshot = await this.computeSnapshot(model, current, { step: this.step, epoch: this.epoch, loss, nonfinite: this.sawNonFinite });
     } else {
       // Non-finite loss: the weights are already broken; a forward pass would only produce NaNs.
       snapshot = { step: this.step, epoch: this.epoch, values: { nonfinite: 1, loss: null }, reasons: { loss: 'non-finite batch loss' }, timingsMs: { metrics: 0 } };
     }
+    await this.decide(snapshot, { capture: captureMs }, null);
+  }
+
+  /** Mean finite batch loss since the last check (null if none); starts the next window. */
+  private takeLoss(): number | null {
+    const loss = this.lossCount > 0 ? this.lossSum / this.lossCount : null;
     this.lossSum = 0;
     this.lossCount = 0;
+    return loss;
+  }
+
+  /**
+   * Starts a check on the capture worker: copies the weights now (this step is the one checked)
+   * and returns; the verdict is applied by `finishPending` at a later batch end, as soon as the
+   * worker answers (at the latest before the next check, a non-finite loss or the end of `fit`).
+   */
+  private async beginWorkerCheck(): Promise<void> {
+    const t0 = performance.now();
+    const model = this.lmodel;
+    const every = this.policy.checkpoint.every;
+    // The weights of this step become the periodic checkpoint if the verdict says safe.
+    const candidate = every !== null && (this.checks + 1) % every.checks === 0 ? await this.takeCandidate() : null;
+    const sets = this.captureTrain ? ['train', 'eval'] : ['eval'];
+    const outputs = this.args.probes.alignment ? ['alignment'] : [];
+    const pending: PendingCheck = {
+      at: { step: this.step, epoch: this.epoch, loss: this.takeLoss(), nonfinite: this.sawNonFinite },
+      promise: this.worker!.capture(model, sets, outputs),
+      result: null,
+      error: null,
+      candidate,
+      postMs: 0,
+    };
+    pending.promise.then(
+      (r) => (pending.result = r),
+      (e: unknown) => (pending.error = e as Error),
+    );
+    pending.postMs = performance.now() - t0;
+    this.pending = pending;
+  }
+
+  /** Applies the verdict of the check running on the worker (waits for it if needed). */
+  private async finishPending(): Promise<void> {
+    const p = this.pending;
+    if (!p) return;
+    this.pending = null;
+    await p.promise.catch(() => undefined);
+    if (!p.result) {
+      this.discardCandidate(p.candidate);
+      this.logger.error({ event: 'capture-worker-error', step: p.at.step, err: p.error }, `em-guard: the capture worker failed (${p.error?.message ?? 'no result'}); checking inline from now on`);
+      void this.worker?.terminate();
+      this.worker = null;
+      // The lost check is redone now, inline, on the current weights.
+      this.lossSum += (p.at.loss ?? 0) * (p.at.loss === null ? 0 : 1);
+      this.lossCount += p.at.loss === null ? 0 : 1;
+      await this.runCheck(true);
+      return;
+    }
+    const current = new Map<string, LayerActivations>(p.result.activations);
+    const snapshot = await this.computeSnapshot(this.lmodel, current, p.at, p.result.outputs);
+    await this.decide(snapshot, { capture: p.postMs, workerCapture: p.result.workerMs }, p.candidate);
+  }
+
+  /** Waits for and applies a check still on the worker, so checks are decided in order. */
+  private async drainPending(): Promise<void> {
+    if (this.pending) await this.finishPending();
+  }
+
+  private async takeCandidate(): Promise<CheckpointCandidate> {
+    if (this.store) return { kind: 'store', state: await this.store.captureState(this.lmodel, this.args.saveOptimizer ?? true) };
+    return { kind: 'memory', weights: this.lmodel.getWeights().map((w) => w.clone()) };
+  }
+
+  private discardCandidate(c: CheckpointCandidate | null): void {
+    if (c?.kind === 'memory') tf.dispose(c.weights);
+  }
+
+  /** Evaluates the policy on a snapshot, records it, runs the actions and the periodic checkpoint. */
+  private async decide(snapshot: CheckEvent, captureTimings: Record<string, number>, candidate: CheckpointCandidate | null): Promise<void> {
+    const model = this.lmodel;
+    const captureMs = captureTimings.capture ?? 0;
     this.checks += 1;
 
     const tp = performance.now();
@@ -473,7 +637,7 @@ export class EmGuard extends tf.CustomCallback {
     const policyMs = performance.now() - tp;
 
     const ti = performance.now();
-    snapshot.timingsMs = { capture: captureMs, metrics: snapshot.timingsMs.metrics ?? 0, policy: policyMs };
+    snapshot.timingsMs = { ...captureTimings, metrics: snapshot.timingsMs.metrics ?? 0, policy: policyMs };
     this.runLog?.append({ type: 'check', step: snapshot.step, epoch: snapshot.epoch, values: snapshot.values, reasons: snapshot.reasons, timingsMs: snapshot.timingsMs });
     this.lastSnapshot = snapshot;
     this.emit('check', snapshot);
@@ -504,7 +668,10 @@ export class EmGuard extends tf.CustomCallback {
     // Periodic safe checkpoints while nothing worse than `info` fires.
     const every = this.policy.checkpoint.every;
     if (every && this.checks % every.checks === 0 && !this.firingUnsafe() && this.stopReason === null) {
-      await this.checkpoint(`periodic (every ${every.checks} checks)`, true, false);
+      if (candidate) await this.commitCandidate(candidate, snapshot, `periodic (every ${every.checks} checks)`);
+      else await this.checkpoint(`periodic (every ${every.checks} checks)`, true, false);
+    } else {
+      this.discardCandidate(candidate);
     }
     const ioMs = performance.now() - ti;
     this.timings.checks += 1;
@@ -552,14 +719,32 @@ export class EmGuard extends tf.CustomCallback {
     const { written } = await this.store.saveDeferred(model, { ...at, metrics, safe, reason, includeOptimizer: this.args.saveOptimizer ?? true });
     const recorded = written.then((manifest) => this.recordCheckpoint(manifest.id, at, safe, reason));
     if (wait) return recorded;
+    this.trackWrite(recorded, at.step, reason);
+    return `pending:${at.step}`;
+  }
+
+  /** Keeps the weights copied at a check (now known safe) as a periodic checkpoint. */
+  private async commitCandidate(c: CheckpointCandidate, snapshot: CheckEvent, reason: string): Promise<void> {
+    const at = { step: snapshot.step, epoch: snapshot.epoch };
+    const metrics = { ...snapshot.values };
+    if (c.kind === 'memory') {
+      this.memory ??= new MemorySnapshots({ keep: this.policy.checkpoint.keep });
+      this.memory.adopt(c.weights, { ...at, safe: true, metrics });
+      this.recordCheckpoint(`memory:${at.step}`, at, true, reason);
+      return;
+    }
+    const { written } = this.store!.saveCaptured(c.state, { ...at, metrics, safe: true, reason, includeOptimizer: c.state.optimizer !== null });
+    this.trackWrite(written.then((manifest) => this.recordCheckpoint(manifest.id, at, true, reason)), at.step, reason);
+  }
+
+  private trackWrite(recorded: Promise<string>, step: number, reason: string): void {
     this.pendingCheckpoints = Promise.all([
       this.pendingCheckpoints,
       recorded.catch((e: unknown) => {
         // A failed background write loses that checkpoint only; training and older ones are intact.
-        this.logger.error({ event: 'checkpoint-error', step: at.step, reason, err: e }, `em-guard: writing the checkpoint of step ${at.step} failed: ${(e as Error).message}`);
+        this.logger.error({ event: 'checkpoint-error', step, reason, err: e }, `em-guard: writing the checkpoint of step ${step} failed: ${(e as Error).message}`);
       }),
     ]).then(() => undefined);
-    return `pending:${at.step}`;
   }
 
   /** Resolves once every background checkpoint write has finished (logged if it failed). */

@@ -43,6 +43,15 @@ export interface EmGuardArgs {
    * only. `all`: every metric at every check, for offline analysis (sweeps, reports).
    */
   metrics?: 'policy' | 'all';
+  /**
+   * Where checks run the probe forward passes. `auto` (default): on a worker thread with its own
+   * copy of the model, so they overlap training on another core; each check copies the weights
+   * (the checked step) and its verdict applies at a later batch end, before the next check. Falls
+   * back to inline when the worker cannot rebuild the model (custom layers) or fails, and is not
+   * used when metric plugins are given (they may read the live model). `worker`: also with
+   * plugins. `inline`: on the training thread, verdict at the checked batch.
+   */
+  capture?: 'auto' | 'worker' | 'inline';
   /** Seed of the random-subspace baseline metric. Default: 0. */
   seed?: number;
   /** Free-form data written into the run log's `start` record (e.g. `{ label: 'guarded' }`). */

@@ -22,6 +22,11 @@ export interface BaselineContext {
 export interface CheckContext extends BaselineContext {
   step: number;
   epoch: number;
+  /**
+   * Raw first model output per probe set, when the check ran on the capture worker (the model's
+   * weights at `step`; `model` may have trained further meanwhile). Absent for inline checks.
+   */
+  outputs?: ReadonlyMap<string, { shape: number[]; data: Float32Array }>;
   baseline: ReadonlyMap<string, LayerActivations>;
 }
 
