@@ -74,50 +74,64 @@ function defaultEvery(batches: number): Policy {
   return { ...p, source: `${p.source} (every ${batches} batches)`, check: { ...p.check, every: { batches } } };
 }
 
+type Mode = 'unguarded' | 'inline' | 'worker';
+
 export async function run(reps = 3): Promise<void> {
   await tf.setBackend(process.env.EM_GUARD_BENCH_BACKEND ?? 'wasm');
   await tf.ready();
-  for (const every of [25, 10]) {
-  const policy = defaultEvery(every);
-  console.log(`\n## guard overhead (backend ${tf.getBackend()}, ${N / BATCH} batches of ${BATCH}, ${policy.source}, 256 train + 256 eval + 256 alignment + 2×256 contrast probes)`);
-  for (const s of scenarios) {
-    const x = s.x();
-    const y = s.y();
-    const train = s.probes();
-    const evalP = s.probes();
-    const alignIn = s.probes();
-    const expected = Array.from({ length: 256 }, (_, i) => i % 10);
-    const aligned = s.probes();
-    const misaligned = s.probes();
-    const plain: number[] = [];
-    const guarded: number[] = [];
-    const breakdowns: GuardTimings[] = [];
-    const dir = mkdtempSync(join(tmpdir(), 'em-guard-bench-'));
-    try {
-      for (let r = 0; r < reps * 2 + 1; r++) {
-        const useGuard = r % 2 === 1;
-        const model = s.build();
-        const guard = useGuard ? emGuard({ probes: { train, eval: evalP, alignment: { inputs: alignIn, expected }, contrast: { aligned, misaligned } }, runDir: join(dir, `run-${r}`), policy }) : null;
-        const t0 = performance.now();
-        await model.fit(x, y, { batchSize: BATCH, epochs: 1, shuffle: false, verbose: 0, callbacks: guard ? [guard] : [] });
-        const ms = performance.now() - t0;
-        if (r > 0) (useGuard ? guarded : plain).push(ms); // r = 0 warms up kernels
-        if (guard) {
-          breakdowns.push(guard.timings);
-          guard.dispose();
+  // Check cadences to measure (batches); the issue's figure is every 25.
+  const cadences = (process.env.EM_GUARD_BENCH_EVERY ?? '25').split(',').map(Number);
+  for (const every of cadences) {
+    const policy = defaultEvery(every);
+    console.log(`\n## guard overhead (backend ${tf.getBackend()}, ${N / BATCH} batches of ${BATCH}, ${policy.source}, 256 train + 256 eval + 256 alignment + 2×256 contrast probes)`);
+    console.log('capture inline = forward passes on the training thread; worker = on the capture worker thread (the default, `capture: auto`)');
+    for (const s of scenarios) {
+      const x = s.x();
+      const y = s.y();
+      const train = s.probes();
+      const evalP = s.probes();
+      const alignIn = s.probes();
+      const expected = Array.from({ length: 256 }, (_, i) => i % 10);
+      const aligned = s.probes();
+      const misaligned = s.probes();
+      const times: Record<Mode, number[]> = { unguarded: [], inline: [], worker: [] };
+      const breakdowns: Partial<Record<Mode, GuardTimings>> = {};
+      const dir = mkdtempSync(join(tmpdir(), 'em-guard-bench-'));
+      const modes: Mode[] = ['unguarded', 'inline', 'worker'];
+      try {
+        // Round 0 warms kernels (and starts the worker thread the later rounds reuse, as a
+        // long-lived process would); each round then runs the three modes in a rotating order so
+        // drift in machine load hits all of them.
+        for (let r = 0; r <= reps; r++) {
+          for (let i = 0; i < modes.length; i++) {
+            const mode = modes[(i + r) % modes.length]!;
+            const model = s.build();
+            const guard = mode === 'unguarded' ? null : emGuard({ probes: { train, eval: evalP, alignment: { inputs: alignIn, expected }, contrast: { aligned, misaligned } }, runDir: join(dir, `run-${r}-${mode}`), policy, capture: mode });
+            const t0 = performance.now();
+            await model.fit(x, y, { batchSize: BATCH, epochs: 1, shuffle: false, verbose: 0, callbacks: guard ? [guard] : [] });
+            const ms = performance.now() - t0;
+            if (r > 0) times[mode].push(ms);
+            if (guard) {
+              breakdowns[mode] = guard.timings;
+              guard.dispose();
+            }
+            model.dispose();
+          }
         }
-        model.dispose();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+        tf.dispose([x, y, train, evalP, alignIn, aligned, misaligned]);
       }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-      tf.dispose([x, y, train, evalP, alignIn, aligned, misaligned]);
+      const p = median(times.unguarded);
+      const line = (mode: Mode) => {
+        const g = median(times[mode]);
+        const b = breakdowns[mode]!;
+        return `  guarded, capture ${mode}: ${g.toFixed(0)} ms, ratio ${(g / p).toFixed(3)}; guard on the training thread (last run): ${b.checks} checks, capture ${b.capture.toFixed(1)} ms, metrics ${b.metrics.toFixed(1)} ms, policy ${b.policy.toFixed(2)} ms, io ${b.io.toFixed(1)} ms, total ${b.total.toFixed(1)} ms`;
+      };
+      console.log(`${s.name}: unguarded ${p.toFixed(0)} ms (medians of ${reps})`);
+      console.log(line('worker'));
+      console.log(line('inline'));
     }
-    const p = median(plain);
-    const g = median(guarded);
-    const b = breakdowns.at(-1)!;
-    console.log(`${s.name}: unguarded ${p.toFixed(0)} ms, guarded ${g.toFixed(0)} ms, ratio ${(g / p).toFixed(3)} (medians of ${reps})`);
-    console.log(`  guard breakdown (last run): ${b.checks} checks, capture ${b.capture.toFixed(1)} ms, metrics ${b.metrics.toFixed(1)} ms, policy ${b.policy.toFixed(2)} ms, io ${b.io.toFixed(1)} ms, total in guard ${b.total.toFixed(1)} ms`);
-  }
   }
 }
 

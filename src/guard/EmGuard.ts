@@ -123,6 +123,16 @@ function resolvePolicy(policy: EmGuardArgs['policy']): Policy {
   throw new TypeError('emGuard: `policy` must be a path, a bundled policy name, or a Policy from loadPolicy()');
 }
 
+/**
+ * Lets the event loop deliver the capture worker's messages. A fast model's `fit` can run batch
+ * after batch on promise continuations alone, so without this turn a worker answer (or its
+ * `ready`) would wait until the fit ends. Costs microseconds; only taken while the worker is
+ * starting or a check is on it.
+ */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** The step a snapshot describes and what the training loop reported up to it. */
 interface SnapshotPoint {
   step: number;
@@ -361,6 +371,7 @@ export class EmGuard extends tf.CustomCallback {
     }
     const every = this.policy.check.every;
     // A worker verdict that has arrived is applied at the first batch end after it.
+    if (this.worker && (this.pending || !this.worker.usable)) await yieldToEventLoop();
     if (this.pending && (this.pending.result || this.pending.error)) await this.finishPending();
     if (this.sawNonFinite) {
       // Like Keras TerminateOnNaN: decide on this batch, without waiting for the schedule.
@@ -398,6 +409,7 @@ export class EmGuard extends tf.CustomCallback {
         () => this.logger.info({ event: 'capture-worker', ready: true }, 'em-guard: probe capture runs on a worker thread (forward passes off the training thread)'),
         (e: unknown) => {
           if (this.worker === worker) this.worker = null;
+          void worker.release({ discard: true });
           this.logger.warn({ event: 'capture-worker', ready: false, err: e }, `em-guard: capture worker unavailable (${(e as Error).message}); capturing inline`);
         },
       );
@@ -450,7 +462,7 @@ export class EmGuard extends tf.CustomCallback {
       this.discardCandidate(this.pending.candidate);
       this.pending = null;
     }
-    void this.worker?.terminate();
+    void this.worker?.release();
     this.worker = null;
     for (const p of this.metricPlugins) p.dispose?.();
     this.baselineActs = new Map();
@@ -598,7 +610,7 @@ export class EmGuard extends tf.CustomCallback {
     if (!p.result) {
       this.discardCandidate(p.candidate);
       this.logger.error({ event: 'capture-worker-error', step: p.at.step, err: p.error }, `em-guard: the capture worker failed (${p.error?.message ?? 'no result'}); checking inline from now on`);
-      void this.worker?.terminate();
+      void this.worker?.release({ discard: true });
       this.worker = null;
       // The lost check is redone now, inline, on the current weights.
       this.lossSum += (p.at.loss ?? 0) * (p.at.loss === null ? 0 : 1);

@@ -38,49 +38,69 @@ function transferred(t: tf.Tensor): TransferredTensor {
   return { data, shape: t.shape.slice(), dtype };
 }
 
+/** A started thread kept between fits: loading tfjs and its backend is the slow part of a start. */
+let idleThread: Worker | null = null;
+/** Request ids are unique per process, so a late answer to an ended session matches nothing. */
+let nextRequestId = 1;
+
+function spawnThread(): Worker {
+  const entry = workerEntry();
+  const worker = new Worker(entry.url, { workerData: entry.workerData });
+  // A guard that is never disposed must not keep the process alive.
+  worker.unref();
+  worker.on('exit', () => {
+    if (idleThread === worker) idleThread = null;
+  });
+  // Errors are reported to the session using the thread; an idle thread's are only ignored.
+  worker.on('error', () => undefined);
+  return worker;
+}
+
 /**
- * Probe capture on a worker thread: the model is rebuilt there from its topology once, and each
- * check sends only the weights copied at that step. The training thread pays for the copy (a few
- * ms) instead of the forward passes, which run on another core while training goes on. Models the
- * worker cannot rebuild (custom layers) fail `ready` with the reason; the guard then captures inline.
+ * Probe capture on a worker thread: the model is rebuilt there from its topology once per fit,
+ * and each check sends only the weights copied at that step. The training thread pays for the
+ * copy (a few ms) instead of the forward passes, which run on another core while training goes
+ * on. Models the worker cannot rebuild (custom layers) fail `ready` with the reason; the guard then
+ * captures inline. The thread outlives the session (`release`) and serves the next fit.
  */
 export class WorkerCapture {
   /** Resolves when the worker has rebuilt the model; rejects with the reason it could not. */
   readonly ready: Promise<void>;
   private readonly worker: Worker;
   private readonly pending = new Map<number, { resolve: (r: WorkerCaptureResult) => void; reject: (e: Error) => void }>();
-  private nextId = 1;
   private failed: Error | null = null;
+  /** The thread itself is unusable (crashed, or could not rebuild the model): never reuse it. */
+  private broken = false;
   private isReady = false;
+  private readonly detach: () => void;
 
   constructor(model: tf.LayersModel, layers: readonly string[], options: { pooling: Pooling; batchSize: number }, sets: ReadonlyMap<string, ProbeInputs>) {
-    const entry = workerEntry();
-    this.worker = new Worker(entry.url, { workerData: entry.workerData });
-    // A guard that is never disposed must not keep the process alive.
-    this.worker.unref();
+    this.worker = idleThread ?? spawnThread();
+    idleThread = null;
     let onReady!: () => void;
     let onFail!: (e: Error) => void;
     this.ready = new Promise<void>((resolve, reject) => {
       onReady = resolve;
       onFail = reject;
     });
-    this.ready.catch(() => undefined); // observed through isUsable/ready by the caller
-    const fail = (e: Error) => {
+    this.ready.catch(() => undefined); // observed through `usable`/`ready` by the caller
+    const fail = (e: Error, broken: boolean) => {
+      this.broken ||= broken;
       if (this.failed) return;
       this.failed = e;
       onFail(e);
       for (const p of this.pending.values()) p.reject(e);
       this.pending.clear();
     };
-    this.worker.on('message', (msg: CaptureReply) => {
+    const onMessage = (msg: CaptureReply) => {
       if (msg.type === 'ready') {
         this.isReady = true;
         onReady();
       } else if (msg.type === 'error') {
         const e = new Error(`capture worker: ${msg.message}`);
         if (msg.id === null) {
-          // The worker could not start (e.g. custom layers): nothing left for it to do.
-          fail(e);
+          // The worker could not rebuild this model (e.g. custom layers): the session is over.
+          fail(e, true);
           void this.worker.terminate();
         } else {
           this.pending.get(msg.id)?.reject(e);
@@ -96,9 +116,17 @@ export class WorkerCapture {
         }
         p.resolve({ activations, outputs: new Map(Object.entries(msg.outputs)), workerMs: msg.ms });
       }
-    });
-    this.worker.on('error', (e) => fail(new Error(`capture worker crashed: ${e.message}`)));
-    this.worker.on('exit', (code) => fail(new Error(`capture worker exited (code ${code})`)));
+    };
+    const onError = (e: Error) => fail(new Error(`capture worker crashed: ${e.message}`), true);
+    const onExit = (code: number) => fail(new Error(`capture worker exited (code ${code})`), true);
+    this.worker.on('message', onMessage);
+    this.worker.on('error', onError);
+    this.worker.on('exit', onExit);
+    this.detach = () => {
+      this.worker.off('message', onMessage);
+      this.worker.off('error', onError);
+      this.worker.off('exit', onExit);
+    };
 
     const init: WorkerInit = {
       type: 'init',
@@ -125,7 +153,7 @@ export class WorkerCapture {
   capture(model: tf.LayersModel, sets: readonly string[], outputs: readonly string[]): Promise<WorkerCaptureResult> {
     if (this.failed) return Promise.reject(this.failed);
     const weights = model.weights.map((w) => transferred(w.read()));
-    const id = this.nextId++;
+    const id = nextRequestId++;
     const req: CaptureRequest = { type: 'capture', id, weights, sets: [...sets], outputs: [...outputs] };
     return new Promise<WorkerCaptureResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -133,11 +161,20 @@ export class WorkerCapture {
     });
   }
 
-  /** Stops the worker; pending captures reject. */
-  async terminate(): Promise<void> {
-    this.failed ??= new Error('capture worker terminated');
+  /**
+   * Ends the session: pending captures reject; the thread is kept for the next fit unless
+   * `discard` (e.g. after a failed capture), it is broken, or another idle thread is kept already.
+   */
+  async release(options: { discard?: boolean } = {}): Promise<void> {
+    const ended = new Error('capture worker session ended');
+    this.failed ??= ended;
     for (const p of this.pending.values()) p.reject(this.failed);
     this.pending.clear();
+    this.detach();
+    if (!options.discard && !this.broken && idleThread === null) {
+      idleThread = this.worker;
+      return;
+    }
     await this.worker.terminate();
   }
 }

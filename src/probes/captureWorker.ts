@@ -13,6 +13,7 @@ let model: tf.LayersModel | null = null;
 let capture: ProbeCapture | null = null;
 const sets = new Map<string, tf.Tensor[]>();
 let batchSize = 256;
+let backend: string | null = null;
 
 function toTensor(t: TransferredTensor): tf.Tensor {
   return tf.tensor(t.data, t.shape, t.dtype);
@@ -30,7 +31,16 @@ async function useBackend(name: string): Promise<void> {
 }
 
 async function init(msg: WorkerInit): Promise<void> {
-  await useBackend(msg.backend);
+  // A thread serves one fit at a time and is reused by the next: drop the previous fit's state.
+  for (const list of sets.values()) tf.dispose(list);
+  sets.clear();
+  model?.dispose();
+  model = null;
+  capture = null;
+  if (backend !== msg.backend) {
+    await useBackend(msg.backend);
+    backend = msg.backend;
+  }
   model = await tf.models.modelFromJSON({ modelTopology: msg.topology } as Parameters<typeof tf.models.modelFromJSON>[0]);
   const want = msg.weightShapes;
   const have = model.weights.map((w) => w.shape);
