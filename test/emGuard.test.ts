@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { emGuard, EmGuard } from '../src/guard/EmGuard.js';
 import { parsePolicy } from '../src/policy/parsePolicy.js';
@@ -384,5 +384,50 @@ test('worker capture falls back to inline when the worker cannot rebuild the mod
     tf.dispose([data.x, y]);
     model.dispose();
     guard.dispose();
+  }
+});
+
+test('saveBaseline / baseline: a saved baseline replaces the capture and gives the same checks; a mismatch or a damaged file fails before any step', async () => {
+  const { dir, cleanup } = tempDir();
+  const policy = parsePolicy(policyText());
+  const data = blobs(160, 23);
+  const y = oneHot(data.labels);
+  const runFit = async (args: { runDir: string; saveBaseline?: boolean; baseline?: string }, seed = 1) => {
+    const model = await pretrained(seed);
+    model.compile({ optimizer: tf.train.sgd(0.01), loss: tf.losses.softmaxCrossEntropy });
+    const guard = emGuard({ probes: probes(), policy, capture: 'inline', ...args });
+    const checks: Record<string, number | null>[] = [];
+    guard.on('check', (c) => checks.push(c.values));
+    const weightsBefore = model.getWeights().map((w) => Array.from(w.dataSync()));
+    try {
+      await model.fit(data.x, y, { epochs: 1, batchSize: 8, shuffle: false, verbose: 0, callbacks: [guard] });
+      return { checks, log: readRunLog(join(args.runDir, 'run.jsonl')), captureMs: guard.timings.capture };
+    } catch (e) {
+      // Nothing trained: the error came before the first step.
+      assert.deepEqual(model.getWeights().map((w) => Array.from(w.dataSync())), weightsBefore);
+      throw e;
+    } finally {
+      model.dispose();
+      guard.dispose();
+    }
+  };
+  try {
+    const saved = await runFit({ runDir: join(dir, 'a'), saveBaseline: true });
+    const baselineDir = join(dir, 'a', 'baseline');
+    assert.ok(existsSync(join(baselineDir, 'baseline.json')) && existsSync(join(baselineDir, 'baseline.bin')));
+    const reused = await runFit({ runDir: join(dir, 'b'), baseline: baselineDir });
+    const baselineOf = (log: typeof saved.log) => (log.find((r) => r.type === 'baseline') as { values: Record<string, number | null> }).values;
+    assert.deepEqual(baselineOf(reused.log), baselineOf(saved.log));
+    assert.deepEqual(reused.checks, saved.checks);
+    // Other weights (another pretrained seed): refused.
+    await assert.rejects(runFit({ runDir: join(dir, 'c'), baseline: baselineDir }, 2), /captured from other weights/);
+    // A truncated data file: refused with the file named.
+    writeFileSync(join(baselineDir, 'baseline.bin'), Buffer.alloc(16));
+    await assert.rejects(runFit({ runDir: join(dir, 'd'), baseline: baselineDir }), /baseline\.bin is 16 bytes, too short/);
+    await assert.rejects(runFit({ runDir: join(dir, 'e'), baseline: join(dir, 'nowhere') }), /cannot load the saved baseline.*no such file/);
+    assert.throws(() => emGuard({ probes: probes(), runDir: false, saveBaseline: true }), /runDir` is false/);
+  } finally {
+    tf.dispose([data.x, y]);
+    cleanup();
   }
 });

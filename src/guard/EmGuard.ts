@@ -24,6 +24,7 @@ import { validateProbes } from '../probes/validateProbes.js';
 import { RunLog, RUN_LOG_FILE } from '../runlog/RunLog.js';
 import { aggregateLayers, computeCoreMetrics, coreMetricsFor, CORE_METRICS, needsTrainProbes, type CoreMetricName } from './computeCoreMetrics.js';
 import type { EmGuardArgs } from './emGuardArgs.js';
+import { readSavedBaseline, tensorsFingerprint, weightsFingerprint, writeSavedBaseline, type SavedBaseline } from './savedBaseline.js';
 import type { ActionPlugin, BaselineContext, CheckContext, GuardControls, LayerActivations, MetricPlugin } from './pluginTypes.js';
 
 /** Why the guard stopped `fit`: the first rule whose actions included `abort`. */
@@ -108,6 +109,15 @@ function validateArgs(args: EmGuardArgs): void {
   }
   if (args.metrics !== undefined && args.metrics !== 'policy' && args.metrics !== 'all') {
     throw new TypeError(`emGuard: expected \`metrics\` to be "policy" or "all", got \`${String(args.metrics)}\``);
+  }
+  if (args.baseline !== undefined && (typeof args.baseline !== 'string' || args.baseline === '')) {
+    throw new TypeError(`emGuard: expected \`baseline\` to be the path of a saved baseline directory (<runDir>/baseline of a fit with saveBaseline: true), got \`${String(args.baseline)}\``);
+  }
+  if (args.saveBaseline !== undefined && typeof args.saveBaseline !== 'boolean') {
+    throw new TypeError(`emGuard: expected \`saveBaseline\` to be true or false, got \`${String(args.saveBaseline)}\``);
+  }
+  if (args.saveBaseline && args.runDir === false) {
+    throw new TypeError('emGuard: `saveBaseline: true` writes <runDir>/baseline, but `runDir` is false; give a run directory or drop saveBaseline');
   }
   if (args.capture !== undefined && args.capture !== 'auto' && args.capture !== 'worker' && args.capture !== 'inline') {
     throw new TypeError(`emGuard: expected \`capture\` to be "auto", "worker" or "inline", got \`${String(args.capture)}\``);
@@ -314,15 +324,19 @@ export class EmGuard extends tf.CustomCallback {
     }
     this.logger = this.baseLogger.child({ component: 'em-guard', runId: this.currentRunId });
 
-    // Baseline: activations of the unmodified model, before the first step.
+    // Baseline: activations of the unmodified model, before the first step (or a saved one).
     const tc = performance.now();
+    const loaded = this.args.baseline ? this.loadBaseline(model) : null;
     for (const [name, inputs] of this.probeSets(this.args.probes)) {
-      this.baselineActs.set(name, await this.captureModel.capture(inputs));
+      this.baselineActs.set(name, loaded ? loaded.activations.get(name)! : await this.captureModel.capture(inputs));
     }
     this.timings.capture += performance.now() - tc;
     const ctx = this.baselineContext(model);
     for (const p of this.metricPlugins) await p.init?.(ctx);
-    const baseline = await this.computeSnapshot(model, this.baselineActs, { step: 0, epoch: 0, loss: undefined, nonfinite: false });
+    const baseline: CheckEvent = loaded
+      ? { step: 0, epoch: 0, values: { ...loaded.values }, reasons: {}, timingsMs: {} }
+      : await this.computeSnapshot(model, this.baselineActs, { step: 0, epoch: 0, loss: undefined, nonfinite: false });
+    if (this.args.saveBaseline && this.runDir && !loaded) this.saveBaseline(model, baseline.values);
     this.policyState = createPolicyState(this.policy, baseline);
 
     this.runLog?.append({
@@ -487,6 +501,41 @@ export class EmGuard extends tf.CustomCallback {
     this.store = null;
     this.runLog = null;
     this.baselineActs = new Map();
+  }
+
+  /**
+   * The saved baseline named by `args.baseline`, checked against this fit: the same weights (the
+   * model it was captured from, unmodified), layers, pooling and probe inputs. Any mismatch is an
+   * error before the first step: metrics against another model's baseline would be meaningless.
+   */
+  private loadBaseline(model: tf.LayersModel): SavedBaseline {
+    const dir = resolve(this.args.baseline!);
+    const saved = readSavedBaseline(dir);
+    const fail = (what: string) => new Error(`emGuard: the saved baseline in ${dir} does not fit this fit: ${what}. Load a baseline saved for this model and these probes, or omit \`baseline\` to capture a new one`);
+    if (saved.weightsSha256 !== weightsFingerprint(model)) throw fail('it was captured from other weights (the model must be the one it was saved from, before any training)');
+    if (saved.layers.join('\u0000') !== this.layers.join('\u0000')) throw fail(`it watches layers [${saved.layers.join(', ')}], this fit [${this.layers.join(', ')}]`);
+    if (saved.pooling !== this.captureModel!.pooling) throw fail(`it pooled with \`${saved.pooling}\`, this fit with \`${this.captureModel!.pooling}\``);
+    for (const [name, inputs] of this.probeSets(this.args.probes)) {
+      if (!saved.activations.has(name)) throw fail(`it has no \`${name}\` probe set`);
+      if (saved.probesSha256[name] !== tensorsFingerprint(Array.isArray(inputs) ? inputs : [inputs])) throw fail(`probes.${name} differ from the ones it was captured with`);
+    }
+    return saved;
+  }
+
+  /** Writes this fit's baseline to `<runDir>/baseline` in the background (awaited with the checkpoints). */
+  private saveBaseline(model: tf.LayersModel, values: Record<string, number | null>): void {
+    const dir = join(this.runDir!, 'baseline');
+    const probesSha256: Record<string, string> = {};
+    for (const [name, inputs] of this.probeSets(this.args.probes)) probesSha256[name] = tensorsFingerprint(Array.isArray(inputs) ? inputs : [inputs]);
+    const saved: SavedBaseline = { weightsSha256: weightsFingerprint(model), layers: [...this.layers], pooling: this.captureModel!.pooling, activations: new Map(this.baselineActs), values: { ...values }, probesSha256 };
+    this.trackWrite(
+      writeSavedBaseline(dir, saved).then(() => {
+        this.logger.info({ event: 'baseline-saved', path: dir }, `em-guard saved the baseline to ${dir} (load it with \`baseline: '${dir}'\`)`);
+        return dir;
+      }),
+      0,
+      'baseline',
+    );
   }
 
   private needsSnapshots(): boolean {

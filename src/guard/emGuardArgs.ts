@@ -52,6 +52,16 @@ export interface EmGuardArgs {
    * plugins. `inline`: on the training thread, verdict at the checked batch.
    */
   capture?: 'auto' | 'worker' | 'inline';
+  /**
+   * Load the baseline (activations of the unmodified model on every probe set, and its metric
+   * values) from a directory written by an earlier fit with `saveBaseline: true`
+   * (`<runDir>/baseline`) instead of capturing it: skips the baseline forward passes. Checked at
+   * `onTrainBegin`: same weights (sha256), layers, pooling and probe inputs, else an error before
+   * the first step. Default: capture.
+   */
+  baseline?: string;
+  /** Write this fit's baseline to `<runDir>/baseline` for a later `baseline:` (needs a run dir). Default: false. */
+  saveBaseline?: boolean;
   /** Seed of the random-subspace baseline metric. Default: 0. */
   seed?: number;
   /** Free-form data written into the run log's `start` record (e.g. `{ label: 'guarded' }`). */
