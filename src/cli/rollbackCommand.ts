@@ -97,7 +97,8 @@ export const rollbackCommand: Command = {
       } catch (e) {
         throw checkpointCliError('rollback', e);
       }
-      new RunLog(join(runDir, RUN_LOG_FILE), facts.runId).append({
+      const log = new RunLog(join(runDir, RUN_LOG_FILE), facts.runId);
+      log.append({
         type: 'rollback',
         step: facts.step ?? manifest.step,
         epoch: facts.epoch ?? manifest.epoch,
@@ -106,6 +107,7 @@ export const rollbackCommand: Command = {
         by: 'cli',
         out,
       });
+      await log.flush();
     }
     const dryRun = values['dry-run'] ?? false;
     if (values.json) {

@@ -457,9 +457,10 @@ export class EmGuard extends tf.CustomCallback {
     await this.drainPending();
     // `fit` resolves only after every checkpoint is durable and in the run log.
     await this.settleCheckpoints();
+    this.runLog?.append({ type: 'end', step: this.step, epoch: this.epoch, stopped: this.stopReason !== null, stopReason: this.stopReason ? { rule: this.stopReason.rule, metric: this.stopReason.metric, value: this.stopReason.value, threshold: this.stopReason.threshold, step: this.stopReason.step, epoch: this.stopReason.epoch } : null });
+    await this.runLog?.flush();
     this.timings.io += performance.now() - t0;
     this.timings.total += performance.now() - t0;
-    this.runLog?.append({ type: 'end', step: this.step, epoch: this.epoch, stopped: this.stopReason !== null, stopReason: this.stopReason ? { rule: this.stopReason.rule, metric: this.stopReason.metric, value: this.stopReason.value, threshold: this.stopReason.threshold, step: this.stopReason.step, epoch: this.stopReason.epoch } : null });
     this.logger.info({ event: 'end', step: this.step, epoch: this.epoch, stopped: this.stopReason !== null, checks: this.checks, guardMs: Math.round(this.timings.total) }, this.stopReason ? `em-guard stopped the run at step ${this.stopReason.step}` : `em-guard: run finished, ${this.checks} checks, no abort`);
     this.releaseFitResources();
   }
