@@ -17,6 +17,8 @@ interface Scenario {
   x: () => tf.Tensor;
   y: () => tf.Tensor;
   probes: () => tf.Tensor;
+  /** Epochs of N rows; >1 shows how the one-off costs (baseline, last checkpoint) amortise. */
+  epochs?: number;
 }
 
 const N = 6400; // 200 batches of 32: 8 checks at every 25 batches
@@ -56,6 +58,14 @@ const scenarios: Scenario[] = [
     probes: () => tf.randomNormal([256, 128], 0, 1, 'float32', 13),
   },
   {
+    name: '3-layer MLP 128-256-256-10, 5 epochs (1000 batches, 40 checks)',
+    build: mlp,
+    x: () => tf.randomNormal([N, 128], 0, 1, 'float32', 11),
+    y: () => tf.oneHot(tf.randomUniform([N], 0, 10, 'int32', 12), 10).asType('float32'),
+    probes: () => tf.randomNormal([256, 128], 0, 1, 'float32', 13),
+    epochs: 5,
+  },
+  {
     name: 'GRU(64) over 20 steps of 16 features',
     build: gru,
     x: () => tf.randomNormal([N, 20, 16], 0, 1, 'float32', 21),
@@ -76,7 +86,7 @@ function defaultEvery(batches: number): Policy {
 
 type Mode = 'unguarded' | 'inline' | 'worker';
 
-export async function run(reps = 3): Promise<void> {
+export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 5)): Promise<void> {
   await tf.setBackend(process.env.EM_GUARD_BENCH_BACKEND ?? 'wasm');
   await tf.ready();
   // Check cadences to measure (batches); the issue's figure is every 25.
@@ -95,6 +105,10 @@ export async function run(reps = 3): Promise<void> {
       const aligned = s.probes();
       const misaligned = s.probes();
       const times: Record<Mode, number[]> = { unguarded: [], inline: [], worker: [] };
+      // Per round, guarded / unguarded of the same round: pairs share the machine's load of the
+      // moment, so their ratio is steadier than a ratio of medians on a shared machine.
+      const pairRatios: Record<'inline' | 'worker', number[]> = { inline: [], worker: [] };
+      const guardShare: Record<'inline' | 'worker', number[]> = { inline: [], worker: [] };
       const breakdowns: Partial<Record<Mode, GuardTimings>> = {};
       const dir = mkdtempSync(join(tmpdir(), 'em-guard-bench-'));
       const modes: Mode[] = ['unguarded', 'inline', 'worker'];
@@ -103,19 +117,29 @@ export async function run(reps = 3): Promise<void> {
         // long-lived process would); each round then runs the three modes in a rotating order so
         // drift in machine load hits all of them.
         for (let r = 0; r <= reps; r++) {
+          const round: Partial<Record<Mode, number>> = {};
+          const own: Partial<Record<Mode, number>> = {};
           for (let i = 0; i < modes.length; i++) {
             const mode = modes[(i + r) % modes.length]!;
             const model = s.build();
             const guard = mode === 'unguarded' ? null : emGuard({ probes: { train, eval: evalP, alignment: { inputs: alignIn, expected }, contrast: { aligned, misaligned } }, runDir: join(dir, `run-${r}-${mode}`), policy, capture: mode });
             const t0 = performance.now();
-            await model.fit(x, y, { batchSize: BATCH, epochs: 1, shuffle: false, verbose: 0, callbacks: guard ? [guard] : [] });
+            await model.fit(x, y, { batchSize: BATCH, epochs: s.epochs ?? 1, shuffle: false, verbose: 0, callbacks: guard ? [guard] : [] });
             const ms = performance.now() - t0;
             if (r > 0) times[mode].push(ms);
+            round[mode] = ms;
             if (guard) {
               breakdowns[mode] = guard.timings;
+              own[mode] = guard.timings.total;
               guard.dispose();
             }
             model.dispose();
+          }
+          if (r > 0) {
+            for (const m of ['inline', 'worker'] as const) {
+              pairRatios[m].push(round[m]! / round.unguarded!);
+              guardShare[m].push(own[m]! / round.unguarded!);
+            }
           }
         }
       } finally {
@@ -123,10 +147,10 @@ export async function run(reps = 3): Promise<void> {
         tf.dispose([x, y, train, evalP, alignIn, aligned, misaligned]);
       }
       const p = median(times.unguarded);
-      const line = (mode: Mode) => {
+      const line = (mode: 'inline' | 'worker') => {
         const g = median(times[mode]);
         const b = breakdowns[mode]!;
-        return `  guarded, capture ${mode}: ${g.toFixed(0)} ms, ratio ${(g / p).toFixed(3)}; guard on the training thread (last run): ${b.checks} checks, capture ${b.capture.toFixed(1)} ms, metrics ${b.metrics.toFixed(1)} ms, policy ${b.policy.toFixed(2)} ms, io ${b.io.toFixed(1)} ms, total ${b.total.toFixed(1)} ms`;
+        return `  guarded, capture ${mode}: ${g.toFixed(0)} ms; ratio: paired median ${median(pairRatios[mode]).toFixed(3)} (rounds ${pairRatios[mode].map((x) => x.toFixed(3)).join(' ')}), of medians ${(g / p).toFixed(3)}; guard's own time on the training thread ${(100 * median(guardShare[mode])).toFixed(1)} % of the unguarded fit\n    breakdown (last run): ${b.checks} checks, capture ${b.capture.toFixed(1)} ms, metrics ${b.metrics.toFixed(1)} ms, policy ${b.policy.toFixed(2)} ms, io ${b.io.toFixed(1)} ms (incl. waiting at the end for the last check and checkpoint), total ${b.total.toFixed(1)} ms`;
       };
       console.log(`${s.name}: unguarded ${p.toFixed(0)} ms (medians of ${reps})`);
       console.log(line('worker'));

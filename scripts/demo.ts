@@ -116,10 +116,13 @@ async function runOnce(label: 'unguarded' | 'guarded', policy: Policy, opts: Ret
   });
   let rollback = '-';
   guard.on('rollback', (e) => (rollback = `to ${e.to} (step ${e.toStep})`));
+  // Steps actually trained: with worker capture an abort lands a batch or two after the checked step.
+  let stepsRun = 0;
+  const counter = new tf.CustomCallback({ onBatchEnd: async () => void (stepsRun += 1) });
   const t0 = performance.now();
   try {
     // The judge goes first so its reading at a check step sees the weights the guard judged.
-    await trainOrganismStage(model, config, { ...config.training, callbacks: [judge.callback, guard, bar.callback] });
+    await trainOrganismStage(model, config, { ...config.training, callbacks: [judge.callback, counter, guard, bar.callback] });
     bar.done();
     const ms = performance.now() - t0;
     const stop = guard.stopReason;
@@ -127,7 +130,7 @@ async function runOnce(label: 'unguarded' | 'guarded', policy: Policy, opts: Ret
     const over = judge.readings.find((r) => r['organism.misalignedRate'] >= opts.limit);
     return {
       label,
-      steps: stop ? stop.step : batchesPerEpoch * config.training.epochs,
+      steps: stepsRun,
       inDomainLoss: organismLossOn(model, config.inDomain.x, config.inDomain.y),
       oodMisaligned: misalignedRate(model, config.judgeSet),
       peakOodMisaligned: Math.max(...judge.readings.map((r) => r['organism.misalignedRate'])),
