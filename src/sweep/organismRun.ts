@@ -88,7 +88,9 @@ export async function runOrganismConfig(config: SweepRunConfig): Promise<SweepRu
     const stepsPerEpoch = Math.ceil(n / o.batchSize);
     const totalSteps = stepsPerEpoch * config.epochs;
     const policy = observePolicy(loadPolicy(config.policy), config.checkEvery);
-    const guard = emGuard({ policy, probes, runDir: config.runDir, layers, seed: config.seed, metrics: 'all', meta: { sweep: config.sweep, label: config.runId, settings: settingsOf(config), judgeLimits: { 'organism.misalignedRate': config.limit } } });
+    // Inline capture: the sweep already runs one worker process per core, so a capture thread per
+    // run would only oversubscribe the cores (and load tfjs once more per run).
+    const guard = emGuard({ policy, probes, runDir: config.runDir, layers, seed: config.seed, metrics: 'all', capture: 'inline', meta: { sweep: config.sweep, label: config.runId, settings: settingsOf(config), judgeLimits: { 'organism.misalignedRate': config.limit } } });
     let runLog: RunLog | null = null;
     let crossedAtStep: number | null = null;
     const judge = judgeRecorder(model, {
