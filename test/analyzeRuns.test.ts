@@ -168,10 +168,13 @@ test('firstFiring matches replayPolicy on random series with gaps and warmup', (
     const forChecks = 1 + Math.floor(random() * 3);
     const warmup = Math.floor(random() * 4) * 10;
     const threshold = -0.1 - 0.2 * random();
-    const policy = parsePolicy(POLICY.replace('for: 2', `for: ${forChecks}`).replace('threshold: -0.1', `threshold: ${threshold}`).replace('check: { every: { batches: 10 } }', `check: { every: { batches: 10 }, warmup: { batches: ${warmup} } }`), '<test>');
-    const checks = Array.from({ length: 12 }, (_, i) => ({ step: 10 * (i + 1), epoch: 0, values: { 'alignment.score': random() < 0.15 ? null : 1 - 0.5 * random() } }));
+    const withUnless = trial % 2 === 1;
+    const unless = withUnless ? '    unless: { metric: drift.eval, op: ">", threshold: 0.8 }\n' : '';
+    const policy = parsePolicy(POLICY.replace('for: 2', `for: ${forChecks}`).replace('threshold: -0.1', `threshold: ${threshold}`).replace('check: { every: { batches: 10 } }', `check: { every: { batches: 10 }, warmup: { batches: ${warmup} } }`) + unless, '<test>');
+    const checks = Array.from({ length: 12 }, (_, i) => ({ step: 10 * (i + 1), epoch: 0, values: { 'alignment.score': random() < 0.15 ? null : 1 - 0.5 * random(), 'drift.eval': random() < 0.2 ? null : random() } }));
     const replay = replayPolicy(policy, { 'alignment.score': 1 }, checks);
-    const series = checks.map((c) => ({ v: c.values['alignment.score'] === null ? null : c.values['alignment.score']! - 1, warm: c.step < warmup }));
+    // An exception holds where drift.eval > 0.8 (a null one is ignored), as evaluatePolicy reads it.
+    const series = checks.map((c) => ({ v: c.values['alignment.score'] === null ? null : c.values['alignment.score']! - 1, warm: c.step < warmup, suppressed: withUnless && c.values['drift.eval'] !== null && c.values['drift.eval']! > 0.8 }));
     assert.equal(firstFiring(series, '<', threshold, forChecks), replay.abortCheck, `trial ${trial}`);
   }
 });

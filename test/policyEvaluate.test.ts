@@ -135,3 +135,24 @@ test('decisions carry the rule\'s severity, actions and annotations; evaluation 
     step: 9, epoch: 1, consecutive: 1, annotations: { runbook: 'see wiki' }, summary: 'loss 2 > 1 for 1 check at step 9',
   });
 });
+
+test('unless: a holding exception counts as the condition not holding (for restarts); a null or missing exception metric is ignored; relativeTo baseline', () => {
+  const p = policy(rule('drop', 'alignment.score', '<', -0.2, ', relativeTo: baseline, for: 2, unless: [{ metric: alignment.projection, op: "<", threshold: 0.1 }, { metric: drift.eval, op: ">", threshold: 0.5, relativeTo: baseline }]'));
+  const base: MetricSnapshot = { step: 0, epoch: 0, values: { 'alignment.score': 1, 'alignment.projection': 0, 'drift.eval': 0.1 } };
+  const at = (step: number, score: number, projection: number | null, drift?: number): MetricSnapshot => ({
+    step, epoch: 0, values: { 'alignment.score': score, 'alignment.projection': projection, ...(drift === undefined ? {} : { 'drift.eval': drift }) },
+  });
+  const { fired } = run(p, [
+    at(1, 0.7, 0.3), // holds (1)
+    at(2, 0.7, 0.05), // excepted by projection < 0.1: count restarts
+    at(3, 0.7, 0.3), // holds (1)
+    at(4, 0.7, null), // projection null: the exception is ignored, holds (2) -> fires
+    at(5, 0.7, 0.3, 0.7), // drift.eval 0.7 > baseline 0.1 + 0.5: excepted, restarts
+    at(6, 0.7, 0.3, 0.55), // 0.55 < 0.6: not excepted, holds (1)
+    at(7, 0.7, 0.3), // drift.eval missing: ignored, holds (2) -> fires
+  ], base);
+  assert.deepEqual(fired, [[], [], [], ['drop'], [], [], ['drop']]);
+  // Without a baseline value for drift.eval, its baseline-relative exception is ignored.
+  const noBase = run(p, [at(1, 0.7, 0.3, 5), at(2, 0.7, 0.3, 5)], { step: 0, epoch: 0, values: { 'alignment.score': 1 } });
+  assert.deepEqual(noBase.fired, [[], ['drop']]);
+});

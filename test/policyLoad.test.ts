@@ -19,7 +19,7 @@ test('a minimal policy gets every documented default and is deeply frozen', () =
   assert.equal(p.source, '<text>');
   assert.deepEqual(p.check, POLICY_DEFAULTS.check);
   assert.deepEqual(p.checkpoint, POLICY_DEFAULTS.checkpoint);
-  assert.deepEqual(p.rules, [{ name: 'r', metric: 'loss', op: '>', threshold: 5, actions: ['abort'], relativeTo: 'absolute', for: 1, severity: 'warning', annotations: {} }]);
+  assert.deepEqual(p.rules, [{ name: 'r', metric: 'loss', op: '>', threshold: 5, actions: ['abort'], relativeTo: 'absolute', for: 1, unless: [], severity: 'warning', annotations: {} }]);
   assert.ok(Object.isFrozen(p) && Object.isFrozen(p.check.every) && Object.isFrozen(p.rules[0]!.actions));
   assert.throws(() => {
     (p.rules[0] as { threshold: number }).threshold = 99;
@@ -31,7 +31,9 @@ test('every key of the valid fixture is read; keepBest.mode defaults from the me
   assert.deepEqual(p.check, { every: { epochs: 1 }, warmup: { batches: 100 }, layers: ['dense_1', 'dense_2'], rank: 16, pooling: 'mean', batchSize: 64 });
   assert.deepEqual(p.rules[0], {
     name: 'overlap-dense-2', metric: 'subspace.overlap', layer: 'dense_2', op: '>=', threshold: 0.75, relativeTo: 'absolute',
-    for: 3, severity: 'info', actions: [], annotations: { summary: 'overlap high', runbook: 'https://example.org/rb' },
+    for: 3,
+    unless: [{ metric: 'drift.eval', layer: 'dense_1', op: '<', threshold: 0.01, relativeTo: 'baseline' }, { metric: 'loss', op: '>', threshold: 9, relativeTo: 'absolute' }],
+    severity: 'info', actions: [], annotations: { summary: 'overlap high', runbook: 'https://example.org/rb' },
   });
   assert.deepEqual(p.checkpoint, { every: { checks: 5 }, keep: 2, keepBest: { metric: 'cka.eval@dense_1', mode: 'max' } });
 });

@@ -129,7 +129,7 @@ export function analyzeRuns(dir: string, options: AnalyzeRunsOptions = {}): Anal
   for (const m of (at25?.top ?? []).slice(0, 3)) {
     if (proposals.some((p) => p.metric === m.key)) continue;
     const [metric, layer] = m.key.split('@') as [string, string | undefined];
-    const rule = { name: `proposed:${m.key}`, metric, ...(layer ? { layer } : {}), op: m.direction === 'high' ? '>' : '<', threshold: 0, relativeTo: m.relative ? 'baseline' : 'absolute', for: 2, severity: 'critical', actions: ['abort'], annotations: {} } as const;
+    const rule = { name: `proposed:${m.key}`, metric, ...(layer ? { layer } : {}), op: m.direction === 'high' ? '>' : '<', threshold: 0, relativeTo: m.relative ? 'baseline' : 'absolute', for: 2, unless: [], severity: 'critical', actions: ['abort'], annotations: {} } as const;
     const p = scanRuleThreshold(policy, rule, runs, timelines);
     if (p) proposals.push(p);
   }

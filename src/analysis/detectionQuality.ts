@@ -1,4 +1,4 @@
-import { inWarmup } from '../policy/evaluatePolicy.js';
+import { excepted, inWarmup } from '../policy/evaluatePolicy.js';
 import type { Policy, Rule } from '../policy/policy.js';
 import { metricInfo } from '../policy/registry.js';
 import { auroc } from './auroc.js';
@@ -292,9 +292,10 @@ export function scanRuleThreshold(policy: Policy, rule: Rule, runs: readonly Swe
     return r.checks.map((c) => {
       const v = c.values[key];
       const warm = inWarmup(policy, c);
-      if (typeof v !== 'number' || !Number.isFinite(v)) return { v: null, warm };
-      if (rule.relativeTo === 'baseline') return { v: base === null ? null : v - base, warm };
-      return { v, warm };
+      const suppressed = excepted(rule, c, r.baseline);
+      if (typeof v !== 'number' || !Number.isFinite(v)) return { v: null, warm, suppressed };
+      if (rule.relativeTo === 'baseline') return { v: base === null ? null : v - base, warm, suppressed };
+      return { v, warm, suppressed };
     });
   });
   const observed = series.flatMap((s) => s.map((c) => c.v).filter((v): v is number => v !== null));
@@ -334,12 +335,12 @@ function holds(v: number, op: Rule['op'], t: number): boolean {
  * leaves the consecutive count unchanged, a false condition resets it, and nothing fires in warmup.
  * (A test checks it against `replayPolicy`.)
  */
-export function firstFiring(checks: readonly { v: number | null; warm: boolean }[], op: Rule['op'], threshold: number, forChecks: number): number | null {
+export function firstFiring(checks: readonly { v: number | null; warm: boolean; suppressed?: boolean }[], op: Rule['op'], threshold: number, forChecks: number): number | null {
   let count = 0;
   for (let i = 0; i < checks.length; i++) {
     const c = checks[i]!;
     if (c.v === null) continue;
-    count = holds(c.v, op, threshold) ? count + 1 : 0;
+    count = !c.suppressed && holds(c.v, op, threshold) ? count + 1 : 0;
     if (count >= forChecks && !c.warm) return i;
   }
   return null;

@@ -248,7 +248,7 @@ export class EmGuard extends tf.CustomCallback {
     this.wantedCore =
       args.metrics === 'all'
         ? new Set(Object.keys(CORE_METRICS) as CoreMetricName[])
-        : coreMetricsFor([...this.policy.rules.map((r) => r.metric), ...(this.policy.checkpoint.keepBest ? [this.policy.checkpoint.keepBest.metric] : [])]);
+        : coreMetricsFor([...this.policy.rules.flatMap((r) => [r.metric, ...r.unless.map((c) => c.metric)]), ...(this.policy.checkpoint.keepBest ? [this.policy.checkpoint.keepBest.metric] : [])]);
     // User metric plugins may read any probe set, so with them every set is captured.
     this.captureTrain = needsTrainProbes(this.wantedCore) || (args.plugins?.metrics?.length ?? 0) > 0;
     this.baseLogger = args.logger ?? pino({ level: 'silent' });
@@ -343,7 +343,7 @@ export class EmGuard extends tf.CustomCallback {
       type: 'start',
       policy: {
         source: this.policy.source,
-        rules: this.policy.rules.map((r) => ({ name: r.name, metric: r.metric, ...(r.layer ? { layer: r.layer } : {}), op: r.op, threshold: r.threshold, relativeTo: r.relativeTo, severity: r.severity })),
+        rules: this.policy.rules.map((r) => ({ name: r.name, metric: r.metric, ...(r.layer ? { layer: r.layer } : {}), op: r.op, threshold: r.threshold, relativeTo: r.relativeTo, severity: r.severity, ...(r.unless.length ? { unless: r.unless.map((c) => ({ ...c })) } : {}) })),
       },
       layers: this.layers,
       backend: tf.getBackend(),

@@ -41,6 +41,27 @@ export function nonfiniteValue(snapshot: MetricSnapshot): number {
   return 0;
 }
 
+/**
+ * Whether one of the rule's `unless` conditions holds at this snapshot. A condition whose value
+ * (or, relative to the baseline, baseline value) is null, missing or non-finite is ignored: an
+ * exception must never silence a rule for lack of data.
+ */
+export function excepted(rule: Rule, snapshot: MetricSnapshot, baseline: Readonly<Record<string, number | null>> | null): boolean {
+  for (const c of rule.unless) {
+    const key = c.layer === undefined ? c.metric : `${c.metric}@${c.layer}`;
+    const v = snapshot.values[key];
+    if (typeof v !== 'number' || !Number.isFinite(v)) continue;
+    let t = c.threshold;
+    if (c.relativeTo === 'baseline') {
+      const b = baseline?.[key];
+      if (typeof b !== 'number' || !Number.isFinite(b)) continue;
+      t += b;
+    }
+    if (compare(v, c.op, t)) return true;
+  }
+  return false;
+}
+
 function ruleKey(rule: Rule): string {
   return rule.layer === undefined ? rule.metric : `${rule.metric}@${rule.layer}`;
 }
@@ -97,7 +118,8 @@ export function evaluatePolicy(policy: Policy, state: PolicyState, snapshot: Met
     }
     delete unevaluable[rule.name];
     const threshold = baseline === null ? rule.threshold : baseline + rule.threshold;
-    const count = compare(reading.value, rule.op, threshold) ? (consecutive[rule.name] ?? 0) + 1 : 0;
+    const holds = compare(reading.value, rule.op, threshold) && !excepted(rule, snapshot, state.baseline);
+    const count = holds ? (consecutive[rule.name] ?? 0) + 1 : 0;
     consecutive[rule.name] = count;
     if (count === 0 || count < rule.for || warming) continue;
     decisions.push(Object.freeze({

@@ -52,6 +52,15 @@ export function mergePolicyLayers(layers: readonly PolicyLayer[], source: string
           hint: guess ? `did you mean \`${guess}\`?` : 'add it to check.layers or fix the name',
         });
       }
+      rule.unless.forEach((c, i) => {
+        if (c.layer === undefined || layersList.includes(c.layer)) return;
+        const guess = didYouMean(c.layer, layersList as string[]);
+        problems.push({
+          code: C.unknownLayer, file: layer.file, line: layer.rootPos.line, col: layer.rootPos.col, path: `rules[${index}].unless[${i}].layer`,
+          message: `layer \`${c.layer}\` (an \`unless\` condition of rule \`${rule.name}\`) is not in check.layers (${(layersList as string[]).join(', ')})`,
+          hint: guess ? `did you mean \`${guess}\`?` : 'add it to check.layers or fix the name',
+        });
+      });
     }
   }
   if (problems.length > 0) return undefined;

@@ -11,6 +11,18 @@ export type RuleOp = '<' | '<=' | '>' | '>=';
 export type Severity = 'info' | 'warning' | 'critical';
 
 /**
+ * A condition on one metric at the same check: `metric` (of `layer`, or aggregated) `op`
+ * `threshold` (plus the baseline value with `relativeTo: baseline`).
+ */
+export interface RuleCondition {
+  readonly metric: string;
+  readonly layer?: string;
+  readonly op: RuleOp;
+  readonly threshold: number;
+  readonly relativeTo: 'absolute' | 'baseline';
+}
+
+/**
  * One threshold rule of a policy: "when `metric` (optionally of one `layer`) `op` `threshold` holds
  * for `for` consecutive checks, run `actions`".
  */
@@ -28,6 +40,12 @@ export interface Rule {
   readonly relativeTo: 'absolute' | 'baseline';
   /** Consecutive checks the condition must hold before the rule fires (>= 1). */
   readonly for: number;
+  /**
+   * Exceptions: at a check where any of these holds, the rule's condition counts as not holding
+   * (its `for` count restarts). One whose metric is null or missing at that check is ignored, so an
+   * exception never silences a rule for lack of data. Empty = none.
+   */
+  readonly unless: readonly RuleCondition[];
   readonly severity: Severity;
   /** Registered action names (see `listActions()`), run in this order by the guard. */
   readonly actions: readonly string[];

@@ -1,6 +1,6 @@
 import { didYouMean } from './didYouMean.js';
 import type { LocatedEntry, LocatedNode, Position } from './locatedNode.js';
-import type { Policy, Rule, Schedule } from './policy.js';
+import type { Policy, Rule, RuleCondition, Schedule } from './policy.js';
 import { POLICY_DEFAULTS } from './policyDefaults.js';
 import type { PolicyProblem } from './policyError.js';
 import { POLICY_ERROR_CODES as C, type PolicyErrorCode } from './policyErrorCodes.js';
@@ -256,12 +256,7 @@ function readRule(r: LayerReader, node: LocatedNode, index: number): RuleEntry |
     return r.problems.length === before && name !== undefined ? { name, index, pos: node.pos, rule: null } : undefined;
   }
 
-  const metricEntry = r.require(m, 'metric', node.pos, path, 'a metric name');
-  const metric = metricEntry ? r.metricName(metricEntry.value, `${path}.metric`, false) : undefined;
-  const opEntry = r.require(m, 'op', node.pos, path, 'one of "<", "<=", ">", ">="');
-  const op = opEntry ? r.oneOf(opEntry.value, `${path}.op`, POLICY_ENUMS.op, 'quote the operator, e.g. op: ">" (a bare > starts a YAML block scalar)') : undefined;
-  const thrEntry = r.require(m, 'threshold', node.pos, path, 'a number');
-  const threshold = thrEntry ? r.number(thrEntry.value, `${path}.threshold`) : undefined;
+  const { metric, op, threshold } = readComparison(r, m, node.pos, path);
   const actionsEntry = r.require(m, 'actions', node.pos, path, 'a list of action names');
   const actions: string[] = [];
   if (actionsEntry) {
@@ -298,16 +293,54 @@ function readRule(r: LayerReader, node: LocatedNode, index: number): RuleEntry |
   const relativeTo = relEntry ? r.oneOf(relEntry.value, `${path}.relativeTo`, POLICY_ENUMS.relativeTo) : POLICY_DEFAULTS.rule.relativeTo;
   const forEntry = m.get('for');
   const forChecks = forEntry ? r.number(forEntry.value, `${path}.for`, { ...POLICY_LIMITS.for, integer: true }) : POLICY_DEFAULTS.rule.for;
+  const unlessEntry = m.get('unless');
+  const unless = unlessEntry ? readConditions(r, unlessEntry.value, `${path}.unless`) : [];
   const sevEntry = m.get('severity');
   const severity = sevEntry ? r.oneOf(sevEntry.value, `${path}.severity`, POLICY_ENUMS.severity) : POLICY_DEFAULTS.rule.severity;
   const annEntry = m.get('annotations');
   const annotations = annEntry ? readAnnotations(r, annEntry.value, `${path}.annotations`) : { ...POLICY_DEFAULTS.rule.annotations };
 
-  if (r.problems.length !== before || name === undefined || metric === undefined || op === undefined || threshold === undefined || relativeTo === undefined || forChecks === undefined || severity === undefined || annotations === undefined) {
+  if (r.problems.length !== before || name === undefined || metric === undefined || op === undefined || threshold === undefined || relativeTo === undefined || forChecks === undefined || severity === undefined || annotations === undefined || unless === undefined) {
     return undefined;
   }
-  const rule: Rule = { name, metric, ...(layer !== undefined ? { layer } : {}), op, threshold, relativeTo, for: forChecks, severity, actions, annotations };
+  const rule: Rule = { name, metric, ...(layer !== undefined ? { layer } : {}), op, threshold, relativeTo, for: forChecks, unless, severity, actions, annotations };
   return { name, index, pos: node.pos, rule, ...(layerEntry ? { layerPos: layerEntry.value.pos } : {}) };
+}
+
+/** The `metric`, `op` and `threshold` every rule and condition has (each required). */
+function readComparison(r: LayerReader, m: Map<string, LocatedEntry>, pos: Position, path: string): { metric?: string; op?: Rule['op']; threshold?: number } {
+  const metricEntry = r.require(m, 'metric', pos, path, 'a metric name');
+  const metric = metricEntry ? r.metricName(metricEntry.value, `${path}.metric`, false) : undefined;
+  const opEntry = r.require(m, 'op', pos, path, 'one of "<", "<=", ">", ">="');
+  const op = opEntry ? r.oneOf(opEntry.value, `${path}.op`, POLICY_ENUMS.op, 'quote the operator, e.g. op: ">" (a bare > starts a YAML block scalar)') : undefined;
+  const thrEntry = r.require(m, 'threshold', pos, path, 'a number');
+  const threshold = thrEntry ? r.number(thrEntry.value, `${path}.threshold`) : undefined;
+  return { metric, op, threshold };
+}
+
+/** A rule's `unless`: one condition mapping or a list of them. */
+function readConditions(r: LayerReader, node: LocatedNode, path: string): RuleCondition[] | undefined {
+  const items = node.kind === 'seq' ? node.items.map((item, i) => ({ item, p: `${path}[${i}]` })) : [{ item: node, p: path }];
+  const before = r.problems.length;
+  const out: RuleCondition[] = [];
+  for (const { item, p } of items) {
+    const m = r.map(item, p, POLICY_KEYS.condition);
+    if (!m) continue;
+    const { metric, op, threshold } = readComparison(r, m, item.pos, p);
+    const relEntry = m.get('relativeTo');
+    const relativeTo = relEntry ? r.oneOf(relEntry.value, `${p}.relativeTo`, POLICY_ENUMS.relativeTo) : POLICY_DEFAULTS.rule.relativeTo;
+    const layerEntry = m.get('layer');
+    let layer: string | undefined;
+    if (layerEntry) {
+      layer = r.string(layerEntry.value, `${p}.layer`);
+      if (layer !== undefined && !LAYER_NAME.test(layer)) r.report(C.invalidValue, layerEntry.value.pos, `${p}.layer`, `expected a layer name (no \`@\`, not blank), got ${describeScalar(layer)}`);
+      else if (layer !== undefined && metric !== undefined && metricInfo(metric)?.perLayer === false) r.report(C.metricNotPerLayer, layerEntry.keyPos, `${p}.layer`, `metric \`${metric}\` has no per-layer values`, undefined, 'remove `layer`');
+    }
+    if (metric !== undefined && op !== undefined && threshold !== undefined && relativeTo !== undefined) {
+      out.push({ metric, ...(layer !== undefined ? { layer } : {}), op, threshold, relativeTo });
+    }
+  }
+  return r.problems.length === before ? out : undefined;
 }
 
 function readRules(r: LayerReader, node: LocatedNode): RuleEntry[] {

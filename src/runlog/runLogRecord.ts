@@ -23,7 +23,7 @@ interface Base {
 export interface StartRecord extends Base {
   type: 'start';
   /** Policy file (or `<bundled:default>`) and its rules, so a report can draw thresholds. */
-  policy: { source: string; rules: { name: string; metric: string; layer?: string; op: string; threshold: number; relativeTo: string; severity: string }[] };
+  policy: { source: string; rules: { name: string; metric: string; layer?: string; op: string; threshold: number; relativeTo: string; severity: string; unless?: { metric: string; layer?: string; op: string; threshold: number; relativeTo: string }[] }[] };
   layers: string[];
   backend: string;
   probes: Record<string, number>;
