@@ -18,7 +18,7 @@ test('valid files: exit 0, one summary line each with rules, schedule and action
   assert.equal(io.out.length, 2);
   assert.equal(io.out[0], `test/fixtures/policies/valid.yaml: ok: ${describePolicy(loadPolicy('test/fixtures/policies/valid.yaml')).text}`);
   assert.match(io.out[0]!, /1 rule \(1 info\), check every epoch after a 100-batch warmup, rank 16, 2 layers; actions: none/);
-  assert.match(io.out[1]!, /^default: ok: 5 rules \(2 critical, 2 warning, 1 info\), check every 5 batches, .*actions: abort, checkpoint, rollback, warn$/);
+  assert.match(io.out[1]!, /^default: ok: 6 rules \(3 critical, 2 warning, 1 info\), check every 5 batches, .*actions: abort, checkpoint, rollback, warn$/);
 });
 
 test('invalid files: exit 2, every problem of every file on stderr, valid ones still summarised', async () => {
