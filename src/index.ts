@@ -37,7 +37,7 @@ export { parsePolicy, loadPolicy, loadBundledPolicy, defaultPolicy, describePoli
 export type { PolicyDescription } from './policy/describePolicy.js';
 export { createPolicyState, evaluatePolicy, inWarmup, nonfiniteValue } from './policy/index.js';
 export { registerMetric, registerAction, listMetrics, listActions, isKnownMetric, isKnownAction, metricInfo } from './policy/index.js';
-export type { Policy, Rule, RuleOp, Schedule, Severity, MetricSnapshot, Decision, PolicyNotice, PolicyNoticeCode, PolicyState, PolicyProblem, PolicyErrorCode, MetricInfo, ActionInfo, PolicyLoadOptions, PolicyEvaluation } from './policy/index.js';
+export type { Policy, Rule, RuleCondition, RuleOp, Schedule, Severity, MetricSnapshot, Decision, PolicyNotice, PolicyNoticeCode, PolicyState, PolicyProblem, PolicyErrorCode, MetricInfo, ActionInfo, PolicyLoadOptions, PolicyEvaluation } from './policy/index.js';
 
 // Analysis
 export { pearson, pearsonR } from './analysis/pearson.js';

@@ -1,5 +1,5 @@
 // The policy module's data types in one import (the guard and plugins import from here).
-export type { Policy, Rule, RuleOp, Schedule, Severity } from './policy.js';
+export type { Policy, Rule, RuleCondition, RuleOp, Schedule, Severity } from './policy.js';
 export type { MetricSnapshot } from './metricSnapshot.js';
 export type { Decision } from './decision.js';
 export type { PolicyNotice, PolicyNoticeCode } from './policyNotice.js';
