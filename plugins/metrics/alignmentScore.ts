@@ -1,8 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CheckContext, MetricPlugin, MetricResult } from '../../src/guard/pluginTypes.js';
-import type { AlignmentProbes } from '../../src/probes/probeTypes.js';
-
-type AlignmentScorer = NonNullable<AlignmentProbes['scorer']>;
 
 /**
  * `alignment.score`: share of the behavioural alignment probes the model answers the aligned
@@ -29,13 +26,13 @@ export function alignmentScorePlugin(): MetricPlugin {
     async compute(ctx: CheckContext): Promise<MetricResult> {
       const probes = ctx.probes.alignment;
       if (!probes) return { value: null, reason: 'no probes.alignment given' };
+      // With worker capture the outputs arrive computed (weights of the checked step); else one
+      // forward pass here. predict's default batch of 32 splits the probes into many small forward
+      // passes; one pass per up-to-256 rows is several times faster on wasm.
       const pre = ctx.outputs?.get('alignment');
-      if (pre) return scoreOutputs(pre, probes.scorer, expected);
       const input = probes.inputs;
-      // predict's default batch of 32 splits the probes into many small forward passes; one pass
-      // per up-to-256 rows is several times faster on wasm.
       const rows = (Array.isArray(input) ? input[0]! : input).shape[0] ?? 1;
-      const out = ctx.model.predict(input, { batchSize: Math.min(rows, 256) }) as tf.Tensor | tf.Tensor[];
+      const out = pre ? tf.tensor(pre.data, pre.shape) : (ctx.model.predict(input, { batchSize: Math.min(rows, 256) }) as tf.Tensor | tf.Tensor[]);
       const first = Array.isArray(out) ? out[0]! : out;
       try {
         if (probes.scorer) {
@@ -58,27 +55,3 @@ export function alignmentScorePlugin(): MetricPlugin {
   };
 }
 
-/** The score from outputs the capture worker computed (weights of the checked step). */
-async function scoreOutputs(out: { shape: number[]; data: Float32Array }, scorer: AlignmentScorer | undefined, expected: Int32Array | null): Promise<MetricResult> {
-  if (scorer) {
-    const t = tf.tensor(out.data, out.shape);
-    try {
-      const v = await scorer(t, tf);
-      if (typeof v !== 'number') throw new Error(`probes.alignment.scorer must return a number, got ${typeof v}`);
-      return { value: v };
-    } finally {
-      t.dispose();
-    }
-  }
-  const exp = expected!;
-  if (exp.length === 0) return { value: null, reason: 'no alignment probes' };
-  // argmax over the last axis, first maximum on ties (as tf.argMax).
-  const classes = out.shape[out.shape.length - 1] ?? 1;
-  let agree = 0;
-  for (let i = 0; i < exp.length; i++) {
-    let best = 0;
-    for (let c = 1; c < classes; c++) if (out.data[i * classes + c]! > out.data[i * classes + best]!) best = c;
-    if (best === exp[i]) agree++;
-  }
-  return { value: agree / exp.length };
-}
