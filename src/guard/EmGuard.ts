@@ -17,6 +17,7 @@ import { defaultPolicy, loadPolicy } from '../policy/loadPolicy.js';
 import { registerAction, registerMetric } from '../policy/registry.js';
 import type { Decision, MetricSnapshot, Policy, PolicyState } from '../policy/types.js';
 import { ProbeCapture } from '../probes/ProbeCapture.js';
+import { probeTensors } from '../probes/probeTensors.js';
 import { WorkerCapture, type WorkerCaptureResult } from '../probes/WorkerCapture.js';
 import type { EmGuardProbes, ProbeInputs } from '../probes/probeTypes.js';
 import { resolveLayers } from '../probes/resolveLayers.js';
@@ -516,19 +517,24 @@ export class EmGuard extends tf.CustomCallback {
     if (saved.weightsSha256 !== weightsFingerprint(model)) throw fail('it was captured from other weights (the model must be the one it was saved from, before any training)');
     if (saved.layers.join('\u0000') !== this.layers.join('\u0000')) throw fail(`it watches layers [${saved.layers.join(', ')}], this fit [${this.layers.join(', ')}]`);
     if (saved.pooling !== this.captureModel!.pooling) throw fail(`it pooled with \`${saved.pooling}\`, this fit with \`${this.captureModel!.pooling}\``);
-    for (const [name, inputs] of this.probeSets(this.args.probes)) {
+    for (const [name, sha] of Object.entries(this.probeFingerprints())) {
       if (!saved.activations.has(name)) throw fail(`it has no \`${name}\` probe set`);
-      if (saved.probesSha256[name] !== tensorsFingerprint(Array.isArray(inputs) ? inputs : [inputs])) throw fail(`probes.${name} differ from the ones it was captured with`);
+      if (saved.probesSha256[name] !== sha) throw fail(`probes.${name} differ from the ones it was captured with`);
     }
     return saved;
+  }
+
+  /** sha256 of each baseline probe set's inputs: what ties a saved baseline to these probes. */
+  private probeFingerprints(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [name, inputs] of this.probeSets(this.args.probes)) out[name] = tensorsFingerprint(probeTensors(inputs));
+    return out;
   }
 
   /** Writes this fit's baseline to `<runDir>/baseline` in the background (awaited with the checkpoints). */
   private saveBaseline(model: tf.LayersModel, values: Record<string, number | null>): void {
     const dir = join(this.runDir!, 'baseline');
-    const probesSha256: Record<string, string> = {};
-    for (const [name, inputs] of this.probeSets(this.args.probes)) probesSha256[name] = tensorsFingerprint(Array.isArray(inputs) ? inputs : [inputs]);
-    const saved: SavedBaseline = { weightsSha256: weightsFingerprint(model), layers: [...this.layers], pooling: this.captureModel!.pooling, activations: new Map(this.baselineActs), values: { ...values }, probesSha256 };
+    const saved: SavedBaseline = { weightsSha256: weightsFingerprint(model), layers: [...this.layers], pooling: this.captureModel!.pooling, activations: new Map(this.baselineActs), values: { ...values }, probesSha256: this.probeFingerprints() };
     this.trackWrite(
       writeSavedBaseline(dir, saved).then(() => {
         this.logger.info({ event: 'baseline-saved', path: dir }, `em-guard saved the baseline to ${dir} (load it with \`baseline: '${dir}'\`)`);

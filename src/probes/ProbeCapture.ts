@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Matrix } from '../metrics/matrix.js';
+import { probeTensors } from './probeTensors.js';
 import type { Pooling, ProbeInputs } from './probeTypes.js';
 
 /** Reduces one layer output to `[batch, features]`, inside the caller's tidy. */
@@ -53,7 +54,7 @@ export class ProbeCapture {
 
   /** Layer name → [probes, features] activations. */
   async capture(inputs: ProbeInputs): Promise<Map<string, Matrix>> {
-    const list = Array.isArray(inputs) ? inputs : [inputs];
+    const list = probeTensors(inputs);
     const n = list[0]!.shape[0]!;
     const parts: Float32Array[][] = this.layers.map(() => []);
     const widths: number[] = this.layers.map(() => 0);

@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { Matrix } from '../metrics/matrix.js';
 import { packageRoot } from '../util/packageRoot.js';
 import type { CaptureReply, CaptureRequest, TransferredTensor, WorkerInit } from './captureWorkerProtocol.js';
+import { probeTensors } from './probeTensors.js';
 import type { Pooling, ProbeInputs } from './probeTypes.js';
 
 /** What one worker capture returns: activations per probe set and layer, raw outputs per set. */
@@ -136,7 +137,7 @@ export class WorkerCapture {
       layers: [...layers],
       pooling: options.pooling,
       batchSize: options.batchSize,
-      sets: Object.fromEntries([...sets].map(([name, inputs]) => [name, (Array.isArray(inputs) ? inputs : [inputs]).map(transferred)])),
+      sets: Object.fromEntries([...sets].map(([name, inputs]) => [name, probeTensors(inputs).map(transferred)])),
     };
     this.worker.postMessage(init);
   }

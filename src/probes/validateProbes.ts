@@ -1,9 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
+import { probeTensors } from './probeTensors.js';
 import type { EmGuardProbes, ProbeInputs } from './probeTypes.js';
-
-function asList(x: ProbeInputs): tf.Tensor[] {
-  return Array.isArray(x) ? x : [x];
-}
 
 function shapeText(shape: readonly (number | null)[]): string {
   return `[${shape.map((d) => (d === null ? 'null' : String(d))).join(', ')}]`;
@@ -18,7 +15,7 @@ function isTensorLike(x: unknown): x is tf.Tensor {
  * probe set, the input, both shapes, and what to do.
  */
 export function validateProbeInputs(name: string, inputs: ProbeInputs, model: tf.LayersModel): number {
-  const list = asList(inputs);
+  const list = probeTensors(inputs);
   const modelInputs = model.inputs;
   if (list.length === 0) throw new Error(`probes.${name}: expected a Tensor or an array of Tensors, got an empty array`);
   list.forEach((t, i) => {
