@@ -127,18 +127,6 @@ export class CheckpointStore {
     return this.serialize(async () => this.write(await captureState(model, meta.includeOptimizer ?? false), meta));
   }
 
-  /**
-   * Copies `model`'s weights (and optimizer state) now, and writes them as a checkpoint in the
-   * background: resolves once the copy is taken, with `written`, which settles when the checkpoint
-   * is durable and indexed (or failed). Training can go on meanwhile: the fsyncs, hashing and
-   * renames then cost the training loop almost nothing. Later saves, `restoreInto` and `flush` queue
-   * behind the write. Do not restore into the same model while the copy is being taken.
-   */
-  async saveDeferred(model: tf.LayersModel, meta: CheckpointSaveMeta): Promise<{ written: Promise<CheckpointManifest> }> {
-    this.validateMeta(meta);
-    return this.saveCaptured(await this.captureState(model, meta.includeOptimizer ?? false), meta);
-  }
-
   /** Copies `model`'s weights (and optimizer state) for a later `saveCaptured`. */
   async captureState(model: tf.LayersModel, includeOptimizer: boolean): Promise<CapturedModelState> {
     return captureState(model, includeOptimizer);
@@ -146,7 +134,10 @@ export class CheckpointStore {
 
   /**
    * Writes state copied earlier by `captureState` (e.g. at a check whose verdict came later) as a
-   * checkpoint, in the background like `saveDeferred`.
+   * checkpoint in the background: returns at once with `written`, which settles when the
+   * checkpoint is durable and indexed (or failed). Training can go on meanwhile: the fsyncs,
+   * hashing and renames then cost the training loop almost nothing. Later saves, `restoreInto`
+   * and `flush` queue behind the write. Do not restore into the model while it is being copied.
    */
   saveCaptured(state: CapturedModelState, meta: CheckpointSaveMeta): { written: Promise<CheckpointManifest> } {
     this.validateMeta(meta);

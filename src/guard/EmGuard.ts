@@ -668,9 +668,12 @@ export class EmGuard extends tf.CustomCallback {
       this.logger.error({ event: 'capture-worker-error', step: p.at.step, err: p.error }, `em-guard: the capture worker failed (${p.error?.message ?? 'no result'}); checking inline from now on`);
       void this.worker?.release({ discard: true });
       this.worker = null;
-      // The lost check is redone now, inline, on the current weights.
-      this.lossSum += (p.at.loss ?? 0) * (p.at.loss === null ? 0 : 1);
-      this.lossCount += p.at.loss === null ? 0 : 1;
+      // The lost check is redone now, inline, on the current weights; its loss window (taken as
+      // one mean) goes back into the running one.
+      if (typeof p.at.loss === 'number') {
+        this.lossSum += p.at.loss;
+        this.lossCount += 1;
+      }
       await this.runCheck(true);
       return;
     }
@@ -776,33 +779,30 @@ export class EmGuard extends tf.CustomCallback {
    * `fit` wait for pending writes (`settleCheckpoints`).
    */
   private async checkpoint(reason: string, safe: boolean, wait = true): Promise<string> {
-    const model = this.lmodel;
     const metrics = this.lastSnapshot ? { ...this.lastSnapshot.values } : {};
-    const at = { step: this.step, epoch: this.epoch };
-    if (!this.store) {
-      this.memory ??= new MemorySnapshots({ keep: this.policy.checkpoint.keep });
-      await this.memory.take(model, { ...at, safe, metrics });
-      return this.recordCheckpoint(`memory:${at.step}`, at, safe, reason);
-    }
-    const { written } = await this.store.saveDeferred(model, { ...at, metrics, safe, reason, includeOptimizer: this.args.saveOptimizer ?? true });
-    const recorded = written.then((manifest) => this.recordCheckpoint(manifest.id, at, safe, reason));
-    if (wait) return recorded;
-    this.trackWrite(recorded, at.step, reason);
-    return `pending:${at.step}`;
+    return this.keepCheckpoint(await this.takeCandidate(), { step: this.step, epoch: this.epoch }, metrics, safe, reason, wait);
   }
 
   /** Keeps the weights copied at a check (now known safe) as a periodic checkpoint. */
   private async commitCandidate(c: CheckpointCandidate, snapshot: CheckEvent, reason: string): Promise<void> {
-    const at = { step: snapshot.step, epoch: snapshot.epoch };
-    const metrics = { ...snapshot.values };
+    await this.keepCheckpoint(c, { step: snapshot.step, epoch: snapshot.epoch }, { ...snapshot.values }, true, reason, false);
+  }
+
+  /**
+   * Stores copied weights as a checkpoint of step `at`: in memory at once, or on disk in the
+   * background (awaited only with `wait`). Resolves to its id (`pending:<step>` while unwritten).
+   */
+  private async keepCheckpoint(c: CheckpointCandidate, at: { step: number; epoch: number }, metrics: Record<string, number | null>, safe: boolean, reason: string, wait: boolean): Promise<string> {
     if (c.kind === 'memory') {
       this.memory ??= new MemorySnapshots({ keep: this.policy.checkpoint.keep });
-      this.memory.adopt(c.weights, { ...at, safe: true, metrics });
-      this.recordCheckpoint(`memory:${at.step}`, at, true, reason);
-      return;
+      this.memory.adopt(c.weights, { ...at, safe, metrics });
+      return this.recordCheckpoint(`memory:${at.step}`, at, safe, reason);
     }
-    const { written } = this.store!.saveCaptured(c.state, { ...at, metrics, safe: true, reason, includeOptimizer: c.state.optimizer !== null });
-    this.trackWrite(written.then((manifest) => this.recordCheckpoint(manifest.id, at, true, reason)), at.step, reason);
+    const { written } = this.store!.saveCaptured(c.state, { ...at, metrics, safe, reason, includeOptimizer: c.state.optimizer !== null });
+    const recorded = written.then((manifest) => this.recordCheckpoint(manifest.id, at, safe, reason));
+    if (wait) return recorded;
+    this.trackWrite(recorded, at.step, reason);
+    return `pending:${at.step}`;
   }
 
   private trackWrite(recorded: Promise<string>, step: number, reason: string): void {
