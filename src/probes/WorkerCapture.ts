@@ -139,7 +139,8 @@ export class WorkerCapture {
       batchSize: options.batchSize,
       sets: Object.fromEntries([...sets].map(([name, inputs]) => [name, probeTensors(inputs).map(transferred)])),
     };
-    this.worker.postMessage(init);
+    // The probe data are private copies already: move them instead of cloning them again.
+    this.worker.postMessage(init, Object.values(init.sets).flatMap((list) => list.map((t) => t.data.buffer as ArrayBuffer)));
   }
 
   /** True once the worker is up and has not failed: captures can go there. */
