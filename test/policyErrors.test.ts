@@ -42,6 +42,7 @@ const CASES: [string, Pick<PolicyProblem, 'code' | 'line' | 'col' | 'path'>, str
   ['unknown-action.yaml', { code: 'unknown-action', line: 7, col: 21, path: 'rules[0].actions[1]' }, 'did you mean `abort`?'],
   ['metric-not-per-layer.yaml', { code: 'metric-not-per-layer', line: 5, col: 5, path: 'rules[0].layer' }],
   ['unknown-layer.yaml', { code: 'unknown-layer', line: 7, col: 12, path: 'rules[0].layer' }],
+  ['unknown-unless-layer.yaml', { code: 'unknown-layer', line: 9, col: 42, path: 'rules[0].unless[0].layer' }, 'did you mean `dense_1`?'],
   ['duplicate-rule-name.yaml', { code: 'duplicate-rule-name', line: 8, col: 5, path: 'rules[1].name' }],
   ['unknown-rule.yaml', { code: 'unknown-rule', line: 4, col: 5, path: 'rules[0].name' }, 'did you mean `eval-drift`?'],
   ['no-rules.yaml', { code: 'no-rules', line: 1, col: 1, path: 'rules' }],

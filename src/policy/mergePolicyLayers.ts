@@ -4,7 +4,7 @@ import type { Policy, Rule } from './policy.js';
 import { POLICY_DEFAULTS } from './policyDefaults.js';
 import type { PolicyProblem } from './policyError.js';
 import { POLICY_ERROR_CODES as C } from './policyErrorCodes.js';
-import type { PolicyLayer } from './policyLayer.js';
+import type { PolicyLayer, RuleEntry } from './policyLayer.js';
 
 /**
  * Merge validated layers (the most basic parent first, the loaded file last) into one frozen
@@ -16,7 +16,7 @@ import type { PolicyLayer } from './policyLayer.js';
 export function mergePolicyLayers(layers: readonly PolicyLayer[], source: string, problems: PolicyProblem[]): Policy | undefined {
   const check: Record<string, unknown> = { ...POLICY_DEFAULTS.check };
   const checkpoint: Record<string, unknown> = { ...POLICY_DEFAULTS.checkpoint };
-  let rules: { rule: Rule; layer: PolicyLayer; index: number; layerPos?: PolicyLayer['rootPos'] }[] = [];
+  let rules: { rule: Rule; layer: PolicyLayer; index: number; layerPos?: PolicyLayer['rootPos']; unlessLayerPos?: RuleEntry['unlessLayerPos'] }[] = [];
   for (const layer of layers) {
     Object.assign(check, layer.check);
     Object.assign(checkpoint, layer.checkpoint);
@@ -35,31 +35,27 @@ export function mergePolicyLayers(layers: readonly PolicyLayer[], source: string
         }
         continue;
       }
-      const item = { rule: entry.rule, layer, index: entry.index, ...(entry.layerPos ? { layerPos: entry.layerPos } : {}) };
+      const item = { rule: entry.rule, layer, index: entry.index, ...(entry.layerPos ? { layerPos: entry.layerPos } : {}), ...(entry.unlessLayerPos ? { unlessLayerPos: entry.unlessLayerPos } : {}) };
       if (at < 0) rules.push(item);
       else rules[at] = item;
     }
   }
   const layersList = check.layers;
   if (Array.isArray(layersList)) {
-    for (const { rule, layer, index, layerPos } of rules) {
-      if (rule.layer !== undefined && !layersList.includes(rule.layer)) {
-        const pos = layerPos ?? layer.rootPos;
-        const guess = didYouMean(rule.layer, layersList as string[]);
-        problems.push({
-          code: C.unknownLayer, file: layer.file, line: pos.line, col: pos.col, path: `rules[${index}].layer`,
-          message: `layer \`${rule.layer}\` is not in check.layers (${(layersList as string[]).join(', ')})`,
-          hint: guess ? `did you mean \`${guess}\`?` : 'add it to check.layers or fix the name',
-        });
-      }
+    const known = layersList as string[];
+    // A rule (or one of its `unless` conditions) naming a layer the guard will not watch.
+    const unknownLayer = (name: string, file: string, pos: PolicyLayer['rootPos'], path: string, of: string) => {
+      const guess = didYouMean(name, known);
+      problems.push({
+        code: C.unknownLayer, file, line: pos.line, col: pos.col, path,
+        message: `layer \`${name}\`${of} is not in check.layers (${known.join(', ')})`,
+        hint: guess ? `did you mean \`${guess}\`?` : 'add it to check.layers or fix the name',
+      });
+    };
+    for (const { rule, layer, index, layerPos, unlessLayerPos } of rules) {
+      if (rule.layer !== undefined && !known.includes(rule.layer)) unknownLayer(rule.layer, layer.file, layerPos ?? layer.rootPos, `rules[${index}].layer`, '');
       rule.unless.forEach((c, i) => {
-        if (c.layer === undefined || layersList.includes(c.layer)) return;
-        const guess = didYouMean(c.layer, layersList as string[]);
-        problems.push({
-          code: C.unknownLayer, file: layer.file, line: layer.rootPos.line, col: layer.rootPos.col, path: `rules[${index}].unless[${i}].layer`,
-          message: `layer \`${c.layer}\` (an \`unless\` condition of rule \`${rule.name}\`) is not in check.layers (${(layersList as string[]).join(', ')})`,
-          hint: guess ? `did you mean \`${guess}\`?` : 'add it to check.layers or fix the name',
-        });
+        if (c.layer !== undefined && !known.includes(c.layer)) unknownLayer(c.layer, layer.file, unlessLayerPos?.[i] ?? layer.rootPos, `rules[${index}].unless[${i}].layer`, ` (an \`unless\` condition of rule \`${rule.name}\`)`);
       });
     }
   }

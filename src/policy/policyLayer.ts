@@ -12,6 +12,8 @@ export interface RuleEntry {
   /** null when the entry is `enabled: false`. */
   readonly rule: Rule | null;
   readonly layerPos?: Position;
+  /** Where each `unless` condition names its layer (undefined for one without `layer`). */
+  readonly unlessLayerPos?: readonly (Position | undefined)[];
 }
 
 /**

@@ -294,7 +294,8 @@ function readRule(r: LayerReader, node: LocatedNode, index: number): RuleEntry |
   const forEntry = m.get('for');
   const forChecks = forEntry ? r.number(forEntry.value, `${path}.for`, { ...POLICY_LIMITS.for, integer: true }) : POLICY_DEFAULTS.rule.for;
   const unlessEntry = m.get('unless');
-  const unless = unlessEntry ? readConditions(r, unlessEntry.value, `${path}.unless`) : [];
+  const read = unlessEntry ? readConditions(r, unlessEntry.value, `${path}.unless`) : { conditions: [], layerPos: [] };
+  const unless = read?.conditions;
   const sevEntry = m.get('severity');
   const severity = sevEntry ? r.oneOf(sevEntry.value, `${path}.severity`, POLICY_ENUMS.severity) : POLICY_DEFAULTS.rule.severity;
   const annEntry = m.get('annotations');
@@ -304,7 +305,7 @@ function readRule(r: LayerReader, node: LocatedNode, index: number): RuleEntry |
     return undefined;
   }
   const rule: Rule = { name, metric, ...(layer !== undefined ? { layer } : {}), op, threshold, relativeTo, for: forChecks, unless, severity, actions, annotations };
-  return { name, index, pos: node.pos, rule, ...(layerEntry ? { layerPos: layerEntry.value.pos } : {}) };
+  return { name, index, pos: node.pos, rule, ...(layerEntry ? { layerPos: layerEntry.value.pos } : {}), ...(read && read.layerPos.some((p) => p) ? { unlessLayerPos: read.layerPos } : {}) };
 }
 
 /** The `metric`, `op` and `threshold` every rule and condition has (each required). */
@@ -318,11 +319,12 @@ function readComparison(r: LayerReader, m: Map<string, LocatedEntry>, pos: Posit
   return { metric, op, threshold };
 }
 
-/** A rule's `unless`: one condition mapping or a list of them. */
-function readConditions(r: LayerReader, node: LocatedNode, path: string): RuleCondition[] | undefined {
+/** A rule's `unless`: one condition mapping or a list of them, with where each names its layer. */
+function readConditions(r: LayerReader, node: LocatedNode, path: string): { conditions: RuleCondition[]; layerPos: (Position | undefined)[] } | undefined {
   const items = node.kind === 'seq' ? node.items.map((item, i) => ({ item, p: `${path}[${i}]` })) : [{ item: node, p: path }];
   const before = r.problems.length;
   const out: RuleCondition[] = [];
+  const layerPos: (Position | undefined)[] = [];
   for (const { item, p } of items) {
     const m = r.map(item, p, POLICY_KEYS.condition);
     if (!m) continue;
@@ -338,9 +340,10 @@ function readConditions(r: LayerReader, node: LocatedNode, path: string): RuleCo
     }
     if (metric !== undefined && op !== undefined && threshold !== undefined && relativeTo !== undefined) {
       out.push({ metric, ...(layer !== undefined ? { layer } : {}), op, threshold, relativeTo });
+      layerPos.push(layerEntry?.value.pos);
     }
   }
-  return r.problems.length === before ? out : undefined;
+  return r.problems.length === before ? { conditions: out, layerPos } : undefined;
 }
 
 function readRules(r: LayerReader, node: LocatedNode): RuleEntry[] {
