@@ -1,4 +1,5 @@
 import { createPolicyState, evaluatePolicy } from '../policy/evaluatePolicy.js';
+import { keepsSafeCheckpoints, periodicSafeCheckpointDue } from '../policy/safeCheckpoints.js';
 import type { Decision, MetricSnapshot, Policy } from '../policy/types.js';
 
 /** What a policy would have done on a recorded run. */
@@ -27,10 +28,8 @@ export interface PolicyReplay {
 export function replayPolicy(policy: Policy, baseline: Record<string, number | null> | null, checks: readonly MetricSnapshot[]): PolicyReplay {
   let state = createPolicyState(policy, baseline ? { step: 0, epoch: 0, values: baseline } : undefined);
   const decisions: Decision[] = [];
-  // The guard's safe checkpoints (EmGuard.runCheck): the baseline when any rule rolls back or
-  // checkpoints are periodic, then every `checkpoint.every` checks unless a non-info rule fires.
-  const every = policy.checkpoint.every?.checks ?? null;
-  let lastSafe: number | null = every !== null || policy.rules.some((r) => r.actions.includes('rollback')) ? 0 : null;
+  // The guard's safe checkpoints: the pre-training weights, then the periodic ones.
+  let lastSafe: number | null = keepsSafeCheckpoints(policy) ? 0 : null;
   for (const [i, snapshot] of checks.entries()) {
     const r = evaluatePolicy(policy, state, snapshot);
     state = r.state;
@@ -40,7 +39,7 @@ export function replayPolicy(policy: Policy, baseline: Record<string, number | n
       const rollsBack = r.decisions.some((d) => d.actions.includes('rollback'));
       return { abortStep: snapshot.step, abortCheck: i, abortDecision: abort, decisions, rollbackStep: rollsBack ? lastSafe : null };
     }
-    if (every !== null && (i + 1) % every === 0 && !r.decisions.some((d) => d.severity !== 'info')) lastSafe = snapshot.step;
+    if (periodicSafeCheckpointDue(policy, i + 1, r.decisions)) lastSafe = snapshot.step;
   }
   return { abortStep: null, abortCheck: null, abortDecision: null, decisions, rollbackStep: null };
 }

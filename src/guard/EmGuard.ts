@@ -15,6 +15,7 @@ import { installInterruptHandler } from '../checkpoints/interruptHandler.js';
 import { createPolicyState, evaluatePolicy } from '../policy/evaluatePolicy.js';
 import { defaultPolicy, loadPolicy } from '../policy/loadPolicy.js';
 import { registerAction, registerMetric } from '../policy/registry.js';
+import { keepsSafeCheckpoints, periodicSafeCheckpointDue } from '../policy/safeCheckpoints.js';
 import type { Decision, MetricSnapshot, Policy, PolicyState } from '../policy/types.js';
 import { ProbeCapture } from '../probes/ProbeCapture.js';
 import { probeTensors } from '../probes/probeTensors.js';
@@ -356,7 +357,7 @@ export class EmGuard extends tf.CustomCallback {
     this.logger.info({ event: 'start', layers: this.layers, policy: this.policy.source, runDir: this.runDir, probes: probeCounts, backend: tf.getBackend() }, `em-guard watching ${this.layers.join(', ')} with policy ${this.policy.source}`);
 
     // The pre-fine-tuning weights are the first safe point to roll back to.
-    if (this.needsSnapshots()) await this.checkpoint('baseline', true, false);
+    if (keepsSafeCheckpoints(this.policy)) await this.checkpoint('baseline', true, false);
     if (this.args.handleSignals) {
       this.uninstallSignals = installInterruptHandler({
         onInterrupt: async (signal) => {
@@ -543,10 +544,6 @@ export class EmGuard extends tf.CustomCallback {
       0,
       'baseline',
     );
-  }
-
-  private needsSnapshots(): boolean {
-    return this.policy.rules.some((r) => r.actions.includes('rollback')) || this.policy.checkpoint.every !== null;
   }
 
   private firingUnsafe(): boolean {
@@ -738,7 +735,7 @@ export class EmGuard extends tf.CustomCallback {
 
     // Periodic safe checkpoints while nothing worse than `info` fires.
     const every = this.policy.checkpoint.every;
-    if (every && this.checks % every.checks === 0 && !this.firingUnsafe() && this.stopReason === null) {
+    if (every && periodicSafeCheckpointDue(this.policy, this.checks, decisions) && this.stopReason === null) {
       if (candidate) await this.commitCandidate(candidate, snapshot, `periodic (every ${every.checks} checks)`);
       else await this.checkpoint(`periodic (every ${every.checks} checks)`, true, false);
     } else {
