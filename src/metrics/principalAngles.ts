@@ -1,9 +1,7 @@
-import { assertFiniteMatrix } from './checkMatrix.js';
 import type { Matrix } from './matrix.js';
-import { orthonormalColumns } from './orthonormalColumns.js';
+import { orthonormalCross } from './orthonormalCross.js';
 import { singularValues } from './singularValues.js';
 import { tiledProduct } from './tiledProduct.js';
-import { transposeTimes } from './transposeTimes.js';
 
 /**
  * Principal angles (radians, ascending) between the column spaces of U (d×kU) and V (d×kV):
@@ -13,12 +11,7 @@ import { transposeTimes } from './transposeTimes.js';
  * An empty basis (0 columns) gives [].
  */
 export function principalAngles(U: Matrix, V: Matrix): number[] {
-  assertFiniteMatrix(U, 'first basis');
-  assertFiniteMatrix(V, 'second basis');
-  const qa = orthonormalColumns(U);
-  const qb = orthonormalColumns(V);
-  const c = transposeTimes(qa, qb);
-  const count = Math.min(qa.cols, qb.cols);
+  const { qa, qb, cross: c, count } = orthonormalCross(U, V);
   if (count === 0) return [];
   const cosines = singularValues(c).slice(0, count); // descending: smallest angle first
   // The residual of the smaller basis against the larger has exactly `count` sines.

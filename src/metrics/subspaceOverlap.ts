@@ -1,7 +1,5 @@
-import { assertFiniteMatrix } from './checkMatrix.js';
 import type { Matrix } from './matrix.js';
-import { orthonormalColumns } from './orthonormalColumns.js';
-import { transposeTimes } from './transposeTimes.js';
+import { orthonormalCross } from './orthonormalCross.js';
 
 /**
  * Mean cos² of the principal angles between two subspaces: ‖QUᵀQV‖²_F / min(kU, kV), in [0, 1]
@@ -10,12 +8,7 @@ import { transposeTimes } from './transposeTimes.js';
  * gap ratio: without a gap the top-k basis is arbitrary and so is the overlap.
  */
 export function subspaceOverlap(U: Matrix, V: Matrix): number {
-  assertFiniteMatrix(U, 'first basis');
-  assertFiniteMatrix(V, 'second basis');
-  const qa = orthonormalColumns(U);
-  const qb = orthonormalColumns(V);
-  const c = transposeTimes(qa, qb);
-  const count = Math.min(qa.cols, qb.cols);
+  const { cross: c, count } = orthonormalCross(U, V);
   if (count === 0) return 0;
   let s = 0;
   for (let i = 0; i < c.data.length; i++) s += c.data[i]! * c.data[i]!;
