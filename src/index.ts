@@ -198,3 +198,6 @@ export type { LayerPrediction, PredictionOptions } from './analysis/predictionAn
 export { subspaceOverlapAcrossRuns } from './analysis/subspaceOverlapAcrossRuns.js';
 export type { LayerOverlap } from './analysis/subspaceOverlapAcrossRuns.js';
 export { renderSweepReport } from './report/renderSweepReport.js';
+
+// Guard split (issue 12): the model outputs a metric plugin reads from `ctx.outputs`.
+export type { ModelOutput } from './probes/captureOutput.js';

@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Logger } from 'pino';
 import type { Matrix } from '../metrics/matrix.js';
+import type { ModelOutput } from '../probes/captureOutput.js';
 import type { EmGuardProbes } from '../probes/probeTypes.js';
 import type { Decision } from '../policy/index.js';
 
@@ -23,10 +24,11 @@ export interface CheckContext extends BaselineContext {
   step: number;
   epoch: number;
   /**
-   * Raw first model output per probe set, when the check ran on the capture worker (the model's
-   * weights at `step`; `model` may have trained further meanwhile). Absent for inline checks.
+   * Raw first model output per probe set named in the plugin's `outputs`, computed by the guard's
+   * check runner with the weights of `step` (on the capture worker or inline; `model` may have
+   * trained further meanwhile).
    */
-  outputs?: ReadonlyMap<string, { shape: number[]; data: Float32Array }>;
+  outputs: ReadonlyMap<string, ModelOutput>;
   baseline: ReadonlyMap<string, LayerActivations>;
 }
 
@@ -46,6 +48,12 @@ export interface MetricPlugin {
   description: string;
   /** Which way is safer: decides how per-layer values aggregate (worst layer). */
   better?: 'higher' | 'lower';
+  /**
+   * Probe sets (`alignment`, `eval`, `train`, `contrast.aligned`, `contrast.misaligned`) whose raw
+   * first model output `compute` reads from `ctx.outputs`: the guard computes them at each check
+   * and at the baseline, with the checked step's weights. Sets not given are left out.
+   */
+  outputs?: readonly string[];
   /** Called once per `fit` with the unmodified model; keep state on the plugin instance. */
   init?(ctx: BaselineContext): void | Promise<void>;
   compute(ctx: CheckContext): MetricResult | Promise<MetricResult>;
