@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { WeightsCopy } from '../checkpoints/checkpointTarget.js';
 import { captureOutput, type ModelOutput } from '../probes/captureOutput.js';
+import { classesUnknownToWorker } from '../probes/classesUnknownToWorker.js';
 import { ProbeCapture } from '../probes/ProbeCapture.js';
 import { baselineProbeSets, probeSetInputs } from '../probes/probeSets.js';
 import type { EmGuardProbes, Pooling, ProbeInputs } from '../probes/probeTypes.js';
@@ -65,17 +66,19 @@ export class CheckRunner {
   private readonly plan: CheckPlan;
   private readonly recorder: GuardRecorder;
   private readonly discard: (copy: WeightsCopy | null) => void;
+  private readonly notify: (code: string, message: string, fields?: Record<string, unknown>) => void;
   private worker: WorkerCapture | null = null;
   private pending: PendingCheck | null = null;
   private lossSum = 0;
   private lossCount = 0;
 
-  constructor(model: tf.LayersModel, layers: readonly string[], options: { pooling: Pooling; batchSize: number }, probes: EmGuardProbes, plan: CheckPlan, recorder: GuardRecorder, discard: (copy: WeightsCopy | null) => void) {
+  constructor(model: tf.LayersModel, layers: readonly string[], options: { pooling: Pooling; batchSize: number }, probes: EmGuardProbes, plan: CheckPlan, recorder: GuardRecorder, discard: (copy: WeightsCopy | null) => void, notify: (code: string, message: string, fields?: Record<string, unknown>) => void) {
     this.model = model;
     this.probes = probes;
     this.plan = plan;
     this.recorder = recorder;
     this.discard = discard;
+    this.notify = notify;
     this.capture = new ProbeCapture(model, layers, options);
   }
 
@@ -150,22 +153,29 @@ export class CheckRunner {
    */
   startWorker(mode: 'auto' | 'worker' | 'inline', userPlugins: number): void {
     if (mode === 'inline' || (mode === 'auto' && userPlugins > 0)) return;
+    const unavailable = (reason: string, err?: unknown) => this.notify('capture-worker-unavailable', `capture worker unavailable (${reason}); capturing inline`, err === undefined ? {} : { err });
+    const custom = classesUnknownToWorker(this.model);
+    if (custom.length > 0) {
+      // Said before the first step: the worker would fail only after its start-up, maybe after `fit`.
+      unavailable(`the model uses ${custom.map((c) => `\`${c}\``).join(', ')}, registered only in this thread; a worker thread cannot rebuild it`);
+      return;
+    }
     const sets = new Map<string, ProbeInputs>();
     for (const name of [...this.plan.sets, ...this.plan.outputs]) sets.set(name, this.inputsOf(name));
-    const unavailable = (e: unknown) => this.recorder.logger.warn({ event: 'capture-worker', ready: false, err: e }, `em-guard: capture worker unavailable (${(e as Error).message}); capturing inline`);
     try {
       const worker = new WorkerCapture(this.model, this.capture.layers, { pooling: this.capture.pooling, batchSize: this.capture.batchSize }, sets);
       this.worker = worker;
       worker.ready.then(
         () => this.recorder.logger.info({ event: 'capture-worker', ready: true }, 'em-guard: probe capture runs on a worker thread (forward passes off the training thread)'),
         (e: unknown) => {
-          if (this.worker === worker) this.worker = null;
+          if (this.worker !== worker) return; // the fit is over; `release` said so
+          this.worker = null;
           void worker.release({ discard: true });
-          unavailable(e);
+          unavailable((e as Error).message, e);
         },
       );
     } catch (e) {
-      unavailable(e);
+      unavailable((e as Error).message, e);
     }
   }
 
@@ -209,7 +219,7 @@ export class CheckRunner {
     await p.done;
     if (p.result) return { at: p.at, copy: p.copy, ...p.result };
     this.discard(p.copy);
-    this.recorder.error({ event: 'capture-worker-error', step: p.at.step, err: p.error }, `em-guard: the capture worker failed (${p.error?.message ?? 'no result'}); checking inline from now on`);
+    this.notify('capture-worker-error', `the capture worker failed (${p.error?.message ?? 'no result'}); checking inline from now on`, { err: p.error });
     void this.worker?.release({ discard: true });
     this.worker = null;
     // The lost check's loss window (taken as one mean) goes back into the running one.
@@ -222,8 +232,13 @@ export class CheckRunner {
   release(): void {
     if (this.pending) this.discard(this.pending.copy);
     this.pending = null;
-    void this.worker?.release();
+    const worker = this.worker;
     this.worker = null;
+    if (worker && !worker.usable) {
+      // Its verdict would come after `fit` returned, to nobody: say now why every check ran inline.
+      this.recorder.logger.info({ event: 'capture-worker', ready: false }, 'em-guard: the capture worker was still starting when fit ended (its first start loads tfjs in the thread); every check of this fit ran inline');
+    }
+    void worker?.release();
   }
 
   private async captureOutputs(): Promise<Map<string, ModelOutput>> {

@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { diskCheckpointTarget, memoryCheckpointTarget, type WeightsCopy } from '../checkpoints/checkpointTarget.js';
@@ -14,16 +13,17 @@ import { validateProbes } from '../probes/validateProbes.js';
 import { CheckRunner } from './CheckRunner.js';
 import { computeSnapshot, nonFiniteSnapshot, type SnapshotSetup } from './computeSnapshot.js';
 import type { EmGuardArgs } from './emGuardArgs.js';
+import { findUnevaluableRules, UnevaluableRulesError } from './findUnevaluableRules.js';
 import { GuardCheckpoints } from './GuardCheckpoints.js';
 import type { CheckEvent, EmGuardEvents, GuardTimings, StopReason } from './guardEvents.js';
-import { GuardRecorder } from './GuardRecorder.js';
+import { GuardRecorder, newRunId } from './GuardRecorder.js';
 import { guardPlugins } from './guardPlugins.js';
 import { planChecks, type CheckPlan } from './planChecks.js';
 import type { ActionPlugin, GuardControls, MetricPlugin } from './pluginTypes.js';
-import { baselineToSave, writeSavedBaseline } from './savedBaseline.js';
+import { baselineToSave, saveBaselineLogged } from './savedBaseline.js';
 import { resolvePolicy, validateEmGuardArgs } from './validateEmGuardArgs.js';
 
-export type { StopReason, CheckEvent, CheckpointEvent, RollbackEvent, EmGuardEvents, GuardTimings } from './guardEvents.js';
+export type { StopReason, CheckEvent, CheckpointEvent, RollbackEvent, NoticeEvent, EmGuardEvents, GuardTimings } from './guardEvents.js';
 
 /**
  * The training-loop callback: on the policy's schedule a check captures probe activations
@@ -65,6 +65,7 @@ export class EmGuard extends tf.CustomCallback {
   private epoch = 0;
   private checks = 0;
   private firing = new Set<string>();
+  private rulesOff = new Set<string>();
   private uninstallSignals: (() => void) | null = null;
   private currentRunId = '';
   private attached: tf.LayersModel | null = null;
@@ -112,8 +113,12 @@ export class EmGuard extends tf.CustomCallback {
     const { args, policy } = this;
     const probeCounts = validateProbes(args.probes, model);
     const layers = resolveLayers(model, args.layers ?? policy.check.layers);
+    const unevaluable = findUnevaluableRules(policy, args.probes, layers, this.metricPlugins);
+    if (unevaluable.length > 0 && (args.unevaluable ?? 'error') === 'error') throw new UnevaluableRulesError(policy, unevaluable);
+    // Rules off for this fit: said once here (with `warn`), not again as runtime notices at each episode.
+    this.rulesOff = new Set(unevaluable.filter((u) => u.code === 'unevaluable-rule').map((u) => u.rule));
 
-    this.currentRunId = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}-${randomBytes(3).toString('hex')}`;
+    this.currentRunId = newRunId();
     this.runDir = args.runDir === false ? null : resolve(args.runDir ?? join('runs', this.currentRunId));
     this.recorder.beginRun(this.currentRunId, this.runDir);
     const target = this.runDir
@@ -121,7 +126,8 @@ export class EmGuard extends tf.CustomCallback {
       : memoryCheckpointTarget(new MemorySnapshots({ keep: policy.checkpoint.keep }));
     const checkpoints = (this.checkpoints = new GuardCheckpoints(target, this.recorder));
     const options = { pooling: args.pooling ?? policy.check.pooling, batchSize: args.probeBatchSize ?? policy.check.batchSize };
-    const runner = (this.runner = new CheckRunner(model, layers, options, args.probes, this.plan, this.recorder, (c) => checkpoints.discard(c)));
+    const notify = (code: string, message: string, fields?: Record<string, unknown>) => this.recorder.notice({ code, message, step: this.step, epoch: this.epoch }, fields);
+    const runner = (this.runner = new CheckRunner(model, layers, options, args.probes, this.plan, this.recorder, (c) => checkpoints.discard(c), notify));
 
     // Baseline: activations of the unmodified model, before the first step (or a saved one).
     const tc = performance.now();
@@ -134,14 +140,11 @@ export class EmGuard extends tf.CustomCallback {
     const baseline: CheckEvent = base.savedValues
       ? { step: 0, epoch: 0, values: { ...base.savedValues }, reasons: {}, timingsMs: {} }
       : await computeSnapshot(this.setup, base.activations, base.outputs, { step: 0, epoch: 0, loss: undefined, nonfinite: false });
-    if (args.saveBaseline && this.runDir && !base.savedValues) {
-      const dir = join(this.runDir, 'baseline');
-      const saved = writeSavedBaseline(dir, baselineToSave(runner.fit, base.activations, baseline.values));
-      checkpoints.track(saved.then(() => this.recorder.logger.info({ event: 'baseline-saved', path: dir }, `em-guard saved the baseline to ${dir} (load it with \`baseline: '${dir}'\`)`)), 0, 'baseline');
-    }
+    if (args.saveBaseline && this.runDir && !base.savedValues) checkpoints.track(saveBaselineLogged(join(this.runDir, 'baseline'), baselineToSave(runner.fit, base.activations, baseline.values), this.recorder.logger), 0, 'baseline');
     this.policyState = createPolicyState(policy, baseline);
     this.recorder.start(policy, layers, tf.getBackend(), probeCounts, args.meta);
     this.recorder.baseline(baseline.values);
+    if (args.unevaluable === 'warn') for (const u of unevaluable) this.recorder.notice({ code: u.code, message: u.message, step: 0, epoch: 0, rule: u.rule, metric: u.metric });
     runner.startWorker(args.capture ?? 'auto', args.plugins?.metrics?.length ?? 0);
 
     // The pre-fine-tuning weights are the first safe point to roll back to.
@@ -240,9 +243,10 @@ export class EmGuard extends tf.CustomCallback {
     const model = this.lmodel;
     this.checks += 1;
     const tp = performance.now();
-    const { decisions, state } = evaluatePolicy(this.policy, this.policyState!, snapshot);
+    const { decisions, state, notices } = evaluatePolicy(this.policy, this.policyState!, snapshot);
     this.policyState = state;
     const policyMs = performance.now() - tp;
+    for (const n of notices) if (!this.rulesOff.has(n.rule)) this.recorder.notice({ code: n.code, message: n.message, step: snapshot.step, epoch: snapshot.epoch, rule: n.rule, metric: n.metric });
 
     const ti = performance.now();
     snapshot.timingsMs = { ...captureTimings, metrics: snapshot.timingsMs.metrics ?? 0, policy: policyMs };

@@ -1,9 +1,15 @@
 import { EventEmitter } from 'eventemitter3';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Decision, Policy } from '../policy/types.js';
 import { RunLog, RUN_LOG_FILE } from '../runlog/RunLog.js';
-import type { CheckEvent, CheckpointEvent, EmGuardEvents, RollbackEvent, StopReason } from './guardEvents.js';
+import type { CheckEvent, CheckpointEvent, EmGuardEvents, NoticeEvent, RollbackEvent, StopReason } from './guardEvents.js';
+
+/** A run id: `<UTC timestamp>-<6 hex>`, in every log line and run-log record of the run. */
+export function newRunId(): string {
+  return `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}-${randomBytes(3).toString('hex')}`;
+}
 
 function levelFor(severity: Decision['severity']): 'info' | 'warn' | 'error' {
   return severity === 'critical' ? 'error' : severity === 'warning' ? 'warn' : 'info';
@@ -101,6 +107,13 @@ export class GuardRecorder {
     this.runLog?.append({ type: 'end', step, epoch, stopped: s !== null, stopReason: s ? { rule: s.rule, metric: s.metric, value: s.value, threshold: s.threshold, step: s.step, epoch: s.epoch } : null });
     await this.runLog?.flush();
     this.logger.info({ event: 'end', step, epoch, stopped: s !== null, checks, guardMs: Math.round(guardMs) }, s ? `em-guard stopped the run at step ${s.step}` : `em-guard: run finished, ${checks} checks, no abort`);
+  }
+
+  /** Something the guard cannot watch: a `warn` line with its code, a `notice` record and event. */
+  notice(n: NoticeEvent, fields: Record<string, unknown> = {}): void {
+    this.runLog?.append({ type: 'notice', step: n.step, epoch: n.epoch, code: n.code, message: n.message, ...(n.rule ? { rule: n.rule } : {}), ...(n.metric ? { metric: n.metric } : {}) });
+    this.logger.warn({ event: 'notice', code: n.code, step: n.step, epoch: n.epoch, rule: n.rule ?? null, metric: n.metric ?? null, runDir: this.runDir, ...fields }, `em-guard: ${n.message}`);
+    this.emit('notice', { ...n });
   }
 
   /** A failure inside the guard that training survives (a metric, an action, a background write). */

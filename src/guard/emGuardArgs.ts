@@ -62,6 +62,14 @@ export interface EmGuardArgs {
   baseline?: string;
   /** Write this fit's baseline to `<runDir>/baseline` for a later `baseline:` (needs a run dir). Default: false. */
   saveBaseline?: boolean;
+  /**
+   * What to do when the policy has rules (or `unless` exceptions) that this fit can never
+   * evaluate, e.g. `alignment.score` rules without `probes.alignment`, checked at `onTrainBegin`.
+   * `error` (default): `fit` rejects before any step, naming each rule, its metric, the missing
+   * input and the fix (an `UnevaluableRulesError`). `warn`: train with those rules off, one `warn`
+   * line, `notice` event and run-log `notice` record per rule. `ignore`: train with them off silently.
+   */
+  unevaluable?: 'error' | 'warn' | 'ignore';
   /** Seed of the random-subspace baseline metric. Default: 0. */
   seed?: number;
   /** Free-form data written into the run log's `start` record (e.g. `{ label: 'guarded' }`). */

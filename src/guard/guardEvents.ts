@@ -32,6 +32,20 @@ export interface RollbackEvent {
   epoch: number;
 }
 
+/**
+ * Payload of the `notice` event: something the guard cannot watch, with a stable `code`
+ * (`unevaluable-rule`, `unevaluable-exception`, `metric-null`, `metric-missing`,
+ * `metric-nonfinite`, `baseline-missing`, `capture-worker-unavailable`, `capture-worker-error`).
+ */
+export interface NoticeEvent {
+  code: string;
+  message: string;
+  step: number;
+  epoch: number;
+  rule?: string;
+  metric?: string;
+}
+
 /** The guard's typed events: `guard.on('breach', (d) => ...)`. */
 export interface EmGuardEvents {
   check: (e: CheckEvent) => void;
@@ -39,6 +53,7 @@ export interface EmGuardEvents {
   checkpoint: (e: CheckpointEvent) => void;
   abort: (r: StopReason) => void;
   rollback: (e: RollbackEvent) => void;
+  notice: (n: NoticeEvent) => void;
 }
 
 /** Time spent by the guard in one `fit`, in ms, by phase. */

@@ -54,6 +54,12 @@ export interface MetricPlugin {
    * and at the baseline, with the checked step's weights. Sets not given are left out.
    */
   outputs?: readonly string[];
+  /**
+   * The input this metric needs and this fit lacks, e.g. `{ missing: 'probes.alignment (not given)',
+   * fix: 'give probes.alignment: { inputs, expected }' }`, or null. A rule reading the metric is
+   * then unevaluable: an error at `onTrainBegin` unless `unevaluable` says otherwise.
+   */
+  missingInput?(probes: EmGuardProbes): { missing: string; fix: string } | null;
   /** Called once per `fit` with the unmodified model; keep state on the plugin instance. */
   init?(ctx: BaselineContext): void | Promise<void>;
   compute(ctx: CheckContext): MetricResult | Promise<MetricResult>;

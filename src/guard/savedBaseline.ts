@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { AtomicDirWriter } from '../io/writeDirAtomic.js';
 import type { Matrix } from '../metrics/matrix.js';
 import { baselineProbeSets } from '../probes/probeSets.js';
@@ -159,4 +160,10 @@ export function loadSavedBaselineFor(dir: string, fit: BaselineFit): SavedBaseli
 /** This fit's baseline as `writeSavedBaseline` stores it. */
 export function baselineToSave(fit: BaselineFit, activations: ReadonlyMap<string, LayerActivations>, values: Record<string, number | null>): SavedBaseline {
   return { weightsSha256: weightsFingerprint(fit.model), layers: [...fit.layers], pooling: fit.pooling, activations: new Map(activations), values: { ...values }, probesSha256: probeFingerprints(fit.probes) };
+}
+
+/** Writes a baseline (see `writeSavedBaseline`) and logs where it went, for `checkpoints.track`. */
+export async function saveBaselineLogged(dir: string, saved: SavedBaseline, logger: Logger): Promise<void> {
+  await writeSavedBaseline(dir, saved);
+  logger.info({ event: 'baseline-saved', path: dir }, `em-guard saved the baseline to ${dir} (load it with \`baseline: '${dir}'\`)`);
 }

@@ -1,5 +1,6 @@
 import { defaultPolicy, loadPolicy } from '../policy/loadPolicy.js';
 import type { Policy } from '../policy/types.js';
+import { validatePolicyObject } from '../policy/validatePolicyObject.js';
 import type { EmGuardArgs } from './emGuardArgs.js';
 
 /** Checks `emGuard(args)` in the constructor: messages say what was received and what was expected. */
@@ -32,6 +33,9 @@ export function validateEmGuardArgs(args: EmGuardArgs): void {
   if (args.capture !== undefined && args.capture !== 'auto' && args.capture !== 'worker' && args.capture !== 'inline') {
     throw new TypeError(`emGuard: expected \`capture\` to be "auto", "worker" or "inline", got \`${String(args.capture)}\``);
   }
+  if (args.unevaluable !== undefined && args.unevaluable !== 'error' && args.unevaluable !== 'warn' && args.unevaluable !== 'ignore') {
+    throw new TypeError(`emGuard: expected \`unevaluable\` to be "error", "warn" or "ignore", got \`${String(args.unevaluable)}\``);
+  }
   if (args.seed !== undefined && !Number.isInteger(args.seed)) throw new TypeError(`emGuard: expected \`seed\` to be an integer, got \`${String(args.seed)}\``);
   for (const a of args.plugins?.actions ?? []) {
     if (!a || typeof a.name !== 'string' || typeof a.run !== 'function') throw new TypeError('emGuard: every `plugins.actions` entry needs a `name` and a `run(ctx)` function');
@@ -41,11 +45,13 @@ export function validateEmGuardArgs(args: EmGuardArgs): void {
   }
 }
 
-/** The guard's policy from `args.policy`: a bundled name, YAML text or file path, or a loaded Policy. */
+/**
+ * The guard's policy from `args.policy`: a bundled name, YAML text or file path, or a policy
+ * object (validated like YAML: a hand-written one with a typo gets coded problems, not a TypeError).
+ */
 export function resolvePolicy(policy: EmGuardArgs['policy']): Policy {
   if (policy === undefined) return defaultPolicy();
   // loadPolicy tells a bundled name, YAML text and a file path apart itself.
   if (typeof policy === 'string') return loadPolicy(policy);
-  if (typeof policy === 'object' && policy !== null && Array.isArray((policy as Policy).rules)) return policy;
-  throw new TypeError('emGuard: `policy` must be a path, a bundled policy name, or a Policy from loadPolicy()');
+  return validatePolicyObject(policy);
 }
