@@ -18,6 +18,7 @@ import { GuardCheckpoints } from './GuardCheckpoints.js';
 import type { CheckEvent, EmGuardEvents, GuardTimings, StopReason } from './guardEvents.js';
 import { GuardRecorder } from './GuardRecorder.js';
 import { guardPlugins } from './guardPlugins.js';
+import { mitigationSetup, mitigationValues } from './mitigationSetup.js';
 import { planChecks, type CheckPlan } from './planChecks.js';
 import type { ActionPlugin, GuardControls, MetricPlugin } from './pluginTypes.js';
 import { baselineToSave, writeSavedBaseline } from './savedBaseline.js';
@@ -68,6 +69,8 @@ export class EmGuard extends tf.CustomCallback {
   private uninstallSignals: (() => void) | null = null;
   private currentRunId = '';
   private attached: tf.LayersModel | null = null;
+  private actionMemos = new Map<string, Record<string, number>>();
+  private mixerControl: GuardControls['mixer'] = null;
 
   constructor(args: EmGuardArgs) {
     super({}, 'never');
@@ -110,6 +113,7 @@ export class EmGuard extends tf.CustomCallback {
     this.resetRunState();
     const model = this.lmodel;
     const { args, policy } = this;
+    this.mixerControl = mitigationSetup(policy, args.mixer, this.params);
     const probeCounts = validateProbes(args.probes, model);
     const layers = resolveLayers(model, args.layers ?? policy.check.layers);
 
@@ -239,6 +243,8 @@ export class EmGuard extends tf.CustomCallback {
   private async decide(snapshot: CheckEvent, captureTimings: Record<string, number>, copy: WeightsCopy | null): Promise<void> {
     const model = this.lmodel;
     this.checks += 1;
+    // The share and learning rate in force since the previous check, readable by rules and the report.
+    Object.assign(snapshot.values, mitigationValues(this.policy, this.mixerControl, model));
     const tp = performance.now();
     const { decisions, state } = evaluatePolicy(this.policy, this.policyState!, snapshot);
     this.policyState = state;
@@ -252,23 +258,26 @@ export class EmGuard extends tf.CustomCallback {
     const ran = new Set<string>();
     for (const d of decisions) {
       this.recorder.decision(d);
-      if (this.firing.has(d.rule)) continue; // Actions run once per firing episode.
+      const newEpisode = !this.firing.has(d.rule); // most actions run once per firing episode
       for (const name of d.actions) {
-        if (ran.has(name)) continue;
-        ran.add(name);
         const action = this.actions.get(name);
+        if (ran.has(name) || !(newEpisode || action?.everyCheck)) continue;
+        ran.add(name);
         if (!action) {
           this.recorder.error({ event: 'unknown-action', action: name, rule: d.rule }, `em-guard: rule ${d.rule} names unknown action ${name}`);
           continue;
         }
-        try {
-          await action.run({ decision: d, decisions, step: this.step, epoch: this.epoch, model, guard: this.controls() });
-        } catch (e) {
-          this.recorder.error({ event: 'action-error', action: name, rule: d.rule, err: e }, `em-guard: action ${name} failed: ${(e as Error).message}`);
-        }
+        await this.runAction(name, d.rule, () => action.run({ decision: d, decisions, step: this.step, epoch: this.epoch, model, guard: this.controls(), ...this.actionState(d.rule, name) }));
       }
     }
     this.firing = new Set(decisions.map((d) => d.rule));
+    for (const rule of this.policy.rules) {
+      if (this.firing.has(rule.name)) continue;
+      for (const name of rule.actions) {
+        const idle = this.actions.get(name)?.idle;
+        if (idle) await this.runAction(name, rule.name, () => idle({ rule: rule.name, step: this.step, epoch: this.epoch, model, guard: this.controls(), ...this.actionState(rule.name, name) }));
+      }
+    }
 
     // Periodic safe checkpoints while nothing worse than `info` fires.
     const every = this.policy.checkpoint.every;
@@ -286,6 +295,22 @@ export class EmGuard extends tf.CustomCallback {
     this.timings.io += performance.now() - ti;
   }
 
+  private async runAction(name: string, rule: string, run: () => void | Promise<void>): Promise<void> {
+    try {
+      await run();
+    } catch (e) {
+      this.recorder.error({ event: 'action-error', action: name, rule, err: e }, `em-guard: action ${name} failed: ${(e as Error).message}`);
+    }
+  }
+
+  /** An action's parameters on a rule and the numbers it keeps for that rule during this fit. */
+  private actionState(rule: string, action: string): { options: Readonly<Record<string, number>>; memo: Record<string, number> } {
+    const key = `${rule}\u0000${action}`;
+    let memo = this.actionMemos.get(key);
+    if (!memo) this.actionMemos.set(key, (memo = {}));
+    return { options: this.policy.rules.find((r) => r.name === rule)?.actionOptions?.[action] ?? {}, memo };
+  }
+
   private controls(): GuardControls {
     return {
       stop: (d) => this.stop(d),
@@ -293,6 +318,7 @@ export class EmGuard extends tf.CustomCallback {
       rollback: (reason) => this.checkpoints!.rollback(this.lmodel, { step: this.step, epoch: this.epoch }, reason),
       logger: this.recorder.logger,
       runDir: this.runDir,
+      mixer: this.mixerControl,
     };
   }
 
@@ -329,6 +355,7 @@ export class EmGuard extends tf.CustomCallback {
     this.epoch = 0;
     this.checks = 0;
     this.firing = new Set();
+    this.actionMemos = new Map();
     this.checkpoints?.dispose();
     this.checkpoints = null;
     this.runner?.release();

@@ -2,6 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { seededRandom, shuffleInPlace } from '../analysis/seededRandom.js';
 
 /** A set of examples: inputs and targets with the same number of rows. */
+/** The highest aligned share a mixer accepts. */
+export const MAX_SHARE = 0.9;
+
 export interface ExampleSet {
   x: tf.Tensor;
   y: tf.Tensor;
@@ -14,14 +17,14 @@ export interface AlignedMixerArgs {
   aligned: ExampleSet;
   /** Rows per batch. Default 32. */
   batchSize?: number;
-  /** Aligned share at the start, in [0, 1]. Default 0 (the task data alone until an action raises it). */
+  /** Aligned share at the start, in [0, 0.9]. Default 0 (the task data alone until an action raises it). */
   share?: number;
   /** Seeds the order of both sets and the rounding of each batch's aligned row count. Default 0. */
   seed?: number;
   /**
-   * Batches per pass (one `fitDataset` epoch). Default `ceil(task rows / batchSize)`, so an epoch has
-   * the same number of steps whatever the share, and a share > 0 replaces task rows rather than
-   * lengthening the run.
+   * Fixed batches per `fitDataset` epoch: a share > 0 then replaces task rows. Default: none, an epoch
+   * ends once every task row has been served once, so aligned rows come on top of the task data (as
+   * the paper's static mix adds them) and a share s makes the epoch about 1/(1−s) times longer.
    */
   batchesPerEpoch?: number;
 }
@@ -85,7 +88,8 @@ export class AlignedMixer {
   /** Pass to `model.fitDataset(mixer.dataset, { epochs })`. */
   readonly dataset: tf.data.Dataset<tf.TensorContainer>;
   readonly batchSize: number;
-  readonly batchesPerEpoch: number;
+  /** Fixed batches per epoch, or null: an epoch is one pass over the task rows. */
+  readonly batchesPerEpoch: number | null;
   private currentShare: number;
   private readonly task: ExampleSet;
   private readonly aligned: ExampleSet;
@@ -106,8 +110,8 @@ export class AlignedMixer {
     expect('batchSize', batchSize, Number.isInteger(batchSize) && batchSize >= 1, 'an integer >= 1');
     const seed = args.seed ?? 0;
     expect('seed', seed, Number.isInteger(seed), 'an integer');
-    const batchesPerEpoch = args.batchesPerEpoch ?? Math.ceil(nTask / batchSize);
-    expect('batchesPerEpoch', batchesPerEpoch, Number.isInteger(batchesPerEpoch) && batchesPerEpoch >= 1, 'an integer >= 1');
+    const batchesPerEpoch = args.batchesPerEpoch ?? null;
+    if (batchesPerEpoch !== null) expect('batchesPerEpoch', batchesPerEpoch, Number.isInteger(batchesPerEpoch) && batchesPerEpoch >= 1, 'an integer >= 1');
     this.task = args.task;
     this.aligned = args.aligned;
     this.batchSize = batchSize;
@@ -120,7 +124,16 @@ export class AlignedMixer {
     this.rounding = seededRandom(seed * 3 + 3);
     const self = this;
     this.dataset = tf.data.generator(function* () {
-      for (let b = 0; b < self.batchesPerEpoch; b++) yield self.nextBatch();
+      if (self.batchesPerEpoch !== null) {
+        for (let b = 0; b < self.batchesPerEpoch; b++) yield self.nextBatch(self.batchSize).tensors;
+        return;
+      }
+      // One pass over the task rows; the last batch may be short, as in `fit`.
+      for (let left = nTask; left > 0; ) {
+        const batch = self.nextBatch(left);
+        left -= batch.taskRows;
+        yield batch.tensors;
+      }
     } as () => Iterator<tf.TensorContainer>);
   }
 
@@ -130,7 +143,8 @@ export class AlignedMixer {
   }
 
   set share(value: number) {
-    expect('share', value, typeof value === 'number' && value >= 0 && value <= 1, 'a number in [0, 1]');
+    // Below 1: every batch keeps at least a chance of task rows, so a pass over the task data ends.
+    expect('share', value, typeof value === 'number' && value >= 0 && value <= MAX_SHARE, `a number in [0, ${MAX_SHARE}]`);
     this.currentShare = value;
   }
 
@@ -140,23 +154,30 @@ export class AlignedMixer {
     return { batches, taskRows, alignedRows, alignedShareUsed: total === 0 ? 0 : alignedRows / total };
   }
 
-  /** One batch `{ xs, ys }` at the current share; fitDataset disposes it after the step. */
-  private nextBatch(): { xs: tf.Tensor; ys: tf.Tensor } {
+  /**
+   * One batch at the current share with at most `taskLeft` task rows (fitDataset disposes the tensors
+   * after the step). A full batch has `round(share · batchSize)` aligned rows; a short last batch keeps
+   * the same proportion.
+   */
+  private nextBatch(taskLeft: number): { tensors: { xs: tf.Tensor; ys: tf.Tensor }; taskRows: number } {
     const exact = this.currentShare * this.batchSize;
     const k = Math.min(this.batchSize, Math.floor(exact) + (this.rounding() < exact - Math.floor(exact) ? 1 : 0));
+    const taskCount = Math.min(this.batchSize - k, taskLeft);
+    const alignedCount = taskCount === this.batchSize - k ? k : Math.round((k * taskCount) / Math.max(1, this.batchSize - k));
     const taskIdx: number[] = [];
     const alignedIdx: number[] = [];
-    this.taskCursor.take(this.batchSize - k, taskIdx);
-    this.alignedCursor.take(k, alignedIdx);
+    this.taskCursor.take(taskCount, taskIdx);
+    this.alignedCursor.take(alignedCount, alignedIdx);
     this.served.batches++;
     this.served.taskRows += taskIdx.length;
     this.served.alignedRows += alignedIdx.length;
-    return tf.tidy(() => {
+    const tensors = tf.tidy(() => {
       const parts = (set: ExampleSet, idx: number[], key: 'x' | 'y'): tf.Tensor[] => (idx.length === 0 ? [] : [tf.gather(set[key], tf.tensor1d(idx, 'int32'))]);
       const xs = tf.concat([...parts(this.task, taskIdx, 'x'), ...parts(this.aligned, alignedIdx, 'x')]);
       const ys = tf.concat([...parts(this.task, taskIdx, 'y'), ...parts(this.aligned, alignedIdx, 'y')]);
       return { xs, ys };
     });
+    return { tensors, taskRows: taskCount };
   }
 }
 
