@@ -11,6 +11,7 @@ import { keepsSafeCheckpoints, periodicSafeCheckpointDue } from '../policy/safeC
 import type { Decision, Policy, PolicyState } from '../policy/types.js';
 import { resolveLayers } from '../probes/resolveLayers.js';
 import { validateProbes } from '../probes/validateProbes.js';
+import { ActionRunner } from './ActionRunner.js';
 import { CheckRunner } from './CheckRunner.js';
 import { computeSnapshot, nonFiniteSnapshot, type SnapshotSetup } from './computeSnapshot.js';
 import type { EmGuardArgs } from './emGuardArgs.js';
@@ -65,11 +66,10 @@ export class EmGuard extends tf.CustomCallback {
   private step = 0;
   private epoch = 0;
   private checks = 0;
-  private firing = new Set<string>();
+  private actionRunner: ActionRunner | null = null;
   private uninstallSignals: (() => void) | null = null;
   private currentRunId = '';
   private attached: tf.LayersModel | null = null;
-  private actionMemos = new Map<string, Record<string, number>>();
   private mixerControl: GuardControls['mixer'] = null;
 
   constructor(args: EmGuardArgs) {
@@ -255,29 +255,7 @@ export class EmGuard extends tf.CustomCallback {
     this.lastSnapshot = snapshot;
     this.recorder.check(snapshot);
 
-    const ran = new Set<string>();
-    for (const d of decisions) {
-      this.recorder.decision(d);
-      const newEpisode = !this.firing.has(d.rule); // most actions run once per firing episode
-      for (const name of d.actions) {
-        const action = this.actions.get(name);
-        if (ran.has(name) || !(newEpisode || action?.everyCheck)) continue;
-        ran.add(name);
-        if (!action) {
-          this.recorder.error({ event: 'unknown-action', action: name, rule: d.rule }, `em-guard: rule ${d.rule} names unknown action ${name}`);
-          continue;
-        }
-        await this.runAction(name, d.rule, () => action.run({ decision: d, decisions, step: this.step, epoch: this.epoch, model, guard: this.controls(), ...this.actionState(d.rule, name) }));
-      }
-    }
-    this.firing = new Set(decisions.map((d) => d.rule));
-    for (const rule of this.policy.rules) {
-      if (this.firing.has(rule.name)) continue;
-      for (const name of rule.actions) {
-        const idle = this.actions.get(name)?.idle;
-        if (idle) await this.runAction(name, rule.name, () => idle({ rule: rule.name, step: this.step, epoch: this.epoch, model, guard: this.controls(), ...this.actionState(rule.name, name) }));
-      }
-    }
+    await this.actionRunner!.run(decisions, { step: this.step, epoch: this.epoch }, model, this.controls());
 
     // Periodic safe checkpoints while nothing worse than `info` fires.
     const every = this.policy.checkpoint.every;
@@ -293,22 +271,6 @@ export class EmGuard extends tf.CustomCallback {
     this.timings.metrics += snapshot.timingsMs.metrics ?? 0;
     this.timings.policy += policyMs;
     this.timings.io += performance.now() - ti;
-  }
-
-  private async runAction(name: string, rule: string, run: () => void | Promise<void>): Promise<void> {
-    try {
-      await run();
-    } catch (e) {
-      this.recorder.error({ event: 'action-error', action: name, rule, err: e }, `em-guard: action ${name} failed: ${(e as Error).message}`);
-    }
-  }
-
-  /** An action's parameters on a rule and the numbers it keeps for that rule during this fit. */
-  private actionState(rule: string, action: string): { options: Readonly<Record<string, number>>; memo: Record<string, number> } {
-    const key = `${rule}\u0000${action}`;
-    let memo = this.actionMemos.get(key);
-    if (!memo) this.actionMemos.set(key, (memo = {}));
-    return { options: this.policy.rules.find((r) => r.name === rule)?.actionOptions?.[action] ?? {}, memo };
   }
 
   private controls(): GuardControls {
@@ -337,7 +299,7 @@ export class EmGuard extends tf.CustomCallback {
   }
 
   private firingUnsafe(): boolean {
-    return this.policy.rules.some((r) => this.firing.has(r.name) && r.severity !== 'info');
+    return this.actionRunner?.firingUnsafe() ?? false;
   }
 
   private releaseFitResources(): void {
@@ -354,8 +316,7 @@ export class EmGuard extends tf.CustomCallback {
     this.step = 0;
     this.epoch = 0;
     this.checks = 0;
-    this.firing = new Set();
-    this.actionMemos = new Map();
+    this.actionRunner = new ActionRunner(this.policy, this.actions, this.recorder);
     this.checkpoints?.dispose();
     this.checkpoints = null;
     this.runner?.release();
