@@ -10,6 +10,7 @@ import { keepsSafeCheckpoints, periodicSafeCheckpointDue } from '../policy/safeC
 import type { Decision, Policy, PolicyState } from '../policy/types.js';
 import { resolveLayers } from '../probes/resolveLayers.js';
 import { validateProbes } from '../probes/validateProbes.js';
+import { ActionRunner } from './ActionRunner.js';
 import { CheckRunner } from './CheckRunner.js';
 import { computeSnapshot, nonFiniteSnapshot, type SnapshotSetup } from './computeSnapshot.js';
 import type { EmGuardArgs } from './emGuardArgs.js';
@@ -18,6 +19,7 @@ import { GuardCheckpoints } from './GuardCheckpoints.js';
 import type { CheckEvent, EmGuardEvents, GuardTimings, StopReason } from './guardEvents.js';
 import { GuardRecorder, newRunId } from './GuardRecorder.js';
 import { guardPlugins } from './guardPlugins.js';
+import { mitigationSetup, mitigationValues } from './mitigationSetup.js';
 import { planChecks, type CheckPlan } from './planChecks.js';
 import type { ActionPlugin, GuardControls, MetricPlugin } from './pluginTypes.js';
 import { baselineToSave, saveBaselineLogged } from './savedBaseline.js';
@@ -64,11 +66,12 @@ export class EmGuard extends tf.CustomCallback {
   private step = 0;
   private epoch = 0;
   private checks = 0;
-  private firing = new Set<string>();
   private rulesOff = new Set<string>();
+  private actionRunner: ActionRunner | null = null;
   private uninstallSignals: (() => void) | null = null;
   private currentRunId = '';
   private attached: tf.LayersModel | null = null;
+  private mixerControl: GuardControls['mixer'] = null;
 
   constructor(args: EmGuardArgs) {
     super({}, 'never');
@@ -111,6 +114,7 @@ export class EmGuard extends tf.CustomCallback {
     this.resetRunState();
     const model = this.lmodel;
     const { args, policy } = this;
+    this.mixerControl = mitigationSetup(policy, args.mixer, this.params);
     const probeCounts = validateProbes(args.probes, model);
     const layers = resolveLayers(model, args.layers ?? policy.check.layers);
     const unevaluable = findUnevaluableRules(policy, args.probes, layers, this.metricPlugins);
@@ -242,6 +246,8 @@ export class EmGuard extends tf.CustomCallback {
   private async decide(snapshot: CheckEvent, captureTimings: Record<string, number>, copy: WeightsCopy | null): Promise<void> {
     const model = this.lmodel;
     this.checks += 1;
+    // The share and learning rate in force since the previous check, readable by rules and the report.
+    Object.assign(snapshot.values, mitigationValues(this.policy, this.mixerControl, model));
     const tp = performance.now();
     const { decisions, state, notices } = evaluatePolicy(this.policy, this.policyState!, snapshot);
     this.policyState = state;
@@ -253,26 +259,7 @@ export class EmGuard extends tf.CustomCallback {
     this.lastSnapshot = snapshot;
     this.recorder.check(snapshot);
 
-    const ran = new Set<string>();
-    for (const d of decisions) {
-      this.recorder.decision(d);
-      if (this.firing.has(d.rule)) continue; // Actions run once per firing episode.
-      for (const name of d.actions) {
-        if (ran.has(name)) continue;
-        ran.add(name);
-        const action = this.actions.get(name);
-        if (!action) {
-          this.recorder.error({ event: 'unknown-action', action: name, rule: d.rule }, `em-guard: rule ${d.rule} names unknown action ${name}`);
-          continue;
-        }
-        try {
-          await action.run({ decision: d, decisions, step: this.step, epoch: this.epoch, model, guard: this.controls() });
-        } catch (e) {
-          this.recorder.error({ event: 'action-error', action: name, rule: d.rule, err: e }, `em-guard: action ${name} failed: ${(e as Error).message}`);
-        }
-      }
-    }
-    this.firing = new Set(decisions.map((d) => d.rule));
+    await this.actionRunner!.run(decisions, { step: this.step, epoch: this.epoch }, model, this.controls());
 
     // Periodic safe checkpoints while nothing worse than `info` fires.
     const every = this.policy.checkpoint.every;
@@ -297,6 +284,7 @@ export class EmGuard extends tf.CustomCallback {
       rollback: (reason) => this.checkpoints!.rollback(this.lmodel, { step: this.step, epoch: this.epoch }, reason),
       logger: this.recorder.logger,
       runDir: this.runDir,
+      mixer: this.mixerControl,
     };
   }
 
@@ -315,7 +303,7 @@ export class EmGuard extends tf.CustomCallback {
   }
 
   private firingUnsafe(): boolean {
-    return this.policy.rules.some((r) => this.firing.has(r.name) && r.severity !== 'info');
+    return this.actionRunner?.firingUnsafe() ?? false;
   }
 
   private releaseFitResources(): void {
@@ -332,7 +320,7 @@ export class EmGuard extends tf.CustomCallback {
     this.step = 0;
     this.epoch = 0;
     this.checks = 0;
-    this.firing = new Set();
+    this.actionRunner = new ActionRunner(this.policy, this.actions, this.recorder);
     this.checkpoints?.dispose();
     this.checkpoints = null;
     this.runner?.release();

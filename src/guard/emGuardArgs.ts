@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Policy } from '../policy/types.js';
 import type { EmGuardProbes, Pooling } from '../probes/probeTypes.js';
-import type { ActionPlugin, MetricPlugin } from './pluginTypes.js';
+import type { ActionPlugin, MetricPlugin, MixerControl } from './pluginTypes.js';
 
 /** Arguments of `emGuard(args)`. Every field but `probes` is optional. */
 export interface EmGuardArgs {
@@ -72,6 +72,12 @@ export interface EmGuardArgs {
   unevaluable?: 'error' | 'warn' | 'ignore';
   /** Seed of the random-subspace baseline metric. Default: 0. */
   seed?: number;
+  /**
+   * An aligned-data mixer (`alignedMixer({ task, aligned })`) whose dataset feeds `model.fitDataset`:
+   * the policy's `mix` action raises and lowers its aligned share; the share in force is recorded at
+   * every check as `mix.share`. Required by policies that use `mix`. Default: none.
+   */
+  mixer?: MixerControl;
   /** Free-form data written into the run log's `start` record (e.g. `{ label: 'guarded' }`). */
   meta?: Record<string, unknown>;
 }

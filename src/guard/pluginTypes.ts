@@ -4,6 +4,7 @@ import type { Matrix } from '../metrics/matrix.js';
 import type { ModelOutput } from '../probes/captureOutput.js';
 import type { EmGuardProbes } from '../probes/probeTypes.js';
 import type { Decision } from '../policy/index.js';
+import type { ActionInfo } from '../policy/registry.js';
 
 /** Activations of every watched layer for one probe set: layer name → [probes, features]. */
 export type LayerActivations = ReadonlyMap<string, Matrix>;
@@ -77,6 +78,13 @@ export interface GuardControls {
   rollback(reason: string): Promise<string | null>;
   logger: Logger;
   runDir: string | null;
+  /** The aligned-data mixer given as `emGuard({ mixer })`, or null. `startShare`: its share when `fit` began. */
+  mixer: { share: number; readonly startShare: number } | null;
+}
+
+/** The share-able part of an aligned-data mixer (`AlignedMixer` or anything with a writable `share` in [0, 1]). */
+export interface MixerControl {
+  share: number;
 }
 
 export interface ActionContext {
@@ -87,11 +95,32 @@ export interface ActionContext {
   epoch: number;
   model: tf.LayersModel;
   guard: GuardControls;
+  /** This action's parameters on this rule (registered defaults filled in); empty when it has none. */
+  options: Readonly<Record<string, number>>;
+  /** Numbers this action keeps for this rule across the checks of one `fit` (reset at each `fit`). */
+  memo: Record<string, number>;
+}
+
+/** What an action's `idle` hook sees: a check at which a rule that lists the action did not fire. */
+export interface IdleContext {
+  rule: string;
+  step: number;
+  epoch: number;
+  model: tf.LayersModel;
+  guard: GuardControls;
+  options: Readonly<Record<string, number>>;
+  memo: Record<string, number>;
 }
 
 /** An action a policy rule can name in `actions`. */
 export interface ActionPlugin {
   name: string;
   description: string;
+  /** Numeric parameters a rule may set (`actions: [{ name: { param: value } }]`); registered for validation. */
+  params?: ActionInfo['params'];
+  /** Run at every check while the rule fires, instead of once per firing episode (the default). */
+  everyCheck?: boolean;
   run(ctx: ActionContext): void | Promise<void>;
+  /** Called at each check at which a rule that lists this action does not fire (e.g. to undo a mitigation). */
+  idle?(ctx: IdleContext): void | Promise<void>;
 }
