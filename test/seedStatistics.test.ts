@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { computeCoreMetrics, coreMetricsFor, needsTrainProbes, type CoreMetricName } from '../src/guard/computeCoreMetrics.js';
 import { centeredPca } from '../src/metrics/centeredPca.js';
+import { listMetrics } from '../src/policy/registry.js';
 import { fromRows, type Matrix } from '../src/metrics/matrix.js';
 import { subtractMatrices } from '../src/metrics/subtractMatrices.js';
 import { PER_PROMPT_COLUMNS, subspaceStatistics } from '../src/metrics/subspaceStatistics.js';
@@ -95,4 +97,31 @@ test('centeredPca: share and rank validation, k capped at n−1 and at the numer
   assert.equal(centeredPca(m, { varianceShare: 1 }).k, 1);
   const flat = centeredPca(fromRows([[1, 1], [1, 1]]), { rank: 1 });
   assert.equal(flat.k, 0);
+});
+
+test('guard metrics subspace.explainedL2 / reconstructionCosine / mahalanobis / orthogonalNorm are the per-check means of the same values', () => {
+  const c = reference.cases.find((x) => 'rank' in x.choice)!;
+  const rank = (c.choice as { rank: number }).rank;
+  const layer = 'dense_1';
+  const at = (rows: number[][]) => new Map([[layer, fromRows(rows)]]);
+  const baseline = new Map([['train', at(c.trainBefore)], ['eval', at(c.evalBefore)]]);
+  const current = new Map([['train', at(c.trainAfter)], ['eval', at(c.evalAfter)]]);
+  const wanted = new Set<CoreMetricName>(['subspace.explainedL2', 'subspace.reconstructionCosine', 'subspace.mahalanobis', 'subspace.orthogonalNorm']);
+  const { perLayer } = computeCoreMetrics([layer], baseline, current, rank, 0, wanted);
+  const meanOf = (xs: (number | null)[]) => {
+    const d = xs.filter((x): x is number => x !== null);
+    return d.reduce((a, b) => a + b, 0) / d.length;
+  };
+  close(perLayer[`subspace.explainedL2@${layer}`], meanOf(c.perPrompt.explainedL2Centered!), 'explainedL2');
+  close(perLayer[`subspace.reconstructionCosine@${layer}`], meanOf(c.perPrompt.reconstructionCosine!), 'reconstructionCosine');
+  close(perLayer[`subspace.mahalanobis@${layer}`], meanOf(c.perPrompt.mahalanobis!), 'mahalanobis');
+  close(perLayer[`subspace.orthogonalNorm@${layer}`], meanOf(c.perPrompt.orthogonalNorm!), 'orthogonalNorm');
+  assert.equal(needsTrainProbes(wanted), true);
+  for (const m of wanted) assert.ok(listMetrics().some((info) => info.name === m), `${m} registered for policies`);
+  assert.deepEqual([...coreMetricsFor(['subspace.mahalanobis@dense_1'])].includes('subspace.mahalanobis'), true);
+  // Zero train deltas: no PCA, a reason instead of NaN.
+  const frozen = computeCoreMetrics([layer], baseline, new Map([['train', at(c.trainBefore)], ['eval', at(c.evalAfter)]]), rank, 0, wanted);
+  assert.equal(frozen.perLayer[`subspace.mahalanobis@${layer}`], null);
+  assert.match(frozen.reasons[`subspace.mahalanobis@${layer}`] ?? '', /no variance/);
+  assert.equal(frozen.perLayer[`subspace.orthogonalNorm@${layer}`], null);
 });

@@ -21,6 +21,7 @@ import { RunLog, RUN_LOG_FILE } from '../runlog/RunLog.js';
 import { AdamW } from '../training/AdamW.js';
 import { Lion } from '../training/Lion.js';
 import { lrSchedule } from '../training/lrSchedule.js';
+import { sweepSchedule } from './sweepSchedule.js';
 import { observePolicy } from './observePolicy.js';
 import type { SweepRunConfig } from './sweepConfig.js';
 import { round6, type LayerPredictors, type LayerSubspace, type SweepRunResult } from './sweepRunResult.js';
@@ -104,7 +105,7 @@ export async function runOrganismConfig(config: SweepRunConfig): Promise<SweepRu
       },
     });
     model.compile({ optimizer: makeOptimizer(config.optimizer, config.learningRate), loss: organismLoss });
-    const schedule = lrSchedule({ type: config.schedule, initial: config.learningRate, totalSteps, ...(config.schedule === 'step' ? { stepSize: Math.max(1, Math.floor(totalSteps / 3)), gamma: 0.3 } : {}), ...(config.schedule === 'warmup-cosine' ? { warmupSteps: Math.max(1, Math.floor(totalSteps / 10)) } : {}) });
+    const schedule = lrSchedule(sweepSchedule(config.schedule, config.learningRate, totalSteps));
     await model.fit(x, y, { epochs: config.epochs, batchSize: o.batchSize, shuffle: false, verbose: 0, callbacks: [guard, judge.callback, schedule] });
     judge.finish();
     guard.dispose();
