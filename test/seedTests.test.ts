@@ -4,7 +4,10 @@ import { test } from 'node:test';
 import { beforeAfterTests } from '../src/analysis/beforeAfterTests.js';
 import { ksTwoSample } from '../src/analysis/ksTwoSample.js';
 import { lassoCvFit, lassoFit } from '../src/analysis/lassoFit.js';
+import { nadeauBengio } from '../src/analysis/nadeauBengio.js';
+import { seededRandom } from '../src/analysis/seededRandom.js';
 import { wilcoxonSignedRank } from '../src/analysis/wilcoxonSignedRank.js';
+import { withinTrainPredictor } from '../src/analysis/withinTrainPredictor.js';
 
 // Reference: test/fixtures/seed_statistics_reference.py (scipy.stats ks_2samp / wilcoxon / linregress,
 // sklearn Lasso / LassoCV at tol 1e-12). Tolerances stated per assertion.
@@ -64,4 +67,36 @@ test('Lasso and LassoCV (standardised) match sklearn', () => {
     const predicted = cv.predict(c.X);
     c.cv.predictions.forEach((p, i) => near(predicted[i]!, p, 0, 1e-6, `${c.name} prediction ${i}`));
   }
+});
+
+test('Nadeau–Bengio corrected resampled t-test matches its closed form (SciPy t quantile and sf)', () => {
+  const nb = (ref as unknown as { nadeauBengio: { scores: number[]; folds: number; mean: number; correctedVariance: number; t: number; p: number; interval: [number, number] } }).nadeauBengio;
+  const r = nadeauBengio(nb.scores, 1 / nb.folds);
+  near(r.mean, nb.mean, 1e-13, 0, 'mean');
+  near(r.correctedVariance, nb.correctedVariance, 1e-12, 0, 'corrected variance');
+  near(r.t!, nb.t, 1e-12, 0, 't');
+  near(r.p!, nb.p, 1e-8, 1e-300, 'p');
+  near(r.interval[0], nb.interval[0], 1e-9, 0, 'interval low');
+  near(r.interval[1], nb.interval[1], 1e-9, 0, 'interval high');
+});
+
+test('within-train predictor: PC energies predict a target built from them; shuffled targets do not', () => {
+  const rand = seededRandom(5);
+  const n = 120;
+  const d = 12;
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  // Activations with a dominant direction (axis 0, sd 3) and the target its energy plus noise.
+  const A = Array.from({ length: n }, () => Array.from({ length: d }, (_, j) => gauss() * (j === 0 ? 3 : 1)));
+  const mean0 = A.reduce((s, r) => s + r[0]!, 0) / n;
+  const y = A.map((r) => (r[0]! - mean0) ** 2 / 9 + 0.3 * gauss());
+  const r = withinTrainPredictor(A, y, { components: 4, repeats: 1, folds: 5, alphas: 10, bootstrap: 200, permutations: 9 });
+  assert.equal(r.features, 4);
+  assert.ok(r.pc.lasso.meanR2 > 0.5, `PC Lasso R² ${r.pc.lasso.meanR2}`);
+  assert.ok(r.pc.lasso.vsMean.p! < 0.01 && r.pc.lasso.vsMean.interval[0] > 0, 'beats the mean predictor');
+  assert.ok(r.pc.lasso.bootstrapInterval[0] <= r.pc.lasso.meanR2 && r.pc.lasso.meanR2 <= r.pc.lasso.bootstrapInterval[1]);
+  assert.equal(r.pc.lasso.permutationP, 1 / 10, 'no permutation reaches the observed R²');
+  assert.ok(r.random.lasso.meanR2 < r.pc.lasso.meanR2, `random ${r.random.lasso.meanR2} < PC ${r.pc.lasso.meanR2}`);
+  const shuffled = withinTrainPredictor(A, [...y].sort(() => 0).reverse(), { components: 4, repeats: 1, folds: 5, alphas: 10, bootstrap: 50, permutations: 0 });
+  assert.ok(shuffled.pc.ols.meanR2 < 0.2, `reversed targets: ${shuffled.pc.ols.meanR2}`);
+  assert.equal(shuffled.pc.ols.permutationP, null);
 });
