@@ -113,6 +113,10 @@ export async function runOrganismConfig(config: SweepRunConfig): Promise<SweepRu
     const trainAfter = await capture.capture(probes.train);
     const pUnsafeAfter = pUnsafe(model, probes.eval);
     const predictors: Record<string, LayerPredictors> = {};
+    // Raw pre-fine-tune eval activations (last token) of the deepest watched layer: what the paper's
+    // within-train predictor (analyze-runs) builds its PC-energy and random-projection features from.
+    const deepest = layers[layers.length - 1]!;
+    const activationsBefore = { [deepest]: rows(evalBefore.get(deepest)!) };
     const subspaces: Record<string, LayerSubspace> = {};
     layers.forEach((layer, li) => {
       const before = trainBefore.get(layer)!;
@@ -135,7 +139,7 @@ export async function runOrganismConfig(config: SweepRunConfig): Promise<SweepRu
       final: { misalignedRate: round6(last[JUDGE_RATE]), inDomainLoss: round6(last[JUDGE_LOSS]!) },
       label: { limit: config.limit, em: last[JUDGE_RATE] > config.limit },
       crossedAtStep,
-      prediction: { pUnsafeBefore, pUnsafeAfter, layers: predictors },
+      prediction: { pUnsafeBefore, pUnsafeAfter, layers: predictors, activationsBefore },
       deltaSubspaces: subspaces,
       durationMs: Date.now() - started,
     };
