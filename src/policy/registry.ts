@@ -40,6 +40,10 @@ const BUILTIN_METRICS: MetricInfo[] = [
   { name: 'subspace.overlap', description: 'Mean cos² of the principal angles between the train and eval delta subspaces, ‖U_kᵀV_k‖²_F / k.', unit: 'fraction', better: 'lower' },
   { name: 'subspace.meanDeltaCosine', description: 'Mean cosine of each eval delta with the mean train delta.', better: 'lower' },
   { name: 'subspace.spectralGap', description: 'σ_{k+1}/σ_k of the train deltas: near 1 means the subspace (and overlap) is arbitrary.', better: 'lower' },
+  { name: 'subspace.explainedL2', description: 'Mean over eval probes of the share of each eval delta, centred on the mean train delta, explained by the centred rank-k PCA of the train deltas, 1 − ‖r‖²/‖x‖² (the paper code\'s explained-L2 fraction).', unit: 'fraction', better: 'lower' },
+  { name: 'subspace.reconstructionCosine', description: 'Mean cosine between each eval delta and its reconstruction from the rank-k train-delta PCA (projection + mean train delta).', better: 'lower' },
+  { name: 'subspace.mahalanobis', description: 'Mean Mahalanobis distance of the eval deltas in the rank-k train-delta PCA, √(Σ cᵢ²/λᵢ): low = eval deltas look like train deltas.', better: 'higher' },
+  { name: 'subspace.orthogonalNorm', description: 'Mean norm of each eval delta orthogonal to the mean train delta, ‖δ − (δ·t̂)t̂‖ (activation units).', better: 'lower' },
   { name: 'cka.train', description: 'Linear CKA between baseline and current activations of the training probes (1 = unchanged).', better: 'higher' },
   { name: 'cka.eval', description: 'Linear CKA between baseline and current activations of the eval probes (1 = unchanged).', better: 'higher' },
   { name: 'alignment.score', description: 'Behavioural: share of alignment probes whose output matches the expected aligned output.', unit: 'fraction', better: 'higher', perLayer: false },
@@ -78,6 +82,10 @@ const BUILTIN_ACTIONS: ActionInfo[] = [
     },
   },
 ];
+
+/** The names em-guard itself defines (the JSON Schema and the README list exactly these). */
+export const BUILTIN_METRIC_NAMES: readonly string[] = Object.freeze(BUILTIN_METRICS.map((m) => m.name));
+export const BUILTIN_ACTION_NAMES: readonly string[] = Object.freeze(BUILTIN_ACTIONS.map((a) => a.name));
 
 const metrics = new Map<string, MetricInfo>(BUILTIN_METRICS.map((m) => [m.name, Object.freeze({ ...m })]));
 const actions = new Map<string, ActionInfo>(BUILTIN_ACTIONS.map((a) => [a.name, Object.freeze({ ...a })]));
