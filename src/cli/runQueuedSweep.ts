@@ -5,7 +5,7 @@ import { expandSweepMatrix } from '../sweep/expandSweepMatrix.js';
 import { assertRedisReachable, QueueUrlError, type QueueUrl } from '../sweep/queueUrl.js';
 import { isRunFinished } from '../sweep/runSweep.js';
 import type { SweepConfig } from '../sweep/sweepConfig.js';
-import { runJobId } from '../sweep/sweepJob.js';
+import { runErrorLine, runJobId } from '../sweep/sweepJob.js';
 import { CliError } from './cliError.js';
 import type { CliIo } from './cliIo.js';
 import { EXIT_FAILURE, EXIT_OK } from './exitCodes.js';
@@ -57,7 +57,7 @@ export async function runQueuedSweep(config: SweepConfig, io: CliIo, args: Queue
         }
         lastError = '';
         const r = e.run;
-        const what = r.state === 'done' ? `done on ${r.worker} (${((r.durationMs ?? 0) / 1000).toFixed(1)} s${(r.attempts ?? 1) > 1 ? `, attempt ${r.attempts}` : ''})` : r.state === 'failed' ? `FAILED after ${r.attempts ?? '?'} attempts - ${(r.error ?? '').split('\n')[0]}` : r.state === 'running' ? `running on ${r.worker ?? '?'}${r.progress ? `, step ${r.progress.step}` : ''}` : r.state;
+        const what = r.state === 'done' ? `done on ${r.worker} (${((r.durationMs ?? 0) / 1000).toFixed(1)} s${(r.attempts ?? 1) > 1 ? `, attempt ${r.attempts}` : ''})` : r.state === 'failed' ? `FAILED after ${r.attempts ?? '?'} attempts - ${runErrorLine(r.error ?? '')}` : r.state === 'running' ? `running on ${r.worker ?? '?'}${r.progress ? `, step ${r.progress.step}` : ''}` : r.state;
         io.stderr(`${bar(e.runs)} ${r.runId}: ${what}`);
       },
     });

@@ -22,8 +22,8 @@ Flags:
 Exit codes: 0 listed; 1 Redis unreachable; 2 bad input.`;
 
 function line(r: QueueRunEntry): string {
-  const extra = [r.worker ? `on ${r.worker}` : '', r.progress ? `step ${r.progress.step}` : '', r.attempts > 1 ? `attempts ${r.attempts}` : '', r.error ? `- ${r.error}` : ''].filter(Boolean).join(', ');
-  return `    ${r.sweep}/${r.runId}${extra ? ` (${extra})` : ''}`;
+  const extra = [r.worker ? `on ${r.worker}` : '', r.progress ? `step ${r.progress.step}` : '', r.attempts > 1 ? `attempts ${r.attempts}` : ''].filter(Boolean).join(', ');
+  return `    ${r.sweep}/${r.runId}${extra ? ` (${extra})` : ''}${r.error ? ` - ${r.error}` : ''}`;
 }
 
 /** `em-guard sweep-status`: the queue's runs by state. */

@@ -42,3 +42,14 @@ export function runJobId(run: SweepRunConfig): string {
   const { index: _index, ...resolved } = run;
   return `run-${createHash('sha256').update(JSON.stringify(canonical(resolved))).digest('hex').slice(0, 32)}`;
 }
+
+/**
+ * One line for a run's error: its first line (how the run process ended) plus the first line of
+ * the log tail that says what went wrong (`failed: Error: ...`), skipping stack frames.
+ */
+export function runErrorLine(error: string): string {
+  const lines = error.split('\n');
+  const first = lines[0] ?? '';
+  const detail = lines.slice(1).find((l) => /error|failed/i.test(l) && !/^\s*at /.test(l));
+  return detail ? `${first}: ${detail.trim()}` : first;
+}

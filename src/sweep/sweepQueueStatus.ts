@@ -1,5 +1,5 @@
 import type { Job, Queue } from 'bullmq';
-import type { SweepJobData, SweepJobProgress, SweepJobResult } from './sweepJob.js';
+import { runErrorLine, type SweepJobData, type SweepJobProgress, type SweepJobResult } from './sweepJob.js';
 
 /** One run in the queue, for `em-guard sweep-status`. */
 export interface QueueRunEntry {
@@ -30,7 +30,7 @@ function entry(job: Job<SweepJobData, SweepJobResult>): QueueRunEntry {
     ...(worker ? { worker } : {}),
     ...(typeof p === 'object' && p ? { progress: p } : {}),
     attempts: job.attemptsStarted,
-    ...(job.failedReason ? { error: job.failedReason.split('\n')[0]! } : {}),
+    ...(job.failedReason ? { error: runErrorLine(job.failedReason) } : {}),
   };
 }
 
