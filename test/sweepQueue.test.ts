@@ -3,7 +3,7 @@
 // local pool. Tiny runs keep it to seconds of training; most of the time is process start-up.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { after, before, test } from 'node:test';
 import { memoryIo } from '../src/cli/cliIo.js';
@@ -150,7 +150,6 @@ test('two workers, one SIGKILLed mid-run: the run goes to the other, every run f
 test('Redis restarted mid-sweep: the worker reconnects, the sweep completes, analyze-runs reports as on the local sweep', async () => {
   const dir = join(root, 'restart');
   const redisDir = join(root, 'redis-aof');
-  const { mkdirSync } = await import('node:fs');
   mkdirSync(redisDir);
   const redis = await startRedis(redisDir, true);
   let w: Worker | undefined;
@@ -181,7 +180,6 @@ test('a run that fails every time is retried with backoff, then recorded failed 
   let w: Worker | undefined;
   try {
     w = await startWorker(redis.url, 'f', ['--concurrency', '2']);
-    const { mkdirSync } = await import('node:fs');
     mkdirSync(dir);
     const file = join(dir, 'sweep.yaml');
     // seed 1 succeeds, seed 3 throws in train() (test/fixtures/sweepModule.ts).
@@ -204,6 +202,36 @@ test('a run that fails every time is retried with backoff, then recorded failed 
     assert.match(status.out.join('\n'), /failing\/adam-constant-lr0\.003-mix0-s3 \(on \S+, attempts 2\) - exited with code 1: .*deliberate failure/);
   } finally {
     if (w && w.proc.exitCode === null) w.proc.kill('SIGTERM');
+    await redis.stop();
+  }
+});
+
+test('SIGTERM hands a held run back to the queue at once, without waiting for the stalled check', async () => {
+  const dir = join(root, 'handback');
+  const redis = await startRedis(root);
+  let w: Worker | undefined;
+  try {
+    w = await startWorker(redis.url, 'h', ['--stalled-seconds', '600']);
+    mkdirSync(dir);
+    const file = join(dir, 'sweep.yaml');
+    // seed 4 never returns (test/fixtures/sweepModule.ts): the worker holds it until stopped.
+    writeFileSync(file, `version: 1\nname: held\nout: out\nmodule: ${relative(dir, MODULE)}\nmatrix:\n  seed: [4]\ntimeoutSeconds: 600\n`);
+    const io = memoryIo(dir);
+    assert.equal(await main(['sweep', file, '--queue', redis.url, '--no-wait'], io), 0, io.err.join('\n'));
+    const status = async () => {
+      const s = memoryIo(dir);
+      assert.equal(await main(['sweep-status', '--queue', redis.url, '--json'], s), 0, s.err.join('\n'));
+      return JSON.parse(s.out.join('')).counts as Record<string, number>;
+    };
+    await waitFor(() => w!.out().includes('start adam-constant-lr0.003-mix0-s4'), 60000, () => w!.out());
+    assert.deepEqual(await status(), { queued: 0, running: 1, done: 0, failed: 0 });
+    w.proc.kill('SIGTERM');
+    assert.equal(await w.exited, 0, w.out());
+    assert.match(w.out(), /handed back adam-constant-lr0\.003-mix0-s4/);
+    // Back in the queue right away (the lock would only have expired after 600 s).
+    assert.deepEqual(await status(), { queued: 1, running: 0, done: 0, failed: 0 });
+  } finally {
+    if (w && w.proc.exitCode === null) w.proc.kill('SIGKILL');
     await redis.stop();
   }
 });

@@ -117,7 +117,7 @@ export function startQueueWorker(queue: QueueUrl, options: QueueWorkerOptions): 
     concurrency: Math.max(1, options.concurrency ?? 1),
     lockDuration: stalledMs,
     stalledInterval: stalledMs,
-    // A run whose worker died twice (two machines lost) is most likely what kills them: fail it.
+    // Recovered twice; a run that stalls a third time is most likely what kills its workers: fail it.
     maxStalledCount: 2,
   });
   let lastError = 0;
