@@ -206,3 +206,18 @@ export type { ModelOutput } from './probes/captureOutput.js';
 export { AlignedMixer, alignedMixer, MAX_SHARE } from './mitigation/AlignedMixer.js';
 export type { AlignedMixerArgs, AlignedMixerStats, ExampleSet } from './mitigation/AlignedMixer.js';
 export type { MixerControl, IdleContext } from './guard/pluginTypes.js';
+
+// Sweeps across machines (issue 18): BullMQ on Redis; the CLI is `em-guard sweep --queue`, `worker`, `sweep-status`.
+export { parseQueueUrl, assertRedisReachable, redisConnection, QueueUrlError, SWEEP_QUEUE_NAME } from './sweep/queueUrl.js';
+export type { QueueUrl } from './sweep/queueUrl.js';
+export { runJobId } from './sweep/sweepJob.js';
+export type { SweepJobData, SweepJobResult, SweepJobProgress } from './sweep/sweepJob.js';
+export { enqueueSweep, openSweepQueue } from './sweep/enqueueSweep.js';
+export type { EnqueueSweepOptions, EnqueuedRun } from './sweep/enqueueSweep.js';
+export { followQueuedSweep, writeReturnedRun } from './sweep/followQueuedSweep.js';
+export type { FollowQueuedSweepOptions, QueuedSweepSummary, QueuedRunStatus, QueuedRunState } from './sweep/followQueuedSweep.js';
+export { startQueueWorker, RETURNED_RUN_FILES } from './sweep/runQueueWorker.js';
+export type { QueueWorker, QueueWorkerOptions } from './sweep/runQueueWorker.js';
+export { sweepQueueStatus } from './sweep/sweepQueueStatus.js';
+export type { SweepQueueStatus, QueueRunEntry } from './sweep/sweepQueueStatus.js';
+export { runSweepRun } from './sweep/runSweep.js';
