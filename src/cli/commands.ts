@@ -5,8 +5,10 @@ import { checkpointsCommand } from './checkpointsCommand.js';
 import { reportCommand } from './reportCommand.js';
 import { rollbackCommand } from './rollbackCommand.js';
 import { screenCommand } from './screenCommand.js';
+import { forecastCommand } from './forecastCommand.js';
+import { recommendCommand } from './recommendCommand.js';
 import { sweepCommand } from './sweepCommand.js';
 import { validateCommand } from './validateCommand.js';
 
 /** Every subcommand, in the order `em-guard --help` lists them. Each lives in its own file. */
-export const commands: Command[] = [analyzeCommand, analyzeRunsCommand, reportCommand, sweepCommand, validateCommand, checkpointsCommand, rollbackCommand, screenCommand];
+export const commands: Command[] = [analyzeCommand, analyzeRunsCommand, reportCommand, sweepCommand, validateCommand, checkpointsCommand, rollbackCommand, screenCommand, forecastCommand, recommendCommand];

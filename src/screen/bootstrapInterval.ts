@@ -20,7 +20,8 @@ export function bootstrapInterval(values: ArrayLike<number>, stat: (xs: Float64A
   const n = values.length;
   const all = Float64Array.from(values as ArrayLike<number>);
   const value = stat(all);
-  if (n < 2) return { value, lower: value, upper: value, confidence };
+  // n < 2 or no resamples asked: no interval to speak of.
+  if (n < 2 || B === 0) return { value, lower: value, upper: value, confidence };
   const stats: number[] = [];
   const sample = new Float64Array(n);
   for (let b = 0; b < B; b++) {
