@@ -66,7 +66,12 @@ for (const dir of positionals) {
   }
   const p = pearson(score, rate);
   const sp = spearman(score, rate);
-  console.log(`${dir}: ${runs.length} runs, ${cache.size} data sets (${[...cache].map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}); Pearson r ${p.r?.toFixed(3)} [${p.ci?.[0]?.toFixed(3)}, ${p.ci?.[1]?.toFixed(3)}] p ${p.p?.toExponential(2)}; Spearman ${sp.r?.toFixed(3)} [${sp.ci?.[0]?.toFixed(3)}, ${sp.ci?.[1]?.toFixed(3)}]`);
+  const perSet = [...cache.keys()].map((k) => {
+    const rates = runs.filter((r) => { const s = r.result.settings as { seed: number; mix: number }; return `${s.seed}:${s.mix}` === k; }).map((r) => r.result.final.misalignedRate);
+    return `${k} score ${fmt(cache.get(k)!)} mean final rate ${fmt(rates.reduce((a, b) => a + b, 0) / rates.length)} (${rates.length} runs)`;
+  });
+  console.log(`${dir}: per data set (seed:mix): ${perSet.join('; ')}`);
+  console.log(`${dir}: ${runs.length} runs, ${cache.size} data sets; run level: Pearson r ${p.r?.toFixed(3)} [${p.ci?.[0]?.toFixed(3)}, ${p.ci?.[1]?.toFixed(3)}] p ${p.p?.toExponential(2)}; Spearman ${sp.r?.toFixed(3)} [${sp.ci?.[0]?.toFixed(3)}, ${sp.ci?.[1]?.toFixed(3)}]`);
 }
 contrast.dispose();
 console.log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s; tensors left ${tf.memory().numTensors}`);
