@@ -1,0 +1,180 @@
+import { isAbsolute, resolve } from 'node:path';
+import { selectBackend } from '../backend/selectBackend.js';
+import { writeFileAtomic } from '../io/writeFileAtomic.js';
+import { ORGANISM_CLASSES } from '../organism/organismVocabulary.js';
+import type { ContrastProbes } from '../probes/probeTypes.js';
+import { classifierScorer } from '../screen/classifierScorer.js';
+import { ORGANISM_SCREEN_SETS, organismBenignCodeSet, organismCalibrationSet, organismContrast, organismFineTuneSet, organismPlantedSet, organismScorer } from '../screen/organismScreenSets.js';
+import { ScreenDataError, readContrastFile, readScreenData } from '../screen/readScreenData.js';
+import { screenCsv } from '../screen/screenCsv.js';
+import { screenDataset, type ScreenResult } from '../screen/screenDataset.js';
+import type { ScreeningScorer } from '../screen/screeningScorer.js';
+import { renderScreenReport } from '../screen/screenReportSection.js';
+import { CliError } from './cliError.js';
+import type { Command } from './command.js';
+import { EXIT_FAILURE, EXIT_OK } from './exitCodes.js';
+import { loadModelArgument, takesOrganismInputs } from './modelArgument.js';
+import { parseCliArgs } from './parseCliArgs.js';
+
+const HELP = `Usage: em-guard screen --data <data.json | organism:SET> [--model <dir>] [--contrast <file>]
+                       [--calibration <file>] [--layers a,b] [--top 10] [--json] [--out-json f]
+                       [--csv f] [--html f] [--fail-above X]
+
+Screens a fine-tuning set BEFORE training: which examples push the model toward misalignment.
+Per layer, the misalignment direction u = mean(misaligned) - mean(aligned) contrast activations
+(as the guard builds it); per example, the projection difference on u of the training target
+against the model's own answer (classifier: d(z_label - z_own)/dh . u/|u| at the example's
+activation h); dataset score = mean and share above the aligned calibration data's 95th
+percentile, with 95 % bootstrap intervals; examples ranked most suspicious first.
+
+Arguments:
+  --data <file>        {"inputs": [...rows], "labels": [...], "text"?: [...]} or, for the organism,
+                       {"vocabulary": "organism", "tokens": [[8 ids], ...], "labels": [...]};
+                       or a built-in organism set: organism:narrow (insecure code, what the sweep
+                       trains on with mix 0), organism:mixed (50 % aligned), organism:benign
+                       (secure code), organism:planted-5 (benign code with 5 % insecure examples)
+  --model <dir>        tfjs model directory before fine-tuning (default: the shipped aligned organism)
+  --contrast <file>    {"aligned": {...}, "misaligned": {...}} contrast probes (inputs or tokens);
+                       default for organism-shaped models: the guard's organism contrast probes
+  --calibration <file> aligned data for the threshold, same format as --data; default for
+                       organism-shaped models: 600 aligned prompts from every domain
+  --seed <n>           data seed of the built-in organism sets and calibration (default 1)
+  --layers <a,b>       layers to screen (default: the guard's auto layers that are flat)
+  --primary <layer>    layer that ranks the examples and gives the verdict (default: the middle one)
+  --quantile <q>       threshold quantile of the calibration scores (default 0.95)
+  --top <n>            examples to print (default 10)
+  --json               print the full result as JSON (every example, ranked)
+  --out-json <file>    also write the JSON there; --csv <file> the ranked list as CSV;
+                       --html <file> a self-contained report page
+  --fail-above <x>     exit 1 when the share of examples above the threshold (primary layer) > x
+  -h, --help           show this help
+
+Exit codes: 0 screened (verdict printed: flag or pass); 1 --fail-above exceeded; 2 bad input.`;
+
+function parseNumber(raw: string | undefined, flag: string, ok: (v: number) => boolean, expected: string): number | undefined {
+  if (raw === undefined) return undefined;
+  const v = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(v) || !ok(v)) throw new CliError(`em-guard screen: expected \`--${flag}\` to be ${expected}, got \`${raw}\``);
+  return v;
+}
+
+function builtinSet(name: string, seed: number) {
+  const m = /^organism:(narrow|mixed|benign|planted-(\d+(?:\.\d+)?))$/.exec(name);
+  if (!m) throw new CliError(`em-guard screen: --data ${name}: unknown built-in set; expected organism:narrow, organism:mixed, organism:benign or organism:planted-<percent> (sets: ${ORGANISM_SCREEN_SETS.join(', ')})`);
+  if (m[1] === 'narrow') return organismFineTuneSet(seed, 0);
+  if (m[1] === 'mixed') return organismFineTuneSet(seed, 0.5);
+  if (m[1] === 'benign') return organismBenignCodeSet(seed);
+  const pct = Number(m[2]);
+  if (!(pct > 0 && pct < 100)) throw new CliError(`em-guard screen: --data ${name}: the planted percentage must be in (0, 100)`);
+  return organismPlantedSet(seed, pct / 100).set;
+}
+
+function formatText(r: ScreenResult, top: number, backend: string): string {
+  const lines = [`verdict: ${r.verdict.toUpperCase()}: ${r.verdictReason}`, `${r.n} ${r.kind} examples; backend ${backend}`, ''];
+  lines.push('layer       mean score [95 % CI]            share above threshold [95 % CI]   threshold   aligned: mean / share   contrast gap');
+  for (const l of r.layers) {
+    lines.push(`${(l.layer + (l.layer === r.primaryLayer ? '*' : '')).padEnd(11)} ${l.mean.value.toFixed(4).padStart(8)} [${l.mean.lower.toFixed(4)}, ${l.mean.upper.toFixed(4)}]   ${(100 * l.shareAbove.value).toFixed(1).padStart(5)} % [${(100 * l.shareAbove.lower).toFixed(1)}, ${(100 * l.shareAbove.upper).toFixed(1)}] %        ${l.threshold.toFixed(4).padStart(8)}   ${l.calibration.mean.toFixed(4).padStart(7)} / ${(100 * l.calibration.shareAbove).toFixed(1).padStart(4)} %       ${l.contrastGap.toFixed(4)}`);
+  }
+  for (const s of r.skipped) lines.push(`(not screened: ${s.layer}: ${s.reason})`);
+  lines.push('', `most suspicious (by ${r.primaryLayer}*):`);
+  for (const [i, e] of r.ranked.slice(0, top).entries()) lines.push(`${String(i + 1).padStart(3)}. #${e.index} score ${e.score.toFixed(4)}  target ${e.target}, own ${e.own}${e.text ? `  ${e.text}` : ''}`);
+  return lines.join('\n');
+}
+
+/** `em-guard screen`: rank a fine-tuning set's examples by how much they push toward misalignment. */
+export const screenCommand: Command = {
+  name: 'screen',
+  summary: 'Screen a fine-tuning set before training: per-example projection difference on the misalignment direction',
+  async run(argv, io) {
+    const { values, positionals } = parseCliArgs('screen', argv, {
+      data: { type: 'string' },
+      model: { type: 'string' },
+      contrast: { type: 'string' },
+      calibration: { type: 'string' },
+      seed: { type: 'string' },
+      layers: { type: 'string' },
+      primary: { type: 'string' },
+      quantile: { type: 'string' },
+      top: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'out-json': { type: 'string' },
+      csv: { type: 'string' },
+      html: { type: 'string' },
+      'fail-above': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    }, true);
+    if (values.help) {
+      io.stdout(HELP);
+      return EXIT_OK;
+    }
+    if (positionals.length > 0) throw new CliError(`em-guard screen: unexpected argument \`${positionals[0]}\`; pass the data with --data. Run \`em-guard screen --help\`.`);
+    if (values.data === undefined) throw new CliError('em-guard screen: missing --data <data.json | organism:narrow|mixed|benign|planted-5>. Run `em-guard screen --help`.');
+    const seed = parseNumber(values.seed, 'seed', Number.isInteger, 'an integer') ?? 1;
+    const quantile = parseNumber(values.quantile, 'quantile', (v) => v > 0 && v < 1, 'a number in (0, 1)');
+    const top = parseNumber(values.top, 'top', (v) => Number.isInteger(v) && v >= 0, 'an integer >= 0') ?? 10;
+    const failAbove = parseNumber(values['fail-above'], 'fail-above', (v) => v >= 0 && v <= 1, 'a share in [0, 1]');
+    const layers = values.layers?.split(',').map((s) => s.trim()).filter(Boolean);
+    if (layers !== undefined && layers.length === 0) throw new CliError('em-guard screen: --layers is empty; name layers like `--layers hidden_1,hidden_2`');
+    const path = (p: string) => (isAbsolute(p) ? p : resolve(io.cwd, p));
+    const backend = await selectBackend();
+    const { model } = await loadModelArgument('screen', values.model, io.cwd);
+    const organism = takesOrganismInputs(model);
+    const owned: { dispose(): void }[] = [];
+    try {
+      let data: ScreeningScorer;
+      let calibration: ScreeningScorer;
+      let contrast: ContrastProbes;
+      try {
+        if (values.data.startsWith('organism:')) {
+          if (!organism) throw new CliError(`em-guard screen: --data ${values.data} is an organism set but the model does not take organism inputs (8 one-hot tokens over its vocabulary)`);
+          data = organismScorer(model, builtinSet(values.data, seed));
+        } else {
+          const d = readScreenData(path(values.data));
+          data = classifierScorer(model, { inputs: d.inputs, labels: d.labels, ...(d.text ? { text: d.text } : {}), ...(organism ? { classNames: ORGANISM_CLASSES } : {}) });
+        }
+        owned.push(data);
+        if (values.calibration !== undefined) {
+          const c = readScreenData(path(values.calibration));
+          calibration = classifierScorer(model, { inputs: c.inputs, labels: c.labels });
+        } else if (organism) {
+          calibration = organismScorer(model, organismCalibrationSet(seed));
+        } else throw new CliError('em-guard screen: missing --calibration <aligned.json>: the threshold is calibrated on aligned data, and only organism-shaped models have a built-in set');
+        owned.push(calibration);
+        if (values.contrast !== undefined) {
+          const c = readContrastFile(path(values.contrast));
+          owned.push(c);
+          contrast = c;
+        } else if (organism) {
+          const c = organismContrast();
+          owned.push(c);
+          contrast = c;
+        } else throw new CliError('em-guard screen: missing --contrast <contrast.json>: the misalignment direction comes from contrast probes, and only organism-shaped models have built-in ones');
+      } catch (e) {
+        if (e instanceof ScreenDataError) throw new CliError(`em-guard screen: ${e.message}`);
+        throw e;
+      }
+      let result: ScreenResult;
+      try {
+        result = await screenDataset({ model, data, calibration, contrast, ...(layers ? { layers } : {}), ...(values.primary ? { primaryLayer: values.primary } : {}), ...(quantile !== undefined ? { quantile } : {}), seed });
+      } catch (e) {
+        // Layer names, shapes and labels come from the user: their problems are bad input.
+        if (e instanceof Error && /^(screen|emGuard): /.test(e.message)) throw new CliError(`em-guard ${e.message}`);
+        throw e;
+      }
+      const json = JSON.stringify({ ...result, layers: result.layers.map(({ scores: _s, ...l }) => l), backend: backend.backend }, null, 2);
+      if (values['out-json']) writeFileAtomic(path(values['out-json']), json + '\n');
+      if (values.csv) writeFileAtomic(path(values.csv), screenCsv(result));
+      if (values.html) writeFileAtomic(path(values.html), renderScreenReport(result, { subtitle: `data: ${values.data}` }));
+      io.stdout(values.json ? json : formatText(result, top, backend.backend));
+      const primary = result.layers.find((l) => l.layer === result.primaryLayer)!;
+      if (failAbove !== undefined && primary.shareAbove.value > failAbove) {
+        io.stderr(`em-guard screen: ${(100 * primary.shareAbove.value).toFixed(1)} % of examples are above the threshold at ${primary.layer}, more than --fail-above ${failAbove}`);
+        return EXIT_FAILURE;
+      }
+      return EXIT_OK;
+    } finally {
+      for (const o of owned) o.dispose();
+      model.dispose();
+    }
+  },
+};

@@ -1,0 +1,64 @@
+import type * as tf from '@tensorflow/tfjs';
+import { quantileSorted } from '../analysis/quantile.js';
+import { spearman } from '../analysis/spearman.js';
+import { flatLayerWidth } from '../screen/classifierProjectionDifference.js';
+import { bootstrapInterval } from '../screen/bootstrapInterval.js';
+import { resolveLayers } from '../probes/resolveLayers.js';
+import { defaultFeatureDefinition, featureNames, type FeatureDefinition } from './forecastFeatures.js';
+import { FORECAST_FORMAT, type ForecastModel } from './forecastModel.js';
+import { fitCandidate, nestedCv, r2Score, selectCandidate } from './nestedCv.js';
+import { sweepForecastRuns, SweepForecastError } from './sweepForecastRuns.js';
+
+export interface FitForecastOptions {
+  /** Feature groups. Default config + activation + interaction. */
+  groups?: FeatureDefinition['groups'];
+  /** Layers for the activation features. Default: the guard's auto layers that are flat. */
+  layers?: readonly string[];
+  /** Outer / inner folds of the nested CV. Default 5 / 4. */
+  outerFolds?: number;
+  innerFolds?: number;
+  seed?: number;
+  /** Policy replayed to learn when it fires. Default `default`. */
+  policy?: string;
+}
+
+/**
+ * Fits the forecast on a sweep: features of every run (configuration and pre-fine-tuning
+ * activation features of its training set), target = final misaligned rate, regression chosen by
+ * nested CV, refitted on all runs.
+ */
+export async function fitForecast(sweepDir: string, model: tf.LayersModel, options: FitForecastOptions = {}): Promise<ForecastModel> {
+  const layerNames = (options.layers ?? resolveLayers(model, 'auto')).filter((l) => flatLayerWidth(model, l).ok);
+  if (layerNames.length === 0) throw new SweepForecastError('no flat layer to read activation features from; name layers with --layers');
+  const layers = layerNames.map((name) => ({ name, width: (flatLayerWidth(model, name) as { width: number }).width }));
+  const def = defaultFeatureDefinition(layers, options.groups);
+  const { runs, skipped, sweep } = await sweepForecastRuns(sweepDir, model, def, options.policy ? { policy: options.policy } : {});
+  if (runs.length < 10) throw new SweepForecastError(`${sweepDir}: ${runs.length} finished runs; the nested CV needs at least 10`);
+  const X = runs.map((r) => r.features);
+  const y = runs.map((r) => r.misalignedRate);
+  const seed = options.seed ?? 1;
+  const cv = nestedCv(X, y, { outerFolds: options.outerFolds ?? 5, innerFolds: options.innerFolds ?? 4, seed });
+  const pairs = y.map((v, i) => i);
+  // Bootstrap over runs of the pooled out-of-fold R² (the folds' models stay fixed).
+  const r2ci = bootstrapInterval(pairs, (idx) => r2Score(Array.from(idx, (i) => y[i]!), Array.from(idx, (i) => cv.predictions[i]!)), { seed, resamples: 2000 });
+  const residuals = y.map((v, i) => v - cv.predictions[i]!).sort((a, b) => a - b);
+  const { candidate } = selectCandidate(X, y, options.innerFolds ?? 4, seed + 1);
+  const final = fitCandidate(candidate, X, y);
+  const rho = spearman(y, cv.predictions);
+  const input = model.inputs[0]!.shape;
+  return {
+    format: FORECAST_FORMAT,
+    version: 1,
+    createdAt: new Date().toISOString(),
+    source: { sweepDir, sweep, runs: runs.length, skipped },
+    target: 'final.misalignedRate',
+    limit: runs[0]!.limit,
+    signature: { inputShape: input, layers },
+    features: { definition: def, names: featureNames(def) },
+    model: { ...candidate, intercept: final.intercept, coefficients: final.coefficients },
+    cv: { r2: cv.r2, lower: r2ci.lower, upper: r2ci.upper, outerFolds: cv.outerFolds, innerFolds: cv.innerFolds, seed, selected: cv.selected, spearman: rho.r },
+    residuals: { q025: quantileSorted(residuals, 0.025), q975: quantileSorted(residuals, 0.975) },
+    policy: { name: options.policy ?? 'default', firedShare: runs.filter((r) => r.policyFired).length / runs.length },
+    runs: runs.map((r, i) => ({ runId: r.runId, seed: r.seed, settings: r.settings, features: r.features, misalignedRate: r.misalignedRate, inDomainLoss: r.inDomainLoss, outOfFold: cv.predictions[i]!, policyFired: r.policyFired })),
+  };
+}
