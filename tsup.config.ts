@@ -5,7 +5,7 @@ import { defineConfig } from 'tsup';
 // must be the one we use, or `instanceof tf.Tensor` checks fail.
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts' },
+    entry: { index: 'src/index.ts', research: 'src/research.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     shims: true,
