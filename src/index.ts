@@ -199,6 +199,29 @@ export { subspaceOverlapAcrossRuns } from './analysis/subspaceOverlapAcrossRuns.
 export type { LayerOverlap } from './analysis/subspaceOverlapAcrossRuns.js';
 export { renderSweepReport } from './report/renderSweepReport.js';
 
+// Guard split (issue 12): the model outputs a metric plugin reads from `ctx.outputs`.
+export type { ModelOutput } from './probes/captureOutput.js';
+
+// Mitigation (issue 15): the aligned-data mixer the `mix` action steers.
+export { AlignedMixer, alignedMixer, MAX_SHARE } from './mitigation/AlignedMixer.js';
+export type { AlignedMixerArgs, AlignedMixerStats, ExampleSet } from './mitigation/AlignedMixer.js';
+export type { MixerControl, IdleContext } from './guard/pluginTypes.js';
+
+// Sweeps across machines (issue 18): BullMQ on Redis; the CLI is `em-guard sweep --queue`, `worker`, `sweep-status`.
+export { parseQueueUrl, assertRedisReachable, redisConnection, QueueUrlError, SWEEP_QUEUE_NAME } from './sweep/queueUrl.js';
+export type { QueueUrl } from './sweep/queueUrl.js';
+export { runJobId } from './sweep/sweepJob.js';
+export type { SweepJobData, SweepJobResult, SweepJobProgress } from './sweep/sweepJob.js';
+export { enqueueSweep, openSweepQueue } from './sweep/enqueueSweep.js';
+export type { EnqueueSweepOptions, EnqueuedRun } from './sweep/enqueueSweep.js';
+export { followQueuedSweep, writeReturnedRun } from './sweep/followQueuedSweep.js';
+export type { FollowQueuedSweepOptions, QueuedSweepSummary, QueuedRunStatus, QueuedRunState } from './sweep/followQueuedSweep.js';
+export { startQueueWorker, RETURNED_RUN_FILES } from './sweep/runQueueWorker.js';
+export type { QueueWorker, QueueWorkerOptions } from './sweep/runQueueWorker.js';
+export { sweepQueueStatus } from './sweep/sweepQueueStatus.js';
+export type { SweepQueueStatus, QueueRunEntry } from './sweep/sweepQueueStatus.js';
+export { runSweepRun } from './sweep/runSweep.js';
+
 // Screening and forecasting before fine-tuning (issue 17): em-guard screen / forecast / recommend
 export { screenDataset } from './screen/screenDataset.js';
 export type { ScreenDatasetArgs, ScreenResult, ScreenLayerResult, RankedExample } from './screen/screenDataset.js';

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { formatAnalyzeRuns } from '../src/analysis/formatAnalyzeRuns.js';
 import { analyzeRuns } from '../src/analysis/analyzeRuns.js';
 import { firstFiring } from '../src/analysis/detectionQuality.js';
 import { replayPolicy } from '../src/analysis/replayPolicy.js';
@@ -96,6 +97,8 @@ function writeRun(dir: string, s: Synthetic, random: () => number): void {
       pUnsafeBefore: y.map(() => 0),
       pUnsafeAfter: y,
       layers: { h: { d: 4, k: 3, deltaProjection: delta, randomProjection: delta.map(() => [random(), random(), random()]) } },
+      // Pre-fine-tune activations whose first coordinate's square carries y (the within-train predictor's input).
+      activationsBefore: { h: y.map((v) => [Math.sqrt(v) * (random() < 0.5 ? -1 : 1), random(), random(), random(), random(), random()]) },
     },
     deltaSubspaces: { h: { d: 4, k: 2, basis, spectralGapRatio: 0.1 } },
     durationMs: 1,
@@ -114,8 +117,16 @@ test('analyzeRuns on synthetic runs: known correlation, AUROC, replayed aborts, 
   const { dir, cleanup } = sweepDir();
   try {
     const policy = parsePolicy(POLICY, '<test>');
-    const r = analyzeRuns(dir, { policy, permutations: 20, trees: 5 });
+    const r = analyzeRuns(dir, { policy, permutations: 20, trees: 5, withinTrainPermutations: 5, withinTrainOptions: { repeats: 2, folds: 5, alphas: 10, bootstrap: 100 } });
     assert.deepEqual([r.runs, r.em, r.benign, r.limit], [10, 5, 5, 0.25]);
+    // Per-prompt before (all 0) vs after (0.2 + …): every run differs; before is constant, so no OLS.
+    assert.deepEqual([r.beforeAfter!.runs, r.beforeAfter!.ksBelow001, r.beforeAfter!.wilcoxonBelow001, r.beforeAfter!.medianSlope], [10, 10, 10, null]);
+    // Within-train predictor: 6 features (d), y carried by a squared coordinate, so PC energies predict it
+    // (fold R² on 8-row test folds is noisy run to run; the mean over 10 runs is not).
+    const w = r.withinTrain!;
+    assert.deepEqual([w.layer, w.runs, w.features, w.perRun.filter((p) => p.pc.lasso.permutationP !== null).length], ['h', 10, 6, 1]);
+    assert.ok(w.mean.pcLasso > 0.2 && w.mean.pcLasso > w.mean.randomLasso + 0.2, `PC Lasso R² ${w.mean.pcLasso} vs random ${w.mean.randomLasso}`);
+    assert.match(formatAnalyzeRuns(r), /within-train predictor \(h, 10 runs, 6\+6 features\)/);
     // alignment = loss + 0.3 exactly.
     assert.ok(Math.abs(r.lossAlignment.pearson.r! - 1) < 1e-12);
     assert.ok(Math.abs(r.lossAlignment.spearman.r! - 1) < 1e-12);
@@ -155,7 +166,7 @@ test('analyzeRuns on synthetic runs: known correlation, AUROC, replayed aborts, 
     // benign-4 crossed the limit mid-run: listed as transient; under the `peak` label it is EM, so its
     // abort (one check after the crossing) is no longer false but late.
     assert.deepEqual(r.transient, ['benign-4']);
-    const peak = analyzeRuns(dir, { policy, permutations: 0, trees: 0, label: 'peak' });
+    const peak = analyzeRuns(dir, { policy, permutations: 0, trees: 0, label: 'peak', withinTrain: false });
     assert.deepEqual([peak.em, peak.detection.policy.stats.falseAborts, peak.detection.policy.stats.missed, peak.detection.policy.stats.late], [6, 0, 0, 1]);
   } finally {
     cleanup();
@@ -183,7 +194,7 @@ test('analyze-runs CLI: table, JSON, HTML sweep page, and bad input exits 2', as
   const { dir, cleanup } = sweepDir();
   try {
     const io = memoryIo(dir);
-    assert.equal(await main(['analyze-runs', '.', '--permutations', '0', '--html'], io), 0, io.err.join('\n'));
+    assert.equal(await main(['analyze-runs', '.', '--permutations', '0', '--no-within-train', '--html'], io), 0, io.err.join('\n'));
     assert.match(io.out.join('\n'), /10 runs \(5 EM, 5 benign/);
     assert.match(io.out.join('\n'), /≈ 0\.32/);
     const html = readFileSync(join(dir, 'sweep-report.html'), 'utf8');
@@ -191,12 +202,14 @@ test('analyze-runs CLI: table, JSON, HTML sweep page, and bad input exits 2', as
     assert.match(html, /ROC at 25 %/);
     assert.doesNotMatch(html, /<script/);
     const json = memoryIo(dir);
-    assert.equal(await main(['analyze-runs', dir, '--json', '--permutations', '0', '--limit', '0.5'], json), 0);
+    assert.equal(await main(['analyze-runs', dir, '--json', '--permutations', '0', '--no-within-train', '--limit', '0.5'], json), 0);
     assert.equal((JSON.parse(json.out.join('')) as { em: number }).em, 5);
     for (const [argv, pattern] of [
       [['analyze-runs', join(dir, 'missing')], /is not a directory/],
       [['analyze-runs', dir, '--limit', '2'], /`--limit` to be a number in \(0, 1\), got `2`/],
       [['analyze-runs', dir, '--permutations', 'x'], /`--permutations`/],
+      [['analyze-runs', dir, '--within-train-permutations', '-1'], /within-train-permutations/],
+      [['analyze-runs', dir, '--within-train-permutations=1.5'], /`--within-train-permutations` to be an integer >= 0, got `1.5`/],
       [['analyze-runs'], /expected exactly one sweep directory, got 0/],
       [['analyze-runs', join(dir, 'em-0')], /found 0 finished run/],
       [['analyze-runs', dir, '--policy', 'nope'], /no bundled policy named `nope`/],

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { AdamW } from '../src/training/AdamW.js';
@@ -6,6 +7,9 @@ import { Lion } from '../src/training/Lion.js';
 import { learningRateAt, type LearningRateSchedule } from '../src/training/learningRateAt.js';
 import { lrSchedule } from '../src/training/lrSchedule.js';
 import { getOptimizerLearningRate } from '../src/training/optimizerLearningRate.js';
+import { parseSweepConfig } from '../src/sweep/parseSweepConfig.js';
+import { SWEEP_SCHEDULES } from '../src/sweep/sweepConfig.js';
+import { sweepSchedule } from '../src/sweep/sweepSchedule.js';
 import { useBackend } from './helpers.js';
 
 await useBackend();
@@ -103,4 +107,63 @@ test('lrSchedule with initialStep resumes mid-schedule, and reports a missing op
   assert.equal(cb.step, 5);
   await assert.rejects(lrSchedule(schedule).onBatchBegin(), /no optimizer to schedule; compile the model before fit/);
   opt.dispose();
+});
+
+// Reference: test/fixtures/seed_statistics_reference.py transcribes PyTorch's CyclicLR.get_lr and
+// CosineAnnealingWarmRestarts.step() (torch/optim/lr_scheduler.py). Tolerance 1e-15 relative: the
+// same float64 operations in the same order (the restart one is stateful there, closed-form here).
+const scheduleRef = JSON.parse(readFileSync(new URL('./fixtures/seed_statistics_reference.json', import.meta.url), 'utf8')) as {
+  schedules: { schedule: LearningRateSchedule; rates: number[] }[];
+};
+
+test('cyclic and warm-restart schedules match PyTorch CyclicLR / CosineAnnealingWarmRestarts at every step', () => {
+  for (const { schedule, rates } of scheduleRef.schedules) {
+    rates.forEach((rate, step) => close(learningRateAt(schedule, step), rate, `${schedule.type}@${step}`));
+  }
+  assert.deepEqual([...new Set(scheduleRef.schedules.map((s) => s.schedule.type))], ['cyclic-triangular', 'cyclic-triangular2', 'cyclic-exp-range', 'cosine-restarts']);
+});
+
+test('cyclic and warm-restart schedules: closed-form landmarks of each cycle', () => {
+  const tri: LearningRateSchedule = { type: 'cyclic-triangular', initial: 0.001, maxRate: 0.006, stepSize: 5, totalSteps: 100 };
+  for (let cycle = 0; cycle < 4; cycle++) {
+    close(learningRateAt(tri, 10 * cycle), 0.001, `base at ${10 * cycle}`);
+    close(learningRateAt(tri, 10 * cycle + 5), 0.006, `peak at ${10 * cycle + 5}`);
+    for (let i = 0; i <= 5; i++) assert.ok(Math.abs(learningRateAt(tri, 10 * cycle + i) - (0.001 + 0.001 * i)) < 1e-15, `linear ramp ${i}`);
+  }
+  const tri2: LearningRateSchedule = { ...tri, type: 'cyclic-triangular2' };
+  for (let cycle = 1; cycle <= 4; cycle++) close(learningRateAt(tri2, 10 * (cycle - 1) + 5), 0.001 + 0.005 / 2 ** (cycle - 1), `triangular2 peak ${cycle}`);
+  const exp: LearningRateSchedule = { ...tri, type: 'cyclic-exp-range', gamma: 0.9 };
+  for (const t of [5, 15, 25]) close(learningRateAt(exp, t), 0.001 + 0.005 * 0.9 ** t, `exp_range peak ${t}`);
+  const sgdr: LearningRateSchedule = { type: 'cosine-restarts', initial: 0.1, final: 0.01, cycleSteps: 4, cycleMult: 2, totalSteps: 100 };
+  // Restarts at 0, 4, 12, 28, 60 (cycles of 4, 8, 16, 32), each starting at `initial`, halfway at the mean.
+  for (const [start, len] of [[0, 4], [4, 8], [12, 16], [28, 32], [60, 64]] as const) {
+    close(learningRateAt(sgdr, start), 0.1, `restart at ${start}`);
+    close(learningRateAt(sgdr, start + len / 2), 0.055, `half-way in cycle at ${start}`);
+  }
+  assert.throws(() => learningRateAt({ type: 'cyclic-triangular', initial: 0.1, totalSteps: 10, stepSize: 2 }, 0), /`maxRate` to be a finite number >= 0, got `undefined`/);
+  assert.throws(() => learningRateAt({ type: 'cyclic-triangular', initial: 0.1, maxRate: 0.01, totalSteps: 10, stepSize: 2 }, 0), /`maxRate` to be a number >= initial \(0.1\)/);
+  assert.throws(() => learningRateAt({ type: 'cyclic-triangular2', initial: 0.1, maxRate: 1, totalSteps: 10 }, 0), /`stepSize` to be an integer >= 1/);
+  assert.throws(() => learningRateAt({ type: 'cyclic-exp-range', initial: 0.1, maxRate: 1, totalSteps: 10, stepSize: 2, gamma: 1.5 }, 0), /`gamma` to be a number in \(0, 1\]/);
+  assert.throws(() => learningRateAt({ type: 'cosine-restarts', initial: 0.1, totalSteps: 10 }, 0), /`cycleSteps` to be an integer >= 1, got `undefined`/);
+  assert.throws(() => learningRateAt({ type: 'cosine-restarts', initial: 0.1, totalSteps: 10, cycleSteps: 3, cycleMult: 0 }, 0), /`cycleMult` to be an integer >= 1/);
+  assert.throws(() => learningRateAt({ type: 'cosine-restarts', initial: 0.1, totalSteps: 10, cycleSteps: 3, warmupSteps: 2 }, 0), /`warmupSteps` to be 0 \(or absent\) for 'cosine-restarts'/);
+});
+
+test('a sweep file may list the cyclic and warm-restart schedules; each cell gets a valid full schedule', () => {
+  const text = 'version: 1\nname: s\nmatrix:\n  schedule: [cyclic-triangular, cyclic-triangular2, cyclic-exp-range, cosine-restarts]\n';
+  const config = parseSweepConfig(text, 's.yaml');
+  assert.deepEqual(config.matrix.schedule, ['cyclic-triangular', 'cyclic-triangular2', 'cyclic-exp-range', 'cosine-restarts']);
+  for (const type of SWEEP_SCHEDULES) {
+    const s = sweepSchedule(type, 0.01, 96);
+    const rates = Array.from({ length: 96 }, (_, t) => learningRateAt(s, t));
+    assert.ok(rates.every((r) => r >= 0 && r <= 0.01 + 1e-15), `${type} stays in [0, learningRate]`);
+    if (type.startsWith('cyclic')) {
+      close(rates[0]!, 0.001, `${type} starts at learningRate/10`);
+      const peak = type === 'cyclic-exp-range' ? 0.001 + 0.009 * 0.5 ** (24 / 96) : 0.01;
+      close(rates[24]!, peak, `${type} first peak`);
+      close(rates[48]!, 0.001, `${type} back at base after one cycle`);
+    }
+    if (type === 'cosine-restarts') for (const t of [0, 32, 64]) close(rates[t]!, 0.01, `restart at ${t}`);
+  }
+  assert.throws(() => parseSweepConfig('version: 1\nname: s\nmatrix:\n  schedule: [cyclic-triangle]\n', 's.yaml'), /did you mean `cyclic-triangular`/);
 });

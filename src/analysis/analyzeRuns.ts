@@ -12,9 +12,11 @@ import { spearman } from './spearman.js';
 import { subspaceOverlapAcrossRuns, type LayerOverlap } from './subspaceOverlapAcrossRuns.js';
 import { loadSweepRuns, type SweepRuns } from './sweepRunData.js';
 import { welchTTest, type WelchTTestResult } from './welchTTest.js';
+import type { WithinTrainOptions } from './withinTrainPredictor.js';
+import { beforeAfterAcrossRuns, withinTrainAcrossRuns, type BeforeAfterAcrossRuns, type WithinTrainAcrossRuns } from './withinTrainAcrossRuns.js';
 
 /** Reference values reported by the paper this project follows, printed next to ours. */
-export const PAPER_VALUES = { lossAlignmentCorrelation: 0.32, predictionR2: 0.45 } as const;
+export const PAPER_VALUES = { lossAlignmentCorrelation: 0.32, predictionR2: 0.45, withinTrainLassoR2: [0.39, 0.52] } as const;
 
 /** Options of {@link analyzeRuns}. */
 export interface AnalyzeRunsOptions {
@@ -32,6 +34,12 @@ export interface AnalyzeRunsOptions {
   permutations?: number;
   /** Trees of the random forest comparison (0 skips it). Default 10. */
   trees?: number;
+  /** Permutations of the within-train predictor's test (one run; 0 skips it, as does `withinTrain: false`). Default 200. */
+  withinTrainPermutations?: number;
+  /** Run the within-train predictor (the costly part: repeated CV with a LassoCV per fold). Default true. */
+  withinTrain?: boolean;
+  /** Other settings of the within-train predictor (repeats, folds, LassoCV grid…); defaults are the paper's. */
+  withinTrainOptions?: Omit<WithinTrainOptions, 'permutations'>;
 }
 
 /** Everything `em-guard analyze-runs` prints, as data (also its `--json`). */
@@ -50,6 +58,10 @@ export interface AnalyzeRunsReport {
   lossAlignment: { pearson: CorrelationResult; spearman: CorrelationResult; points: { runId: string; loss: number; alignment: number; group: string; em: boolean }[] };
   matchedLoss: { bins: { lo: number; hi: number; n: number; bySchedule: Record<string, { n: number; meanAlignment: number }>; byOptimizer: Record<string, { n: number; meanAlignment: number }> }[] };
   separation: { before: number[]; after: number[]; welch: WelchTTestResult } | null;
+  /** Per-prompt p(unsafe) before vs after: KS, Wilcoxon, OLS per run. */
+  beforeAfter: BeforeAfterAcrossRuns | null;
+  /** The paper's within-train predictor (pre-fine-tune activations → per-prompt p(unsafe) after). */
+  withinTrain: WithinTrainAcrossRuns | null;
   prediction: LayerPrediction[];
   overlap: LayerOverlap[];
   detection: {
@@ -155,6 +167,8 @@ export function analyzeRuns(dir: string, options: AnalyzeRunsOptions = {}): Anal
     lossAlignment,
     matchedLoss,
     separation,
+    beforeAfter: beforeAfterAcrossRuns(runs),
+    withinTrain: options.withinTrain === false ? null : withinTrainAcrossRuns(runs, { ...options.withinTrainOptions, permutations: options.withinTrainPermutations ?? 200 }),
     prediction: predictionAnalysis(runs, { permutations: options.permutations ?? 100, trees: options.trees ?? 10 }),
     overlap: subspaceOverlapAcrossRuns(runs, (r) => timelines[runs.indexOf(r)]!.em),
     detection: { targets: DETECTION_TARGETS, auroc, policy: { source: policy.source, stats: policyStats }, lossBaseline: lossBaseline(timelines), proposals, roc25 },

@@ -33,6 +33,17 @@ export function formatAnalyzeRuns(r: AnalyzeRunsReport): string {
     const w = r.separation.welch;
     out.push(`  alignment after vs before (Welch)        diff ${f(w.meanDiff)} [${w.ci ? `${f(w.ci[0])}, ${f(w.ci[1])}` : '—'}], t = ${f(w.t, 2)}, p = ${pv(w.p)}, Hedges g = ${f(w.hedgesG, 2)}${w.reason ? ` (${w.reason})` : ''}`);
   }
+  if (r.beforeAfter) {
+    const b = r.beforeAfter;
+    out.push(`  per-prompt p(unsafe) after vs before      KS p < 0.01 in ${b.ksBelow001}/${b.runs} runs, Wilcoxon p < 0.01 in ${b.wilcoxonBelow001}/${b.runs}; OLS after~before median slope ${f(b.medianSlope)}, R² ${f(b.medianR2)}`.padEnd(88) + ' p < 0.01');
+  }
+  if (r.withinTrain) {
+    const w = r.withinTrain;
+    const perm = w.perRun.find((p) => p.runId === w.permutationRun);
+    out.push(`  within-train predictor (${w.layer}, ${w.runs} runs, ${w.features}+${w.features} features)`);
+    out.push(`    Lasso CV-R²: random directions ${f(w.mean.randomLasso)}, top PCs ${f(w.mean.pcLasso)}; OLS: random ${f(w.mean.randomOls)}, PCs ${f(w.mean.pcOls)}`.padEnd(88) + ` Lasso ${r.paper.withinTrainLassoR2[0]}–${r.paper.withinTrainLassoR2[1]} (random), OLS < 0 when p > n`);
+    out.push(`    random-direction Lasso beats the mean predictor (Nadeau–Bengio p < 0.05) in ${w.randomLassoBeatsMean}/${w.runs} runs${perm ? `; permutation p (${perm.runId}): random Lasso ${pv(perm.random.lasso.permutationP)}, PC Lasso ${pv(perm.pc.lasso.permutationP)}` : ''}`);
+  }
   out.push('');
   out.push('Alignment (1 − misaligned rate) at matched final in-domain loss (quantile bins)');
   for (const b of r.matchedLoss.bins) {

@@ -3,13 +3,15 @@ import { selectBackend } from '../backend/selectBackend.js';
 import { analyzeActivations, type ActivationAnalysis } from '../metrics/analyzeActivations.js';
 import { assertFiniteMatrix } from '../metrics/checkMatrix.js';
 import type { Matrix } from '../metrics/matrix.js';
+import { PER_PROMPT_COLUMNS, type PerPromptColumn } from '../metrics/subspaceStatistics.js';
 import { readNpy } from '../npy/readNpy.js';
+import { writeFileAtomic } from '../io/writeFileAtomic.js';
 import { CliError } from './cliError.js';
 import type { Command } from './command.js';
 import { EXIT_OK } from './exitCodes.js';
 import { parseCliArgs } from './parseCliArgs.js';
 
-const HELP = `Usage: em-guard analyze --train-before A.npy --train-after B.npy --eval-before C.npy --eval-after D.npy [--rank 8] [--seed 0] [--json]
+const HELP = `Usage: em-guard analyze --train-before A.npy --train-after B.npy --eval-before C.npy --eval-after D.npy [--rank 8 | --variance-share 0.9] [--seed 0] [--json] [--per-prompt FILE.csv]
 
 Delta-subspace metrics of one layer from activations dumped by any framework (e.g. PyTorch:
 np.save('a.npy', acts.float().cpu().numpy())). Each file is a 2-D .npy array [probes, features],
@@ -21,11 +23,19 @@ Flags:
   --train-after <file>   the same probes after fine-tuning (n_train×d)
   --eval-before <file>   activations of out-of-domain evaluation probes before (n_eval×d)
   --eval-after <file>    the same evaluation probes after (n_eval×d)
-  --rank <k>             dimension k of the delta subspaces (integer >= 1, default 8)
+  --rank <k>             dimension k of the delta subspaces and of the centred train-delta PCA
+                         (integer >= 1, default 8)
+  --variance-share <s>   instead of --rank: the smallest k whose centred train-delta PCA explains
+                         more than this share of the variance (number in (0, 1]; sklearn
+                         PCA(n_components=s)), used for every subspace
+  --per-prompt <file>    also write every per-prompt value (one CSV row per eval probe, with its row
+                         index; empty cell = undefined, e.g. a probe that did not move)
   --seed <n>             seed of the random-subspace baseline (integer, default 0)
   --json                 print one JSON object (rank, principalAnglesDeg, overlap, evalEnergyFraction,
                          randomBaselineEnergyFraction, meanDeltaCosine, ckaTrain, ckaEval, spectral
-                         gap ratios, effective ranks, timingsMs) instead of the table
+                         gap ratios, effective ranks, pca, evalDeltaVsTrainPca,
+                         evalDeltaVsTrainMeanDelta, deltaSize, promptSubspace, timingsMs) instead
+                         of the table
   -h, --help             show this help
 
 Backend: the fastest tfjs backend that loads (EM_GUARD_BACKEND=wasm|cpu|tfjs-node|tfjs-node-gpu forces one).
@@ -45,7 +55,9 @@ export const analyzeCommand: Command = {
       'train-after': { type: 'string' },
       'eval-before': { type: 'string' },
       'eval-after': { type: 'string' },
-      rank: { type: 'string', default: '8' },
+      rank: { type: 'string' },
+      'variance-share': { type: 'string' },
+      'per-prompt': { type: 'string' },
       seed: { type: 'string', default: '0' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -58,7 +70,11 @@ export const analyzeCommand: Command = {
     if (missing.length > 0) {
       throw new CliError(`em-guard analyze: missing ${missing.map((f) => `--${f}`).join(', ')}. Run \`em-guard analyze --help\` for usage.`);
     }
-    const rank = parseInteger(values.rank, 'rank', 1);
+    if (values.rank !== undefined && values['variance-share'] !== undefined) {
+      throw new CliError('em-guard analyze: give either `--rank` or `--variance-share`, not both (both choose k)');
+    }
+    const rank = parseInteger(values.rank ?? '8', 'rank', 1);
+    const varianceShare = values['variance-share'] === undefined ? undefined : parseShare(values['variance-share']);
     const seed = parseInteger(values.seed, 'seed', 0);
     const m = {} as Record<FileFlag, Matrix>;
     for (const flag of FILE_FLAGS) {
@@ -72,11 +88,21 @@ export const analyzeCommand: Command = {
       throw new CliError(`em-guard analyze: shape mismatch: train files have ${m['train-before'].cols} features, eval files have ${m['eval-before'].cols}; all four must come from the same layer`);
     }
     const choice = await selectBackend();
-    const result = analyzeActivations(
+    const perPromptPath = values['per-prompt'];
+    const { perPrompt, ...result } = analyzeActivations(
       { trainBefore: m['train-before'], trainAfter: m['train-after'], evalBefore: m['eval-before'], evalAfter: m['eval-after'] },
       rank,
       seed,
+      { ...(varianceShare === undefined ? {} : { varianceShare }), perPrompt: perPromptPath !== undefined },
     );
+    if (perPromptPath !== undefined && perPrompt) {
+      const abs = isAbsolute(perPromptPath) ? perPromptPath : resolve(io.cwd, perPromptPath);
+      try {
+        await writeFileAtomic(abs, perPromptCsv(perPrompt));
+      } catch (e) {
+        throw new CliError(`em-guard analyze: --per-prompt: cannot write ${abs}: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`);
+      }
+    }
     io.stdout(values.json ? JSON.stringify({ ...result, backend: choice.backend }, null, 2) : renderTable(result, choice.backend));
     return EXIT_OK;
   },
@@ -88,6 +114,22 @@ function parseInteger(raw: string | undefined, name: string, min: number): numbe
     throw new CliError(`em-guard analyze: expected \`--${name}\` to be an integer >= ${min}, got \`${raw}\``);
   }
   return n;
+}
+
+function parseShare(raw: string): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !(n > 0 && n <= 1)) {
+    throw new CliError(`em-guard analyze: expected \`--variance-share\` to be a number in (0, 1], got \`${raw}\` (e.g. 0.9 for 90 % of the variance)`);
+  }
+  return n;
+}
+
+/** One row per eval probe: its index and every per-prompt value (full precision; empty = undefined). */
+function perPromptCsv(columns: Record<PerPromptColumn, (number | null)[]>): string {
+  const lines = [['row', ...PER_PROMPT_COLUMNS].join(',')];
+  const n = columns[PER_PROMPT_COLUMNS[0]].length;
+  for (let r = 0; r < n; r++) lines.push([String(r), ...PER_PROMPT_COLUMNS.map((c) => (columns[c][r] === null ? '' : String(columns[c][r])))].join(','));
+  return `${lines.join('\n')}\n`;
 }
 
 async function load(path: string, flag: FileFlag): Promise<Matrix> {
@@ -122,6 +164,11 @@ function fmt(x: number | null, digits = 3): string {
   return x === null ? 'n/a' : x.toFixed(digits);
 }
 
+/** `mean/median` of a summary, or n/a. */
+function fmtS(s: { mean: number; median: number } | null): string {
+  return s === null ? 'n/a' : `${fmt(s.mean)}/${fmt(s.median)}`;
+}
+
 function renderTable(r: ActivationAnalysis, backend: string): string {
   const rows: [string, string][] = [
     ['principal angles (deg)', r.principalAnglesDeg.length ? r.principalAnglesDeg.map((a) => a.toFixed(1)).join(' ') : 'n/a'],
@@ -133,9 +180,15 @@ function renderTable(r: ActivationAnalysis, backend: string): string {
     ['spectral gap σk+1/σk', `train ${fmt(r.trainSpectralGapRatio)}  eval ${fmt(r.evalSpectralGapRatio)}`],
     ['effective rank', `train ${r.trainEffectiveRank.toFixed(1)}  eval ${r.evalEffectiveRank.toFixed(1)}`],
     ['train energy in top-k', fmt(r.trainExplainedEnergy)],
+    ['train-delta PCA', `k=${r.pca.k}${r.pca.varianceShare === null ? '' : ` (share ${r.pca.varianceShare})`}, cumulative explained variance ${fmt(r.pca.cumulativeExplainedVarianceRatio)}`],
+    ['eval Δ vs train PCA', `explained-L2 ${fmtS(r.evalDeltaVsTrainPca.explainedL2Centered)} (raw ${fmtS(r.evalDeltaVsTrainPca.explainedL2Raw)})  recon cos ${fmtS(r.evalDeltaVsTrainPca.reconstructionCosine)}  Mahalanobis ${fmtS(r.evalDeltaVsTrainPca.mahalanobis)}`],
+    ['eval Δ vs mean train Δ', `cos ${fmtS(r.evalDeltaVsTrainMeanDelta.cosine)}  scalar proj ${fmtS(r.evalDeltaVsTrainMeanDelta.scalarProjection)}  orth norm ${fmtS(r.evalDeltaVsTrainMeanDelta.orthogonalNorm)}`],
+    ['eval delta size', `‖Δ‖/‖before‖ ${fmtS(r.deltaSize.relativeNorm)}  cos(before, after) ${fmtS(r.deltaSize.beforeAfterCosine)}`],
+    ['prompt subspace (before)', `k=${r.promptSubspace.k}  projection ${fmtS(r.promptSubspace.projectionFraction)} (random ${fmtS(r.promptSubspace.randomProjectionFraction)})  explained-L2 ${fmtS(r.promptSubspace.explainedL2)}  cos to train mean ${fmtS(r.promptSubspace.trainMeanCosine)}`],
     ['compute', `${r.timingsMs.total!.toFixed(0)} ms (${backend})`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
+  rows.push(['', '(pairs are mean/median over eval probes)']);
   return [
     `em-guard analyze: k=${r.rank} (train rank ${r.trainRank}, eval rank ${r.evalRank}); train ${r.shapes.train.join('×')}, eval ${r.shapes.eval.join('×')}`,
     ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`),

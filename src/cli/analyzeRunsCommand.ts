@@ -30,6 +30,10 @@ Flags:
                     any check (transient EM that the fine-tune later undid counts as EM)
   --policy <p>      policy to replay: bundled name or YAML path (default: default)
   --permutations <n> permutations of the prediction test (default 100; 0 skips it)
+  --within-train-permutations <n>
+                    permutations of the within-train predictor's test, on the run whose targets
+                    vary most (default 200; 0 skips it)
+  --no-within-train skip the within-train predictor (repeated 5×10-fold CV with a LassoCV per fold)
   --json            print the full analysis as JSON instead of the table
   --html [file]     also write the sweep page (scatter with fit, ROC curves at 25 %); default
                     <sweepDir>/sweep-report.html
@@ -56,6 +60,8 @@ export const analyzeRunsCommand: Command = {
       label: { type: 'string' },
       policy: { type: 'string' },
       permutations: { type: 'string' },
+      'within-train-permutations': { type: 'string' },
+      'no-within-train': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     }, true);
@@ -74,11 +80,12 @@ export const analyzeRunsCommand: Command = {
     };
     const limit = num('limit', values.limit, (v) => v > 0 && v < 1, 'a number in (0, 1)');
     const permutations = num('permutations', values.permutations, (v) => Number.isInteger(v) && v >= 0, 'an integer >= 0');
+    const withinTrainPermutations = num('within-train-permutations', values['within-train-permutations'], (v) => Number.isInteger(v) && v >= 0, 'an integer >= 0');
     const label = values.label ?? 'final';
     if (label !== 'final' && label !== 'peak') throw new CliError(`em-guard analyze-runs: expected \`--label\` to be final or peak, got \`${label}\``);
     let report;
     try {
-      report = analyzeRuns(dir, { label, ...(limit !== undefined ? { limit } : {}), ...(permutations !== undefined ? { permutations } : {}), policy: values.policy ?? 'default' });
+      report = analyzeRuns(dir, { label, ...(limit !== undefined ? { limit } : {}), ...(permutations !== undefined ? { permutations } : {}), ...(withinTrainPermutations !== undefined ? { withinTrainPermutations } : {}), withinTrain: !values['no-within-train'], policy: values.policy ?? 'default' });
     } catch (e) {
       if (e instanceof PolicyError) throw new CliError(`em-guard analyze-runs: ${e.message}`);
       if (e instanceof Error && e.message.startsWith(dir)) throw new CliError(`em-guard analyze-runs: ${e.message}`);

@@ -5,6 +5,7 @@ import { subspaceOverlap } from '../metrics/subspaceOverlap.js';
 import { energyFraction, randomEnergyFraction } from '../metrics/energyFraction.js';
 import { meanDeltaCosine } from '../metrics/meanDeltaCosine.js';
 import { linearCka } from '../metrics/linearCka.js';
+import { pcaCheckMetrics } from '../metrics/pcaCheckMetrics.js';
 import type { LayerActivations } from './pluginTypes.js';
 
 /** Metric names computed from activations by the core (per layer, then aggregated). */
@@ -16,6 +17,10 @@ export const CORE_METRICS = {
   'subspace.overlap': 'lower',
   'subspace.meanDeltaCosine': 'lower',
   'subspace.spectralGap': 'lower',
+  'subspace.explainedL2': 'lower',
+  'subspace.reconstructionCosine': 'lower',
+  'subspace.mahalanobis': 'higher',
+  'subspace.orthogonalNorm': 'lower',
   'cka.train': 'higher',
   'cka.eval': 'higher',
 } as const satisfies Record<string, 'higher' | 'lower'>;
@@ -55,6 +60,14 @@ export function coreMetricsFor(metricNames: Iterable<string>): Set<CoreMetricNam
   if (needsTrainProbes(wanted)) for (const m of CHEAP_CORE_METRICS) wanted.add(m);
   return wanted;
 }
+
+/** The metrics read from the centred rank-k PCA of the train deltas (`pcaCheckMetrics`), one solve for all four. */
+const PCA_METRICS = [
+  ['subspace.explainedL2', 'explainedL2'],
+  ['subspace.reconstructionCosine', 'reconstructionCosine'],
+  ['subspace.mahalanobis', 'mahalanobis'],
+  ['subspace.orthogonalNorm', 'orthogonalNorm'],
+] as const satisfies readonly (readonly [CoreMetricName, string])[];
 
 export interface CoreMetricsResult {
   /** `metric@layer` → value. */
@@ -137,6 +150,10 @@ export function computeCoreMetrics(
     if (wanted.has('subspace.meanDeltaCosine')) {
       const mdc = meanDeltaCosine(dE, dT);
       put('subspace.meanDeltaCosine', layer, mdc ? mdc.mean : null, 'mean train delta is zero');
+    }
+    if (PCA_METRICS.some(([m]) => wanted.has(m))) {
+      const pca = pcaCheckMetrics(dT, dE, rank);
+      for (const [metric, key] of PCA_METRICS) put(metric, layer, pca[key], pca.reasons[key]);
     }
     if (wanted.has('cka.train')) put('cka.train', layer, linearCka(t0, t1), 'activations are constant across probes');
   }

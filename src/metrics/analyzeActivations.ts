@@ -6,6 +6,7 @@ import { meanDeltaCosineOfFinite, type MeanDeltaCosine } from './meanDeltaCosine
 import { principalAngles } from './principalAngles.js';
 import { subspaceOverlap } from './subspaceOverlap.js';
 import { deltaWithNorms } from './subtractMatrices.js';
+import { subspaceStatistics, type PerPromptColumn, type SubspaceStatisticsSummary } from './subspaceStatistics.js';
 
 /** Activations of one layer on two probe sets, before and after fine-tuning (same probes, same order). */
 export interface ActivationSets {
@@ -15,9 +16,21 @@ export interface ActivationSets {
   evalAfter: Matrix;
 }
 
+/** Options of {@link analyzeActivations}. */
+export interface AnalyzeOptions {
+  /**
+   * Choose k as the smallest rank whose centred train-delta PCA explains more than this share of
+   * the variance (sklearn `PCA(n_components=share)`), in (0, 1]; then `rank` is ignored and k is used
+   * for every subspace metric. Default: use `rank`.
+   */
+  varianceShare?: number;
+  /** Also return every per-prompt value (`perPrompt`, one entry per eval row). Default false. */
+  perPrompt?: boolean;
+}
+
 /** Every delta-subspace metric of one comparison; what `em-guard analyze --json` prints. */
-export interface ActivationAnalysis {
-  /** Requested rank k. */
+export interface ActivationAnalysis extends SubspaceStatisticsSummary {
+  /** k used for the subspaces: the requested rank, or the one the variance share chose. */
   rank: number;
   /** Effective ranks of the train and eval delta subspaces (≤ rank). */
   trainRank: number;
@@ -52,13 +65,15 @@ export interface ActivationAnalysis {
   seed: number;
   /** Wall-clock compute per step, ms; `total` excludes reading files. */
   timingsMs: Record<string, number>;
+  /** Per-prompt values (eval rows in order), only with `options.perPrompt`. */
+  perPrompt?: Record<PerPromptColumn, (number | null)[]>;
 }
 
 /**
  * All delta-subspace metrics for one layer, as one pure call: the core of `em-guard analyze`, usable
  * on activations dumped from any framework. Throws on shape mismatches and non-finite values.
  */
-export function analyzeActivations(sets: ActivationSets, rank: number, seed = 0): ActivationAnalysis {
+export function analyzeActivations(sets: ActivationSets, requestedRank: number, seed = 0, options: AnalyzeOptions = {}): ActivationAnalysis {
   const timingsMs: Record<string, number> = {};
   const start = performance.now();
   let last = start;
@@ -79,11 +94,21 @@ export function analyzeActivations(sets: ActivationSets, rank: number, seed = 0)
   const dT = train.delta;
   const dE = evalSet.delta;
   lap('deltas');
+  const stats = subspaceStatistics(
+    { trainBefore: sets.trainBefore, evalBefore: sets.evalBefore, evalAfter: sets.evalAfter, trainDelta: dT, evalDelta: dE },
+    options.varianceShare === undefined ? { rank: requestedRank } : { varianceShare: options.varianceShare },
+    seed,
+  );
+  // A share picks k once, from the centred PCA, for every subspace metric (at least 1: a zero
+  // train delta then reports its own reason below).
+  const rank = options.varianceShare === undefined ? requestedRank : Math.max(1, stats.trainDeltaPca.k);
+  lap('statistics');
   const U = deltaSubspaceOfFinite(dT, rank, train.deltaNorm2);
   lap('trainSubspace');
   const V = deltaSubspaceOfFinite(dE, rank, evalSet.deltaNorm2);
   lap('evalSubspace');
   const notes: string[] = [];
+  if (stats.trainDeltaPca.reason) notes.push(`train-delta PCA: ${stats.trainDeltaPca.reason}`);
   if (U.reason) notes.push(`train delta: ${U.reason}`);
   if (V.reason) notes.push(`eval delta: ${V.reason}`);
   const angles = U.basis && V.basis ? principalAngles(U.basis, V.basis) : [];
@@ -129,7 +154,9 @@ export function analyzeActivations(sets: ActivationSets, rank: number, seed = 0)
     evalSingularValues: V.singularValues.slice(0, rank + 1),
     notes,
     seed,
+    ...stats.summary,
     timingsMs,
+    ...(options.perPrompt ? { perPrompt: stats.perPrompt } : {}),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { DecisionRecord, EndRecord } from '../runlog/runLogRecord.js';
+import type { DecisionRecord, EndRecord, NoticeRecord } from '../runlog/runLogRecord.js';
 
 /** One check's value of one metric; `null` (not computed, e.g. a zero delta) draws as a gap. */
 export interface SeriesPoint {
@@ -105,5 +105,7 @@ export interface RunSeries {
   judge: JudgeSeries[];
   markers: RunMarker[];
   decisions: DecisionRecord[];
+  /** What the guard could not watch (`notice` records), in log order. */
+  notices: NoticeRecord[];
   unresolved: UnresolvedThreshold[];
 }

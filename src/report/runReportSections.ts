@@ -2,6 +2,7 @@ import type { ReportSection, RunReportContext } from './reportSection.js';
 import { judgeChartsSection, layerChartsSection, metricChartsSection } from './runChartSections.js';
 import { runDecisionsSection } from './runDecisionsSection.js';
 import { legendSection, runHeaderSection } from './runHeaderSection.js';
+import { runNoticesSection } from './runNoticesSection.js';
 
 /**
  * The run report's sections, in page order. Pass a modified copy as `options.sections` to add a
@@ -14,4 +15,5 @@ export const RUN_REPORT_SECTIONS: readonly ReportSection<RunReportContext>[] = [
   metricChartsSection,
   layerChartsSection,
   runDecisionsSection,
+  runNoticesSection,
 ];

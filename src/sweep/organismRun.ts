@@ -21,6 +21,7 @@ import { RunLog, RUN_LOG_FILE } from '../runlog/RunLog.js';
 import { AdamW } from '../training/AdamW.js';
 import { Lion } from '../training/Lion.js';
 import { lrSchedule } from '../training/lrSchedule.js';
+import { sweepSchedule } from './sweepSchedule.js';
 import { observePolicy } from './observePolicy.js';
 import type { SweepRunConfig } from './sweepConfig.js';
 import { round6, type LayerPredictors, type LayerSubspace, type SweepRunResult } from './sweepRunResult.js';
@@ -104,7 +105,7 @@ export async function runOrganismConfig(config: SweepRunConfig): Promise<SweepRu
       },
     });
     model.compile({ optimizer: makeOptimizer(config.optimizer, config.learningRate), loss: organismLoss });
-    const schedule = lrSchedule({ type: config.schedule, initial: config.learningRate, totalSteps, ...(config.schedule === 'step' ? { stepSize: Math.max(1, Math.floor(totalSteps / 3)), gamma: 0.3 } : {}), ...(config.schedule === 'warmup-cosine' ? { warmupSteps: Math.max(1, Math.floor(totalSteps / 10)) } : {}) });
+    const schedule = lrSchedule(sweepSchedule(config.schedule, config.learningRate, totalSteps));
     await model.fit(x, y, { epochs: config.epochs, batchSize: o.batchSize, shuffle: false, verbose: 0, callbacks: [guard, judge.callback, schedule] });
     judge.finish();
     guard.dispose();
@@ -112,6 +113,10 @@ export async function runOrganismConfig(config: SweepRunConfig): Promise<SweepRu
     const trainAfter = await capture.capture(probes.train);
     const pUnsafeAfter = pUnsafe(model, probes.eval);
     const predictors: Record<string, LayerPredictors> = {};
+    // Raw pre-fine-tune eval activations (last token) of the deepest watched layer: what the paper's
+    // within-train predictor (analyze-runs) builds its PC-energy and random-projection features from.
+    const deepest = layers[layers.length - 1]!;
+    const activationsBefore = { [deepest]: rows(evalBefore.get(deepest)!) };
     const subspaces: Record<string, LayerSubspace> = {};
     layers.forEach((layer, li) => {
       const before = trainBefore.get(layer)!;
@@ -134,7 +139,7 @@ export async function runOrganismConfig(config: SweepRunConfig): Promise<SweepRu
       final: { misalignedRate: round6(last[JUDGE_RATE]), inDomainLoss: round6(last[JUDGE_LOSS]!) },
       label: { limit: config.limit, em: last[JUDGE_RATE] > config.limit },
       crossedAtStep,
-      prediction: { pUnsafeBefore, pUnsafeAfter, layers: predictors },
+      prediction: { pUnsafeBefore, pUnsafeAfter, layers: predictors, activationsBefore },
       deltaSubspaces: subspaces,
       durationMs: Date.now() - started,
     };

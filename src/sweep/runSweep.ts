@@ -62,8 +62,20 @@ export function isRunFinished(runDir: string): boolean {
  */
 export function sweepWorkerEntry(): { script: string; execArgv: string[] } {
   const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.ts')) return { script: join(dirname(here), 'sweepWorker.ts'), execArgv: ['--import', 'tsx'] };
+  if (here.endsWith('.ts')) return { script: join(dirname(here), 'sweepWorker.ts'), execArgv: ['--import', tsxLoader()] };
   return { script: join(packageRoot(), 'dist', 'sweep', 'sweepWorker.js'), execArgv: [] };
+}
+
+/**
+ * tsx's loader as a file URL: a bare `--import tsx` resolves against the child's cwd and fails
+ * when the sweep (or a queue worker) runs outside the package directory.
+ */
+function tsxLoader(): string {
+  try {
+    return import.meta.resolve('tsx');
+  } catch {
+    return 'tsx';
+  }
 }
 
 function tail(path: string, lines = 12): string {
@@ -74,7 +86,13 @@ function tail(path: string, lines = 12): string {
   }
 }
 
-function runOne(run: SweepRunConfig, timeoutMs: number): Promise<SweepRunOutcome> {
+/**
+ * Runs one sweep run in its own child process in `run.runDir` (cleaned first) and reports how it
+ * ended. The local pool and the queue worker (`runQueueWorker`) both call this, so a run executes
+ * the same way on either. An aborted `signal` kills the child (the outcome is then `crashed`
+ * with the error `cancelled`).
+ */
+export function runSweepRun(run: SweepRunConfig, timeoutMs: number, signal?: AbortSignal): Promise<SweepRunOutcome> {
   const started = Date.now();
   mkdirSync(run.runDir, { recursive: true });
   // A half-written earlier attempt would mix two runs in one log: start clean.
@@ -86,21 +104,29 @@ function runOne(run: SweepRunConfig, timeoutMs: number): Promise<SweepRunOutcome
   // A TypeScript user module needs tsx in the worker even when em-guard itself runs from dist/.
   const tsModule = run.target.kind === 'module' && /\.[cm]?ts$/.test(run.target.module);
   const { script } = entry;
-  const execArgv = tsModule && !entry.execArgv.includes('tsx') ? [...entry.execArgv, '--import', 'tsx'] : entry.execArgv;
+  const execArgv = tsModule && entry.execArgv.length === 0 ? ['--import', tsxLoader()] : entry.execArgv;
   return new Promise((resolvePromise) => {
     let timedOut = false;
+    let cancelled = false;
     const child = fork(script, [run.runDir], { execArgv, stdio: ['ignore', fd, fd, 'ipc'], cwd: process.cwd() });
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
     }, timeoutMs);
-    const finish = (exitCode: number | null, signal: string | null, spawnError?: Error) => {
+    const onAbort = () => {
+      cancelled = true;
+      child.kill('SIGKILL');
+    };
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+    const finish = (exitCode: number | null, exitSignal: string | null, spawnError?: Error) => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
       closeSync(fd);
-      const ok = !spawnError && !timedOut && exitCode === 0 && isRunFinished(run.runDir);
-      const outcome: SweepRunOutcome = { runId: run.runId, status: ok ? 'ok' : 'crashed', exitCode, signal, timedOut, durationMs: Date.now() - started };
+      const ok = !spawnError && !timedOut && !cancelled && exitCode === 0 && isRunFinished(run.runDir);
+      const outcome: SweepRunOutcome = { runId: run.runId, status: ok ? 'ok' : 'crashed', exitCode, signal: exitSignal, timedOut, durationMs: Date.now() - started };
       if (!ok) {
-        const why = spawnError ? `could not start the worker: ${spawnError.message}` : timedOut ? `timed out after ${Math.round(timeoutMs / 1000)} s` : exitCode === 0 ? 'exited 0 without result.json and an `end` record' : signal ? `killed by ${signal}` : `exited with code ${exitCode}`;
+        const why = spawnError ? `could not start the worker: ${spawnError.message}` : cancelled ? 'cancelled' : timedOut ? `timed out after ${Math.round(timeoutMs / 1000)} s` : exitCode === 0 ? 'exited 0 without result.json and an `end` record' : exitSignal ? `killed by ${exitSignal}` : `exited with code ${exitCode}`;
         outcome.error = `${why}${tail(logPath) ? `\n${tail(logPath)}` : ''}`;
       }
       resolvePromise(outcome);
@@ -157,7 +183,7 @@ export async function runSweep(config: SweepConfig, options: RunSweepOptions = {
         outcome = { runId: run.runId, status: 'skipped' };
       } else {
         options.onProgress?.({ runId: run.runId, phase: 'start', done, total: runs.length });
-        outcome = await runOne(run, config.timeoutSeconds * 1000);
+        outcome = await runSweepRun(run, config.timeoutSeconds * 1000);
       }
       outcomes[i] = outcome;
       done++;

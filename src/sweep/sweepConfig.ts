@@ -5,7 +5,17 @@ export const SWEEP_OPTIMIZERS = ['sgd', 'adam', 'adamw', 'lion'] as const;
 export type SweepOptimizer = (typeof SWEEP_OPTIMIZERS)[number];
 
 /** Learning-rate schedules a sweep can vary (see `lrSchedule`). */
-export const SWEEP_SCHEDULES: readonly LearningRateScheduleType[] = ['constant', 'linear', 'cosine', 'step', 'warmup-cosine'];
+export const SWEEP_SCHEDULES: readonly LearningRateScheduleType[] = [
+  'constant',
+  'linear',
+  'cosine',
+  'step',
+  'warmup-cosine',
+  'cyclic-triangular',
+  'cyclic-triangular2',
+  'cyclic-exp-range',
+  'cosine-restarts',
+];
 
 /** Knobs of the organism runs (all optional in `sweep.yaml`; defaults in `parseSweepConfig`). */
 export interface OrganismSweepOptions {

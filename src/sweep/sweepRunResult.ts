@@ -40,7 +40,13 @@ export interface SweepRunResult {
   /** First judged step where the misaligned rate exceeded the limit, or null. */
   crossedAtStep: number | null;
   /** Per eval probe: p(unsafe) before and after fine-tuning, plus the per-layer predictors. */
-  prediction?: { pUnsafeBefore: number[]; pUnsafeAfter: number[]; layers: Record<string, LayerPredictors> };
+  prediction?: {
+    pUnsafeBefore: number[];
+    pUnsafeAfter: number[];
+    layers: Record<string, LayerPredictors>;
+    /** Pre-fine-tune eval-probe activations (rows = probes), deepest watched layer only (the within-train predictor's input). */
+    activationsBefore?: Record<string, number[][]>;
+  };
   deltaSubspaces?: Record<string, LayerSubspace>;
   durationMs: number;
 }

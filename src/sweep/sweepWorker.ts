@@ -8,6 +8,12 @@ if (!runDir) {
   process.stderr.write('sweepWorker: expected the run directory as the first argument\n');
   process.exit(2);
 }
+// The parent (the sweep or a queue worker) holds the IPC channel: when it dies, even by SIGKILL, the
+// channel closes and this run stops too instead of training on as an orphan nobody will collect.
+process.on('disconnect', () => {
+  process.stderr.write(`sweep worker ${process.pid}: parent process gone, stopping\n`);
+  process.exit(1);
+});
 try {
   const result = await runSweepConfig(runDir, (line) => void process.stdout.write(`sweep worker ${process.pid}: ${line}\n`));
   process.stdout.write(`sweep worker ${process.pid}: ${result.runId} done in ${result.durationMs} ms, final misaligned rate ${result.final.misalignedRate}\n`);

@@ -1,0 +1,192 @@
+import { kFoldIndices } from './kFoldIndices.js';
+import type { LinearModel } from './ridgeFit.js';
+import { assertFiniteMatrix, assertFiniteVector, assertInteger, assertSameLength, describeValue } from './validateInput.js';
+
+/** Options of {@link lassoFit} and {@link lassoCvFit}. */
+export interface LassoOptions {
+  /** Scale features to unit population SD first (sklearn `StandardScaler`), so α penalises standardised weights. Default false. */
+  standardize?: boolean;
+  /** Stop when no weight moved more than this (relative to the largest weight) in a sweep. Default 1e-12. */
+  tol?: number;
+  /** Coordinate-descent sweeps at most. Default 100 000. */
+  maxSweeps?: number;
+}
+
+interface Centred {
+  n: number;
+  p: number;
+  /** Column-major centred (and scaled) features. */
+  cols: Float64Array[];
+  y: Float64Array;
+  xMean: number[];
+  yMean: number;
+  scale: number[];
+}
+
+function centre(X: number[][], y: readonly number[], standardize: boolean): Centred {
+  const n = X.length;
+  const p = X[0]!.length;
+  const xMean = new Array<number>(p).fill(0);
+  let yMean = 0;
+  for (let i = 0; i < n; i++) {
+    yMean += y[i]!;
+    for (let j = 0; j < p; j++) xMean[j]! += X[i]![j]!;
+  }
+  yMean /= n;
+  for (let j = 0; j < p; j++) xMean[j]! /= n;
+  const scale = new Array<number>(p).fill(1);
+  const cols = Array.from({ length: p }, (_, j) => {
+    const c = new Float64Array(n);
+    let ss = 0;
+    for (let i = 0; i < n; i++) {
+      c[i] = X[i]![j]! - xMean[j]!;
+      ss += c[i]! * c[i]!;
+    }
+    if (standardize) {
+      const sd = Math.sqrt(ss / n);
+      scale[j] = sd > 0 ? sd : 1;
+      for (let i = 0; i < n; i++) c[i] = c[i]! / scale[j]!;
+    }
+    return c;
+  });
+  return { n, p, cols, y: Float64Array.from(y, (v) => v - yMean), xMean, yMean, scale };
+}
+
+/**
+ * Cyclic coordinate descent for min (1/2n)‖y − Xw‖² + α‖w‖₁ on centred data (Friedman, Hastie &
+ * Tibshirani 2010; sklearn's `Lasso` objective), warm-started from `w` (modified in place).
+ */
+function descend(c: Centred, alpha: number, w: Float64Array, tol: number, maxSweeps: number): void {
+  const { n, p, cols } = c;
+  const norms = cols.map((col) => col.reduce((s, v) => s + v * v, 0) / n);
+  const r = Float64Array.from(c.y);
+  for (let j = 0; j < p; j++) if (w[j] !== 0) for (let i = 0; i < n; i++) r[i] = r[i]! - cols[j]![i]! * w[j]!;
+  for (let sweep = 0; sweep < maxSweeps; sweep++) {
+    let maxDelta = 0;
+    let maxW = 0;
+    for (let j = 0; j < p; j++) {
+      if (norms[j] === 0) continue;
+      const col = cols[j]!;
+      const old = w[j]!;
+      let rho = 0;
+      for (let i = 0; i < n; i++) rho += col[i]! * r[i]!;
+      rho = rho / n + norms[j]! * old;
+      const next = Math.sign(rho) * Math.max(Math.abs(rho) - alpha, 0) / norms[j]!;
+      if (next !== old) {
+        const delta = next - old;
+        for (let i = 0; i < n; i++) r[i] = r[i]! - col[i]! * delta;
+        w[j] = next;
+        maxDelta = Math.max(maxDelta, Math.abs(delta));
+      }
+      maxW = Math.max(maxW, Math.abs(next));
+    }
+    if (maxDelta <= tol * Math.max(maxW, 1e-300)) return;
+  }
+}
+
+function model(c: Centred, w: Float64Array, alpha: number): LinearModel {
+  const coefficients = Array.from(w, (v, j) => v / c.scale[j]!);
+  let intercept = c.yMean;
+  for (let j = 0; j < c.p; j++) intercept -= c.xMean[j]! * coefficients[j]!;
+  return {
+    coefficients,
+    intercept,
+    lambda: alpha,
+    predict(X: number[][]): number[] {
+      const cols = assertFiniteMatrix('LassoModel.predict', 'X', X, 1);
+      if (cols !== c.p) throw new RangeError(`LassoModel.predict: expected rows of ${c.p} features (as in training), got ${cols}`);
+      return X.map((row) => row.reduce((s, v, j) => s + v * coefficients[j]!, intercept));
+    },
+  };
+}
+
+function validate(where: string, X: number[][], y: readonly number[]): void {
+  assertFiniteMatrix(where, 'X', X, 2);
+  assertFiniteVector(where, 'y', y, 2);
+  assertSameLength(where, 'X', X, 'y', y);
+}
+
+/**
+ * Lasso regression min (1/2n)‖y − b − Xw‖² + α‖w‖₁ with an unpenalised intercept, as sklearn
+ * `Lasso(alpha)` (with `standardize`: `make_pipeline(StandardScaler(), Lasso(alpha))`). Coefficients
+ * are returned in original feature units; `lambda` holds α.
+ */
+export function lassoFit(X: number[][], y: readonly number[], alpha: number, options: LassoOptions = {}): LinearModel {
+  validate('lassoFit', X, y);
+  if (typeof alpha !== 'number' || !(alpha >= 0) || !Number.isFinite(alpha)) throw new RangeError(`lassoFit: expected \`alpha\` to be a finite number >= 0, got ${describeValue(alpha)}`);
+  const c = centre(X, y, options.standardize ?? false);
+  const w = new Float64Array(c.p);
+  descend(c, alpha, w, options.tol ?? 1e-12, options.maxSweeps ?? 100_000);
+  return model(c, w, alpha);
+}
+
+/** Options of {@link lassoCvFit}. */
+export interface LassoCvOptions extends LassoOptions {
+  /** Inner folds (contiguous, sklearn `KFold`). Default 5. */
+  folds?: number;
+  /** Penalties on the grid. Default 100. */
+  alphas?: number;
+  /** Smallest α as a fraction of α_max. Default 1e-3. */
+  eps?: number;
+}
+
+/** A Lasso refitted with the α that inner cross-validation chose. */
+export interface LassoCvModel extends LinearModel {
+  /** The grid, descending from α_max = max|Xᵀy|/n. */
+  alphas: number[];
+  /** Mean held-out MSE per α (over the inner folds). */
+  mse: number[];
+}
+
+/**
+ * Lasso with α chosen by k-fold cross-validation, as sklearn `LassoCV(cv=folds)` (inside
+ * `make_pipeline(StandardScaler(), …)` with `standardize`): the grid is `alphas` log-spaced values
+ * from α_max = max|Xcᵀyc|/n (the smallest α giving w = 0) down to eps·α_max, computed on all rows;
+ * each fold fits the path with warm starts on its centred training rows and scores MSE on its test
+ * rows; the α with the lowest mean MSE (the first on ties) is refitted on all rows.
+ */
+export function lassoCvFit(X: number[][], y: readonly number[], options: LassoCvOptions = {}): LassoCvModel {
+  validate('lassoCvFit', X, y);
+  const folds = options.folds ?? 5;
+  assertInteger('lassoCvFit', 'folds', folds, 2);
+  const count = options.alphas ?? 100;
+  assertInteger('lassoCvFit', 'alphas', count, 1);
+  const eps = options.eps ?? 1e-3;
+  const tol = options.tol ?? 1e-12;
+  const maxSweeps = options.maxSweeps ?? 100_000;
+  const standardize = options.standardize ?? false;
+  // Standardise once on all rows (the pipeline's scaler sees the whole training set before LassoCV).
+  const all = centre(X, y, standardize);
+  const Xs = X.map((row) => row.map((v, j) => (standardize ? (v - all.xMean[j]!) / all.scale[j]! : v)));
+  let alphaMax = 0;
+  for (const col of all.cols) {
+    let dot = 0;
+    for (let i = 0; i < all.n; i++) dot += col[i]! * all.y[i]!;
+    alphaMax = Math.max(alphaMax, Math.abs(dot) / all.n);
+  }
+  // np.logspace(log10(α_max·eps), log10(α_max), count)[::-1]
+  const lo = Math.log10(alphaMax * eps);
+  const hi = Math.log10(alphaMax);
+  const alphas = alphaMax === 0 ? new Array<number>(count).fill(0) : Array.from({ length: count }, (_, i) => 10 ** (count === 1 ? hi : lo + ((hi - lo) * (count - 1 - i)) / (count - 1)));
+  const sums = new Array<number>(count).fill(0);
+  for (const test of kFoldIndices(y.length, folds)) {
+    const inTest = new Set(test);
+    const trainRows = Xs.filter((_, i) => !inTest.has(i));
+    const trainY = y.filter((_, i) => !inTest.has(i));
+    const c = centre(trainRows, trainY, false);
+    const w = new Float64Array(c.p);
+    alphas.forEach((alpha, a) => {
+      descend(c, alpha, w, tol, maxSweeps);
+      const m = model(c, w, alpha);
+      const predicted = m.predict(test.map((i) => Xs[i]!));
+      let sse = 0;
+      test.forEach((i, t) => (sse += (y[i]! - predicted[t]!) ** 2));
+      sums[a]! += sse / test.length;
+    });
+  }
+  const mse = sums.map((s) => s / folds);
+  let best = 0;
+  for (let a = 1; a < count; a++) if (mse[a]! < mse[best]!) best = a;
+  const fitted = lassoFit(X, y, alphas[best]!, { standardize, tol, maxSweeps });
+  return { ...fitted, alphas, mse };
+}

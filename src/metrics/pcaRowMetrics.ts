@@ -1,0 +1,76 @@
+import type { CenteredPca } from './centeredPca.js';
+import type { Matrix } from './matrix.js';
+import { tiledProduct } from './tiledProduct.js';
+
+/** Per-row measures of rows δ against a centred PCA (μ, V_k, λ); `null` where a norm is zero. */
+export interface PcaRowMetrics {
+  /** 1 − ‖r‖²/‖x‖² with x = δ − μ, r = x − V_kV_kᵀx. */
+  explainedL2Centered: (number | null)[];
+  /** 1 − ‖δ − δ̂‖²/‖δ‖² with δ̂ = V_kV_kᵀx + μ. */
+  explainedL2Raw: (number | null)[];
+  /** ‖p‖/‖δ‖, p = V_kV_kᵀx. */
+  projectionFractionRaw: (number | null)[];
+  /** ‖p‖/‖x‖. */
+  projectionFractionCentered: (number | null)[];
+  /** cos(δ̂, δ). */
+  reconstructionCosine: (number | null)[];
+  /** √(Σ cᵢ²/λᵢ), c = V_kᵀx; null when k = 0. */
+  mahalanobis: (number | null)[];
+}
+
+/**
+ * Each row δ of `rows` (n×d) measured against a centred PCA, the paper code's definitions: x = δ − μ,
+ * c = V_kᵀx, p = V_k c, r = x − p, δ̂ = p + μ. One product `rows·V_k` (n×k) carries the whole
+ * projection: ‖p‖ = ‖c‖ (orthonormal V_k), p·μ = c·(V_kᵀμ), so no n×d reconstruction is formed.
+ * Rows must be finite and have d = `pca.mean.length` columns.
+ */
+export function pcaRowMetrics(rows: Matrix, pca: CenteredPca): PcaRowMetrics {
+  const { rows: n, cols: d, data } = rows;
+  const mu = pca.mean;
+  if (mu.length !== d) throw new Error(`shape mismatch: rows have ${d} features, the PCA was fitted on ${mu.length}`);
+  const k = pca.k;
+  const V = pca.components.data;
+  const projected = k > 0 ? tiledProduct(data, n, d, d, 1, V, k) : new Float64Array(0);
+  const muV = k > 0 ? tiledProduct(mu, 1, d, d, 1, V, k) : new Float64Array(0);
+  let muNorm2 = 0;
+  for (let c = 0; c < d; c++) muNorm2 += mu[c]! * mu[c]!;
+  const out: PcaRowMetrics = { explainedL2Centered: [], explainedL2Raw: [], projectionFractionRaw: [], projectionFractionCentered: [], reconstructionCosine: [], mahalanobis: [] };
+  for (let r = 0; r < n; r++) {
+    let norm2 = 0;
+    let dotMu = 0;
+    let xNorm2 = 0;
+    const base = r * d;
+    for (let c = 0; c < d; c++) {
+      const v = data[base + c]!;
+      const x = v - mu[c]!;
+      norm2 += v * v;
+      dotMu += v * mu[c]!;
+      xNorm2 += x * x;
+    }
+    let p2 = 0;
+    let pMu = 0;
+    let maha = 0;
+    for (let j = 0; j < k; j++) {
+      const cj = projected[r * k + j]! - muV[j]!;
+      p2 += cj * cj;
+      pMu += cj * muV[j]!;
+      maha += (cj * cj) / pca.explainedVariance[j]!;
+    }
+    p2 = Math.min(p2, xNorm2); // ‖p‖ ≤ ‖x‖ exactly; rounding may cross it
+    const r2 = Math.max(0, xNorm2 - p2); // δ − δ̂ = x − p = r
+    const pDelta = p2 + pMu; // p·δ = p·(x + μ) = ‖p‖² + p·μ
+    const hatDot = pDelta + dotMu; // δ̂·δ
+    const hatNorm2 = Math.max(0, p2 + 2 * pMu + muNorm2);
+    out.explainedL2Centered.push(xNorm2 === 0 ? null : 1 - r2 / xNorm2);
+    out.explainedL2Raw.push(norm2 === 0 ? null : 1 - r2 / norm2);
+    out.projectionFractionRaw.push(norm2 === 0 ? null : Math.sqrt(p2 / norm2));
+    out.projectionFractionCentered.push(xNorm2 === 0 ? null : Math.sqrt(p2 / xNorm2));
+    out.reconstructionCosine.push(norm2 === 0 || hatNorm2 === 0 ? null : clamp(hatDot / Math.sqrt(hatNorm2 * norm2)));
+    out.mahalanobis.push(k === 0 ? null : Math.sqrt(maha));
+  }
+  return out;
+}
+
+function clamp(x: number): number {
+  return Math.max(-1, Math.min(1, x));
+}

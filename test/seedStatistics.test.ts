@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { computeCoreMetrics, coreMetricsFor, needsTrainProbes, type CoreMetricName } from '../src/guard/computeCoreMetrics.js';
+import { centeredPca } from '../src/metrics/centeredPca.js';
+import { listMetrics } from '../src/policy/registry.js';
+import { fromRows, type Matrix } from '../src/metrics/matrix.js';
+import { subtractMatrices } from '../src/metrics/subtractMatrices.js';
+import { PER_PROMPT_COLUMNS, subspaceStatistics } from '../src/metrics/subspaceStatistics.js';
+
+// Reference: test/fixtures/seed_statistics_reference.py (sklearn PCA, NumPy). Tolerance 1e-9
+// absolute-or-relative: both sides compute in float64 from the same float32-representable inputs;
+// the Gram route squares the condition number, so agreement is ~1e-12 here, 1e-9 leaves margin.
+type Choice = { rank: number } | { varianceShare: number };
+interface Case {
+  name: string;
+  choice: Choice;
+  seed: number;
+  trainBefore: number[][];
+  trainAfter: number[][];
+  evalBefore: number[][];
+  evalAfter: number[][];
+  pca: { k: number; varianceShare: number | null; cumulativeExplainedVarianceRatio: number; explainedVariance: number[] };
+  promptK: number;
+  perPrompt: Record<string, (number | null)[]>;
+  summary: Record<string, Record<string, unknown>>;
+}
+const reference = JSON.parse(readFileSync(new URL('./fixtures/seed_statistics_reference.json', import.meta.url), 'utf8')) as { cases: Case[] };
+
+const TOL = 1e-9;
+function close(actual: number | null | undefined, expected: number | null | undefined, label: string): void {
+  if (expected === null || expected === undefined) {
+    assert.equal(actual ?? null, null, `${label}: expected undefined (null), got ${actual}`);
+    return;
+  }
+  assert.ok(typeof actual === 'number', `${label}: expected ${expected}, got ${actual}`);
+  assert.ok(Math.abs(actual - expected) <= TOL * Math.max(1, Math.abs(expected)), `${label}: ${actual} vs ${expected}`);
+}
+
+function deepClose(actual: unknown, expected: unknown, label: string): void {
+  if (expected === null || typeof expected === 'number') return close(actual as number | null, expected, label);
+  for (const [key, value] of Object.entries(expected as Record<string, unknown>)) deepClose((actual as Record<string, unknown> | null)?.[key], value, `${label}.${key}`);
+}
+
+function inputs(c: Case) {
+  const tb = fromRows(c.trainBefore);
+  const ta = fromRows(c.trainAfter);
+  const eb = fromRows(c.evalBefore);
+  const ea = fromRows(c.evalAfter);
+  return { trainBefore: tb, evalBefore: eb, evalAfter: ea, trainDelta: subtractMatrices(ta, tb), evalDelta: subtractMatrices(ea, eb) };
+}
+
+for (const c of reference.cases) {
+  test(`centeredPca matches sklearn PCA (${c.name})`, () => {
+    const pca = centeredPca(inputs(c).trainDelta, c.choice);
+    assert.equal(pca.k, c.pca.k);
+    close(pca.cumulativeExplainedVarianceRatio, c.pca.cumulativeExplainedVarianceRatio, 'cumulative ratio');
+    c.pca.explainedVariance.forEach((v, i) => close(pca.explainedVariance[i], v, `λ${i}`));
+    // Components orthonormal.
+    const V = pca.components;
+    for (let a = 0; a < V.cols; a++) {
+      for (let b = 0; b < V.cols; b++) {
+        let dot = 0;
+        for (let r = 0; r < V.rows; r++) dot += V.data[r * V.cols + a]! * V.data[r * V.cols + b]!;
+        close(dot, a === b ? 1 : 0, `VᵀV[${a}][${b}]`);
+      }
+    }
+  });
+
+  test(`subspaceStatistics: every per-prompt value and summary matches NumPy (${c.name})`, () => {
+    const stats = subspaceStatistics(inputs(c), c.choice, c.seed);
+    assert.deepEqual(Object.keys(stats.perPrompt), [...PER_PROMPT_COLUMNS]);
+    for (const column of PER_PROMPT_COLUMNS) {
+      const expected = c.perPrompt[column]!;
+      assert.equal(stats.perPrompt[column].length, expected.length, column);
+      expected.forEach((v, i) => close(stats.perPrompt[column][i], v, `${column}[${i}]`));
+    }
+    assert.equal(stats.summary.pca.k, c.pca.k);
+    assert.equal(stats.summary.pca.varianceShare, c.pca.varianceShare);
+    assert.equal(stats.summary.promptSubspace.k, c.promptK);
+    deepClose(stats.summary, c.summary, 'summary');
+  });
+}
+
+test('centeredPca: share and rank validation, k capped at n−1 and at the numerical rank', () => {
+  const m: Matrix = fromRows([
+    [1, 2, 3],
+    [2, 4, 6],
+    [3, 6, 9],
+  ]); // rank-1 after centring
+  assert.throws(() => centeredPca(m, { varianceShare: 0 }), /`varianceShare` to be a number in \(0, 1\], got `0`/);
+  assert.throws(() => centeredPca(m, { varianceShare: 1.5 }), /in \(0, 1\], got `1.5`/);
+  assert.throws(() => centeredPca(m, { rank: 0 }), /`rank` to be an integer >= 1/);
+  const pca = centeredPca(m, { rank: 3 });
+  assert.equal(pca.k, 1);
+  assert.match(pca.reason ?? '', /numerical rank 1/);
+  assert.equal(centeredPca(m, { varianceShare: 1 }).k, 1);
+  const flat = centeredPca(fromRows([[1, 1], [1, 1]]), { rank: 1 });
+  assert.equal(flat.k, 0);
+});
+
+test('guard metrics subspace.explainedL2 / reconstructionCosine / mahalanobis / orthogonalNorm are the per-check means of the same values', () => {
+  const c = reference.cases.find((x) => 'rank' in x.choice)!;
+  const rank = (c.choice as { rank: number }).rank;
+  const layer = 'dense_1';
+  const at = (rows: number[][]) => new Map([[layer, fromRows(rows)]]);
+  const baseline = new Map([['train', at(c.trainBefore)], ['eval', at(c.evalBefore)]]);
+  const current = new Map([['train', at(c.trainAfter)], ['eval', at(c.evalAfter)]]);
+  const wanted = new Set<CoreMetricName>(['subspace.explainedL2', 'subspace.reconstructionCosine', 'subspace.mahalanobis', 'subspace.orthogonalNorm']);
+  const { perLayer } = computeCoreMetrics([layer], baseline, current, rank, 0, wanted);
+  const meanOf = (xs: (number | null)[]) => {
+    const d = xs.filter((x): x is number => x !== null);
+    return d.reduce((a, b) => a + b, 0) / d.length;
+  };
+  close(perLayer[`subspace.explainedL2@${layer}`], meanOf(c.perPrompt.explainedL2Centered!), 'explainedL2');
+  close(perLayer[`subspace.reconstructionCosine@${layer}`], meanOf(c.perPrompt.reconstructionCosine!), 'reconstructionCosine');
+  close(perLayer[`subspace.mahalanobis@${layer}`], meanOf(c.perPrompt.mahalanobis!), 'mahalanobis');
+  close(perLayer[`subspace.orthogonalNorm@${layer}`], meanOf(c.perPrompt.orthogonalNorm!), 'orthogonalNorm');
+  assert.equal(needsTrainProbes(wanted), true);
+  for (const m of wanted) assert.ok(listMetrics().some((info) => info.name === m), `${m} registered for policies`);
+  assert.deepEqual([...coreMetricsFor(['subspace.mahalanobis@dense_1'])].includes('subspace.mahalanobis'), true);
+  // Zero train deltas: no PCA, a reason instead of NaN.
+  const frozen = computeCoreMetrics([layer], baseline, new Map([['train', at(c.trainBefore)], ['eval', at(c.evalAfter)]]), rank, 0, wanted);
+  assert.equal(frozen.perLayer[`subspace.mahalanobis@${layer}`], null);
+  assert.match(frozen.reasons[`subspace.mahalanobis@${layer}`] ?? '', /no variance/);
+  assert.equal(frozen.perLayer[`subspace.orthogonalNorm@${layer}`], null);
+});
