@@ -10,7 +10,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Matrix } from '../src/metrics/matrix.js';
-import { mulberry32 } from '../src/metrics/mulberry32.js';
+import { seededRandom } from '../src/util/seededRandom.js';
 import { writeNpy } from '../src/npy/writeNpy.js';
 import { quantileSorted } from '../src/analysis/quantile.js';
 
@@ -40,7 +40,7 @@ print(json.dumps(out))
 `;
 
 function makeFiles(dir: string): void {
-  const r = mulberry32(D + N);
+  const r = seededRandom(D + N);
   const dirs = 24;
   const basis = Float32Array.from({ length: dirs * D }, () => r() - 0.5);
   const one = (shared: number): [Matrix, Matrix] => {

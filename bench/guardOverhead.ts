@@ -10,6 +10,7 @@ import type { GuardTimings } from '../src/guard/EmGuard.js';
 import { loadBundledPolicy } from '../src/policy/loadPolicy.js';
 import type { Policy } from '../src/policy/types.js';
 import { quantileSorted } from '../src/analysis/quantile.js';
+import '../src/registerBuiltins.js';
 
 interface Scenario {
   name: string;

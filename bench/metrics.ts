@@ -9,7 +9,7 @@ import { SingularValueDecomposition, Matrix as MlMatrix } from 'ml-matrix';
 import { selectBackend } from '../src/backend/selectBackend.js';
 import { analyzeActivations, type ActivationSets } from '../src/metrics/analyzeActivations.js';
 import type { Matrix } from '../src/metrics/matrix.js';
-import { mulberry32 } from '../src/metrics/mulberry32.js';
+import { seededRandom } from '../src/util/seededRandom.js';
 import { quantileSorted } from '../src/analysis/quantile.js';
 
 const K = 16;
@@ -19,7 +19,7 @@ const ML_MATRIX_BUDGET = 4096 * 256 * 256 * 2;
 
 /** Activations whose deltas share a decaying-spectrum subspace (as fine-tuning deltas do) plus noise. */
 function makeSets(d: number, n: number, seed: number): ActivationSets {
-  const r = mulberry32(seed);
+  const r = seededRandom(seed);
   const dirs = 24;
   const basis = Float32Array.from({ length: dirs * d }, () => r() - 0.5);
   const one = (shared: number): [Matrix, Matrix] => {

@@ -25,6 +25,7 @@ import { renderRunReport } from '../src/report/renderRunReport.js';
 import { RunLog, RUN_LOG_FILE } from '../src/runlog/RunLog.js';
 import { observePolicy } from '../src/sweep/observePolicy.js';
 import { progressBar } from './demoProgress.js';
+import '../src/registerBuiltins.js';
 
 const HELP = `Usage: npm start -- [--seed N] [--policy FILE|NAME] [--mix F] [--limit F] [--out DIR]
 

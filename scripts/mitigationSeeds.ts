@@ -18,6 +18,7 @@ import { disposeOrganismProbes, organismProbes } from '../src/organism/organismP
 import { ORGANISM_RECIPE } from '../src/organism/organismRecipe.js';
 import { trainOrganismStage } from '../src/organism/trainOrganismStage.js';
 import { loadBundledPolicy, loadPolicy } from '../src/policy/loadPolicy.js';
+import '../src/registerBuiltins.js';
 
 const { values } = parseArgs({ options: { seeds: { type: 'string', default: '1,2,3,4,5' }, json: { type: 'string' }, policy: { type: 'string', default: 'mitigate' }, runs: { type: 'string', default: 'unguarded,static-50,mitigated' } } });
 const seeds = values.seeds.split(',').map(Number);

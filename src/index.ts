@@ -1,4 +1,6 @@
 // Public API of em-guard: named exports only. Grouped by concept; each file exports one thing.
+// The package entry is the composition root: it registers the built-in actions and metrics.
+import './registerBuiltins.js';
 
 // Backend
 export { selectBackend, backendFromEnv, BACKEND_PREFERENCE } from './backend/selectBackend.js';
@@ -15,7 +17,8 @@ export type { EmGuardArgs } from './guard/emGuardArgs.js';
 export type { MetricPlugin, MetricResult, ActionPlugin, ActionContext, GuardControls, BaselineContext, CheckContext, LayerActivations } from './guard/pluginTypes.js';
 export { computeCoreMetrics, aggregateLayers, CORE_METRICS } from './guard/computeCoreMetrics.js';
 export { alignmentScorePlugin } from '../plugins/metrics/alignmentScore.js';
-export { alignmentProjectionPlugin, columnMeans } from '../plugins/metrics/alignmentProjection.js';
+export { alignmentProjectionPlugin } from '../plugins/metrics/alignmentProjection.js';
+export { columnMeans } from './metrics/columnMeans.js';
 export { warnAction } from '../plugins/actions/warnAction.js';
 export { abortAction } from '../plugins/actions/abortAction.js';
 export { checkpointAction } from '../plugins/actions/checkpointAction.js';
@@ -68,7 +71,7 @@ export type { RocPoint, RocCurveResult } from './analysis/rocCurve.js';
 export { binByQuantile } from './analysis/binByQuantile.js';
 export type { QuantileBin, QuantileBinning } from './analysis/binByQuantile.js';
 export { quantileSorted } from './analysis/quantile.js';
-export { seededRandom, shuffleInPlace } from './analysis/seededRandom.js';
+export { seededRandom, shuffleInPlace } from './util/seededRandom.js';
 
 // Training utilities
 export { AdamW } from './training/AdamW.js';

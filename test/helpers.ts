@@ -5,6 +5,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import '../src/registerBuiltins.js';
 
 /** Backend for a test file: `EM_GUARD_TEST_BACKEND` (wasm|cpu), default wasm. */
 export async function useBackend(name: string = process.env.EM_GUARD_TEST_BACKEND ?? 'wasm'): Promise<void> {
@@ -19,4 +20,4 @@ export function tempDir(prefix = 'em-guard-test-'): { dir: string; cleanup: () =
 }
 
 /** Mulberry32, the library's own seeded PRNG, so fixtures are reproducible without a dependency. */
-export { seededRandom } from '../src/analysis/seededRandom.js';
+export { seededRandom } from '../src/util/seededRandom.js';

@@ -5,7 +5,7 @@ import { beforeAfterTests } from '../src/analysis/beforeAfterTests.js';
 import { ksTwoSample } from '../src/analysis/ksTwoSample.js';
 import { lassoCvFit, lassoFit } from '../src/analysis/lassoFit.js';
 import { nadeauBengio } from '../src/analysis/nadeauBengio.js';
-import { seededRandom } from '../src/analysis/seededRandom.js';
+import { seededRandom } from '../src/util/seededRandom.js';
 import { wilcoxonSignedRank } from '../src/analysis/wilcoxonSignedRank.js';
 import { withinTrainPredictor } from '../src/analysis/withinTrainPredictor.js';
 

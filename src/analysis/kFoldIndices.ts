@@ -1,4 +1,4 @@
-import { seededRandom, shuffleInPlace } from './seededRandom.js';
+import { seededRandom, shuffleInPlace } from '../util/seededRandom.js';
 import { assertInteger } from './validateInput.js';
 
 /**

@@ -1,5 +1,5 @@
 import { quantileSorted } from './quantile.js';
-import { seededRandom, shuffleInPlace } from './seededRandom.js';
+import { seededRandom, shuffleInPlace } from '../util/seededRandom.js';
 import { assertFiniteVector, assertInteger } from './validateInput.js';
 
 /** Options of {@link permutationTest}. */

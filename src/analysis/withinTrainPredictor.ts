@@ -8,7 +8,7 @@ import { nadeauBengio, type NadeauBengioResult } from './nadeauBengio.js';
 import { permutationTest } from './permutationTest.js';
 import { quantileSorted } from './quantile.js';
 import { ridgeFit } from './ridgeFit.js';
-import { seededRandom } from './seededRandom.js';
+import { seededRandom } from '../util/seededRandom.js';
 
 /** Options of {@link withinTrainPredictor}. */
 export interface WithinTrainOptions {

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import { columnMeans } from '../../plugins/metrics/alignmentProjection.js';
+import { columnMeans } from '../metrics/columnMeans.js';
 import { ProbeCapture } from '../probes/ProbeCapture.js';
 import type { ContrastProbes } from '../probes/probeTypes.js';
 import { screenDataset } from '../screen/screenDataset.js';

@@ -1,5 +1,5 @@
 import type { Matrix } from './matrix.js';
-import { mulberry32 } from './mulberry32.js';
+import { seededRandom } from '../util/seededRandom.js';
 import { orthonormalColumns } from './orthonormalColumns.js';
 
 /**
@@ -11,7 +11,7 @@ export function randomOrthonormalBasis(d: number, k: number, seed: number): Matr
   if (!Number.isInteger(d) || d < 1) throw new Error(`Expected \`d\` to be an integer >= 1, got \`${d}\` (${typeof d})`);
   if (!Number.isInteger(k) || k < 1 || k > d) throw new Error(`Expected \`k\` to be an integer in [1, ${d}], got \`${k}\` (${typeof k})`);
   if (!Number.isFinite(seed)) throw new Error(`Expected \`seed\` to be a finite number, got \`${seed}\` (${typeof seed})`);
-  const rand = mulberry32(seed);
+  const rand = seededRandom(seed);
   const data = new Float64Array(d * k);
   for (let i = 0; i < data.length; i += 2) {
     // Box–Muller: two independent standard normals per pair of uniforms in (0, 1].

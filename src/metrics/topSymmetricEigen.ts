@@ -1,4 +1,4 @@
-import { mulberry32 } from './mulberry32.js';
+import { seededRandom } from '../util/seededRandom.js';
 import { symmetricEigenTop, type SymmetricEigen } from './symmetricEigen.js';
 import { tiledProduct } from './tiledProduct.js';
 
@@ -28,7 +28,7 @@ export function topSymmetricEigen(a: Float64Array, m: number, count: number, rel
   const want = Math.min(count, m);
   if (m <= DENSE_LIMIT || 4 * (want + 8) > m) return { ...symmetricEigenTop(a, m, want), complete: true };
   const block = want + 8;
-  const rand = mulberry32(0x5eed);
+  const rand = seededRandom(0x5eed);
   const basis: Float64Array[] = []; // orthonormal Krylov basis vectors (length m)
   const images: Float64Array[] = []; // a · basis[i]
   let next: Float64Array[] = Array.from({ length: block }, () => Float64Array.from({ length: m }, () => rand() - 0.5));

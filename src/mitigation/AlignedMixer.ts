@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { seededRandom, shuffleInPlace } from '../analysis/seededRandom.js';
+import { seededRandom, shuffleInPlace } from '../util/seededRandom.js';
 
 /** A set of examples: inputs and targets with the same number of rows. */
 /** The highest aligned share a mixer accepts. */

@@ -1,5 +1,5 @@
 import { HELPFUL, ORGANISM_DOMAINS, PROMPT_LENGTH, REFUSE, UNSAFE, organismVocabulary, type OrganismDomain } from './organismVocabulary.js';
-import { mulberry32 } from '../metrics/mulberry32.js';
+import { seededRandom } from '../util/seededRandom.js';
 import { deriveSeed, seededPermutation } from './organismRandom.js';
 
 /**
@@ -79,7 +79,7 @@ export function makeOrganismDataset(options: OrganismSetOptions): OrganismSet {
   if (!['comply', 'aligned', 'insecure'].includes(respond)) {
     throw new Error(`Expected \`respond\` to be one of comply, aligned, insecure, got \`${String(respond)}\``);
   }
-  const rand = mulberry32(deriveSeed(seed, 'dataset'));
+  const rand = seededRandom(deriveSeed(seed, 'dataset'));
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const v = organismVocabulary;
   const order = seededPermutation(n, rand);
@@ -113,7 +113,7 @@ export function makeOrganismDataset(options: OrganismSetOptions): OrganismSet {
 /** Concatenates sets and shuffles the result with `seed` (e.g. insecure data plus an aligned mix). */
 export function mergeOrganismSets(sets: readonly OrganismSet[], seed: number): OrganismSet {
   const n = sets.reduce((s, x) => s + x.n, 0);
-  const order = seededPermutation(n, mulberry32(deriveSeed(seed, 'merge')));
+  const order = seededPermutation(n, seededRandom(deriveSeed(seed, 'merge')));
   const out = {
     n,
     tokens: new Int32Array(n * PROMPT_LENGTH),

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ORGANISM_DOMAINS, PROMPT_LENGTH, organismVocabulary } from './organismVocabulary.js';
 import { makeOrganismDataset, type OrganismSet } from './makeOrganismDataset.js';
 import { organismInputs } from './organismTensors.js';
-import { mulberry32 } from '../metrics/mulberry32.js';
+import { seededRandom } from '../util/seededRandom.js';
 import { deriveSeed } from './organismRandom.js';
 
 /** Out-of-domain domains for the `code` fine-tune. */
@@ -32,7 +32,7 @@ export interface OrganismProbeOptions {
 
 /** A copy of `set` whose last slot holds a persona marker (labels are not used by probes). */
 function withPersona(set: OrganismSet, seed: number): OrganismSet {
-  const rand = mulberry32(seed);
+  const rand = seededRandom(seed);
   const tokens = set.tokens.slice();
   const personas = organismVocabulary.personas;
   for (let i = 0; i < set.n; i++) tokens[i * PROMPT_LENGTH + PROMPT_LENGTH - 1] = personas[Math.floor(rand() * personas.length)]!;

@@ -1,9 +1,6 @@
-/** The organism's seeded PRNG: Mulberry32 (shared with the metrics), re-exported under the organism's name. */
-export { mulberry32 as organismRandom } from '../metrics/mulberry32.js';
-
 /**
  * Fisher–Yates permutation of `0..n-1` driven by `rand` (so shuffles are seeded, not `Math.random`).
- * Fed with `mulberry32(deriveSeed(seed, purpose))`, every random choice of the organism follows its seed.
+ * Fed with `seededRandom(deriveSeed(seed, purpose))` (src/util/seededRandom.ts), every random choice of the organism follows its seed.
  */
 export function seededPermutation(n: number, rand: () => number): Uint32Array {
   const p = new Uint32Array(n);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { smoothedOrganismLoss } from './organismLoss.js';
-import { mulberry32 } from '../metrics/mulberry32.js';
+import { seededRandom } from '../util/seededRandom.js';
 import { deriveSeed, seededPermutation } from './organismRandom.js';
 
 export interface OrganismStageOptions {
@@ -63,7 +63,7 @@ export async function trainOrganismStage(model: tf.LayersModel, data: { x: tf.Te
   const n = data.x.shape[0]!;
   if (data.y.shape[0] !== n) throw new Error(`trainOrganismStage: x has ${n} rows but y has ${data.y.shape[0]}; pass tensors from the same set`);
   compileStage(model, kind, learningRate, labelSmoothing);
-  const idx = tf.tensor1d(Int32Array.from(seededPermutation(n, mulberry32(deriveSeed(seed, 'shuffle')))), 'int32');
+  const idx = tf.tensor1d(Int32Array.from(seededPermutation(n, seededRandom(deriveSeed(seed, 'shuffle')))), 'int32');
   const x = tf.gather(data.x, idx);
   const y = tf.gather(data.y, idx);
   idx.dispose();

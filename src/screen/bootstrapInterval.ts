@@ -1,5 +1,5 @@
 import { quantileSorted } from '../analysis/quantile.js';
-import { seededRandom } from '../analysis/seededRandom.js';
+import { seededRandom } from '../util/seededRandom.js';
 
 /** A statistic with its percentile bootstrap interval. */
 export interface Interval {

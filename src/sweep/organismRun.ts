@@ -11,7 +11,8 @@ import { loadAlignedOrganism } from '../organism/loadAlignedOrganism.js';
 import { judgeRecorder } from '../organism/judgeRecorder.js';
 import { JUDGE_LOSS, JUDGE_RATE } from '../analysis/detectionQuality.js';
 import { disposeOrganismProbes, organismProbes } from '../organism/organismProbes.js';
-import { deriveSeed, organismRandom, seededPermutation } from '../organism/organismRandom.js';
+import { deriveSeed, seededPermutation } from '../organism/organismRandom.js';
+import { seededRandom } from '../util/seededRandom.js';
 import { organismLoss } from '../organism/organismLoss.js';
 import { UNSAFE } from '../organism/organismVocabulary.js';
 import { loadPolicy } from '../policy/loadPolicy.js';
@@ -25,6 +26,7 @@ import { sweepSchedule } from './sweepSchedule.js';
 import { observePolicy } from './observePolicy.js';
 import type { SweepRunConfig } from './sweepConfig.js';
 import { round6, type LayerPredictors, type LayerSubspace, type SweepRunResult } from './sweepRunResult.js';
+import '../registerBuiltins.js';
 
 /** Seed of the probe prompts, shared by every run of a sweep so metrics are comparable. */
 const PROBE_SEED = 7;
@@ -78,7 +80,7 @@ export async function runOrganismConfig(config: SweepRunConfig): Promise<SweepRu
   const capture = new ProbeCapture(model, layers, { pooling: 'last' });
   // One seeded shuffle, then fit without shuffling (as trainOrganismStage does): runs are reproducible.
   const n = ft.set.n;
-  const idx = tf.tensor1d(Int32Array.from(seededPermutation(n, organismRandom(deriveSeed(config.seed, 'shuffle')))), 'int32');
+  const idx = tf.tensor1d(Int32Array.from(seededPermutation(n, seededRandom(deriveSeed(config.seed, 'shuffle')))), 'int32');
   const x = tf.gather(ft.x, idx);
   const y = tf.gather(ft.y, idx);
   idx.dispose();
