@@ -120,6 +120,14 @@ describe('forecast fit / apply', () => {
     const io = memoryIo(tmp.dir);
     assert.equal(await main(['forecast', 'apply', 'f2.json', '--config', 'run.yaml', '--model', 'narrow'], io), 2);
     assert.match(io.err.join('\n'), /refusing the model: layer `hidden_1` is 32 wide/);
+    const ok = memoryIo(tmp.dir);
+    assert.equal(await main(['forecast', 'apply', 'f2.json', '--config', 'run.yaml', '--json'], ok), 0);
+    const out = JSON.parse(ok.out.join('\n'));
+    assert.ok(out.forecast >= 0 && out.forecast <= 1 && out.interval[0] <= out.forecast && out.nearest.length === 5);
+    writeFileSync(join(tmp.dir, 'bad.yaml'), 'optimizer: adam\nschedule: constant\nlearningRate: 0.001\nmix: 2\n');
+    const bad = memoryIo(tmp.dir);
+    assert.equal(await main(['forecast', 'apply', 'f2.json', '--config', 'bad.yaml'], bad), 2);
+    assert.match(bad.err.join('\n'), /bad\.yaml: `mix`: expected a number in \[0, 1\), got `2`/);
     narrow.dispose();
     other.dispose();
   });
