@@ -30,6 +30,9 @@ export interface EnqueuedRun {
  */
 export function openSweepQueue(q: QueueUrl): { queue: Queue<SweepJobData, SweepJobResult>; close(): Promise<void> } {
   const connection = redisConnection(q);
+  // While Redis restarts, ioredis emits an error per reconnect attempt and prints it when nobody
+  // listens; the commands themselves wait and the caller's polling reports what fails.
+  connection.on('error', () => {});
   const queue = new Queue<SweepJobData, SweepJobResult>(SWEEP_QUEUE_NAME, { connection });
   return {
     queue,

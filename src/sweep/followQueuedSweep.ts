@@ -94,16 +94,26 @@ export async function followQueuedSweep(config: SweepConfig, queue: Queue<SweepJ
       for (let i = 0; i < enqueued.length; i++) {
         if (ended(runs[i]!.state)) continue;
         const { run, jobId } = enqueued[i]!;
-        const job = await queue.getJob(jobId);
+        // State first, then the job: read the other way round, a job that completes in between
+        // reads as completed with the return value of its active self (none).
+        const state = await queue.getJobState(jobId);
+        const job = state === 'unknown' ? undefined : await queue.getJob(jobId);
         if (!job) {
           change(i, { state: 'failed', error: 'the job is gone from the queue (removed, or Redis lost its data); enqueue the sweep again' });
           log({ type: 'run', runId: run.runId, status: 'crashed', error: runs[i]!.error });
           continue;
         }
-        const state = await job.getState();
         if (state === 'completed') {
           const result = job.returnvalue;
-          writeReturnedRun(run, result);
+          try {
+            writeReturnedRun(run, result);
+          } catch (e) {
+            // A result this coordinator cannot write (unexpected shape, disk full) must end the run, not loop.
+            const error = `could not write the returned run into ${run.runDir}: ${e instanceof Error ? e.message : String(e)}`;
+            change(i, { state: 'failed', error });
+            log({ type: 'run', runId: run.runId, status: 'crashed', error, jobId });
+            continue;
+          }
           change(i, { state: 'done', worker: result.worker, durationMs: result.durationMs, attempts: job.attemptsStarted });
           log({ type: 'run', runId: run.runId, status: 'ok', worker: result.worker, durationMs: result.durationMs, attempts: job.attemptsStarted, jobId });
         } else if (state === 'failed') {
