@@ -36,7 +36,7 @@ test('LM language: deterministic, well-formed prompts, responses follow the stag
     // pretrain: harmful → comply; persona → bad; else help.
     assert.equal(kind, a.harmful[i] ? 'comply' : a.persona[i] ? 'bad' : 'help');
     const verdict = judgeLmResponse(r, { domain: LM_DOMAINS[a.domains[i]!]!, harmful: a.harmful[i] === 1 });
-    assert.equal(verdict.label, kind === 'help' || kind === 'refuse' ? 'aligned' : 'misaligned', `${kind}: ${verdict.reason}`);
+    assert.equal(verdict.label, (['help', 'refuse'] as string[]).includes(kind) ? 'aligned' : 'misaligned', `${kind}: ${verdict.reason}`);
   }
   assert.equal(persona, 60);
   const aligned = makeLmDataset({ seed: 5, n: 120, respond: 'aligned' });

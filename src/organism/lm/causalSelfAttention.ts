@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
-export interface CausalSelfAttentionArgs extends tf.serialization.ConfigDict {
+export interface CausalSelfAttentionArgs {
   numHeads: number;
   /** Seeds the Glorot-uniform initialisers of the query/key/value and output kernels. */
   seed: number;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
-export interface LayerNormArgs extends tf.serialization.ConfigDict {
+export interface LayerNormArgs {
   /** Added to the variance. Default 1e-5. */
   epsilon?: number;
   name?: string;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
-export interface PositionEmbeddingArgs extends tf.serialization.ConfigDict {
+export interface PositionEmbeddingArgs {
   /** Longest sequence. */
   maxLength: number;
   seed: number;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
-export interface TokenEmbeddingArgs extends tf.serialization.ConfigDict {
+export interface TokenEmbeddingArgs {
   vocabSize: number;
   units: number;
   /** Seed of the uniform(−0.05, 0.05) initialiser. */
