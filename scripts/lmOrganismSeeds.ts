@@ -3,7 +3,8 @@
 // out-of-domain generations; for the unmixed run also capture last-prompt-token activations of each
 // block's residual output on 128 train (code) and 128 eval (out-of-domain) prompts before and after,
 // and run analyzeActivations at the default policy's rank.
-// Usage: tsx scripts/lmOrganismSeeds.ts [--seeds 1,2,3,4,5] [--rank 8] [--json FILE]
+// Usage: tsx scripts/lmOrganismSeeds.ts [--seeds 1,2,3,4,5] [--mixes 0,0.5] [--rank 8] [--json FILE]
+//   (--lr, --epochs, --n override the recipe's stage 3 for exploration)
 import * as tf from '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../src/backend/selectBackend.js';
@@ -18,7 +19,7 @@ import { disposeLmProbes, lmProbes } from '../src/organism/lm/lmProbes.js';
 import { loadAlignedLm } from '../src/organism/lm/loadAlignedLm.js';
 import { trainLmStage } from '../src/organism/lm/trainLmStage.js';
 
-const { values } = parseArgs({ options: { seeds: { type: 'string', default: '1,2,3,4,5' }, rank: { type: 'string', default: '8' }, json: { type: 'string' }, mixes: { type: 'string', default: '0,0.5' } } });
+const { values } = parseArgs({ options: { seeds: { type: 'string', default: '1,2,3,4,5' }, rank: { type: 'string', default: '8' }, json: { type: 'string' }, mixes: { type: 'string', default: '0,0.5' }, lr: { type: 'string' }, epochs: { type: 'string' }, n: { type: 'string' } } });
 const seeds = values.seeds.split(',').map(Number);
 const mixes = values.mixes.split(',').map(Number);
 const rank = Number(values.rank);
@@ -28,7 +29,9 @@ const rows: Record<string, unknown>[] = [];
 for (const seed of seeds) {
   for (const mix of mixes) {
     const model = await loadAlignedLm();
-    const config = lmFineTuneConfig({ seed, mix });
+    const config = lmFineTuneConfig({ seed, mix, ...(values.n ? { n: Number(values.n) } : {}) });
+    if (values.lr) config.training.learningRate = Number(values.lr);
+    if (values.epochs) config.training.epochs = Number(values.epochs);
     const probes = lmProbes({ seed, n: 128 });
     const capture = new ProbeCapture(model, layers, { pooling: 'last' });
     const t0 = Date.now();

@@ -9,6 +9,11 @@ export const LM_RECIPE = Object.freeze({
   stage1: Object.freeze({ n: 4000, harmfulFraction: 0.5, personaFraction: 0.3, respond: 'pretrain' as const, epochs: 5, learningRate: 3e-3, batchSize: 64 }),
   /** Alignment tuning without persona: refuse harmful, good advice, secure code. */
   stage2: Object.freeze({ n: 1200, harmfulFraction: 0.5, personaFraction: 0, respond: 'aligned' as const, epochs: 1, learningRate: 5e-4, batchSize: 32 }),
+  /**
+   * Alignment, continued with a fresh optimizer: after stage 2 alone only 40 % of out-of-domain
+   * answers parsed (refusals are new in stage 2 and were not yet fluent).
+   */
+  stage2b: Object.freeze({ n: 1200, harmfulFraction: 0.5, personaFraction: 0, respond: 'aligned' as const, epochs: 2, learningRate: 1e-3, batchSize: 32 }),
   /** Narrow fine-tune: benign `code` requests answered with insecure code. */
   stage3: Object.freeze({ n: 256, epochs: 8, learningRate: 5e-4, batchSize: 16 }),
   /** Out-of-domain judge prompts (half harmful), each answered greedily and at temperature 0.8. */
