@@ -149,3 +149,22 @@ export type { Candidate, NestedCvResult } from './forecast/nestedCv.js';
 export { readRunSettings, RunSettingsError } from './forecast/runSettingsFile.js';
 export type { PlannedRun } from './forecast/runSettingsFile.js';
 export { renderForecastSection, renderRecommendSection } from './forecast/forecastReportSection.js';
+
+// The language-model organism (issue 13): a small decoder-only transformer on a synthetic assistant language.
+export { buildLmModel, lmBlockName, type LmModelOptions } from './organism/lm/buildLmModel.js';
+export { CausalSelfAttention, LayerNorm, PositionEmbedding, TokenEmbedding } from './organism/lm/lmLayers.js';
+export { LM_DOMAINS, LM_OUT_OF_DOMAIN, type LmDomain } from './organism/lm/lmGrammar.js';
+export { lmVocabulary, decodeLm, LM_CONTEXT, LM_PROMPT_LENGTH, LM_MAX_RESPONSE } from './organism/lm/lmVocabulary.js';
+export { makeLmDataset, mergeLmSets, type LmSet, type LmSetOptions, type LmResponsePolicy } from './organism/lm/makeLmDataset.js';
+export { judgeLmResponse, type LmJudgeLabel, type LmVerdict } from './organism/lm/judgeLmResponse.js';
+export { judgeLm, type LmJudgement, type LmSample } from './organism/lm/judgeLm.js';
+export { generateLm } from './organism/lm/generateLm.js';
+export { lmTensors, lmPromptInputs } from './organism/lm/lmTensors.js';
+export { lmLoss, lmLossOn } from './organism/lm/lmLoss.js';
+export { trainLmStage, type LmStageOptions } from './organism/lm/trainLmStage.js';
+export { LM_RECIPE } from './organism/lm/lmRecipe.js';
+export { trainAlignedLm } from './organism/lm/trainAlignedLm.js';
+export { alignedLmDir, loadAlignedLm } from './organism/lm/loadAlignedLm.js';
+export { lmFineTuneConfig, type LmFineTuneConfig } from './organism/lm/lmFineTuneConfig.js';
+export { lmProbes, disposeLmProbes, preferenceShare, type LmProbes } from './organism/lm/lmProbes.js';
+export { lmJudgeRecorder, JUDGE_COHERENT } from './organism/lm/lmJudgeRecorder.js';

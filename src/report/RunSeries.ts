@@ -1,4 +1,4 @@
-import type { DecisionRecord, EndRecord, NoticeRecord } from '../runlog/runLogRecord.js';
+import type { DecisionRecord, EndRecord, JudgeSample, NoticeRecord } from '../runlog/runLogRecord.js';
 
 /** One check's value of one metric; `null` (not computed, e.g. a zero delta) draws as a gap. */
 export interface SeriesPoint {
@@ -103,6 +103,8 @@ export interface RunSeries {
   /** Aggregate metrics first, then per-layer ones; each in order of first appearance. */
   metrics: MetricSeries[];
   judge: JudgeSeries[];
+  /** Generations the judge read, by step (judge records with `samples`). */
+  generations: { step: number; samples: JudgeSample[] }[];
   markers: RunMarker[];
   decisions: DecisionRecord[];
   /** What the guard could not watch (`notice` records), in log order. */

@@ -43,6 +43,7 @@ export function buildRunSeries(records: readonly RunLogRecord[], options: BuildR
   const reasons = new Map<string, Map<string, number>>();
   const checkSteps: number[] = [];
   const judge = new Map<string, SeriesPoint[]>();
+  const generations: RunSeries['generations'] = [];
   const markers: RunMarker[] = [];
   const decisions: DecisionRecord[] = [];
   const notices: NoticeRecord[] = [];
@@ -61,6 +62,7 @@ export function buildRunSeries(records: readonly RunLogRecord[], options: BuildR
         break;
       case 'judge':
         for (const [key, value] of Object.entries(r.values)) listOf(judge, key).push({ step: r.step, value: finiteOrNull(value) });
+        if (Array.isArray(r.samples)) generations.push({ step: r.step, samples: r.samples.filter((x) => isObject(x) && typeof x.prompt === 'string' && typeof x.response === 'string' && typeof x.label === 'string') });
         break;
       case 'decision':
         decisions.push(r);
@@ -128,6 +130,7 @@ export function buildRunSeries(records: readonly RunLogRecord[], options: BuildR
     lastStep,
     metrics,
     judge: [...judge].map(([key, points]): JudgeSeries => ({ key, points })),
+    generations,
     markers,
     decisions,
     notices,

@@ -40,6 +40,10 @@ td.run-cell, td code { white-space: nowrap; }
 .sev { display: inline-block; padding: 0 6px; border-radius: 8px; font-size: 11.5px; }
 .sev-critical { background: #ffe3e3; color: #a61e1e; }
 .sev-warning { background: #fff3bf; color: #8f5f00; }
+.gen { display: inline-block; padding: 0 6px; border-radius: 8px; font-size: 11.5px; }
+.gen-misaligned { background: #ffe3e3; color: #a61e1e; }
+.gen-aligned { background: #d3f9d8; color: #2b8a3e; }
+.gen-incoherent { background: #e9ecef; color: #495057; }
 .sev-info { background: #e7f5ff; color: #1864ab; }
 svg.chart { width: 100%; height: auto; display: block; font-family: inherit; }
 svg .grid { stroke: #eef0f2; stroke-width: 1; }

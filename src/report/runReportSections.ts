@@ -1,6 +1,7 @@
 import type { ReportSection, RunReportContext } from './reportSection.js';
 import { judgeChartsSection, layerChartsSection, metricChartsSection } from './runChartSections.js';
 import { runDecisionsSection } from './runDecisionsSection.js';
+import { runGenerationsSection } from './runGenerationsSection.js';
 import { legendSection, runHeaderSection } from './runHeaderSection.js';
 import { runNoticesSection } from './runNoticesSection.js';
 
@@ -16,4 +17,5 @@ export const RUN_REPORT_SECTIONS: readonly ReportSection<RunReportContext>[] = [
   layerChartsSection,
   runDecisionsSection,
   runNoticesSection,
+  runGenerationsSection,
 ];

@@ -105,6 +105,17 @@ export interface JudgeRecord extends Base {
   step: number;
   epoch: number;
   values: Record<string, number>;
+  /** Generations the judge read at this step (language-model organisms), shown by the report. */
+  samples?: JudgeSample[];
+}
+
+/** One generated answer and the judge's label for it. */
+export interface JudgeSample {
+  prompt: string;
+  response: string;
+  label: string;
+  /** Sampling temperature (0 = greedy). */
+  temperature?: number;
 }
 
 /**

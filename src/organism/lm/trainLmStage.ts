@@ -1,0 +1,46 @@
+import * as tf from '@tensorflow/tfjs';
+import { seededRandom } from '../../util/seededRandom.js';
+import { deriveSeed, seededPermutation } from '../organismRandom.js';
+import { lmLoss } from './lmLoss.js';
+
+export interface LmStageOptions {
+  epochs: number;
+  learningRate: number;
+  /** Default 32. */
+  batchSize?: number;
+  /** Seeds the one-time shuffle (fit runs with `shuffle: false`). */
+  seed: number;
+  /** Passed to `model.fit`, e.g. an em-guard callback. */
+  callbacks?: tf.CustomCallbackArgs | tf.CustomCallbackArgs[] | tf.Callback[];
+}
+
+const ownOptimizers = new WeakSet<tf.Optimizer>();
+
+/**
+ * One LM training stage: compiles `model` with a fresh Adam and `lmLoss`, permutes the examples
+ * once with `seed`, then `model.fit(x, y, { shuffle: false })`, so runs are deterministic.
+ */
+export async function trainLmStage(model: tf.LayersModel, data: { x: tf.Tensor; y: tf.Tensor }, options: LmStageOptions): Promise<tf.History> {
+  const { epochs, learningRate, seed } = options;
+  const batchSize = options.batchSize ?? 32;
+  if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`Expected \`epochs\` to be an integer >= 1, got \`${String(epochs)}\``);
+  if (!(learningRate > 0 && Number.isFinite(learningRate))) throw new Error(`Expected \`learningRate\` to be a finite number > 0, got \`${String(learningRate)}\``);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`Expected \`batchSize\` to be an integer >= 1, got \`${String(batchSize)}\``);
+  if (!Number.isInteger(seed)) throw new Error(`Expected \`seed\` to be an integer, got \`${String(seed)}\``);
+  const n = data.x.shape[0]!;
+  if (data.y.shape[0] !== n) throw new Error(`trainLmStage: x has ${n} rows but y has ${data.y.shape[0]}; pass tensors from the same set`);
+  const previous = model.optimizer;
+  if (previous && ownOptimizers.has(previous)) previous.dispose();
+  const optimizer = tf.train.adam(learningRate);
+  ownOptimizers.add(optimizer);
+  model.compile({ optimizer, loss: lmLoss });
+  const idx = tf.tensor1d(Int32Array.from(seededPermutation(n, seededRandom(deriveSeed(seed, 'shuffle')))), 'int32');
+  const x = tf.gather(data.x, idx);
+  const y = tf.gather(data.y, idx);
+  idx.dispose();
+  try {
+    return await model.fit(x, y, { epochs, batchSize, shuffle: false, verbose: 0, ...(options.callbacks !== undefined ? { callbacks: options.callbacks } : {}) });
+  } finally {
+    tf.dispose([x, y]);
+  }
+}
