@@ -59,7 +59,7 @@ function yieldToEventLoop(): Promise<void> {
  */
 export class CheckRunner {
   readonly capture: ProbeCapture;
-  /** A non-finite batch loss was seen in this fit. */
+  /** A batch loss since the last check was NaN or ±Infinity (the guard then checks at once). */
   sawNonFinite = false;
   private readonly model: tf.LayersModel;
   private readonly probes: EmGuardProbes;
@@ -112,12 +112,17 @@ export class CheckRunner {
     }
   }
 
-  /** Mean finite batch loss since the last check (null if none); starts the next window. */
-  takeLoss(): number | null {
-    const loss = this.lossCount > 0 ? this.lossSum / this.lossCount : null;
+  /**
+   * Mean finite batch loss since the last check (null if none) and whether a non-finite one came
+   * since; starts the next window. Non-finite is per window, as the `nonfinite` metric says: a run
+   * whose losses turn finite again goes back to its schedule.
+   */
+  takeWindow(): { loss: number | null; nonfinite: boolean } {
+    const window = { loss: this.lossCount > 0 ? this.lossSum / this.lossCount : null, nonfinite: this.sawNonFinite };
     this.lossSum = 0;
     this.lossCount = 0;
-    return loss;
+    this.sawNonFinite = false;
+    return window;
   }
 
   /** Lets a worker answer arrive when one may be on its way; true when the pending check is settled. */
@@ -188,7 +193,7 @@ export class CheckRunner {
     if (this.pending) throw new Error('internal: a check started while another is pending');
     const t0 = performance.now();
     const weights = copy ? await copy() : null;
-    const at: SnapshotPoint = { step, epoch, loss: this.takeLoss(), nonfinite: this.sawNonFinite };
+    const at: SnapshotPoint = { step, epoch, ...this.takeWindow() };
     const worker = this.worker?.usable ? this.worker : null;
     if (!worker) {
       const activations = new Map<string, LayerActivations>();
@@ -224,6 +229,7 @@ export class CheckRunner {
     this.worker = null;
     // The lost check's loss window (taken as one mean) goes back into the running one.
     if (typeof p.at.loss === 'number') await this.addLoss(p.at.loss);
+    this.sawNonFinite ||= p.at.nonfinite;
     await this.start(now.step, now.epoch, null);
     return this.finish(now);
   }

@@ -174,7 +174,7 @@ export class EmGuard extends tf.CustomCallback {
     if (runner.sawNonFinite) {
       // Like Keras TerminateOnNaN: decide on this batch, without waiting for the schedule.
       await this.decidePending();
-      runner.takeLoss();
+      runner.takeWindow();
       await this.decide(nonFiniteSnapshot(this.step, this.epoch), { capture: 0 }, null);
     } else if ('batches' in every && this.step % every.batches === 0) {
       await this.scheduledCheck();
