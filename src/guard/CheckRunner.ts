@@ -3,7 +3,7 @@ import type { WeightsCopy } from '../checkpoints/checkpointTarget.js';
 import { captureOutput, type ModelOutput } from '../probes/captureOutput.js';
 import { classesUnknownToWorker } from '../probes/classesUnknownToWorker.js';
 import { ProbeCapture } from '../probes/ProbeCapture.js';
-import { baselineProbeSets, probeSetInputs } from '../probes/probeSets.js';
+import { probeSetInputs } from '../probes/probeSets.js';
 import type { EmGuardProbes, Pooling, ProbeInputs } from '../probes/probeTypes.js';
 import { WorkerCapture } from '../probes/WorkerCapture.js';
 import type { SnapshotPoint } from './computeSnapshot.js';
@@ -132,7 +132,7 @@ export class CheckRunner {
   }
 
   /**
-   * The baseline: activations of every baseline probe set and the planned outputs of the model as
+   * The baseline: activations of the plan's baseline probe sets and the planned outputs of the model as
    * it is now, or, given `savedDir`, a saved baseline checked against this fit (its metric values
    * come with it; no outputs are needed then).
    */
@@ -140,10 +140,10 @@ export class CheckRunner {
     const activations = new Map<string, LayerActivations>();
     if (savedDir !== undefined) {
       const saved = loadSavedBaselineFor(savedDir, this.fit);
-      for (const [name] of baselineProbeSets(this.probes)) activations.set(name, saved.activations.get(name)!);
+      for (const name of this.plan.baselineSets) activations.set(name, saved.activations.get(name)!);
       return { activations, outputs: new Map(), savedValues: saved.values };
     }
-    for (const [name, inputs] of baselineProbeSets(this.probes)) activations.set(name, await this.capture.capture(inputs));
+    for (const name of this.plan.baselineSets) activations.set(name, await this.capture.capture(this.inputsOf(name)));
     return { activations, outputs: await this.captureOutputs(), savedValues: null };
   }
 

@@ -76,7 +76,7 @@ export class EmGuard extends tf.CustomCallback {
     this.args = args;
     ({ actions: this.actions, metrics: this.metricPlugins } = guardPlugins(args.plugins));
     this.policy = resolvePolicy(args.policy);
-    this.plan = planChecks(this.policy, args.metrics ?? 'policy', args.probes, this.metricPlugins, args.plugins?.metrics?.length ?? 0);
+    this.plan = planChecks(this.policy, args.metrics ?? 'policy', args.probes, this.metricPlugins, args.plugins?.metrics?.length ?? 0, args.saveBaseline === true);
     this.recorder = new GuardRecorder(args.logger ?? pino({ level: 'silent' }));
   }
 
