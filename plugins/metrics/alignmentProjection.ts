@@ -1,16 +1,5 @@
-import type { Matrix } from '../../src/metrics/matrix.js';
+import { columnMeans } from '../../src/metrics/columnMeans.js';
 import type { CheckContext, MetricPlugin, MetricResult } from '../../src/guard/pluginTypes.js';
-
-/** Column means of a [n, d] matrix, in float64. */
-export function columnMeans(m: Matrix): Float64Array {
-  const out = new Float64Array(m.cols);
-  for (let i = 0; i < m.rows; i++) {
-    const row = i * m.cols;
-    for (let j = 0; j < m.cols; j++) out[j]! += m.data[row + j]!;
-  }
-  if (m.rows > 0) for (let j = 0; j < m.cols; j++) out[j]! /= m.rows;
-  return out;
-}
 
 interface LayerState {
   direction: Float64Array;

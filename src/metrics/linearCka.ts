@@ -4,6 +4,7 @@ import { gram } from './gram.js';
 import type { Matrix } from './matrix.js';
 import { tiledProduct } from './tiledProduct.js';
 import { wasmGram, type GramFill } from './wasm/gramWasm.js';
+import { columnMeans } from './columnMeans.js';
 
 /**
  * Linear CKA (Kornblith et al. 2019, eq. for the linear kernel) between two representations of the
@@ -120,17 +121,6 @@ function ckaTermsWasm(X: Matrix, Y: Matrix): [number, number, number] | null {
     }
   }
   return [hsic, xx, yy];
-}
-
-function columnMeans(m: Matrix): Float64Array {
-  const { rows: n, cols: d, data } = m;
-  const mean = new Float64Array(d);
-  for (let r = 0; r < n; r++) {
-    const base = r * d;
-    for (let c = 0; c < d; c++) mean[c] = mean[c]! + data[base + c]!;
-  }
-  for (let c = 0; c < d; c++) mean[c] = mean[c]! / n;
-  return mean;
 }
 
 /** A `GramFill` writing the rows of `m` minus its first row (differences of float32 values, rounded once). */
