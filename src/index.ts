@@ -202,3 +202,10 @@ export { renderSweepReport } from './report/renderSweepReport.js';
 
 // Guard split (issue 12): the model outputs a metric plugin reads from `ctx.outputs`.
 export type { ModelOutput } from './probes/captureOutput.js';
+
+// Never silent (issue 11): unevaluable rules, notices, policy objects validated like YAML.
+export { UnevaluableRulesError } from './guard/findUnevaluableRules.js';
+export type { UnevaluableRule } from './guard/findUnevaluableRules.js';
+export type { NoticeEvent } from './guard/guardEvents.js';
+export { validatePolicyObject } from './policy/validatePolicyObject.js';
+export type { NoticeRecord } from './runlog/runLogRecord.js';
