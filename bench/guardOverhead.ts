@@ -13,6 +13,8 @@ import { quantileSorted } from '../src/analysis/quantile.js';
 import '../src/registerBuiltins.js';
 
 interface Scenario {
+  /** Short id for EM_GUARD_BENCH_ONLY. */
+  id: string;
   name: string;
   build: () => tf.LayersModel;
   x: () => tf.Tensor;
@@ -22,8 +24,9 @@ interface Scenario {
   epochs?: number;
 }
 
-const N = 6400; // 200 batches of 32: 8 checks at every 25 batches
 const BATCH = 32;
+// Batches per epoch (default 200: 8 checks at every 25 batches); issue 11 measures 128 at every 5.
+const N = BATCH * Number(process.env.EM_GUARD_BENCH_BATCHES ?? 200);
 
 function mlp(): tf.LayersModel {
   const m = tf.sequential({
@@ -52,6 +55,7 @@ function gru(): tf.LayersModel {
 
 const scenarios: Scenario[] = [
   {
+    id: 'mlp',
     name: '3-layer MLP 128-256-256-10',
     build: mlp,
     x: () => tf.randomNormal([N, 128], 0, 1, 'float32', 11),
@@ -59,6 +63,7 @@ const scenarios: Scenario[] = [
     probes: () => tf.randomNormal([256, 128], 0, 1, 'float32', 13),
   },
   {
+    id: 'mlp5',
     name: '3-layer MLP 128-256-256-10, 5 epochs (1000 batches, 40 checks)',
     build: mlp,
     x: () => tf.randomNormal([N, 128], 0, 1, 'float32', 11),
@@ -67,6 +72,7 @@ const scenarios: Scenario[] = [
     epochs: 5,
   },
   {
+    id: 'gru',
     name: 'GRU(64) over 20 steps of 16 features',
     build: gru,
     x: () => tf.randomNormal([N, 20, 16], 0, 1, 'float32', 21),
@@ -96,7 +102,9 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 5)): 
     const policy = defaultEvery(every);
     console.log(`\n## guard overhead (backend ${tf.getBackend()}, ${N / BATCH} batches of ${BATCH}, ${policy.source}, 256 train + 256 eval + 256 alignment + 2×256 contrast probes)`);
     console.log('capture inline = forward passes on the training thread; worker = on the capture worker thread (the default, `capture: auto`)');
-    for (const s of scenarios) {
+    // EM_GUARD_BENCH_ONLY=gru,mlp: only these scenario ids (mlp, mlp5, gru).
+    const only = (process.env.EM_GUARD_BENCH_ONLY ?? '').split(',').filter(Boolean);
+    for (const s of scenarios.filter((x) => only.length === 0 || only.includes(x.id))) {
       const x = s.x();
       const y = s.y();
       const train = s.probes();

@@ -87,3 +87,10 @@ export type { LrScheduleArgs } from './training/lrSchedule.js';
 export { learningRateAt } from './training/learningRateAt.js';
 export type { LearningRateSchedule, LearningRateScheduleType } from './training/learningRateAt.js';
 export { setOptimizerLearningRate, getOptimizerLearningRate } from './training/optimizerLearningRate.js';
+
+// Never silent (issue 11): unevaluable rules, notices, policy objects validated like YAML.
+export { UnevaluableRulesError } from './guard/findUnevaluableRules.js';
+export type { UnevaluableRule } from './guard/findUnevaluableRules.js';
+export type { NoticeEvent } from './guard/guardEvents.js';
+export { validatePolicyObject } from './policy/validatePolicyObject.js';
+export type { NoticeRecord } from './runlog/runLogRecord.js';

@@ -208,3 +208,29 @@ test('the capture-worker fallback line is logged before fit returns, even for a 
     model.dispose();
   }
 });
+
+test('a non-finite loss is checked at once; later finite batches go back to the schedule (nonfinite is per window)', async () => {
+  const model = await pretrained();
+  let calls = 0;
+  // The third batch's loss is +Infinity through a constant (no gradient): the weights stay finite.
+  const loss = (yt: tf.Tensor, yp: tf.Tensor) => {
+    calls += 1;
+    const base = tf.losses.softmaxCrossEntropy(yt, yp);
+    return calls === 3 ? tf.add(base, tf.scalar(Infinity)) : base;
+  };
+  model.compile({ optimizer: tf.train.sgd(0.01), loss });
+  const data = blobs(160, 5);
+  const y = oneHot(data.labels);
+  const policy = parsePolicy('version: 1\ncheck: { every: { batches: 5 }, layers: [h1] }\nrules:\n  - { name: nan, metric: nonfinite, op: ">", threshold: 0, severity: warning, actions: [warn] }\n');
+  const guard = emGuard({ probes: { train: probeTrain.x, eval: probeEval.x }, runDir: false, policy, capture: 'inline' });
+  const seen: [number, number | null | undefined][] = [];
+  guard.on('check', (c) => seen.push([c.step, c.values.nonfinite]));
+  try {
+    await model.fit(data.x, y, { epochs: 1, batchSize: 8, shuffle: false, verbose: 0, callbacks: [guard] });
+    assert.deepEqual(seen, [[3, 1], [5, 0], [10, 0], [15, 0], [20, 0]]);
+  } finally {
+    tf.dispose([data.x, y]);
+    guard.dispose();
+    model.dispose();
+  }
+});

@@ -1,7 +1,7 @@
 // Loading valid policies: defaults, freezing, extends merging, how loadPolicy reads its argument,
 // bundled policies, and plugin registration.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { didYouMean, editDistance } from '../src/policy/didYouMean.js';
@@ -113,4 +113,23 @@ test('didYouMean: transpositions count once, far names get no suggestion', () =>
   assert.equal(didYouMean('=<', ['<', '<=', '>', '>=']), '<=');
   assert.equal(didYouMean('wran', ['warn', 'abort']), 'warn');
   assert.equal(didYouMean('zzzzzz', ['warn', 'abort']), undefined);
+});
+
+test("loadPolicy: 'configs/<bundled>.yaml' loads the bundled policy when no such file is there; a missing path names the bundled ones", () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    assert.equal(loadPolicy('configs/strict.yaml', { baseDir: dir }), loadBundledPolicy('strict'));
+    assert.equal(loadPolicy('./configs/observe.yaml', { baseDir: dir }), loadBundledPolicy('observe'));
+    // A file of that name in the base directory wins: it is what the user wrote.
+    const own = join(dir, 'configs');
+    mkdirSync(own);
+    writeFileSync(join(own, 'strict.yaml'), MINIMAL);
+    assert.equal(loadPolicy('configs/strict.yaml', { baseDir: dir }).source, 'configs/strict.yaml');
+    assert.throws(
+      () => loadPolicy('configs/nope.yaml', { baseDir: dir }),
+      (e: unknown) => e instanceof PolicyError && e.problems[0]!.code === 'file-not-found' && /bundled policies are loaded by name: 'default', 'strict', 'observe'/.test(e.problems[0]!.hint ?? ''),
+    );
+  } finally {
+    cleanup();
+  }
 });

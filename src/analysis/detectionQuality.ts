@@ -1,4 +1,4 @@
-import { excepted, inWarmup } from '../policy/evaluatePolicy.js';
+import { compare, excepted, inWarmup } from '../policy/evaluatePolicy.js';
 import type { Policy, Rule } from '../policy/policy.js';
 import { metricInfo } from '../policy/registry.js';
 import { auroc } from './auroc.js';
@@ -326,10 +326,6 @@ function timelier(a: AbortStats, b: AbortStats): boolean {
   return a.late < b.late || (a.late === b.late && (a.leadChecks.median ?? -Infinity) > (b.leadChecks.median ?? -Infinity));
 }
 
-function holds(v: number, op: Rule['op'], t: number): boolean {
-  return op === '<' ? v < t : op === '<=' ? v <= t : op === '>' ? v > t : v >= t;
-}
-
 /**
  * The first check at which a one-rule policy fires, with `evaluatePolicy`'s semantics: a null value
  * leaves the consecutive count unchanged, a false condition resets it, and nothing fires in warmup.
@@ -340,7 +336,7 @@ export function firstFiring(checks: readonly { v: number | null; warm: boolean; 
   for (let i = 0; i < checks.length; i++) {
     const c = checks[i]!;
     if (c.v === null) continue;
-    count = !c.suppressed && holds(c.v, op, threshold) ? count + 1 : 0;
+    count = !c.suppressed && compare(c.v, op, threshold) ? count + 1 : 0;
     if (count >= forChecks && !c.warm) return i;
   }
   return null;

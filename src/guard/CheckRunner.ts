@@ -3,7 +3,7 @@ import type { WeightsCopy } from '../checkpoints/checkpointTarget.js';
 import { captureOutput, type ModelOutput } from '../probes/captureOutput.js';
 import { classesUnknownToWorker } from '../probes/classesUnknownToWorker.js';
 import { ProbeCapture } from '../probes/ProbeCapture.js';
-import { baselineProbeSets, probeSetInputs } from '../probes/probeSets.js';
+import { probeSetInputs } from '../probes/probeSets.js';
 import type { EmGuardProbes, Pooling, ProbeInputs } from '../probes/probeTypes.js';
 import { WorkerCapture } from '../probes/WorkerCapture.js';
 import type { SnapshotPoint } from './computeSnapshot.js';
@@ -59,7 +59,7 @@ function yieldToEventLoop(): Promise<void> {
  */
 export class CheckRunner {
   readonly capture: ProbeCapture;
-  /** A non-finite batch loss was seen in this fit. */
+  /** A batch loss since the last check was NaN or ±Infinity (the guard then checks at once). */
   sawNonFinite = false;
   private readonly model: tf.LayersModel;
   private readonly probes: EmGuardProbes;
@@ -112,12 +112,17 @@ export class CheckRunner {
     }
   }
 
-  /** Mean finite batch loss since the last check (null if none); starts the next window. */
-  takeLoss(): number | null {
-    const loss = this.lossCount > 0 ? this.lossSum / this.lossCount : null;
+  /**
+   * Mean finite batch loss since the last check (null if none) and whether a non-finite one came
+   * since; starts the next window. Non-finite is per window, as the `nonfinite` metric says: a run
+   * whose losses turn finite again goes back to its schedule.
+   */
+  takeWindow(): { loss: number | null; nonfinite: boolean } {
+    const window = { loss: this.lossCount > 0 ? this.lossSum / this.lossCount : null, nonfinite: this.sawNonFinite };
     this.lossSum = 0;
     this.lossCount = 0;
-    return loss;
+    this.sawNonFinite = false;
+    return window;
   }
 
   /** Lets a worker answer arrive when one may be on its way; true when the pending check is settled. */
@@ -127,7 +132,7 @@ export class CheckRunner {
   }
 
   /**
-   * The baseline: activations of every baseline probe set and the planned outputs of the model as
+   * The baseline: activations of the plan's baseline probe sets and the planned outputs of the model as
    * it is now, or, given `savedDir`, a saved baseline checked against this fit (its metric values
    * come with it; no outputs are needed then).
    */
@@ -135,10 +140,10 @@ export class CheckRunner {
     const activations = new Map<string, LayerActivations>();
     if (savedDir !== undefined) {
       const saved = loadSavedBaselineFor(savedDir, this.fit);
-      for (const [name] of baselineProbeSets(this.probes)) activations.set(name, saved.activations.get(name)!);
+      for (const name of this.plan.baselineSets) activations.set(name, saved.activations.get(name)!);
       return { activations, outputs: new Map(), savedValues: saved.values };
     }
-    for (const [name, inputs] of baselineProbeSets(this.probes)) activations.set(name, await this.capture.capture(inputs));
+    for (const name of this.plan.baselineSets) activations.set(name, await this.capture.capture(this.inputsOf(name)));
     return { activations, outputs: await this.captureOutputs(), savedValues: null };
   }
 
@@ -188,7 +193,7 @@ export class CheckRunner {
     if (this.pending) throw new Error('internal: a check started while another is pending');
     const t0 = performance.now();
     const weights = copy ? await copy() : null;
-    const at: SnapshotPoint = { step, epoch, loss: this.takeLoss(), nonfinite: this.sawNonFinite };
+    const at: SnapshotPoint = { step, epoch, ...this.takeWindow() };
     const worker = this.worker?.usable ? this.worker : null;
     if (!worker) {
       const activations = new Map<string, LayerActivations>();
@@ -224,6 +229,7 @@ export class CheckRunner {
     this.worker = null;
     // The lost check's loss window (taken as one mean) goes back into the running one.
     if (typeof p.at.loss === 'number') await this.addLoss(p.at.loss);
+    this.sawNonFinite ||= p.at.nonfinite;
     await this.start(now.step, now.epoch, null);
     return this.finish(now);
   }

@@ -79,7 +79,7 @@ export class EmGuard extends tf.CustomCallback {
     this.args = args;
     ({ actions: this.actions, metrics: this.metricPlugins } = guardPlugins(args.plugins));
     this.policy = resolvePolicy(args.policy);
-    this.plan = planChecks(this.policy, args.metrics ?? 'policy', args.probes, this.metricPlugins, args.plugins?.metrics?.length ?? 0);
+    this.plan = planChecks(this.policy, args.metrics ?? 'policy', args.probes, this.metricPlugins, args.plugins?.metrics?.length ?? 0, args.saveBaseline === true);
     this.recorder = new GuardRecorder(args.logger ?? pino({ level: 'silent' }));
   }
 
@@ -178,7 +178,7 @@ export class EmGuard extends tf.CustomCallback {
     if (runner.sawNonFinite) {
       // Like Keras TerminateOnNaN: decide on this batch, without waiting for the schedule.
       await this.decidePending();
-      runner.takeLoss();
+      runner.takeWindow();
       await this.decide(nonFiniteSnapshot(this.step, this.epoch), { capture: 0 }, null);
     } else if ('batches' in every && this.step % every.batches === 0) {
       await this.scheduledCheck();

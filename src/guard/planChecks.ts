@@ -1,5 +1,5 @@
 import type { Policy } from '../policy/types.js';
-import { probeSetInputs } from '../probes/probeSets.js';
+import { baselineProbeSets, probeSetInputs } from '../probes/probeSets.js';
 import type { EmGuardProbes } from '../probes/probeTypes.js';
 import { CORE_METRICS, coreMetricsFor, needsTrainProbes, type CoreMetricName } from './computeCoreMetrics.js';
 import type { MetricPlugin } from './pluginTypes.js';
@@ -11,6 +11,12 @@ export interface CheckPlan {
   sets: readonly string[];
   /** Probe sets whose raw model output a check computes (what the metric plugins read). */
   outputs: readonly string[];
+  /**
+   * Probe sets whose baseline activations the fit needs: the check sets and the contrast probes
+   * (the misalignment direction); `train` only when checks capture it or the baseline is saved
+   * (a saved baseline serves any later plan). Skipping it cuts a fit's fixed start-up cost.
+   */
+  baselineSets: readonly string[];
 }
 
 /**
@@ -18,7 +24,7 @@ export interface CheckPlan {
  * train-side metric or a user metric plugin may read them (a third of a check's forward passes),
  * and the outputs the plugins declare.
  */
-export function planChecks(policy: Policy, metrics: 'policy' | 'all', probes: EmGuardProbes, plugins: readonly MetricPlugin[], userPlugins: number): CheckPlan {
+export function planChecks(policy: Policy, metrics: 'policy' | 'all', probes: EmGuardProbes, plugins: readonly MetricPlugin[], userPlugins: number, saveBaseline = false): CheckPlan {
   const wantedCore =
     metrics === 'all'
       ? new Set(Object.keys(CORE_METRICS) as CoreMetricName[])
@@ -26,5 +32,6 @@ export function planChecks(policy: Policy, metrics: 'policy' | 'all', probes: Em
   // User metric plugins may read any probe set, so with them every set is captured.
   const captureTrain = needsTrainProbes(wantedCore) || userPlugins > 0;
   const outputs = [...new Set(plugins.flatMap((p) => p.outputs ?? []))].filter((name) => probeSetInputs(probes, name) !== undefined);
-  return { wantedCore, sets: captureTrain ? ['train', 'eval'] : ['eval'], outputs };
+  const baselineSets = [...baselineProbeSets(probes)].map(([name]) => name).filter((name) => name !== 'train' || captureTrain || saveBaseline);
+  return { wantedCore, sets: captureTrain ? ['train', 'eval'] : ['eval'], outputs, baselineSets };
 }

@@ -14,7 +14,10 @@ export interface BaselineContext {
   model: tf.LayersModel;
   layers: readonly string[];
   probes: EmGuardProbes;
-  /** Baseline activations per probe set (`train`, `eval`, and `contrast.aligned` / `contrast.misaligned` when given). */
+  /**
+   * Baseline activations per probe set: `eval`, `contrast.aligned` / `contrast.misaligned` when
+   * given, and `train` when checks capture it (always with metric plugins).
+   */
   activations: ReadonlyMap<string, LayerActivations>;
   /** Captures activations of any probe inputs with the guard's sub-model (same pooling, batching). */
   capture: (inputs: import('../probes/probeTypes.js').ProbeInputs) => Promise<LayerActivations>;

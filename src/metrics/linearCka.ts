@@ -123,7 +123,6 @@ function ckaTermsWasm(X: Matrix, Y: Matrix): [number, number, number] | null {
   return [hsic, xx, yy];
 }
 
-
 /** A `GramFill` writing the rows of `m` minus its first row (differences of float32 values, rounded once). */
 function minusFirstRow(m: Matrix): GramFill {
   const { rows: n, cols: d, data } = m;

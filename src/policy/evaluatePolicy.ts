@@ -14,7 +14,8 @@ export interface PolicyEvaluation {
   readonly notices: PolicyNotice[];
 }
 
-function compare(value: number, op: RuleOp, threshold: number): boolean {
+/** `value op threshold`: the comparison every rule and condition makes (the offline replay's too). */
+export function compare(value: number, op: RuleOp, threshold: number): boolean {
   switch (op) {
     case '<': return value < threshold;
     case '<=': return value <= threshold;

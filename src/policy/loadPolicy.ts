@@ -1,4 +1,4 @@
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { BUNDLED_NAME, bundledPolicyInput } from './collectPolicyLayers.js';
 import { didYouMean } from './didYouMean.js';
@@ -13,6 +13,9 @@ export { parsePolicy } from './parsePolicy.js';
 export type { PolicyLoadOptions } from './parsePolicy.js';
 
 const bundledCache = new Map<string, Policy>();
+
+/** `configs/<name>.yaml` (optionally `./`-prefixed): how the repository names its bundled policies. */
+const BUNDLED_PATH = /^(?:\.\/)?configs\/([A-Za-z0-9_-]+)\.ya?ml$/;
 
 /**
  * One of the policies shipped in `configs/` (`default`, `strict`, `observe`), parsed once and
@@ -41,7 +44,8 @@ export function defaultPolicy(): Policy {
  * Load a policy from a file path, a bundled name or YAML text, decided in this order:
  * 1. text containing a line break is YAML text (`source` = `<text>`);
  * 2. a bare word (letters, digits, `_`, `-`) is a bundled policy name (`default`, `strict`, `observe`);
- * 3. anything else is a file path, resolved against `options.baseDir` (default: the current directory).
+ * 3. anything else is a file path, resolved against `options.baseDir` (default: the current directory);
+ *    `configs/<name>.yaml` for a bundled name loads the bundled policy when no such file exists there.
  * The file is size-checked before reading and must be UTF-8. Throws `PolicyError` only.
  */
 export function loadPolicy(pathOrText: string, options: PolicyLoadOptions = {}): Policy {
@@ -53,7 +57,16 @@ export function loadPolicy(pathOrText: string, options: PolicyLoadOptions = {}):
   const base = options.baseDir ?? process.cwd();
   const abs = resolve(base, pathOrText);
   const file = pathOrText; // shown as the user wrote it
+  // `configs/strict.yaml` as in the repository's docs: in an installed app no such file exists
+  // under the current directory, but the bundled policy of that name does.
+  const bundled = BUNDLED_PATH.exec(pathOrText.replace(/\\/g, '/'))?.[1];
+  if (bundled !== undefined && (BUNDLED_POLICIES as readonly string[]).includes(bundled) && !existsSync(abs)) return loadBundledPolicy(bundled);
   const source = readPolicySource(abs, file);
-  if (source.problems) throw new PolicyError(source.problems);
+  if (source.problems) {
+    if (source.problems[0]?.code === C.fileNotFound && !existsSync(abs)) {
+      throw new PolicyError([{ ...source.problems[0], hint: `no such file (resolved to ${abs}); bundled policies are loaded by name: ${BUNDLED_POLICIES.map((n) => `'${n}'`).join(', ')}` }]);
+    }
+    throw new PolicyError(source.problems);
+  }
   return resolvePolicyInput({ text: source.text, file, dir: dirname(abs), id: realpathSync(abs) }, file);
 }
