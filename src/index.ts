@@ -198,3 +198,18 @@ export type { LayerPrediction, PredictionOptions } from './analysis/predictionAn
 export { subspaceOverlapAcrossRuns } from './analysis/subspaceOverlapAcrossRuns.js';
 export type { LayerOverlap } from './analysis/subspaceOverlapAcrossRuns.js';
 export { renderSweepReport } from './report/renderSweepReport.js';
+
+// Issue 16 (the seed code's statistics): metric functions (root) and research statistics (issue 12
+// may move the analysis ones under `em-guard/research`).
+export { centeredPca } from './metrics/centeredPca.js';
+export type { CenteredPca, PcaComponents } from './metrics/centeredPca.js';
+export { subspaceStatistics, PER_PROMPT_COLUMNS } from './metrics/subspaceStatistics.js';
+export type { SubspaceStatistics, SubspaceStatisticsSummary, PerPromptColumn } from './metrics/subspaceStatistics.js';
+export type { AnalyzeOptions } from './metrics/analyzeActivations.js';
+export { ksTwoSample } from './analysis/ksTwoSample.js';
+export { wilcoxonSignedRank } from './analysis/wilcoxonSignedRank.js';
+export { beforeAfterTests } from './analysis/beforeAfterTests.js';
+export { lassoFit, lassoCvFit } from './analysis/lassoFit.js';
+export { nadeauBengio } from './analysis/nadeauBengio.js';
+export { withinTrainPredictor } from './analysis/withinTrainPredictor.js';
+export type { WithinTrainOptions, WithinTrainResult } from './analysis/withinTrainPredictor.js';
