@@ -4,6 +4,7 @@ const scenarios: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   metrics: () => import('./metrics.js'),
   guard: () => import('./guardOverhead.js'),
   checkpoint: () => import('./checkpoint.js'),
+  cold: () => import('./analyzeCold.js'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -94,3 +94,10 @@ export type { UnevaluableRule } from './guard/findUnevaluableRules.js';
 export type { NoticeEvent } from './guard/guardEvents.js';
 export { validatePolicyObject } from './policy/validatePolicyObject.js';
 export type { NoticeRecord } from './runlog/runLogRecord.js';
+
+// The seed code's statistics (issue 16): centred train-delta PCA and the per-prompt subspace statistics.
+export { centeredPca } from './metrics/centeredPca.js';
+export type { CenteredPca, PcaComponents } from './metrics/centeredPca.js';
+export { subspaceStatistics, PER_PROMPT_COLUMNS } from './metrics/subspaceStatistics.js';
+export type { SubspaceStatistics, SubspaceStatisticsSummary, PerPromptColumn } from './metrics/subspaceStatistics.js';
+export type { AnalyzeOptions } from './metrics/analyzeActivations.js';

@@ -143,7 +143,6 @@ export type { DataFeatures, FeatureDefinition, ForecastRunSettings } from './for
 export { organismDataFeatures } from './forecast/organismDataFeatures.js';
 export { recommendConfigs } from './forecast/recommendConfigs.js';
 export type { Recommendation, ConfigSummary } from './forecast/recommendConfigs.js';
-export { lassoFit } from './forecast/lassoFit.js';
 export { nestedCv, FORECAST_CANDIDATES } from './forecast/nestedCv.js';
 export type { Candidate, NestedCvResult } from './forecast/nestedCv.js';
 export { readRunSettings, RunSettingsError } from './forecast/runSettingsFile.js';
@@ -168,3 +167,12 @@ export { alignedLmDir, loadAlignedLm } from './organism/lm/loadAlignedLm.js';
 export { lmFineTuneConfig, type LmFineTuneConfig } from './organism/lm/lmFineTuneConfig.js';
 export { lmProbes, disposeLmProbes, preferenceShare, type LmProbes } from './organism/lm/lmProbes.js';
 export { lmJudgeRecorder, JUDGE_COHERENT } from './organism/lm/lmJudgeRecorder.js';
+
+// The seed code's statistics over runs (issue 16).
+export { ksTwoSample } from './analysis/ksTwoSample.js';
+export { wilcoxonSignedRank } from './analysis/wilcoxonSignedRank.js';
+export { beforeAfterTests } from './analysis/beforeAfterTests.js';
+export { lassoFit, lassoCvFit } from './analysis/lassoFit.js';
+export { nadeauBengio } from './analysis/nadeauBengio.js';
+export { withinTrainPredictor } from './analysis/withinTrainPredictor.js';
+export type { WithinTrainOptions, WithinTrainResult } from './analysis/withinTrainPredictor.js';

@@ -34,7 +34,11 @@ export interface AnalyzeRunsOptions {
   permutations?: number;
   /** Trees of the random forest comparison (0 skips it). Default 10. */
   trees?: number;
-  /** Permutations of the within-train predictor's test (one run; 0 skips it, as does `withinTrain: false`). Default 200. */
+  /**
+   * Permutations of the within-train predictor's test, on one run (the paper's is 200). Default 0:
+   * each permutation reruns a 10-fold CV with a LassoCV per fold per model (≈ 40× the repeated CV's
+   * cost, minutes per run on 2 cores), too slow for the default `analyze-runs`.
+   */
   withinTrainPermutations?: number;
   /** Run the within-train predictor (the costly part: repeated CV with a LassoCV per fold). Default true. */
   withinTrain?: boolean;
@@ -168,7 +172,7 @@ export function analyzeRuns(dir: string, options: AnalyzeRunsOptions = {}): Anal
     matchedLoss,
     separation,
     beforeAfter: beforeAfterAcrossRuns(runs),
-    withinTrain: options.withinTrain === false ? null : withinTrainAcrossRuns(runs, { ...options.withinTrainOptions, permutations: options.withinTrainPermutations ?? 200 }),
+    withinTrain: options.withinTrain === false ? null : withinTrainAcrossRuns(runs, { ...options.withinTrainOptions, permutations: options.withinTrainPermutations ?? 0 }),
     prediction: predictionAnalysis(runs, { permutations: options.permutations ?? 100, trees: options.trees ?? 10 }),
     overlap: subspaceOverlapAcrossRuns(runs, (r) => timelines[runs.indexOf(r)]!.em),
     detection: { targets: DETECTION_TARGETS, auroc, policy: { source: policy.source, stats: policyStats }, lossBaseline: lossBaseline(timelines), proposals, roc25 },

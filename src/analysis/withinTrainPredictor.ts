@@ -83,7 +83,7 @@ export function withinTrainPredictor(activations: number[][], y: readonly number
   const pcX = energies(pca.components.data);
   const randomX = energies(randomOrthonormalBasis(d, m, seed).data);
   const splits = Array.from({ length: repeats }, (_, r) => kFoldIndices(n, folds, seed + r));
-  const lasso = (X: number[][], yy: number[], test: number[][]) => lassoCvFit(X, yy, { standardize: true, folds: options.innerFolds ?? 5, alphas: options.alphas ?? 30, tol: 1e-8 }).predict(test);
+  const lasso = (X: number[][], yy: number[], test: number[][]) => lassoCvFit(X, yy, { standardize: true, folds: options.innerFolds ?? 5, alphas: options.alphas ?? 30, tol: 1e-6 }).predict(test);
   const ols = (X: number[][], yy: number[], test: number[][]) => ridgeFit(X, yy, 0, { standardize: true }).predict(test);
   const score = (X: number[][], fit: typeof ols): PredictorScore => {
     const model: number[] = [];
