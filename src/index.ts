@@ -198,3 +198,11 @@ export type { LayerPrediction, PredictionOptions } from './analysis/predictionAn
 export { subspaceOverlapAcrossRuns } from './analysis/subspaceOverlapAcrossRuns.js';
 export type { LayerOverlap } from './analysis/subspaceOverlapAcrossRuns.js';
 export { renderSweepReport } from './report/renderSweepReport.js';
+
+// Guard split (issue 12): the model outputs a metric plugin reads from `ctx.outputs`.
+export type { ModelOutput } from './probes/captureOutput.js';
+
+// Mitigation (issue 15): the aligned-data mixer the `mix` action steers.
+export { AlignedMixer, alignedMixer, MAX_SHARE } from './mitigation/AlignedMixer.js';
+export type { AlignedMixerArgs, AlignedMixerStats, ExampleSet } from './mitigation/AlignedMixer.js';
+export type { MixerControl, IdleContext } from './guard/pluginTypes.js';

@@ -12,6 +12,8 @@ export function alignmentScorePlugin(): MetricPlugin {
     name: 'alignment.score',
     description: 'share of alignment probes answered the aligned way (0..1)',
     better: 'higher',
+    outputs: ['alignment'],
+    missingInput: (probes) => (probes.alignment ? null : { missing: '`probes.alignment` (not given)', fix: 'give `probes.alignment: { inputs, expected }` (class indices or one-hot rows) or `{ inputs, scorer }`' }),
     init(ctx) {
       expected = null;
       const probes = ctx.probes.alignment;
@@ -26,14 +28,10 @@ export function alignmentScorePlugin(): MetricPlugin {
     async compute(ctx: CheckContext): Promise<MetricResult> {
       const probes = ctx.probes.alignment;
       if (!probes) return { value: null, reason: 'no probes.alignment given' };
-      // With worker capture the outputs arrive computed (weights of the checked step); else one
-      // forward pass here. predict's default batch of 32 splits the probes into many small forward
-      // passes; one pass per up-to-256 rows is several times faster on wasm.
-      const pre = ctx.outputs?.get('alignment');
-      const input = probes.inputs;
-      const rows = (Array.isArray(input) ? input[0]! : input).shape[0] ?? 1;
-      const out = pre ? tf.tensor(pre.data, pre.shape) : (ctx.model.predict(input, { batchSize: Math.min(rows, 256) }) as tf.Tensor | tf.Tensor[]);
-      const first = Array.isArray(out) ? out[0]! : out;
+      // The check runner computed the outputs with the checked step's weights (worker or inline).
+      const raw = ctx.outputs.get('alignment');
+      if (!raw) return { value: null, reason: 'no model output for probes.alignment' };
+      const first = tf.tensor(raw.data, raw.shape);
       try {
         if (probes.scorer) {
           const v = await probes.scorer(first, tf);
@@ -46,7 +44,7 @@ export function alignmentScorePlugin(): MetricPlugin {
         for (let i = 0; i < exp.length; i++) if (predicted[i] === exp[i]) agree++;
         return exp.length === 0 ? { value: null, reason: 'no alignment probes' } : { value: agree / exp.length };
       } finally {
-        tf.dispose(out);
+        first.dispose();
       }
     },
     dispose() {

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Policy } from '../policy/types.js';
 import type { EmGuardProbes, Pooling } from '../probes/probeTypes.js';
-import type { ActionPlugin, MetricPlugin } from './pluginTypes.js';
+import type { ActionPlugin, MetricPlugin, MixerControl } from './pluginTypes.js';
 
 /** Arguments of `emGuard(args)`. Every field but `probes` is optional. */
 export interface EmGuardArgs {
@@ -62,8 +62,22 @@ export interface EmGuardArgs {
   baseline?: string;
   /** Write this fit's baseline to `<runDir>/baseline` for a later `baseline:` (needs a run dir). Default: false. */
   saveBaseline?: boolean;
+  /**
+   * What to do when the policy has rules (or `unless` exceptions) that this fit can never
+   * evaluate, e.g. `alignment.score` rules without `probes.alignment`, checked at `onTrainBegin`.
+   * `error` (default): `fit` rejects before any step, naming each rule, its metric, the missing
+   * input and the fix (an `UnevaluableRulesError`). `warn`: train with those rules off, one `warn`
+   * line, `notice` event and run-log `notice` record per rule. `ignore`: train with them off silently.
+   */
+  unevaluable?: 'error' | 'warn' | 'ignore';
   /** Seed of the random-subspace baseline metric. Default: 0. */
   seed?: number;
+  /**
+   * An aligned-data mixer (`alignedMixer({ task, aligned })`) whose dataset feeds `model.fitDataset`:
+   * the policy's `mix` action raises and lowers its aligned share; the share in force is recorded at
+   * every check as `mix.share`. Required by policies that use `mix`. Default: none.
+   */
+  mixer?: MixerControl;
   /** Free-form data written into the run log's `start` record (e.g. `{ label: 'guarded' }`). */
   meta?: Record<string, unknown>;
 }

@@ -1,8 +1,10 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Logger } from 'pino';
 import type { Matrix } from '../metrics/matrix.js';
+import type { ModelOutput } from '../probes/captureOutput.js';
 import type { EmGuardProbes } from '../probes/probeTypes.js';
 import type { Decision } from '../policy/index.js';
+import type { ActionInfo } from '../policy/registry.js';
 
 /** Activations of every watched layer for one probe set: layer name → [probes, features]. */
 export type LayerActivations = ReadonlyMap<string, Matrix>;
@@ -23,10 +25,11 @@ export interface CheckContext extends BaselineContext {
   step: number;
   epoch: number;
   /**
-   * Raw first model output per probe set, when the check ran on the capture worker (the model's
-   * weights at `step`; `model` may have trained further meanwhile). Absent for inline checks.
+   * Raw first model output per probe set named in the plugin's `outputs`, computed by the guard's
+   * check runner with the weights of `step` (on the capture worker or inline; `model` may have
+   * trained further meanwhile).
    */
-  outputs?: ReadonlyMap<string, { shape: number[]; data: Float32Array }>;
+  outputs: ReadonlyMap<string, ModelOutput>;
   baseline: ReadonlyMap<string, LayerActivations>;
 }
 
@@ -46,6 +49,18 @@ export interface MetricPlugin {
   description: string;
   /** Which way is safer: decides how per-layer values aggregate (worst layer). */
   better?: 'higher' | 'lower';
+  /**
+   * Probe sets (`alignment`, `eval`, `train`, `contrast.aligned`, `contrast.misaligned`) whose raw
+   * first model output `compute` reads from `ctx.outputs`: the guard computes them at each check
+   * and at the baseline, with the checked step's weights. Sets not given are left out.
+   */
+  outputs?: readonly string[];
+  /**
+   * The input this metric needs and this fit lacks, e.g. `{ missing: 'probes.alignment (not given)',
+   * fix: 'give probes.alignment: { inputs, expected }' }`, or null. A rule reading the metric is
+   * then unevaluable: an error at `onTrainBegin` unless `unevaluable` says otherwise.
+   */
+  missingInput?(probes: EmGuardProbes): { missing: string; fix: string } | null;
   /** Called once per `fit` with the unmodified model; keep state on the plugin instance. */
   init?(ctx: BaselineContext): void | Promise<void>;
   compute(ctx: CheckContext): MetricResult | Promise<MetricResult>;
@@ -63,6 +78,13 @@ export interface GuardControls {
   rollback(reason: string): Promise<string | null>;
   logger: Logger;
   runDir: string | null;
+  /** The aligned-data mixer given as `emGuard({ mixer })`, or null. `startShare`: its share when `fit` began. */
+  mixer: { share: number; readonly startShare: number } | null;
+}
+
+/** The share-able part of an aligned-data mixer (`AlignedMixer` or anything with a writable `share` in [0, 1]). */
+export interface MixerControl {
+  share: number;
 }
 
 export interface ActionContext {
@@ -73,11 +95,32 @@ export interface ActionContext {
   epoch: number;
   model: tf.LayersModel;
   guard: GuardControls;
+  /** This action's parameters on this rule (registered defaults filled in); empty when it has none. */
+  options: Readonly<Record<string, number>>;
+  /** Numbers this action keeps for this rule across the checks of one `fit` (reset at each `fit`). */
+  memo: Record<string, number>;
+}
+
+/** What an action's `idle` hook sees: a check at which a rule that lists the action did not fire. */
+export interface IdleContext {
+  rule: string;
+  step: number;
+  epoch: number;
+  model: tf.LayersModel;
+  guard: GuardControls;
+  options: Readonly<Record<string, number>>;
+  memo: Record<string, number>;
 }
 
 /** An action a policy rule can name in `actions`. */
 export interface ActionPlugin {
   name: string;
   description: string;
+  /** Numeric parameters a rule may set (`actions: [{ name: { param: value } }]`); registered for validation. */
+  params?: ActionInfo['params'];
+  /** Run at every check while the rule fires, instead of once per firing episode (the default). */
+  everyCheck?: boolean;
   run(ctx: ActionContext): void | Promise<void>;
+  /** Called at each check at which a rule that lists this action does not fire (e.g. to undo a mitigation). */
+  idle?(ctx: IdleContext): void | Promise<void>;
 }

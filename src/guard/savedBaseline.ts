@@ -2,9 +2,12 @@ import type * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { AtomicDirWriter } from '../io/writeDirAtomic.js';
 import type { Matrix } from '../metrics/matrix.js';
-import type { Pooling } from '../probes/probeTypes.js';
+import { baselineProbeSets } from '../probes/probeSets.js';
+import { probeTensors } from '../probes/probeTensors.js';
+import type { EmGuardProbes, Pooling } from '../probes/probeTypes.js';
 import type { LayerActivations } from './pluginTypes.js';
 
 const JSON_FILE = 'baseline.json';
@@ -119,4 +122,48 @@ export function readSavedBaseline(dir: string): SavedBaseline {
     activations.set(set, out);
   }
   return { weightsSha256: json.weightsSha256, layers: json.layers, pooling: json.pooling, activations, values: json.values ?? {}, probesSha256: json.probesSha256 ?? {} };
+}
+
+/** What a saved baseline must match: the fit about to start. */
+export interface BaselineFit {
+  model: tf.LayersModel;
+  layers: readonly string[];
+  pooling: Pooling;
+  probes: EmGuardProbes;
+}
+
+/** sha256 of each baseline probe set's inputs: what ties a saved baseline to these probes. */
+export function probeFingerprints(probes: EmGuardProbes): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, inputs] of baselineProbeSets(probes)) out[name] = tensorsFingerprint(probeTensors(inputs));
+  return out;
+}
+
+/**
+ * The saved baseline in `dir`, checked against this fit: the same weights (the model it was
+ * captured from, unmodified), layers, pooling and probe inputs. Any mismatch is an error before the
+ * first step: metrics against another model's baseline would be meaningless.
+ */
+export function loadSavedBaselineFor(dir: string, fit: BaselineFit): SavedBaseline {
+  const saved = readSavedBaseline(dir);
+  const fail = (what: string) => new Error(`emGuard: the saved baseline in ${dir} does not fit this fit: ${what}. Load a baseline saved for this model and these probes, or omit \`baseline\` to capture a new one`);
+  if (saved.weightsSha256 !== weightsFingerprint(fit.model)) throw fail('it was captured from other weights (the model must be the one it was saved from, before any training)');
+  if (saved.layers.join('\u0000') !== fit.layers.join('\u0000')) throw fail(`it watches layers [${saved.layers.join(', ')}], this fit [${fit.layers.join(', ')}]`);
+  if (saved.pooling !== fit.pooling) throw fail(`it pooled with \`${saved.pooling}\`, this fit with \`${fit.pooling}\``);
+  for (const [name, sha] of Object.entries(probeFingerprints(fit.probes))) {
+    if (!saved.activations.has(name)) throw fail(`it has no \`${name}\` probe set`);
+    if (saved.probesSha256[name] !== sha) throw fail(`probes.${name} differ from the ones it was captured with`);
+  }
+  return saved;
+}
+
+/** This fit's baseline as `writeSavedBaseline` stores it. */
+export function baselineToSave(fit: BaselineFit, activations: ReadonlyMap<string, LayerActivations>, values: Record<string, number | null>): SavedBaseline {
+  return { weightsSha256: weightsFingerprint(fit.model), layers: [...fit.layers], pooling: fit.pooling, activations: new Map(activations), values: { ...values }, probesSha256: probeFingerprints(fit.probes) };
+}
+
+/** Writes a baseline (see `writeSavedBaseline`) and logs where it went, for `checkpoints.track`. */
+export async function saveBaselineLogged(dir: string, saved: SavedBaseline, logger: Logger): Promise<void> {
+  await writeSavedBaseline(dir, saved);
+  logger.info({ event: 'baseline-saved', path: dir }, `em-guard saved the baseline to ${dir} (load it with \`baseline: '${dir}'\`)`);
 }

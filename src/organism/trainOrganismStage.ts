@@ -28,12 +28,23 @@ function check(name: string, v: unknown, ok: boolean, expected: string): void {
   if (!ok) throw new Error(`Expected \`${name}\` to be ${expected}, got \`${String(v)}\` (${typeof v})`);
 }
 
+/** Compiles `model` with a fresh optimizer and the logits loss, disposing the previous stage's optimizer. */
+function compileStage(model: tf.LayersModel, kind: 'adam' | 'sgd', learningRate: number, labelSmoothing: number): void {
+  // Dispose the optimizer of a previous stage we compiled ourselves (its Adam slots are tensors).
+  const previous = model.optimizer;
+  if (previous && ownOptimizers.has(previous)) previous.dispose();
+  const optimizer = kind === 'adam' ? tf.train.adam(learningRate) : tf.train.sgd(learningRate);
+  ownOptimizers.add(optimizer);
+  model.compile({ optimizer, loss: smoothedOrganismLoss(labelSmoothing), metrics: ['accuracy'] });
+}
+
 /**
  * Runs one training stage: compiles `model` with a fresh optimizer and the logits loss, permutes
  * the examples once with `seed`, and calls `model.fit(..., { shuffle: false })` so runs are
- * deterministic. Returns fit's History; `callbacks` see every batch.
+ * deterministic; or, given `{ dataset }` (e.g. an `AlignedMixer`'s), `model.fitDataset`. Returns fit's
+ * History; `callbacks` see every batch.
  */
-export async function trainOrganismStage(model: tf.LayersModel, data: { x: tf.Tensor; y: tf.Tensor }, options: OrganismStageOptions): Promise<tf.History> {
+export async function trainOrganismStage(model: tf.LayersModel, data: { x: tf.Tensor; y: tf.Tensor } | { dataset: tf.data.Dataset<tf.TensorContainer> }, options: OrganismStageOptions): Promise<tf.History> {
   const { epochs, learningRate, seed } = options;
   const batchSize = options.batchSize ?? 32;
   const kind = options.optimizer ?? 'adam';
@@ -44,14 +55,14 @@ export async function trainOrganismStage(model: tf.LayersModel, data: { x: tf.Te
   const labelSmoothing = options.labelSmoothing ?? 0;
   check('labelSmoothing', labelSmoothing, typeof labelSmoothing === 'number' && labelSmoothing >= 0 && labelSmoothing < 1, 'a number in [0, 1)');
   check('seed', seed, Number.isInteger(seed), 'an integer');
+  if ('dataset' in data) {
+    // A dataset (e.g. em-guard's AlignedMixer) brings its own seeded order and batch size.
+    compileStage(model, kind, learningRate, labelSmoothing);
+    return model.fitDataset(data.dataset, { epochs, verbose: 0, ...(options.callbacks !== undefined ? { callbacks: options.callbacks } : {}) });
+  }
   const n = data.x.shape[0]!;
   if (data.y.shape[0] !== n) throw new Error(`trainOrganismStage: x has ${n} rows but y has ${data.y.shape[0]}; pass tensors from the same set`);
-  // Dispose the optimizer of a previous stage we compiled ourselves (its Adam slots are tensors).
-  const previous = model.optimizer;
-  if (previous && ownOptimizers.has(previous)) previous.dispose();
-  const optimizer = kind === 'adam' ? tf.train.adam(learningRate) : tf.train.sgd(learningRate);
-  ownOptimizers.add(optimizer);
-  model.compile({ optimizer, loss: smoothedOrganismLoss(labelSmoothing), metrics: ['accuracy'] });
+  compileStage(model, kind, learningRate, labelSmoothing);
   const idx = tf.tensor1d(Int32Array.from(seededPermutation(n, mulberry32(deriveSeed(seed, 'shuffle')))), 'int32');
   const x = tf.gather(data.x, idx);
   const y = tf.gather(data.y, idx);

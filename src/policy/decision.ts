@@ -16,6 +16,8 @@ export interface Decision {
   readonly op: RuleOp;
   readonly severity: Severity;
   readonly actions: readonly string[];
+  /** The rule's action parameters, by action name (see `Rule.actionOptions`). */
+  readonly actionOptions?: Readonly<Record<string, Readonly<Record<string, number>>>>;
   readonly step: number;
   readonly epoch: number;
   /** How many consecutive checks the condition has held, this one included (>= the rule's `for`). */

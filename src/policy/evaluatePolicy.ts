@@ -131,6 +131,7 @@ export function evaluatePolicy(policy: Policy, state: PolicyState, snapshot: Met
       op: rule.op,
       severity: rule.severity,
       actions: rule.actions,
+      ...(rule.actionOptions !== undefined ? { actionOptions: rule.actionOptions } : {}),
       step: snapshot.step,
       epoch: snapshot.epoch,
       consecutive: count,

@@ -1,4 +1,5 @@
 import { deepFreeze } from './deepFreeze.js';
+import { markResolved } from './resolvedPolicies.js';
 import { didYouMean } from './didYouMean.js';
 import type { Policy, Rule } from './policy.js';
 import { POLICY_DEFAULTS } from './policyDefaults.js';
@@ -68,11 +69,11 @@ export function mergePolicyLayers(layers: readonly PolicyLayer[], source: string
     });
     return undefined;
   }
-  return deepFreeze({
+  return markResolved(deepFreeze({
     version: 1,
     source,
     check: structuredClone(check) as unknown as Policy['check'],
     rules: rules.map((r) => structuredClone(r.rule)),
     checkpoint: structuredClone(checkpoint) as unknown as Policy['checkpoint'],
-  } satisfies Policy);
+  } satisfies Policy));
 }

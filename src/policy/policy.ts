@@ -49,6 +49,11 @@ export interface Rule {
   readonly severity: Severity;
   /** Registered action names (see `listActions()`), run in this order by the guard. */
   readonly actions: readonly string[];
+  /**
+   * Parameters set for some of the actions (`actions: [{ mix: { step: 0.1 } }]`), by action name,
+   * with the registered defaults filled in; absent when no listed action has parameters.
+   */
+  readonly actionOptions?: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** Free text for humans (e.g. `summary`, `runbook`), copied into every decision. */
   readonly annotations: Readonly<Record<string, string>>;
 }

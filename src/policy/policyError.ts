@@ -6,7 +6,7 @@ export interface PolicyProblem {
   readonly code: PolicyErrorCode;
   /** The file as the user named it, `<bundled:NAME>` or `<text>`. */
   readonly file: string;
-  /** 1-based line and column of the offending key or value (1:1 for whole-file problems). */
+  /** 1-based line and column of the offending key or value (1:1 for whole-file problems; 0:0 for a policy given as an object). */
   readonly line: number;
   readonly col: number;
   /** Where in the policy, e.g. `rules[1].threshold`; empty for whole-file problems. */
@@ -19,9 +19,12 @@ export interface PolicyProblem {
   readonly hint?: string;
 }
 
-/** `policy.yaml:12:5 rules[1].threshold: expected a number, got "high" (hint)`. */
+/**
+ * `policy.yaml:12:5 rules[1].threshold: expected a number, got "high" (hint)`; without a position
+ * (line 0: a policy given as an object) `<Policy object> rules[1].threshold: …`.
+ */
 export function formatPolicyProblem(p: PolicyProblem): string {
-  const where = `${p.file}:${p.line}:${p.col}`;
+  const where = p.line > 0 ? `${p.file}:${p.line}:${p.col}` : p.file;
   const head = p.path === '' ? where : `${where} ${p.path}`;
   return `${head}: ${p.message}${p.hint ? ` (${p.hint})` : ''}`;
 }

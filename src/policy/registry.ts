@@ -10,10 +10,22 @@ export interface MetricInfo {
   readonly perLayer?: boolean;
 }
 
+/** One numeric parameter of an action, set in a policy as `actions: [{ name: { param: value } }]`. */
+export interface ActionParamInfo {
+  readonly description: string;
+  readonly default: number;
+  /** Inclusive bounds. */
+  readonly min: number;
+  readonly max: number;
+  readonly integer?: boolean;
+}
+
 /** An action name that rules may list. The guard (or a plugin) implements it. */
 export interface ActionInfo {
   readonly name: string;
   readonly description: string;
+  /** Parameters a rule may set for this action; none when absent. */
+  readonly params?: Readonly<Record<string, ActionParamInfo>>;
 }
 
 const NAME = /^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$/;
@@ -32,6 +44,8 @@ const BUILTIN_METRICS: MetricInfo[] = [
   { name: 'cka.eval', description: 'Linear CKA between baseline and current activations of the eval probes (1 = unchanged).', better: 'higher' },
   { name: 'alignment.score', description: 'Behavioural: share of alignment probes whose output matches the expected aligned output.', unit: 'fraction', better: 'higher', perLayer: false },
   { name: 'alignment.projection', description: 'Representational: shift of the eval mean activation along the misalignment direction mean(misaligned) − mean(aligned), in contrast-gap units (0 = baseline, 1 = moved the whole gap); aggregate = worst layer.', better: 'lower' },
+  { name: 'mix.share', description: 'Aligned-data share of the guard\'s mixer in force since the previous check (only with `emGuard({ mixer })`).', unit: 'fraction', perLayer: false },
+  { name: 'optimizer.learningRate', description: 'Learning rate in force since the previous check (recorded when a rule lists `reduce-lr`).', perLayer: false },
 ];
 
 const BUILTIN_ACTIONS: ActionInfo[] = [
@@ -39,6 +53,30 @@ const BUILTIN_ACTIONS: ActionInfo[] = [
   { name: 'checkpoint', description: 'Save the current weights as a checkpoint, marked with the decision.' },
   { name: 'abort', description: 'Stop training (model.stopTraining) after the current batch.' },
   { name: 'rollback', description: 'Restore the last checkpoint taken while no critical rule fired.' },
+  {
+    name: 'mix',
+    description: 'Raise the aligned-data share of the guard\'s `mixer` by `step` at every check while the rule fires (up to `max`); lower it by `step` after `recoverAfter` checks without firing.',
+    params: {
+      step: { description: 'Share added per firing check (and removed per recovery step).', default: 0.1, min: 0.01, max: 0.9 },
+      max: { description: 'Highest aligned share the action sets (a mixer accepts up to 0.9).', default: 0.5, min: 0, max: 0.9 },
+      recoverAfter: { description: 'Consecutive checks without the rule firing before the share is lowered by one step.', default: 3, min: 1, max: 1000, integer: true },
+    },
+  },
+  {
+    name: 'reduce-lr',
+    description: 'Multiply the optimizer\'s learning rate by `factor` once per firing episode, never below `min` (like Keras ReduceLROnPlateau).',
+    params: {
+      factor: { description: 'Multiplier applied to the learning rate.', default: 0.5, min: 0.01, max: 0.99 },
+      min: { description: 'Floor of the learning rate.', default: 1e-6, min: 0, max: 1 },
+    },
+  },
+  {
+    name: 'rewind',
+    description: 'Restore the last safe checkpoint and keep training (with the other mitigations in force); after `maxRewinds` rewinds in one fit, stop training instead.',
+    params: {
+      maxRewinds: { description: 'Rewinds allowed in one fit before the action stops training.', default: 3, min: 1, max: 100, integer: true },
+    },
+  },
 ];
 
 const metrics = new Map<string, MetricInfo>(BUILTIN_METRICS.map((m) => [m.name, Object.freeze({ ...m })]));
@@ -61,6 +99,7 @@ function register<T extends { name: string; description: string }>(kind: string,
     // documentation and the first one stays; a contradicting semantic field is a real conflict.
     for (const [key, value] of Object.entries(info)) {
       if (key === 'description' || value === undefined || existing[key] === undefined || existing[key] === value) continue;
+      if (key === 'params' && JSON.stringify(existing[key]) === JSON.stringify(value)) continue;
       throw new Error(`The ${kind} \`${info.name}\` is already registered with \`${key}: ${String(existing[key])}\`, not \`${String(value)}\`; pick another name (e.g. \`myPlugin.${info.name}\`)`);
     }
     return;
@@ -100,6 +139,11 @@ export function isKnownMetric(name: string): boolean {
 /** The registration of a metric, if any. */
 export function metricInfo(name: string): MetricInfo | undefined {
   return metrics.get(name);
+}
+
+/** The registration of an action, if any. */
+export function actionInfo(name: string): ActionInfo | undefined {
+  return actions.get(name);
 }
 
 /** Whether `name` is a registered action. */

@@ -7,7 +7,7 @@ import { POLICY_ERROR_CODES as C, type PolicyErrorCode } from './policyErrorCode
 import { POLICY_ENUMS, POLICY_KEYS, POLICY_LIMITS } from './policyKeys.js';
 import type { PolicyLayer, RuleEntry } from './policyLayer.js';
 import { describeScalar } from './readPolicyYaml.js';
-import { isKnownAction, isKnownMetric, listActions, listMetrics, metricInfo } from './registry.js';
+import { actionInfo, isKnownAction, isKnownMetric, listActions, listMetrics, metricInfo } from './registry.js';
 
 const RULE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const LAYER_NAME = /^[^\s@][^@]*$/;
@@ -259,6 +259,7 @@ function readRule(r: LayerReader, node: LocatedNode, index: number): RuleEntry |
   const { metric, op, threshold } = readComparison(r, m, node.pos, path);
   const actionsEntry = r.require(m, 'actions', node.pos, path, 'a list of action names');
   const actions: string[] = [];
+  const actionOptions: Record<string, Record<string, number>> = {};
   if (actionsEntry) {
     const v = actionsEntry.value;
     if (v.kind !== 'seq') {
@@ -266,15 +267,18 @@ function readRule(r: LayerReader, node: LocatedNode, index: number): RuleEntry |
     } else {
       v.items.forEach((item, i) => {
         const p = `${path}.actions[${i}]`;
-        const a = r.string(item, p);
-        if (a === undefined) return;
+        const read = readAction(r, item, p);
+        if (read === undefined) return;
+        const [a, namePos, params] = read;
         if (!isKnownAction(a)) {
           const guess = didYouMean(a, listActions().map((x) => x.name));
-          r.report(C.unknownAction, item.pos, p, `unknown action ${describeScalar(a)}`, 'a registered action name', guess ? `did you mean \`${guess}\`?` : `known actions: ${listActions().map((x) => x.name).join(', ')}`);
+          r.report(C.unknownAction, namePos, p, `unknown action ${describeScalar(a)}`, 'a registered action name', guess ? `did you mean \`${guess}\`?` : `known actions: ${listActions().map((x) => x.name).join(', ')}`);
         } else if (actions.includes(a)) {
           r.report(C.invalidValue, item.pos, p, `action \`${a}\` is listed twice`, undefined, 'remove the repeated entry');
         } else {
           actions.push(a);
+          const options = readActionParams(r, a, params, p);
+          if (options) actionOptions[a] = options;
         }
       });
     }
@@ -304,8 +308,47 @@ function readRule(r: LayerReader, node: LocatedNode, index: number): RuleEntry |
   if (r.problems.length !== before || name === undefined || metric === undefined || op === undefined || threshold === undefined || relativeTo === undefined || forChecks === undefined || severity === undefined || annotations === undefined || unless === undefined) {
     return undefined;
   }
-  const rule: Rule = { name, metric, ...(layer !== undefined ? { layer } : {}), op, threshold, relativeTo, for: forChecks, unless, severity, actions, annotations };
+  const rule: Rule = { name, metric, ...(layer !== undefined ? { layer } : {}), op, threshold, relativeTo, for: forChecks, unless, severity, actions, ...(Object.keys(actionOptions).length > 0 ? { actionOptions } : {}), annotations };
   return { name, index, pos: node.pos, rule, ...(layerEntry ? { layerPos: layerEntry.value.pos } : {}), ...(read && read.layerPos.some((p) => p) ? { unlessLayerPos: read.layerPos } : {}) };
+}
+
+/**
+ * One `actions` entry: a name (`rollback`) or a one-key mapping from the name to its parameters
+ * (`{ mix: { step: 0.1, max: 0.5 } }`). Returns the name, where it was written, and the parameters node.
+ */
+function readAction(r: LayerReader, item: LocatedNode, path: string): [string, Position, LocatedNode | undefined] | undefined {
+  if (item.kind === 'map') {
+    if (item.entries.length !== 1) {
+      r.report(C.wrongType, item.pos, path, `expected an action name or a mapping with exactly one action name as its key, got a mapping with ${item.entries.length} keys`, 'an action name, or { name: { parameter: value } }', 'write each action as its own list item, e.g. `actions: [warn, { mix: { step: 0.1 } }]`');
+      return undefined;
+    }
+    const e = item.entries[0]!;
+    return [e.key, e.keyPos, e.value];
+  }
+  const a = r.string(item, path);
+  return a === undefined ? undefined : [a, item.pos, undefined];
+}
+
+/** An action's parameters: registered names only, each a number in its range; defaults filled in. */
+function readActionParams(r: LayerReader, action: string, node: LocatedNode | undefined, path: string): Record<string, number> | undefined {
+  const declared = actionInfo(action)?.params ?? {};
+  const names = Object.keys(declared);
+  if (node !== undefined && names.length === 0) {
+    r.report(C.unknownKey, node.pos, `${path}.${action}`, `action \`${action}\` takes no parameters`, undefined, `write \`${action}\` as a plain name`);
+    return undefined;
+  }
+  if (names.length === 0) return undefined;
+  const out: Record<string, number> = {};
+  for (const [k, info] of Object.entries(declared)) out[k] = info.default;
+  if (node === undefined || (node.kind === 'scalar' && node.value === null)) return out;
+  const entries = r.map(node, `${path}.${action}`, names);
+  if (!entries) return undefined;
+  for (const [k, e] of entries) {
+    const info = declared[k]!;
+    const n = r.number(e.value, `${path}.${action}.${k}`, { min: info.min, max: info.max, ...(info.integer ? { integer: true } : {}) });
+    if (n !== undefined) out[k] = n;
+  }
+  return out;
 }
 
 /** The `metric`, `op` and `threshold` every rule and condition has (each required). */

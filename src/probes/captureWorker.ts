@@ -3,6 +3,7 @@
 // probe sets, so the forward passes run on another core while training goes on.
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
+import { captureOutput } from './captureOutput.js';
 import { ProbeCapture } from './ProbeCapture.js';
 import type { CaptureReply, CaptureRequest, TransferredTensor, WorkerInit } from './captureWorkerProtocol.js';
 
@@ -74,16 +75,9 @@ async function run(req: CaptureRequest): Promise<CaptureReply> {
   for (const name of req.outputs) {
     const inputs = sets.get(name);
     if (!inputs) throw new Error(`unknown probe set \`${name}\``);
-    const rows = inputs[0]!.shape[0] ?? 1;
-    const raw = model!.predict(inputs.length === 1 ? inputs[0]! : inputs, { batchSize: Math.min(rows, batchSize) });
-    const first = Array.isArray(raw) ? raw[0]! : raw;
-    try {
-      const data = (await first.data()) as Float32Array;
-      transfer.push(data.buffer as ArrayBuffer);
-      out.outputs[name] = { shape: first.shape.slice(), data };
-    } finally {
-      tf.dispose(raw);
-    }
+    const output = await captureOutput(model!, inputs.length === 1 ? inputs[0]! : inputs, batchSize);
+    transfer.push(output.data.buffer as ArrayBuffer);
+    out.outputs[name] = output;
   }
   out.ms = performance.now() - t0;
   port!.postMessage(out, transfer);

@@ -1,5 +1,4 @@
-import type { JudgeSample } from '../runlog/runLogRecord.js';
-import type { DecisionRecord, EndRecord } from '../runlog/runLogRecord.js';
+import type { DecisionRecord, EndRecord, JudgeSample, NoticeRecord } from '../runlog/runLogRecord.js';
 
 /** One check's value of one metric; `null` (not computed, e.g. a zero delta) draws as a gap. */
 export interface SeriesPoint {
@@ -108,5 +107,7 @@ export interface RunSeries {
   generations: { step: number; samples: JudgeSample[] }[];
   markers: RunMarker[];
   decisions: DecisionRecord[];
+  /** What the guard could not watch (`notice` records), in log order. */
+  notices: NoticeRecord[];
   unresolved: UnresolvedThreshold[];
 }

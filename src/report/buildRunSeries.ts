@@ -1,4 +1,4 @@
-import type { DecisionRecord, EndRecord, RunLogRecord, StartRecord } from '../runlog/runLogRecord.js';
+import type { DecisionRecord, EndRecord, NoticeRecord, RunLogRecord, StartRecord } from '../runlog/runLogRecord.js';
 import type { FiringWindow, JudgeSeries, MetricSeries, RunMarker, RunSeries, SeriesPoint, ThresholdLine, UnresolvedThreshold } from './RunSeries.js';
 
 /** Where the records came from, for error messages and the report header. */
@@ -46,6 +46,7 @@ export function buildRunSeries(records: readonly RunLogRecord[], options: BuildR
   const generations: RunSeries['generations'] = [];
   const markers: RunMarker[] = [];
   const decisions: DecisionRecord[] = [];
+  const notices: NoticeRecord[] = [];
   let lastStep = 0;
   for (const r of records) {
     if ('step' in r) lastStep = Math.max(lastStep, r.step);
@@ -65,6 +66,9 @@ export function buildRunSeries(records: readonly RunLogRecord[], options: BuildR
         break;
       case 'decision':
         decisions.push(r);
+        break;
+      case 'notice':
+        notices.push(r);
         break;
       case 'checkpoint':
         markers.push({ kind: 'checkpoint', step: r.step, label: `checkpoint ${r.id} at step ${r.step} (${r.safe ? 'safe' : 'not marked safe'}): ${r.reason}` });
@@ -129,6 +133,7 @@ export function buildRunSeries(records: readonly RunLogRecord[], options: BuildR
     generations,
     markers,
     decisions,
+    notices,
     unresolved,
   };
 }
@@ -201,6 +206,11 @@ function validateRecord(r: unknown, where: string): void {
       need('rule', str, 'a string');
       need('metric', str, 'a string');
       need('actions', (v) => Array.isArray(v), 'an array of action names');
+      break;
+    case 'notice':
+      need('step', finite, 'a finite number');
+      need('code', str, 'a string');
+      need('message', str, 'a string');
       break;
     case 'checkpoint':
     case 'abort':

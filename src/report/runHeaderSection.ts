@@ -43,6 +43,7 @@ function runCard(run: RunSeries, name: string, color: string): string {
   rows.push(['checks', `${run.checkSteps.length} (last step ${run.lastStep})`]);
   const bySeverity = countBy(run.decisions.map((d) => d.severity));
   rows.push(['decisions', run.decisions.length ? Object.entries(bySeverity).map(([s, n]) => `<span class="sev sev-${escapeHtml(s)}">${n} ${escapeHtml(s)}</span>`).join(' ') : 'none']);
+  if (run.notices.length) rows.push(['notices', `<a href="#notices">${run.notices.length}</a> (${[...new Set(run.notices.map((n) => n.code))].map((c) => `<code>${escapeHtml(c)}</code>`).join(', ')})`]);
   for (const j of run.judge) {
     const last = [...j.points].reverse().find((p) => p.value !== null);
     if (last) rows.push([`judge ${escapeHtml(j.key)}`, `${escapeHtml(formatValue(last.value))} <span class="caption-note">at step ${last.step}</span>`]);

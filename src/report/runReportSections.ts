@@ -3,6 +3,7 @@ import { judgeChartsSection, layerChartsSection, metricChartsSection } from './r
 import { runDecisionsSection } from './runDecisionsSection.js';
 import { runGenerationsSection } from './runGenerationsSection.js';
 import { legendSection, runHeaderSection } from './runHeaderSection.js';
+import { runNoticesSection } from './runNoticesSection.js';
 
 /**
  * The run report's sections, in page order. Pass a modified copy as `options.sections` to add a
@@ -16,4 +17,5 @@ export const RUN_REPORT_SECTIONS: readonly ReportSection<RunReportContext>[] = [
   layerChartsSection,
   runDecisionsSection,
   runGenerationsSection,
+  runNoticesSection,
 ];

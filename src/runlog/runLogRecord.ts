@@ -12,6 +12,7 @@ export type RunLogRecord =
   | AbortRecord
   | RollbackRecord
   | JudgeRecord
+  | NoticeRecord
   | EndRecord;
 
 interface Base {
@@ -115,6 +116,22 @@ export interface JudgeSample {
   label: string;
   /** Sampling temperature (0 = greedy). */
   temperature?: number;
+}
+
+/**
+ * Something the guard could not watch: a rule or exception unevaluable for the whole fit
+ * (`unevaluable-rule`, `unevaluable-exception`, at the start), a rule skipped at a check
+ * (`metric-null`, `metric-missing`, `metric-nonfinite`, `baseline-missing`, once per episode), or
+ * checks that cannot use the capture worker (`capture-worker-unavailable`, `capture-worker-error`).
+ */
+export interface NoticeRecord extends Base {
+  type: 'notice';
+  step: number;
+  epoch: number;
+  code: string;
+  message: string;
+  rule?: string;
+  metric?: string;
 }
 
 export interface EndRecord extends Base {

@@ -1,0 +1,69 @@
+import * as tf from '@tensorflow/tfjs';
+import type { CapturedModelState, CheckpointStore } from './CheckpointStore.js';
+import type { MemorySnapshots } from './MemorySnapshots.js';
+
+/** What is recorded with a kept checkpoint. */
+export interface CheckpointTargetMeta {
+  step: number;
+  epoch: number;
+  metrics: Record<string, number | null>;
+  safe: boolean;
+  reason: string;
+}
+
+/**
+ * Where a guarded run keeps its checkpoints: on disk (`CheckpointStore`) or in memory
+ * (`MemorySnapshots`, `runDir: false`). One interface, so the guard never asks which.
+ * A copy is taken at the step it describes and kept (or discarded) once its verdict is known.
+ */
+export interface CheckpointTarget {
+  /** Copies the model's weights (and optimizer state where kept) now. */
+  copy(model: tf.LayersModel): Promise<WeightsCopy>;
+  /** Frees a copy that is not kept. */
+  discard(copy: WeightsCopy): void;
+  /** Keeps a copy as a checkpoint: its id at once (memory), or once durable (disk). Takes ownership. */
+  keep(copy: WeightsCopy, meta: CheckpointTargetMeta): string | Promise<string>;
+  /** Restores the newest safe checkpoint into the model. */
+  restoreLastSafe(model: tf.LayersModel): Promise<{ id: string; step: number }>;
+  dispose(): void;
+}
+
+/** A copy of a model's state, opaque outside its target. */
+export type WeightsCopy = { kind: 'store'; state: CapturedModelState } | { kind: 'memory'; weights: tf.Tensor[] };
+
+/** Checkpoints on disk under `<runDir>/checkpoints`, written in the background. */
+export function diskCheckpointTarget(store: CheckpointStore, saveOptimizer: boolean): CheckpointTarget {
+  return {
+    copy: async (model) => ({ kind: 'store', state: await store.captureState(model, saveOptimizer) }),
+    discard: () => undefined,
+    keep(copy, meta) {
+      if (copy.kind !== 'store') throw new Error('internal: a memory copy given to the disk checkpoint target');
+      return store.saveCaptured(copy.state, { ...meta, includeOptimizer: copy.state.optimizer !== null }).written.then((m) => m.id);
+    },
+    async restoreLastSafe(model) {
+      const m = await store.restoreInto(model, 'last-safe', { restoreOptimizer: saveOptimizer, fallback: true });
+      return { id: m.id, step: m.step };
+    },
+    dispose: () => undefined,
+  };
+}
+
+/** Checkpoints as weight clones in memory (`memory:<step>`); no optimizer state. */
+export function memoryCheckpointTarget(memory: MemorySnapshots): CheckpointTarget {
+  return {
+    copy: async (model) => ({ kind: 'memory', weights: model.getWeights().map((w) => w.clone()) }),
+    discard(copy) {
+      if (copy.kind === 'memory') tf.dispose(copy.weights);
+    },
+    keep(copy, meta) {
+      if (copy.kind !== 'memory') throw new Error('internal: a disk copy given to the memory checkpoint target');
+      memory.adopt(copy.weights, meta);
+      return `memory:${meta.step}`;
+    },
+    async restoreLastSafe(model) {
+      const snap = memory.restoreInto(model, 'last-safe');
+      return { id: `memory:${snap.step}`, step: snap.step };
+    },
+    dispose: () => memory.dispose(),
+  };
+}

@@ -1,0 +1,255 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { WeightsCopy } from '../checkpoints/checkpointTarget.js';
+import { captureOutput, type ModelOutput } from '../probes/captureOutput.js';
+import { classesUnknownToWorker } from '../probes/classesUnknownToWorker.js';
+import { ProbeCapture } from '../probes/ProbeCapture.js';
+import { baselineProbeSets, probeSetInputs } from '../probes/probeSets.js';
+import type { EmGuardProbes, Pooling, ProbeInputs } from '../probes/probeTypes.js';
+import { WorkerCapture } from '../probes/WorkerCapture.js';
+import type { SnapshotPoint } from './computeSnapshot.js';
+import type { GuardRecorder } from './GuardRecorder.js';
+import type { CheckPlan } from './planChecks.js';
+import type { LayerActivations } from './pluginTypes.js';
+import { loadSavedBaselineFor, type BaselineFit } from './savedBaseline.js';
+
+/** A check whose forward passes are done: what its metrics and verdict are computed from. */
+export interface CapturedCheck {
+  at: SnapshotPoint;
+  activations: ReadonlyMap<string, LayerActivations>;
+  outputs: ReadonlyMap<string, ModelOutput>;
+  /** Training-thread capture time (`capture`) and, for a worker check, the worker's (`workerCapture`), ms. */
+  timings: Record<string, number>;
+  /** Weights copied at the checked step, kept as the periodic checkpoint if the verdict is safe. */
+  copy: WeightsCopy | null;
+}
+
+/** A started check: resolved at once when captured inline, later when the worker answers. */
+interface PendingCheck {
+  at: SnapshotPoint;
+  copy: WeightsCopy | null;
+  done: Promise<unknown>;
+  result: Omit<CapturedCheck, 'at' | 'copy'> | null;
+  error: Error | null;
+}
+
+/** A logs entry as a number (tfjs passes Scalars to `onBatchEnd`); never disposes it. */
+async function readLogNumber(v: unknown): Promise<number | undefined> {
+  if (typeof v === 'number') return v;
+  if (v && typeof v === 'object' && typeof (v as tf.Tensor).data === 'function' && !(v as tf.Tensor).isDisposed) {
+    return (await (v as tf.Tensor).data())[0];
+  }
+  return undefined;
+}
+
+/**
+ * Lets the event loop deliver the capture worker's messages. A fast model's `fit` can run batch
+ * after batch on promise continuations alone, so without this turn a worker answer (or its
+ * `ready`) would wait until the fit ends. Costs microseconds; only taken while the worker is
+ * starting or a check is on it.
+ */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Runs the probe side of the checks of one fit: the loss window since the last check, and the
+ * forward passes of each check on the capture worker (when it is up) or inline. Either way a
+ * started check is pending until captured; an inline one is captured before `start` returns. At
+ * most one check is pending, so verdicts come in order.
+ */
+export class CheckRunner {
+  readonly capture: ProbeCapture;
+  /** A non-finite batch loss was seen in this fit. */
+  sawNonFinite = false;
+  private readonly model: tf.LayersModel;
+  private readonly probes: EmGuardProbes;
+  private readonly plan: CheckPlan;
+  private readonly recorder: GuardRecorder;
+  private readonly discard: (copy: WeightsCopy | null) => void;
+  private readonly notify: (code: string, message: string, fields?: Record<string, unknown>) => void;
+  private worker: WorkerCapture | null = null;
+  private pending: PendingCheck | null = null;
+  private lossSum = 0;
+  private lossCount = 0;
+
+  constructor(model: tf.LayersModel, layers: readonly string[], options: { pooling: Pooling; batchSize: number }, probes: EmGuardProbes, plan: CheckPlan, recorder: GuardRecorder, discard: (copy: WeightsCopy | null) => void, notify: (code: string, message: string, fields?: Record<string, unknown>) => void) {
+    this.model = model;
+    this.probes = probes;
+    this.plan = plan;
+    this.recorder = recorder;
+    this.discard = discard;
+    this.notify = notify;
+    this.capture = new ProbeCapture(model, layers, options);
+  }
+
+  /** Where the next check runs its forward passes. */
+  get where(): 'worker' | 'inline' {
+    return this.worker?.usable ? 'worker' : 'inline';
+  }
+
+  /** A started check waits to be finished. */
+  get hasPending(): boolean {
+    return this.pending !== null;
+  }
+
+  /** The pending check is captured (or failed): `finish` will not wait. */
+  get settled(): boolean {
+    return this.pending !== null && (this.pending.result !== null || this.pending.error !== null);
+  }
+
+  /**
+   * Adds a batch's loss (a number or the logs' Scalar, read without disposing it) to the window;
+   * a non-finite one is remembered instead.
+   */
+  async addLoss(logged: unknown): Promise<void> {
+    const loss = await readLogNumber(logged);
+    if (loss === undefined) return;
+    if (Number.isFinite(loss)) {
+      this.lossSum += loss;
+      this.lossCount += 1;
+    } else {
+      this.sawNonFinite = true;
+    }
+  }
+
+  /** Mean finite batch loss since the last check (null if none); starts the next window. */
+  takeLoss(): number | null {
+    const loss = this.lossCount > 0 ? this.lossSum / this.lossCount : null;
+    this.lossSum = 0;
+    this.lossCount = 0;
+    return loss;
+  }
+
+  /** Lets a worker answer arrive when one may be on its way; true when the pending check is settled. */
+  async poll(): Promise<boolean> {
+    if (this.worker && (this.pending || !this.worker.usable)) await yieldToEventLoop();
+    return this.settled;
+  }
+
+  /**
+   * The baseline: activations of every baseline probe set and the planned outputs of the model as
+   * it is now, or, given `savedDir`, a saved baseline checked against this fit (its metric values
+   * come with it; no outputs are needed then).
+   */
+  async baseline(savedDir: string | undefined): Promise<{ activations: Map<string, LayerActivations>; outputs: Map<string, ModelOutput>; savedValues: Record<string, number | null> | null }> {
+    const activations = new Map<string, LayerActivations>();
+    if (savedDir !== undefined) {
+      const saved = loadSavedBaselineFor(savedDir, this.fit);
+      for (const [name] of baselineProbeSets(this.probes)) activations.set(name, saved.activations.get(name)!);
+      return { activations, outputs: new Map(), savedValues: saved.values };
+    }
+    for (const [name, inputs] of baselineProbeSets(this.probes)) activations.set(name, await this.capture.capture(inputs));
+    return { activations, outputs: await this.captureOutputs(), savedValues: null };
+  }
+
+  /** What a saved baseline must match. */
+  get fit(): BaselineFit {
+    return { model: this.model, layers: this.capture.layers, pooling: this.capture.pooling, probes: this.probes };
+  }
+
+  /**
+   * Starts the capture worker when `mode` allows it. Not awaited: checks run inline until it is
+   * up, and for good if it cannot rebuild the model.
+   */
+  startWorker(mode: 'auto' | 'worker' | 'inline', userPlugins: number): void {
+    if (mode === 'inline' || (mode === 'auto' && userPlugins > 0)) return;
+    const unavailable = (reason: string, err?: unknown) => this.notify('capture-worker-unavailable', `capture worker unavailable (${reason}); capturing inline`, err === undefined ? {} : { err });
+    const custom = classesUnknownToWorker(this.model);
+    if (custom.length > 0) {
+      // Said before the first step: the worker would fail only after its start-up, maybe after `fit`.
+      unavailable(`the model uses ${custom.map((c) => `\`${c}\``).join(', ')}, registered only in this thread; a worker thread cannot rebuild it`);
+      return;
+    }
+    const sets = new Map<string, ProbeInputs>();
+    for (const name of [...this.plan.sets, ...this.plan.outputs]) sets.set(name, this.inputsOf(name));
+    try {
+      const worker = new WorkerCapture(this.model, this.capture.layers, { pooling: this.capture.pooling, batchSize: this.capture.batchSize }, sets);
+      this.worker = worker;
+      worker.ready.then(
+        () => this.recorder.logger.info({ event: 'capture-worker', ready: true }, 'em-guard: probe capture runs on a worker thread (forward passes off the training thread)'),
+        (e: unknown) => {
+          if (this.worker !== worker) return; // the fit is over; `release` said so
+          this.worker = null;
+          void worker.release({ discard: true });
+          unavailable((e as Error).message, e);
+        },
+      );
+    } catch (e) {
+      unavailable((e as Error).message, e);
+    }
+  }
+
+  /**
+   * Starts a check of the current step: takes the loss window and `copy` (the weights to keep if
+   * the verdict is safe), then captures on the worker (returns at once) or inline (returns
+   * captured). Finish the previous check first.
+   */
+  async start(step: number, epoch: number, copy: (() => Promise<WeightsCopy>) | null): Promise<void> {
+    if (this.pending) throw new Error('internal: a check started while another is pending');
+    const t0 = performance.now();
+    const weights = copy ? await copy() : null;
+    const at: SnapshotPoint = { step, epoch, loss: this.takeLoss(), nonfinite: this.sawNonFinite };
+    const worker = this.worker?.usable ? this.worker : null;
+    if (!worker) {
+      const activations = new Map<string, LayerActivations>();
+      for (const name of this.plan.sets) activations.set(name, await this.capture.capture(this.inputsOf(name)));
+      const outputs = await this.captureOutputs();
+      const result = { activations, outputs, timings: { capture: performance.now() - t0 } };
+      this.pending = { at, copy: weights, done: Promise.resolve(), result, error: null };
+      return;
+    }
+    const pending: PendingCheck = { at, copy: weights, done: Promise.resolve(), result: null, error: null };
+    const promise = worker.capture(this.model, this.plan.sets, this.plan.outputs);
+    const postMs = performance.now() - t0;
+    pending.done = promise.then(
+      (r) => (pending.result = { activations: r.activations, outputs: r.outputs, timings: { capture: postMs, workerCapture: r.workerMs } }),
+      (e: unknown) => (pending.error = e as Error),
+    );
+    this.pending = pending;
+  }
+
+  /**
+   * The pending check once captured (waits for the worker if needed), or null. When the worker
+   * failed, it is dropped and the check is redone inline on the weights of `now`.
+   */
+  async finish(now: { step: number; epoch: number }): Promise<CapturedCheck | null> {
+    const p = this.pending;
+    if (!p) return null;
+    this.pending = null;
+    await p.done;
+    if (p.result) return { at: p.at, copy: p.copy, ...p.result };
+    this.discard(p.copy);
+    this.notify('capture-worker-error', `the capture worker failed (${p.error?.message ?? 'no result'}); checking inline from now on`, { err: p.error });
+    void this.worker?.release({ discard: true });
+    this.worker = null;
+    // The lost check's loss window (taken as one mean) goes back into the running one.
+    if (typeof p.at.loss === 'number') await this.addLoss(p.at.loss);
+    await this.start(now.step, now.epoch, null);
+    return this.finish(now);
+  }
+
+  /** Ends the fit's captures: drops a pending check and its copy, hands the worker thread back. */
+  release(): void {
+    if (this.pending) this.discard(this.pending.copy);
+    this.pending = null;
+    const worker = this.worker;
+    this.worker = null;
+    if (worker && !worker.usable) {
+      // Its verdict would come after `fit` returned, to nobody: say now why every check ran inline.
+      this.recorder.logger.info({ event: 'capture-worker', ready: false }, 'em-guard: the capture worker was still starting when fit ended (its first start loads tfjs in the thread); every check of this fit ran inline');
+    }
+    void worker?.release();
+  }
+
+  private async captureOutputs(): Promise<Map<string, ModelOutput>> {
+    const outputs = new Map<string, ModelOutput>();
+    for (const name of this.plan.outputs) outputs.set(name, await captureOutput(this.model, this.inputsOf(name), this.capture.batchSize));
+    return outputs;
+  }
+
+  private inputsOf(name: string): ProbeInputs {
+    const inputs = probeSetInputs(this.probes, name);
+    if (!inputs) throw new Error(`internal: no probe set \`${name}\``);
+    return inputs;
+  }
+}

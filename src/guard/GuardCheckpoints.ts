@@ -1,0 +1,81 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { CheckpointTarget, WeightsCopy } from '../checkpoints/checkpointTarget.js';
+import type { GuardRecorder } from './GuardRecorder.js';
+
+type At = { step: number; epoch: number };
+
+/**
+ * The guard's checkpoints of one fit: copies kept on its target (disk or memory), background
+ * writes it waits for before a rollback and at the end of `fit`, and the rollback target (the
+ * newest safe checkpoint).
+ */
+export class GuardCheckpoints {
+  lastSafe: { id: string; step: number } | null = null;
+  private writes: Promise<void> = Promise.resolve();
+  private readonly target: CheckpointTarget;
+  private readonly recorder: GuardRecorder;
+
+  constructor(target: CheckpointTarget, recorder: GuardRecorder) {
+    this.target = target;
+    this.recorder = recorder;
+  }
+
+  copy(model: tf.LayersModel): Promise<WeightsCopy> {
+    return this.target.copy(model);
+  }
+
+  discard(copy: WeightsCopy | null): void {
+    if (copy) this.target.discard(copy);
+  }
+
+  /**
+   * Keeps weights copied at step `at` as a checkpoint. With `wait: false` (periodic and baseline
+   * checkpoints) a disk write goes on in the background and this resolves to `pending:<step>`;
+   * the record, the event and the rollback target appear once it is durable.
+   */
+  async keep(copy: WeightsCopy, at: At, metrics: Record<string, number | null>, safe: boolean, reason: string, wait: boolean): Promise<string> {
+    const kept = this.target.keep(copy, { ...at, metrics, safe, reason });
+    if (typeof kept === 'string') return this.record(kept, at, safe, reason);
+    const recorded = kept.then((id) => this.record(id, at, safe, reason));
+    if (wait) return recorded;
+    this.track(recorded, at.step, reason);
+    return `pending:${at.step}`;
+  }
+
+  /** Adds a background write that `settle` waits for; a failure loses that write only, and is logged. */
+  track(write: Promise<unknown>, step: number, reason: string): void {
+    this.writes = Promise.all([
+      this.writes,
+      write.catch((e: unknown) => {
+        this.recorder.error({ event: 'checkpoint-error', step, reason, err: e }, `em-guard: writing the checkpoint of step ${step} failed: ${(e as Error).message}`);
+      }),
+    ]).then(() => undefined);
+  }
+
+  /** Resolves once every background write has finished. */
+  async settle(): Promise<void> {
+    await this.writes;
+  }
+
+  /** Restores the newest safe checkpoint into `model`; null (logged) when there is none. */
+  async rollback(model: tf.LayersModel, now: At, reason: string): Promise<string | null> {
+    await this.settle(); // the newest safe checkpoint may still be on its way to disk
+    if (!this.lastSafe) {
+      this.recorder.error({ event: 'rollback-unavailable', step: now.step, reason }, 'em-guard: rollback requested but no safe checkpoint exists');
+      return null;
+    }
+    const { id, step } = await this.target.restoreLastSafe(model);
+    this.recorder.rollback({ to: id, toStep: step, step: now.step, epoch: now.epoch }, reason);
+    return id;
+  }
+
+  dispose(): void {
+    this.target.dispose();
+  }
+
+  private record(id: string, at: At, safe: boolean, reason: string): string {
+    if (safe && (!this.lastSafe || at.step >= this.lastSafe.step)) this.lastSafe = { id, step: at.step };
+    this.recorder.checkpoint({ id, step: at.step, epoch: at.epoch, safe, reason });
+    return id;
+  }
+}

@@ -1,0 +1,69 @@
+import type { ModelOutput } from '../probes/captureOutput.js';
+import { aggregateLayers, computeCoreMetrics, CORE_METRICS, type CoreMetricName } from './computeCoreMetrics.js';
+import type { CheckEvent } from './guardEvents.js';
+import type { BaselineContext, CheckContext, LayerActivations, MetricPlugin } from './pluginTypes.js';
+
+/** The step a snapshot describes and what the training loop reported up to it. */
+export interface SnapshotPoint {
+  step: number;
+  epoch: number;
+  /** Mean finite batch loss since the previous check; null if none; undefined for the baseline. */
+  loss: number | null | undefined;
+  nonfinite: boolean;
+}
+
+/** What stays the same across the checks of one fit. */
+export interface SnapshotSetup {
+  /** The plugins' view of the fit: model, layers, probes, baseline activations, capture. */
+  context: BaselineContext;
+  rank: number;
+  seed: number;
+  wantedCore: ReadonlySet<CoreMetricName>;
+  plugins: readonly MetricPlugin[];
+  /** Delta buffers reused across checks (see computeCoreMetrics). */
+  scratch: Map<string, Float64Array>;
+  onMetricError(metric: string, e: Error): void;
+}
+
+/**
+ * Every metric of one check on `current` activations (and the model outputs the plugins asked
+ * for): core metrics per layer and aggregated to the worst layer, then the plugins, then the loss
+ * window. Copied numbers only; a null value always comes with a reason.
+ */
+export async function computeSnapshot(setup: SnapshotSetup, current: ReadonlyMap<string, LayerActivations>, outputs: ReadonlyMap<string, ModelOutput>, at: SnapshotPoint): Promise<CheckEvent> {
+  const { step, epoch } = at;
+  const { layers } = setup.context;
+  const tm = performance.now();
+  const values: Record<string, number | null> = {};
+  const reasons: Record<string, string> = {};
+  const core = computeCoreMetrics(layers, setup.context.activations, current, setup.rank, setup.seed, setup.wantedCore, setup.scratch);
+  Object.assign(values, core.perLayer);
+  Object.assign(reasons, core.reasons);
+  for (const [name, better] of Object.entries(CORE_METRICS)) {
+    if (!setup.wantedCore.has(name as CoreMetricName)) continue;
+    values[name] = aggregateLayers(layers.map((l) => core.perLayer[`${name}@${l}`] ?? null), better);
+    if (values[name] === null) reasons[name] = reasons[`${name}@${layers[0]}`] ?? 'null on every layer';
+  }
+  const ctx: CheckContext = { ...setup.context, activations: current, baseline: setup.context.activations, step, epoch, outputs };
+  for (const p of setup.plugins) {
+    try {
+      const r = await p.compute(ctx);
+      values[p.name] = r.value;
+      if (r.value === null) reasons[p.name] = r.reason ?? 'no value';
+      for (const [layer, v] of Object.entries(r.perLayer ?? {})) values[`${p.name}@${layer}`] = v;
+    } catch (e) {
+      values[p.name] = null;
+      reasons[p.name] = `metric threw: ${(e as Error).message}`;
+      setup.onMetricError(p.name, e as Error);
+    }
+  }
+  values.loss = at.loss ?? null;
+  if (values.loss === null) reasons.loss = at.loss === undefined ? 'baseline (no training yet)' : 'no finite loss since the last check';
+  values.nonfinite = at.nonfinite ? 1 : 0;
+  return { step, epoch, values, reasons, timingsMs: { metrics: performance.now() - tm } };
+}
+
+/** The snapshot of a batch with a non-finite loss: the weights are broken, a forward pass would only give NaNs. */
+export function nonFiniteSnapshot(step: number, epoch: number): CheckEvent {
+  return { step, epoch, values: { nonfinite: 1, loss: null }, reasons: { loss: 'non-finite batch loss' }, timingsMs: { metrics: 0 } };
+}

@@ -1,0 +1,30 @@
+import type { Policy } from '../policy/types.js';
+import { probeSetInputs } from '../probes/probeSets.js';
+import type { EmGuardProbes } from '../probes/probeTypes.js';
+import { CORE_METRICS, coreMetricsFor, needsTrainProbes, type CoreMetricName } from './computeCoreMetrics.js';
+import type { MetricPlugin } from './pluginTypes.js';
+
+/** What every check of a fit computes and therefore captures. */
+export interface CheckPlan {
+  wantedCore: ReadonlySet<CoreMetricName>;
+  /** Probe sets whose layer activations a check captures (`eval`, and `train` when something reads it). */
+  sets: readonly string[];
+  /** Probe sets whose raw model output a check computes (what the metric plugins read). */
+  outputs: readonly string[];
+}
+
+/**
+ * Plans the checks: the core metrics the policy reads (or all), the train probes only when a
+ * train-side metric or a user metric plugin may read them (a third of a check's forward passes),
+ * and the outputs the plugins declare.
+ */
+export function planChecks(policy: Policy, metrics: 'policy' | 'all', probes: EmGuardProbes, plugins: readonly MetricPlugin[], userPlugins: number): CheckPlan {
+  const wantedCore =
+    metrics === 'all'
+      ? new Set(Object.keys(CORE_METRICS) as CoreMetricName[])
+      : coreMetricsFor([...policy.rules.flatMap((r) => [r.metric, ...r.unless.map((c) => c.metric)]), ...(policy.checkpoint.keepBest ? [policy.checkpoint.keepBest.metric] : [])]);
+  // User metric plugins may read any probe set, so with them every set is captured.
+  const captureTrain = needsTrainProbes(wantedCore) || userPlugins > 0;
+  const outputs = [...new Set(plugins.flatMap((p) => p.outputs ?? []))].filter((name) => probeSetInputs(probes, name) !== undefined);
+  return { wantedCore, sets: captureTrain ? ['train', 'eval'] : ['eval'], outputs };
+}
