@@ -5,6 +5,7 @@ import { reduceLrAction } from '../../plugins/actions/reduceLrAction.js';
 import { rewindAction } from '../../plugins/actions/rewindAction.js';
 import { rollbackAction } from '../../plugins/actions/rollbackAction.js';
 import { warnAction } from '../../plugins/actions/warnAction.js';
+import { alignmentPreferencePlugins } from '../../plugins/metrics/alignmentPreference.js';
 import { alignmentProjectionPlugin } from '../../plugins/metrics/alignmentProjection.js';
 import { alignmentScorePlugin } from '../../plugins/metrics/alignmentScore.js';
 import { registerAction, registerMetric } from '../policy/registry.js';
@@ -22,5 +23,5 @@ export function guardPlugins(user: EmGuardArgs['plugins']): { actions: Map<strin
     actions.set(a.name, a);
   }
   for (const m of user?.metrics ?? []) registerMetric({ name: m.name, description: m.description, better: m.better });
-  return { actions, metrics: [alignmentScorePlugin(), alignmentProjectionPlugin(), ...(user?.metrics ?? [])] };
+  return { actions, metrics: [alignmentScorePlugin(), alignmentProjectionPlugin(), ...alignmentPreferencePlugins(), ...(user?.metrics ?? [])] };
 }
