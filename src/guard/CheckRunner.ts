@@ -151,19 +151,19 @@ export class CheckRunner {
    * Starts the capture worker when `mode` allows it. Not awaited: checks run inline until it is
    * up, and for good if it cannot rebuild the model.
    */
-  startWorker(mode: 'auto' | 'worker' | 'inline', userPlugins: number): void {
+  startWorker(mode: 'auto' | 'worker' | 'inline', userPlugins: number, imports: readonly string[] = []): void {
     if (mode === 'inline' || (mode === 'auto' && userPlugins > 0)) return;
     const unavailable = (reason: string, err?: unknown) => this.notify('capture-worker-unavailable', `capture worker unavailable (${reason}); capturing inline`, err === undefined ? {} : { err });
     const custom = classesUnknownToWorker(this.model);
-    if (custom.length > 0) {
+    if (custom.length > 0 && imports.length === 0) {
       // Said before the first step: the worker would fail only after its start-up, maybe after `fit`.
-      unavailable(`the model uses ${custom.map((c) => `\`${c}\``).join(', ')}, registered only in this thread; a worker thread cannot rebuild it`);
+      unavailable(`the model uses ${custom.map((c) => `\`${c}\``).join(', ')}, registered only in this thread; a worker thread cannot rebuild it. Pass \`workerImports: ['./module-that-registers-it.js']\` to emGuard so the worker imports it first`);
       return;
     }
     const sets = new Map<string, ProbeInputs>();
     for (const name of [...this.plan.sets, ...this.plan.outputs]) sets.set(name, this.inputsOf(name));
     try {
-      const worker = new WorkerCapture(this.model, this.capture.layers, { pooling: this.capture.pooling, batchSize: this.capture.batchSize }, sets);
+      const worker = new WorkerCapture(this.model, this.capture.layers, { pooling: this.capture.pooling, batchSize: this.capture.batchSize, imports }, sets);
       this.worker = worker;
       worker.ready.then(
         () => this.recorder.logger.info({ event: 'capture-worker', ready: true }, 'em-guard: probe capture runs on a worker thread (forward passes off the training thread)'),

@@ -42,6 +42,13 @@ async function init(msg: WorkerInit): Promise<void> {
     await useBackend(msg.backend);
     backend = msg.backend;
   }
+  for (const url of msg.imports) {
+    try {
+      await import(url);
+    } catch (e) {
+      throw new Error(`workerImports: importing ${url} failed: ${(e as Error).message}`);
+    }
+  }
   model = await tf.models.modelFromJSON({ modelTopology: msg.topology } as Parameters<typeof tf.models.modelFromJSON>[0]);
   const want = msg.weightShapes;
   const have = model.weights.map((w) => w.shape);

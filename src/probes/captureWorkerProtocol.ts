@@ -18,6 +18,8 @@ export interface WorkerInit {
   layers: string[];
   pooling: Pooling;
   batchSize: number;
+  /** File URLs imported before the model is rebuilt (`workerImports`: modules registering custom layers). */
+  imports: string[];
   /** Probe set name → its input tensors. */
   sets: Record<string, TransferredTensor[]>;
 }
