@@ -138,7 +138,7 @@ export class CheckRunner {
       for (const [name] of baselineProbeSets(this.probes)) activations.set(name, saved.activations.get(name)!);
       return { activations, outputs: new Map(), savedValues: saved.values };
     }
-    for (const [name, inputs] of baselineProbeSets(this.probes)) activations.set(name, await this.capture.capture(inputs));
+    for (const [name, inputs] of baselineProbeSets(this.probes)) activations.set(name, await this.capture.capture(inputs, this.maskOf(name)));
     return { activations, outputs: await this.captureOutputs(), savedValues: null };
   }
 
@@ -163,7 +163,12 @@ export class CheckRunner {
     const sets = new Map<string, ProbeInputs>();
     for (const name of [...this.plan.sets, ...this.plan.outputs]) sets.set(name, this.inputsOf(name));
     try {
-      const worker = new WorkerCapture(this.model, this.capture.layers, { pooling: this.capture.pooling, batchSize: this.capture.batchSize, imports }, sets);
+      const masks = new Map<string, tf.Tensor>();
+      for (const name of this.plan.sets) {
+        const m = this.maskOf(name);
+        if (m) masks.set(name, m);
+      }
+      const worker = new WorkerCapture(this.model, this.capture.layers, { pooling: this.capture.pooling, batchSize: this.capture.batchSize, imports, masks }, sets);
       this.worker = worker;
       worker.ready.then(
         () => this.recorder.logger.info({ event: 'capture-worker', ready: true }, 'em-guard: probe capture runs on a worker thread (forward passes off the training thread)'),
@@ -192,7 +197,7 @@ export class CheckRunner {
     const worker = this.worker?.usable ? this.worker : null;
     if (!worker) {
       const activations = new Map<string, LayerActivations>();
-      for (const name of this.plan.sets) activations.set(name, await this.capture.capture(this.inputsOf(name)));
+      for (const name of this.plan.sets) activations.set(name, await this.capture.capture(this.inputsOf(name), this.maskOf(name)));
       const outputs = await this.captureOutputs();
       const result = { activations, outputs, timings: { capture: performance.now() - t0 } };
       this.pending = { at, copy: weights, done: Promise.resolve(), result, error: null };
@@ -245,6 +250,11 @@ export class CheckRunner {
     const outputs = new Map<string, ModelOutput>();
     for (const name of this.plan.outputs) outputs.set(name, await captureOutput(this.model, this.inputsOf(name), this.capture.batchSize));
     return outputs;
+  }
+
+  /** The token mask of a probe set (`probes.masks`), if given. */
+  private maskOf(name: string): tf.Tensor | undefined {
+    return (this.probes.masks as Record<string, tf.Tensor | undefined> | undefined)?.[name];
   }
 
   private inputsOf(name: string): ProbeInputs {

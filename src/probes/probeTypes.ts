@@ -59,6 +59,13 @@ export interface EmGuardProbes {
   eval: ProbeInputs;
   alignment?: AlignmentProbes;
   contrast?: ContrastProbes;
+  /**
+   * Token masks `[n, T]` (1 = real token, 0 = padding) of sequence probe sets, by set name (`train`,
+   * `eval`, `contrast.aligned`, `contrast.misaligned`), for right-padded batches: `pooling: 'mean'`
+   * then averages only the real tokens (the paper's `mean_prompt`). `pooling: 'last'` reads the last
+   * position whatever the mask: pad those batches on the left.
+   */
+  masks?: Partial<Record<'train' | 'eval' | 'contrast.aligned' | 'contrast.misaligned', tf.Tensor>>;
   /** Paired aligned/misaligned completions (language models): enables `alignment.preference*`. */
   preference?: PreferenceProbes;
 }

@@ -113,6 +113,11 @@ export function validateProbes(probes: EmGuardProbes, model: tf.LayersModel): Re
     counts['contrast.aligned'] = validateProbeInputs('contrast.aligned', probes.contrast.aligned, model);
     counts['contrast.misaligned'] = validateProbeInputs('contrast.misaligned', probes.contrast.misaligned, model);
   }
+  for (const [name, mask] of Object.entries(probes.masks ?? {})) {
+    if (!(name in counts) || name.startsWith('alignment') || name.startsWith('preference')) throw new Error(`probes.masks.${name}: no such probe set; masks apply to train, eval, contrast.aligned, contrast.misaligned`);
+    if (!isTensorLike(mask) || mask.isDisposed) throw new Error(`probes.masks.${name}: expected a live tf.Tensor of shape [${counts[name]}, T]`);
+    if (mask.rank !== 2 || mask.shape[0] !== counts[name]) throw new Error(`probes.masks.${name}: expected shape [${counts[name]}, T] (probes of probes.${name}, positions), got ${shapeText(mask.shape)}`);
+  }
   if (probes.preference !== undefined) {
     counts['preference.chosen'] = counts['preference.rejected'] = validatePreferenceProbes(probes.preference, model);
   }
