@@ -115,6 +115,7 @@ function report(runs: RecordedRun[]): void {
         scores.push(better.get(name) === 'higher' ? -(v - b) : v - b);
         labels.push(run.mix === 0 ? 1 : 0);
       }
+      if (scores.length === 0) return '—';
       const a = auroc(scores, labels);
       return a.auc === null ? '—' : a.auc.toFixed(2);
     });
