@@ -206,3 +206,9 @@ export type { ModelOutput } from './probes/captureOutput.js';
 export { AlignedMixer, alignedMixer, MAX_SHARE } from './mitigation/AlignedMixer.js';
 export type { AlignedMixerArgs, AlignedMixerStats, ExampleSet } from './mitigation/AlignedMixer.js';
 export type { MixerControl, IdleContext } from './guard/pluginTypes.js';
+
+// Guarding a language model (issue 14): preference probes and their scoring, transformer layer choice.
+export type { PreferenceProbes, PreferenceSet } from './probes/probeTypes.js';
+export { preferenceScores, preferenceSummary, type PreferenceOutput } from './metrics/preferenceScores.js';
+export { validatePreferenceProbes } from './probes/validateProbes.js';
+export { transformerBlockOutputs } from './probes/resolveLayers.js';
