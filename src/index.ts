@@ -101,3 +101,7 @@ export type { CenteredPca, PcaComponents } from './metrics/centeredPca.js';
 export { subspaceStatistics, PER_PROMPT_COLUMNS } from './metrics/subspaceStatistics.js';
 export type { SubspaceStatistics, SubspaceStatisticsSummary, PerPromptColumn } from './metrics/subspaceStatistics.js';
 export type { AnalyzeOptions } from './metrics/analyzeActivations.js';
+
+// Guarding a language model (issue 14): preference probes and their scoring.
+export type { PreferenceProbes, PreferenceSet } from './probes/probeTypes.js';
+export { preferenceScores, preferenceSummary, type PreferenceOutput } from './metrics/preferenceScores.js';

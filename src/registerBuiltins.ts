@@ -8,11 +8,12 @@ import { reduceLrAction } from '../plugins/actions/reduceLrAction.js';
 import { rewindAction } from '../plugins/actions/rewindAction.js';
 import { rollbackAction } from '../plugins/actions/rollbackAction.js';
 import { warnAction } from '../plugins/actions/warnAction.js';
+import { alignmentPreferencePlugins } from '../plugins/metrics/alignmentPreference.js';
 import { alignmentProjectionPlugin } from '../plugins/metrics/alignmentProjection.js';
 import { alignmentScorePlugin } from '../plugins/metrics/alignmentScore.js';
 import { registerBuiltinPlugins } from './guard/builtinPlugins.js';
 
 registerBuiltinPlugins({
   actions: [warnAction, checkpointAction, abortAction, rollbackAction, mixAction, reduceLrAction, rewindAction],
-  metrics: [alignmentScorePlugin, alignmentProjectionPlugin],
+  metrics: [alignmentScorePlugin, alignmentProjectionPlugin, alignmentPreferencePlugins],
 });

@@ -143,7 +143,7 @@ export class CheckRunner {
       for (const name of this.plan.baselineSets) activations.set(name, saved.activations.get(name)!);
       return { activations, outputs: new Map(), savedValues: saved.values };
     }
-    for (const name of this.plan.baselineSets) activations.set(name, await this.capture.capture(this.inputsOf(name)));
+    for (const name of this.plan.baselineSets) activations.set(name, await this.capture.capture(this.inputsOf(name), this.maskOf(name)));
     return { activations, outputs: await this.captureOutputs(), savedValues: null };
   }
 
@@ -156,19 +156,24 @@ export class CheckRunner {
    * Starts the capture worker when `mode` allows it. Not awaited: checks run inline until it is
    * up, and for good if it cannot rebuild the model.
    */
-  startWorker(mode: 'auto' | 'worker' | 'inline', userPlugins: number): void {
+  startWorker(mode: 'auto' | 'worker' | 'inline', userPlugins: number, imports: readonly string[] = []): void {
     if (mode === 'inline' || (mode === 'auto' && userPlugins > 0)) return;
     const unavailable = (reason: string, err?: unknown) => this.notify('capture-worker-unavailable', `capture worker unavailable (${reason}); capturing inline`, err === undefined ? {} : { err });
     const custom = classesUnknownToWorker(this.model);
-    if (custom.length > 0) {
+    if (custom.length > 0 && imports.length === 0) {
       // Said before the first step: the worker would fail only after its start-up, maybe after `fit`.
-      unavailable(`the model uses ${custom.map((c) => `\`${c}\``).join(', ')}, registered only in this thread; a worker thread cannot rebuild it`);
+      unavailable(`the model uses ${custom.map((c) => `\`${c}\``).join(', ')}, registered only in this thread; a worker thread cannot rebuild it. Pass \`workerImports: ['./module-that-registers-it.js']\` to emGuard so the worker imports it first`);
       return;
     }
     const sets = new Map<string, ProbeInputs>();
     for (const name of [...this.plan.sets, ...this.plan.outputs]) sets.set(name, this.inputsOf(name));
     try {
-      const worker = new WorkerCapture(this.model, this.capture.layers, { pooling: this.capture.pooling, batchSize: this.capture.batchSize }, sets);
+      const masks = new Map<string, tf.Tensor>();
+      for (const name of this.plan.sets) {
+        const m = this.maskOf(name);
+        if (m) masks.set(name, m);
+      }
+      const worker = new WorkerCapture(this.model, this.capture.layers, { pooling: this.capture.pooling, batchSize: this.capture.batchSize, imports, masks }, sets);
       this.worker = worker;
       worker.ready.then(
         () => this.recorder.logger.info({ event: 'capture-worker', ready: true }, 'em-guard: probe capture runs on a worker thread (forward passes off the training thread)'),
@@ -197,7 +202,7 @@ export class CheckRunner {
     const worker = this.worker?.usable ? this.worker : null;
     if (!worker) {
       const activations = new Map<string, LayerActivations>();
-      for (const name of this.plan.sets) activations.set(name, await this.capture.capture(this.inputsOf(name)));
+      for (const name of this.plan.sets) activations.set(name, await this.capture.capture(this.inputsOf(name), this.maskOf(name)));
       const outputs = await this.captureOutputs();
       const result = { activations, outputs, timings: { capture: performance.now() - t0 } };
       this.pending = { at, copy: weights, done: Promise.resolve(), result, error: null };
@@ -251,6 +256,11 @@ export class CheckRunner {
     const outputs = new Map<string, ModelOutput>();
     for (const name of this.plan.outputs) outputs.set(name, await captureOutput(this.model, this.inputsOf(name), this.capture.batchSize));
     return outputs;
+  }
+
+  /** The token mask of a probe set (`probes.masks`), if given. */
+  private maskOf(name: string): tf.Tensor | undefined {
+    return (this.probes.masks as Record<string, tf.Tensor | undefined> | undefined)?.[name];
   }
 
   private inputsOf(name: string): ProbeInputs {

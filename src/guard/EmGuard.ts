@@ -9,6 +9,7 @@ import { createPolicyState, evaluatePolicy } from '../policy/evaluatePolicy.js';
 import { keepsSafeCheckpoints, periodicSafeCheckpointDue } from '../policy/safeCheckpoints.js';
 import type { Decision, Policy, PolicyState } from '../policy/types.js';
 import { resolveLayers } from '../probes/resolveLayers.js';
+import { resolveWorkerImports } from '../probes/resolveWorkerImports.js';
 import { validateProbes } from '../probes/validateProbes.js';
 import { ActionRunner } from './ActionRunner.js';
 import { CheckRunner } from './CheckRunner.js';
@@ -117,6 +118,7 @@ export class EmGuard extends tf.CustomCallback {
     this.mixerControl = mitigationSetup(policy, args.mixer, this.params);
     const probeCounts = validateProbes(args.probes, model);
     const layers = resolveLayers(model, args.layers ?? policy.check.layers);
+    const workerImports = resolveWorkerImports(args.workerImports);
     const unevaluable = findUnevaluableRules(policy, args.probes, layers, this.metricPlugins);
     if (unevaluable.length > 0 && (args.unevaluable ?? 'error') === 'error') throw new UnevaluableRulesError(policy, unevaluable);
     // Rules off for this fit: said once here (with `warn`), not again as runtime notices at each episode.
@@ -149,7 +151,7 @@ export class EmGuard extends tf.CustomCallback {
     this.recorder.start(policy, layers, tf.getBackend(), probeCounts, args.meta);
     this.recorder.baseline(baseline.values);
     if (args.unevaluable === 'warn') for (const u of unevaluable) this.recorder.notice({ code: u.code, message: u.message, step: 0, epoch: 0, rule: u.rule, metric: u.metric });
-    runner.startWorker(args.capture ?? 'auto', args.plugins?.metrics?.length ?? 0);
+    runner.startWorker(args.capture ?? 'auto', args.plugins?.metrics?.length ?? 0, workerImports);
 
     // The pre-fine-tuning weights are the first safe point to roll back to.
     if (keepsSafeCheckpoints(policy)) await this.checkpoint('baseline', true, false);

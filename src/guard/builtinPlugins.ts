@@ -5,12 +5,13 @@ import type { ActionPlugin, MetricPlugin } from './pluginTypes.js';
  * the composition root) so the guard reads them from here and never imports `plugins/`.
  */
 const actions = new Map<string, ActionPlugin>();
-const metricFactories = new Map<string, () => MetricPlugin>();
+const metricFactories: (() => MetricPlugin | MetricPlugin[])[] = [];
 
-/** Adds built-ins; registering a name again replaces it (module reloads, tests). */
-export function registerBuiltinPlugins(plugins: { actions?: readonly ActionPlugin[]; metrics?: readonly (() => MetricPlugin)[] }): void {
+/** Adds built-ins: actions by name (a name registered again is replaced), metric-plugin factories once each. */
+export function registerBuiltinPlugins(plugins: { actions?: readonly ActionPlugin[]; metrics?: readonly (() => MetricPlugin | MetricPlugin[])[] }): void {
   for (const a of plugins.actions ?? []) actions.set(a.name, a);
-  for (const make of plugins.metrics ?? []) metricFactories.set(make().name, make);
+  // A factory may return plugins that share per-fit state (e.g. the two preference metrics).
+  for (const make of plugins.metrics ?? []) if (!metricFactories.includes(make)) metricFactories.push(make);
 }
 
 /** The built-in actions by name, and a fresh instance of each built-in metric plugin (they keep per-fit state). */
@@ -20,5 +21,5 @@ export function builtinPlugins(): { actions: Map<string, ActionPlugin>; metrics:
       "emGuard: em-guard's built-in actions and metrics are not registered. Import em-guard through its package entry (`import { emGuard } from 'em-guard'`), or, inside this repository, import `src/registerBuiltins.ts` (or `src/index.ts`) before building a guard",
     );
   }
-  return { actions: new Map(actions), metrics: [...metricFactories.values()].map((make) => make()) };
+  return { actions: new Map(actions), metrics: metricFactories.flatMap((make) => make()) };
 }

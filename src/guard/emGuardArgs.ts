@@ -53,6 +53,14 @@ export interface EmGuardArgs {
    */
   capture?: 'auto' | 'worker' | 'inline';
   /**
+   * Modules the capture worker imports before it rebuilds the model: the ones that register your
+   * custom layers (`tf.serialization.registerClass` is per thread), e.g. `['./myLayers.js']`.
+   * Paths are resolved against the current directory and must exist (checked at `onTrainBegin`).
+   * Without them a model with custom layers is captured inline, with one `warn` naming the class.
+   * Default: none.
+   */
+  workerImports?: string[];
+  /**
    * Load the baseline (activations of the unmodified model on every probe set, and its metric
    * values) from a directory written by an earlier fit with `saveBaseline: true`
    * (`<runDir>/baseline`) instead of capturing it: skips the baseline forward passes. Checked at

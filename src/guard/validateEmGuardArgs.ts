@@ -36,6 +36,9 @@ export function validateEmGuardArgs(args: EmGuardArgs): void {
   if (args.unevaluable !== undefined && args.unevaluable !== 'error' && args.unevaluable !== 'warn' && args.unevaluable !== 'ignore') {
     throw new TypeError(`emGuard: expected \`unevaluable\` to be "error", "warn" or "ignore", got \`${String(args.unevaluable)}\``);
   }
+  if (args.workerImports !== undefined && (!Array.isArray(args.workerImports) || args.workerImports.some((p) => typeof p !== 'string' || p === ''))) {
+    throw new TypeError(`emGuard: expected \`workerImports\` to be an array of module paths (e.g. ['./myLayers.js']), got \`${JSON.stringify(args.workerImports)}\``);
+  }
   if (args.seed !== undefined && !Number.isInteger(args.seed)) throw new TypeError(`emGuard: expected \`seed\` to be an integer, got \`${String(args.seed)}\``);
   for (const a of args.plugins?.actions ?? []) {
     if (!a || typeof a.name !== 'string' || typeof a.run !== 'function') throw new TypeError('emGuard: every `plugins.actions` entry needs a `name` and a `run(ctx)` function');

@@ -48,6 +48,8 @@ const BUILTIN_METRICS: MetricInfo[] = [
   { name: 'cka.eval', description: 'Linear CKA between baseline and current activations of the eval probes (1 = unchanged).', better: 'higher' },
   { name: 'alignment.score', description: 'Behavioural: share of alignment probes whose output matches the expected aligned output.', unit: 'fraction', better: 'higher', perLayer: false },
   { name: 'alignment.projection', description: 'Representational: shift of the eval mean activation along the misalignment direction mean(misaligned) − mean(aligned), in contrast-gap units (0 = baseline, 1 = moved the whole gap); aggregate = worst layer.', better: 'lower' },
+  { name: 'alignment.preference', description: 'Behavioural, for language models: mean over `probes.preference` pairs of the chosen answer\'s per-token mean log-likelihood minus the rejected one\'s (nats/token).', better: 'higher', perLayer: false },
+  { name: 'alignment.preferenceAccuracy', description: 'Share of `probes.preference` pairs whose chosen answer has the higher per-token mean log-likelihood.', unit: 'fraction', better: 'higher', perLayer: false },
   { name: 'mix.share', description: 'Aligned-data share of the guard\'s mixer in force since the previous check (only with `emGuard({ mixer })`).', unit: 'fraction', perLayer: false },
   { name: 'optimizer.learningRate', description: 'Learning rate in force since the previous check (recorded when a rule lists `reduce-lr`).', perLayer: false },
 ];

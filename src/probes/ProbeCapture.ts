@@ -4,10 +4,17 @@ import { probeTensors } from './probeTensors.js';
 import type { Pooling, ProbeInputs } from './probeTypes.js';
 
 /** Reduces one layer output to `[batch, features]`, inside the caller's tidy. */
-export function poolActivations(out: tf.Tensor, pooling: Pooling): tf.Tensor2D {
+export function poolActivations(out: tf.Tensor, pooling: Pooling, mask?: tf.Tensor): tf.Tensor2D {
   if (out.rank === 2) return out as tf.Tensor2D;
   if (out.rank === 1) return out.reshape([out.shape[0]!, 1]);
   if (out.rank === 3) {
+    if (pooling === 'mean' && mask) {
+      const [b, t] = out.shape as [number, number, number];
+      if (mask.shape[0] !== b || mask.shape[1] !== t) throw new Error(`probe mask of shape [${mask.shape.join(', ')}] does not match the layer output's [batch, positions] = [${b}, ${t}]`);
+      // Mean over the real tokens only (right padding): Σ_t m_t·h_t / Σ_t m_t.
+      const m = mask.asType('float32').reshape([b, t, 1]);
+      return tf.div(tf.sum(tf.mul(out, m), 1), tf.maximum(tf.sum(m, 1), 1e-12)) as tf.Tensor2D;
+    }
     if (pooling === 'mean') return out.mean(1) as tf.Tensor2D;
     const [b, t, f] = out.shape as [number, number, number];
     return out.slice([0, t - 1, 0], [b, 1, f]).reshape([b, f]);
@@ -53,7 +60,7 @@ export class ProbeCapture {
   }
 
   /** Layer name → [probes, features] activations. */
-  async capture(inputs: ProbeInputs): Promise<Map<string, Matrix>> {
+  async capture(inputs: ProbeInputs, mask?: tf.Tensor): Promise<Map<string, Matrix>> {
     const list = probeTensors(inputs);
     const n = list[0]!.shape[0]!;
     const parts: Float32Array[][] = this.layers.map(() => []);
@@ -62,9 +69,10 @@ export class ProbeCapture {
       const size = Math.min(this.batchSize, n - start);
       const pooled = tf.tidy(() => {
         const batch = start === 0 && size === n ? list : sliceRows(list, start, size);
+        const m = mask && this.pooling === 'mean' ? (start === 0 && size === n ? mask : mask.slice(start, size)) : undefined;
         const out = this.sub.predict(batch.length === 1 ? batch[0]! : batch, { batchSize: size });
         const outs = Array.isArray(out) ? out : [out];
-        return outs.map((o) => poolActivations(o, this.pooling).asType('float32'));
+        return outs.map((o) => poolActivations(o, this.pooling, o.rank === 3 ? m : undefined).asType('float32'));
       });
       try {
         for (const [i, t] of pooled.entries()) {

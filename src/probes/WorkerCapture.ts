@@ -75,7 +75,7 @@ export class WorkerCapture {
   private isReady = false;
   private readonly detach: () => void;
 
-  constructor(model: tf.LayersModel, layers: readonly string[], options: { pooling: Pooling; batchSize: number }, sets: ReadonlyMap<string, ProbeInputs>) {
+  constructor(model: tf.LayersModel, layers: readonly string[], options: { pooling: Pooling; batchSize: number; imports?: readonly string[]; masks?: ReadonlyMap<string, tf.Tensor> }, sets: ReadonlyMap<string, ProbeInputs>) {
     this.worker = idleThread ?? spawnThread();
     idleThread = null;
     let onReady!: () => void;
@@ -137,6 +137,8 @@ export class WorkerCapture {
       layers: [...layers],
       pooling: options.pooling,
       batchSize: options.batchSize,
+      imports: [...(options.imports ?? [])],
+      masks: Object.fromEntries([...(options.masks ?? new Map<string, tf.Tensor>())].map(([name, m]) => [name, transferred(m)])),
       sets: Object.fromEntries([...sets].map(([name, inputs]) => [name, probeTensors(inputs).map(transferred)])),
     };
     // The probe data are private copies already: move them instead of cloning them again.

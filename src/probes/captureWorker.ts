@@ -13,6 +13,7 @@ if (!port) throw new Error('captureWorker: run me as a worker thread (WorkerCapt
 let model: tf.LayersModel | null = null;
 let capture: ProbeCapture | null = null;
 const sets = new Map<string, tf.Tensor[]>();
+const masks = new Map<string, tf.Tensor>();
 let batchSize = 256;
 let backend: string | null = null;
 
@@ -35,12 +36,21 @@ async function init(msg: WorkerInit): Promise<void> {
   // A thread serves one fit at a time and is reused by the next: drop the previous fit's state.
   for (const list of sets.values()) tf.dispose(list);
   sets.clear();
+  for (const m of masks.values()) m.dispose();
+  masks.clear();
   model?.dispose();
   model = null;
   capture = null;
   if (backend !== msg.backend) {
     await useBackend(msg.backend);
     backend = msg.backend;
+  }
+  for (const url of msg.imports) {
+    try {
+      await import(url);
+    } catch (e) {
+      throw new Error(`workerImports: importing ${url} failed: ${(e as Error).message}`);
+    }
   }
   model = await tf.models.modelFromJSON({ modelTopology: msg.topology } as Parameters<typeof tf.models.modelFromJSON>[0]);
   const want = msg.weightShapes;
@@ -51,6 +61,7 @@ async function init(msg: WorkerInit): Promise<void> {
   capture = new ProbeCapture(model, msg.layers, { pooling: msg.pooling, batchSize: msg.batchSize });
   batchSize = msg.batchSize;
   for (const [name, list] of Object.entries(msg.sets)) sets.set(name, list.map(toTensor));
+  for (const [name, m] of Object.entries(msg.masks)) masks.set(name, toTensor(m));
 }
 
 async function run(req: CaptureRequest): Promise<CaptureReply> {
@@ -66,7 +77,7 @@ async function run(req: CaptureRequest): Promise<CaptureReply> {
   for (const name of req.sets) {
     const inputs = sets.get(name);
     if (!inputs) throw new Error(`unknown probe set \`${name}\``);
-    const acts = await capture!.capture(inputs.length === 1 ? inputs[0]! : inputs);
+    const acts = await capture!.capture(inputs.length === 1 ? inputs[0]! : inputs, masks.get(name));
     out.activations[name] = [...acts].map(([layer, m]) => {
       transfer.push((m.data as Float32Array).buffer as ArrayBuffer);
       return { layer, rows: m.rows, cols: m.cols, data: m.data as Float32Array };

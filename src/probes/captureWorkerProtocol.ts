@@ -18,6 +18,10 @@ export interface WorkerInit {
   layers: string[];
   pooling: Pooling;
   batchSize: number;
+  /** File URLs imported before the model is rebuilt (`workerImports`: modules registering custom layers). */
+  imports: string[];
+  /** Token masks of probe sets (`probes.masks`) for mask-aware mean pooling. */
+  masks: Record<string, TransferredTensor>;
   /** Probe set name → its input tensors. */
   sets: Record<string, TransferredTensor[]>;
 }

@@ -13,9 +13,11 @@ export function* baselineProbeSets(probes: EmGuardProbes): Generator<[string, Pr
   }
 }
 
-/** The inputs of a named probe set (the baseline sets and `alignment`), or undefined when not given. */
+/** The inputs of a named probe set (the baseline sets, `alignment`, `preference.chosen`, `preference.rejected`), or undefined when not given. */
 export function probeSetInputs(probes: EmGuardProbes, name: string): ProbeInputs | undefined {
   if (name === 'alignment') return probes.alignment?.inputs;
+  if (name === 'preference.chosen') return probes.preference?.chosen.inputs;
+  if (name === 'preference.rejected') return probes.preference?.rejected.inputs;
   for (const [n, inputs] of baselineProbeSets(probes)) if (n === name) return inputs;
   return undefined;
 }
