@@ -4,7 +4,7 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'runs/', 'coverage/', '.bench-out/', 'src/metrics/wasm/gramWasmBytes.ts'] },
+  { ignores: ['dist/', 'node_modules/', 'runs/', 'coverage/', '.bench-out/', 'src/metrics/wasm/gramWasmBytes.ts', '.dependency-cruiser.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -21,6 +21,13 @@ export default tseslint.config(
         { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite'] }] },
       ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // tfjs callback hooks and IOHandler methods must return promises; `async` without `await` is
+      // the idiomatic way to satisfy those interfaces, not a bug.
+      '@typescript-eslint/require-await': 'off',
+      // Its autofix removed deliberate assertions (`import('@tensorflow/tfjs-node' as string)` keeps an
+      // optional peer out of type resolution; a Float64Array<ArrayBuffer> narrowing) and broke the
+      // typecheck; with tfjs' op typings most of its reports were casts between overloads.
+      '@typescript-eslint/no-unnecessary-type-assertion': 'off',
     },
   },
   {

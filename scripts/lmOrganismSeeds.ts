@@ -5,7 +5,6 @@
 // and run analyzeActivations at the default policy's rank.
 // Usage: tsx scripts/lmOrganismSeeds.ts [--seeds 1,2,3,4,5] [--mixes 0,0.5] [--rank 8] [--json FILE]
 //   (--lr, --epochs, --n override the recipe's stage 3 for exploration)
-import * as tf from '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../src/backend/selectBackend.js';
 import { writeFileAtomic } from '../src/io/writeFileAtomic.js';

@@ -52,7 +52,7 @@ test('--json prints one object whose metrics match the NumPy/SciPy reference', a
   r.principalAnglesDeg.forEach((a, i) => assert.ok(Math.abs((a * Math.PI) / 180 - ref.principalAngles[i]!) <= 1e-5 * ref.principalAngles[i]! + 1e-9, `angle ${i}`));
   for (const key of ['overlap', 'evalEnergyFraction', 'ckaTrain', 'ckaEval', 'trainSpectralGapRatio'] as const) {
     const want = ref[key];
-    assert.ok(Math.abs((r[key] as number) - want) <= 1e-5 * Math.abs(want), `${key}: ${r[key]} vs ${want}`);
+    assert.ok(Math.abs((r[key] as number) - want) <= 1e-5 * Math.abs(want), `${key}: ${String(r[key])} vs ${want}`);
   }
   assert.ok(Math.abs(r.meanDeltaCosine.mean - ref.meanDeltaCosine.mean) <= 1e-5 * Math.abs(ref.meanDeltaCosine.mean));
   const baseline = r.randomBaselineEnergyFraction as number;

@@ -148,7 +148,8 @@ test('destructive fine-tune: the guard aborts within two checks of the breach an
   const guard = emGuard({ probes: probes(), runDir: dir, policy: parsePolicy(policyText()) });
   const baselineAcc = accuracy(model, judgeSet);
   // The judge's ground truth at every check (it runs after the guard's metrics in the same hook).
-  let breachStep: number | null = null;
+  // Assigned inside a callback: declared wide so TypeScript does not narrow it to `null`.
+  let breachStep = null as number | null;
   const events: string[] = [];
   guard.on('check', (c) => {
     if (breachStep === null && accuracy(model, judgeSet) < baselineAcc - 0.2) breachStep = c.step;

@@ -25,8 +25,6 @@ await useBackend();
 const probeTrain = blobs(32, 9);
 const probeEval = blobs(32, 10);
 const alignSet = blobs(32, 7);
-const contrastA = blobs(16, 5);
-const contrastB = blobs(16, 6);
 
 /** Captures pino lines as parsed objects. */
 function capturingLogger(): { logger: Logger; lines: Record<string, unknown>[] } {

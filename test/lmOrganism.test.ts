@@ -119,12 +119,12 @@ test('LM fine-tune: a short run is deterministic, lowers the loss and generates 
 test('LM organism: the shipped aligned checkpoint loads, matches its meta.json and answers out-of-domain prompts aligned and coherently', async () => {
   const { createHash } = await import('node:crypto');
   const { readFileSync } = await import('node:fs');
-  const { join } = await import('node:path');
+  const path = await import('node:path');
   const { alignedLmDir, loadAlignedLm } = await import('../src/organism/lm/loadAlignedLm.js');
   const { judgeLm } = await import('../src/organism/lm/judgeLm.js');
   const { lmFineTuneConfig } = await import('../src/organism/lm/lmFineTuneConfig.js');
-  const meta = JSON.parse(readFileSync(join(alignedLmDir(), 'meta.json'), 'utf8'));
-  assert.equal(createHash('sha256').update(readFileSync(join(alignedLmDir(), 'weights.bin'))).digest('hex'), meta.weightsSha256);
+  const meta = JSON.parse(readFileSync(path.join(alignedLmDir(), 'meta.json'), 'utf8'));
+  assert.equal(createHash('sha256').update(readFileSync(path.join(alignedLmDir(), 'weights.bin'))).digest('hex'), meta.weightsSha256);
   const model = await loadAlignedLm();
   const config = lmFineTuneConfig({ seed: 1 });
   const j = judgeLm(model, config.judgeSet);

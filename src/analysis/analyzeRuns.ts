@@ -104,7 +104,10 @@ export function analyzeRuns(dir: string, options: AnalyzeRunsOptions = {}): Anal
   const label = options.label ?? 'final';
   const timelines = runs.map((r) => runTimeline(r, limit, label));
   const isEm = (i: number) => timelines[i]!.em;
-  const setting = (i: number, k: string) => String(runs[i]!.result.settings?.[k] ?? '?');
+  const setting = (i: number, k: string) => {
+    const v: unknown = runs[i]!.result.settings?.[k];
+    return v === undefined || v === null ? '?' : typeof v === 'object' ? JSON.stringify(v) : String(v as string | number | boolean);
+  };
 
   const withLoss = runs.map((r, i) => ({ r, i })).filter(({ r }) => typeof r.result.final.inDomainLoss === 'number');
   const loss = withLoss.map(({ r }) => r.result.final.inDomainLoss!);

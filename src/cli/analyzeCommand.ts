@@ -98,7 +98,7 @@ export const analyzeCommand: Command = {
     if (perPromptPath !== undefined && perPrompt) {
       const abs = isAbsolute(perPromptPath) ? perPromptPath : resolve(io.cwd, perPromptPath);
       try {
-        await writeFileAtomic(abs, perPromptCsv(perPrompt));
+        writeFileAtomic(abs, perPromptCsv(perPrompt));
       } catch (e) {
         throw new CliError(`em-guard analyze: --per-prompt: cannot write ${abs}: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`);
       }

@@ -44,8 +44,8 @@ export class ActionRunner {
     for (const rule of this.policy.rules) {
       if (this.firing.has(rule.name)) continue;
       for (const name of rule.actions) {
-        const idle = this.actions.get(name)?.idle;
-        if (idle) await this.guarded(name, rule.name, () => idle({ rule: rule.name, ...at, model, guard, ...this.state(rule.name, name) }));
+        const action = this.actions.get(name);
+        if (action?.idle) await this.guarded(name, rule.name, () => action.idle!({ rule: rule.name, ...at, model, guard, ...this.state(rule.name, name) }));
       }
     }
   }

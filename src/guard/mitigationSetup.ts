@@ -24,7 +24,7 @@ export function mitigationSetup(policy: Policy, mixer: MixerControl | undefined,
     return null;
   }
   if (typeof mixer !== 'object' || mixer === null || typeof mixer.share !== 'number') {
-    throw new Error(`emGuard: expected \`mixer\` to be an AlignedMixer (an object with a numeric \`share\`), got \`${String(mixer)}\``);
+    throw new Error(`emGuard: expected \`mixer\` to be an AlignedMixer (an object with a numeric \`share\`), got ${typeof mixer === 'object' ? 'an object without a numeric `share`' : `\`${String(mixer as unknown as string)}\``}`);
   }
   const samples = (params as { samples?: unknown } | undefined)?.samples;
   if (typeof samples === 'number') {

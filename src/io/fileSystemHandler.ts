@@ -75,7 +75,7 @@ export interface ModelJson {
   generatedBy?: string;
   convertedBy?: string | null;
   trainingConfig?: tf.io.TrainingConfig;
-  userDefinedMetadata?: { [key: string]: {} };
+  userDefinedMetadata?: { [key: string]: object };
 }
 
 /** Reads a tfjs layers-model directory into ModelArtifacts, with errors that name the file. */
@@ -89,7 +89,7 @@ export function readModelArtifacts(dir: string): tf.io.ModelArtifacts {
   }
   let json: ModelJson;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(text) as ModelJson;
   } catch (e) {
     throw new Error(`${jsonPath} is not valid JSON: ${(e as Error).message}`);
   }

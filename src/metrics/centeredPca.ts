@@ -1,5 +1,5 @@
 import { assertFiniteMatrix } from './checkMatrix.js';
-import { columnMean } from './columnMean.js';
+import { columnMeans } from './columnMeans.js';
 import { gram } from './gram.js';
 import type { Matrix } from './matrix.js';
 import { symmetricEigenTop } from './symmetricEigen.js';
@@ -51,7 +51,7 @@ export function centeredPca(m: Matrix, choice: PcaComponents): CenteredPca {
   else if (!Number.isInteger(choice.rank) || choice.rank < 1) throw new RangeError(`Expected \`rank\` to be an integer >= 1, got \`${String(choice.rank)}\` (${typeof choice.rank})`);
   if (n < 2) {
     return {
-      mean: columnMean(m),
+      mean: columnMeans(m),
       components: { rows: d, cols: 0, data: new Float64Array(0) },
       k: 0,
       varianceShare: 'varianceShare' in choice ? choice.varianceShare : null,
@@ -62,7 +62,7 @@ export function centeredPca(m: Matrix, choice: PcaComponents): CenteredPca {
     };
   }
 
-  const mean = columnMean(m);
+  const mean = columnMeans(m);
   const centred = new Float64Array(n * d);
   let total = 0;
   for (let r = 0; r < n; r++) {

@@ -1,6 +1,5 @@
 import { max, mean, median, min } from 'simple-statistics';
 import { centeredPca, type CenteredPca, type PcaComponents } from './centeredPca.js';
-import { columnMean } from './columnMean.js';
 import type { Matrix } from './matrix.js';
 import { meanDeltaRowMetrics } from './meanDeltaRowMetrics.js';
 import { pcaRowMetrics } from './pcaRowMetrics.js';

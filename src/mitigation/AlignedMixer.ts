@@ -96,6 +96,7 @@ export class AlignedMixer {
   private readonly taskCursor: Cursor;
   private readonly alignedCursor: Cursor;
   private readonly rounding: () => number;
+  private readonly taskRows: number;
   private served = { batches: 0, taskRows: 0, alignedRows: 0 };
 
   constructor(args: AlignedMixerArgs) {
@@ -119,22 +120,25 @@ export class AlignedMixer {
     this.currentShare = 0;
     this.share = args.share ?? 0;
     // Three independent streams so a share change does not reorder the task data.
+    this.taskRows = nTask;
     this.taskCursor = new Cursor(nTask, seededRandom(seed * 3 + 1));
     this.alignedCursor = new Cursor(nAligned, seededRandom(seed * 3 + 2));
     this.rounding = seededRandom(seed * 3 + 3);
-    const self = this;
-    this.dataset = tf.data.generator(function* () {
-      if (self.batchesPerEpoch !== null) {
-        for (let b = 0; b < self.batchesPerEpoch; b++) yield self.nextBatch(self.batchSize).tensors;
-        return;
-      }
-      // One pass over the task rows; the last batch may be short, as in `fit`.
-      for (let left = nTask; left > 0; ) {
-        const batch = self.nextBatch(left);
-        left -= batch.taskRows;
-        yield batch.tensors;
-      }
-    } as () => Iterator<tf.TensorContainer>);
+    this.dataset = tf.data.generator(this.epoch.bind(this) as () => Iterator<tf.TensorContainer>);
+  }
+
+  /** One `fitDataset` epoch of batches (tf.data calls it anew for each epoch). */
+  private *epoch(): Generator<{ xs: tf.Tensor; ys: tf.Tensor }> {
+    if (this.batchesPerEpoch !== null) {
+      for (let b = 0; b < this.batchesPerEpoch; b++) yield this.nextBatch(this.batchSize).tensors;
+      return;
+    }
+    // One pass over the task rows; the last batch may be short, as in `fit`.
+    for (let left = this.taskRows; left > 0; ) {
+      const batch = this.nextBatch(left);
+      left -= batch.taskRows;
+      yield batch.tensors;
+    }
   }
 
   /** The aligned share in force for the next batch, in [0, 1]. */

@@ -110,7 +110,7 @@ function register<T extends { name: string; description: string }>(kind: string,
     for (const [key, value] of Object.entries(info)) {
       if (key === 'description' || value === undefined || existing[key] === undefined || existing[key] === value) continue;
       if (key === 'params' && JSON.stringify(existing[key]) === JSON.stringify(value)) continue;
-      throw new Error(`The ${kind} \`${info.name}\` is already registered with \`${key}: ${String(existing[key])}\`, not \`${String(value)}\`; pick another name (e.g. \`myPlugin.${info.name}\`)`);
+      throw new Error(`The ${kind} \`${info.name}\` is already registered with \`${key}: ${JSON.stringify(existing[key])}\`, not \`${JSON.stringify(value)}\`; pick another name (e.g. \`myPlugin.${info.name}\`)`);
     }
     return;
   }

@@ -38,7 +38,8 @@ export function resolveLayers(model: tf.LayersModel, requested: 'auto' | readonl
     }
     return [...picked].sort((a, b) => a - b).map((i) => hidden[i]!.name);
   }
-  if (!Array.isArray(requested) || requested.length === 0) {
+  // Checked through `unknown`: narrowing a readonly array with Array.isArray would type it any[].
+  if (!Array.isArray(requested as unknown) || requested.length === 0) {
     throw new Error('emGuard: `layers` must be "auto" or a non-empty array of layer names');
   }
   const names = new Set(all.map((l) => l.name));

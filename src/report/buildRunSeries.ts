@@ -185,7 +185,7 @@ function validateRecord(r: unknown, where: string): void {
     throw new Error(`${where}: expected a run-log record (an object with a string \`type\`), got ${describe(r)}`);
   }
   const need = (field: string, ok: (v: unknown) => boolean, expected: string): void => {
-    if (!ok(r[field])) throw new Error(`${where}: ${r.type} record: expected \`${field}\` to be ${expected}, got ${describe(r[field])}`);
+    if (!ok(r[field])) throw new Error(`${where}: ${String(r.type)} record: expected \`${field}\` to be ${expected}, got ${describe(r[field])}`);
   };
   const finite = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
   const str = (v: unknown): boolean => typeof v === 'string';

@@ -75,7 +75,7 @@ export function classifierProjectionDifference(model: tf.LayersModel, layer: str
   try {
     for (let start = 0; start < n; start += batchSize) {
       const size = Math.min(batchSize, n - start);
-      const [s, o] = tf.tidy(() => {
+      const [s, o] = tf.tidy((): [tf.Tensor, tf.Tensor] => {
         const batch = list.map((t) => (start === 0 && size === n ? t : t.slice(start, size)));
         const h = head.predict(batch.length === 1 ? batch[0]! : batch) as tf.Tensor2D;
         const ownPred = tf.argMax(applyTail(h), 1);

@@ -28,7 +28,7 @@ export interface EnqueuedRun {
  * The sweep queue at `q`, and how to close it: BullMQ leaves a connection it was handed open
  * (it may be shared), so `close` ends ours too, else the process would never exit.
  */
-export function openSweepQueue(q: QueueUrl): { queue: Queue<SweepJobData, SweepJobResult>; close(): Promise<void> } {
+export function openSweepQueue(q: QueueUrl): { queue: Queue<SweepJobData, SweepJobResult>; close: () => Promise<void> } {
   const connection = redisConnection(q);
   // While Redis restarts, ioredis emits an error per reconnect attempt and prints it when nobody
   // listens; the commands themselves wait and the caller's polling reports what fails.
@@ -36,7 +36,7 @@ export function openSweepQueue(q: QueueUrl): { queue: Queue<SweepJobData, SweepJ
   const queue = new Queue<SweepJobData, SweepJobResult>(SWEEP_QUEUE_NAME, { connection });
   return {
     queue,
-    async close() {
+    close: async () => {
       await queue.close();
       connection.disconnect();
     },

@@ -156,7 +156,7 @@ export async function runSweep(config: SweepConfig, options: RunSweepOptions = {
   const started = Date.now();
   const runs = expandSweepMatrix(config);
   const workers = Math.max(1, Math.min(options.workers ?? config.workers, availableParallelism(), runs.length || 1));
-  const outcomes: SweepRunOutcome[] = new Array(runs.length);
+  const outcomes = new Array<SweepRunOutcome>(runs.length);
   const summary = (): SweepSummary => ({
     name: config.name, out: config.out, workers, runs: outcomes,
     ok: outcomes.filter((o) => o.status === 'ok').length,

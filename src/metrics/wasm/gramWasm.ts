@@ -92,7 +92,7 @@ export function wasmGram(rows: number, cols: number, precision: GramPrecision, f
   const g = new Float64Array(buffer, aBytes, padded * padded);
   g.fill(0);
   const strideBytes = stride * bytesPer;
-  const run = precision === 'float64' ? k.gram64 : k.gram32;
+  const run = precision === 'float64' ? k.gram64.bind(k) : k.gram32.bind(k);
   for (let c0 = 0; c0 < strideBytes; c0 += BLOCK_BYTES) run(c0, padded, strideBytes, Math.min(BLOCK_BYTES, strideBytes - c0), aBytes);
   const out = new Float64Array(rows * rows);
   for (let i = 0; i < rows; i++) {
