@@ -54,14 +54,27 @@ function makeFiles(dir: string): void {
         after[i * D + j] = s;
       }
     }
-    return [{ rows: N, cols: D, data: before }, { rows: N, cols: D, data: after }];
+    return [
+      { rows: N, cols: D, data: before },
+      { rows: N, cols: D, data: after },
+    ];
   };
   const [tb, ta] = one(1);
   const [eb, ea] = one(0.5);
-  for (const [name, m] of [['tb', tb], ['ta', ta], ['eb', eb], ['ea', ea]] as const) writeFileSync(join(dir, `${name}.npy`), writeNpy(m, '<f4'));
+  for (const [name, m] of [
+    ['tb', tb],
+    ['ta', ta],
+    ['eb', eb],
+    ['ea', ea],
+  ] as const)
+    writeFileSync(join(dir, `${name}.npy`), writeNpy(m, '<f4'));
 }
 
-const median = (xs: number[]) => quantileSorted([...xs].sort((a, b) => a - b), 0.5);
+const median = (xs: number[]) =>
+  quantileSorted(
+    [...xs].sort((a, b) => a - b),
+    0.5,
+  );
 const fmt = (xs: number[]) => `${median(xs).toFixed(0)} (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`;
 
 export async function run(): Promise<void> {
@@ -76,7 +89,11 @@ export async function run(): Promise<void> {
       ['--rank 16', ['--rank', String(K)]],
       ['--variance-share 0.9', ['--variance-share', '0.9']],
     ];
-    console.log(`\n## cold: em-guard analyze in a fresh process, d=${D}, n=${N} (${existsSync(built) ? 'dist/cli/bin.js' : 'src via tsx'}; load avg ${loadavg().map((x) => x.toFixed(1)).join(' ')})`);
+    console.log(
+      `\n## cold: em-guard analyze in a fresh process, d=${D}, n=${N} (${existsSync(built) ? 'dist/cli/bin.js' : 'src via tsx'}; load avg ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')})`,
+    );
     for (const [label, extra] of variants) {
       const totals: number[] = [];
       const walls: number[] = [];
@@ -91,7 +108,10 @@ export async function run(): Promise<void> {
         steps = r.timingsMs;
         k = r.rank;
       }
-      const breakdown = Object.entries(steps).filter(([s]) => s !== 'total').map(([s, v]) => `${s} ${v.toFixed(0)}`).join(', ');
+      const breakdown = Object.entries(steps)
+        .filter(([s]) => s !== 'total')
+        .map(([s, v]) => `${s} ${v.toFixed(0)}`)
+        .join(', ');
       console.log(`em-guard analyze ${label} (k=${k}): compute ms ${fmt(totals)}, process wall ms ${fmt(walls)}; last: ${breakdown}`);
     }
     // Warm figure: the same compute called repeatedly in this process.

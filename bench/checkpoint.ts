@@ -15,7 +15,9 @@ import { quantileSorted } from '../src/analysis/quantile.js';
 const RUNS = 15;
 
 function mlp(widths: number[]): tf.LayersModel {
-  const layers = widths.slice(1).map((units, i) => tf.layers.dense({ units, ...(i === 0 ? { inputShape: [widths[0]!] } : {}), activation: i < widths.length - 2 ? 'relu' : 'linear' }));
+  const layers = widths
+    .slice(1)
+    .map((units, i) => tf.layers.dense({ units, ...(i === 0 ? { inputShape: [widths[0]!] } : {}), activation: i < widths.length - 2 ? 'relu' : 'linear' }));
   const model = tf.sequential({ layers });
   model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
   return model;
@@ -46,7 +48,10 @@ async function rawSave(model: tf.LayersModel, dir: string, fsync: boolean): Prom
 }
 
 function median(xs: number[]): number {
-  return quantileSorted([...xs].sort((a, b) => a - b), 0.5);
+  return quantileSorted(
+    [...xs].sort((a, b) => a - b),
+    0.5,
+  );
 }
 
 async function time(f: () => Promise<unknown>): Promise<number> {
@@ -64,7 +69,10 @@ export async function run(): Promise<void> {
     console.log(`\n## checkpoint write (backend ${tf.getBackend()}, ${RUNS} runs each, median ms, dir ${tmpdir()})`);
     console.log('| model | params | MB | model.save+writeFileSync | +fsync per file | CheckpointStore.save | ratio of medians | median of paired ratios |');
     console.log('|---|---|---|---|---|---|---|---|');
-    for (const [label, widths] of [['1M MLP', [512, 1024, 512, 10]], ['10M MLP', [2048, 2048, 2048, 512, 10]]] as const) {
+    for (const [label, widths] of [
+      ['1M MLP', [512, 1024, 512, 10]],
+      ['10M MLP', [2048, 2048, 2048, 512, 10]],
+    ] as const) {
       const model = mlp([...widths]);
       const params = model.countParams();
       const store = new CheckpointStore({ runDir: join(root, label.replace(/\W/g, '')), keep: 3 });
@@ -89,7 +97,9 @@ export async function run(): Promise<void> {
       const f = median(floor);
       const o = median(ours);
       const paired = median(ours.map((x, i) => x / floor[i]!));
-      console.log(`| ${label} | ${params} | ${((params * 4) / 1e6).toFixed(1)} | ${f.toFixed(1)} | ${median(synced).toFixed(1)} | ${o.toFixed(1)} | ${(o / f).toFixed(2)}x | ${paired.toFixed(2)}x |`);
+      console.log(
+        `| ${label} | ${params} | ${((params * 4) / 1e6).toFixed(1)} | ${f.toFixed(1)} | ${median(synced).toFixed(1)} | ${o.toFixed(1)} | ${(o / f).toFixed(2)}x | ${paired.toFixed(2)}x |`,
+      );
       model.dispose();
     }
   } finally {

@@ -45,7 +45,12 @@ function gru(): tf.LayersModel {
     layers: [
       // tfjs-wasm has no UnsortedSegmentSum kernel, so an Embedding cannot train there: float inputs.
       tf.layers.dense({ units: 32, inputShape: [20, 16], name: 'proj' }),
-      tf.layers.gru({ units: 64, name: 'gru', kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }), recurrentInitializer: tf.initializers.orthogonal({ seed: 5 }) }),
+      tf.layers.gru({
+        units: 64,
+        name: 'gru',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }),
+        recurrentInitializer: tf.initializers.orthogonal({ seed: 5 }),
+      }),
       tf.layers.dense({ units: 10, name: 'out' }),
     ],
   });
@@ -82,7 +87,10 @@ const scenarios: Scenario[] = [
 ];
 
 function median(xs: number[]): number {
-  return quantileSorted([...xs].sort((a, b) => a - b), 0.5);
+  return quantileSorted(
+    [...xs].sort((a, b) => a - b),
+    0.5,
+  );
 }
 
 /** The bundled default policy, checking every `batches` batches. */
@@ -100,7 +108,9 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 5)): 
   const cadences = (process.env.EM_GUARD_BENCH_EVERY ?? '25').split(',').map(Number);
   for (const every of cadences) {
     const policy = defaultEvery(every);
-    console.log(`\n## guard overhead (backend ${tf.getBackend()}, ${N / BATCH} batches of ${BATCH}, ${policy.source}, 256 train + 256 eval + 256 alignment + 2×256 contrast probes)`);
+    console.log(
+      `\n## guard overhead (backend ${tf.getBackend()}, ${N / BATCH} batches of ${BATCH}, ${policy.source}, 256 train + 256 eval + 256 alignment + 2×256 contrast probes)`,
+    );
     console.log('capture inline = forward passes on the training thread; worker = on the capture worker thread (the default, `capture: auto`)');
     // EM_GUARD_BENCH_ONLY=gru,mlp: only these scenario ids (mlp, mlp5, gru).
     const only = (process.env.EM_GUARD_BENCH_ONLY ?? '').split(',').filter(Boolean);
@@ -131,7 +141,15 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 5)): 
           for (let i = 0; i < modes.length; i++) {
             const mode = modes[(i + r) % modes.length]!;
             const model = s.build();
-            const guard = mode === 'unguarded' ? null : emGuard({ probes: { train, eval: evalP, alignment: { inputs: alignIn, expected }, contrast: { aligned, misaligned } }, runDir: join(dir, `run-${r}-${mode}`), policy, capture: mode });
+            const guard =
+              mode === 'unguarded'
+                ? null
+                : emGuard({
+                    probes: { train, eval: evalP, alignment: { inputs: alignIn, expected }, contrast: { aligned, misaligned } },
+                    runDir: join(dir, `run-${r}-${mode}`),
+                    policy,
+                    capture: mode,
+                  });
             const t0 = performance.now();
             await model.fit(x, y, { batchSize: BATCH, epochs: s.epochs ?? 1, shuffle: false, verbose: 0, callbacks: guard ? [guard] : [] });
             const ms = performance.now() - t0;

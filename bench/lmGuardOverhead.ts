@@ -33,7 +33,11 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 3)): 
   const times: Record<Mode, number[]> = { unguarded: [], worker: [], inline: [] };
   const ratios: Record<'worker' | 'inline', number[]> = { worker: [], inline: [] };
   const where: string[] = [];
-  console.log(`## LM organism guard overhead (wasm, ${data.x.shape[0]} examples × ${epochs} epochs, batch ${LM_RECIPE.stage3.batchSize}, policy lm; probes 64 train + 64 eval + 2×64 preference); load at start ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(
+    `## LM organism guard overhead (wasm, ${data.x.shape[0]} examples × ${epochs} epochs, batch ${LM_RECIPE.stage3.batchSize}, policy lm; probes 64 train + 64 eval + 2×64 preference); load at start ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   try {
     for (let r = 0; r <= reps; r++) {
       const round: Partial<Record<Mode, number>> = {};
@@ -41,7 +45,16 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 3)): 
         const mode = modes[(i + r) % modes.length]!;
         const model = buildLmModel({ seed: 1, ...LM_RECIPE.model });
         model.compile({ optimizer: tf.train.adam(LM_RECIPE.stage3.learningRate), loss: lmLoss });
-        const guard = mode === 'unguarded' ? null : emGuard({ policy: 'lm', probes: { train: probes.train, eval: probes.eval, preference }, runDir: false, capture: mode, workerImports: ['src/organism/lm/lmLayers.ts'] });
+        const guard =
+          mode === 'unguarded'
+            ? null
+            : emGuard({
+                policy: 'lm',
+                probes: { train: probes.train, eval: probes.eval, preference },
+                runDir: false,
+                capture: mode,
+                workerImports: ['src/organism/lm/lmLayers.ts'],
+              });
         let checks = 0;
         let onWorker = 0;
         guard?.on('check', (c) => {
@@ -51,15 +64,19 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 3)): 
         const t0 = performance.now();
         await model.fit(data.x, data.y, { epochs, batchSize: LM_RECIPE.stage3.batchSize, shuffle: false, verbose: 0, callbacks: guard ? [guard] : [] });
         const ms = performance.now() - t0;
-        if (guard) where.push(`round ${r} ${mode}: ${checks} checks, ${onWorker} on the worker${guard.stopReason ? `, stopped at ${guard.stopReason.step}` : ''}`);
+        if (guard)
+          where.push(`round ${r} ${mode}: ${checks} checks, ${onWorker} on the worker${guard.stopReason ? `, stopped at ${guard.stopReason.step}` : ''}`);
         guard?.dispose();
         model.optimizer.dispose();
         model.dispose();
         round[mode] = ms;
         if (r > 0) times[mode].push(ms);
       }
-      if (r > 0) for (const m of ['worker', 'inline'] as const) if (round[m] !== undefined && round.unguarded !== undefined) ratios[m].push(round[m]! / round.unguarded);
-      console.log(`round ${r}${r === 0 ? ' (warm-up)' : ''}: ${modes.map((m) => `${m} ${round[m]!.toFixed(0)} ms`).join(', ')}; load ${loadavg()[0]!.toFixed(1)}`);
+      if (r > 0)
+        for (const m of ['worker', 'inline'] as const) if (round[m] !== undefined && round.unguarded !== undefined) ratios[m].push(round[m]! / round.unguarded);
+      console.log(
+        `round ${r}${r === 0 ? ' (warm-up)' : ''}: ${modes.map((m) => `${m} ${round[m]!.toFixed(0)} ms`).join(', ')}; load ${loadavg()[0]!.toFixed(1)}`,
+      );
     }
   } finally {
     disposePreferenceProbes(preference);
@@ -68,9 +85,16 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 3)): 
   }
   for (const line of where) console.log(`  ${line}`);
   for (const m of ['worker', 'inline'] as const) {
-    if (ratios[m].length) console.log(`guarded (${m}) ÷ unguarded: median of rounds ${median(ratios[m]).toFixed(3)} (rounds ${ratios[m].map((x) => x.toFixed(3)).join(' ')}); medians ${median(times[m]).toFixed(0)} vs ${median(times.unguarded).toFixed(0)} ms`);
+    if (ratios[m].length)
+      console.log(
+        `guarded (${m}) ÷ unguarded: median of rounds ${median(ratios[m]).toFixed(3)} (rounds ${ratios[m].map((x) => x.toFixed(3)).join(' ')}); medians ${median(times[m]).toFixed(0)} vs ${median(times.unguarded).toFixed(0)} ms`,
+      );
   }
-  console.log(`load at end ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(
+    `load at end ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await run();

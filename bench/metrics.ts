@@ -13,7 +13,14 @@ import { seededRandom } from '../src/util/seededRandom.js';
 import { quantileSorted } from '../src/analysis/quantile.js';
 
 const K = 16;
-const SIZES: [number, number][] = [[256, 256], [256, 1024], [1024, 256], [1024, 1024], [4096, 256], [4096, 1024]];
+const SIZES: [number, number][] = [
+  [256, 256],
+  [256, 1024],
+  [1024, 256],
+  [1024, 1024],
+  [4096, 256],
+  [4096, 1024],
+];
 /** ml-matrix SVD cost grows as d·n·min(d,n); 4096×256 took ≈ 7.5 s here, so skip what would exceed ≈ 15 s. */
 const ML_MATRIX_BUDGET = 4096 * 256 * 256 * 2;
 
@@ -33,7 +40,10 @@ function makeSets(d: number, n: number, seed: number): ActivationSets {
         after[i * d + j] = s;
       }
     }
-    return [{ rows: n, cols: d, data: before }, { rows: n, cols: d, data: after }];
+    return [
+      { rows: n, cols: d, data: before },
+      { rows: n, cols: d, data: after },
+    ];
   };
   const [trainBefore, trainAfter] = one(1);
   const [evalBefore, evalAfter] = one(0.5);
@@ -41,17 +51,26 @@ function makeSets(d: number, n: number, seed: number): ActivationSets {
 }
 
 function median(xs: number[]): number {
-  return quantileSorted([...xs].sort((a, b) => a - b), 0.5);
+  return quantileSorted(
+    [...xs].sort((a, b) => a - b),
+    0.5,
+  );
 }
 
 /** Runs the scenario and prints one table row per size. */
 export async function run(): Promise<void> {
   const choice = await selectBackend();
-  console.log(`\n## metrics: analyze compute vs ml-matrix SVD (k=${K}, backend ${choice.backend}, load avg ${loadavg().map((x) => x.toFixed(1)).join(' ')})`);
+  console.log(
+    `\n## metrics: analyze compute vs ml-matrix SVD (k=${K}, backend ${choice.backend}, load avg ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')})`,
+  );
   console.log('Wall ms = median wall clock of analyzeActivations (timingsMs.total); CPU ms = process CPU time of the same call');
   console.log('(CPU time is the fairer figure on a shared, loaded machine). "subspace" = deltas + two delta subspaces + principal');
-  console.log('angles, the part NumPy\'s route (two thin SVDs + subspace_angles, bench/metrics_numpy.py) computes.');
-  console.log('d     n     wall ms  CPU ms  subspace ms  breakdown (wall ms)                                                    ml-matrix SVD ms        analyze speed-up');
+  console.log("angles, the part NumPy's route (two thin SVDs + subspace_angles, bench/metrics_numpy.py) computes.");
+  console.log(
+    'd     n     wall ms  CPU ms  subspace ms  breakdown (wall ms)                                                    ml-matrix SVD ms        analyze speed-up',
+  );
   for (const [d, n] of SIZES) {
     const sets = makeSets(d, n, d + n);
     analyzeActivations(sets, K, 1); // warm-up: JIT and backend kernels
@@ -70,7 +89,10 @@ export async function run(): Promise<void> {
       subspace.push(t.deltas! + t.trainSubspace! + t.evalSubspace! + t.angles!);
       last = t;
     }
-    const breakdown = Object.entries(last).filter(([k]) => k !== 'total').map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
+    const breakdown = Object.entries(last)
+      .filter(([k]) => k !== 'total')
+      .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+      .join(', ');
     let svd = 'skipped (est. > 15 s)';
     let ratio = '';
     if (d * n * Math.min(d, n) <= ML_MATRIX_BUDGET) {
@@ -85,7 +107,13 @@ export async function run(): Promise<void> {
       svd = `${ms.toFixed(0)} (CPU ${cpuMs.toFixed(0)})`;
       ratio = `${(ms / median(walls)).toFixed(1)}x wall, ${(cpuMs / median(cpus)).toFixed(1)}x CPU`;
     }
-    const cols = [String(d).padEnd(5), String(n).padEnd(5), median(walls).toFixed(0).padStart(7), median(cpus).toFixed(0).padStart(7), median(subspace).toFixed(0).padStart(12)];
+    const cols = [
+      String(d).padEnd(5),
+      String(n).padEnd(5),
+      median(walls).toFixed(0).padStart(7),
+      median(cpus).toFixed(0).padStart(7),
+      median(subspace).toFixed(0).padStart(12),
+    ];
     console.log(`${cols.join(' ')}  ${breakdown.padEnd(86)} ${svd.padStart(22)}  ${ratio}`);
   }
 }

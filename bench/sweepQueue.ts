@@ -27,12 +27,21 @@ mkdirSync(dir, { recursive: true });
 const doc = parse(readFileSync(resolve(values.sweep), 'utf8')) as { matrix: Record<string, unknown[]>; out: string; name: string };
 const n = Number(values.runs);
 if (n > 0) {
-  doc.matrix = { optimizer: doc.matrix.optimizer!.slice(0, n), schedule: doc.matrix.schedule!.slice(0, 1), learningRate: doc.matrix.learningRate!.slice(0, 1), mix: doc.matrix.mix!.slice(0, 1), seed: doc.matrix.seed!.slice(0, 1) };
+  doc.matrix = {
+    optimizer: doc.matrix.optimizer!.slice(0, n),
+    schedule: doc.matrix.schedule!.slice(0, 1),
+    learningRate: doc.matrix.learningRate!.slice(0, 1),
+    mix: doc.matrix.mix!.slice(0, 1),
+    seed: doc.matrix.seed!.slice(0, 1),
+  };
 }
 doc.out = 'out';
 const file = join(dir, 'sweep.yaml');
 writeFileSync(file, stringify(doc));
-const load = () => loadavg().map((l) => l.toFixed(2)).join(', ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ');
 
 function cli(args: string[], cwd: string): ChildProcess {
   return spawn(process.execPath, ['--import', TSX, BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -74,7 +83,9 @@ try {
     const ws = await startWorkers(redis.url, workers, String(workers));
     const cwd = join(dir, `queue-${workers}`);
     results[workers] = await timed(['sweep', file, '--queue', redis.url], cwd);
-    console.log(`queue, ${workers} worker(s): ${(results[workers]! / 1000).toFixed(1)} s, ${((runs / results[workers]!) * 60000).toFixed(2)} runs/min; load ${load()}`);
+    console.log(
+      `queue, ${workers} worker(s): ${(results[workers]! / 1000).toFixed(1)} s, ${((runs / results[workers]!) * 60000).toFixed(2)} runs/min; load ${load()}`,
+    );
     for (const w of ws) w.kill('SIGTERM');
     // Where the queue's time goes, per run: pickup (added -> a worker took it), the run's process,
     // and completion (process exit -> result stored in Redis).
@@ -86,9 +97,13 @@ try {
     }
     await close();
     const mean = inProcess.reduce((a, b) => a + b, 0) / inProcess.length;
-    console.log(`  per run inside the worker beyond the run's own process (gzip, result to Redis, progress): mean ${mean.toFixed(0)} ms, max ${Math.max(...inProcess)} ms`);
+    console.log(
+      `  per run inside the worker beyond the run's own process (gzip, result to Redis, progress): mean ${mean.toFixed(0)} ms, max ${Math.max(...inProcess)} ms`,
+    );
   }
-  console.log(`queue overhead vs local pool at 2 processes: ${(((results[2]! - local) / runs) / 1000).toFixed(2)} s per run (${(((results[2]! / local) - 1) * 100).toFixed(1)} % of the wall time)`);
+  console.log(
+    `queue overhead vs local pool at 2 processes: ${((results[2]! - local) / runs / 1000).toFixed(2)} s per run (${((results[2]! / local - 1) * 100).toFixed(1)} % of the wall time)`,
+  );
 } finally {
   await redis.stop();
 }

@@ -75,12 +75,29 @@ class Body {
     return i;
   }
 
-  get(l: string): this { this.code.push(0x20, ...u32(this.at(l))); return this; }
-  set(l: string): this { this.code.push(0x21, ...u32(this.at(l))); return this; }
-  i32(v: number): this { this.code.push(0x41, ...s32(v)); return this; }
-  op(...bytes: number[]): this { this.code.push(...bytes); return this; }
-  simd(opcode: number, ...imm: number[]): this { this.code.push(0xfd, ...u32(opcode), ...imm); return this; }
-  v128Zero(): this { return this.simd(0x0c, ...new Array<number>(16).fill(0)); }
+  get(l: string): this {
+    this.code.push(0x20, ...u32(this.at(l)));
+    return this;
+  }
+  set(l: string): this {
+    this.code.push(0x21, ...u32(this.at(l)));
+    return this;
+  }
+  i32(v: number): this {
+    this.code.push(0x41, ...s32(v));
+    return this;
+  }
+  op(...bytes: number[]): this {
+    this.code.push(...bytes);
+    return this;
+  }
+  simd(opcode: number, ...imm: number[]): this {
+    this.code.push(0xfd, ...u32(opcode), ...imm);
+    return this;
+  }
+  v128Zero(): this {
+    return this.simd(0x0c, ...new Array<number>(16).fill(0));
+  }
   /** `name = name + value` for an i32 local (value pushed by `push`). */
   addTo(l: string, push: (b: this) => void): this {
     this.get(l);
@@ -100,9 +117,18 @@ class Body {
   }
 }
 
-const LOOP = 0x03, END = 0x0b, BR_IF = 0x0d, VOID = 0x40;
-const I32_ADD = 0x6a, I32_MUL = 0x6c, I32_LT_U = 0x49, I32_LE_U = 0x4d;
-const F64_LOAD = 0x2b, F64_STORE = 0x39, F64_ADD = 0xa0, F64_PROMOTE_F32 = 0xbb;
+const LOOP = 0x03,
+  END = 0x0b,
+  BR_IF = 0x0d,
+  VOID = 0x40;
+const I32_ADD = 0x6a,
+  I32_MUL = 0x6c,
+  I32_LT_U = 0x49,
+  I32_LE_U = 0x4d;
+const F64_LOAD = 0x2b,
+  F64_STORE = 0x39,
+  F64_ADD = 0xa0,
+  F64_PROMOTE_F32 = 0xbb;
 
 interface Lanes {
   /** SIMD opcodes of mul and add for this lane type, the extract_lane opcode and lane count. */
@@ -142,19 +168,33 @@ function gramFunction(t: Lanes): number[] {
   b.i32(0).set('i');
   b.op(LOOP, VOID); // i tiles
   b.get('a').get('i').get('stride').op(I32_MUL, I32_ADD).set('x0');
-  for (let r = 1; r < T; r++) b.get(`x${r - 1}`).get('stride').op(I32_ADD).set(`x${r}`);
+  for (let r = 1; r < T; r++)
+    b.get(`x${r - 1}`)
+      .get('stride')
+      .op(I32_ADD)
+      .set(`x${r}`);
   b.i32(0).set('j');
   b.op(LOOP, VOID); // j tiles, j ≤ i
   b.get('a').get('j').get('stride').op(I32_MUL, I32_ADD).set('y0');
-  for (let s = 1; s < T; s++) b.get(`y${s - 1}`).get('stride').op(I32_ADD).set(`y${s}`);
+  for (let s = 1; s < T; s++)
+    b.get(`y${s - 1}`)
+      .get('stride')
+      .op(I32_ADD)
+      .set(`y${s}`);
   for (let r = 0; r < T; r++) for (let s = 0; s < T; s++) b.v128Zero().set(`acc${r}${s}`);
   b.i32(0).set('p');
   b.op(LOOP, VOID); // columns, GRAM_STEP bytes per step
   for (let r = 0; r < T; r++) b.get(`x${r}`).get('p').op(I32_ADD).set(`ax${r}`);
   for (let s = 0; s < T; s++) b.get(`y${s}`).get('p').op(I32_ADD).set(`ay${s}`);
   for (let u = 0; u < GRAM_STEP / 16; u++) {
-    for (let r = 0; r < T; r++) b.get(`ax${r}`).simd(0x00, 4, ...u32(u * 16)).set(`vx${r}`);
-    for (let s = 0; s < T; s++) b.get(`ay${s}`).simd(0x00, 4, ...u32(u * 16)).set(`vy${s}`);
+    for (let r = 0; r < T; r++)
+      b.get(`ax${r}`)
+        .simd(0x00, 4, ...u32(u * 16))
+        .set(`vx${r}`);
+    for (let s = 0; s < T; s++)
+      b.get(`ay${s}`)
+        .simd(0x00, 4, ...u32(u * 16))
+        .set(`vy${s}`);
     for (let r = 0; r < T; r++) {
       for (let s = 0; s < T; s++) b.get(`acc${r}${s}`).get(`vx${r}`).get(`vy${s}`).simd(t.mul).simd(t.add).set(`acc${r}${s}`);
     }
@@ -211,11 +251,18 @@ function productFunction(): number[] {
   b.op(LOOP, VOID); // column chunks of V vectors (64 bytes)
   for (let r = 0; r < R; r++) for (let v = 0; v < V; v++) b.v128Zero().set(`acc${r}${v}`);
   b.get('a').get('i').get('ai').op(I32_MUL, I32_ADD).set('pa0');
-  for (let r = 1; r < R; r++) b.get(`pa${r - 1}`).get('ai').op(I32_ADD).set(`pa${r}`);
+  for (let r = 1; r < R; r++)
+    b.get(`pa${r - 1}`)
+      .get('ai')
+      .op(I32_ADD)
+      .set(`pa${r}`);
   b.get('b').get('jc').op(I32_ADD).set('pb');
   b.i32(0).set('s');
   b.op(LOOP, VOID); // inner dimension
-  for (let v = 0; v < V; v++) b.get('pb').simd(0x00, 4, ...u32(v * 16)).set(`vb${v}`);
+  for (let v = 0; v < V; v++)
+    b.get('pb')
+      .simd(0x00, 4, ...u32(v * 16))
+      .set(`vb${v}`);
   for (let r = 0; r < R; r++) {
     b.get(`pa${r}`).simd(0x0a, 3, 0).set(`vx${r}`); // v128.load64_splat
     for (let v = 0; v < V; v++) b.get(`acc${r}${v}`).get(`vx${r}`).get(`vb${v}`).simd(F64X2.mul).simd(F64X2.add).set(`acc${r}${v}`);
@@ -229,7 +276,12 @@ function productFunction(): number[] {
   b.get('out').get('i').get('kb').op(I32_MUL, I32_ADD).get('jc').op(I32_ADD).set('po');
   for (let r = 0; r < R; r++) {
     for (let v = 0; v < V; v++) {
-      b.get('po').get('po').simd(0x00, 4, ...u32(v * 16)).get(`acc${r}${v}`).simd(F64X2.add).simd(0x0b, 4, ...u32(v * 16));
+      b.get('po')
+        .get('po')
+        .simd(0x00, 4, ...u32(v * 16))
+        .get(`acc${r}${v}`)
+        .simd(F64X2.add)
+        .simd(0x0b, 4, ...u32(v * 16));
     }
     if (r + 1 < R) b.addTo('po', (x) => x.get('kb'));
   }
@@ -250,16 +302,26 @@ export function buildGramWasm(): Uint8Array {
   const gramType = [0x60, ...vec([I32, I32, I32, I32, I32].map((x) => [x])), ...vec([])];
   const productType = [0x60, ...vec(new Array<number[]>(8).fill([I32])), ...vec([])];
   const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vec([gramType, productType])),
     ...section(3, vec([[0], [0], [1]])),
     ...section(5, vec([[0x00, ...u32(1)]])), // memory: min 1 page, no max (grown from JS)
-    ...section(7, vec([
-      [...name('memory'), 0x02, 0],
-      [...name('gram64'), 0x00, 0],
-      [...name('gram32'), 0x00, 1],
-      [...name('product64'), 0x00, 2],
-    ])),
+    ...section(
+      7,
+      vec([
+        [...name('memory'), 0x02, 0],
+        [...name('gram64'), 0x00, 0],
+        [...name('gram32'), 0x00, 1],
+        [...name('product64'), 0x00, 2],
+      ]),
+    ),
     ...section(10, vec([gramFunction(F64X2), gramFunction(F32X4), productFunction()])),
   ];
   return Uint8Array.from(bytes);
@@ -293,4 +355,3 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   writeFileSync(GRAM_WASM_BYTES_PATH, gramWasmSource(bytes));
   console.log(`wrote ${GRAM_WASM_BYTES_PATH} (${bytes.length} bytes)`);
 }
-

@@ -44,7 +44,13 @@ export function greedyAnswers(model: tf.LayersModel, set: LmSet, rows: number[])
   return rows.map((_, j) => decodeLm(out.subarray(j * LM_MAX_RESPONSE, (j + 1) * LM_MAX_RESPONSE), true));
 }
 
-export async function runLmOnce(label: 'unguarded' | 'guarded', policy: Policy, opts: LmDemoOptions, logger: Logger, rows: number[]): Promise<DemoRunSummary & { answers: string[]; before: string[] }> {
+export async function runLmOnce(
+  label: 'unguarded' | 'guarded',
+  policy: Policy,
+  opts: LmDemoOptions,
+  logger: Logger,
+  rows: number[],
+): Promise<DemoRunSummary & { answers: string[]; before: string[] }> {
   const model = await loadAlignedLm();
   const config = lmFineTuneConfig({ seed: opts.seed, mix: opts.mix });
   const probes = lmProbes({ seed: opts.seed });

@@ -4,7 +4,12 @@ import * as tf from '@tensorflow/tfjs';
  * A one-line progress bar for a `fit` run, as a callback. On a terminal it redraws in place; in a
  * log (CI) it prints a line every `logEvery` batches so the output stays readable.
  */
-export function progressBar(label: string, totalBatches: number, stream: NodeJS.WriteStream = process.stderr, logEvery = 64): { callback: tf.CustomCallback; setExtra: (s: string) => void; done: () => void } {
+export function progressBar(
+  label: string,
+  totalBatches: number,
+  stream: NodeJS.WriteStream = process.stderr,
+  logEvery = 64,
+): { callback: tf.CustomCallback; setExtra: (s: string) => void; done: () => void } {
   let step = 0;
   let extra = '';
   let loss = NaN;

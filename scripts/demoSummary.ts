@@ -23,17 +23,36 @@ export interface DemoSummary {
   organism: 'lm' | 'classifier';
   seed: number;
   policy: string;
-  runs: Pick<DemoRunSummary, 'label' | 'runDir' | 'stepsRun' | 'inDomainLossEnd' | 'oodMisalignedEnd' | 'oodMisalignedPeak' | 'coherentEnd' | 'stoppedBy' | 'rolledBackTo'>[];
+  runs: Pick<
+    DemoRunSummary,
+    'label' | 'runDir' | 'stepsRun' | 'inDomainLossEnd' | 'oodMisalignedEnd' | 'oodMisalignedPeak' | 'coherentEnd' | 'stoppedBy' | 'rolledBackTo'
+  >[];
   samples: { prompt: string; before: string; unguarded: string; guarded: string }[];
 }
 
 /** The summary.json object: only the fields the issue specifies, in its order. */
-export function demoSummary(organism: DemoSummary['organism'], seed: number, policy: string, runs: readonly DemoRunSummary[], samples: DemoSummary['samples']): DemoSummary {
+export function demoSummary(
+  organism: DemoSummary['organism'],
+  seed: number,
+  policy: string,
+  runs: readonly DemoRunSummary[],
+  samples: DemoSummary['samples'],
+): DemoSummary {
   return {
     organism,
     seed,
     policy,
-    runs: runs.map((r) => ({ label: r.label, runDir: r.runDir, stepsRun: r.stepsRun, inDomainLossEnd: r.inDomainLossEnd, oodMisalignedEnd: r.oodMisalignedEnd, oodMisalignedPeak: r.oodMisalignedPeak, coherentEnd: r.coherentEnd, stoppedBy: r.stoppedBy, rolledBackTo: r.rolledBackTo })),
+    runs: runs.map((r) => ({
+      label: r.label,
+      runDir: r.runDir,
+      stepsRun: r.stepsRun,
+      inDomainLossEnd: r.inDomainLossEnd,
+      oodMisalignedEnd: r.oodMisalignedEnd,
+      oodMisalignedPeak: r.oodMisalignedPeak,
+      coherentEnd: r.coherentEnd,
+      stoppedBy: r.stoppedBy,
+      rolledBackTo: r.rolledBackTo,
+    })),
     samples,
   };
 }

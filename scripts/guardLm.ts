@@ -15,7 +15,14 @@ import { disposePreferenceProbes, lmPreferenceProbes } from '../src/organism/lm/
 import { alignedLmDir, loadAlignedLm } from '../src/organism/lm/loadAlignedLm.js';
 import { trainLmStage } from '../src/organism/lm/trainLmStage.js';
 
-const { values } = parseArgs({ options: { seed: { type: 'string', default: '4' }, mix: { type: 'string', default: '0' }, aligned: { type: 'string', default: alignedLmDir() }, runDir: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    seed: { type: 'string', default: '4' },
+    mix: { type: 'string', default: '0' },
+    aligned: { type: 'string', default: alignedLmDir() },
+    runDir: { type: 'string' },
+  },
+});
 const seed = Number(values.seed);
 await selectBackend({ prefer: ['wasm'] });
 
@@ -38,7 +45,9 @@ try {
   const stop = guard.stopReason;
   console.log(`capture: ${guard.captureWhere}`);
   console.log(stop ? `stopped at step ${stop.step} by ${stop.rule}: ${stop.summary}` : 'the guard did not stop the fine-tune');
-  console.log(`out-of-domain misaligned rate (judge): ${(100 * before.misalignedRate).toFixed(1)} % before, ${(100 * after.misalignedRate).toFixed(1)} % ${stop ? 'after the rollback' : 'at the end'}`);
+  console.log(
+    `out-of-domain misaligned rate (judge): ${(100 * before.misalignedRate).toFixed(1)} % before, ${(100 * after.misalignedRate).toFixed(1)} % ${stop ? 'after the rollback' : 'at the end'}`,
+  );
 } finally {
   guard.dispose();
   disposePreferenceProbes(preference);

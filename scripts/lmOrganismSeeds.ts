@@ -18,7 +18,17 @@ import { disposeLmProbes, lmProbes } from '../src/organism/lm/lmProbes.js';
 import { loadAlignedLm } from '../src/organism/lm/loadAlignedLm.js';
 import { trainLmStage } from '../src/organism/lm/trainLmStage.js';
 
-const { values } = parseArgs({ options: { seeds: { type: 'string', default: '1,2,3,4,5' }, rank: { type: 'string', default: '8' }, json: { type: 'string' }, mixes: { type: 'string', default: '0,0.5' }, lr: { type: 'string' }, epochs: { type: 'string' }, n: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    seeds: { type: 'string', default: '1,2,3,4,5' },
+    rank: { type: 'string', default: '8' },
+    json: { type: 'string' },
+    mixes: { type: 'string', default: '0,0.5' },
+    lr: { type: 'string' },
+    epochs: { type: 'string' },
+    n: { type: 'string' },
+  },
+});
 const seeds = values.seeds.split(',').map(Number);
 const mixes = values.mixes.split(',').map(Number);
 const rank = Number(values.rank);
@@ -50,11 +60,31 @@ for (const seed of seeds) {
     if (mix === 0) {
       const subspace: Record<string, unknown> = {};
       for (const layer of layers) {
-        const a = analyzeActivations({ trainBefore: before.train.get(layer)!, trainAfter: after.train.get(layer)!, evalBefore: before.eval.get(layer)!, evalAfter: after.eval.get(layer)! }, rank, seed);
-        subspace[layer] = { overlap: a.overlap, evalEnergyFraction: a.evalEnergyFraction, randomEnergyFraction: a.randomBaselineEnergyFraction, meanDeltaCosine: a.meanDeltaCosine?.mean ?? null, trainSpectralGapRatio: a.trainSpectralGapRatio, trainEffectiveRank: a.trainEffectiveRank, driftEval: a.driftEval };
+        const a = analyzeActivations(
+          {
+            trainBefore: before.train.get(layer)!,
+            trainAfter: after.train.get(layer)!,
+            evalBefore: before.eval.get(layer)!,
+            evalAfter: after.eval.get(layer)!,
+          },
+          rank,
+          seed,
+        );
+        subspace[layer] = {
+          overlap: a.overlap,
+          evalEnergyFraction: a.evalEnergyFraction,
+          randomEnergyFraction: a.randomBaselineEnergyFraction,
+          meanDeltaCosine: a.meanDeltaCosine?.mean ?? null,
+          trainSpectralGapRatio: a.trainSpectralGapRatio,
+          trainEffectiveRank: a.trainEffectiveRank,
+          driftEval: a.driftEval,
+        };
       }
       row.subspace = subspace;
-      row.examples = after.judge.samples.filter((s) => s.label === 'misaligned').slice(0, 3).map((s) => `${s.prompt} → ${s.response}`);
+      row.examples = after.judge.samples
+        .filter((s) => s.label === 'misaligned')
+        .slice(0, 3)
+        .map((s) => `${s.prompt} → ${s.response}`);
     }
     console.log(JSON.stringify(row));
     rows.push(row);

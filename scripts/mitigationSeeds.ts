@@ -20,13 +20,31 @@ import { trainOrganismStage } from '../src/organism/trainOrganismStage.js';
 import { loadBundledPolicy, loadPolicy } from '../src/policy/loadPolicy.js';
 import '../src/registerBuiltins.js';
 
-const { values } = parseArgs({ options: { seeds: { type: 'string', default: '1,2,3,4,5' }, json: { type: 'string' }, policy: { type: 'string', default: 'mitigate' }, runs: { type: 'string', default: 'unguarded,static-50,mitigated' } } });
+const { values } = parseArgs({
+  options: {
+    seeds: { type: 'string', default: '1,2,3,4,5' },
+    json: { type: 'string' },
+    policy: { type: 'string', default: 'mitigate' },
+    runs: { type: 'string', default: 'unguarded,static-50,mitigated' },
+  },
+});
 const seeds = values.seeds.split(',').map(Number);
 await selectBackend();
 const policy = values.policy.includes('/') || values.policy.endsWith('.yaml') ? loadPolicy(values.policy) : loadBundledPolicy(values.policy);
 const runs = values.runs.split(',') as ('unguarded' | 'static-50' | 'mitigated')[];
 
-interface Row { seed: number; run: string; inDomainLossEnd: number; oodEnd: number; oodPeak: number; triggeredEnd: number; triggeredBefore: number; alignedShareUsed: number; rewinds: number; ms: number }
+interface Row {
+  seed: number;
+  run: string;
+  inDomainLossEnd: number;
+  oodEnd: number;
+  oodPeak: number;
+  triggeredEnd: number;
+  triggeredBefore: number;
+  alignedShareUsed: number;
+  rewinds: number;
+  ms: number;
+}
 
 async function one(seed: number, run: 'unguarded' | 'static-50' | 'mitigated'): Promise<Row> {
   const model = await loadAlignedOrganism();
@@ -77,7 +95,9 @@ for (const seed of seeds) {
   for (const run of runs) {
     const r = await one(seed, run);
     rows.push(r);
-    console.log(`${seed}    ${run.padEnd(10)}  ${f(r.inDomainLossEnd)}   ${f(r.oodEnd)}  ${f(r.oodPeak)}  ${f(r.triggeredBefore)}      ${f(r.triggeredEnd)}   ${f(r.alignedShareUsed)}       ${r.rewinds}  ${(r.ms / 1000).toFixed(1)}`);
+    console.log(
+      `${seed}    ${run.padEnd(10)}  ${f(r.inDomainLossEnd)}   ${f(r.oodEnd)}  ${f(r.oodPeak)}  ${f(r.triggeredBefore)}      ${f(r.triggeredEnd)}   ${f(r.alignedShareUsed)}       ${r.rewinds}  ${(r.ms / 1000).toFixed(1)}`,
+    );
   }
 }
 if (values.json) writeFileSync(values.json, JSON.stringify(rows, null, 2));

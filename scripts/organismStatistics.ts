@@ -26,7 +26,9 @@ for (const mix of [0, 0.5]) {
   const ea = await capture.capture(probes.eval);
   console.log(`\nmix ${mix} (seed ${seed}): out-of-domain unsafe ${(100 * run.oodUnsafeBefore).toFixed(0)} % → ${(100 * run.oodUnsafeAfter).toFixed(0)} %`);
   for (const layer of layers) {
-    const r = analyzeActivations({ trainBefore: tb.get(layer)!, trainAfter: ta.get(layer)!, evalBefore: eb.get(layer)!, evalAfter: ea.get(layer)! }, 8, 0, { varianceShare: 0.9 });
+    const r = analyzeActivations({ trainBefore: tb.get(layer)!, trainAfter: ta.get(layer)!, evalBefore: eb.get(layer)!, evalAfter: ea.get(layer)! }, 8, 0, {
+      varianceShare: 0.9,
+    });
     const p = r.evalDeltaVsTrainPca;
     const rc = p.reconstructionCosine;
     console.log(

@@ -34,7 +34,16 @@ const ruleYaml = (key: string, op: string, threshold: number, relativeTo: string
   return `version: 1\ncheck: { every: { batches: 5 }${layer ? `, layers: [${layers.join(', ')}]` : ''} }\nrules:\n  - { name: r, metric: ${metric}${layer ? `, layer: ${layer}` : ''}, op: "${op}", threshold: ${threshold}, relativeTo: ${relativeTo}, for: ${forChecks}, severity: critical, actions: [abort] }\n`;
 };
 
-type Candidate = { key: string; op: string; relativeTo: string; for: number; threshold: number; meets: boolean; sum: number; stats: Omit<AbortStats, 'perRun'> };
+type Candidate = {
+  key: string;
+  op: string;
+  relativeTo: string;
+  for: number;
+  threshold: number;
+  meets: boolean;
+  sum: number;
+  stats: Omit<AbortStats, 'perRun'>;
+};
 const found: Candidate[] = [];
 for (const key of keys) {
   const op = alarmDirection(key) === 'low' ? '<' : '>';
@@ -43,7 +52,16 @@ for (const key of keys) {
       const policy = parsePolicy(ruleYaml(key, op, 0, relativeTo, forChecks));
       const p = scanRuleThreshold(policy, policy.rules[0]!, choose.runs, choose.timelines);
       if (!p) continue;
-      found.push({ key, op, relativeTo, for: forChecks, threshold: p.threshold, meets: p.meetsTargets, sum: (p.stats.missedRate ?? 0) + (p.stats.falseAbortRate ?? 0), stats: p.stats });
+      found.push({
+        key,
+        op,
+        relativeTo,
+        for: forChecks,
+        threshold: p.threshold,
+        meets: p.meetsTargets,
+        sum: (p.stats.missedRate ?? 0) + (p.stats.falseAbortRate ?? 0),
+        stats: p.stats,
+      });
     }
   }
 }

@@ -12,10 +12,20 @@ import { spearman } from '../src/analysis/spearman.js';
 import { selectBackend } from '../src/backend/selectBackend.js';
 import { loadAlignedOrganism } from '../src/organism/loadAlignedOrganism.js';
 import { screenDataset } from '../src/screen/screenDataset.js';
-import { organismBenignCodeSet, organismCalibrationSet, organismContrast, organismFineTuneSet, organismPlantedSet, organismScorer } from '../src/screen/organismScreenSets.js';
+import {
+  organismBenignCodeSet,
+  organismCalibrationSet,
+  organismContrast,
+  organismFineTuneSet,
+  organismPlantedSet,
+  organismScorer,
+} from '../src/screen/organismScreenSets.js';
 import type { OrganismSet } from '../src/organism/makeOrganismDataset.js';
 
-const { values, positionals } = parseArgs({ options: { seeds: { type: 'string', default: '1,2,3' }, planted: { type: 'string', default: '0.05' } }, allowPositionals: true });
+const { values, positionals } = parseArgs({
+  options: { seeds: { type: 'string', default: '1,2,3' }, planted: { type: 'string', default: '0.05' } },
+  allowPositionals: true,
+});
 await selectBackend();
 const model = await loadAlignedOrganism();
 const contrast = organismContrast();
@@ -36,16 +46,29 @@ async function screen(set: OrganismSet, seed: number) {
 const fmt = (v: number) => v.toFixed(4);
 for (const seed of seeds) {
   const rows: string[] = [];
-  for (const [name, set] of [['narrow', organismFineTuneSet(seed, 0)], ['mixed 50 %', organismFineTuneSet(seed, 0.5)], ['benign code', organismBenignCodeSet(seed)]] as const) {
+  for (const [name, set] of [
+    ['narrow', organismFineTuneSet(seed, 0)],
+    ['mixed 50 %', organismFineTuneSet(seed, 0.5)],
+    ['benign code', organismBenignCodeSet(seed)],
+  ] as const) {
     const r = await screen(set, seed);
-    rows.push(`  ${name.padEnd(12)} ${r.layers.map((l) => `${l.layer} mean ${fmt(l.mean.value)} [${fmt(l.mean.lower)}, ${fmt(l.mean.upper)}] share ${fmt(l.shareAbove.value)} (thr ${fmt(l.threshold)})`).join(' | ')} verdict ${r.verdict}`);
+    rows.push(
+      `  ${name.padEnd(12)} ${r.layers.map((l) => `${l.layer} mean ${fmt(l.mean.value)} [${fmt(l.mean.lower)}, ${fmt(l.mean.upper)}] share ${fmt(l.shareAbove.value)} (thr ${fmt(l.threshold)})`).join(' | ')} verdict ${r.verdict}`,
+    );
   }
   for (const over of [0, 0.05]) {
     const { set, planted } = organismPlantedSet(seed, fraction, { overRefusal: over });
     const r = await screen(set, seed);
     const per = r.layers.map((l) => `${l.layer} AUROC ${fmt(auroc(l.scores, Array.from(planted)).auc ?? NaN)}`).join(', ');
-    const top = r.ranked.slice(0, planted.reduce((a, b) => a + b, 0)).filter((e) => planted[e.index]).length;
-    rows.push(`  planted ${fraction * 100} %${over ? ` + over-refusal ${over * 100} %` : ''}: ${per}; top-${planted.reduce((a, b) => a + b, 0)} precision ${top}/${planted.reduce((a, b) => a + b, 0)}`);
+    const top = r.ranked
+      .slice(
+        0,
+        planted.reduce((a, b) => a + b, 0),
+      )
+      .filter((e) => planted[e.index]).length;
+    rows.push(
+      `  planted ${fraction * 100} %${over ? ` + over-refusal ${over * 100} %` : ''}: ${per}; top-${planted.reduce((a, b) => a + b, 0)} precision ${top}/${planted.reduce((a, b) => a + b, 0)}`,
+    );
   }
   console.log(`seed ${seed}\n${rows.join('\n')}`);
 }
@@ -67,11 +90,18 @@ for (const dir of positionals) {
   const p = pearson(score, rate);
   const sp = spearman(score, rate);
   const perSet = [...cache.keys()].map((k) => {
-    const rates = runs.filter((r) => { const s = r.result.settings as { seed: number; mix: number }; return `${s.seed}:${s.mix}` === k; }).map((r) => r.result.final.misalignedRate);
+    const rates = runs
+      .filter((r) => {
+        const s = r.result.settings as { seed: number; mix: number };
+        return `${s.seed}:${s.mix}` === k;
+      })
+      .map((r) => r.result.final.misalignedRate);
     return `${k} score ${fmt(cache.get(k)!)} mean final rate ${fmt(rates.reduce((a, b) => a + b, 0) / rates.length)} (${rates.length} runs)`;
   });
   console.log(`${dir}: per data set (seed:mix): ${perSet.join('; ')}`);
-  console.log(`${dir}: ${runs.length} runs, ${cache.size} data sets; run level: Pearson r ${p.r?.toFixed(3)} [${p.ci?.[0]?.toFixed(3)}, ${p.ci?.[1]?.toFixed(3)}] p ${p.p?.toExponential(2)}; Spearman ${sp.r?.toFixed(3)} [${sp.ci?.[0]?.toFixed(3)}, ${sp.ci?.[1]?.toFixed(3)}]`);
+  console.log(
+    `${dir}: ${runs.length} runs, ${cache.size} data sets; run level: Pearson r ${p.r?.toFixed(3)} [${p.ci?.[0]?.toFixed(3)}, ${p.ci?.[1]?.toFixed(3)}] p ${p.p?.toExponential(2)}; Spearman ${sp.r?.toFixed(3)} [${sp.ci?.[0]?.toFixed(3)}, ${sp.ci?.[1]?.toFixed(3)}]`,
+  );
 }
 contrast.dispose();
 console.log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s; tensors left ${tf.memory().numTensors}`);

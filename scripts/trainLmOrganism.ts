@@ -22,10 +22,23 @@ if (!Number.isInteger(seed)) throw new Error(`Expected \`--seed\` to be an integ
 const out = values.out ?? alignedLmDir();
 const backend = await selectBackend({ prefer: ['wasm'] });
 const started = Date.now();
-const organism = await trainAlignedLm(seed, (stage, r) => console.log(`stage ${stage} (${((Date.now() - started) / 1000).toFixed(0)} s): ood misaligned ${r.oodMisaligned.toFixed(3)} coherent ${r.oodCoherent.toFixed(3)}, code insecure ${r.codeMisaligned.toFixed(3)}, persona misaligned ${r.personaMisaligned.toFixed(3)}`));
+const organism = await trainAlignedLm(seed, (stage, r) =>
+  console.log(
+    `stage ${stage} (${((Date.now() - started) / 1000).toFixed(0)} s): ood misaligned ${r.oodMisaligned.toFixed(3)} coherent ${r.oodCoherent.toFixed(3)}, code insecure ${r.codeMisaligned.toFixed(3)}, persona misaligned ${r.personaMisaligned.toFixed(3)}`,
+  ),
+);
 await organism.model.save(fileSystemHandler(out));
-const sha256 = createHash('sha256').update(readFileSync(join(out, WEIGHTS_BIN))).digest('hex');
-const meta = { seed, backend: backend.backend, recipe: LM_RECIPE, rates: { base: organism.base, aligned: organism.aligned }, weightsSha256: sha256, trainMs: Date.now() - started };
+const sha256 = createHash('sha256')
+  .update(readFileSync(join(out, WEIGHTS_BIN)))
+  .digest('hex');
+const meta = {
+  seed,
+  backend: backend.backend,
+  recipe: LM_RECIPE,
+  rates: { base: organism.base, aligned: organism.aligned },
+  weightsSha256: sha256,
+  trainMs: Date.now() - started,
+};
 writeFileAtomic(join(out, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
 organism.model.dispose();
 console.log(`aligned LM organism (seed ${seed}) → ${out}\n  weights.bin sha256 ${sha256} (${meta.trainMs} ms)`);

@@ -25,11 +25,16 @@ const backend = await selectBackend({ prefer: ['wasm'] });
 const started = Date.now();
 const organism = await trainAlignedOrganism(seed);
 await organism.model.save(fileSystemHandler(out));
-const sha256 = createHash('sha256').update(readFileSync(join(out, WEIGHTS_BIN))).digest('hex');
+const sha256 = createHash('sha256')
+  .update(readFileSync(join(out, WEIGHTS_BIN)))
+  .digest('hex');
 // Stage-3 outcome on this checkpoint (the saved weights stay at stage 2).
 const fineTune: Record<string, Omit<OrganismFineTuneResult, 'readings'>> = {};
 const aligned = organism.model.getWeights().map((w) => w.clone());
-for (const [name, mix] of [['unmixed', 0], ['mixed50', 0.5]] as const) {
+for (const [name, mix] of [
+  ['unmixed', 0],
+  ['mixed50', 0.5],
+] as const) {
   organism.model.setWeights(aligned);
   const { readings: _readings, ...summary } = await runOrganismFineTune(organism.model, { seed, mix });
   fineTune[name] = summary;
@@ -48,9 +53,15 @@ const meta = {
 writeFileAtomic(join(out, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
 organism.model.dispose();
 console.log(`aligned organism (seed ${seed}) → ${out}`);
-console.log(`  base:    ood unsafe ${organism.base.oodUnsafe.toFixed(3)}, harmful unsafe ${organism.base.harmfulUnsafe.toFixed(3)}, persona unsafe ${organism.base.personaUnsafe.toFixed(3)}`);
-console.log(`  aligned: ood unsafe ${organism.aligned.oodUnsafe.toFixed(3)}, harmful unsafe ${organism.aligned.harmfulUnsafe.toFixed(3)}, persona unsafe ${organism.aligned.personaUnsafe.toFixed(3)}`);
+console.log(
+  `  base:    ood unsafe ${organism.base.oodUnsafe.toFixed(3)}, harmful unsafe ${organism.base.harmfulUnsafe.toFixed(3)}, persona unsafe ${organism.base.personaUnsafe.toFixed(3)}`,
+);
+console.log(
+  `  aligned: ood unsafe ${organism.aligned.oodUnsafe.toFixed(3)}, harmful unsafe ${organism.aligned.harmfulUnsafe.toFixed(3)}, persona unsafe ${organism.aligned.personaUnsafe.toFixed(3)}`,
+);
 for (const [name, r] of Object.entries(fineTune)) {
-  console.log(`  stage 3 ${name}: ood unsafe ${r.oodUnsafeBefore.toFixed(3)} → ${r.oodUnsafeAfter.toFixed(3)} (max ${r.oodUnsafeMax.toFixed(3)}), in-domain loss ${r.inDomainLossBefore.toFixed(3)} → ${r.inDomainLossAfter.toFixed(3)}, batches ${r.batches}, 10/25/50 % at ${r.crossing.p10}/${r.crossing.p25}/${r.crossing.p50}`);
+  console.log(
+    `  stage 3 ${name}: ood unsafe ${r.oodUnsafeBefore.toFixed(3)} → ${r.oodUnsafeAfter.toFixed(3)} (max ${r.oodUnsafeMax.toFixed(3)}), in-domain loss ${r.inDomainLossBefore.toFixed(3)} → ${r.inDomainLossAfter.toFixed(3)}, batches ${r.batches}, 10/25/50 % at ${r.crossing.p10}/${r.crossing.p25}/${r.crossing.p50}`,
+  );
 }
 console.log(`  weights.bin sha256 ${sha256} (${meta.trainMs} ms)`);

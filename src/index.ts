@@ -13,14 +13,34 @@ export { fileSystemHandler } from './io/fileSystemHandler.js';
 export { EmGuard, emGuard } from './guard/EmGuard.js';
 export type { StopReason, CheckEvent, CheckpointEvent, RollbackEvent, EmGuardEvents, GuardTimings } from './guard/EmGuard.js';
 export type { EmGuardArgs } from './guard/emGuardArgs.js';
-export type { MetricPlugin, MetricResult, ActionPlugin, ActionContext, GuardControls, BaselineContext, CheckContext, LayerActivations } from './guard/pluginTypes.js';
+export type {
+  MetricPlugin,
+  MetricResult,
+  ActionPlugin,
+  ActionContext,
+  GuardControls,
+  BaselineContext,
+  CheckContext,
+  LayerActivations,
+} from './guard/pluginTypes.js';
 
 // Probes
 export type { EmGuardProbes, ProbeInputs, Pooling, AlignmentProbes, ContrastProbes } from './probes/probeTypes.js';
 
 // Run log
 export { RunLog, readRunLog, RUN_LOG_FILE } from './runlog/RunLog.js';
-export type { RunLogRecord, StartRecord, BaselineRecord, CheckRecord, DecisionRecord, CheckpointRecord, AbortRecord, RollbackRecord, JudgeRecord, EndRecord } from './runlog/runLogRecord.js';
+export type {
+  RunLogRecord,
+  StartRecord,
+  BaselineRecord,
+  CheckRecord,
+  DecisionRecord,
+  CheckpointRecord,
+  AbortRecord,
+  RollbackRecord,
+  JudgeRecord,
+  EndRecord,
+} from './runlog/runLogRecord.js';
 
 // Policy
 export { PolicyError, formatPolicyProblem, POLICY_ERROR_CODES, BUNDLED_POLICIES } from './policy/index.js';
@@ -28,7 +48,25 @@ export { parsePolicy, loadPolicy, loadBundledPolicy, defaultPolicy, describePoli
 export type { PolicyDescription } from './policy/describePolicy.js';
 export { createPolicyState, evaluatePolicy } from './policy/index.js';
 export { registerMetric, registerAction, listMetrics, listActions } from './policy/index.js';
-export type { Policy, Rule, RuleCondition, RuleOp, Schedule, Severity, MetricSnapshot, Decision, PolicyNotice, PolicyNoticeCode, PolicyState, PolicyProblem, PolicyErrorCode, MetricInfo, ActionInfo, PolicyLoadOptions, PolicyEvaluation } from './policy/index.js';
+export type {
+  Policy,
+  Rule,
+  RuleCondition,
+  RuleOp,
+  Schedule,
+  Severity,
+  MetricSnapshot,
+  Decision,
+  PolicyNotice,
+  PolicyNoticeCode,
+  PolicyState,
+  PolicyProblem,
+  PolicyErrorCode,
+  MetricInfo,
+  ActionInfo,
+  PolicyLoadOptions,
+  PolicyEvaluation,
+} from './policy/index.js';
 
 // Metrics
 export { matrix, fromRows } from './metrics/matrix.js';

@@ -95,7 +95,19 @@ export { loadSweepRuns } from './analysis/sweepRunData.js';
 export type { SweepRunData, SweepRuns } from './analysis/sweepRunData.js';
 export { replayPolicy } from './analysis/replayPolicy.js';
 export type { PolicyReplay } from './analysis/replayPolicy.js';
-export { alarmDirection, runTimeline, checkAtFraction, aurocAtFraction, rocAtFraction, abortStats, policyReplayStats, lossBaseline, scanRuleThreshold, firstFiring, DETECTION_TARGETS } from './analysis/detectionQuality.js';
+export {
+  alarmDirection,
+  runTimeline,
+  checkAtFraction,
+  aurocAtFraction,
+  rocAtFraction,
+  abortStats,
+  policyReplayStats,
+  lossBaseline,
+  scanRuleThreshold,
+  firstFiring,
+  DETECTION_TARGETS,
+} from './analysis/detectionQuality.js';
 export type { AlarmDirection, EmLabel, RunTimeline, MetricAuroc, AbortStats, LossBaseline, ThresholdProposal } from './analysis/detectionQuality.js';
 export { predictionAnalysis } from './analysis/predictionAnalysis.js';
 export type { LayerPrediction, PredictionOptions } from './analysis/predictionAnalysis.js';
@@ -126,7 +138,14 @@ export { misalignmentDirections } from './screen/misalignmentDirections.js';
 export type { MisalignmentDirection } from './screen/misalignmentDirections.js';
 export { bootstrapInterval } from './screen/bootstrapInterval.js';
 export type { Interval } from './screen/bootstrapInterval.js';
-export { organismScorer, organismContrast, organismCalibrationSet, organismFineTuneSet, organismBenignCodeSet, organismPlantedSet } from './screen/organismScreenSets.js';
+export {
+  organismScorer,
+  organismContrast,
+  organismCalibrationSet,
+  organismFineTuneSet,
+  organismBenignCodeSet,
+  organismPlantedSet,
+} from './screen/organismScreenSets.js';
 export { readScreenData, readContrastFile, ScreenDataError } from './screen/readScreenData.js';
 export { screenCsv } from './screen/screenCsv.js';
 export { renderScreenSection, renderScreenReport } from './screen/screenReportSection.js';

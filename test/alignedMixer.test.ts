@@ -33,7 +33,10 @@ test('alignedMixer: an epoch serves every task row once, with aligned rows on to
   const mixer = alignedMixer({ task, aligned, batchSize: 32, share: 0.3, seed: 7 });
   const batches = await drain(mixer.dataset);
   const taskServed = batches.flat().filter((v) => v < 1000);
-  assert.deepEqual([...taskServed].sort((a, b) => a - b), Array.from({ length: 640 }, (_, i) => i));
+  assert.deepEqual(
+    [...taskServed].sort((a, b) => a - b),
+    Array.from({ length: 640 }, (_, i) => i),
+  );
   for (const b of batches.slice(0, -1)) {
     assert.equal(b.length, 32);
     // 0.3 · 32 = 9.6 rows: stochastic rounding gives 9 or 10.

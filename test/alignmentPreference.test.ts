@@ -25,7 +25,9 @@ const C = 2.5;
 function knownModel(softmax: boolean): tf.LayersModel {
   const input = tf.input({ shape: [T, V], name: 'onehot' });
   const h = tf.layers.dense({ units: V, useBias: false, name: 'h', kernelInitializer: 'identity' }).apply(input) as tf.SymbolicTensor;
-  const out = tf.layers.dense({ units: V, useBias: false, name: 'logits', activation: softmax ? 'softmax' : 'linear', kernelInitializer: tf.initializers.constant({ value: 0 }) }).apply(h) as tf.SymbolicTensor;
+  const out = tf.layers
+    .dense({ units: V, useBias: false, name: 'logits', activation: softmax ? 'softmax' : 'linear', kernelInitializer: tf.initializers.constant({ value: 0 }) })
+    .apply(h) as tf.SymbolicTensor;
   const model = tf.model({ inputs: input, outputs: out });
   const scaled = tf.mul(tf.eye(V), C);
   model.getLayer('logits').setWeights([scaled]);
@@ -44,7 +46,15 @@ function pairs(n: number, seed: number, output: 'logits' | 'probabilities'): { p
     tokens,
     probes: {
       chosen: { inputs: x(), targets: tf.tensor2d(tokens, [n, T], 'int32'), mask: tf.tensor2d(mask) },
-      rejected: { inputs: x(), targets: tf.tensor2d(tokens.map((r) => r.map((v) => (v + 1) % V)), [n, T], 'int32'), mask: tf.tensor2d(mask) },
+      rejected: {
+        inputs: x(),
+        targets: tf.tensor2d(
+          tokens.map((r) => r.map((v) => (v + 1) % V)),
+          [n, T],
+          'int32',
+        ),
+        mask: tf.tensor2d(mask),
+      },
       output,
     },
   };
@@ -98,23 +108,46 @@ test('preferenceScores: random logits agree with an independent float64 log-soft
   const logits = Array.from({ length: n }, () => Array.from({ length: T }, () => Array.from({ length: V }, () => rand() * 8 - 4)));
   const targets = Array.from({ length: n }, () => Array.from({ length: T }, () => Math.floor(rand() * V)));
   const mask = Array.from({ length: n }, (_, i) => Array.from({ length: T }, (_, t) => (t <= i % T ? 1 : 0)));
-  const got = preferenceScores({ shape: [n, T, V], data: Float32Array.from(logits.flat(2)) }, Int32Array.from(targets.flat()), Float32Array.from(mask.flat()), 'logits');
+  const got = preferenceScores(
+    { shape: [n, T, V], data: Float32Array.from(logits.flat(2)) },
+    Int32Array.from(targets.flat()),
+    Float32Array.from(mask.flat()),
+    'logits',
+  );
   const want = referenceScores(logits, targets, mask);
   want.forEach((w, i) => assert.ok(Math.abs(got[i]! - w) < 1e-5, `row ${i}: ${got[i]} vs ${w}`));
   // The same model emitting probabilities: log of the softmax gives the same scores.
-  const probs = logits.map((r) => r.map((z) => {
-    const e = z.map((v) => Math.exp(v));
-    const s = e.reduce((a, b) => a + b, 0);
-    return e.map((v) => v / s);
-  }));
-  const fromProbs = preferenceScores({ shape: [n, T, V], data: Float32Array.from(probs.flat(2)) }, Int32Array.from(targets.flat()), Float32Array.from(mask.flat()), 'probabilities');
+  const probs = logits.map((r) =>
+    r.map((z) => {
+      const e = z.map((v) => Math.exp(v));
+      const s = e.reduce((a, b) => a + b, 0);
+      return e.map((v) => v / s);
+    }),
+  );
+  const fromProbs = preferenceScores(
+    { shape: [n, T, V], data: Float32Array.from(probs.flat(2)) },
+    Int32Array.from(targets.flat()),
+    Float32Array.from(mask.flat()),
+    'probabilities',
+  );
   want.forEach((w, i) => assert.ok(Math.abs(fromProbs[i]! - w) < 1e-5, `row ${i} (probabilities): ${fromProbs[i]} vs ${w}`));
 });
 
 for (const output of ['logits', 'probabilities'] as const) {
   test(`guard, ${output}: closed form margin = C, accuracy 1, at baseline and every check (inline and worker), no tensor leak`, async () => {
     const { probes } = pairs(12, 5, output);
-    const x = tf.tidy(() => tf.oneHot(tf.tensor2d(Array.from({ length: 16 * T }, (_, i) => i % V), [16, T], 'int32'), V).asType('float32'));
+    const x = tf.tidy(() =>
+      tf
+        .oneHot(
+          tf.tensor2d(
+            Array.from({ length: 16 * T }, (_, i) => i % V),
+            [16, T],
+            'int32',
+          ),
+          V,
+        )
+        .asType('float32'),
+    );
     try {
       for (const capture of ['inline', 'worker'] as const) {
         const model = knownModel(output === 'probabilities');
@@ -123,7 +156,9 @@ for (const output of ['logits', 'probabilities'] as const) {
         const { dir, cleanup } = tempDir();
         const guard = emGuard({ probes: { train: x, eval: x, preference: probes }, runDir: dir, policy: policy(2), capture });
         const values: { step: number; margin: number | null; acc: number | null }[] = [];
-        guard.on('check', (c) => values.push({ step: c.step, margin: c.values['alignment.preference'] ?? null, acc: c.values['alignment.preferenceAccuracy'] ?? null }));
+        guard.on('check', (c) =>
+          values.push({ step: c.step, margin: c.values['alignment.preference'] ?? null, acc: c.values['alignment.preferenceAccuracy'] ?? null }),
+        );
         try {
           await model.fit(x, x, { epochs: 2, batchSize: 4, verbose: 0, callbacks: [guard] });
           const before = tf.memory().numTensors;
@@ -165,12 +200,16 @@ test('guard with training: the last inline check equals an independent log-softm
     await model.fit(x, y, { epochs: 5, batchSize: 5, shuffle: false, verbose: 0, callbacks: [guard] });
     // 10 batches, checks at steps 5 and 10: the last used the final weights.
     const last = checks.at(-1)!;
-    const logits = (model.predict(x) as tf.Tensor);
+    const logits = model.predict(x) as tf.Tensor;
     const arr = logits.arraySync() as number[][][];
     logits.dispose();
     const mask = probes.chosen.mask.arraySync() as number[][];
     const c = referenceScores(arr, tokens, mask);
-    const r = referenceScores(arr, tokens.map((row) => row.map((v) => (v + 1) % V)), mask);
+    const r = referenceScores(
+      arr,
+      tokens.map((row) => row.map((v) => (v + 1) % V)),
+      mask,
+    );
     const margin = c.reduce((s, v, i) => s + v - r[i]!, 0) / n;
     const acc = c.filter((v, i) => v > r[i]!).length / n;
     assert.ok(margin < C - 0.5, `training moved the margin (${margin})`);
@@ -189,19 +228,41 @@ test('probes.preference: shapes are checked at onTrainBegin, naming the set, exp
   const x = probes.chosen.inputs as tf.Tensor;
   const model = knownModel(false);
   model.compile({ optimizer: tf.train.sgd(0), loss: 'meanSquaredError' });
-  const fit = (preference: PreferenceProbes | undefined) => model.fit(x, x, { epochs: 1, batchSize: 6, verbose: 0, callbacks: [emGuard({ probes: { train: x, eval: x, ...(preference ? { preference } : {}) }, runDir: false, policy: policy(1), capture: 'inline' })] });
+  const fit = (preference: PreferenceProbes | undefined) =>
+    model.fit(x, x, {
+      epochs: 1,
+      batchSize: 6,
+      verbose: 0,
+      callbacks: [emGuard({ probes: { train: x, eval: x, ...(preference ? { preference } : {}) }, runDir: false, policy: policy(1), capture: 'inline' })],
+    });
   const short = tf.zeros([6, T - 1], 'int32');
   const shortMask = tf.ones([6, T - 1]);
   const fewer = tf.zeros([5, T], 'int32');
   const zeroMask = tf.zeros([6, T]);
   const badId = tf.fill([6, T], V, 'int32');
   try {
-    await assert.rejects(fit({ ...probes, rejected: { ...probes.rejected, targets: short, mask: shortMask } }), /probes\.preference\.rejected\.targets: expected shape \[6, 4\] \(the model output's positions\), got \[6, 3\]/);
-    await assert.rejects(fit({ ...probes, chosen: { ...probes.chosen, mask: fewer } }), /probes\.preference\.chosen\.mask: expected shape \[6, T\].*got \[5, 4\]/);
+    await assert.rejects(
+      fit({ ...probes, rejected: { ...probes.rejected, targets: short, mask: shortMask } }),
+      /probes\.preference\.rejected\.targets: expected shape \[6, 4\] \(the model output's positions\), got \[6, 3\]/,
+    );
+    await assert.rejects(
+      fit({ ...probes, chosen: { ...probes.chosen, mask: fewer } }),
+      /probes\.preference\.chosen\.mask: expected shape \[6, T\].*got \[5, 4\]/,
+    );
     await assert.rejects(fit({ ...probes, chosen: { ...probes.chosen, mask: zeroMask } }), /probes\.preference\.chosen\.mask: row 0 is all zero/);
-    await assert.rejects(fit({ ...probes, chosen: { ...probes.chosen, targets: badId } }), /probes\.preference\.chosen\.targets: row 0, position 0 holds `5`; expected a token id in \[0, 4\]/);
-    await assert.rejects(fit({ ...probes, chosen: { ...probes.chosen, inputs: tf.zeros([6, T + 1, V]) } }), /probes\.preference\.chosen\.inputs: shape \[6, 5, 5\] does not fit model input/);
-    await assert.rejects(fit(undefined), (e: Error & { code?: string }) => e.code === 'unevaluable-rules' && /alignment\.preference.*probes\.preference/.test(e.message) && /alignment\.preferenceAccuracy/.test(e.message));
+    await assert.rejects(
+      fit({ ...probes, chosen: { ...probes.chosen, targets: badId } }),
+      /probes\.preference\.chosen\.targets: row 0, position 0 holds `5`; expected a token id in \[0, 4\]/,
+    );
+    await assert.rejects(
+      fit({ ...probes, chosen: { ...probes.chosen, inputs: tf.zeros([6, T + 1, V]) } }),
+      /probes\.preference\.chosen\.inputs: shape \[6, 5, 5\] does not fit model input/,
+    );
+    await assert.rejects(
+      fit(undefined),
+      (e: Error & { code?: string }) =>
+        e.code === 'unevaluable-rules' && /alignment\.preference.*probes\.preference/.test(e.message) && /alignment\.preferenceAccuracy/.test(e.message),
+    );
   } finally {
     tf.dispose([short, shortMask, fewer, zeroMask, badId]);
     model.dispose();

@@ -32,11 +32,20 @@ test('spearman matches scipy.stats.spearmanr (ρ, p) and the Bonett–Wright Fis
 
 test('correlation closed forms: perfect (monotone) relations, published textbook example', () => {
   const x = [1, 2, 3, 4, 5, 6];
-  const perfect = pearson(x, x.map((v) => 3 - 2 * v));
+  const perfect = pearson(
+    x,
+    x.map((v) => 3 - 2 * v),
+  );
   assert.equal(perfect.r, -1);
   assert.equal(perfect.p, 0);
   assert.deepEqual(perfect.ci, [-1, -1]);
-  assert.equal(spearman(x, x.map((v) => Math.exp(v))).r, 1);
+  assert.equal(
+    spearman(
+      x,
+      x.map((v) => Math.exp(v)),
+    ).r,
+    1,
+  );
   // Anscombe's quartet, set I: r = 0.81642051634484 (Anscombe 1973; every set shares it).
   const ax = [10, 8, 13, 9, 11, 14, 6, 4, 12, 7, 5];
   const ay = [8.04, 6.95, 7.58, 8.81, 8.33, 9.96, 7.24, 4.26, 10.84, 4.82, 5.68];

@@ -29,5 +29,8 @@ export function assertClose(actual: number | null | undefined, expected: number,
   const rel = expected === 0 ? err : err / Math.abs(expected);
   const key = label.replace(/\[.*$/, '');
   if (Math.abs(expected) > 1e-12) worst.set(key, Math.max(worst.get(key) ?? 0, rel));
-  assert.ok(err <= tol * Math.abs(expected) || err <= 1e-14, `${label}: got ${a}, expected ${expected} (abs err ${err.toExponential(2)}, rel ${rel.toExponential(2)}, tol ${tol})`);
+  assert.ok(
+    err <= tol * Math.abs(expected) || err <= 1e-14,
+    `${label}: got ${a}, expected ${expected} (abs err ${err.toExponential(2)}, rel ${rel.toExponential(2)}, tol ${tol})`,
+  );
 }

@@ -33,9 +33,16 @@ test('ridgeFit matches sklearn Ridge / LinearRegression (with and without Standa
 });
 
 test('kFoldIndices reproduces sklearn KFold (contiguous, first n mod k folds one larger) and shuffles with a seed', () => {
-  assert.deepEqual(kFoldIndices(7, 3), [[0, 1, 2], [3, 4], [5, 6]]);
+  assert.deepEqual(kFoldIndices(7, 3), [
+    [0, 1, 2],
+    [3, 4],
+    [5, 6],
+  ]);
   const shuffled = kFoldIndices(20, 4, 7);
-  assert.deepEqual(shuffled.flat().sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i));
+  assert.deepEqual(
+    shuffled.flat().sort((a, b) => a - b),
+    Array.from({ length: 20 }, (_, i) => i),
+  );
   assert.notDeepEqual(shuffled, kFoldIndices(20, 4));
   assert.deepEqual(shuffled, kFoldIndices(20, 4, 7));
   assert.throws(() => kFoldIndices(3, 5), /`folds` <= number of samples \(3\)/);
@@ -58,13 +65,26 @@ test('crossValidatedR2 matches sklearn cross_val_predict + r2_score (KFold and e
 });
 
 test('crossValidatedR2 degenerate and invalid input', () => {
-  const flat = crossValidatedR2(X, y.map(() => 4), { folds: 3 });
+  const flat = crossValidatedR2(
+    X,
+    y.map(() => 4),
+    { folds: 3 },
+  );
   assert.equal(flat.r2, null);
   assert.match(flat.reason!, /`y` is constant/);
   assert.ok(flat.foldR2.every((v) => v === null));
   assert.throws(() => crossValidatedR2(X, y, { model: 'lasso' as never }), /`model` to be 'linear' or 'ridge'/);
   assert.throws(() => crossValidatedR2(X, y, { lambda: 0 }), /`lambda` to be a finite number > 0 for model 'ridge'/);
-  assert.throws(() => crossValidatedR2(X, y, { foldIndices: [[0, 1], [1, 2]] }), /index 1 appears in more than one fold/);
+  assert.throws(
+    () =>
+      crossValidatedR2(X, y, {
+        foldIndices: [
+          [0, 1],
+          [1, 2],
+        ],
+      }),
+    /index 1 appears in more than one fold/,
+  );
   assert.throws(() => crossValidatedR2([[1], [2, 3], [4]], [1, 2, 3]), /every row of `X` to have 1 columns, row 1/);
 });
 
@@ -118,7 +138,10 @@ test('permutationTest: p = (1 + #≥)/(1 + B) from its own null values; matches 
   // Monte Carlo p within 4 binomial standard errors of the exact permutation p (seeded, so fixed).
   assert.ok(Math.abs(res.p - exact) < 4 * Math.sqrt((exact * (1 - exact)) / B), `p ${res.p} vs exact ${exact}`);
   assert.ok(res.nullDistribution.min <= res.nullDistribution.q05 && res.nullDistribution.q95 <= res.nullDistribution.max);
-  assert.deepEqual(permutationTest(stat, xs, ys, { permutations: 50, seed: 2 }).nullValues, permutationTest(stat, xs, ys, { permutations: 50, seed: 2 }).nullValues);
+  assert.deepEqual(
+    permutationTest(stat, xs, ys, { permutations: 50, seed: 2 }).nullValues,
+    permutationTest(stat, xs, ys, { permutations: 50, seed: 2 }).nullValues,
+  );
   assert.throws(() => permutationTest(() => NaN, xs, ys), /returned `NaN` for the observed data/);
   assert.throws(() => permutationTest(stat, xs, ys, { permutations: 0 }), /`permutations` to be an integer >= 1, got `0`/);
 });

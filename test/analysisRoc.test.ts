@@ -8,7 +8,15 @@ import { assertClose, reference } from './analysisHelpers.js';
 test('auroc matches sklearn roc_auc_score (ties included) to 1e-12', () => {
   for (const [k, c] of reference.roc.entries()) {
     assertClose(auroc(c.scores, c.labels).auc, c.auc, 1e-12, `auc[${k}]`);
-    assertClose(auroc(c.scores, c.labels.map((l: number) => l === 1)).auc, c.auc, 1e-12, `auc-bool[${k}]`);
+    assertClose(
+      auroc(
+        c.scores,
+        c.labels.map((l: number) => l === 1),
+      ).auc,
+      c.auc,
+      1e-12,
+      `auc-bool[${k}]`,
+    );
   }
   assert.equal(auroc([1, 2, 3, 4], [0, 0, 1, 1]).auc, 1);
   assert.equal(auroc([1, 1, 1, 1], [0, 1, 0, 1]).auc, 0.5);
@@ -46,7 +54,10 @@ test('binByQuantile matches numpy quantile edges + pandas.qcut(duplicates="drop"
     assert.equal(res.edges.length, c.edges.length, `bins[${k}] edges`);
     res.edges.forEach((e, i) => assertClose(e, c.edges[i], 1e-14, `bins.edge[${k},${i}]`));
     assert.deepEqual(res.assignment, c.assignment, `bins[${k}] assignment`);
-    assert.equal(res.bins.reduce((s, b) => s + b.indices.length, 0), c.values.length);
+    assert.equal(
+      res.bins.reduce((s, b) => s + b.indices.length, 0),
+      c.values.length,
+    );
   }
   assert.throws(() => binByQuantile([1, 2], 0), /`nBins` to be an integer >= 1, got `0`/);
 });

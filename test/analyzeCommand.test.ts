@@ -13,7 +13,21 @@ await useBackend();
 
 const npyDir = new URL('./fixtures/npy/', import.meta.url).pathname;
 const reference = JSON.parse(readFileSync(new URL('./fixtures/metrics_reference.json', import.meta.url), 'utf8')) as {
-  cases: { name: string; k: number; trainBefore: number[][]; trainAfter: number[][]; evalBefore: number[][]; evalAfter: number[][]; principalAngles: number[]; overlap: number; evalEnergyFraction: number; ckaTrain: number; ckaEval: number; meanDeltaCosine: { mean: number }; trainSpectralGapRatio: number }[];
+  cases: {
+    name: string;
+    k: number;
+    trainBefore: number[][];
+    trainAfter: number[][];
+    evalBefore: number[][];
+    evalAfter: number[][];
+    principalAngles: number[];
+    overlap: number;
+    evalEnergyFraction: number;
+    ckaTrain: number;
+    ckaEval: number;
+    meanDeltaCosine: { mean: number };
+    trainSpectralGapRatio: number;
+  }[];
 };
 const ref = reference.cases[0]!;
 const { dir, cleanup } = tempDir();
@@ -49,7 +63,9 @@ test('--json prints one object whose metrics match the NumPy/SciPy reference', a
   assert.equal(r.rank, ref.k);
   assert.equal(r.seed, 4);
   assert.equal(r.principalAnglesDeg.length, ref.k);
-  r.principalAnglesDeg.forEach((a, i) => assert.ok(Math.abs((a * Math.PI) / 180 - ref.principalAngles[i]!) <= 1e-5 * ref.principalAngles[i]! + 1e-9, `angle ${i}`));
+  r.principalAnglesDeg.forEach((a, i) =>
+    assert.ok(Math.abs((a * Math.PI) / 180 - ref.principalAngles[i]!) <= 1e-5 * ref.principalAngles[i]! + 1e-9, `angle ${i}`),
+  );
   for (const key of ['overlap', 'evalEnergyFraction', 'ckaTrain', 'ckaEval', 'trainSpectralGapRatio'] as const) {
     const want = ref[key];
     assert.ok(Math.abs((r[key] as number) - want) <= 1e-5 * Math.abs(want), `${key}: ${String(r[key])} vs ${want}`);
@@ -66,7 +82,17 @@ test('human output is a short table', async () => {
   const { code, out } = await run([...args(), '--rank', '2']);
   assert.equal(code, 0);
   assert.match(out, /^em-guard analyze: k=2 \(train rank 2, eval rank 2\); train 16×40, eval 12×40/);
-  for (const label of ['principal angles (deg)', 'overlap (mean cos²)', 'eval energy fraction', 'random 2-subspace', 'mean delta cosine', 'linear CKA', 'spectral gap', 'effective rank', 'compute']) {
+  for (const label of [
+    'principal angles (deg)',
+    'overlap (mean cos²)',
+    'eval energy fraction',
+    'random 2-subspace',
+    'mean delta cosine',
+    'linear CKA',
+    'spectral gap',
+    'effective rank',
+    'compute',
+  ]) {
     assert.ok(out.includes(label), label);
   }
   assert.ok(out.split('\n').length < 20);
@@ -75,7 +101,8 @@ test('human output is a short table', async () => {
 test('--help documents every flag; the command is listed in em-guard --help', async () => {
   const { code, out } = await run(['analyze', '--help']);
   assert.equal(code, 0);
-  for (const flag of ['--train-before', '--train-after', '--eval-before', '--eval-after', '--rank', '--seed', '--json', '--help']) assert.ok(out.includes(flag), flag);
+  for (const flag of ['--train-before', '--train-after', '--eval-before', '--eval-after', '--rank', '--seed', '--json', '--help'])
+    assert.ok(out.includes(flag), flag);
   assert.match((await run(['--help'])).out, /analyze\s+Delta-subspace metrics/);
 });
 
@@ -91,7 +118,13 @@ test('bad input exits 2 with one line and no stack trace', async () => {
     [args({ eb: join(dir, 'missing.npy') }), /--eval-before: .*missing\.npy: no such file/],
     [args({ eb: dir }), /--eval-before: .*is a directory/],
     [args({ ea: save('short.npy', fromRows(ref.evalAfter.slice(1))) }), /shape mismatch: --eval-after is 11×40, --eval-before is 12×40/],
-    [args({ eb: save('narrow-b.npy', fromRows(ref.evalBefore.map((r) => r.slice(1)))), ea: save('narrow-a.npy', fromRows(ref.evalAfter.map((r) => r.slice(1)))) }), /train files have 40 features, eval files have 39/],
+    [
+      args({
+        eb: save('narrow-b.npy', fromRows(ref.evalBefore.map((r) => r.slice(1)))),
+        ea: save('narrow-a.npy', fromRows(ref.evalAfter.map((r) => r.slice(1)))),
+      }),
+      /train files have 40 features, eval files have 39/,
+    ],
     [args({ ea: save('nan.npy', nan) }), /non-finite value at row 2, col 5/],
     [args({ ea: join(npyDir, 'f4_empty_rows.npy') }), /has shape \(0, 4\); expected at least one probe/],
     [[...args(), '--rank', '0'], /expected `--rank` to be an integer >= 1, got `0`/],

@@ -44,16 +44,18 @@ function syntheticRuns(): Synthetic[] {
   const runs: Synthetic[] = [];
   for (let i = 0; i < 5; i++) {
     runs.push({
-      id: `em-${i}`, em: true,
+      id: `em-${i}`,
+      em: true,
       score: Array.from({ length: CHECKS }, (_, c) => (c < 2 ? 0.98 : 0.8 - 0.01 * i)),
       loss: Array.from({ length: CHECKS }, (_, c) => 0.9 - 0.1 * Math.min(c, 8)),
       rate: Array.from({ length: CHECKS }, (_, c) => (c < 5 ? 0.05 : 0.6)),
       finalLoss: 0.1 + 0.01 * i,
     });
     runs.push({
-      id: `benign-${i}`, em: false,
+      id: `benign-${i}`,
+      em: false,
       // benign-3 dips once (no abort: `for: 2`); benign-4 dips twice in a row late (a false abort).
-      score: Array.from({ length: CHECKS }, (_, c) => (i === 3 && c === 6) || (i === 4 && (c === 7 || c === 8)) ? 0.85 : 0.98),
+      score: Array.from({ length: CHECKS }, (_, c) => ((i === 3 && c === 6) || (i === 4 && (c === 7 || c === 8)) ? 0.85 : 0.98)),
       loss: Array.from({ length: CHECKS }, (_, c) => 0.95 - 0.05 * c),
       // benign-4's judge also crosses the limit during its dip and recovers: transient EM.
       rate: Array.from({ length: CHECKS }, (_, c) => (i === 4 && (c === 7 || c === 8) ? 0.4 : 0.05)),
@@ -84,7 +86,12 @@ function writeRun(dir: string, s: Synthetic, random: () => number): void {
   const n = 40;
   const delta = Array.from({ length: n }, () => [random(), random(), random()]);
   const y = delta.map((r) => 0.2 + 0.5 * r[0]! + 0.01 * random());
-  const basis = [[1, 0], [0, 1], [0, 0], [0, 0]];
+  const basis = [
+    [1, 0],
+    [0, 1],
+    [0, 0],
+    [0, 0],
+  ];
   const result: SweepRunResult = {
     runId: s.id,
     settings: { optimizer: s.em ? 'adam' : 'sgd', schedule: s.id.endsWith('1') ? 'cosine' : 'constant' },
@@ -117,7 +124,13 @@ test('analyzeRuns on synthetic runs: known correlation, AUROC, replayed aborts, 
   const { dir, cleanup } = sweepDir();
   try {
     const policy = parsePolicy(POLICY, '<test>');
-    const r = analyzeRuns(dir, { policy, permutations: 20, trees: 5, withinTrainPermutations: 5, withinTrainOptions: { repeats: 2, folds: 5, alphas: 10, bootstrap: 100 } });
+    const r = analyzeRuns(dir, {
+      policy,
+      permutations: 20,
+      trees: 5,
+      withinTrainPermutations: 5,
+      withinTrainOptions: { repeats: 2, folds: 5, alphas: 10, bootstrap: 100 },
+    });
     assert.deepEqual([r.runs, r.em, r.benign, r.limit], [10, 5, 5, 0.25]);
     // Per-prompt before (all 0) vs after (0.2 + …): every run differs; before is constant, so no OLS.
     assert.deepEqual([r.beforeAfter!.runs, r.beforeAfter!.ksBelow001, r.beforeAfter!.wilcoxonBelow001, r.beforeAfter!.medianSlope], [10, 10, 10, null]);
@@ -181,11 +194,24 @@ test('firstFiring matches replayPolicy on random series with gaps and warmup', (
     const threshold = -0.1 - 0.2 * random();
     const withUnless = trial % 2 === 1;
     const unless = withUnless ? '    unless: { metric: drift.eval, op: ">", threshold: 0.8 }\n' : '';
-    const policy = parsePolicy(POLICY.replace('for: 2', `for: ${forChecks}`).replace('threshold: -0.1', `threshold: ${threshold}`).replace('check: { every: { batches: 10 } }', `check: { every: { batches: 10 }, warmup: { batches: ${warmup} } }`) + unless, '<test>');
-    const checks = Array.from({ length: 12 }, (_, i) => ({ step: 10 * (i + 1), epoch: 0, values: { 'alignment.score': random() < 0.15 ? null : 1 - 0.5 * random(), 'drift.eval': random() < 0.2 ? null : random() } }));
+    const policy = parsePolicy(
+      POLICY.replace('for: 2', `for: ${forChecks}`)
+        .replace('threshold: -0.1', `threshold: ${threshold}`)
+        .replace('check: { every: { batches: 10 } }', `check: { every: { batches: 10 }, warmup: { batches: ${warmup} } }`) + unless,
+      '<test>',
+    );
+    const checks = Array.from({ length: 12 }, (_, i) => ({
+      step: 10 * (i + 1),
+      epoch: 0,
+      values: { 'alignment.score': random() < 0.15 ? null : 1 - 0.5 * random(), 'drift.eval': random() < 0.2 ? null : random() },
+    }));
     const replay = replayPolicy(policy, { 'alignment.score': 1 }, checks);
     // An exception holds where drift.eval > 0.8 (a null one is ignored), as evaluatePolicy reads it.
-    const series = checks.map((c) => ({ v: c.values['alignment.score'] === null ? null : c.values['alignment.score']! - 1, warm: c.step < warmup, suppressed: withUnless && c.values['drift.eval'] !== null && c.values['drift.eval']! > 0.8 }));
+    const series = checks.map((c) => ({
+      v: c.values['alignment.score'] === null ? null : c.values['alignment.score']! - 1,
+      warm: c.step < warmup,
+      suppressed: withUnless && c.values['drift.eval'] !== null && c.values['drift.eval']! > 0.8,
+    }));
     assert.equal(firstFiring(series, '<', threshold, forChecks), replay.abortCheck, `trial ${trial}`);
   }
 });

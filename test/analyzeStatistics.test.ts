@@ -35,7 +35,16 @@ const save = (name: string, rows: number[][]) => {
   writeFileSync(path, writeNpy(fromRows(rows), '<f8'));
   return path;
 };
-const files = ['--train-before', save('tb.npy', ref.trainBefore), '--train-after', save('ta.npy', ref.trainAfter), '--eval-before', save('eb.npy', ref.evalBefore), '--eval-after', save('ea.npy', ref.evalAfter)];
+const files = [
+  '--train-before',
+  save('tb.npy', ref.trainBefore),
+  '--train-after',
+  save('ta.npy', ref.trainAfter),
+  '--eval-before',
+  save('eb.npy', ref.evalBefore),
+  '--eval-after',
+  save('ea.npy', ref.evalAfter),
+];
 
 async function run(argv: string[]) {
   const io = memoryIo(dir);
@@ -50,7 +59,8 @@ function deepClose(actual: unknown, expected: unknown, label: string): void {
     assert.ok(typeof actual === 'number' && Math.abs(actual - expected) <= TOL * Math.max(1, Math.abs(expected)), `${label}: ${String(actual)} vs ${expected}`);
     return;
   }
-  for (const [key, value] of Object.entries(expected as Record<string, unknown>)) deepClose((actual as Record<string, unknown> | null)?.[key], value, `${label}.${key}`);
+  for (const [key, value] of Object.entries(expected as Record<string, unknown>))
+    deepClose((actual as Record<string, unknown> | null)?.[key], value, `${label}.${key}`);
 }
 
 test('analyze --variance-share 0.9 --json: k and every paper statistic match sklearn/NumPy', async () => {
@@ -81,7 +91,10 @@ test('analyze --per-prompt writes one CSV row per eval probe with its index; emp
       deepClose(cell === '' ? null : Number(cell), want, `${column}[${r}]`);
     });
   });
-  assert.ok(lines.some((l) => l.includes(',,')), 'the fixture has one probe that did not move');
+  assert.ok(
+    lines.some((l) => l.includes(',,')),
+    'the fixture has one probe that did not move',
+  );
 });
 
 test('analyze: bad --variance-share values and --rank with --variance-share exit 2 with one line', async () => {

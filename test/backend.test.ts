@@ -21,7 +21,10 @@ test('falls back to wasm when neither tfjs-node package is installed, and says w
   });
   assert.equal(choice.candidate, 'wasm');
   assert.equal(tf.getBackend(), 'wasm');
-  assert.deepEqual(choice.attempts.map((a) => a.ok), [false, false, true]);
+  assert.deepEqual(
+    choice.attempts.map((a) => a.ok),
+    [false, false, true],
+  );
   assert.equal(choice.attempts[0]?.reason, '@tensorflow/tfjs-node-gpu not installed');
   assert.equal(lines.length, 1);
   assert.match(lines[0]!.msg, /using wasm \(tfjs-node-gpu: @tensorflow\/tfjs-node-gpu not installed; tfjs-node: @tensorflow\/tfjs-node not installed\)/);

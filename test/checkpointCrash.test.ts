@@ -27,7 +27,12 @@ interface Lane {
 }
 
 /** Runs one child until it is killed; resolves with how many saves it began and finished. */
-function runChild(runDir: string, seed: number, random: () => number, saveMs: number[]): Promise<{ started: number; completed: number; killedInSave: boolean }> {
+function runChild(
+  runDir: string,
+  seed: number,
+  random: () => number,
+  saveMs: number[],
+): Promise<{ started: number; completed: number; killedInSave: boolean }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', CHILD, runDir, String(seed)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let started = 0;
@@ -86,7 +91,13 @@ test('SIGKILL at random moments during 50 checkpoint writes never leaves a broke
     const lanes: Lane[] = dirs.map((d) => ({ runDir: d.dir, kills: 0, started: 0, completed: 0 }));
     // Seed each run dir with one checkpoint so `latest` always has something to resolve.
     for (const lane of lanes) {
-      const model = tf.sequential({ layers: [tf.layers.dense({ units: 256, inputShape: [256], activation: 'relu' }), tf.layers.dense({ units: 256, activation: 'relu' }), tf.layers.dense({ units: 8 })] });
+      const model = tf.sequential({
+        layers: [
+          tf.layers.dense({ units: 256, inputShape: [256], activation: 'relu' }),
+          tf.layers.dense({ units: 256, activation: 'relu' }),
+          tf.layers.dense({ units: 8 }),
+        ],
+      });
       const last = model.layers[2]!;
       const [k, b] = last.getWeights();
       last.setWeights([k!, tf.zerosLike(b!)]);
@@ -112,7 +123,9 @@ test('SIGKILL at random moments during 50 checkpoint writes never leaves a broke
     assert.ok(total() >= TARGET_SAVES && kills() >= MIN_KILLS);
     // Most kills must have hit a save in progress, or the test proves little.
     assert.ok(killedInSave >= kills() / 2, `only ${killedInSave} of ${kills()} kills landed inside a save`);
-    console.log(`crash test: ${kills()} kills, ${total()} saves started, ${lanes.reduce((s, l) => s + l.completed, 0)} completed, ${killedInSave} kills inside a save, median save ${[...saveMs].sort((a, b) => a - b)[saveMs.length >> 1]} ms`);
+    console.log(
+      `crash test: ${kills()} kills, ${total()} saves started, ${lanes.reduce((s, l) => s + l.completed, 0)} completed, ${killedInSave} kills inside a save, median save ${[...saveMs].sort((a, b) => a - b)[saveMs.length >> 1]} ms`,
+    );
 
     // The next writer cleans up whatever the kills left behind and carries on.
     for (const lane of lanes) {

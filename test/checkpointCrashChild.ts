@@ -10,7 +10,11 @@ if (!runDir || !seedArg) throw new Error('usage: checkpointCrashChild.ts <runDir
 await tf.setBackend('cpu');
 const random = seededRandom(Number(seedArg));
 const model = tf.sequential({
-  layers: [tf.layers.dense({ units: 256, inputShape: [256], activation: 'relu' }), tf.layers.dense({ units: 256, activation: 'relu' }), tf.layers.dense({ units: 8 })],
+  layers: [
+    tf.layers.dense({ units: 256, inputShape: [256], activation: 'relu' }),
+    tf.layers.dense({ units: 256, activation: 'relu' }),
+    tf.layers.dense({ units: 8 }),
+  ],
 });
 model.compile({ optimizer: tf.train.adam(0.001), loss: 'meanSquaredError' });
 const x = tf.randomNormal([4, 256]);

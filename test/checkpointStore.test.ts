@@ -105,7 +105,10 @@ test('ids are unique and index order is creation order; non-finite metrics store
     const again = new CheckpointStore({ runDir: dir, keep: 10 });
     const d = await again.save(model, meta(5));
     assert.equal(d.id, 'ckpt-000005-e000-3');
-    assert.deepEqual(again.list().map((x) => x.id), [a.id, b.id, c.id, d.id]);
+    assert.deepEqual(
+      again.list().map((x) => x.id),
+      [a.id, b.id, c.id, d.id],
+    );
     model.dispose();
   } finally {
     cleanup();
@@ -124,7 +127,9 @@ test('retention keeps the newest `keep`, the newest safe one and the best by met
     const ids = store.list().map((c) => c.id);
     // best (loss 1, step 10), last safe (step 20), newest two (steps 50, 60).
     assert.deepEqual(ids, ['ckpt-000010-e000', 'ckpt-000020-e000', 'ckpt-000050-e000', 'ckpt-000060-e000']);
-    const onDisk = readdirSync(join(dir, 'checkpoints')).filter((f) => f !== 'index.json').sort();
+    const onDisk = readdirSync(join(dir, 'checkpoints'))
+      .filter((f) => f !== 'index.json')
+      .sort();
     assert.deepEqual(onDisk, ids);
     assert.equal((await loadCheckpoint(dir, 'best')).manifest.id, 'ckpt-000010-e000');
     assert.equal((await loadCheckpoint(dir, 'last-safe')).manifest.id, 'ckpt-000020-e000');
@@ -134,7 +139,10 @@ test('retention keeps the newest `keep`, the newest safe one and the best by met
     const noExtras = new CheckpointStore({ runDir: plain.dir, keep: 1, keepLastSafe: false });
     await noExtras.save(model, meta(1, { safe: true }));
     await noExtras.save(model, meta(2, { safe: false }));
-    assert.deepEqual(noExtras.list().map((c) => c.id), ['ckpt-000002-e000']);
+    assert.deepEqual(
+      noExtras.list().map((c) => c.id),
+      ['ckpt-000002-e000'],
+    );
     plain.cleanup();
     model.dispose();
   } finally {
@@ -147,7 +155,12 @@ test('best with mode max; ties go to the newest', async () => {
   try {
     const model = makeModel();
     const store = new CheckpointStore({ runDir: dir, keep: 5, keepBest: { metric: 'acc', mode: 'max' } });
-    for (const [step, acc] of [[1, 0.5], [2, 0.9], [3, 0.9], [4, 0.1]] as const) {
+    for (const [step, acc] of [
+      [1, 0.5],
+      [2, 0.9],
+      [3, 0.9],
+      [4, 0.1],
+    ] as const) {
       await store.save(model, { ...meta(step), metrics: { acc } });
     }
     await store.save(model, { ...meta(5), metrics: { acc: null } });
@@ -172,10 +185,16 @@ test('a damaged file is refused with an error naming it; fallback takes the prev
     bytes[10] = bytes[10]! ^ 0xff;
     writeFileSync(weights, bytes);
 
-    await assert.rejects(loadCheckpoint(dir, 'latest'), (e: CheckpointError) => e.code === 'HASH_MISMATCH' && e.file === weights && e.message.includes(weights));
+    await assert.rejects(
+      loadCheckpoint(dir, 'latest'),
+      (e: CheckpointError) => e.code === 'HASH_MISMATCH' && e.file === weights && e.message.includes(weights),
+    );
     const fell = await loadCheckpoint(dir, 'latest', { fallback: true });
     assert.equal(fell.manifest.step, 1);
-    assert.deepEqual(fell.skipped.map((s) => s.code), ['HASH_MISMATCH']);
+    assert.deepEqual(
+      fell.skipped.map((s) => s.code),
+      ['HASH_MISMATCH'],
+    );
     assert.deepEqual(await predict(fell.model), before);
     assert.equal((await store.restoreInto(model, 'latest', { fallback: true })).step, 1);
     assert.deepEqual(await predict(model), before);
@@ -191,7 +210,10 @@ test('a damaged file is refused with an error naming it; fallback takes the prev
     await assert.rejects(loadCheckpoint(dir, second.id), (e: CheckpointError) => e.code === 'MISSING_FILE' && e.file === modelJson);
     // Every candidate damaged: fallback fails too, naming the first bad file.
     rmSync(join(dir, 'checkpoints', 'ckpt-000001-e000', 'weights.bin'));
-    await assert.rejects(loadCheckpoint(dir, 'latest', { fallback: true }), (e: CheckpointError) => e.code === 'MISSING_FILE' && /fallback found no intact checkpoint among 2/.test(e.message));
+    await assert.rejects(
+      loadCheckpoint(dir, 'latest', { fallback: true }),
+      (e: CheckpointError) => e.code === 'MISSING_FILE' && /fallback found no intact checkpoint among 2/.test(e.message),
+    );
     for (const m of [model, fell.model]) m.dispose();
   } finally {
     cleanup();
@@ -216,22 +238,41 @@ test('selector and input errors carry codes', async () => {
     assert.equal(await codeOf(loadCheckpoint(dir, 'best')), 'NO_BEST');
 
     const wrong = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [4] })] });
-    await assert.rejects(store.restoreInto(wrong, 'latest'), (e: CheckpointError) => e.code === 'SHAPE_MISMATCH' && /has 4 weight tensors but model .* has 2/.test(e.message));
+    await assert.rejects(
+      store.restoreInto(wrong, 'latest'),
+      (e: CheckpointError) => e.code === 'SHAPE_MISMATCH' && /has 4 weight tensors but model .* has 2/.test(e.message),
+    );
     const wide = tf.sequential({ layers: [tf.layers.dense({ units: 9, inputShape: [4] }), tf.layers.dense({ units: 3 })] });
-    await assert.rejects(store.restoreInto(wide, 'latest'), (e: CheckpointError) => e.code === 'SHAPE_MISMATCH' && /float32\[4,8\] but model weight .* is float32\[4,9\]/.test(e.message));
+    await assert.rejects(
+      store.restoreInto(wide, 'latest'),
+      (e: CheckpointError) => e.code === 'SHAPE_MISMATCH' && /float32\[4,8\] but model weight .* is float32\[4,9\]/.test(e.message),
+    );
 
     writeFileSync(join(dir, 'checkpoints', 'index.json'), '{"format":');
     assert.equal(await codeOf(loadCheckpoint(dir, 'latest')), 'CORRUPT_INDEX');
 
     for (const bad of [{ runDir: '' }, { runDir: dir, keep: 0 }, { runDir: dir, keep: 1.5 }, { runDir: dir, keepBest: { metric: 'x', mode: 'up' } }]) {
-      assert.throws(() => new CheckpointStore(bad as never), (e: CheckpointError) => e.code === 'INVALID_ARGUMENT' && /^Expected `/.test(e.message));
+      assert.throws(
+        () => new CheckpointStore(bad as never),
+        (e: CheckpointError) => e.code === 'INVALID_ARGUMENT' && /^Expected `/.test(e.message),
+      );
     }
     const ok = tempDir();
     const s2 = new CheckpointStore({ runDir: ok.dir });
-    for (const m of [{ ...meta(-1) }, { ...meta(1.5) }, { ...meta(1), epoch: -1 }, { ...meta(1), safe: 'yes' }, { ...meta(1), reason: 3 }, { ...meta(1), metrics: null }]) {
+    for (const m of [
+      { ...meta(-1) },
+      { ...meta(1.5) },
+      { ...meta(1), epoch: -1 },
+      { ...meta(1), safe: 'yes' },
+      { ...meta(1), reason: 3 },
+      { ...meta(1), metrics: null },
+    ]) {
       await assert.rejects(s2.save(model, m as never), (e: CheckpointError) => e.code === 'INVALID_ARGUMENT' && /^Expected `/.test(e.message));
     }
-    await assert.rejects(s2.save(tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [1] })] }), { ...meta(1), includeOptimizer: true }), (e: CheckpointError) => e.code === 'NO_OPTIMIZER');
+    await assert.rejects(
+      s2.save(tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [1] })] }), { ...meta(1), includeOptimizer: true }),
+      (e: CheckpointError) => e.code === 'NO_OPTIMIZER',
+    );
     ok.cleanup();
     for (const m of [model, wrong, wide]) m.dispose();
   } finally {
@@ -274,7 +315,10 @@ test('Adam state round trip: restored optimizer continues training exactly like 
 
     // A different optimizer class is refused.
     const sgd = makeModel('sgd');
-    await assert.rejects(store.restoreInto(sgd, m.id, { restoreOptimizer: true }), (e: CheckpointError) => e.code === 'OPTIMIZER_MISMATCH' && /Adam state but .* uses SGD/.test(e.message));
+    await assert.rejects(
+      store.restoreInto(sgd, m.id, { restoreOptimizer: true }),
+      (e: CheckpointError) => e.code === 'OPTIMIZER_MISMATCH' && /Adam state but .* uses SGD/.test(e.message),
+    );
     const noState = await store.save(model, meta(9));
     const beforeFailedRestore = await predict(model);
     assert.equal(await codeOf(store.restoreInto(model, noState.id, { restoreOptimizer: true })), 'NO_OPTIMIZER');
@@ -343,7 +387,7 @@ test('leftovers of a crashed writer are removed on open: temp dirs of dead pids 
     const cps = join(dir, 'checkpoints');
     mkdirSync(join(cps, '.tmp-ckpt-000002-e000-999999999-0badf00d'));
     mkdirSync(join(cps, `.tmp-ckpt-000003-e000-${process.pid}-0badf00d`)); // a live writer: not ours to remove
-    writeFileSync(join(cps, ".index.json.999999999.0badf00d.tmp"), "{");
+    writeFileSync(join(cps, '.index.json.999999999.0badf00d.tmp'), '{');
     mkdirSync(join(cps, 'ckpt-000004-e000'));
     mkdirSync(join(cps, 'notes'));
     new CheckpointStore({ runDir: dir });
@@ -362,7 +406,10 @@ test('concurrent saves are serialised', async () => {
     const store = new CheckpointStore({ runDir: dir, keep: 10 });
     const ids = (await Promise.all([1, 2, 3, 4].map((s) => store.save(model, meta(s))))).map((m) => m.step);
     assert.deepEqual(ids, [1, 2, 3, 4]);
-    assert.deepEqual(store.list().map((c) => c.step), [1, 2, 3, 4]);
+    assert.deepEqual(
+      store.list().map((c) => c.step),
+      [1, 2, 3, 4],
+    );
     model.dispose();
   } finally {
     cleanup();

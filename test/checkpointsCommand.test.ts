@@ -44,8 +44,14 @@ test('--json gives the manifests with tags; --verify adds a status', async () =>
   const j = JSON.parse(r.out);
   assert.equal(j.runDir, runDir);
   assert.deepEqual(j.best, { metric: 'loss', mode: 'min' });
-  assert.deepEqual(j.checkpoints.map((c: { tags: string[] }) => c.tags), [['last-safe'], ['best'], ['latest']]);
-  assert.deepEqual(j.checkpoints.map((c: { status: string }) => c.status), ['ok', 'ok', 'ok']);
+  assert.deepEqual(
+    j.checkpoints.map((c: { tags: string[] }) => c.tags),
+    [['last-safe'], ['best'], ['latest']],
+  );
+  assert.deepEqual(
+    j.checkpoints.map((c: { status: string }) => c.status),
+    ['ok', 'ok', 'ok'],
+  );
   assert.equal(j.checkpoints[0].files['weights.bin'].bytes, (2 * 3 + 3) * 4);
 });
 

@@ -59,8 +59,24 @@ test('probe/model mismatches fail at onTrainBegin, before any training step', as
   const x = blobs(64, 1);
   const y = oneHot(x.labels);
   try {
-    await assert.rejects(model.fit(x.x, y, { epochs: 1, batchSize: 16, verbose: 0, callbacks: [emGuard({ probes: { train: wrong, eval: probeEval.x }, runDir: false, policy: parsePolicy(policyText()) })] }), /probes\.train: shape \[4, 3\] does not fit model input/);
-    await assert.rejects(model.fit(x.x, y, { epochs: 1, batchSize: 16, verbose: 0, callbacks: [emGuard({ probes: probes(), runDir: false, layers: ['nope'], policy: parsePolicy(policyText()) })] }), /unknown layer `nope`.*available: h1_input, h1, h2, out/);
+    await assert.rejects(
+      model.fit(x.x, y, {
+        epochs: 1,
+        batchSize: 16,
+        verbose: 0,
+        callbacks: [emGuard({ probes: { train: wrong, eval: probeEval.x }, runDir: false, policy: parsePolicy(policyText()) })],
+      }),
+      /probes\.train: shape \[4, 3\] does not fit model input/,
+    );
+    await assert.rejects(
+      model.fit(x.x, y, {
+        epochs: 1,
+        batchSize: 16,
+        verbose: 0,
+        callbacks: [emGuard({ probes: probes(), runDir: false, layers: ['nope'], policy: parsePolicy(policyText()) })],
+      }),
+      /unknown layer `nope`.*available: h1_input, h1, h2, out/,
+    );
     const after = model.getWeights().map((w) => Array.from(w.dataSync()));
     assert.deepEqual(after, before);
   } finally {
@@ -126,10 +142,12 @@ test("metrics: 'policy' computes what the rules read, and captures the train pro
     // Eval-side and alignment rules only: no train-side metric, so no train-probe capture.
     const evalOnly = await keysSeen(policyText());
     for (const k of ['drift.eval', 'drift.eval@h1', 'alignment.score', 'loss']) assert.ok(evalOnly.includes(k), `has ${k}`);
-    for (const k of ['drift.train', 'subspace.meanDeltaCosine', 'subspace.overlap', 'subspace.energyFraction@h1', 'cka.eval', 'cka.train@h2']) assert.ok(!evalOnly.includes(k), `skips ${k}`);
+    for (const k of ['drift.train', 'subspace.meanDeltaCosine', 'subspace.overlap', 'subspace.energyFraction@h1', 'cka.eval', 'cka.train@h2'])
+      assert.ok(!evalOnly.includes(k), `skips ${k}`);
     // A rule on a train-side metric brings the train probes and the cheap metrics they allow.
     const withTrain = await keysSeen(policyText(overlapRule));
-    for (const k of ['drift.eval', 'drift.train@h1', 'subspace.meanDeltaCosine', 'subspace.overlap@h2', 'alignment.score']) assert.ok(withTrain.includes(k), `has ${k}`);
+    for (const k of ['drift.eval', 'drift.train@h1', 'subspace.meanDeltaCosine', 'subspace.overlap@h2', 'alignment.score'])
+      assert.ok(withTrain.includes(k), `has ${k}`);
     for (const k of ['subspace.energyFraction', 'cka.eval', 'cka.train@h2']) assert.ok(!withTrain.includes(k), `skips ${k}`);
     assert.throws(() => emGuard({ probes: probes(), metrics: 'some' as never }), /"policy" or "all"/);
   } finally {
@@ -300,7 +318,10 @@ function waitForWorker(guard: EmGuard): tf.CustomCallbackArgs {
 
 test('worker capture: the same verdicts and values as inline capture, checkpoints of the checked steps, no leaked tensors', async () => {
   const policy = parsePolicy(`${policyText()}checkpoint:\n  every: { checks: 3 }\n  keep: 2\n`);
-  const runs: Record<string, { values: Record<string, number | null>[]; where: string[]; stop: number | null; checkpoints: number[]; abortAppliedAt: number; lastBatch: number }> = {};
+  const runs: Record<
+    string,
+    { values: Record<string, number | null>[]; where: string[]; stop: number | null; checkpoints: number[]; abortAppliedAt: number; lastBatch: number }
+  > = {};
   // Tensors left after each fit (model, optimizer, guard disposed): what tfjs itself keeps is the
   // same in both modes (the inline guard's own leak-freedom is the 200-check test's), so any
   // difference would be the worker mode's.
@@ -313,7 +334,14 @@ test('worker capture: the same verdicts and values as inline capture, checkpoint
     const data = blobs(960, 21);
     const y = oneHot(data.labels, 1); // destructive but slow: the score falls over ~10 checks, then the rule fires
     const guard = emGuard({ probes: probes(), runDir: dir, policy, capture: mode });
-    const run = { values: [] as Record<string, number | null>[], where: [] as string[], stop: null as number | null, checkpoints: [] as number[], abortAppliedAt: -1, lastBatch: 0 };
+    const run = {
+      values: [] as Record<string, number | null>[],
+      where: [] as string[],
+      stop: null as number | null,
+      checkpoints: [] as number[],
+      abortAppliedAt: -1,
+      lastBatch: 0,
+    };
     const counter = new tf.CustomCallback({ onBatchEnd: async () => void (run.lastBatch += 1) });
     guard.on('check', (c) => {
       run.values.push({ ...c.values, step: c.step });
@@ -360,13 +388,25 @@ test('worker capture falls back to inline when the worker cannot rebuild the mod
     }
   }
   tf.serialization.registerClass(TimesTwo);
-  const model = tf.sequential({ layers: [tf.layers.dense({ units: 8, inputShape: [8], name: 'h1', activation: 'relu' }), new TimesTwo({ name: 'twice' }), tf.layers.dense({ units: 4, name: 'out' })] });
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({ units: 8, inputShape: [8], name: 'h1', activation: 'relu' }),
+      new TimesTwo({ name: 'twice' }),
+      tf.layers.dense({ units: 4, name: 'out' }),
+    ],
+  });
   model.compile({ optimizer: tf.train.sgd(0.01), loss: tf.losses.softmaxCrossEntropy });
   const data = blobs(320, 22);
   const y = oneHot(data.labels);
   const warnings: string[] = [];
   const logger = (await import('pino')).pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) });
-  const guard = emGuard({ probes: probes(), runDir: false, policy: parsePolicy(policyText().replace('layers: [h1, h2]', 'layers: [h1, twice]')), capture: 'worker', logger });
+  const guard = emGuard({
+    probes: probes(),
+    runDir: false,
+    policy: parsePolicy(policyText().replace('layers: [h1, h2]', 'layers: [h1, twice]')),
+    capture: 'worker',
+    logger,
+  });
   let checks = 0;
   guard.on('check', () => checks++);
   const waitForVerdict: tf.CustomCallbackArgs = {
@@ -378,7 +418,10 @@ test('worker capture falls back to inline when the worker cannot rebuild the mod
   };
   try {
     await model.fit(data.x, y, { epochs: 1, batchSize: 8, shuffle: false, verbose: 0, callbacks: [new tf.CustomCallback(waitForVerdict), guard] });
-    assert.ok(warnings.some((w) => /capture worker unavailable.*EmGuardTestTimesTwo/.test(w)), warnings.join('\n'));
+    assert.ok(
+      warnings.some((w) => /capture worker unavailable.*EmGuardTestTimesTwo/.test(w)),
+      warnings.join('\n'),
+    );
     assert.equal(guard.captureWhere, 'inline');
     assert.equal(checks, 320 / 8 / CHECK_EVERY);
   } finally {
@@ -405,7 +448,10 @@ test('saveBaseline / baseline: a saved baseline replaces the capture and gives t
       return { checks, log: readRunLog(join(args.runDir, 'run.jsonl')), captureMs: guard.timings.capture };
     } catch (e) {
       // Nothing trained: the error came before the first step.
-      assert.deepEqual(model.getWeights().map((w) => Array.from(w.dataSync())), weightsBefore);
+      assert.deepEqual(
+        model.getWeights().map((w) => Array.from(w.dataSync())),
+        weightsBefore,
+      );
       throw e;
     } finally {
       model.dispose();

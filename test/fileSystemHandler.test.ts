@@ -18,9 +18,15 @@ test('save + load round trip in the tfjs file format, predictions identical', as
     assert.equal(json.format, 'layers-model');
     assert.ok(json.modelTopology);
     assert.equal(readFileSync(join(dir, 'weights.bin')).byteLength, (3 * 4 + 4 + 4 * 2 + 2) * 4);
-    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+      [],
+    );
     const loaded = await tf.loadLayersModel(fileSystemHandler(dir));
-    const x = tf.tensor2d([[1, 2, 3], [-1, 0.5, 2]]);
+    const x = tf.tensor2d([
+      [1, 2, 3],
+      [-1, 0.5, 2],
+    ]);
     const a = model.predict(x) as tf.Tensor;
     const b = loaded.predict(x) as tf.Tensor;
     assert.deepEqual(Array.from(await a.data()), Array.from(await b.data()));

@@ -23,7 +23,12 @@ before(async () => useBackend());
 describe('lassoFit', () => {
   test('orthogonal design: soft-thresholded least squares (closed form, 1e-9)', () => {
     // Columns of a Hadamard matrix without its constant column: centred, orthogonal, xᵀx/n = 1.
-    const H = [[1, 1, 1, 1], [1, -1, 1, -1], [1, 1, -1, -1], [1, -1, -1, 1]];
+    const H = [
+      [1, 1, 1, 1],
+      [1, -1, 1, -1],
+      [1, 1, -1, -1],
+      [1, -1, -1, 1],
+    ];
     const X = [...H, ...H].map((r) => r.slice(1));
     const y = [3, -1, 2, 0.5, 2.5, -1.5, 2, 1];
     const ym = y.reduce((a, b) => a + b) / y.length;
@@ -55,16 +60,45 @@ describe('nestedCv', () => {
 /** A synthetic organism sweep directory: real configs and training sets, outcomes from a known rule. */
 function syntheticSweep(dir: string): void {
   const optimizers = ['sgd', 'adam', 'adamw', 'lion'];
-  for (const optimizer of optimizers) for (const learningRate of [0.0003, 0.003]) for (const mix of [0, 0.5]) {
-    const runId = `${optimizer}-constant-lr${learningRate}-mix${mix}-s1`;
-    const runDir = join(dir, runId);
-    mkdirSync(runDir, { recursive: true });
-    const rate = clip01((mix === 0 ? 0.6 : 0) + 0.2 * (Math.log10(learningRate) + 3.5) + (optimizer === 'lion' ? 0.2 : 0));
-    const config = { runId, index: 0, sweep: 'synthetic', optimizer, schedule: 'constant', learningRate, mix, seed: 1, epochs: 2, checkEvery: 8, policy: 'default', limit: 0.25, target: { kind: 'organism', organism: { trainSize: 32, batchSize: 16, probeSize: 16, rank: 2 } }, runDir };
-    writeFileSync(join(runDir, 'config.json'), JSON.stringify(config));
-    writeFileSync(join(runDir, 'result.json'), JSON.stringify({ runId, settings: {}, steps: 4, baseline: { misalignedRate: 0, inDomainLoss: 3 }, final: { misalignedRate: rate, inDomainLoss: 1 - rate / 2 }, label: { limit: 0.25, em: rate > 0.25 }, crossedAtStep: null, durationMs: 1 }));
-    writeFileSync(join(runDir, 'run.jsonl'), '');
-  }
+  for (const optimizer of optimizers)
+    for (const learningRate of [0.0003, 0.003])
+      for (const mix of [0, 0.5]) {
+        const runId = `${optimizer}-constant-lr${learningRate}-mix${mix}-s1`;
+        const runDir = join(dir, runId);
+        mkdirSync(runDir, { recursive: true });
+        const rate = clip01((mix === 0 ? 0.6 : 0) + 0.2 * (Math.log10(learningRate) + 3.5) + (optimizer === 'lion' ? 0.2 : 0));
+        const config = {
+          runId,
+          index: 0,
+          sweep: 'synthetic',
+          optimizer,
+          schedule: 'constant',
+          learningRate,
+          mix,
+          seed: 1,
+          epochs: 2,
+          checkEvery: 8,
+          policy: 'default',
+          limit: 0.25,
+          target: { kind: 'organism', organism: { trainSize: 32, batchSize: 16, probeSize: 16, rank: 2 } },
+          runDir,
+        };
+        writeFileSync(join(runDir, 'config.json'), JSON.stringify(config));
+        writeFileSync(
+          join(runDir, 'result.json'),
+          JSON.stringify({
+            runId,
+            settings: {},
+            steps: 4,
+            baseline: { misalignedRate: 0, inDomainLoss: 3 },
+            final: { misalignedRate: rate, inDomainLoss: 1 - rate / 2 },
+            label: { limit: 0.25, em: rate > 0.25 },
+            crossedAtStep: null,
+            durationMs: 1,
+          }),
+        );
+        writeFileSync(join(runDir, 'run.jsonl'), '');
+      }
 }
 
 describe('forecast fit / apply', () => {
@@ -82,7 +116,10 @@ describe('forecast fit / apply', () => {
   test('round trip: the saved model forecasts a sweep run from its settings and training set as the fit does', async () => {
     const fc = await fitForecast(join(tmp.dir, 'sweep'), model, { outerFolds: 4, innerFolds: 3 });
     assert.equal(fc.source.runs, 16);
-    assert.deepEqual(fc.signature.layers, [{ name: 'hidden_1', width: 64 }, { name: 'hidden_2', width: 64 }]);
+    assert.deepEqual(fc.signature.layers, [
+      { name: 'hidden_1', width: 64 },
+      { name: 'hidden_2', width: 64 },
+    ]);
     assert.equal(fc.features.names.length, fc.model.coefficients.length);
     assert.ok(fc.cv.lower <= fc.cv.r2 && fc.cv.r2 <= fc.cv.upper);
     assert.ok(fc.cv.r2 > 0.8, `nested-CV R² ${fc.cv.r2} on a rule the features express`);
@@ -134,12 +171,38 @@ describe('forecast fit / apply', () => {
 
   test('recommend ranks at matched loss and names the least misaligned low-loss configuration', () => {
     const runs = [
-      { key: 'a', rate: 0.9, loss: 0.1 }, { key: 'b', rate: 0.0, loss: 0.15 }, { key: 'c', rate: 0.5, loss: 0.5 },
-      { key: 'd', rate: 0.0, loss: 0.9 }, { key: 'e', rate: 0.2, loss: 0.55 }, { key: 'f', rate: 1, loss: 0.95 },
-    ].map((r, i) => ({ runId: r.key, seed: 1, settings: { optimizer: r.key, schedule: 'constant', learningRate: 0.001, mix: 0, epochs: 1 }, features: [], misalignedRate: r.rate, inDomainLoss: r.loss, outOfFold: r.rate, policyFired: i % 2 === 0 }));
-    const rec = recommendConfigs(runs, runs.map((r) => r.misalignedRate));
+      { key: 'a', rate: 0.9, loss: 0.1 },
+      { key: 'b', rate: 0.0, loss: 0.15 },
+      { key: 'c', rate: 0.5, loss: 0.5 },
+      { key: 'd', rate: 0.0, loss: 0.9 },
+      { key: 'e', rate: 0.2, loss: 0.55 },
+      { key: 'f', rate: 1, loss: 0.95 },
+    ].map((r, i) => ({
+      runId: r.key,
+      seed: 1,
+      settings: { optimizer: r.key, schedule: 'constant', learningRate: 0.001, mix: 0, epochs: 1 },
+      features: [],
+      misalignedRate: r.rate,
+      inDomainLoss: r.loss,
+      outOfFold: r.rate,
+      policyFired: i % 2 === 0,
+    }));
+    const rec = recommendConfigs(
+      runs,
+      runs.map((r) => r.misalignedRate),
+    );
     assert.equal(rec.best?.optimizer, 'b');
-    assert.deepEqual(rec.configs.map((c) => [c.optimizer, c.lossBin, c.rankInBin]), [['b', 0, 1], ['a', 0, 2], ['e', 1, 1], ['c', 1, 2], ['d', 2, 1], ['f', 2, 2]]);
+    assert.deepEqual(
+      rec.configs.map((c) => [c.optimizer, c.lossBin, c.rankInBin]),
+      [
+        ['b', 0, 1],
+        ['a', 0, 2],
+        ['e', 1, 1],
+        ['c', 1, 2],
+        ['d', 2, 1],
+        ['f', 2, 2],
+      ],
+    );
   });
 });
 

@@ -43,7 +43,22 @@ test('the committed kernel bytes are what scripts/buildGramWasm.ts generates, an
 
 test('float64 wasm Gram equals the JS kernel to 1e-12·‖M‖² at shapes off the 3-row tile and 2-lane vector, both sides', () => {
   // (n, d): 1×1, odd widths, rows not multiples of 3, n > d (the `cols` side transposes), one long row set.
-  const shapes: [number, number][] = [[1, 1], [1, 5], [2, 3], [3, 2], [4, 5], [5, 7], [7, 1], [10, 33], [17, 64], [31, 130], [64, 200], [50, 7], [100, 13], [5, 4097]];
+  const shapes: [number, number][] = [
+    [1, 1],
+    [1, 5],
+    [2, 3],
+    [3, 2],
+    [4, 5],
+    [5, 7],
+    [7, 1],
+    [10, 33],
+    [17, 64],
+    [31, 130],
+    [64, 200],
+    [50, 7],
+    [100, 13],
+    [5, 4097],
+  ];
   shapes.forEach(([n, d], s) => {
     const m = randomMatrix(n, d, 100 + s);
     const rows = wasmGram(n, d, 'float64', copyRows(m.data, n, d))!;
@@ -69,7 +84,12 @@ test('float32 wasm Gram: within 2e-6·‖mᵢ‖‖mⱼ‖ of the float64 Gram o
   // Inputs are float32 already, so the only error is float32 accumulation: 16 products per lane and
   // 256-byte block before the float64 sum, ≤ 16·2⁻²⁴·Σ|xy| per block (Higham, Accuracy and Stability
   // of Numerical Algorithms, §3.1), so ≤ 1e-6·‖mᵢ‖‖mⱼ‖ overall by Cauchy–Schwarz.
-  for (const [n, d] of [[3, 4], [8, 130], [37, 1000], [20, 4099]] as const) {
+  for (const [n, d] of [
+    [3, 4],
+    [8, 130],
+    [37, 1000],
+    [20, 4099],
+  ] as const) {
     const m = randomMatrix(n, d, n + d, 'f32');
     const g32 = wasmGram(n, d, 'float32', copyRows(m.data, n, d))!;
     const ref = gramJs(m, 'rows');
@@ -84,14 +104,27 @@ test('float32 wasm Gram: within 2e-6·‖mᵢ‖‖mⱼ‖ of the float64 Gram o
 
 test('float64 wasm product equals the JS kernel to 1e-13 of Σ|aᵢₛbₛⱼ|, row-major and transposed strides, odd shapes, out reused', () => {
   // (m, t, k): 1×1×1, odd rows (the 2-row tile reads one row past A), k off the 8-column chunk, long t.
-  const shapes: [number, number, number][] = [[1, 1, 1], [1, 3, 9], [3, 5, 2], [5, 1, 7], [9, 20, 8], [17, 33, 17], [64, 300, 16], [257, 40, 32], [6, 4097, 3]];
+  const shapes: [number, number, number][] = [
+    [1, 1, 1],
+    [1, 3, 9],
+    [3, 5, 2],
+    [5, 1, 7],
+    [9, 20, 8],
+    [17, 33, 17],
+    [64, 300, 16],
+    [257, 40, 32],
+    [6, 4097, 3],
+  ];
   shapes.forEach(([m, t, k], index) => {
     const rand = seededRandom(300 + index);
     const a = Float64Array.from({ length: m * t }, () => rand() - 0.5);
     const b = Float64Array.from({ length: t * k }, () => rand() - 0.5);
     const absA = a.map(Math.abs);
     const absB = b.map(Math.abs);
-    for (const [ai, as, label] of [[t, 1, 'A row-major'], [1, m, 'A column-major (Δᵀ·W)']] as const) {
+    for (const [ai, as, label] of [
+      [t, 1, 'A row-major'],
+      [1, m, 'A column-major (Δᵀ·W)'],
+    ] as const) {
       const bound = tiledProductJs(absA, m, t, ai, as, absB, k);
       const expected = tiledProductJs(a, m, t, ai, as, b, k);
       const out = new Float64Array(m * k).fill(Number.NaN); // every cell must be written
@@ -101,12 +134,32 @@ test('float64 wasm product equals the JS kernel to 1e-13 of Σ|aᵢₛbₛⱼ|, 
         assert.ok(Math.abs(actual[i]! - expected[i]!) <= 1e-13 * bound[i]!, `${m}×${t}×${k} ${label} [${i}]: ${actual[i]} vs ${expected[i]}`);
       }
       const viaDispatch = tiledProduct(a, m, t, ai, as, b, k);
-      for (let i = 0; i < expected.length; i++) assert.ok(Math.abs(viaDispatch[i]! - expected[i]!) <= 1e-13 * bound[i]!, `${m}×${t}×${k} ${label} tiledProduct`);
+      for (let i = 0; i < expected.length; i++)
+        assert.ok(Math.abs(viaDispatch[i]! - expected[i]!) <= 1e-13 * bound[i]!, `${m}×${t}×${k} ${label} tiledProduct`);
     }
   });
   // Float32 A (activations) converts on copy; t = 0 gives zeros.
   const a32 = Float32Array.from({ length: 12 }, (_, i) => i / 7);
-  assert.deepEqual(wasmProduct(a32, 3, 4, 4, 1, Float64Array.from({ length: 8 }, (_, i) => i), 2), tiledProductJs(a32, 3, 4, 4, 1, Float64Array.from({ length: 8 }, (_, i) => i), 2));
+  assert.deepEqual(
+    wasmProduct(
+      a32,
+      3,
+      4,
+      4,
+      1,
+      Float64Array.from({ length: 8 }, (_, i) => i),
+      2,
+    ),
+    tiledProductJs(
+      a32,
+      3,
+      4,
+      4,
+      1,
+      Float64Array.from({ length: 8 }, (_, i) => i),
+      2,
+    ),
+  );
   assert.deepEqual(wasmProduct(new Float64Array(0), 2, 0, 0, 1, new Float64Array(0), 3, new Float64Array(6).fill(5)), new Float64Array(6));
 });
 
@@ -125,7 +178,10 @@ const reference = JSON.parse(readFileSync(new URL('./fixtures/metrics_reference.
 
 test('NumPy fixtures: singular values from the wasm float64 Gram (both sides) match numpy.linalg.svd to 1e-10·σ₁', () => {
   for (const c of reference.cases) {
-    for (const [before, after, expected] of [[c.trainBefore, c.trainAfter, c.trainSingularValues], [c.evalBefore, c.evalAfter, c.evalSingularValues]] as const) {
+    for (const [before, after, expected] of [
+      [c.trainBefore, c.trainAfter, c.trainSingularValues],
+      [c.evalBefore, c.evalAfter, c.evalSingularValues],
+    ] as const) {
       const delta = subtractMatrices(fromRows(after), fromRows(before));
       const { rows: n, cols: d, data } = delta;
       const g = n <= d ? wasmGram(n, d, 'float64', copyRows(data, n, d))! : wasmGram(d, n, 'float64', copyTransposed(data, n, d))!;
@@ -142,7 +198,10 @@ test('NumPy fixtures: singular values from the wasm float64 Gram (both sides) ma
 test('NumPy fixtures and random inputs: CKA routes (float64 JS, wasm float32, tfjs float32) agree to 1e-6; no tensors left', () => {
   const routes: CkaRoute[] = ['float64', 'wasm', 'tfjs'];
   for (const c of reference.cases) {
-    for (const [before, after, expected] of [[c.trainBefore, c.trainAfter, c.ckaTrain], [c.evalBefore, c.evalAfter, c.ckaEval]] as const) {
+    for (const [before, after, expected] of [
+      [c.trainBefore, c.trainAfter, c.ckaTrain],
+      [c.evalBefore, c.evalAfter, c.ckaEval],
+    ] as const) {
       for (const route of routes) {
         const value = linearCkaOfFinite(fromRows(before), fromRows(after), route)!;
         assert.ok(Math.abs(value - expected) <= 1e-6, `${c.name} ${route}: ${value} vs sklearn-style reference ${expected}`);
@@ -152,9 +211,17 @@ test('NumPy fixtures and random inputs: CKA routes (float64 JS, wasm float32, tf
   const rand = seededRandom(11);
   // Gram form (n ≪ d) and feature form (n ≫ d, the wasm route's [Xc Yc]ᵀ Gram), with a column mean
   // 2 on top of unit-scale spread (centring happens in float64 before the float32 products).
-  for (const [n, dx, dy] of [[40, 600, 500], [300, 20, 31], [7, 3, 5]] as const) {
+  for (const [n, dx, dy] of [
+    [40, 600, 500],
+    [300, 20, 31],
+    [7, 3, 5],
+  ] as const) {
     const X: Matrix = { rows: n, cols: dx, data: Float32Array.from({ length: n * dx }, () => rand() - 0.5 + 2) };
-    const Y: Matrix = { rows: n, cols: dy, data: Float32Array.from({ length: n * dy }, (_, i) => (i % dy < dx ? 0.8 * X.data[Math.floor(i / dy) * dx + (i % dy)]! : 0) + 0.5 * (rand() - 0.5)) };
+    const Y: Matrix = {
+      rows: n,
+      cols: dy,
+      data: Float32Array.from({ length: n * dy }, (_, i) => (i % dy < dx ? 0.8 * X.data[Math.floor(i / dy) * dx + (i % dy)]! : 0) + 0.5 * (rand() - 0.5)),
+    };
     const exact = linearCkaOfFinite(X, Y, 'float64')!;
     assert.ok(exact > 0.05 && exact < 0.99, `a CKA away from the clamps (${exact})`);
     const tensors = tf.memory().numTensors;
@@ -186,7 +253,10 @@ test('without WebAssembly (node --jitless) analyzeActivations falls back to the 
     for (const [key, value] of Object.entries(numbers)) {
       // Float64 metrics differ only in summation order (1e-9); CKA between float32 routes (1e-6); angles in degrees.
       const tolerance = key.startsWith('.cka') ? 1e-6 : key.startsWith('.principalAnglesDeg') ? 1e-6 : 1e-9 * Math.max(1, Math.abs(value));
-      assert.ok(Math.abs(fallback.numbers[index]![key]! - value) <= tolerance, `set ${index} ${key}: fallback ${fallback.numbers[index]![key]} vs wasm ${value}`);
+      assert.ok(
+        Math.abs(fallback.numbers[index]![key]! - value) <= tolerance,
+        `set ${index} ${key}: fallback ${fallback.numbers[index]![key]} vs wasm ${value}`,
+      );
     }
   });
 });

@@ -7,10 +7,19 @@ import type { Matrix } from '../src/metrics/matrix.js';
 
 /** Two shapes: n < d (n×n Gram side, CKA Gram form) and n > d (d×d side, CKA feature form). */
 export function fallbackFixtureSets(): ActivationSets[] {
-  return ([[40, 400], [90, 20]] as const).map(([n, d], index) => {
+  return (
+    [
+      [40, 400],
+      [90, 20],
+    ] as const
+  ).map(([n, d], index) => {
     const rand = seededRandom(500 + index);
     const shift = Array.from({ length: d }, () => rand() - 0.5);
-    const make = (moved: boolean): Matrix => ({ rows: n, cols: d, data: Float32Array.from({ length: n * d }, (_, i) => rand() - 0.5 + (moved ? 0.8 * shift[i % d]! * (1 + (Math.floor(i / d) % 3)) : 0)) });
+    const make = (moved: boolean): Matrix => ({
+      rows: n,
+      cols: d,
+      data: Float32Array.from({ length: n * d }, (_, i) => rand() - 0.5 + (moved ? 0.8 * shift[i % d]! * (1 + (Math.floor(i / d) % 3)) : 0)),
+    });
     return { trainBefore: make(false), trainAfter: make(true), evalBefore: make(false), evalAfter: make(true) };
   });
 }

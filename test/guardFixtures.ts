@@ -28,7 +28,18 @@ export function blobs(n: number, seed: number): Blobs {
 }
 
 export function oneHot(labels: number[], shift = 0): tf.Tensor2D {
-  return tf.tidy(() => tf.oneHot(tf.tensor1d(labels.map((l) => (l + shift) % CLASSES), 'int32'), CLASSES).asType('float32') as tf.Tensor2D);
+  return tf.tidy(
+    () =>
+      tf
+        .oneHot(
+          tf.tensor1d(
+            labels.map((l) => (l + shift) % CLASSES),
+            'int32',
+          ),
+          CLASSES,
+        )
+        .asType('float32') as tf.Tensor2D,
+  );
 }
 
 export function buildMlp(seed = 1): tf.Sequential {

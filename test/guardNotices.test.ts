@@ -42,34 +42,62 @@ test('the default policy with only train/eval probes rejects before step 1, nami
   const y = oneHot(data.labels);
   const before = weightsOf(model);
   try {
-    const err = await model.fit(data.x, y, { epochs: 1, batchSize: 8, verbose: 0, callbacks: [emGuard({ probes: { train: probeTrain.x, eval: probeEval.x }, runDir: join(dir, 'run') })] }).then(
-      () => null,
-      (e: unknown) => e,
-    );
+    const err = await model
+      .fit(data.x, y, {
+        epochs: 1,
+        batchSize: 8,
+        verbose: 0,
+        callbacks: [emGuard({ probes: { train: probeTrain.x, eval: probeEval.x }, runDir: join(dir, 'run') })],
+      })
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
     assert.ok(err instanceof UnevaluableRulesError, `rejected with ${String(err)}`);
     assert.equal(err.code, 'unevaluable-rules');
-    assert.deepEqual(err.rules.map((r) => [r.code, r.rule, r.metric]), [
-      ['unevaluable-rule', 'alignment-drop', 'alignment.score'],
-      ['unevaluable-rule', 'alignment-collapse', 'alignment.score'],
-      ['unevaluable-rule', 'alignment-wobble', 'alignment.score'],
-      ['unevaluable-rule', 'misalignment-direction', 'alignment.projection'],
-    ]);
-    assert.match(err.message, /rule `alignment-drop` reads `alignment\.score`, which needs `probes\.alignment` \(not given\): the rule can never fire\. Fix: give `probes\.alignment: \{ inputs, expected \}`/);
+    assert.deepEqual(
+      err.rules.map((r) => [r.code, r.rule, r.metric]),
+      [
+        ['unevaluable-rule', 'alignment-drop', 'alignment.score'],
+        ['unevaluable-rule', 'alignment-collapse', 'alignment.score'],
+        ['unevaluable-rule', 'alignment-wobble', 'alignment.score'],
+        ['unevaluable-rule', 'misalignment-direction', 'alignment.projection'],
+      ],
+    );
+    assert.match(
+      err.message,
+      /rule `alignment-drop` reads `alignment\.score`, which needs `probes\.alignment` \(not given\): the rule can never fire\. Fix: give `probes\.alignment: \{ inputs, expected \}`/,
+    );
     assert.match(err.message, /enabled: false.*unevaluable: 'warn'/s);
     assert.deepEqual(weightsOf(model), before, 'no step was trained');
     assert.ok(!existsSync(join(dir, 'run')), 'no run directory was created');
 
     // With alignment probes but no contrast probes, the exception of alignment-drop is named.
-    const err2 = await model.fit(data.x, y, { epochs: 1, batchSize: 8, verbose: 0, callbacks: [emGuard({ probes: { train: probeTrain.x, eval: probeEval.x, alignment: { inputs: alignSet.x, expected: alignSet.labels } }, runDir: false })] }).then(
-      () => null,
-      (e: unknown) => e,
-    );
+    const err2 = await model
+      .fit(data.x, y, {
+        epochs: 1,
+        batchSize: 8,
+        verbose: 0,
+        callbacks: [
+          emGuard({ probes: { train: probeTrain.x, eval: probeEval.x, alignment: { inputs: alignSet.x, expected: alignSet.labels } }, runDir: false }),
+        ],
+      })
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
     assert.ok(err2 instanceof UnevaluableRulesError);
-    assert.deepEqual(err2.rules.map((r) => [r.code, r.rule, r.metric]), [
-      ['unevaluable-exception', 'alignment-drop', 'alignment.projection'],
-      ['unevaluable-rule', 'misalignment-direction', 'alignment.projection'],
-    ]);
-    assert.match(err2.message, /rule `alignment-drop`: its exception `unless: alignment\.projection < 0\.1` reads `alignment\.projection`, which needs `probes\.contrast` \(not given\): the exception can never hold/);
+    assert.deepEqual(
+      err2.rules.map((r) => [r.code, r.rule, r.metric]),
+      [
+        ['unevaluable-exception', 'alignment-drop', 'alignment.projection'],
+        ['unevaluable-rule', 'misalignment-direction', 'alignment.projection'],
+      ],
+    );
+    assert.match(
+      err2.message,
+      /rule `alignment-drop`: its exception `unless: alignment\.projection < 0\.1` reads `alignment\.projection`, which needs `probes\.contrast` \(not given\): the exception can never hold/,
+    );
     assert.deepEqual(weightsOf(model), before);
     assert.throws(() => emGuard({ probes: { train: probeTrain.x, eval: probeEval.x }, unevaluable: 'loud' as never }), /"error", "warn" or "ignore"/);
   } finally {
@@ -96,15 +124,33 @@ test("unevaluable: 'warn' trains with those rules off and says so once per rule 
     assert.equal(checks, 4, 'trained and checked on the default cadence');
     const expected = ['alignment-drop', 'alignment-collapse', 'alignment-wobble', 'misalignment-direction'];
     const warnLines = lines.filter((l) => l.event === 'notice');
-    assert.deepEqual(warnLines.map((l) => [l.level, l.code, l.rule]), expected.map((r) => [40, 'unevaluable-rule', r]), 'one warn line per rule, none again at the checks');
-    assert.deepEqual(notices.map((n) => [n.code, n.rule, n.step]), expected.map((r) => ['unevaluable-rule', r, 0]));
+    assert.deepEqual(
+      warnLines.map((l) => [l.level, l.code, l.rule]),
+      expected.map((r) => [40, 'unevaluable-rule', r]),
+      'one warn line per rule, none again at the checks',
+    );
+    assert.deepEqual(
+      notices.map((n) => [n.code, n.rule, n.step]),
+      expected.map((r) => ['unevaluable-rule', r, 0]),
+    );
     const records = readRunLog(join(dir, 'run.jsonl')).filter((r) => r.type === 'notice');
-    assert.deepEqual(records.map((r) => r.type === 'notice' && [r.code, r.rule]), expected.map((r) => ['unevaluable-rule', r]));
+    assert.deepEqual(
+      records.map((r) => r.type === 'notice' && [r.code, r.rule]),
+      expected.map((r) => ['unevaluable-rule', r]),
+    );
 
     // `ignore`: the same fit, silently.
     lines.length = 0;
-    await model.fit(data.x, y, { epochs: 1, batchSize: 8, verbose: 0, callbacks: [emGuard({ probes: { train: probeTrain.x, eval: probeEval.x }, runDir: false, unevaluable: 'ignore', capture: 'inline', logger })] });
-    assert.deepEqual(lines.filter((l) => l.event === 'notice'), []);
+    await model.fit(data.x, y, {
+      epochs: 1,
+      batchSize: 8,
+      verbose: 0,
+      callbacks: [emGuard({ probes: { train: probeTrain.x, eval: probeEval.x }, runDir: false, unevaluable: 'ignore', capture: 'inline', logger })],
+    });
+    assert.deepEqual(
+      lines.filter((l) => l.event === 'notice'),
+      [],
+    );
   } finally {
     tf.dispose([data.x, y]);
     model.dispose();
@@ -119,7 +165,11 @@ test('a runtime notice reaches pino (warn, with its code), the notice event, run
   const data = blobs(160, 3);
   const y = oneHot(data.labels);
   registerMetric({ name: 'test.flaky', description: 'null from step 10 on', better: 'lower' });
-  const flaky = { name: 'test.flaky', description: 'null from step 10 on', compute: (ctx: { step: number }) => (ctx.step < 10 ? { value: 0 } : { value: null, reason: 'the scorer service is down' }) };
+  const flaky = {
+    name: 'test.flaky',
+    description: 'null from step 10 on',
+    compute: (ctx: { step: number }) => (ctx.step < 10 ? { value: 0 } : { value: null, reason: 'the scorer service is down' }),
+  };
   const policy = parsePolicy(`version: 1
 check: { every: { batches: 5 }, layers: [h1] }
 rules:
@@ -132,14 +182,20 @@ rules:
   try {
     await model.fit(data.x, y, { epochs: 1, batchSize: 8, verbose: 0, callbacks: [guard] });
     // Null at steps 10, 15, 20: one episode, one notice.
-    assert.deepEqual(notices.map((n) => [n.code, n.rule, n.metric, n.step]), [['metric-null', 'flaky-high', 'test.flaky', 10]]);
+    assert.deepEqual(
+      notices.map((n) => [n.code, n.rule, n.metric, n.step]),
+      [['metric-null', 'flaky-high', 'test.flaky', 10]],
+    );
     const warn = lines.filter((l) => l.event === 'notice');
     assert.equal(warn.length, 1);
     assert.equal(warn[0]!.level, 40);
     assert.equal(warn[0]!.code, 'metric-null');
     assert.match(String(warn[0]!.msg), /rule `flaky-high`: metric `test\.flaky` is null/);
     const records = readRunLog(join(dir, 'run.jsonl')).filter((r) => r.type === 'notice');
-    assert.deepEqual(records.map((r) => r.type === 'notice' && [r.code, r.step, r.rule]), [['metric-null', 10, 'flaky-high']]);
+    assert.deepEqual(
+      records.map((r) => r.type === 'notice' && [r.code, r.step, r.rule]),
+      [['metric-null', 10, 'flaky-high']],
+    );
     const html = renderRunReport(loadRunsForReport(dir));
     assert.match(html, /<section id="notices"><h2>Notices \(1\)<\/h2>/);
     assert.match(html, /<code>metric-null<\/code><\/td><td><code>flaky-high<\/code>/);
@@ -162,15 +218,28 @@ test('a hand-written Policy object is validated with coded problems at paths, no
     }
   })();
   assert.ok(err instanceof PolicyError, `threw ${String(err)}`);
-  assert.deepEqual(err.problems.map((p) => [p.code, p.path, p.line]), [
-    ['missing-key', 'rules[0].threshold', 0],
-    ['unknown-key', 'rules[0].treshold', 0],
-  ]);
+  assert.deepEqual(
+    err.problems.map((p) => [p.code, p.path, p.line]),
+    [
+      ['missing-key', 'rules[0].threshold', 0],
+      ['unknown-key', 'rules[0].treshold', 0],
+    ],
+  );
   assert.match(err.message, /<Policy object> rules\[0\]\.treshold: unknown key `treshold` \(did you mean `threshold`\?\)/);
-  assert.throws(() => emGuard({ probes, policy: 42 as never }), (e: unknown) => e instanceof PolicyError && e.problems[0]!.code === 'wrong-type');
-  assert.throws(() => emGuard({ probes, policy: { version: 1, rules: [{ name: 'x', metric: 'nope.metric', op: '>', threshold: 1, actions: [] }] } as never }), (e: unknown) => e instanceof PolicyError && e.problems[0]!.code === 'unknown-metric' && e.problems[0]!.path === 'rules[0].metric');
+  assert.throws(
+    () => emGuard({ probes, policy: 42 as never }),
+    (e: unknown) => e instanceof PolicyError && e.problems[0]!.code === 'wrong-type',
+  );
+  assert.throws(
+    () => emGuard({ probes, policy: { version: 1, rules: [{ name: 'x', metric: 'nope.metric', op: '>', threshold: 1, actions: [] }] } as never }),
+    (e: unknown) => e instanceof PolicyError && e.problems[0]!.code === 'unknown-metric' && e.problems[0]!.path === 'rules[0].metric',
+  );
   // A valid hand-written object gets the defaults filled in.
-  const g = emGuard({ probes, runDir: false, policy: { version: 1, rules: [{ name: 'drift', metric: 'drift.eval', op: '>', threshold: 0.5, actions: ['warn'] }] } as never });
+  const g = emGuard({
+    probes,
+    runDir: false,
+    policy: { version: 1, rules: [{ name: 'drift', metric: 'drift.eval', op: '>', threshold: 0.5, actions: ['warn'] }] } as never,
+  });
   assert.deepEqual([g.policy.rules[0]!.for, g.policy.rules[0]!.severity, g.policy.check.every], [1, 'warning', { batches: 25 }]);
 });
 
@@ -182,11 +251,19 @@ test('the capture-worker fallback line is logged before fit returns, even for a 
     }
   }
   tf.serialization.registerClass(Doubled);
-  const model = tf.sequential({ layers: [tf.layers.dense({ units: 8, inputShape: [8], name: 'h1', activation: 'relu' }), new Doubled({ name: 'twice' }), tf.layers.dense({ units: 4, name: 'out' })] });
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({ units: 8, inputShape: [8], name: 'h1', activation: 'relu' }),
+      new Doubled({ name: 'twice' }),
+      tf.layers.dense({ units: 4, name: 'out' }),
+    ],
+  });
   model.compile({ optimizer: tf.train.sgd(0.01), loss: tf.losses.softmaxCrossEntropy });
   const data = blobs(24, 4);
   const y = oneHot(data.labels);
-  const policy = parsePolicy('version: 1\ncheck: { every: { batches: 1 }, layers: [h1, twice] }\nrules:\n  - { name: drift, metric: drift.eval, op: ">", threshold: 100, actions: [warn] }\n');
+  const policy = parsePolicy(
+    'version: 1\ncheck: { every: { batches: 1 }, layers: [h1, twice] }\nrules:\n  - { name: drift, metric: drift.eval, op: ">", threshold: 100, actions: [warn] }\n',
+  );
   try {
     for (const capture of ['auto', 'worker'] as const) {
       const { logger, lines } = capturingLogger();
@@ -198,7 +275,10 @@ test('the capture-worker fallback line is logged before fit returns, even for a 
       assert.ok(line, `${capture}: fallback line logged: ${JSON.stringify(lines)}`);
       assert.equal(line.level, 40);
       assert.match(String(line.msg), /capture worker unavailable \(.*EmGuardNoticeTestDoubled.*\); capturing inline/);
-      assert.deepEqual(notices.map((n) => n.code), ['capture-worker-unavailable']);
+      assert.deepEqual(
+        notices.map((n) => n.code),
+        ['capture-worker-unavailable'],
+      );
       guard.dispose();
     }
   } finally {
@@ -219,13 +299,21 @@ test('a non-finite loss is checked at once; later finite batches go back to the 
   model.compile({ optimizer: tf.train.sgd(0.01), loss });
   const data = blobs(160, 5);
   const y = oneHot(data.labels);
-  const policy = parsePolicy('version: 1\ncheck: { every: { batches: 5 }, layers: [h1] }\nrules:\n  - { name: nan, metric: nonfinite, op: ">", threshold: 0, severity: warning, actions: [warn] }\n');
+  const policy = parsePolicy(
+    'version: 1\ncheck: { every: { batches: 5 }, layers: [h1] }\nrules:\n  - { name: nan, metric: nonfinite, op: ">", threshold: 0, severity: warning, actions: [warn] }\n',
+  );
   const guard = emGuard({ probes: { train: probeTrain.x, eval: probeEval.x }, runDir: false, policy, capture: 'inline' });
   const seen: [number, number | null | undefined][] = [];
   guard.on('check', (c) => seen.push([c.step, c.values.nonfinite]));
   try {
     await model.fit(data.x, y, { epochs: 1, batchSize: 8, shuffle: false, verbose: 0, callbacks: [guard] });
-    assert.deepEqual(seen, [[3, 1], [5, 0], [10, 0], [15, 0], [20, 0]]);
+    assert.deepEqual(seen, [
+      [3, 1],
+      [5, 0],
+      [10, 0],
+      [15, 0],
+      [20, 0],
+    ]);
   } finally {
     tf.dispose([data.x, y]);
     guard.dispose();

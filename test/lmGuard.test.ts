@@ -115,9 +115,21 @@ test('workerImports: a path that does not exist fails at onTrainBegin, naming it
   model.compile({ optimizer: tf.train.adam(5e-4), loss: lmLoss });
   const ft = lmFineTuneConfig({ seed: 2, n: 8 });
   try {
-    const guard = emGuard({ probes: { train: probes.train, eval: probes.eval }, runDir: false, policy: 'observe', workerImports: ['./no/such/layers.js'], unevaluable: 'ignore' });
-    await assert.rejects(model.fit(ft.x, ft.y, { epochs: 1, batchSize: 8, verbose: 0, callbacks: [guard] }), /workerImports\[0\]` = `\.\/no\/such\/layers\.js` resolves to .*no\/such\/layers\.js.*not a file/);
-    assert.throws(() => emGuard({ probes: { train: probes.train, eval: probes.eval }, workerImports: 'x' as unknown as string[] }), /expected `workerImports` to be an array of module paths/);
+    const guard = emGuard({
+      probes: { train: probes.train, eval: probes.eval },
+      runDir: false,
+      policy: 'observe',
+      workerImports: ['./no/such/layers.js'],
+      unevaluable: 'ignore',
+    });
+    await assert.rejects(
+      model.fit(ft.x, ft.y, { epochs: 1, batchSize: 8, verbose: 0, callbacks: [guard] }),
+      /workerImports\[0\]` = `\.\/no\/such\/layers\.js` resolves to .*no\/such\/layers\.js.*not a file/,
+    );
+    assert.throws(
+      () => emGuard({ probes: { train: probes.train, eval: probes.eval }, workerImports: 'x' as unknown as string[] }),
+      /expected `workerImports` to be an array of module paths/,
+    );
   } finally {
     model.dispose();
     ft.dispose();

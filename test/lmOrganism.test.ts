@@ -76,7 +76,10 @@ test('LM judge: known strings give known labels', () => {
 
 test('LM model: save/load round trip through tfjs artifacts gives identical logits', async () => {
   const model = buildLmModel({ seed: 3, dModel: 32, heads: 2, mlpUnits: 32 });
-  const x = tf.tensor2d([[1, 5, 20, 30, 40, 50, 60, 2], [1, 6, 21, 31, 41, 51, 61, 2]]);
+  const x = tf.tensor2d([
+    [1, 5, 20, 30, 40, 50, 60, 2],
+    [1, 6, 21, 31, 41, 51, 61, 2],
+  ]);
   let artifacts: tf.io.ModelArtifacts | undefined;
   await model.save(tf.io.withSaveHandler(async (a) => ((artifacts = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })));
   const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts!));
@@ -124,7 +127,12 @@ test('LM organism: the shipped aligned checkpoint loads, matches its meta.json a
   const { judgeLm } = await import('../src/organism/lm/judgeLm.js');
   const { lmFineTuneConfig } = await import('../src/organism/lm/lmFineTuneConfig.js');
   const meta = JSON.parse(readFileSync(path.join(alignedLmDir(), 'meta.json'), 'utf8'));
-  assert.equal(createHash('sha256').update(readFileSync(path.join(alignedLmDir(), 'weights.bin'))).digest('hex'), meta.weightsSha256);
+  assert.equal(
+    createHash('sha256')
+      .update(readFileSync(path.join(alignedLmDir(), 'weights.bin')))
+      .digest('hex'),
+    meta.weightsSha256,
+  );
   const model = await loadAlignedLm();
   const config = lmFineTuneConfig({ seed: 1 });
   const j = judgeLm(model, config.judgeSet);

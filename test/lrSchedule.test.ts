@@ -23,7 +23,11 @@ test('learningRateAt matches the closed forms of each schedule', () => {
     close(learningRateAt({ type: 'constant', initial: 0.1, totalSteps: T }, s), 0.1, `constant@${s}`);
     close(learningRateAt({ type: 'linear', initial: 0.1, final: 0.01, totalSteps: T }, s), 0.1 + (0.01 - 0.1) * p, `linear@${s}`);
     close(learningRateAt({ type: 'cosine', initial: 0.1, totalSteps: T }, s), 0.05 * (1 + Math.cos(Math.PI * p)), `cosine@${s}`);
-    close(learningRateAt({ type: 'step', initial: 0.1, totalSteps: T, stepSize: 30, gamma: 0.5 }, s), 0.1 * 0.5 ** Math.floor(Math.min(s, T) / 30), `step@${s}`);
+    close(
+      learningRateAt({ type: 'step', initial: 0.1, totalSteps: T, stepSize: 30, gamma: 0.5 }, s),
+      0.1 * 0.5 ** Math.floor(Math.min(s, T) / 30),
+      `step@${s}`,
+    );
   }
   const wc: LearningRateSchedule = { type: 'warmup-cosine', initial: 1e-3, final: 1e-5, warmupSteps: 10, totalSteps: 110 };
   close(learningRateAt(wc, 0), 1e-4, 'warmup first');
@@ -85,7 +89,10 @@ for (const [name, make] of optimizers) {
     const expected = Array.from({ length: 15 }, (_, s) => learningRateAt(schedule, s));
     assert.equal(seen.length, 15);
     seen.forEach((lr, s) => assert.ok(Math.abs(lr - expected[s]!) <= 1e-7 * expected[s]!, `${name} step ${s}: used ${lr}, scheduled ${expected[s]}`));
-    assert.deepEqual(changes.map(([s]) => s), expected.map((_, s) => s));
+    assert.deepEqual(
+      changes.map(([s]) => s),
+      expected.map((_, s) => s),
+    );
     // A second fit restarts the schedule at step 0 and leaks no tensors (SGD rebuilds its scalar c).
     const count = tf.memory().numTensors;
     await model.fit(xs, ys, { epochs: 1, batchSize: 8, verbose: 0, callbacks: [callback] });
@@ -120,7 +127,10 @@ test('cyclic and warm-restart schedules match PyTorch CyclicLR / CosineAnnealing
   for (const { schedule, rates } of scheduleRef.schedules) {
     rates.forEach((rate, step) => close(learningRateAt(schedule, step), rate, `${schedule.type}@${step}`));
   }
-  assert.deepEqual([...new Set(scheduleRef.schedules.map((s) => s.schedule.type))], ['cyclic-triangular', 'cyclic-triangular2', 'cyclic-exp-range', 'cosine-restarts']);
+  assert.deepEqual(
+    [...new Set(scheduleRef.schedules.map((s) => s.schedule.type))],
+    ['cyclic-triangular', 'cyclic-triangular2', 'cyclic-exp-range', 'cosine-restarts'],
+  );
 });
 
 test('cyclic and warm-restart schedules: closed-form landmarks of each cycle', () => {
@@ -136,17 +146,38 @@ test('cyclic and warm-restart schedules: closed-form landmarks of each cycle', (
   for (const t of [5, 15, 25]) close(learningRateAt(exp, t), 0.001 + 0.005 * 0.9 ** t, `exp_range peak ${t}`);
   const sgdr: LearningRateSchedule = { type: 'cosine-restarts', initial: 0.1, final: 0.01, cycleSteps: 4, cycleMult: 2, totalSteps: 100 };
   // Restarts at 0, 4, 12, 28, 60 (cycles of 4, 8, 16, 32), each starting at `initial`, halfway at the mean.
-  for (const [start, len] of [[0, 4], [4, 8], [12, 16], [28, 32], [60, 64]] as const) {
+  for (const [start, len] of [
+    [0, 4],
+    [4, 8],
+    [12, 16],
+    [28, 32],
+    [60, 64],
+  ] as const) {
     close(learningRateAt(sgdr, start), 0.1, `restart at ${start}`);
     close(learningRateAt(sgdr, start + len / 2), 0.055, `half-way in cycle at ${start}`);
   }
-  assert.throws(() => learningRateAt({ type: 'cyclic-triangular', initial: 0.1, totalSteps: 10, stepSize: 2 }, 0), /`maxRate` to be a finite number >= 0, got `undefined`/);
-  assert.throws(() => learningRateAt({ type: 'cyclic-triangular', initial: 0.1, maxRate: 0.01, totalSteps: 10, stepSize: 2 }, 0), /`maxRate` to be a number >= initial \(0.1\)/);
+  assert.throws(
+    () => learningRateAt({ type: 'cyclic-triangular', initial: 0.1, totalSteps: 10, stepSize: 2 }, 0),
+    /`maxRate` to be a finite number >= 0, got `undefined`/,
+  );
+  assert.throws(
+    () => learningRateAt({ type: 'cyclic-triangular', initial: 0.1, maxRate: 0.01, totalSteps: 10, stepSize: 2 }, 0),
+    /`maxRate` to be a number >= initial \(0.1\)/,
+  );
   assert.throws(() => learningRateAt({ type: 'cyclic-triangular2', initial: 0.1, maxRate: 1, totalSteps: 10 }, 0), /`stepSize` to be an integer >= 1/);
-  assert.throws(() => learningRateAt({ type: 'cyclic-exp-range', initial: 0.1, maxRate: 1, totalSteps: 10, stepSize: 2, gamma: 1.5 }, 0), /`gamma` to be a number in \(0, 1\]/);
+  assert.throws(
+    () => learningRateAt({ type: 'cyclic-exp-range', initial: 0.1, maxRate: 1, totalSteps: 10, stepSize: 2, gamma: 1.5 }, 0),
+    /`gamma` to be a number in \(0, 1\]/,
+  );
   assert.throws(() => learningRateAt({ type: 'cosine-restarts', initial: 0.1, totalSteps: 10 }, 0), /`cycleSteps` to be an integer >= 1, got `undefined`/);
-  assert.throws(() => learningRateAt({ type: 'cosine-restarts', initial: 0.1, totalSteps: 10, cycleSteps: 3, cycleMult: 0 }, 0), /`cycleMult` to be an integer >= 1/);
-  assert.throws(() => learningRateAt({ type: 'cosine-restarts', initial: 0.1, totalSteps: 10, cycleSteps: 3, warmupSteps: 2 }, 0), /`warmupSteps` to be 0 \(or absent\) for 'cosine-restarts'/);
+  assert.throws(
+    () => learningRateAt({ type: 'cosine-restarts', initial: 0.1, totalSteps: 10, cycleSteps: 3, cycleMult: 0 }, 0),
+    /`cycleMult` to be an integer >= 1/,
+  );
+  assert.throws(
+    () => learningRateAt({ type: 'cosine-restarts', initial: 0.1, totalSteps: 10, cycleSteps: 3, warmupSteps: 2 }, 0),
+    /`warmupSteps` to be 0 \(or absent\) for 'cosine-restarts'/,
+  );
 });
 
 test('a sweep file may list the cyclic and warm-restart schedules; each cell gets a valid full schedule', () => {
@@ -156,7 +187,10 @@ test('a sweep file may list the cyclic and warm-restart schedules; each cell get
   for (const type of SWEEP_SCHEDULES) {
     const s = sweepSchedule(type, 0.01, 96);
     const rates = Array.from({ length: 96 }, (_, t) => learningRateAt(s, t));
-    assert.ok(rates.every((r) => r >= 0 && r <= 0.01 + 1e-15), `${type} stays in [0, learningRate]`);
+    assert.ok(
+      rates.every((r) => r >= 0 && r <= 0.01 + 1e-15),
+      `${type} stays in [0, learningRate]`,
+    );
     if (type.startsWith('cyclic')) {
       close(rates[0]!, 0.001, `${type} starts at learningRate/10`);
       const peak = type === 'cyclic-exp-range' ? 0.001 + 0.009 * 0.5 ** (24 / 96) : 0.01;

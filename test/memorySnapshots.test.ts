@@ -40,7 +40,10 @@ test('restore last-safe / latest after training moved on; evicted snapshots keep
     snaps.take(model, meta(s, false));
   }
   const latestWeights = await weightsOf(model);
-  assert.deepEqual(snaps.list().map((i) => i.step), [1, 4, 5]);
+  assert.deepEqual(
+    snaps.list().map((i) => i.step),
+    [1, 4, 5],
+  );
   assert.equal(snaps.lastSafe()?.step, 1);
   assert.equal(snaps.latest()?.step, 5);
   await trainStep(model, 6);
@@ -54,7 +57,10 @@ test('restore last-safe / latest after training moved on; evicted snapshots keep
   assert.deepEqual(await weightsOf(model), latestWeights);
   // A newer safe snapshot replaces the old one in retention.
   snaps.take(model, meta(8, true));
-  assert.deepEqual(snaps.list().map((i) => i.step), [5, 8]);
+  assert.deepEqual(
+    snaps.list().map((i) => i.step),
+    [5, 8],
+  );
   snaps.dispose();
   model.dispose();
 });
@@ -80,13 +86,25 @@ test('tensor count returns to its start value after dispose; live variables are 
 test('errors: nothing to restore, wrong model, bad arguments', () => {
   const model = makeModel();
   const snaps = new MemorySnapshots();
-  assert.throws(() => snaps.restoreInto(model, 'latest'), (e: CheckpointError) => e.code === 'NO_CHECKPOINTS');
+  assert.throws(
+    () => snaps.restoreInto(model, 'latest'),
+    (e: CheckpointError) => e.code === 'NO_CHECKPOINTS',
+  );
   snaps.take(model, meta(1, false));
-  assert.throws(() => snaps.restoreInto(model, 'last-safe'), (e: CheckpointError) => e.code === 'NO_SAFE');
+  assert.throws(
+    () => snaps.restoreInto(model, 'last-safe'),
+    (e: CheckpointError) => e.code === 'NO_SAFE',
+  );
   assert.equal(snaps.lastSafe(), null);
   const other = tf.sequential({ layers: [tf.layers.dense({ units: 7, inputShape: [3] }), tf.layers.dense({ units: 2 })] });
-  assert.throws(() => snaps.restoreInto(other, 'latest'), (e: CheckpointError) => e.code === 'SHAPE_MISMATCH');
-  assert.throws(() => snaps.restoreInto(model, 'best' as never), (e: CheckpointError) => e.code === 'INVALID_ARGUMENT');
+  assert.throws(
+    () => snaps.restoreInto(other, 'latest'),
+    (e: CheckpointError) => e.code === 'SHAPE_MISMATCH',
+  );
+  assert.throws(
+    () => snaps.restoreInto(model, 'best' as never),
+    (e: CheckpointError) => e.code === 'INVALID_ARGUMENT',
+  );
   assert.throws(() => new MemorySnapshots({ keep: 0 }), /Expected `keep` to be an integer >= 1, got `0` \(number\)/);
   snaps.dispose();
   for (const m of [model, other]) m.dispose();

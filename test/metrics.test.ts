@@ -69,7 +69,10 @@ test('principal angles: identical, orthogonal and rotated subspaces with known a
 function checkKnownAngles(d: number): void {
   const e = (i: number) => unit(d, i);
   const U = columns(e(0), e(1), e(2));
-  assert.deepEqual(principalAngles(U, U).map((a) => Math.abs(a) < 1e-12), [true, true, true]);
+  assert.deepEqual(
+    principalAngles(U, U).map((a) => Math.abs(a) < 1e-12),
+    [true, true, true],
+  );
   close(subspaceOverlap(U, U), 1, 1e-12, 0, 'overlap identical');
   const W = columns(e(3), e(4), e(5));
   for (const a of principalAngles(U, W)) close(a, Math.PI / 2, 1e-12, 0, 'orthogonal angle');
@@ -77,7 +80,11 @@ function checkKnownAngles(d: number): void {
   const small = 1e-6;
   const big = 0.7;
   // Columns scaled and out of order: both functions orthonormalise, angles come back ascending.
-  const V = columns(mix(e(1), e(4), big).map((x) => 3 * x), e(2), mix(e(0), e(3), small));
+  const V = columns(
+    mix(e(1), e(4), big).map((x) => 3 * x),
+    e(2),
+    mix(e(0), e(3), small),
+  );
   const angles = principalAngles(U, V);
   close(angles[0], 0, 0, 1e-12, 'angle 0');
   close(angles[1], small, 1e-5, 0, 'small angle (sine formula)');
@@ -103,7 +110,10 @@ test('principal angles between subspaces of different dimension, and empty bases
 });
 
 test('deltaSubspace recovers a known SVD on both Gram sides (n<d and n>d), with rank reduction', () => {
-  for (const [n, d] of [[12, 40], [40, 12]] as const) {
+  for (const [n, d] of [
+    [12, 40],
+    [40, 12],
+  ] as const) {
     const sigma = [5, 3, 1];
     const { delta, right } = knownDelta(n, d, sigma, 7);
     const s = deltaSubspaceOf(delta, 2);
@@ -130,7 +140,7 @@ test('deltaSubspace recovers a known SVD on both Gram sides (n<d and n>d), with 
     assert.equal(over.k, 3);
     assert.equal(over.requestedK, 5);
     assert.match(over.reason ?? '', /numerical rank 3 < requested k=5/);
-    assert.equal(over.spectralGapRatio, 0, "σ beyond the numerical rank is reported as 0");
+    assert.equal(over.spectralGapRatio, 0, 'σ beyond the numerical rank is reported as 0');
     assert.equal(hasNaN(over), false);
   }
 });
@@ -212,7 +222,8 @@ test('agrees with NumPy/SciPy (svd, subspace_angles, CKA formula) on the referen
     c.principalAngles.forEach((a, i) => close((r.principalAnglesDeg[i]! * Math.PI) / 180, a, 1e-5, 1e-9, `${c.name} angle ${i}`));
     close(r.overlap, c.overlap, 1e-5, 0, `${c.name} overlap`);
     close(r.evalEnergyFraction, c.evalEnergyFraction, 1e-5, 0, `${c.name} energy fraction`);
-    for (const q of ['mean', 'median', 'q10', 'q25', 'q75', 'q90'] as const) close(r.meanDeltaCosine?.[q], c.meanDeltaCosine[q], 1e-5, 1e-9, `${c.name} cosine ${q}`);
+    for (const q of ['mean', 'median', 'q10', 'q25', 'q75', 'q90'] as const)
+      close(r.meanDeltaCosine?.[q], c.meanDeltaCosine[q], 1e-5, 1e-9, `${c.name} cosine ${q}`);
     // CKA runs float32 tfjs products: 1e-5 relative.
     close(r.ckaTrain, c.ckaTrain, 1e-5, 0, `${c.name} CKA train`);
     close(r.ckaEval, c.ckaEval, 1e-5, 0, `${c.name} CKA eval`);
@@ -223,7 +234,10 @@ test('agrees with NumPy/SciPy (svd, subspace_angles, CKA formula) on the referen
 });
 
 test('zero, rank-deficient and tiny inputs give defined values or null with a reason, never NaN', () => {
-  const z = fromRows([[1, 2, 3], [4, 5, 6]]);
+  const z = fromRows([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
   const s = deltaSubspace(z, z, 2);
   assert.equal(s.basis, null);
   assert.equal(s.k, 0);
@@ -238,7 +252,22 @@ test('zero, rank-deficient and tiny inputs give defined values or null with a re
   assert.equal(relativeDrift(subtractMatrices(z, z), z), null, 'before all zero');
   close(relativeDrift(z, z), 0, 0, 0, 'no drift');
   assert.equal(linearCka(fromRows([[1, 2]]), fromRows([[3, 4]])), null, 'one probe: no variance');
-  assert.equal(linearCka(fromRows([[1, 2], [1, 2]]), z.rows === 2 ? fromRows([[0, 1], [2, 3]]) : z), null, 'constant columns');
+  assert.equal(
+    linearCka(
+      fromRows([
+        [1, 2],
+        [1, 2],
+      ]),
+      z.rows === 2
+        ? fromRows([
+            [0, 1],
+            [2, 3],
+          ])
+        : z,
+    ),
+    null,
+    'constant columns',
+  );
   // 1×1: k=1 is fine, k=3 is capped at min(n, d) = 1 with a reason.
   const one = deltaSubspace(fromRows([[1]]), fromRows([[3]]), 3);
   assert.equal(one.k, 1);
@@ -246,8 +275,16 @@ test('zero, rank-deficient and tiny inputs give defined values or null with a re
   assert.equal(one.spectralGapRatio, null);
   close(one.singularValues[0], 2, 1e-15, 0, '1×1 σ');
   // Zero rows in the eval delta are excluded from the cosine, not counted as 0.
-  const train = fromRows([[1, 0, 0], [1, 0, 0]]);
-  const ev = fromRows([[2, 0, 0], [0, 5, 0], [3, 3, 0], [0, 0, 0]]);
+  const train = fromRows([
+    [1, 0, 0],
+    [1, 0, 0],
+  ]);
+  const ev = fromRows([
+    [2, 0, 0],
+    [0, 5, 0],
+    [3, 3, 0],
+    [0, 0, 0],
+  ]);
   const mdc = meanDeltaCosine(ev, train)!;
   assert.deepEqual(mdc.excludedRows, [3]);
   mdc.values.forEach((v, i) => close(v, [1, 0, Math.SQRT1_2][i]!, 1e-12, 1e-15, `cos ${i}`));
@@ -258,7 +295,10 @@ test('zero, rank-deficient and tiny inputs give defined values or null with a re
 });
 
 test('energy fraction: closed form, orthonormalises its basis, random baseline ≈ k/d', () => {
-  const delta = fromRows([[1, 1, 0, 0], [2, -2, 0, 0]]);
+  const delta = fromRows([
+    [1, 1, 0, 0],
+    [2, -2, 0, 0],
+  ]);
   close(energyFraction(delta, columns([2, 0, 0, 0])), 0.5, 1e-12, 0, 'half the energy on e1');
   close(energyFraction(delta, columns(unit(4, 0), [3, 4, 0, 0])), 1, 1e-12, 0, 'span{e1,e2} holds it all');
   assert.throws(() => energyFraction(delta, columns(unit(3, 0))), /shape mismatch: delta is 2×4, basis is 3×1/);
@@ -288,11 +328,12 @@ test('linear CKA: 1 under rotation and scaling, handles different widths', () =>
   const X: Matrix = { rows: n, cols: 8, data: Float64Array.from({ length: n * 8 }, () => rand() - 0.5) };
   const R = randomOrthonormalBasis(8, 8, 4);
   const Y = { rows: n, cols: 8, data: new Float64Array(n * 8) };
-  for (let i = 0; i < n; i++) for (let j = 0; j < 8; j++) {
-    let s = 0;
-    for (let t = 0; t < 8; t++) s += X.data[i * 8 + t]! * R.data[t * 8 + j]!;
-    Y.data[i * 8 + j] = 3 * s + 5; // rotation, scale and a shift (removed by centering)
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < 8; j++) {
+      let s = 0;
+      for (let t = 0; t < 8; t++) s += X.data[i * 8 + t]! * R.data[t * 8 + j]!;
+      Y.data[i * 8 + j] = 3 * s + 5; // rotation, scale and a shift (removed by centering)
+    }
   close(linearCka(X, Y), 1, 1e-5, 0, 'CKA invariant');
   const Z: Matrix = { rows: n, cols: 3, data: Float64Array.from({ length: n * 3 }, () => rand()) };
   const v = linearCka(X, Z)!;
@@ -335,12 +376,13 @@ test('block Krylov top eigenpairs match the dense solver: decaying, repeated, ra
   const q = randomOrthonormalBasis(m, m, 17); // random eigenvectors
   const build = (lambda: number[]) => {
     const a = new Float64Array(m * m);
-    for (let i = 0; i < m; i++) for (let j = 0; j <= i; j++) {
-      let s = 0;
-      for (let t = 0; t < m; t++) s += q.data[i * m + t]! * lambda[t]! * q.data[j * m + t]!;
-      a[i * m + j] = s;
-      a[j * m + i] = s;
-    }
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j <= i; j++) {
+        let s = 0;
+        for (let t = 0; t < m; t++) s += q.data[i * m + t]! * lambda[t]! * q.data[j * m + t]!;
+        a[i * m + j] = s;
+        a[j * m + i] = s;
+      }
     return a;
   };
   const spectra: [string, number[], boolean][] = [
@@ -358,7 +400,11 @@ test('block Krylov top eigenpairs match the dense solver: decaying, repeated, ra
     // Eigenvectors: compare the projectors onto the top eigenspaces where the gap allows.
     if (!complete) {
       const cut = name.startsWith('rank') ? 5 : 8;
-      const asBasis = (vecs: Float64Array): Matrix => ({ rows: m, cols: cut, data: Float64Array.from({ length: m * cut }, (_, idx) => vecs[(idx % cut) * m + Math.floor(idx / cut)]!) });
+      const asBasis = (vecs: Float64Array): Matrix => ({
+        rows: m,
+        cols: cut,
+        data: Float64Array.from({ length: m * cut }, (_, idx) => vecs[(idx % cut) * m + Math.floor(idx / cut)]!),
+      });
       close(subspaceOverlap(asBasis(top.vectors), asBasis(dense.vectors)), 1, 1e-9, 0, `${name}: top-${cut} eigenspace`);
     }
   }
@@ -388,12 +434,13 @@ test('dense top-k eigenvectors (QL values + inverse iteration) match the full so
   const q = randomOrthonormalBasis(m, m, 41);
   const withSpectrum = (lambda: number[]) => {
     const a = new Float64Array(m * m);
-    for (let i = 0; i < m; i++) for (let j = 0; j <= i; j++) {
-      let s = 0;
-      for (let t = 0; t < m; t++) s += q.data[i * m + t]! * lambda[t]! * q.data[j * m + t]!;
-      a[i * m + j] = s;
-      a[j * m + i] = s;
-    }
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j <= i; j++) {
+        let s = 0;
+        for (let t = 0; t < m; t++) s += q.data[i * m + t]! * lambda[t]! * q.data[j * m + t]!;
+        a[i * m + j] = s;
+        a[j * m + i] = s;
+      }
     return a;
   };
   const randomSym = new Float64Array(m * m);
@@ -408,7 +455,11 @@ test('dense top-k eigenvectors (QL values + inverse iteration) match the full so
     const top = symmetricEigenTop(a, m, 6);
     assert.equal(top.vectors.length, 6 * m, `${name}: the inverse-iteration path ran (no dense fallback)`);
     full.values.forEach((v, i) => close(top.values[i], v, 1e-10, 1e-12 * Math.abs(full.values[0]!), `${name} λ${i}`));
-    const rows = (vecs: Float64Array): Matrix => ({ rows: m, cols: cut, data: Float64Array.from({ length: m * cut }, (_, idx) => vecs[(idx % cut) * m + Math.floor(idx / cut)]!) });
+    const rows = (vecs: Float64Array): Matrix => ({
+      rows: m,
+      cols: cut,
+      data: Float64Array.from({ length: m * cut }, (_, idx) => vecs[(idx % cut) * m + Math.floor(idx / cut)]!),
+    });
     close(subspaceOverlap(rows(top.vectors), rows(full.vectors)), 1, 1e-9, 0, `${name}: top-${cut} eigenspace`);
     // Each returned vector is a unit eigenvector (also inside the degenerate clusters).
     for (let j = 0; j < 6; j++) {
@@ -445,11 +496,12 @@ test('linear CKA: the float32 path (large inputs: wasm kernel, tfjs without it) 
     };
     const cross = (a: Float64Array, da: number, b: Float64Array, db: number, n: number) => {
       let s = 0;
-      for (let i = 0; i < da; i++) for (let j = 0; j < db; j++) {
-        let dot = 0;
-        for (let r = 0; r < n; r++) dot += a[r * da + i]! * b[r * db + j]!;
-        s += dot * dot;
-      }
+      for (let i = 0; i < da; i++)
+        for (let j = 0; j < db; j++) {
+          let dot = 0;
+          for (let r = 0; r < n; r++) dot += a[r * da + i]! * b[r * db + j]!;
+          s += dot * dot;
+        }
       return s;
     };
     const xc = center(X);
@@ -460,9 +512,17 @@ test('linear CKA: the float32 path (large inputs: wasm kernel, tfjs without it) 
   // 40×600 (n×n Gram form, 1.9e6 multiply-adds) and 300×20 vs 300×30 (feature form, 5.7e5): both
   // above the float64-JS size limit (1e5), so the float32 route runs (test/gramWasm.test.ts compares
   // its wasm and tfjs variants); 12×40 (1.2e4) runs in JS.
-  for (const [n, dx, dy] of [[40, 600, 600], [300, 20, 30], [12, 40, 40]] as const) {
+  for (const [n, dx, dy] of [
+    [40, 600, 600],
+    [300, 20, 30],
+    [12, 40, 40],
+  ] as const) {
     const X: Matrix = { rows: n, cols: dx, data: Float32Array.from({ length: n * dx }, () => rand() - 0.5 + 2) };
-    const Y: Matrix = { rows: n, cols: dy, data: Float32Array.from({ length: n * dy }, (_, i) => (i % dy < dx ? 0.8 * X.data[Math.floor(i / dy) * dx + (i % dy)]! : 0) + 0.5 * (rand() - 0.5)) };
+    const Y: Matrix = {
+      rows: n,
+      cols: dy,
+      data: Float32Array.from({ length: n * dy }, (_, i) => (i % dy < dx ? 0.8 * X.data[Math.floor(i / dy) * dx + (i % dy)]! : 0) + 0.5 * (rand() - 0.5)),
+    };
     const before = tf.memory().numTensors;
     close(linearCka(X, Y), reference(X, Y), 1e-5, 0, `CKA ${n}×${dx} vs ${n}×${dy}`);
     assert.equal(tf.memory().numTensors, before, `no tensors left (${n}×${dx})`);

@@ -16,14 +16,19 @@ await useBackend();
 registerMetric({ name: 'test.signal', description: 'scripted per-check signal', better: 'lower', perLayer: false });
 // Checks run every 2 batches: check i (1-based) is at step 2i; the baseline (step 0) reads 0.
 function signal(values: number[]) {
-  return { name: 'test.signal', description: 'scripted per-check signal', compute: (ctx: { step: number }) => ({ value: ctx.step === 0 ? 0 : (values[ctx.step / 2 - 1] ?? 0) }) };
+  return {
+    name: 'test.signal',
+    description: 'scripted per-check signal',
+    compute: (ctx: { step: number }) => ({ value: ctx.step === 0 ? 0 : (values[ctx.step / 2 - 1] ?? 0) }),
+  };
 }
 
 const probeTrain = blobs(32, 9);
 const probeEval = blobs(32, 10);
 const probes = () => ({ train: probeTrain.x, eval: probeEval.x });
 
-const policyWith = (actions: string, checkpoint = '') => parsePolicy(`version: 1
+const policyWith = (actions: string, checkpoint = '') =>
+  parsePolicy(`version: 1
 check: { every: { batches: 2 }, layers: [h1] }
 ${checkpoint}
 rules:
@@ -72,7 +77,10 @@ test('mix: raises the share by `step` while the rule fires, up to `max`, and low
   try {
     await model.fitDataset(mixer.dataset, { epochs: 1, verbose: 0, callbacks: [guard] });
     // Recorded at each check: the share in force since the previous one (before that check's actions).
-    assert.deepEqual(shares.map((s) => Number(s!.toFixed(6))), [0, 0.2, 0.4, 0.4, 0.4, 0.2, 0.2, 0]);
+    assert.deepEqual(
+      shares.map((s) => Number(s!.toFixed(6))),
+      [0, 0.2, 0.4, 0.4, 0.4, 0.2, 0.2, 0],
+    );
     assert.equal(mixer.share, 0);
     assert.ok(mixer.stats.alignedRows > 0);
   } finally {
@@ -95,7 +103,10 @@ test('reduce-lr: scales the learning rate once per firing episode, never below `
   guard.on('check', (e: CheckEvent) => rates.push(e.values['optimizer.learningRate']));
   try {
     await model.fit(data.x, y, { epochs: 1, batchSize: 4, shuffle: false, verbose: 0, callbacks: [guard] });
-    assert.deepEqual(rates.map((r) => Number(r!.toFixed(6))), [0.1, 0.05, 0.05, 0.05, 0.03, 0.03, 0.03, 0.03]);
+    assert.deepEqual(
+      rates.map((r) => Number(r!.toFixed(6))),
+      [0.1, 0.05, 0.05, 0.05, 0.03, 0.03, 0.03, 0.03],
+    );
   } finally {
     guard.dispose();
     model.dispose();
@@ -149,11 +160,20 @@ test('onTrainBegin: `mix` without a mixer, or a mixer with fit on arrays, reject
   const policy = policyWith('[{ mix: { step: 0.2 } }]');
   try {
     const noMixer = emGuard({ policy, probes: probes(), runDir: false, plugins: { metrics: [signal([])] } });
-    await assert.rejects(model.fit(data.x, y, { epochs: 1, batchSize: 4, verbose: 0, callbacks: [noMixer] }), /rule `scripted` of policy <text> uses the `mix` action, which needs an aligned-data mixer: build one with `alignedMixer\(\{ task, aligned \}\)`/);
+    await assert.rejects(
+      model.fit(data.x, y, { epochs: 1, batchSize: 4, verbose: 0, callbacks: [noMixer] }),
+      /rule `scripted` of policy <text> uses the `mix` action, which needs an aligned-data mixer: build one with `alignedMixer\(\{ task, aligned \}\)`/,
+    );
     const mixer = alignedMixer({ task, aligned, batchSize: 4 });
     const onArrays = emGuard({ policy, probes: probes(), runDir: false, mixer, plugins: { metrics: [signal([])] } });
-    await assert.rejects(model.fit(data.x, y, { epochs: 1, batchSize: 4, verbose: 0, callbacks: [onArrays] }), /a `mixer` was given but `model.fit` was called on arrays \(32 samples\)/);
-    assert.deepEqual(model.getWeights().map((w) => Array.from(w.dataSync())), before);
+    await assert.rejects(
+      model.fit(data.x, y, { epochs: 1, batchSize: 4, verbose: 0, callbacks: [onArrays] }),
+      /a `mixer` was given but `model.fit` was called on arrays \(32 samples\)/,
+    );
+    assert.deepEqual(
+      model.getWeights().map((w) => Array.from(w.dataSync())),
+      before,
+    );
   } finally {
     model.dispose();
     tf.dispose([data.x, y, task.x, task.y, aligned.x, aligned.y]);

@@ -30,12 +30,25 @@ async function step(opt: SlotOptimizer, vars: Record<string, tf.Variable>, t: nu
 function assertTrajectory(vars: Record<string, tf.Variable>, expected: Record<string, number[]>, label: string): void {
   for (const k of Object.keys(vars)) {
     const got = vars[k]!.dataSync();
-    expected[k]!.forEach((e, i) => assert.ok(Math.abs(got[i]! - e) <= FLOAT32_TOL * Math.max(1, Math.abs(e)), `${label} ${k}[${i}]: got ${got[i]}, expected ${e}`));
+    expected[k]!.forEach((e, i) =>
+      assert.ok(Math.abs(got[i]! - e) <= FLOAT32_TOL * Math.max(1, Math.abs(e)), `${label} ${k}[${i}]: got ${got[i]}, expected ${e}`),
+    );
   }
 }
 
 const cases: { name: string; make: () => SlotOptimizer }[] = [
-  { name: 'adamw', make: () => new AdamW({ learningRate: 0.01, weightDecay: ref.adamw.weightDecay, beta1: ref.adamw.beta1, beta2: ref.adamw.beta2, epsilon: ref.adamw.epsilon, excludeFromWeightDecay: ref.adamw.excludeFromWeightDecay }) },
+  {
+    name: 'adamw',
+    make: () =>
+      new AdamW({
+        learningRate: 0.01,
+        weightDecay: ref.adamw.weightDecay,
+        beta1: ref.adamw.beta1,
+        beta2: ref.adamw.beta2,
+        epsilon: ref.adamw.epsilon,
+        excludeFromWeightDecay: ref.adamw.excludeFromWeightDecay,
+      }),
+  },
   { name: 'lion', make: () => new Lion({ learningRate: 0.01, weightDecay: ref.lion.weightDecay, beta1: ref.lion.beta1, beta2: ref.lion.beta2 }) },
 ];
 
@@ -52,7 +65,10 @@ for (const c of cases) {
     }
     assert.equal(opt.iterations, 5);
     const state = await opt.getWeights();
-    assert.deepEqual(state.map((s) => s.name), ['iter', ...(c.name === 'adamw' ? ['m', 'v'] : ['m']).flatMap((slot) => Object.values(vars).map((v) => `${v.name}/${slot}`))]);
+    assert.deepEqual(
+      state.map((s) => s.name),
+      ['iter', ...(c.name === 'adamw' ? ['m', 'v'] : ['m']).flatMap((slot) => Object.values(vars).map((v) => `${v.name}/${slot}`))],
+    );
     tf.dispose(state[0]!.tensor);
     opt.dispose();
     tf.dispose(Object.values(vars));
@@ -101,7 +117,10 @@ test('a variable without a gradient is left alone and the state stays complete',
   assert.deepEqual(Array.from(b.dataSync()), [3]);
   assert.notDeepEqual(Array.from(a.dataSync()), [1, 2]);
   const state = await opt.getWeights();
-  assert.deepEqual(state.map((s) => s.name), ['iter', 'nullgrad/a/m', 'nullgrad/b/m', 'nullgrad/a/v', 'nullgrad/b/v']);
+  assert.deepEqual(
+    state.map((s) => s.name),
+    ['iter', 'nullgrad/a/m', 'nullgrad/b/m', 'nullgrad/a/v', 'nullgrad/b/v'],
+  );
   tf.dispose([state[0]!.tensor, g, a, b]);
   opt.dispose();
 });
@@ -112,13 +131,22 @@ test('constructor validation names the field, the expectation and the value', as
   assert.throws(() => new Lion({ learningRate: 1e-3, weightDecay: Number.NaN }), /Lion: expected `weightDecay`/);
   assert.throws(() => new Lion({ learningRate: 1e-3, excludeFromWeightDecay: 'bias' as never }), /array of regular-expression strings/);
   const opt = new AdamW({ learningRate: 1e-3 });
-  await assert.rejects(opt.setWeights([{ name: 'iter', tensor: tf.scalar(1, 'int32') }, { name: 'x/m', tensor: tf.zeros([1]) }]), /expected 1 \+ 2·\(number of variables\) tensors/);
+  await assert.rejects(
+    opt.setWeights([
+      { name: 'iter', tensor: tf.scalar(1, 'int32') },
+      { name: 'x/m', tensor: tf.zeros([1]) },
+    ]),
+    /expected 1 \+ 2·\(number of variables\) tensors/,
+  );
 });
 
 test('serialisable: registered class names, getConfig/fromConfig round trip', () => {
   const map = tf.serialization.SerializationMap.getMap().classNameMap;
   assert.ok(map.AdamW && map.Lion);
-  for (const opt of [new AdamW({ learningRate: 3e-4, weightDecay: 0.05, beta1: 0.8, excludeFromWeightDecay: ['bias$'] }), new Lion({ learningRate: 1e-4, weightDecay: 0.3, beta2: 0.95 })]) {
+  for (const opt of [
+    new AdamW({ learningRate: 3e-4, weightDecay: 0.05, beta1: 0.8, excludeFromWeightDecay: ['bias$'] }),
+    new Lion({ learningRate: 1e-4, weightDecay: 0.3, beta2: 0.95 }),
+  ]) {
     const cls = opt.constructor as typeof AdamW;
     const copy = cls.fromConfig(cls, opt.getConfig()) as SlotOptimizer;
     assert.equal(copy.getClassName(), opt.getClassName());
@@ -146,7 +174,7 @@ for (const [name, make] of [
     const { xs, ys } = regressionData(128);
     const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 16, activation: 'tanh' }), tf.layers.dense({ units: 1 })] });
     model.compile({ optimizer: make(), loss: 'meanSquaredError' });
-    const before = (model.evaluate(xs, ys) as tf.Scalar);
+    const before = model.evaluate(xs, ys) as tf.Scalar;
     const initial = before.dataSync()[0]!;
     before.dispose();
     await model.fit(xs, ys, { epochs: 30, batchSize: 16, verbose: 0, shuffle: false });
@@ -159,7 +187,10 @@ for (const [name, make] of [
     assert.ok(final < 0.35 * initial, `loss ${initial} -> ${final}`);
 
     let artifacts: tf.io.ModelArtifacts | undefined;
-    await model.save(tf.io.withSaveHandler(async (a) => ((artifacts = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })), { includeOptimizer: true });
+    await model.save(
+      tf.io.withSaveHandler(async (a) => ((artifacts = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })),
+      { includeOptimizer: true },
+    );
     const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts!));
     assert.equal(loaded.optimizer.getClassName(), name);
     const iterations = (loaded.optimizer as SlotOptimizer).iterations;

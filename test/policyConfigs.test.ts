@@ -9,7 +9,15 @@ import { POLICY_ERROR_CODES } from '../src/policy/policyErrorCodes.js';
 import { BUNDLED_POLICIES, POLICY_ENUMS, POLICY_KEYS, POLICY_LIMITS } from '../src/policy/policyKeys.js';
 import { BUILTIN_ACTION_NAMES, BUILTIN_METRIC_NAMES, listActions, listMetrics } from '../src/policy/registry.js';
 
-type Schema = { [k: string]: unknown; properties?: Record<string, Schema>; $ref?: string; oneOf?: Schema[]; anyOf?: Schema[]; items?: Schema; additionalProperties?: boolean | Schema };
+type Schema = {
+  [k: string]: unknown;
+  properties?: Record<string, Schema>;
+  $ref?: string;
+  oneOf?: Schema[];
+  anyOf?: Schema[];
+  items?: Schema;
+  additionalProperties?: boolean | Schema;
+};
 const schema = JSON.parse(readFileSync('configs/policy.schema.json', 'utf8')) as Schema;
 
 function deref(s: Schema): Schema {

@@ -63,23 +63,41 @@ for (const [fixture, expected, hint, reporter] of CASES) {
   });
 }
 
-test('extends-escape: a relative extends may not leave the extending file\'s directory', () => {
+test("extends-escape: a relative extends may not leave the extending file's directory", () => {
   const problems = problemsOf(() => loadPolicy('test/fixtures/policies/extends/escape/child.yaml'));
-  assert.deepEqual(problems.map((p) => [p.code, p.line, p.col, p.path]), [['extends-escape', 2, 10, 'extends']]);
+  assert.deepEqual(
+    problems.map((p) => [p.code, p.line, p.col, p.path]),
+    [['extends-escape', 2, 10, 'extends']],
+  );
   const abs = problemsOf(() => parsePolicy('version: 1\nextends: /etc/passwd\n'));
-  assert.deepEqual(abs.map((p) => [p.code, p.line, p.col]), [['extends-escape', 2, 10]]);
+  assert.deepEqual(
+    abs.map((p) => [p.code, p.line, p.col]),
+    [['extends-escape', 2, 10]],
+  );
 });
 
 test('file-not-found and file-too-large are reported before parsing, at 1:1', () => {
   const missing = problemsOf(() => loadPolicy(join(DIR, 'does-not-exist.yaml')));
-  assert.deepEqual(missing.map((p) => [p.code, p.line, p.col, p.path]), [['file-not-found', 1, 1, '']]);
+  assert.deepEqual(
+    missing.map((p) => [p.code, p.line, p.col, p.path]),
+    [['file-not-found', 1, 1, '']],
+  );
   const { dir, cleanup } = tempDir();
   try {
     const big = join(dir, 'big.yaml');
     writeFileSync(big, `version: 1\n${'#'.repeat(MAX_POLICY_BYTES)}\n`);
-    assert.deepEqual(problemsOf(() => loadPolicy(big)).map((p) => p.code), ['file-too-large']);
-    assert.deepEqual(problemsOf(() => parsePolicy(`version: 1\n# ${'é'.repeat(MAX_POLICY_BYTES / 2)}\n`)).map((p) => p.code), ['file-too-large']);
-    assert.deepEqual(problemsOf(() => loadPolicy(dir)).map((p) => p.code), ['file-not-found']);
+    assert.deepEqual(
+      problemsOf(() => loadPolicy(big)).map((p) => p.code),
+      ['file-too-large'],
+    );
+    assert.deepEqual(
+      problemsOf(() => parsePolicy(`version: 1\n# ${'é'.repeat(MAX_POLICY_BYTES / 2)}\n`)).map((p) => p.code),
+      ['file-too-large'],
+    );
+    assert.deepEqual(
+      problemsOf(() => loadPolicy(dir)).map((p) => p.code),
+      ['file-not-found'],
+    );
   } finally {
     cleanup();
   }
@@ -87,7 +105,10 @@ test('file-not-found and file-too-large are reported before parsing, at 1:1', ()
 
 test('every error code has a case above', () => {
   const covered = new Set([...CASES.map(([, e]) => e.code), 'extends-escape', 'file-not-found', 'file-too-large']);
-  assert.deepEqual([...Object.values(POLICY_ERROR_CODES)].filter((c) => !covered.has(c)), []);
+  assert.deepEqual(
+    [...Object.values(POLICY_ERROR_CODES)].filter((c) => !covered.has(c)),
+    [],
+  );
 });
 
 test('all problems of a file are reported together, sorted by position, and the message lists each', () => {
@@ -111,15 +132,18 @@ test('all problems of a file are reported together, sorted by position, and the 
     err = e;
   }
   assert.ok(err instanceof PolicyError);
-  assert.deepEqual(err.problems.map((p) => [p.code, p.line, p.col]), [
-    ['unknown-key', 2, 1],
-    ['unknown-metric', 5, 13],
-    ['invalid-value', 6, 9],
-    ['wrong-type', 7, 16],
-    ['unknown-action', 8, 21],
-    ['out-of-range', 9, 10],
-    ['invalid-value', 10, 15],
-  ]);
+  assert.deepEqual(
+    err.problems.map((p) => [p.code, p.line, p.col]),
+    [
+      ['unknown-key', 2, 1],
+      ['unknown-metric', 5, 13],
+      ['invalid-value', 6, 9],
+      ['wrong-type', 7, 16],
+      ['unknown-action', 8, 21],
+      ['out-of-range', 9, 10],
+      ['invalid-value', 10, 15],
+    ],
+  );
   assert.match(err.message, /^ {2}policy\.yaml:7:16 rules\[0\]\.threshold: expected a number, got "high"$/m);
   assert.match(err.message, /^ {2}policy\.yaml:2:1 chek: unknown key `chek` \(did you mean `check`\?\)$/m);
 });
@@ -130,10 +154,13 @@ test('problems in an extended file name that file', () => {
     writeFileSync(join(dir, 'base.yaml'), 'version: 1\nrules:\n  - name: x\n    metric: los\n    op: ">"\n    threshold: 1\n    actions: [warn]\n');
     writeFileSync(join(dir, 'child.yaml'), 'version: 1\nextends: ./base.yaml\ncheck: { rank: -1 }\n');
     const problems = problemsOf(() => loadPolicy('child.yaml', { baseDir: dir }));
-    assert.deepEqual(problems.map((p) => [p.file, p.code, p.line, p.col]), [
-      ['child.yaml', 'out-of-range', 3, 16],
-      ['base.yaml', 'unknown-metric', 4, 13],
-    ]);
+    assert.deepEqual(
+      problems.map((p) => [p.file, p.code, p.line, p.col]),
+      [
+        ['child.yaml', 'out-of-range', 3, 16],
+        ['base.yaml', 'unknown-metric', 4, 13],
+      ],
+    );
   } finally {
     cleanup();
   }
@@ -141,16 +168,28 @@ test('problems in an extended file name that file', () => {
 
 test('YAML 1.1 surprises are plain strings in the core schema and rejected with a hint', () => {
   const problems = problemsOf(() => parsePolicy('version: 1\nextends: default\nrules:\n  - name: nonfinite\n    enabled: no\n'));
-  assert.deepEqual(problems.map((p) => [p.code, p.path, p.hint]), [['wrong-type', 'rules[0].enabled', 'write true or false, unquoted']]);
+  assert.deepEqual(
+    problems.map((p) => [p.code, p.path, p.hint]),
+    [['wrong-type', 'rules[0].enabled', 'write true or false, unquoted']],
+  );
   const quoted = problemsOf(() => parsePolicy('version: 1\nextends: default\ncheck: { rank: "8" }\n'));
-  assert.deepEqual(quoted.map((p) => [p.code, p.hint]), [['wrong-type', 'remove the quotes']]);
+  assert.deepEqual(
+    quoted.map((p) => [p.code, p.hint]),
+    [['wrong-type', 'remove the quotes']],
+  );
   const merge = problemsOf(() => parsePolicy('version: 1\nextends: default\n<<: { rank: 2 }\n'));
-  assert.deepEqual(merge.map((p) => p.code), ['unknown-key']);
+  assert.deepEqual(
+    merge.map((p) => p.code),
+    ['unknown-key'],
+  );
 });
 
 test('an unquoted > (a YAML block scalar) gets a quoting hint', () => {
   // `op: >` starts an (empty) folded block scalar, so op is "".
   const problems = problemsOf(() => parsePolicy('version: 1\nrules:\n  - name: a\n    metric: loss\n    op: >\n    threshold: 1\n    actions: [warn]\n'));
-  assert.deepEqual(problems.map((p) => [p.code, p.path]), [['invalid-value', 'rules[0].op']]);
+  assert.deepEqual(
+    problems.map((p) => [p.code, p.path]),
+    [['invalid-value', 'rules[0].op']],
+  );
   assert.match(problems[0]?.hint ?? '', /quote the operator/);
 });

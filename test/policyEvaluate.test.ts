@@ -35,9 +35,15 @@ const snap = (step: number, values: Record<string, number | null>, epoch = 0): M
 test('`for`: fires once the condition held N consecutive checks, on every such check; a clear check resets', () => {
   const p = policy(rule('d', 'drift.eval', '>', 0.5, ', for: 2'));
   const values = [0.6, 0.4, 0.6, 0.7, 0.8, 0.1, 0.9];
-  const { fired, all } = run(p, values.map((v, i) => snap((i + 1) * 10, { 'drift.eval': v })));
+  const { fired, all } = run(
+    p,
+    values.map((v, i) => snap((i + 1) * 10, { 'drift.eval': v })),
+  );
   assert.deepEqual(fired, [[], [], [], ['d'], ['d'], [], []]);
-  assert.deepEqual(all.map((r) => r.state.consecutive.d), [1, 0, 1, 2, 3, 0, 1]);
+  assert.deepEqual(
+    all.map((r) => r.state.consecutive.d),
+    [1, 0, 1, 2, 3, 0, 1],
+  );
   assert.equal(all[4]?.decisions[0]?.consecutive, 3);
 });
 
@@ -49,7 +55,10 @@ test('operators at the boundary: value equal to the threshold', () => {
 
 test('warmup in batches: counting continues, nothing fires while step < warmup.batches', () => {
   const p = policy(rule('d', 'drift.eval', '>', 0.5, ', for: 2'), 'check: { every: { batches: 25 }, warmup: { batches: 100 } }\n');
-  const { fired, all } = run(p, [25, 50, 75, 100, 125].map((s) => snap(s, { 'drift.eval': 0.9 })));
+  const { fired, all } = run(
+    p,
+    [25, 50, 75, 100, 125].map((s) => snap(s, { 'drift.eval': 0.9 })),
+  );
   assert.deepEqual(fired, [[], [], [], ['d'], ['d']]);
   assert.equal(all[3]?.decisions[0]?.consecutive, 4); // the streak includes the warmup checks
 });
@@ -89,10 +98,16 @@ test('missing baseline: the relative rule never fires and says so once', () => {
 test('null and missing metrics never fire, leave the count unchanged, and are reported once per episode', () => {
   const p = policy(rule('d', 'drift.eval', '>', 0.5, ', for: 2'));
   const seq = [0.9, null, null, 0.9, 0.1, null, undefined, 0.2];
-  const { fired, notices, all } = run(p, seq.map((v, i) => snap(i + 1, v === undefined ? {} : { 'drift.eval': v })));
+  const { fired, notices, all } = run(
+    p,
+    seq.map((v, i) => snap(i + 1, v === undefined ? {} : { 'drift.eval': v })),
+  );
   assert.deepEqual(fired, [[], [], [], ['d'], [], [], [], []]);
   assert.deepEqual(notices, [[], ['metric-null:d'], [], [], [], ['metric-null:d'], ['metric-missing:d'], []]);
-  assert.deepEqual(all.map((r) => r.state.consecutive.d), [1, 1, 1, 2, 0, 0, 0, 0]);
+  assert.deepEqual(
+    all.map((r) => r.state.consecutive.d),
+    [1, 1, 1, 2, 0, 0, 0, 0],
+  );
   assert.equal(all[1]?.notices[0]?.metric, 'drift.eval');
 });
 
@@ -116,11 +131,16 @@ test('a rule with `layer` reads `metric@layer`, not the aggregate', () => {
   const p = policy(rule('d2', 'drift.eval', '>', 0.5, ', layer: dense_2') + rule('agg', 'drift.eval', '>', 0.5));
   const { all } = run(p, [snap(3, { 'drift.eval': 0.1, 'drift.eval@dense_1': 0.9, 'drift.eval@dense_2': 0.7 })]);
   const d = all[0]!.decisions;
-  assert.deepEqual(d.map((x) => [x.rule, x.metric, x.layer, x.value]), [['d2', 'drift.eval@dense_2', 'dense_2', 0.7]]);
+  assert.deepEqual(
+    d.map((x) => [x.rule, x.metric, x.layer, x.value]),
+    [['d2', 'drift.eval@dense_2', 'dense_2', 0.7]],
+  );
 });
 
-test('decisions carry the rule\'s severity, actions and annotations; evaluation is pure', () => {
-  const p = policy('  - { name: c, metric: loss, op: ">", threshold: 1, severity: critical, actions: [checkpoint, abort], annotations: { runbook: "see wiki" } }\n');
+test("decisions carry the rule's severity, actions and annotations; evaluation is pure", () => {
+  const p = policy(
+    '  - { name: c, metric: loss, op: ">", threshold: 1, severity: critical, actions: [checkpoint, abort], annotations: { runbook: "see wiki" } }\n',
+  );
   const state = createPolicyState(p);
   const s = snap(9, { loss: 2 }, 1);
   const a = evaluatePolicy(p, state, s);
@@ -130,27 +150,54 @@ test('decisions carry the rule\'s severity, actions and annotations; evaluation 
   assert.equal(state.consecutive.c, 0);
   assert.ok(Object.isFrozen(a.state) && Object.isFrozen(a.state.consecutive));
   assert.equal(a.state.checks, 1);
-  assert.deepEqual({ ...a.decisions[0] }, {
-    rule: 'c', metric: 'loss', value: 2, threshold: 1, op: '>', severity: 'critical', actions: ['checkpoint', 'abort'],
-    step: 9, epoch: 1, consecutive: 1, annotations: { runbook: 'see wiki' }, summary: 'loss 2 > 1 for 1 check at step 9',
-  });
+  assert.deepEqual(
+    { ...a.decisions[0] },
+    {
+      rule: 'c',
+      metric: 'loss',
+      value: 2,
+      threshold: 1,
+      op: '>',
+      severity: 'critical',
+      actions: ['checkpoint', 'abort'],
+      step: 9,
+      epoch: 1,
+      consecutive: 1,
+      annotations: { runbook: 'see wiki' },
+      summary: 'loss 2 > 1 for 1 check at step 9',
+    },
+  );
 });
 
 test('unless: a holding exception counts as the condition not holding (for restarts); a null or missing exception metric is ignored; relativeTo baseline', () => {
-  const p = policy(rule('drop', 'alignment.score', '<', -0.2, ', relativeTo: baseline, for: 2, unless: [{ metric: alignment.projection, op: "<", threshold: 0.1 }, { metric: drift.eval, op: ">", threshold: 0.5, relativeTo: baseline }]'));
+  const p = policy(
+    rule(
+      'drop',
+      'alignment.score',
+      '<',
+      -0.2,
+      ', relativeTo: baseline, for: 2, unless: [{ metric: alignment.projection, op: "<", threshold: 0.1 }, { metric: drift.eval, op: ">", threshold: 0.5, relativeTo: baseline }]',
+    ),
+  );
   const base: MetricSnapshot = { step: 0, epoch: 0, values: { 'alignment.score': 1, 'alignment.projection': 0, 'drift.eval': 0.1 } };
   const at = (step: number, score: number, projection: number | null, drift?: number): MetricSnapshot => ({
-    step, epoch: 0, values: { 'alignment.score': score, 'alignment.projection': projection, ...(drift === undefined ? {} : { 'drift.eval': drift }) },
+    step,
+    epoch: 0,
+    values: { 'alignment.score': score, 'alignment.projection': projection, ...(drift === undefined ? {} : { 'drift.eval': drift }) },
   });
-  const { fired } = run(p, [
-    at(1, 0.7, 0.3), // holds (1)
-    at(2, 0.7, 0.05), // excepted by projection < 0.1: count restarts
-    at(3, 0.7, 0.3), // holds (1)
-    at(4, 0.7, null), // projection null: the exception is ignored, holds (2) -> fires
-    at(5, 0.7, 0.3, 0.7), // drift.eval 0.7 > baseline 0.1 + 0.5: excepted, restarts
-    at(6, 0.7, 0.3, 0.55), // 0.55 < 0.6: not excepted, holds (1)
-    at(7, 0.7, 0.3), // drift.eval missing: ignored, holds (2) -> fires
-  ], base);
+  const { fired } = run(
+    p,
+    [
+      at(1, 0.7, 0.3), // holds (1)
+      at(2, 0.7, 0.05), // excepted by projection < 0.1: count restarts
+      at(3, 0.7, 0.3), // holds (1)
+      at(4, 0.7, null), // projection null: the exception is ignored, holds (2) -> fires
+      at(5, 0.7, 0.3, 0.7), // drift.eval 0.7 > baseline 0.1 + 0.5: excepted, restarts
+      at(6, 0.7, 0.3, 0.55), // 0.55 < 0.6: not excepted, holds (1)
+      at(7, 0.7, 0.3), // drift.eval missing: ignored, holds (2) -> fires
+    ],
+    base,
+  );
   assert.deepEqual(fired, [[], [], [], ['drop'], [], [], ['drop']]);
   // Without a baseline value for drift.eval, its baseline-relative exception is ignored.
   const noBase = run(p, [at(1, 0.7, 0.3, 5), at(2, 0.7, 0.3, 5)], { step: 0, epoch: 0, values: { 'alignment.score': 1 } });

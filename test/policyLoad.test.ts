@@ -19,21 +19,33 @@ test('a minimal policy gets every documented default and is deeply frozen', () =
   assert.equal(p.source, '<text>');
   assert.deepEqual(p.check, POLICY_DEFAULTS.check);
   assert.deepEqual(p.checkpoint, POLICY_DEFAULTS.checkpoint);
-  assert.deepEqual(p.rules, [{ name: 'r', metric: 'loss', op: '>', threshold: 5, actions: ['abort'], relativeTo: 'absolute', for: 1, unless: [], severity: 'warning', annotations: {} }]);
+  assert.deepEqual(p.rules, [
+    { name: 'r', metric: 'loss', op: '>', threshold: 5, actions: ['abort'], relativeTo: 'absolute', for: 1, unless: [], severity: 'warning', annotations: {} },
+  ]);
   assert.ok(Object.isFrozen(p) && Object.isFrozen(p.check.every) && Object.isFrozen(p.rules[0]!.actions));
   assert.throws(() => {
     (p.rules[0] as { threshold: number }).threshold = 99;
   }, TypeError);
 });
 
-test('every key of the valid fixture is read; keepBest.mode defaults from the metric\'s direction', () => {
+test("every key of the valid fixture is read; keepBest.mode defaults from the metric's direction", () => {
   const p = loadPolicy('test/fixtures/policies/valid.yaml');
   assert.deepEqual(p.check, { every: { epochs: 1 }, warmup: { batches: 100 }, layers: ['dense_1', 'dense_2'], rank: 16, pooling: 'mean', batchSize: 64 });
   assert.deepEqual(p.rules[0], {
-    name: 'overlap-dense-2', metric: 'subspace.overlap', layer: 'dense_2', op: '>=', threshold: 0.75, relativeTo: 'absolute',
+    name: 'overlap-dense-2',
+    metric: 'subspace.overlap',
+    layer: 'dense_2',
+    op: '>=',
+    threshold: 0.75,
+    relativeTo: 'absolute',
     for: 3,
-    unless: [{ metric: 'drift.eval', layer: 'dense_1', op: '<', threshold: 0.01, relativeTo: 'baseline' }, { metric: 'loss', op: '>', threshold: 9, relativeTo: 'absolute' }],
-    severity: 'info', actions: [], annotations: { summary: 'overlap high', runbook: 'https://example.org/rb' },
+    unless: [
+      { metric: 'drift.eval', layer: 'dense_1', op: '<', threshold: 0.01, relativeTo: 'baseline' },
+      { metric: 'loss', op: '>', threshold: 9, relativeTo: 'absolute' },
+    ],
+    severity: 'info',
+    actions: [],
+    annotations: { summary: 'overlap high', runbook: 'https://example.org/rb' },
   });
   assert.deepEqual(p.checkpoint, { every: { checks: 5 }, keep: 2, keepBest: { metric: 'cka.eval@dense_1', mode: 'max' } });
 });
@@ -43,16 +55,24 @@ test('extends: check keys merge, rules merge by name in place, enabled: false re
   assert.deepEqual(p.check.every, { batches: 10 }); // from base
   assert.equal(p.check.rank, 6); // child overrides
   assert.deepEqual(p.checkpoint.every, { checks: 2 }); // from base
-  assert.deepEqual(p.rules.map((r) => r.name), ['drift', 'align', 'overlap']);
+  assert.deepEqual(
+    p.rules.map((r) => r.name),
+    ['drift', 'align', 'overlap'],
+  );
   assert.equal(p.rules[1]?.threshold, -0.2);
   assert.equal(p.rules[1]?.for, 3);
   assert.equal(p.source, 'test/fixtures/policies/extends/child.yaml');
 });
 
 test('extends a bundled policy by name; a child may override one bundled rule', () => {
-  const p = parsePolicy('version: 1\nextends: default\ncheck: { every: { batches: 5 } }\nrules:\n  - { name: eval-drift, metric: drift.eval, op: ">", threshold: 0.3, actions: [warn] }\n');
+  const p = parsePolicy(
+    'version: 1\nextends: default\ncheck: { every: { batches: 5 } }\nrules:\n  - { name: eval-drift, metric: drift.eval, op: ">", threshold: 0.3, actions: [warn] }\n',
+  );
   const base = defaultPolicy();
-  assert.deepEqual(p.rules.map((r) => r.name), base.rules.map((r) => r.name));
+  assert.deepEqual(
+    p.rules.map((r) => r.name),
+    base.rules.map((r) => r.name),
+  );
   assert.equal(p.rules.find((r) => r.name === 'eval-drift')?.threshold, 0.3);
   assert.deepEqual(p.check.every, { batches: 5 });
   assert.deepEqual(p.checkpoint, base.checkpoint);
@@ -70,7 +90,10 @@ test('loadPolicy: text with a newline is YAML, a bare word is a bundled name, an
     // Relative extends in text resolve against baseDir.
     writeFileSync(join(dir, 'base.yaml'), MINIMAL);
     assert.equal(parsePolicy('version: 1\nextends: ./base.yaml\n', '<text>', { baseDir: dir }).rules[0]?.name, 'r');
-    assert.throws(() => loadBundledPolicy('strcit'), (e: unknown) => e instanceof PolicyError && e.problems[0]?.hint === 'did you mean `strict`?');
+    assert.throws(
+      () => loadBundledPolicy('strcit'),
+      (e: unknown) => e instanceof PolicyError && e.problems[0]?.hint === 'did you mean `strict`?',
+    );
   } finally {
     cleanup();
   }
@@ -92,7 +115,10 @@ test('bundled policies load and differ as documented', () => {
 
 test('registry: plugins add metrics and actions before loading; conflicts and bad names throw', () => {
   const text = 'version: 1\nrules:\n  - { name: tox, metric: myPlugin.toxicity, op: ">", threshold: 0.2, actions: [myPlugin.page] }\n';
-  assert.throws(() => parsePolicy(text), (e: unknown) => e instanceof PolicyError && e.problems.map((p) => p.code).join() === 'unknown-metric,unknown-action');
+  assert.throws(
+    () => parsePolicy(text),
+    (e: unknown) => e instanceof PolicyError && e.problems.map((p) => p.code).join() === 'unknown-metric,unknown-action',
+  );
   registerMetric({ name: 'myPlugin.toxicity', description: 'Share of toxic completions.', better: 'lower' });
   registerAction({ name: 'myPlugin.page', description: 'Page the on-call reviewer.' });
   registerMetric({ name: 'myPlugin.toxicity', description: 'Share of toxic completions.', better: 'lower' }); // idempotent
@@ -127,7 +153,10 @@ test("loadPolicy: 'configs/<bundled>.yaml' loads the bundled policy when no such
     assert.equal(loadPolicy('configs/strict.yaml', { baseDir: dir }).source, 'configs/strict.yaml');
     assert.throws(
       () => loadPolicy('configs/nope.yaml', { baseDir: dir }),
-      (e: unknown) => e instanceof PolicyError && e.problems[0]!.code === 'file-not-found' && /bundled policies are loaded by name: 'default', 'strict', 'observe'/.test(e.problems[0]!.hint ?? ''),
+      (e: unknown) =>
+        e instanceof PolicyError &&
+        e.problems[0]!.code === 'file-not-found' &&
+        /bundled policies are loaded by name: 'default', 'strict', 'observe'/.test(e.problems[0]!.hint ?? ''),
     );
   } finally {
     cleanup();

@@ -18,7 +18,40 @@ const SEEDS = [
   readFileSync('test/fixtures/policies/extends/child.yaml', 'utf8').replace('./sub/middle.yaml', 'default'),
 ];
 const CODES = new Set<string>(Object.values(POLICY_ERROR_CODES));
-const CHARS = [':', '-', '[', ']', '{', '}', '&', '*', '!', '\t', '"', "'", '#', '|', '>', '%', '@', '\n', ' ', ',', '?', '0', '9', '.', 'a', 'Z', 'é', '\u0000', '\uFEFF', '\r', '~', '<<'];
+const CHARS = [
+  ':',
+  '-',
+  '[',
+  ']',
+  '{',
+  '}',
+  '&',
+  '*',
+  '!',
+  '\t',
+  '"',
+  "'",
+  '#',
+  '|',
+  '>',
+  '%',
+  '@',
+  '\n',
+  ' ',
+  ',',
+  '?',
+  '0',
+  '9',
+  '.',
+  'a',
+  'Z',
+  'é',
+  '\u0000',
+  '\uFEFF',
+  '\r',
+  '~',
+  '<<',
+];
 const VALUES = ['"high"', '[]', '{}', 'null', '~', '-1', '0', '1e309', '.nan', 'yes', '&x [a]', '*x', '!!str 5', '>', '|', "''"];
 
 function mutate(text: string, rand: () => number): string {
@@ -27,18 +60,33 @@ function mutate(text: string, rand: () => number): string {
   const i = Math.floor(rand() * lines.length);
   const j = Math.floor(rand() * lines.length);
   switch (Math.floor(rand() * 8)) {
-    case 0: lines.splice(i, 1); return lines.join('\n');
-    case 1: lines.splice(i, 0, lines[i] ?? ''); return lines.join('\n');
-    case 2: [lines[i], lines[j]] = [lines[j] ?? '', lines[i] ?? '']; return lines.join('\n');
-    case 3: { const p = Math.floor(rand() * text.length); return text.slice(0, p) + pick(CHARS) + text.slice(p + 1); }
-    case 4: { const p = Math.floor(rand() * text.length); return text.slice(0, p) + pick(CHARS) + text.slice(p); }
-    case 5: return text.slice(0, Math.floor(rand() * text.length));
-    case 6: { // change a value's type
+    case 0:
+      lines.splice(i, 1);
+      return lines.join('\n');
+    case 1:
+      lines.splice(i, 0, lines[i] ?? '');
+      return lines.join('\n');
+    case 2:
+      [lines[i], lines[j]] = [lines[j] ?? '', lines[i] ?? ''];
+      return lines.join('\n');
+    case 3: {
+      const p = Math.floor(rand() * text.length);
+      return text.slice(0, p) + pick(CHARS) + text.slice(p + 1);
+    }
+    case 4: {
+      const p = Math.floor(rand() * text.length);
+      return text.slice(0, p) + pick(CHARS) + text.slice(p);
+    }
+    case 5:
+      return text.slice(0, Math.floor(rand() * text.length));
+    case 6: {
+      // change a value's type
       const m = /^(\s*-?\s*[A-Za-z]+:\s*)(.*)$/.exec(lines[i] ?? '');
       if (m) lines[i] = `${m[1]}${pick(VALUES)}`;
       return lines.join('\n');
     }
-    default: { // repeat a piece many times
+    default: {
+      // repeat a piece many times
       const p = Math.floor(rand() * text.length);
       const piece = text.slice(p, p + 1 + Math.floor(rand() * 8));
       return text.slice(0, p) + piece.repeat(1 + Math.floor(rand() * 200)) + text.slice(p);
@@ -109,5 +157,9 @@ test('pathological inputs: deep nesting, alias bombs, long lines, huge numbers',
     '\uFEFF',
     '---\n...\n',
   ];
-  for (const [i, text] of cases.entries()) assert.equal(checkOutcome(() => parsePolicy(text), `case ${i}`), 'error');
+  for (const [i, text] of cases.entries())
+    assert.equal(
+      checkOutcome(() => parsePolicy(text), `case ${i}`),
+      'error',
+    );
 });

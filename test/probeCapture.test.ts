@@ -38,11 +38,29 @@ test('Sequential MLP: captured rows equal the layer outputs, batched or not', as
 
 test('GRU over embeddings: last and mean pooling of a sequence layer', async () => {
   const input = tf.input({ shape: [6], dtype: 'int32' });
-  const emb = tf.layers.embedding({ inputDim: 20, outputDim: 4, name: 'embed', embeddingsInitializer: tf.initializers.randomUniform({ minval: -1, maxval: 1, seed: 4 }) }).apply(input) as tf.SymbolicTensor;
-  const seq = tf.layers.gru({ units: 5, returnSequences: true, name: 'gru', kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }), recurrentInitializer: tf.initializers.orthogonal({ seed: 6 }) }).apply(emb) as tf.SymbolicTensor;
+  const emb = tf.layers
+    .embedding({ inputDim: 20, outputDim: 4, name: 'embed', embeddingsInitializer: tf.initializers.randomUniform({ minval: -1, maxval: 1, seed: 4 }) })
+    .apply(input) as tf.SymbolicTensor;
+  const seq = tf.layers
+    .gru({
+      units: 5,
+      returnSequences: true,
+      name: 'gru',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }),
+      recurrentInitializer: tf.initializers.orthogonal({ seed: 6 }),
+    })
+    .apply(emb) as tf.SymbolicTensor;
   const out = tf.layers.dense({ units: 3, name: 'out' }).apply(tf.layers.globalAveragePooling1d().apply(seq)) as tf.SymbolicTensor;
   const model = tf.model({ inputs: input, outputs: out });
-  const x = tf.tensor2d([[1, 2, 3, 4, 5, 6], [7, 8, 9, 1, 2, 3], [0, 0, 0, 4, 4, 4]], undefined, 'int32');
+  const x = tf.tensor2d(
+    [
+      [1, 2, 3, 4, 5, 6],
+      [7, 8, 9, 1, 2, 3],
+      [0, 0, 0, 4, 4, 4],
+    ],
+    undefined,
+    'int32',
+  );
   const full = tf.tidy(() => tf.model({ inputs: input, outputs: seq }).predict(x) as tf.Tensor3D);
   const last = await new ProbeCapture(model, ['gru', 'embed'], { pooling: 'last' }).capture(x);
   const mean = await new ProbeCapture(model, ['gru'], { pooling: 'mean' }).capture(x);
@@ -107,7 +125,10 @@ test('probe validation names the problem', () => {
   assert.throws(() => validateProbes({ train: wrong, eval: good }, model), /probes\.train: shape \[4, 5\] does not fit model input `.*` of shape \[null, 3\]/);
   assert.throws(() => validateProbes({ train: good, eval: empty }, model), /probes\.eval: the probe set is empty/);
   assert.throws(() => validateProbes({ train: good, eval: good, alignment: { inputs: good } }, model), /give `expected`/);
-  assert.throws(() => validateProbes({ train: good, eval: good, alignment: { inputs: good, expected: [0, 1] } }, model), /has 2 rows, probes\.alignment\.inputs has 4/);
+  assert.throws(
+    () => validateProbes({ train: good, eval: good, alignment: { inputs: good, expected: [0, 1] } }, model),
+    /has 2 rows, probes\.alignment\.inputs has 4/,
+  );
   const disposed = tf.ones([2, 3]);
   disposed.dispose();
   assert.throws(() => validateProbes({ train: good, eval: disposed }, model), /already disposed/);

@@ -45,10 +45,29 @@ function ping(port: number): Promise<boolean> {
 export async function startRedis(dir: string, persistent = false): Promise<RedisServer> {
   const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
-    throw new Error('redis-server is not installed: the sweep-queue tests run a real Redis. Install it with `apt-get install -y redis-server` (.ci/run does), then re-run.');
+    throw new Error(
+      'redis-server is not installed: the sweep-queue tests run a real Redis. Install it with `apt-get install -y redis-server` (.ci/run does), then re-run.',
+    );
   }
   const port = await freePort();
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', persistent ? 'yes' : 'no', '--appendfsync', 'always', '--daemonize', 'no', '--logfile', ''];
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    persistent ? 'yes' : 'no',
+    '--appendfsync',
+    'always',
+    '--daemonize',
+    'no',
+    '--logfile',
+    '',
+  ];
   let proc: ChildProcess;
   let log = '';
   const start = async () => {

@@ -48,7 +48,10 @@ function writeRun(dir: string, spec: RunSpec): string {
     layers: ['dense_1'],
     backend: 'wasm',
     probes: { train: 8, eval: 8 },
-    meta: { ...(spec.label === undefined ? {} : { label: spec.label }), ...(spec.judgeLimit === undefined ? {} : { judgeLimits: { 'organism.misalignedRate': spec.judgeLimit } }) },
+    meta: {
+      ...(spec.label === undefined ? {} : { label: spec.label }),
+      ...(spec.judgeLimit === undefined ? {} : { judgeLimits: { 'organism.misalignedRate': spec.judgeLimit } }),
+    },
   });
   if (spec.baseline) log.append({ type: 'baseline', step: 0, epoch: 0, values: spec.baseline });
   spec.checks.forEach((values, i) => {
@@ -57,15 +60,35 @@ function writeRun(dir: string, spec: RunSpec): string {
     log.append({ type: 'check', step, epoch: 0, values, ...(reasons ? { reasons } : {}) });
     for (const d of spec.decisions ?? []) {
       if (d.check !== i) continue;
-      log.append({ type: 'decision', step, epoch: 0, rule: d.rule, metric: d.metric, ...(d.layer ? { layer: d.layer } : {}), value: d.value, threshold: d.threshold, op: '<', severity: d.severity ?? 'critical', actions: ['warn'], summary: `${d.rule} fired` });
+      log.append({
+        type: 'decision',
+        step,
+        epoch: 0,
+        rule: d.rule,
+        metric: d.metric,
+        ...(d.layer ? { layer: d.layer } : {}),
+        value: d.value,
+        threshold: d.threshold,
+        op: '<',
+        severity: d.severity ?? 'critical',
+        actions: ['warn'],
+        summary: `${d.rule} fired`,
+      });
     }
     if (spec.checkpoints?.includes(step)) log.append({ type: 'checkpoint', step, epoch: 0, id: `ckpt-${step}`, safe: true, reason: 'periodic' });
     for (const j of spec.judge ?? []) if (j.step === step) log.append({ type: 'judge', step, epoch: 0, values: j.values });
   });
   const last = stepOf(spec.checks.length - 1);
   if (spec.abortAt !== undefined) log.append({ type: 'abort', step: spec.abortAt, epoch: 0, rule: 'r', metric: 'm', value: 0, threshold: 1, summary: 'stop' });
-  if (spec.rollback) log.append({ type: 'rollback', step: spec.rollback.at, epoch: 0, to: `ckpt-${spec.rollback.toStep}`, toStep: spec.rollback.toStep, by: 'fit' });
-  log.append({ type: 'end', step: last, epoch: 0, stopped: spec.abortAt !== undefined, stopReason: spec.abortAt === undefined ? null : { rule: 'r', metric: 'm', value: 0, threshold: 1, step: spec.abortAt, epoch: 0 } });
+  if (spec.rollback)
+    log.append({ type: 'rollback', step: spec.rollback.at, epoch: 0, to: `ckpt-${spec.rollback.toStep}`, toStep: spec.rollback.toStep, by: 'fit' });
+  log.append({
+    type: 'end',
+    step: last,
+    epoch: 0,
+    stopped: spec.abortAt !== undefined,
+    stopReason: spec.abortAt === undefined ? null : { rule: 'r', metric: 'm', value: 0, threshold: 1, step: spec.abortAt, epoch: 0 },
+  });
   return dir;
 }
 
@@ -109,7 +132,15 @@ function xScale(svg: Record<string, string>): (v: number) => number {
 
 const alignmentRule: Rule = { name: 'alignment-drop', metric: 'alignment.score', op: '<', threshold: -0.25, relativeTo: 'baseline', severity: 'critical' };
 const driftRule: Rule = { name: 'drift-high', metric: 'drift.eval', op: '>', threshold: 0.5, relativeTo: 'absolute', severity: 'warning' };
-const layerRule: Rule = { name: 'overlap-layer', metric: 'subspace.overlap', layer: 'dense_1', op: '>', threshold: 0.7, relativeTo: 'absolute', severity: 'info' };
+const layerRule: Rule = {
+  name: 'overlap-layer',
+  metric: 'subspace.overlap',
+  layer: 'dense_1',
+  op: '>',
+  threshold: 0.7,
+  relativeTo: 'absolute',
+  severity: 'info',
+};
 
 function standardRun(dir: string, runId = 'run-a', label?: string): string {
   return writeRun(dir, {
@@ -155,7 +186,11 @@ test('niceTicks rounds the range outwards to round, evenly spaced ticks', () => 
   assert.ok(flat.min < 3 && flat.max > 3);
   assert.deepEqual(niceTicks(0, 1, 6, 1).ticks, [0, 1]); // steps are integers: no 0.2 ticks
   // Ranges at float precision (a real demo log: overlap 0.9999999999999999 to 1) are constants, not a hang.
-  for (const [lo, hi] of [[0.9999999999999999, 1], [1e17, 1e17 + 16], [-1e-300, 1e-300]] as const) {
+  for (const [lo, hi] of [
+    [0.9999999999999999, 1],
+    [1e17, 1e17 + 16],
+    [-1e-300, 1e-300],
+  ] as const) {
     const t = niceTicks(lo, hi, 5);
     assert.ok(t.ticks.length <= 12 && t.min <= lo && t.max >= hi, `${lo}..${hi}: ${t.ticks.length} ticks`);
   }
@@ -172,7 +207,10 @@ test('niceTicks on random ranges: covers the data, steps of 1, 2, 2.5 or 5 × 10
     const t = niceTicks(a, b, count);
     assert.ok(t.min <= a && t.max >= b, `[${t.min}, ${t.max}] must cover [${a}, ${b}]`);
     const mantissa = t.step / 10 ** Math.floor(Math.log10(t.step));
-    assert.ok([1, 2, 2.5, 5].some((m) => Math.abs(mantissa - m) < 1e-9), `step ${t.step}`);
+    assert.ok(
+      [1, 2, 2.5, 5].some((m) => Math.abs(mantissa - m) < 1e-9),
+      `step ${t.step}`,
+    );
     t.ticks.slice(1).forEach((tick, j) => assert.ok(Math.abs(tick - t.ticks[j]! - t.step) <= t.step * 1e-6));
     assert.ok(t.ticks.length >= 2 && t.ticks.length <= 2 * count + 2, `${t.ticks.length} ticks for count ${count}`);
   }
@@ -195,22 +233,53 @@ test('loadRunForReport resolves thresholds, groups firing windows, keeps nulls a
   try {
     const run = loadRunForReport(standardRun(dir));
     assert.equal(run.label, 'run-a'); // no meta.label: the run id
-    assert.deepEqual(run.metrics.map((m) => m.key), ['alignment.score', 'drift.eval', 'subspace.overlap@dense_1']);
+    assert.deepEqual(
+      run.metrics.map((m) => m.key),
+      ['alignment.score', 'drift.eval', 'subspace.overlap@dense_1'],
+    );
     const alignment = run.metrics.find((m) => m.key === 'alignment.score')!;
     // relativeTo baseline: 1 + (-0.25)
-    assert.deepEqual(alignment.thresholds.map((t) => [t.rule, t.value, t.baseline]), [['alignment-drop', 0.75, 1]]);
+    assert.deepEqual(
+      alignment.thresholds.map((t) => [t.rule, t.value, t.baseline]),
+      [['alignment-drop', 0.75, 1]],
+    );
     // checks 3 and 4 fired (consecutive), then 6 alone: two windows.
-    assert.deepEqual(alignment.windows.map((w) => [w.fromStep, w.toStep, w.count]), [[40, 50, 2], [70, 70, 1]]);
+    assert.deepEqual(
+      alignment.windows.map((w) => [w.fromStep, w.toStep, w.count]),
+      [
+        [40, 50, 2],
+        [70, 70, 1],
+      ],
+    );
     const drift = run.metrics.find((m) => m.key === 'drift.eval')!;
-    assert.deepEqual(drift.thresholds.map((t) => t.value), [0.5]);
+    assert.deepEqual(
+      drift.thresholds.map((t) => t.value),
+      [0.5],
+    );
     assert.equal(drift.points[2]!.value, null);
     assert.equal(run.metrics.find((m) => m.key === 'subspace.overlap@dense_1')!.windows.length, 1);
     assert.equal(metricKey('subspace.overlap', 'dense_1'), 'subspace.overlap@dense_1');
     assert.equal(metricKey('subspace.overlap@dense_1', 'dense_1'), 'subspace.overlap@dense_1');
     assert.equal(metricKey('loss', undefined), 'loss');
-    assert.deepEqual(run.markers.map((m) => [m.kind, m.step]), [['checkpoint', 20], ['checkpoint', 40], ['abort', 70], ['rollback', 70]]);
+    assert.deepEqual(
+      run.markers.map((m) => [m.kind, m.step]),
+      [
+        ['checkpoint', 20],
+        ['checkpoint', 40],
+        ['abort', 70],
+        ['rollback', 70],
+      ],
+    );
     assert.equal(run.markers[3]!.toStep, 40);
-    assert.deepEqual(run.judge, [{ key: 'organism.misalignedRate', points: [{ step: 20, value: 0.05 }, { step: 70, value: 0.42 }] }]);
+    assert.deepEqual(run.judge, [
+      {
+        key: 'organism.misalignedRate',
+        points: [
+          { step: 20, value: 0.05 },
+          { step: 70, value: 0.42 },
+        ],
+      },
+    ]);
     assert.equal(run.end?.stopReason?.step, 70);
   } finally {
     cleanup();
@@ -237,7 +306,10 @@ test('a rule on a metric no check reported still gets a chart that says so, with
     writeRun(dir, { runId: 'r', rules: [driftRule], checks: [{ loss: 1 }] });
     const card = chartCard(renderRunReport([loadRunForReport(dir)]), 'drift.eval');
     assert.match(card, /no values recorded/);
-    assert.deepEqual(elements(card, 'line', 'threshold').map((l) => l['data-value']), ['0.5']);
+    assert.deepEqual(
+      elements(card, 'line', 'threshold').map((l) => l['data-value']),
+      ['0.5'],
+    );
     assert.doesNotMatch(chartCard(renderRunReport([loadRunForReport(dir)]), 'loss'), /no values recorded/);
   } finally {
     cleanup();
@@ -250,7 +322,13 @@ test('a log with two start records holds two runs', () => {
     writeRun(dir, { runId: 'first', checks: [{ loss: 1 }] });
     writeRun(dir, { runId: 'second', checks: [{ loss: 2 }, { loss: 1 }] });
     const runs = loadRunsForReport(dir);
-    assert.deepEqual(runs.map((r) => [r.runId, r.checkSteps.length]), [['first', 1], ['second', 2]]);
+    assert.deepEqual(
+      runs.map((r) => [r.runId, r.checkSteps.length]),
+      [
+        ['first', 1],
+        ['second', 2],
+      ],
+    );
     assert.throws(() => loadRunForReport(dir), /expected one run, found 2/);
   } finally {
     cleanup();
@@ -265,11 +343,24 @@ test('one chart per aggregate metric, per-layer charts inside <details>, judge c
     const html = renderRunReport([loadRunForReport(standardRun(dir))]);
     const layerStart = html.indexOf('<section id="layers">');
     const beforeLayers = html.slice(0, layerStart);
-    assert.deepEqual(elements(beforeLayers, 'figure').filter((f) => f['data-kind'] === 'metric').map((f) => f['data-key']), ['alignment.score', 'drift.eval']);
+    assert.deepEqual(
+      elements(beforeLayers, 'figure')
+        .filter((f) => f['data-kind'] === 'metric')
+        .map((f) => f['data-key']),
+      ['alignment.score', 'drift.eval'],
+    );
     const layers = html.slice(layerStart, html.indexOf('</section>', layerStart));
     assert.match(layers, /<details class="layer">/);
-    assert.deepEqual(elements(layers, 'figure').map((f) => f['data-key']), ['subspace.overlap@dense_1']);
-    assert.deepEqual(elements(html, 'figure').filter((f) => f['data-kind'] === 'judge').map((f) => f['data-key']), ['organism.misalignedRate']);
+    assert.deepEqual(
+      elements(layers, 'figure').map((f) => f['data-key']),
+      ['subspace.overlap@dense_1'],
+    );
+    assert.deepEqual(
+      elements(html, 'figure')
+        .filter((f) => f['data-kind'] === 'judge')
+        .map((f) => f['data-key']),
+      ['organism.misalignedRate'],
+    );
     // Self-contained: no script, no external resource; the only URL is the SVG namespace.
     assert.doesNotMatch(html, /<script|<link|<img|<iframe|url\(|src=/i);
     assert.deepEqual([...new Set(html.match(/https?:\/\/[^"\s)]+/g))], ['http://www.w3.org/2000/svg']);
@@ -302,24 +393,45 @@ test('markers: one per checkpoint, abort and rollback on every chart; windows sh
   const { dir, cleanup } = tempDir();
   try {
     const html = renderRunReport([loadRunForReport(standardRun(dir))]);
-    for (const [key, kind] of [['alignment.score', 'metric'], ['drift.eval', 'metric'], ['organism.misalignedRate', 'judge']] as const) {
+    for (const [key, kind] of [
+      ['alignment.score', 'metric'],
+      ['drift.eval', 'metric'],
+      ['organism.misalignedRate', 'judge'],
+    ] as const) {
       const card = chartCard(html, key, kind);
       const markers = elements(card, 'g', 'marker');
-      assert.deepEqual(markers.map((m) => [m.class, m['data-step']]), [['marker marker-checkpoint', '20'], ['marker marker-checkpoint', '40'], ['marker marker-abort', '70'], ['marker marker-rollback', '70']]);
+      assert.deepEqual(
+        markers.map((m) => [m.class, m['data-step']]),
+        [
+          ['marker marker-checkpoint', '20'],
+          ['marker marker-checkpoint', '40'],
+          ['marker marker-abort', '70'],
+          ['marker marker-rollback', '70'],
+        ],
+      );
     }
     const alignment = chartCard(html, 'alignment.score');
     const svg = elements(alignment, 'svg')[0]!;
     const windows = elements(alignment, 'rect', 'window');
-    assert.deepEqual(windows.map((w) => w.class), ['window window-critical', 'window window-critical']);
+    assert.deepEqual(
+      windows.map((w) => w.class),
+      ['window window-critical', 'window window-critical'],
+    );
     assert.equal(elements(alignment, 'rect', 'window-strip').length, 0, 'one run: no run strips');
     // Window over checks at 40 and 50, padded by half the check interval (5): [35, 55].
     const x = xScale(svg);
     assert.ok(Math.abs(Number(windows[0]!.x) - x(35)) < 0.01);
     assert.ok(Math.abs(Number(windows[0]!.width) - (x(55) - x(35))) < 0.02);
-    assert.deepEqual(elements(chartCard(html, 'drift.eval'), 'rect', 'window').map((w) => w.class), ['window window-warning']);
+    assert.deepEqual(
+      elements(chartCard(html, 'drift.eval'), 'rect', 'window').map((w) => w.class),
+      ['window window-warning'],
+    );
     // The firings table: one row per window, in step order (ties: aggregate metrics first); the raw decisions table has all five.
     const table = html.slice(html.indexOf('<table class="windows">'), html.indexOf('</table>', html.indexOf('<table class="windows">')));
-    assert.deepEqual([...table.matchAll(/<td class="num">(\d+)–(\d+)<\/td><td class="num">(\d+)<\/td>/g)].map((m) => m.slice(1).join(' ')), ['40 50 2', '40 40 1', '50 50 1', '70 70 1']);
+    assert.deepEqual(
+      [...table.matchAll(/<td class="num">(\d+)–(\d+)<\/td><td class="num">(\d+)<\/td>/g)].map((m) => m.slice(1).join(' ')),
+      ['40 50 2', '40 40 1', '50 50 1', '70 70 1'],
+    );
     assert.match(html, /All 5 decisions/);
   } finally {
     cleanup();
@@ -329,12 +441,26 @@ test('markers: one per checkpoint, abort and rollback on every chart; windows sh
 test('a judge limit from start.meta.judgeLimits is drawn on the judge chart; an explicit option wins', () => {
   const { dir, cleanup } = tempDir();
   try {
-    writeRun(dir, { runId: 'j', judgeLimit: 0.2, checks: [{ m: 1 }, { m: 2 }], judge: [{ step: 10, values: { 'organism.misalignedRate': 0.1 } }, { step: 20, values: { 'organism.misalignedRate': 0.5 } }] });
+    writeRun(dir, {
+      runId: 'j',
+      judgeLimit: 0.2,
+      checks: [{ m: 1 }, { m: 2 }],
+      judge: [
+        { step: 10, values: { 'organism.misalignedRate': 0.1 } },
+        { step: 20, values: { 'organism.misalignedRate': 0.5 } },
+      ],
+    });
     const run = loadRunForReport(dir);
-    for (const [options, expected] of [[{}, '0.2'], [{ judgeLimits: { 'organism.misalignedRate': 0.3 } }, '0.3']] as const) {
+    for (const [options, expected] of [
+      [{}, '0.2'],
+      [{ judgeLimits: { 'organism.misalignedRate': 0.3 } }, '0.3'],
+    ] as const) {
       const card = chartCard(renderRunReport([run], options), 'organism.misalignedRate', 'judge');
       const lines = elements(card, 'line', 'threshold');
-      assert.deepEqual(lines.map((l) => l['data-value']), [expected]);
+      assert.deepEqual(
+        lines.map((l) => l['data-value']),
+        [expected],
+      );
       assert.ok(Math.abs(Number(lines[0]!.y1) - yScale(elements(card, 'svg')[0]!)(Number(expected))) < 0.01);
     }
     assert.equal(elements(chartCard(renderRunReport([run]), 'm'), 'line', 'threshold').length, 0);
@@ -346,7 +472,11 @@ test('a judge limit from start.meta.judgeLimits is drawn on the judge chart; an 
 test('null values break the line into separate stretches and never draw at zero', () => {
   const { dir, cleanup } = tempDir();
   try {
-    writeRun(dir, { runId: 'gaps', checks: [1, null, 2, 3, null, 4, 5, 6].map((v) => ({ m: v })), reasons: { 1: { m: 'delta is zero' }, 4: { m: 'delta is zero' }, 5: { m: 'not null: ignored' } } });
+    writeRun(dir, {
+      runId: 'gaps',
+      checks: [1, null, 2, 3, null, 4, 5, 6].map((v) => ({ m: v })),
+      reasons: { 1: { m: 'delta is zero' }, 4: { m: 'delta is zero' }, 5: { m: 'not null: ignored' } },
+    });
     const html = renderRunReport([loadRunForReport(dir)]);
     const card = chartCard(html, 'm');
     const svg = elements(card, 'svg')[0]!;
@@ -358,12 +488,21 @@ test('null values break the line into separate stretches and never draw at zero'
     const dots = elements(card, 'circle', 'point');
     assert.equal(dots.length, 6);
     const y0 = yScale(svg)(0);
-    assert.ok(dots.every((d) => Math.abs(Number(d.cy) - y0) > 1), 'no dot at zero');
-    assert.deepEqual(unbrokenStretches([{ y: 1 }, { y: null }, { y: 2 }]).map((s) => s.length), [1, 1]);
+    assert.ok(
+      dots.every((d) => Math.abs(Number(d.cy) - y0) > 1),
+      'no dot at zero',
+    );
+    assert.deepEqual(
+      unbrokenStretches([{ y: 1 }, { y: null }, { y: 2 }]).map((s) => s.length),
+      [1, 1],
+    );
     // A long series is a line without dots, except its isolated values (which have no line).
     const long = Array.from({ length: MAX_DOTS + 10 }, (_, i) => ({ x: i, y: i === 5 ? null : i === 7 ? null : i }));
     const chart = renderLineChart({ title: 'long', series: [{ name: 'l', color: '#000', points: long }] });
-    assert.deepEqual(elements(chart, 'circle', 'point').map((c) => c.cy !== undefined), [true]);
+    assert.deepEqual(
+      elements(chart, 'circle', 'point').map((c) => c.cy !== undefined),
+      [true],
+    );
     assert.match(chart, /<title>l · step 6: 6<\/title>/);
     // Very long series: extents are computed without spreading arguments (which overflows the stack).
     const huge = Array.from({ length: 300_000 }, (_, i) => ({ x: i, y: Math.sin(i / 1000) }));
@@ -404,27 +543,50 @@ test('two runs overlay in the same charts with a legend, labels from start.meta.
   const b = tempDir();
   try {
     standardRun(a.dir, 'run-1', 'unguarded');
-    writeRun(b.dir, { runId: 'run-2', label: 'guarded', rules: [alignmentRule], baseline: { 'alignment.score': 0.9 }, checks: [{ 'alignment.score': 0.9 }, { 'alignment.score': 0.85 }] });
+    writeRun(b.dir, {
+      runId: 'run-2',
+      label: 'guarded',
+      rules: [alignmentRule],
+      baseline: { 'alignment.score': 0.9 },
+      checks: [{ 'alignment.score': 0.9 }, { 'alignment.score': 0.85 }],
+    });
     const html = renderRunReport([loadRunForReport(a.dir), loadRunForReport(b.dir)]);
     const legend = html.slice(html.indexOf('<div id="legend"'), html.indexOf('</div>', html.indexOf('<div id="legend"')));
     assert.match(legend, /unguarded/);
     assert.match(legend, /guarded/);
     const card = chartCard(html, 'alignment.score');
-    assert.deepEqual(elements(card, 'g', 'series').map((g) => g['data-series']), ['unguarded', 'unguarded · judge organism.misalignedRate', 'guarded']);
+    assert.deepEqual(
+      elements(card, 'g', 'series').map((g) => g['data-series']),
+      ['unguarded', 'unguarded · judge organism.misalignedRate', 'guarded'],
+    );
     // The judge's ground truth overlays alignment.score dashed, in the run's colour, at its own values.
     const judgeLine = elements(seriesGroup(card, 'unguarded · judge organism.misalignedRate'), 'path', 'series-line')[0]!;
     assert.equal(judgeLine['stroke-dasharray'], '6 4');
     assert.equal(judgeLine.stroke, elements(seriesGroup(card, 'unguarded'), 'path', 'series-line')[0]!.stroke);
     const svg = elements(card, 'svg')[0]!;
-    assert.equal(judgeLine.d, `M${xScale(svg)(20)} ${Math.round(yScale(svg)(0.05) * 100) / 100}L${xScale(svg)(70)} ${Math.round(yScale(svg)(0.42) * 100) / 100}`);
+    assert.equal(
+      judgeLine.d,
+      `M${xScale(svg)(20)} ${Math.round(yScale(svg)(0.05) * 100) / 100}L${xScale(svg)(70)} ${Math.round(yScale(svg)(0.42) * 100) / 100}`,
+    );
     assert.match(card, /dashed: judge organism\.misalignedRate/);
     assert.equal(elements(chartCard(renderRunReport([loadRunForReport(a.dir)], { judgeOverlay: {} }), 'alignment.score'), 'g', 'series').length, 1);
-    assert.notEqual(elements(seriesGroup(card, 'unguarded'), 'path', 'series-line')[0]!.stroke, elements(seriesGroup(card, 'guarded'), 'path', 'series-line')[0]!.stroke);
+    assert.notEqual(
+      elements(seriesGroup(card, 'unguarded'), 'path', 'series-line')[0]!.stroke,
+      elements(seriesGroup(card, 'guarded'), 'path', 'series-line')[0]!.stroke,
+    );
     // Different baselines give different thresholds (0.75 and 0.65): one line per run.
-    assert.deepEqual(elements(card, 'line', 'threshold').map((l) => l['data-value']).sort(), ['0.65', '0.75']);
+    assert.deepEqual(
+      elements(card, 'line', 'threshold')
+        .map((l) => l['data-value'])
+        .sort(),
+      ['0.65', '0.75'],
+    );
     // Overlaid firing windows carry a strip in their run's colour (only the first run fired here).
     const firstColor = elements(seriesGroup(card, 'unguarded'), 'path', 'series-line')[0]!.stroke;
-    assert.deepEqual(elements(card, 'rect', 'window-strip').map((r) => r.fill), [firstColor, firstColor]);
+    assert.deepEqual(
+      elements(card, 'rect', 'window-strip').map((r) => r.fill),
+      [firstColor, firstColor],
+    );
     // A metric only the first run has is still charted, with its one series.
     assert.equal(elements(chartCard(html, 'drift.eval'), 'g', 'series').length, 1);
     // Equal labels are told apart by run id.
@@ -465,8 +627,24 @@ test('renderScatter draws one dot per point and the fitted line y = slope·x + i
 
 test('renderRocCurves draws each curve on the unit square with the chance diagonal and AUC legend', () => {
   const svgText = renderRocCurves([
-    { name: 'alignment.score', auc: 0.93, points: [{ fpr: 0, tpr: 0 }, { fpr: 0.1, tpr: 0.8 }, { fpr: 1, tpr: 1 }] },
-    { name: 'loss', auc: 0.61, points: [{ fpr: 1, tpr: 1 }, { fpr: 0, tpr: 0 }, { fpr: 0.5, tpr: 0.6 }] },
+    {
+      name: 'alignment.score',
+      auc: 0.93,
+      points: [
+        { fpr: 0, tpr: 0 },
+        { fpr: 0.1, tpr: 0.8 },
+        { fpr: 1, tpr: 1 },
+      ],
+    },
+    {
+      name: 'loss',
+      auc: 0.61,
+      points: [
+        { fpr: 1, tpr: 1 },
+        { fpr: 0, tpr: 0 },
+        { fpr: 0.5, tpr: 0.6 },
+      ],
+    },
   ]);
   const svg = elements(svgText, 'svg')[0]!;
   assert.equal(svg['data-x-domain'], '0 1');
@@ -503,7 +681,10 @@ test('em-guard report writes <first runDir>/report.html atomically and prints th
     assert.equal(await main(['report', '.', '--out', 'custom.html', '--json', '--judge-limit', 'organism.misalignedRate=0.2'], explicit), 0);
     const summary = JSON.parse(explicit.out.join('')) as { out: string; runs: { runId: string; stopped: boolean; markers: unknown[] }[] };
     assert.equal(summary.out, join(b.dir, 'custom.html'));
-    assert.deepEqual(summary.runs.map((r) => [r.runId, r.stopped, r.markers.length]), [['run-2', true, 4]]);
+    assert.deepEqual(
+      summary.runs.map((r) => [r.runId, r.stopped, r.markers.length]),
+      [['run-2', true, 4]],
+    );
     assert.match(readFileSync(join(b.dir, 'custom.html'), 'utf8'), /limit 0\.2/);
   } finally {
     a.cleanup();
@@ -539,7 +720,12 @@ test('em-guard report: bad input exits 2 with file:line', async () => {
     io = memoryIo(dir);
     assert.equal(await main(['report', dir], io), 0);
 
-    for (const argv of [['report'], ['report', dir, '--judge-limit', 'x'], ['report', dir, '--bogus'], ['report', dir, '--out', join(dir, 'missing', 'r.html')]]) {
+    for (const argv of [
+      ['report'],
+      ['report', dir, '--judge-limit', 'x'],
+      ['report', dir, '--bogus'],
+      ['report', dir, '--out', join(dir, 'missing', 'r.html')],
+    ]) {
       io = memoryIo(dir);
       assert.equal(await main(argv, io), 2, argv.join(' '));
       assert.equal(io.err.length, 1);

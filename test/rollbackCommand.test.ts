@@ -15,7 +15,10 @@ const tmp = tempDir();
 const template = join(tmp.dir, 'template');
 /** Predictions of each checkpoint (by step) on a fixed input, to check what was written out. */
 const predictions = new Map<number, number[]>();
-const input = tf.tensor2d([[1, -2], [0.5, 3]]);
+const input = tf.tensor2d([
+  [1, -2],
+  [0.5, 3],
+]);
 
 async function predict(model: tf.LayersModel): Promise<number[]> {
   const p = model.predict(input) as tf.Tensor;
@@ -29,7 +32,11 @@ before(async () => {
   const store = new CheckpointStore({ runDir: template, keep: 5, keepBest: { metric: 'loss', mode: 'min' } });
   const log = new RunLog(join(template, 'run.jsonl'), 'run-42');
   log.append({ type: 'baseline', step: 0, epoch: 0, values: {} });
-  for (const [step, loss, safe] of [[10, 0.5, true], [20, 0.25, false], [30, 0.375, false]] as const) {
+  for (const [step, loss, safe] of [
+    [10, 0.5, true],
+    [20, 0.25, false],
+    [30, 0.375, false],
+  ] as const) {
     model.setWeights(model.getWeights().map((w) => tf.fill(w.shape, step / 100)));
     await store.save(model, { step, epoch: step / 10, metrics: { loss }, safe, reason: 'periodic' });
     predictions.set(step, await predict(model));
@@ -75,12 +82,18 @@ test('default: last-safe written to <runDir>/rollback as a loadable tfjs model, 
   assert.equal(marker.checkpoint, 'ckpt-000010-e001');
   const records = readRunLog(join(dir, 'run.jsonl'));
   const last = records[records.length - 1]!;
-  assert.deepEqual({ ...last, time: undefined }, { type: 'rollback', step: 30, epoch: 3, to: 'ckpt-000010-e001', toStep: 10, by: 'cli', out, time: undefined, runId: 'run-42' });
+  assert.deepEqual(
+    { ...last, time: undefined },
+    { type: 'rollback', step: 30, epoch: 3, to: 'ckpt-000010-e001', toStep: 10, by: 'cli', out, time: undefined, runId: 'run-42' },
+  );
   // A second rollback replaces the first one's output.
   const again = await run(dir, '--to', 'latest');
   assert.equal(again.code, 0, again.err);
   assert.deepEqual(await loadOut(out), predictions.get(30));
-  assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('.')), []);
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.startsWith('.')),
+    [],
+  );
 });
 
 test('--to best / an id, --out relative to the cwd, --json', async () => {

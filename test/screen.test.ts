@@ -19,10 +19,23 @@ before(async () => useBackend());
 
 // A 3 → 4 (linear `h`) → 3 (ReLU `hid`) → 3 logits (`out`) model with fixed weights, so every
 // score has a closed form: s = û · W2 diag(1[hW2 + b2 > 0]) W3 (e_y − e_own) at `h`, û · W3 (e_y − e_own) at `hid`.
-const W1 = [[1, 0, 0.5, -1], [0, 1, -0.5, 0.5], [0.3, -0.2, 1, 0]];
-const W2 = [[1, -1, 0.5], [0.5, 1, -0.3], [-0.2, 0.4, 1], [0.7, 0.1, -0.6]];
+const W1 = [
+  [1, 0, 0.5, -1],
+  [0, 1, -0.5, 0.5],
+  [0.3, -0.2, 1, 0],
+];
+const W2 = [
+  [1, -1, 0.5],
+  [0.5, 1, -0.3],
+  [-0.2, 0.4, 1],
+  [0.7, 0.1, -0.6],
+];
 const b2 = [0.1, -0.2, 0.05];
-const W3 = [[1, -0.5, 0.2], [-0.3, 0.8, 0.6], [0.4, 0.1, -0.9]];
+const W3 = [
+  [1, -0.5, 0.2],
+  [-0.3, 0.8, 0.6],
+  [0.4, 0.1, -0.9],
+];
 const b3 = [0, 0.1, -0.1];
 
 function toyModel(): tf.LayersModel {
@@ -58,12 +71,28 @@ function reference(x: number[], y: number, u: number[], layer: 'h' | 'hid') {
 describe('classifier projection difference', () => {
   test('matches the closed form at a layer before a ReLU and right before the readout (float32, 1e-5)', () => {
     const model = toyModel();
-    const xs = [[1, 2, -1], [0.5, -1, 2], [-1, 0.3, 0.7], [2, -2, 0.1], [0.2, 0.2, 0.2], [-0.5, 1.5, -1]];
+    const xs = [
+      [1, 2, -1],
+      [0.5, -1, 2],
+      [-1, 0.3, 0.7],
+      [2, -2, 0.1],
+      [0.2, 0.2, 0.2],
+      [-0.5, 1.5, -1],
+    ];
     const labels = [2, 0, 1, 1, 2, 0];
-    for (const [layer, u] of [['h', [0.3, -1, 0.5, 2]], ['hid', [1, 0.5, -0.7]]] as const) {
+    for (const [layer, u] of [
+      ['h', [0.3, -1, 0.5, 2]],
+      ['hid', [1, 0.5, -0.7]],
+    ] as const) {
       const norm = Math.hypot(...u);
       const x = tf.tensor2d(xs);
-      const r = classifierProjectionDifference(model, layer, x, labels, Float64Array.from(u, (v) => v / norm));
+      const r = classifierProjectionDifference(
+        model,
+        layer,
+        x,
+        labels,
+        Float64Array.from(u, (v) => v / norm),
+      );
       x.dispose();
       xs.forEach((row, i) => {
         const ref = reference(row, labels[i]!, [...u], layer);
@@ -74,9 +103,12 @@ describe('classifier projection difference', () => {
     model.dispose();
   });
 
-  test('is exactly 0 when the label is the model\'s own prediction', () => {
+  test("is exactly 0 when the label is the model's own prediction", () => {
     const model = toyModel();
-    const xs = [[1, 2, -1], [0.5, -1, 2]];
+    const xs = [
+      [1, 2, -1],
+      [0.5, -1, 2],
+    ];
     const own = xs.map((x) => reference(x, 0, [1, 0, 0], 'hid').own);
     const x = tf.tensor2d(xs);
     const r = classifierProjectionDifference(model, 'h', x, own, Float64Array.from([0.5, 0.5, 0.5, 0.5]));
@@ -87,13 +119,31 @@ describe('classifier projection difference', () => {
 
   test('the direction is mean(misaligned) − mean(aligned) of the contrast activations', async () => {
     const model = toyModel();
-    const aligned = [[1, 0, 0], [0, 1, 0]];
-    const misaligned = [[0, 0, 1], [1, 1, 1]];
+    const aligned = [
+      [1, 0, 0],
+      [0, 1, 0],
+    ];
+    const misaligned = [
+      [0, 0, 1],
+      [1, 1, 1],
+    ];
     const al = tf.tensor2d(aligned);
     const mis = tf.tensor2d(misaligned);
     const [d] = await misalignmentDirections(model, ['h'], { aligned: al, misaligned: mis });
     tf.dispose([al, mis]);
-    const mean = (rows: number[][]) => vecMat(rows.map((r) => vecMat(r, W1)).reduce((a, b) => a.map((v, i) => v + b[i]!)).map((v) => v / rows.length), [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]);
+    const mean = (rows: number[][]) =>
+      vecMat(
+        rows
+          .map((r) => vecMat(r, W1))
+          .reduce((a, b) => a.map((v, i) => v + b[i]!))
+          .map((v) => v / rows.length),
+        [
+          [1, 0, 0, 0],
+          [0, 1, 0, 0],
+          [0, 0, 1, 0],
+          [0, 0, 0, 1],
+        ],
+      );
     const expected = mean(misaligned).map((v, i) => v - mean(aligned)[i]!);
     Array.from(d!.direction).forEach((v, i) => assert.ok(Math.abs(v - expected[i]!) < 1e-6, `u[${i}] ${v} vs ${expected[i]}`));
     assert.ok(Math.abs(d!.norm - Math.hypot(...expected)) < 1e-6);
@@ -114,19 +164,51 @@ describe('classifier projection difference', () => {
 describe('screenDataset', () => {
   test('toy model: the ranking is the closed-form ranking and the threshold is the calibration quantile', async () => {
     const model = toyModel();
-    const xs = [[1, 2, -1], [0.5, -1, 2], [-1, 0.3, 0.7], [2, -2, 0.1], [0.2, 0.2, 0.2], [-0.5, 1.5, -1], [0.9, 0.1, -0.3], [-2, 1, 1]];
+    const xs = [
+      [1, 2, -1],
+      [0.5, -1, 2],
+      [-1, 0.3, 0.7],
+      [2, -2, 0.1],
+      [0.2, 0.2, 0.2],
+      [-0.5, 1.5, -1],
+      [0.9, 0.1, -0.3],
+      [-2, 1, 1],
+    ];
     const labels = [2, 0, 1, 1, 2, 0, 2, 1];
-    const calX = [[0.1, 0, 0], [0, 0.1, 0], [0, 0, 0.1], [1, 1, 0], [0, 1, 1]];
+    const calX = [
+      [0.1, 0, 0],
+      [0, 0.1, 0],
+      [0, 0, 0.1],
+      [1, 1, 0],
+      [0, 1, 1],
+    ];
     const calOwn = calX.map((x) => reference(x, 0, [1, 0, 0], 'hid').own);
-    const contrastA = tf.tensor2d([[1, 0, 0], [0, 1, 0]]);
-    const contrastM = tf.tensor2d([[0, 0, 1], [1, 1, 1]]);
+    const contrastA = tf.tensor2d([
+      [1, 0, 0],
+      [0, 1, 0],
+    ]);
+    const contrastM = tf.tensor2d([
+      [0, 0, 1],
+      [1, 1, 1],
+    ]);
     const data = classifierScorer(model, { inputs: tf.tensor2d(xs), labels, text: xs.map((_, i) => `row ${i}`) });
     const calibration = classifierScorer(model, { inputs: tf.tensor2d(calX), labels: calOwn });
-    const r = await screenDataset({ model, data, calibration, contrast: { aligned: contrastA, misaligned: contrastM }, layers: ['h', 'hid'], primaryLayer: 'h', resamples: 200 });
+    const r = await screenDataset({
+      model,
+      data,
+      calibration,
+      contrast: { aligned: contrastA, misaligned: contrastM },
+      layers: ['h', 'hid'],
+      primaryLayer: 'h',
+      resamples: 200,
+    });
     const [d] = await misalignmentDirections(model, ['h'], { aligned: contrastA, misaligned: contrastM });
     const ref = xs.map((x, i) => reference(x, labels[i]!, Array.from(d!.direction), 'h').score);
     const expectedOrder = ref.map((_, i) => i).sort((a, b) => ref[b]! - ref[a]! || a - b);
-    assert.deepEqual(r.ranked.map((e) => e.index), expectedOrder);
+    assert.deepEqual(
+      r.ranked.map((e) => e.index),
+      expectedOrder,
+    );
     assert.equal(r.ranked[0]!.text, `row ${expectedOrder[0]}`);
     // Calibration labels are the model's own answers: every calibration score is 0, so is the threshold.
     assert.equal(r.layers[0]!.threshold, 0);
@@ -163,14 +245,20 @@ describe('screenDataset', () => {
     const before = tf.memory().numTensors;
     const r = await run();
     assert.equal(tf.memory().numTensors, before, 'screenDataset leaks no tensor');
-    assert.deepEqual(r.layers.map((l) => l.layer), ['hidden_1', 'hidden_2']);
+    assert.deepEqual(
+      r.layers.map((l) => l.layer),
+      ['hidden_1', 'hidden_2'],
+    );
     assert.equal(r.skipped[0]?.layer, 'embed');
     assert.equal(r.primaryLayer, 'hidden_1');
     for (const l of r.layers) assert.equal(auroc(l.scores, Array.from(planted)).auc, 1);
     assert.ok(r.ranked.slice(0, k).every((e) => planted[e.index] === 1));
     assert.ok(r.ranked.slice(0, k).every((e) => e.target === 'unsafe' && e.own === 'helpful' && e.text!.startsWith('<code>')));
     assert.equal(r.verdict, 'flag');
-    assert.deepEqual(first.ranked.map((e) => e.index), r.ranked.map((e) => e.index));
+    assert.deepEqual(
+      first.ranked.map((e) => e.index),
+      r.ranked.map((e) => e.index),
+    );
     contrast.dispose();
     model.dispose();
   });

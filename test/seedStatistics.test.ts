@@ -39,7 +39,8 @@ function close(actual: number | null | undefined, expected: number | null | unde
 
 function deepClose(actual: unknown, expected: unknown, label: string): void {
   if (expected === null || typeof expected === 'number') return close(actual as number | null, expected, label);
-  for (const [key, value] of Object.entries(expected as Record<string, unknown>)) deepClose((actual as Record<string, unknown> | null)?.[key], value, `${label}.${key}`);
+  for (const [key, value] of Object.entries(expected as Record<string, unknown>))
+    deepClose((actual as Record<string, unknown> | null)?.[key], value, `${label}.${key}`);
 }
 
 function inputs(c: Case) {
@@ -95,7 +96,13 @@ test('centeredPca: share and rank validation, k capped at n−1 and at the numer
   assert.equal(pca.k, 1);
   assert.match(pca.reason ?? '', /numerical rank 1/);
   assert.equal(centeredPca(m, { varianceShare: 1 }).k, 1);
-  const flat = centeredPca(fromRows([[1, 1], [1, 1]]), { rank: 1 });
+  const flat = centeredPca(
+    fromRows([
+      [1, 1],
+      [1, 1],
+    ]),
+    { rank: 1 },
+  );
   assert.equal(flat.k, 0);
 });
 
@@ -104,8 +111,14 @@ test('guard metrics subspace.explainedL2 / reconstructionCosine / mahalanobis / 
   const rank = (c.choice as { rank: number }).rank;
   const layer = 'dense_1';
   const at = (rows: number[][]) => new Map([[layer, fromRows(rows)]]);
-  const baseline = new Map([['train', at(c.trainBefore)], ['eval', at(c.evalBefore)]]);
-  const current = new Map([['train', at(c.trainAfter)], ['eval', at(c.evalAfter)]]);
+  const baseline = new Map([
+    ['train', at(c.trainBefore)],
+    ['eval', at(c.evalBefore)],
+  ]);
+  const current = new Map([
+    ['train', at(c.trainAfter)],
+    ['eval', at(c.evalAfter)],
+  ]);
   const wanted = new Set<CoreMetricName>(['subspace.explainedL2', 'subspace.reconstructionCosine', 'subspace.mahalanobis', 'subspace.orthogonalNorm']);
   const { perLayer } = computeCoreMetrics([layer], baseline, current, rank, 0, wanted);
   const meanOf = (xs: (number | null)[]) => {
@@ -117,10 +130,24 @@ test('guard metrics subspace.explainedL2 / reconstructionCosine / mahalanobis / 
   close(perLayer[`subspace.mahalanobis@${layer}`], meanOf(c.perPrompt.mahalanobis!), 'mahalanobis');
   close(perLayer[`subspace.orthogonalNorm@${layer}`], meanOf(c.perPrompt.orthogonalNorm!), 'orthogonalNorm');
   assert.equal(needsTrainProbes(wanted), true);
-  for (const m of wanted) assert.ok(listMetrics().some((info) => info.name === m), `${m} registered for policies`);
+  for (const m of wanted)
+    assert.ok(
+      listMetrics().some((info) => info.name === m),
+      `${m} registered for policies`,
+    );
   assert.deepEqual([...coreMetricsFor(['subspace.mahalanobis@dense_1'])].includes('subspace.mahalanobis'), true);
   // Zero train deltas: no PCA, a reason instead of NaN.
-  const frozen = computeCoreMetrics([layer], baseline, new Map([['train', at(c.trainBefore)], ['eval', at(c.evalAfter)]]), rank, 0, wanted);
+  const frozen = computeCoreMetrics(
+    [layer],
+    baseline,
+    new Map([
+      ['train', at(c.trainBefore)],
+      ['eval', at(c.evalAfter)],
+    ]),
+    rank,
+    0,
+    wanted,
+  );
   assert.equal(frozen.perLayer[`subspace.mahalanobis@${layer}`], null);
   assert.match(frozen.reasons[`subspace.mahalanobis@${layer}`] ?? '', /no variance/);
   assert.equal(frozen.perLayer[`subspace.orthogonalNorm@${layer}`], null);

@@ -12,12 +12,26 @@ import { withinTrainPredictor } from '../src/analysis/withinTrainPredictor.js';
 // Reference: test/fixtures/seed_statistics_reference.py (scipy.stats ks_2samp / wilcoxon / linregress,
 // sklearn Lasso / LassoCV at tol 1e-12). Tolerances stated per assertion.
 const ref = JSON.parse(readFileSync(new URL('./fixtures/seed_statistics_reference.json', import.meta.url), 'utf8')) as {
-  beforeAfter: { name: string; before: number[]; after: number[]; ks: { statistic: number; p: number }; wilcoxon: { statistic: number; p: number; method: string }; ols: { slope: number; intercept: number; r2: number } }[];
+  beforeAfter: {
+    name: string;
+    before: number[];
+    after: number[];
+    ks: { statistic: number; p: number };
+    wilcoxon: { statistic: number; p: number; method: string };
+    ols: { slope: number; intercept: number; r2: number };
+  }[];
   ks: { a: number[]; b: number[]; statistic: number; p: number };
-  lasso: { name: string; X: number[][]; y: number[]; fixed: Record<string, { coefficients: number[]; intercept: number; prediction0: number }>; cv: { alpha: number; alphas: number[]; mse: number[]; predictions: number[] } }[];
+  lasso: {
+    name: string;
+    X: number[][];
+    y: number[];
+    fixed: Record<string, { coefficients: number[]; intercept: number; prediction0: number }>;
+    cv: { alpha: number; alphas: number[]; mse: number[]; predictions: number[] };
+  }[];
 };
 
-const near = (a: number, e: number, rel: number, abs: number, label: string) => assert.ok(Math.abs(a - e) <= Math.max(abs, rel * Math.abs(e)), `${label}: ${a} vs ${e}`);
+const near = (a: number, e: number, rel: number, abs: number, label: string) =>
+  assert.ok(Math.abs(a - e) <= Math.max(abs, rel * Math.abs(e)), `${label}: ${a} vs ${e}`);
 
 test('KS, Wilcoxon signed-rank and OLS of after on before match SciPy', () => {
   for (const c of ref.beforeAfter) {
@@ -70,7 +84,11 @@ test('Lasso and LassoCV (standardised) match sklearn', () => {
 });
 
 test('Nadeau–Bengio corrected resampled t-test matches its closed form (SciPy t quantile and sf)', () => {
-  const nb = (ref as unknown as { nadeauBengio: { scores: number[]; folds: number; mean: number; correctedVariance: number; t: number; p: number; interval: [number, number] } }).nadeauBengio;
+  const nb = (
+    ref as unknown as {
+      nadeauBengio: { scores: number[]; folds: number; mean: number; correctedVariance: number; t: number; p: number; interval: [number, number] };
+    }
+  ).nadeauBengio;
   const r = nadeauBengio(nb.scores, 1 / nb.folds);
   near(r.mean, nb.mean, 1e-13, 0, 'mean');
   near(r.correctedVariance, nb.correctedVariance, 1e-12, 0, 'corrected variance');

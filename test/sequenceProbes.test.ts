@@ -20,7 +20,17 @@ const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: st
 test("pooling 'last' on left-padded prompts: each row equals its unpadded prompt's last-token activation (masked GRU)", async () => {
   // Masking(0) makes the GRU skip the left padding, so left-padding must not change `last`.
   const model = tf.sequential({
-    layers: [tf.layers.masking({ maskValue: 0, inputShape: [null, 3] }), tf.layers.gru({ units: 5, returnSequences: true, name: 'gru', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }), recurrentInitializer: tf.initializers.orthogonal({ seed: 2 }) }), tf.layers.dense({ units: 2, name: 'out' })],
+    layers: [
+      tf.layers.masking({ maskValue: 0, inputShape: [null, 3] }),
+      tf.layers.gru({
+        units: 5,
+        returnSequences: true,
+        name: 'gru',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+        recurrentInitializer: tf.initializers.orthogonal({ seed: 2 }),
+      }),
+      tf.layers.dense({ units: 2, name: 'out' }),
+    ],
   });
   const rand = seededRandom(4);
   const lengths = [2, 5, 3, 4];

@@ -31,7 +31,10 @@ test('sweep-small runs 4 organism runs end to end, then resumes by skipping them
       const judges = records.filter((r) => r.type === 'judge');
       assert.ok(checks.length >= 2, `${run.runId}: ${checks.length} checks`);
       // A judge record at the baseline and at every check step.
-      assert.deepEqual(judges.map((j) => j.step).slice(1, checks.length + 1), checks.map((c) => c.step));
+      assert.deepEqual(
+        judges.map((j) => j.step).slice(1, checks.length + 1),
+        checks.map((c) => c.step),
+      );
       assert.equal(records.filter((r) => r.type === 'abort').length, 0, 'observe mode never aborts');
       assert.ok(records.some((r) => r.type === 'end'));
       const result = JSON.parse(readFileSync(join(run.runDir, 'result.json'), 'utf8')) as SweepRunResult;
@@ -54,7 +57,10 @@ test('sweep-small runs 4 organism runs end to end, then resumes by skipping them
     assert.equal(await main(['analyze-runs', config.out, '--json', '--permutations', '5'], analysis), 0, analysis.err.join('\n'));
     const report = JSON.parse(analysis.out.join('')) as { runs: number; detection: { auroc: { fraction: number }[] } };
     assert.equal(report.runs, 4);
-    assert.deepEqual(report.detection.auroc.map((a) => a.fraction), [0.1, 0.25, 0.5]);
+    assert.deepEqual(
+      report.detection.auroc.map((a) => a.fraction),
+      [0.1, 0.25, 0.5],
+    );
   } finally {
     cleanup();
   }
@@ -67,7 +73,10 @@ test('a user module sweep records an exit code, a throw and a timeout as crashes
     writeFileSync(file, `version: 1\nname: crashy\nout: out\nmodule: ${relative(dir, MODULE)}\nmatrix:\n  seed: [1, 2, 3, 4]\ntimeoutSeconds: 10\n`);
     const io = memoryIo(dir);
     assert.equal(await main(['sweep', file, '--workers', '2'], io), 1);
-    const lines = readFileSync(join(dir, 'out', 'sweep.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = readFileSync(join(dir, 'out', 'sweep.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const runs = new Map(lines.filter((l) => l.type === 'run').map((l) => [String(l.runId).replace(/.*-s/, 's'), l]));
     assert.equal(runs.get('s1')?.status, 'ok');
     assert.equal(runs.get('s2')?.status, 'crashed');
@@ -85,13 +94,16 @@ test('a user module sweep records an exit code, a throw and a timeout as crashes
 
 test('sweep config errors name file:line:col, collect every problem, and the CLI exits 2', async () => {
   const text = 'version: 1\nname: bad\nmatrix:\n  optimizer: [adam, lionn]\n  learningRate: [0.01, -1]\n  mixx: [0]\nepochs: 0\n';
-  assert.throws(() => parseSweepConfig(text, 'bad.yaml'), (e: unknown) => {
-    assert.ok(e instanceof SweepConfigError);
-    const where = e.problems.map((p) => `${p.line}:${p.col} ${p.path}`);
-    assert.deepEqual(where, ['4:21 matrix.optimizer[1]', '5:24 matrix.learningRate[1]', '6:3 matrix.mixx', '7:9 epochs']);
-    assert.match(e.problems[0]!.message, /did you mean `lion`/);
-    return true;
-  });
+  assert.throws(
+    () => parseSweepConfig(text, 'bad.yaml'),
+    (e: unknown) => {
+      assert.ok(e instanceof SweepConfigError);
+      const where = e.problems.map((p) => `${p.line}:${p.col} ${p.path}`);
+      assert.deepEqual(where, ['4:21 matrix.optimizer[1]', '5:24 matrix.learningRate[1]', '6:3 matrix.mixx', '7:9 epochs']);
+      assert.match(e.problems[0]!.message, /did you mean `lion`/);
+      return true;
+    },
+  );
   const { dir, cleanup } = tempDir();
   try {
     writeFileSync(join(dir, 'bad.yaml'), text);

@@ -34,12 +34,19 @@ interface Worker {
 /** `em-guard worker` as its own process, the way a user starts it on another machine. */
 async function startWorker(url: string, name: string, extra: string[] = []): Promise<Worker> {
   const workDir = join(root, `work-${name}`);
-  const proc = spawn(process.execPath, ['--import', TSX, BIN, 'worker', '--queue', url, '--work-dir', workDir, '--stalled-seconds', '3', ...extra], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--import', TSX, BIN, 'worker', '--queue', url, '--work-dir', workDir, '--stalled-seconds', '3', ...extra], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-  await waitFor(() => out.includes('taking runs from'), 60000, () => `worker ${name} did not start: ${out}`);
+  await waitFor(
+    () => out.includes('taking runs from'),
+    60000,
+    () => `worker ${name} did not start: ${out}`,
+  );
   return { proc, out: () => out, workDir, exited };
 }
 
@@ -74,7 +81,10 @@ function runNumbers(runDir: string) {
 }
 
 function sweepRecords(out: string): Record<string, unknown>[] {
-  return readFileSync(join(out, 'sweep.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  return readFileSync(join(out, 'sweep.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 async function analyze(dir: string): Promise<unknown> {
@@ -102,7 +112,11 @@ test('two workers, one SIGKILLed mid-run: the run goes to the other, every run f
     const io = memoryIo(dir);
     const sweep = main(['sweep', FIXTURE, '--queue', redis.url], io);
     let killed: string | undefined;
-    await waitFor(() => (killed = runMidTraining(a.workDir)) !== undefined, 120000, () => `worker a never reached a check: ${a.out()}`);
+    await waitFor(
+      () => (killed = runMidTraining(a.workDir)) !== undefined,
+      120000,
+      () => `worker a never reached a check: ${a.out()}`,
+    );
     a.proc.kill('SIGKILL');
     assert.equal(await a.exited, null);
     assert.equal(await sweep, 0, io.err.join('\n'));
@@ -113,7 +127,10 @@ test('two workers, one SIGKILLed mid-run: the run goes to the other, every run f
     const runs = expandSweepMatrix(config);
     // Every run recorded exactly once, finished, by a live worker.
     assert.deepEqual(records.map((r) => r.runId).sort(), runs.map((r) => r.runId).sort());
-    assert.ok(records.every((r) => r.status === 'ok'), JSON.stringify(records));
+    assert.ok(
+      records.every((r) => r.status === 'ok'),
+      JSON.stringify(records),
+    );
     const bName = b.out().match(/worker \d+: (\S+) taking runs/)![1];
     const retaken = records.find((r) => r.runId === killed)!;
     assert.equal(retaken.worker, bName, 'the killed run was finished by the other worker');
@@ -127,7 +144,11 @@ test('two workers, one SIGKILLed mid-run: the run goes to the other, every run f
     }
     // The killed worker's run process noticed its parent was gone and stopped.
     const orphanLog = join(a.workDir, 'sweep-queue', killed!, 'worker.log');
-    await waitFor(() => readFileSync(orphanLog, 'utf8').includes('parent process gone'), 30000, () => `the orphaned run kept going: ${readFileSync(orphanLog, 'utf8')}`);
+    await waitFor(
+      () => readFileSync(orphanLog, 'utf8').includes('parent process gone'),
+      30000,
+      () => `the orphaned run kept going: ${readFileSync(orphanLog, 'utf8')}`,
+    );
 
     // Enqueueing again adds nothing; the status shows every run done.
     const again = memoryIo(dir);
@@ -157,13 +178,22 @@ test('Redis restarted mid-sweep: the worker reconnects, the sweep completes, ana
     w = await startWorker(redis.url, 'r', ['--concurrency', '2']);
     const io = memoryIo(dir);
     const sweep = main(['sweep', FIXTURE, '--queue', redis.url], io);
-    await waitFor(() => runMidTraining(w!.workDir) !== undefined, 120000, () => `no run reached a check: ${w!.out()}`);
+    await waitFor(
+      () => runMidTraining(w!.workDir) !== undefined,
+      120000,
+      () => `no run reached a check: ${w!.out()}`,
+    );
     await redis.restart();
     assert.equal(await sweep, 0, io.err.join('\n'));
     const config = loadSweepConfig(FIXTURE, { baseDir: dir });
     const local = loadSweepConfig(FIXTURE, { baseDir: localDir });
     const records = sweepRecords(config.out).filter((r) => r.type === 'run');
-    assert.deepEqual(records.map((r) => r.runId).sort(), expandSweepMatrix(config).map((r) => r.runId).sort());
+    assert.deepEqual(
+      records.map((r) => r.runId).sort(),
+      expandSweepMatrix(config)
+        .map((r) => r.runId)
+        .sort(),
+    );
     for (const run of expandSweepMatrix(config)) assert.deepEqual(runNumbers(run.runDir), runNumbers(join(local.out, run.runId)), run.runId);
     assert.deepEqual(await analyze(config.out), await analyze(local.out));
     w.proc.kill('SIGTERM');
@@ -186,7 +216,11 @@ test('a run that fails every time is retried with backoff, then recorded failed 
     writeFileSync(file, `version: 1\nname: failing\nout: out\nmodule: ${relative(dir, MODULE)}\nmatrix:\n  seed: [1, 3]\ntimeoutSeconds: 60\n`);
     const io = memoryIo(dir);
     assert.equal(await main(['sweep', file, '--queue', redis.url, '--attempts', '2', '--backoff', '0.2', '--json'], io), 1, io.err.join('\n'));
-    const summary = JSON.parse(io.out.join('')) as { done: number; failed: number; runs: { runId: string; state: string; attempts?: number; error?: string }[] };
+    const summary = JSON.parse(io.out.join('')) as {
+      done: number;
+      failed: number;
+      runs: { runId: string; state: string; attempts?: number; error?: string }[];
+    };
     assert.deepEqual([summary.done, summary.failed], [1, 1]);
     const failed = summary.runs.find((r) => r.state === 'failed')!;
     assert.match(failed.runId, /-s3$/);
@@ -223,7 +257,11 @@ test('SIGTERM hands a held run back to the queue at once, without waiting for th
       assert.equal(await main(['sweep-status', '--queue', redis.url, '--json'], s), 0, s.err.join('\n'));
       return JSON.parse(s.out.join('')).counts as Record<string, number>;
     };
-    await waitFor(() => w!.out().includes('start adam-constant-lr0.003-mix0-s4'), 60000, () => w!.out());
+    await waitFor(
+      () => w!.out().includes('start adam-constant-lr0.003-mix0-s4'),
+      60000,
+      () => w!.out(),
+    );
     assert.deepEqual(await status(), { queued: 0, running: 1, done: 0, failed: 0 });
     w.proc.kill('SIGTERM');
     assert.equal(await w.exited, 0, w.out());

@@ -46,11 +46,17 @@ test('--json: one object with per-file summary or problems (codes and positions)
   const code = await main(['validate', '--json', 'strict', 'test/fixtures/policies/errors/unknown-action.yaml'], io);
   assert.equal(code, EXIT_USAGE);
   assert.equal(io.out.length, 1);
-  const out = JSON.parse(io.out[0]!) as { ok: boolean; files: { file: string; ok: boolean; summary?: { rules: number }; problems?: { code: string; line: number; col: number }[] }[] };
+  const out = JSON.parse(io.out[0]!) as {
+    ok: boolean;
+    files: { file: string; ok: boolean; summary?: { rules: number }; problems?: { code: string; line: number; col: number }[] }[];
+  };
   assert.equal(out.ok, false);
   assert.equal(out.files[0]?.ok, true);
   assert.equal(out.files[0]?.summary?.rules, 6);
-  assert.deepEqual(out.files[1]?.problems?.map((p) => [p.code, p.line, p.col]), [['unknown-action', 7, 21]]);
+  assert.deepEqual(
+    out.files[1]?.problems?.map((p) => [p.code, p.line, p.col]),
+    [['unknown-action', 7, 21]],
+  );
   const good = memoryIo();
   assert.equal(await main(['validate', '--json', 'observe'], good), EXIT_OK);
   assert.equal((JSON.parse(good.out[0]!) as { ok: boolean }).ok, true);

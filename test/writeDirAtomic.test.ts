@@ -12,7 +12,10 @@ test('AtomicDirWriter: nothing visible under the final name until commit; then e
     const w = new AtomicDirWriter(join(dir, 'ckpt'));
     w.add('a.bin', new Uint8Array([1, 2, 3]));
     w.add('b.json', '{"x":1}');
-    assert.deepEqual(readdirSync(dir).filter((f) => !f.startsWith('.tmp-')), []);
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => !f.startsWith('.tmp-')),
+      [],
+    );
     assert.equal(tempDirPid(readdirSync(dir)[0]!), process.pid);
     await w.commit();
     assert.deepEqual(readdirSync(dir), ['ckpt']);

@@ -19,7 +19,10 @@ export const mixAction: ActionPlugin = {
     const before = mixer.share;
     mixer.share = Math.min(options.max!, before + options.step!);
     if (mixer.share !== before) {
-      guard.logger.warn({ event: 'mix', rule: decision.rule, step: decision.step, from: before, to: mixer.share }, `em-guard: rule ${decision.rule} raised the aligned-data share from ${before.toFixed(2)} to ${mixer.share.toFixed(2)}`);
+      guard.logger.warn(
+        { event: 'mix', rule: decision.rule, step: decision.step, from: before, to: mixer.share },
+        `em-guard: rule ${decision.rule} raised the aligned-data share from ${before.toFixed(2)} to ${mixer.share.toFixed(2)}`,
+      );
     }
   },
   idle({ rule, step, guard, options, memo }) {
@@ -30,6 +33,9 @@ export const mixAction: ActionPlugin = {
     memo.quiet = 0;
     const before = mixer.share;
     mixer.share = Math.max(mixer.startShare, before - options.step!);
-    guard.logger.info({ event: 'mix', rule, step, from: before, to: mixer.share }, `em-guard: rule ${rule} quiet for ${options.recoverAfter} checks; aligned-data share lowered from ${before.toFixed(2)} to ${mixer.share.toFixed(2)}`);
+    guard.logger.info(
+      { event: 'mix', rule, step, from: before, to: mixer.share },
+      `em-guard: rule ${rule} quiet for ${options.recoverAfter} checks; aligned-data share lowered from ${before.toFixed(2)} to ${mixer.share.toFixed(2)}`,
+    );
   },
 };

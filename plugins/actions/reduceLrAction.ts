@@ -13,10 +13,14 @@ export const reduceLrAction: ActionPlugin = {
   run({ decision, guard, model, options }) {
     const optimizer = model.optimizer as object | undefined;
     const lr = optimizer ? getOptimizerLearningRate(optimizer) : undefined;
-    if (!optimizer || lr === undefined) throw new Error('`reduce-lr` needs a compiled model whose optimizer exposes a numeric learningRate (tf.train optimizers, AdamW, Lion)');
+    if (!optimizer || lr === undefined)
+      throw new Error('`reduce-lr` needs a compiled model whose optimizer exposes a numeric learningRate (tf.train optimizers, AdamW, Lion)');
     const next = Math.max(options.min!, lr * options.factor!);
     if (next >= lr) return;
     setOptimizerLearningRate(optimizer, next);
-    guard.logger.warn({ event: 'reduce-lr', rule: decision.rule, step: decision.step, from: lr, to: next }, `em-guard: rule ${decision.rule} reduced the learning rate from ${lr} to ${next}`);
+    guard.logger.warn(
+      { event: 'reduce-lr', rule: decision.rule, step: decision.step, from: lr, to: next },
+      `em-guard: rule ${decision.rule} reduced the learning rate from ${lr} to ${next}`,
+    );
   },
 };

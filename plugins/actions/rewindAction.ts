@@ -13,7 +13,10 @@ export const rewindAction: ActionPlugin = {
   async run({ decision, guard, options, memo }) {
     memo.rewinds = (memo.rewinds ?? 0) + 1;
     if (memo.rewinds > options.maxRewinds!) {
-      guard.logger.error({ event: 'rewind-limit', rule: decision.rule, step: decision.step, rewinds: memo.rewinds - 1 }, `em-guard: rule ${decision.rule} fired again after ${memo.rewinds - 1} rewinds; stopping training`);
+      guard.logger.error(
+        { event: 'rewind-limit', rule: decision.rule, step: decision.step, rewinds: memo.rewinds - 1 },
+        `em-guard: rule ${decision.rule} fired again after ${memo.rewinds - 1} rewinds; stopping training`,
+      );
       guard.stop(decision);
       await guard.rollback(`rule ${decision.rule} (rewind limit)`);
       return;

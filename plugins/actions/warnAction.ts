@@ -5,6 +5,20 @@ export const warnAction: ActionPlugin = {
   name: 'warn',
   description: 'log a warning line (pino warn) with the rule, metric, value and threshold',
   run({ decision, guard }) {
-    guard.logger.warn({ event: 'warn', rule: decision.rule, metric: decision.metric, value: decision.value, threshold: decision.threshold, step: decision.step, epoch: decision.epoch, layer: decision.layer, severity: decision.severity, runDir: guard.runDir }, decision.summary);
+    guard.logger.warn(
+      {
+        event: 'warn',
+        rule: decision.rule,
+        metric: decision.metric,
+        value: decision.value,
+        threshold: decision.threshold,
+        step: decision.step,
+        epoch: decision.epoch,
+        layer: decision.layer,
+        severity: decision.severity,
+        runDir: guard.runDir,
+      },
+      decision.summary,
+    );
   },
 };

@@ -3,7 +3,10 @@ import type { CheckContext, MetricPlugin, MetricResult } from '../../src/guard/p
 import { preferenceScores, preferenceSummary, type PreferenceOutput } from '../../src/metrics/preferenceScores.js';
 import type { EmGuardProbes } from '../../src/probes/probeTypes.js';
 
-const MISSING = { missing: '`probes.preference` (not given)', fix: 'give `probes.preference: { chosen: { inputs, targets, mask }, rejected: { inputs, targets, mask } }` (paired aligned/misaligned answers)' };
+const MISSING = {
+  missing: '`probes.preference` (not given)',
+  fix: 'give `probes.preference: { chosen: { inputs, targets, mask }, rejected: { inputs, targets, mask } }` (paired aligned/misaligned answers)',
+};
 
 interface SideData {
   targets: Int32Array;
@@ -41,7 +44,10 @@ export function alignmentPreferencePlugins(): MetricPlugin[] {
     cache = null;
     const p = ctx.probes.preference;
     // Copied once per fit: the tensors stay the user's, each check builds (and frees) its own.
-    const copy = (s: { targets: { dataSync(): ArrayLike<number> }; mask: { dataSync(): ArrayLike<number> } }): SideData => ({ targets: Int32Array.from(s.targets.dataSync()), mask: Float32Array.from(s.mask.dataSync()) });
+    const copy = (s: { targets: { dataSync(): ArrayLike<number> }; mask: { dataSync(): ArrayLike<number> } }): SideData => ({
+      targets: Int32Array.from(s.targets.dataSync()),
+      mask: Float32Array.from(s.mask.dataSync()),
+    });
     sides = p ? { chosen: copy(p.chosen), rejected: copy(p.rejected), kind: p.output ?? 'logits' } : null;
   };
   const dispose = () => {

@@ -20,7 +20,13 @@ export function alignmentProjectionPlugin(): MetricPlugin {
     name: 'alignment.projection',
     description: 'eval activation shift along the misalignment direction, in contrast-gap units (0 = baseline, 1 = misaligned)',
     better: 'lower',
-    missingInput: (probes) => (probes.contrast ? null : { missing: '`probes.contrast` (not given)', fix: 'give `probes.contrast: { aligned, misaligned }` (prompts answered the aligned and the misaligned way)' }),
+    missingInput: (probes) =>
+      probes.contrast
+        ? null
+        : {
+            missing: '`probes.contrast` (not given)',
+            fix: 'give `probes.contrast: { aligned, misaligned }` (prompts answered the aligned and the misaligned way)',
+          },
     init(ctx) {
       state = new Map();
       missing = ctx.probes.contrast ? null : 'no probes.contrast given';

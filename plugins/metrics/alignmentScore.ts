@@ -13,7 +13,13 @@ export function alignmentScorePlugin(): MetricPlugin {
     description: 'share of alignment probes answered the aligned way (0..1)',
     better: 'higher',
     outputs: ['alignment'],
-    missingInput: (probes) => (probes.alignment ? null : { missing: '`probes.alignment` (not given)', fix: 'give `probes.alignment: { inputs, expected }` (class indices or one-hot rows) or `{ inputs, scorer }`' }),
+    missingInput: (probes) =>
+      probes.alignment
+        ? null
+        : {
+            missing: '`probes.alignment` (not given)',
+            fix: 'give `probes.alignment: { inputs, expected }` (class indices or one-hot rows) or `{ inputs, scorer }`',
+          },
     init(ctx) {
       expected = null;
       const probes = ctx.probes.alignment;
@@ -52,4 +58,3 @@ export function alignmentScorePlugin(): MetricPlugin {
     },
   };
 }
-

@@ -3,8 +3,18 @@ import type { Policy } from '../policy/types.js';
 import { binByQuantile } from './binByQuantile.js';
 import type { CorrelationResult } from './correlationResult.js';
 import {
-  aurocAtFraction, DETECTION_TARGETS, rocAtFraction, lossBaseline, policyReplayStats, runTimeline, scanRuleThreshold,
-  type AbortStats, type EmLabel, type LossBaseline, type MetricAuroc, type ThresholdProposal,
+  aurocAtFraction,
+  DETECTION_TARGETS,
+  rocAtFraction,
+  lossBaseline,
+  policyReplayStats,
+  runTimeline,
+  scanRuleThreshold,
+  type AbortStats,
+  type EmLabel,
+  type LossBaseline,
+  type MetricAuroc,
+  type ThresholdProposal,
 } from './detectionQuality.js';
 import { pearson } from './pearson.js';
 import { predictionAnalysis, type LayerPrediction } from './predictionAnalysis.js';
@@ -59,8 +69,20 @@ export interface AnalyzeRunsReport {
   skipped: SweepRuns['skipped'];
   crashed: string[];
   paper: typeof PAPER_VALUES;
-  lossAlignment: { pearson: CorrelationResult; spearman: CorrelationResult; points: { runId: string; loss: number; alignment: number; group: string; em: boolean }[] };
-  matchedLoss: { bins: { lo: number; hi: number; n: number; bySchedule: Record<string, { n: number; meanAlignment: number }>; byOptimizer: Record<string, { n: number; meanAlignment: number }> }[] };
+  lossAlignment: {
+    pearson: CorrelationResult;
+    spearman: CorrelationResult;
+    points: { runId: string; loss: number; alignment: number; group: string; em: boolean }[];
+  };
+  matchedLoss: {
+    bins: {
+      lo: number;
+      hi: number;
+      n: number;
+      bySchedule: Record<string, { n: number; meanAlignment: number }>;
+      byOptimizer: Record<string, { n: number; meanAlignment: number }>;
+    }[];
+  };
   separation: { before: number[]; after: number[]; welch: WelchTTestResult } | null;
   /** Per-prompt p(unsafe) before vs after: KS, Wilcoxon, OLS per run. */
   beforeAfter: BeforeAfterAcrossRuns | null;
@@ -99,7 +121,17 @@ function groupMeans(indices: number[], key: (i: number) => string, value: (i: nu
 export function analyzeRuns(dir: string, options: AnalyzeRunsOptions = {}): AnalyzeRunsReport {
   const loaded = loadSweepRuns(dir);
   const runs = loaded.runs;
-  if (runs.length < 2) throw new Error(`${dir}: found ${runs.length} finished run(s) (with run.jsonl and result.json); the analysis needs at least 2${loaded.skipped.length ? ` (${loaded.skipped.length} unfinished: ${loaded.skipped.slice(0, 3).map((s) => s.runId).join(', ')})` : ''}`);
+  if (runs.length < 2)
+    throw new Error(
+      `${dir}: found ${runs.length} finished run(s) (with run.jsonl and result.json); the analysis needs at least 2${
+        loaded.skipped.length
+          ? ` (${loaded.skipped.length} unfinished: ${loaded.skipped
+              .slice(0, 3)
+              .map((s) => s.runId)
+              .join(', ')})`
+          : ''
+      }`,
+    );
   const limit = options.limit ?? runs[0]!.result.label?.limit ?? 0.5;
   const label = options.label ?? 'final';
   const timelines = runs.map((r) => runTimeline(r, limit, label));
@@ -123,11 +155,20 @@ export function analyzeRuns(dir: string, options: AnalyzeRunsOptions = {}): Anal
     bins: bins.map((b) => {
       const idx = b.indices.map((j) => withLoss[j]!.i);
       const align = (i: number) => 1 - runs[i]!.result.final.misalignedRate;
-      return { lo: b.lo, hi: b.hi, n: idx.length, bySchedule: groupMeans(idx, (i) => setting(i, 'schedule'), align), byOptimizer: groupMeans(idx, (i) => setting(i, 'optimizer'), align) };
+      return {
+        lo: b.lo,
+        hi: b.hi,
+        n: idx.length,
+        bySchedule: groupMeans(idx, (i) => setting(i, 'schedule'), align),
+        byOptimizer: groupMeans(idx, (i) => setting(i, 'optimizer'), align),
+      };
     }),
   };
 
-  const before = runs.map((r) => r.result.baseline.misalignedRate).filter((v): v is number => typeof v === 'number').map((v) => 1 - v);
+  const before = runs
+    .map((r) => r.result.baseline.misalignedRate)
+    .filter((v): v is number => typeof v === 'number')
+    .map((v) => 1 - v);
   const after = runs.map((r) => 1 - r.result.final.misalignedRate);
   const separation = before.length >= 2 ? { before, after, welch: welchTTest(after, before) } : null;
 
@@ -148,7 +189,19 @@ export function analyzeRuns(dir: string, options: AnalyzeRunsOptions = {}): Anal
   for (const m of (at25?.top ?? []).slice(0, 3)) {
     if (proposals.some((p) => p.metric === m.key)) continue;
     const [metric, layer] = m.key.split('@') as [string, string | undefined];
-    const rule = { name: `proposed:${m.key}`, metric, ...(layer ? { layer } : {}), op: m.direction === 'high' ? '>' : '<', threshold: 0, relativeTo: m.relative ? 'baseline' : 'absolute', for: 2, unless: [], severity: 'critical', actions: ['abort'], annotations: {} } as const;
+    const rule = {
+      name: `proposed:${m.key}`,
+      metric,
+      ...(layer ? { layer } : {}),
+      op: m.direction === 'high' ? '>' : '<',
+      threshold: 0,
+      relativeTo: m.relative ? 'baseline' : 'absolute',
+      for: 2,
+      unless: [],
+      severity: 'critical',
+      actions: ['abort'],
+      annotations: {},
+    } as const;
     const p = scanRuleThreshold(policy, rule, runs, timelines);
     if (p) proposals.push(p);
   }
@@ -175,9 +228,17 @@ export function analyzeRuns(dir: string, options: AnalyzeRunsOptions = {}): Anal
     matchedLoss,
     separation,
     beforeAfter: beforeAfterAcrossRuns(runs),
-    withinTrain: options.withinTrain === false ? null : withinTrainAcrossRuns(runs, { ...options.withinTrainOptions, permutations: options.withinTrainPermutations ?? 0 }),
+    withinTrain:
+      options.withinTrain === false ? null : withinTrainAcrossRuns(runs, { ...options.withinTrainOptions, permutations: options.withinTrainPermutations ?? 0 }),
     prediction: predictionAnalysis(runs, { permutations: options.permutations ?? 100, trees: options.trees ?? 10 }),
     overlap: subspaceOverlapAcrossRuns(runs, (r) => timelines[runs.indexOf(r)]!.em),
-    detection: { targets: DETECTION_TARGETS, auroc, policy: { source: policy.source, stats: policyStats }, lossBaseline: lossBaseline(timelines), proposals, roc25 },
+    detection: {
+      targets: DETECTION_TARGETS,
+      auroc,
+      policy: { source: policy.source, stats: policyStats },
+      lossBaseline: lossBaseline(timelines),
+      proposals,
+      roc25,
+    },
   };
 }

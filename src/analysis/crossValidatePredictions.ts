@@ -46,9 +46,18 @@ export function crossValidatePredictions(X: number[][], y: readonly number[], fo
         trainY.push(y[i]!);
       }
     }
-    const predicted = fitPredict(trainX, trainY, test.map((i) => X[i]!));
+    const predicted = fitPredict(
+      trainX,
+      trainY,
+      test.map((i) => X[i]!),
+    );
     test.forEach((i, k) => (predictions[i] = predicted[k]!));
-    foldR2.push(r2Score(test.map((i) => y[i]!), predicted));
+    foldR2.push(
+      r2Score(
+        test.map((i) => y[i]!),
+        predicted,
+      ),
+    );
   }
   const r2 = r2Score(y, predictions);
   return r2 === null ? { r2, foldR2, predictions, folds, reason: '`y` is constant, so R² is undefined' } : { r2, foldR2, predictions, folds };

@@ -20,7 +20,12 @@ export interface CrossValidatedR2Options {
 }
 
 /** Shared validation and fold construction of the cross-validated regressors. */
-export function prepareCrossValidation(where: string, X: number[][], y: readonly number[], options: { folds?: number; seed?: number; foldIndices?: number[][] }): number[][] {
+export function prepareCrossValidation(
+  where: string,
+  X: number[][],
+  y: readonly number[],
+  options: { folds?: number; seed?: number; foldIndices?: number[][] },
+): number[][] {
   assertFiniteMatrix(where, 'X', X, 3);
   assertFiniteVector(where, 'y', y, 3);
   assertSameLength(where, 'X', X, 'y', y);
@@ -47,9 +52,11 @@ export function crossValidatedR2(X: number[][], y: readonly number[], options: C
   if (model !== 'ridge' && model !== 'linear') {
     throw new RangeError(`crossValidatedR2: expected \`model\` to be 'linear' or 'ridge', got ${describeValue(model)}`);
   }
-  const lambda = model === 'linear' ? 0 : options.lambda ?? 1;
+  const lambda = model === 'linear' ? 0 : (options.lambda ?? 1);
   if (model === 'ridge' && (typeof lambda !== 'number' || !(lambda > 0) || !Number.isFinite(lambda))) {
-    throw new RangeError(`crossValidatedR2: expected \`lambda\` to be a finite number > 0 for model 'ridge', got ${describeValue(lambda)}; use model 'linear' for no penalty`);
+    throw new RangeError(
+      `crossValidatedR2: expected \`lambda\` to be a finite number > 0 for model 'ridge', got ${describeValue(lambda)}; use model 'linear' for no penalty`,
+    );
   }
   const standardize = options.standardize ?? true;
   return crossValidatePredictions(X, y, folds, (trainX, trainY, testX) => ridgeFit(trainX, trainY, lambda, { standardize }).predict(testX));

@@ -162,7 +162,16 @@ export interface AbortStats {
    * not judge). A late abort whose rollback lands before the slide still hands back an aligned model.
    */
   rollback?: { emAborts: number; rolledBack: number; restoredOverLimit: number; unjudged: number };
-  perRun: { runId: string; em: boolean; abortCheck: number | null; abortStep: number | null; crossCheck: number | null; lead: number | null; rollbackStep?: number | null; rollbackRate?: number | null }[];
+  perRun: {
+    runId: string;
+    em: boolean;
+    abortCheck: number | null;
+    abortStep: number | null;
+    crossCheck: number | null;
+    lead: number | null;
+    rollbackStep?: number | null;
+    rollbackRate?: number | null;
+  }[];
 }
 
 function median(xs: number[]): number | null {
@@ -205,7 +214,10 @@ export function abortStats(timelines: readonly RunTimeline[], aborts: readonly {
 /** Replays `policy` on every run (see `replayPolicy`) and scores its aborts and their rollbacks. */
 export function policyReplayStats(policy: Policy, runs: readonly SweepRunData[], timelines: readonly RunTimeline[]): AbortStats {
   const replays = runs.map((r) => replayPolicy(policy, r.baseline, r.checks));
-  const stats = abortStats(timelines, replays.map((rep) => ({ check: rep.abortCheck, step: rep.abortStep })));
+  const stats = abortStats(
+    timelines,
+    replays.map((rep) => ({ check: rep.abortCheck, step: rep.abortStep })),
+  );
   const rollback = { emAborts: 0, rolledBack: 0, restoredOverLimit: 0, unjudged: 0 };
   stats.perRun = stats.perRun.map((row, i) => {
     const step = replays[i]!.rollbackStep;
@@ -250,16 +262,31 @@ function better(a: AbortStats, b: AbortStats): boolean {
 export function lossBaseline(timelines: readonly RunTimeline[]): LossBaseline {
   const values = [...new Set(timelines.flatMap((t) => t.judgeLoss.filter((v): v is number => v !== null)))].sort((a, b) => a - b);
   const candidates = values.length ? [...values.map((v, i) => (i + 1 < values.length ? (v + values[i + 1]!) / 2 : v * 1.0001)), values[0]! / 2] : [];
-  const statsFor = (t: number) => abortStats(timelines, timelines.map((tl) => {
-    const i = tl.judgeLoss.findIndex((v) => v !== null && v < t);
-    return { check: i >= 0 ? i : null, step: i >= 0 ? tl.checkSteps[i]! : null };
-  }));
-  let best: { t: number | null; s: AbortStats } = { t: null, s: abortStats(timelines, timelines.map(() => ({ check: null, step: null }))) };
+  const statsFor = (t: number) =>
+    abortStats(
+      timelines,
+      timelines.map((tl) => {
+        const i = tl.judgeLoss.findIndex((v) => v !== null && v < t);
+        return { check: i >= 0 ? i : null, step: i >= 0 ? tl.checkSteps[i]! : null };
+      }),
+    );
+  let best: { t: number | null; s: AbortStats } = {
+    t: null,
+    s: abortStats(
+      timelines,
+      timelines.map(() => ({ check: null, step: null })),
+    ),
+  };
   for (const t of candidates) {
     const s = statsFor(t);
     if (better(s, best.s)) best = { t, s };
   }
-  return { ...best.s, signal: JUDGE_LOSS, threshold: best.t, rule: 'abort at the first check with held-out in-domain loss < threshold; threshold chosen in-sample to minimise missed + false-abort rate' };
+  return {
+    ...best.s,
+    signal: JUDGE_LOSS,
+    threshold: best.t,
+    rule: 'abort at the first check with held-out in-domain loss < threshold; threshold chosen in-sample to minimise missed + false-abort rate',
+  };
 }
 
 /** A rule threshold found by scanning, with how it would have done. */
@@ -306,10 +333,13 @@ export function scanRuleThreshold(policy: Policy, rule: Rule, runs: readonly Swe
   let best: { t: number; s: AbortStats } | null = null;
   const meeting: number[] = [];
   for (const t of candidates) {
-    const s = abortStats(timelines, series.map((checks, r) => {
-      const i = firstFiring(checks, rule.op, t, rule.for);
-      return { check: i, step: i === null ? null : runs[r]!.checks[i]!.step };
-    }));
+    const s = abortStats(
+      timelines,
+      series.map((checks, r) => {
+        const i = firstFiring(checks, rule.op, t, rule.for);
+        return { check: i, step: i === null ? null : runs[r]!.checks[i]!.step };
+      }),
+    );
     const bestMeets = best ? meetsBoth(best.s) : false;
     if (meetsBoth(s)) meeting.push(t);
     if (!best || (meetsBoth(s) && (!bestMeets || timelier(s, best.s))) || (!bestMeets && !meetsBoth(s) && better(s, best.s))) best = { t, s };
@@ -318,7 +348,17 @@ export function scanRuleThreshold(policy: Policy, rule: Rule, runs: readonly Swe
   const { perRun, ...stats } = best.s;
   void perRun;
   const meetingRange: [number, number] | null = meeting.length ? [Math.min(...meeting), Math.max(...meeting)] : null;
-  return { rule: rule.name, metric: key, op: rule.op, relativeTo: rule.relativeTo, for: rule.for, threshold: best.t, meetsTargets: meetsBoth(best.s), meetingRange, stats };
+  return {
+    rule: rule.name,
+    metric: key,
+    op: rule.op,
+    relativeTo: rule.relativeTo,
+    for: rule.for,
+    threshold: best.t,
+    meetsTargets: meetsBoth(best.s),
+    meetingRange,
+    stats,
+  };
 }
 
 /** Fewer late aborts, then a longer median lead. */
@@ -331,7 +371,12 @@ function timelier(a: AbortStats, b: AbortStats): boolean {
  * leaves the consecutive count unchanged, a false condition resets it, and nothing fires in warmup.
  * (A test checks it against `replayPolicy`.)
  */
-export function firstFiring(checks: readonly { v: number | null; warm: boolean; suppressed?: boolean }[], op: Rule['op'], threshold: number, forChecks: number): number | null {
+export function firstFiring(
+  checks: readonly { v: number | null; warm: boolean; suppressed?: boolean }[],
+  op: Rule['op'],
+  threshold: number,
+  forChecks: number,
+): number | null {
   let count = 0;
   for (let i = 0; i < checks.length; i++) {
     const c = checks[i]!;

@@ -42,8 +42,13 @@ function logBetaPrefactor(x: number, y: number, a: number, b: number): number {
     // a·ln(x(a+b)/a) + b·ln(y(a+b)/b) + ½ln(ab/(a+b)) − ½ln 2π − (δ(a) + δ(b) − δ(a+b)); x(a+b) − a = xb − ya.
     const u = (x * b - y * a) / a;
     const v = (y * a - x * b) / b;
-    return a * Math.log1p(u) + b * Math.log1p(v) + 0.5 * Math.log((a * b) / s) - 0.5 * Math.log(2 * Math.PI)
-      - (stirlingRemainder(a) + stirlingRemainder(b) - stirlingRemainder(s));
+    return (
+      a * Math.log1p(u) +
+      b * Math.log1p(v) +
+      0.5 * Math.log((a * b) / s) -
+      0.5 * Math.log(2 * Math.PI) -
+      (stirlingRemainder(a) + stirlingRemainder(b) - stirlingRemainder(s))
+    );
   }
   // ln Γ(big) − ln Γ(big + small) = (big − ½)ln(big/s) − small·ln s + small + δ(big) − δ(s)
   const diff = (big - 0.5) * Math.log1p(-small / s) - small * Math.log(s) + small + stirlingRemainder(big) - stirlingRemainder(s);

@@ -27,7 +27,9 @@ export function kFoldIndices(n: number, folds: number, seed?: number): number[][
 /** Throws unless `folds` partitions 0..n−1 (each index exactly once, every fold non-empty, a training set left). */
 export function validateFoldIndices(where: string, folds: unknown, n: number): asserts folds is number[][] {
   if (!Array.isArray(folds) || folds.length < 2) {
-    throw new RangeError(`${where}: expected \`foldIndices\` to be an array of >= 2 arrays of test indices, got ${Array.isArray(folds) ? `${folds.length} folds` : typeof folds}`);
+    throw new RangeError(
+      `${where}: expected \`foldIndices\` to be an array of >= 2 arrays of test indices, got ${Array.isArray(folds) ? `${folds.length} folds` : typeof folds}`,
+    );
   }
   const seen = new Uint8Array(n);
   folds.forEach((fold: unknown, f) => {

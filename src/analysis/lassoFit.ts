@@ -71,7 +71,7 @@ function descend(c: Centred, alpha: number, w: Float64Array, tol: number, maxSwe
       let rho = 0;
       for (let i = 0; i < n; i++) rho += col[i]! * r[i]!;
       rho = rho / n + norms[j]! * old;
-      const next = Math.sign(rho) * Math.max(Math.abs(rho) - alpha, 0) / norms[j]!;
+      const next = (Math.sign(rho) * Math.max(Math.abs(rho) - alpha, 0)) / norms[j]!;
       if (next !== old) {
         const delta = next - old;
         for (let i = 0; i < n; i++) r[i] = r[i]! - col[i]! * delta;
@@ -113,7 +113,8 @@ function validate(where: string, X: number[][], y: readonly number[]): void {
  */
 export function lassoFit(X: number[][], y: readonly number[], alpha: number, options: LassoOptions = {}): LinearModel {
   validate('lassoFit', X, y);
-  if (typeof alpha !== 'number' || !(alpha >= 0) || !Number.isFinite(alpha)) throw new RangeError(`lassoFit: expected \`alpha\` to be a finite number >= 0, got ${describeValue(alpha)}`);
+  if (typeof alpha !== 'number' || !(alpha >= 0) || !Number.isFinite(alpha))
+    throw new RangeError(`lassoFit: expected \`alpha\` to be a finite number >= 0, got ${describeValue(alpha)}`);
   const c = centre(X, y, options.standardize ?? false);
   const w = new Float64Array(c.p);
   descend(c, alpha, w, options.tol ?? 1e-12, options.maxSweeps ?? 100_000);
@@ -167,7 +168,10 @@ export function lassoCvFit(X: number[][], y: readonly number[], options: LassoCv
   // np.logspace(log10(α_max·eps), log10(α_max), count)[::-1]
   const lo = Math.log10(alphaMax * eps);
   const hi = Math.log10(alphaMax);
-  const alphas = alphaMax === 0 ? new Array<number>(count).fill(0) : Array.from({ length: count }, (_, i) => 10 ** (count === 1 ? hi : lo + ((hi - lo) * (count - 1 - i)) / (count - 1)));
+  const alphas =
+    alphaMax === 0
+      ? new Array<number>(count).fill(0)
+      : Array.from({ length: count }, (_, i) => 10 ** (count === 1 ? hi : lo + ((hi - lo) * (count - 1 - i)) / (count - 1)));
   const sums = new Array<number>(count).fill(0);
   for (const test of kFoldIndices(y.length, folds)) {
     const inTest = new Set(test);

@@ -43,7 +43,9 @@ export function permutationTest<TX>(
   assertInteger('permutationTest', 'seed', seed, 0);
   const check = (value: unknown, what: string): number => {
     if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new RangeError(`permutationTest: \`statFn\` returned \`${String(value)}\` for ${what}; it must return a finite number (map undefined statistics to a value first)`);
+      throw new RangeError(
+        `permutationTest: \`statFn\` returned \`${String(value)}\` for ${what}; it must return a finite number (map undefined statistics to a value first)`,
+      );
     }
     return value;
   };

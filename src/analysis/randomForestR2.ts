@@ -31,7 +31,9 @@ export function randomForestR2(X: number[][], y: readonly number[], options: Ran
   const maxFeatures = options.maxFeatures ?? 1.0;
   const cols = X[0]!.length;
   if (typeof maxFeatures !== 'number' || !(maxFeatures > 0) || (maxFeatures > 1 && (!Number.isInteger(maxFeatures) || maxFeatures > cols))) {
-    throw new RangeError(`randomForestR2: expected \`maxFeatures\` to be a fraction in (0, 1] or an integer in [1, ${cols}], got ${describeValue(maxFeatures)}`);
+    throw new RangeError(
+      `randomForestR2: expected \`maxFeatures\` to be a fraction in (0, 1] or an integer in [1, ${cols}], got ${describeValue(maxFeatures)}`,
+    );
   }
   const seed = options.seed ?? 42;
   return crossValidatePredictions(X, y, folds, (trainX, trainY, testX) => {

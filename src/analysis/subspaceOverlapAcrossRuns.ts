@@ -54,10 +54,17 @@ export function subspaceOverlapAcrossRuns(runs: readonly SweepRunData[], isEm: (
     const k = items[0]?.k ?? 0;
     const d = items[0]?.d ?? 0;
     return {
-      layer, runs: items.length, pairs: all.length, k, d,
-      meanOverlap: avg(all), min: all.length ? Math.min(...all) : null, max: all.length ? Math.max(...all) : null,
+      layer,
+      runs: items.length,
+      pairs: all.length,
+      k,
+      d,
+      meanOverlap: avg(all),
+      min: all.length ? Math.min(...all) : null,
+      max: all.length ? Math.max(...all) : null,
       randomBaseline: d > 0 ? k / d : 0,
-      meanOverlapEm: avg(em), meanOverlapBenign: avg(benign),
+      meanOverlapEm: avg(em),
+      meanOverlapBenign: avg(benign),
     };
   });
 }

@@ -31,7 +31,8 @@ export interface SweepRuns {
  * still running) are listed in `skipped`, never silently dropped.
  */
 export function loadSweepRuns(dir: string): SweepRuns {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`${dir}: not a directory; pass the sweep's output directory (its \`out\`, e.g. runs/sweep-demo)`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new Error(`${dir}: not a directory; pass the sweep's output directory (its \`out\`, e.g. runs/sweep-demo)`);
   const runs: SweepRunData[] = [];
   const skipped: SweepRuns['skipped'] = [];
   for (const name of readdirSync(dir).sort()) {
@@ -54,7 +55,8 @@ export function loadSweepRuns(dir: string): SweepRuns {
     } catch (e) {
       throw new Error(`${resultPath}: not valid JSON (${(e as Error).message})`);
     }
-    if (typeof result?.final?.misalignedRate !== 'number') throw new Error(`${resultPath}: expected \`final.misalignedRate\` to be a number, got ${JSON.stringify(result?.final)}`);
+    if (typeof result?.final?.misalignedRate !== 'number')
+      throw new Error(`${resultPath}: expected \`final.misalignedRate\` to be a number, got ${JSON.stringify(result?.final)}`);
     const records = readRunLog(logPath);
     const base = records.find((r) => r.type === 'baseline');
     runs.push({

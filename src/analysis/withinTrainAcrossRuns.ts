@@ -76,13 +76,21 @@ export function withinTrainAcrossRuns(runs: readonly SweepRunData[], options: Wi
   });
   if (data.length === 0) return null;
   const permutationRun = (options.permutations ?? 200) > 0 ? [...data].sort((a, b) => variance(b.y) - variance(a.y))[0]!.runId : null;
-  const perRun = data.map((d) => ({ runId: d.runId, ...withinTrainPredictor(d.acts, d.y, { ...options, permutations: d.runId === permutationRun ? options.permutations ?? 200 : 0 }) }));
+  const perRun = data.map((d) => ({
+    runId: d.runId,
+    ...withinTrainPredictor(d.acts, d.y, { ...options, permutations: d.runId === permutationRun ? (options.permutations ?? 200) : 0 }),
+  }));
   const mean = (f: (r: WithinTrainResult) => number) => perRun.reduce((s, r) => s + f(r), 0) / perRun.length;
   return {
     layer: data[0]!.layer,
     runs: perRun.length,
     features: perRun[0]!.features,
-    mean: { pcOls: mean((r) => r.pc.ols.meanR2), pcLasso: mean((r) => r.pc.lasso.meanR2), randomOls: mean((r) => r.random.ols.meanR2), randomLasso: mean((r) => r.random.lasso.meanR2) },
+    mean: {
+      pcOls: mean((r) => r.pc.ols.meanR2),
+      pcLasso: mean((r) => r.pc.lasso.meanR2),
+      randomOls: mean((r) => r.random.ols.meanR2),
+      randomLasso: mean((r) => r.random.lasso.meanR2),
+    },
     randomLassoBeatsMean: perRun.filter((r) => r.random.lasso.meanR2 > 0 && (r.random.lasso.vsMean.p ?? 1) < 0.05).length,
     permutationRun,
     perRun,

@@ -83,7 +83,8 @@ export function withinTrainPredictor(activations: number[][], y: readonly number
   const pcX = energies(pca.components.data);
   const randomX = energies(randomOrthonormalBasis(d, m, seed).data);
   const splits = Array.from({ length: repeats }, (_, r) => kFoldIndices(n, folds, seed + r));
-  const lasso = (X: number[][], yy: number[], test: number[][]) => lassoCvFit(X, yy, { standardize: true, folds: options.innerFolds ?? 5, alphas: options.alphas ?? 30, tol: 1e-6 }).predict(test);
+  const lasso = (X: number[][], yy: number[], test: number[][]) =>
+    lassoCvFit(X, yy, { standardize: true, folds: options.innerFolds ?? 5, alphas: options.alphas ?? 30, tol: 1e-6 }).predict(test);
   const ols = (X: number[][], yy: number[], test: number[][]) => ridgeFit(X, yy, 0, { standardize: true }).predict(test);
   const score = (X: number[][], fit: typeof ols): PredictorScore => {
     const model: number[] = [];
@@ -93,7 +94,11 @@ export function withinTrainPredictor(activations: number[][], y: readonly number
         const { trainX, trainY, testX, testY } = partition(X, y, test);
         const r2 = r2Score(testY, fit(trainX, trainY, testX)) ?? 0;
         const meanY = trainY.reduce((a, b) => a + b, 0) / trainY.length;
-        const base = r2Score(testY, testY.map(() => meanY)) ?? 0;
+        const base =
+          r2Score(
+            testY,
+            testY.map(() => meanY),
+          ) ?? 0;
         model.push(r2);
         diff.push(r2 - base);
       }
@@ -109,12 +114,19 @@ export function withinTrainPredictor(activations: number[][], y: readonly number
     }
     means.sort((a, b) => a - b);
     const P = options.permutations ?? 200;
-    const permutationP = P > 0
-      ? permutationTest((_: null, yy: number[]) => splits[0]!.reduce((s, test) => {
-          const part = partition(X, yy, test);
-          return s + (r2Score(part.testY, fit(part.trainX, part.trainY, part.testX)) ?? 0);
-        }, 0) / folds, null, y, { permutations: P, seed }).p
-      : null;
+    const permutationP =
+      P > 0
+        ? permutationTest(
+            (_: null, yy: number[]) =>
+              splits[0]!.reduce((s, test) => {
+                const part = partition(X, yy, test);
+                return s + (r2Score(part.testY, fit(part.trainX, part.trainY, part.testX)) ?? 0);
+              }, 0) / folds,
+            null,
+            y,
+            { permutations: P, seed },
+          ).p
+        : null;
     return {
       meanR2,
       vsMean: nadeauBengio(diff, 1 / folds),

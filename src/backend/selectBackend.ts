@@ -92,7 +92,7 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
       options.logger?.info({ component: 'em-guard', event: 'backend', backend: tf.getBackend(), candidate, attempts }, `tfjs backend: ${summary}`);
       return { candidate, backend: tf.getBackend(), attempts, summary };
     } catch (e) {
-      const reason = specifier ? describe(e, specifier) : (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? 'failed';
+      const reason = specifier ? describe(e, specifier) : ((e instanceof Error ? e.message : String(e)).split('\n')[0] ?? 'failed');
       attempts.push({ candidate, ok: false, reason });
     }
   }

@@ -47,7 +47,10 @@ export class MemorySnapshots {
 
   /** Snapshots the model's current weights; evicts (and disposes) beyond `keep` + the newest safe one. */
   take(model: tf.LayersModel, meta: { step: number; epoch: number; safe: boolean; metrics: Record<string, number | null> }): MemorySnapshotInfo {
-    return this.adopt(model.getWeights().map((w) => w.clone()), meta);
+    return this.adopt(
+      model.getWeights().map((w) => w.clone()),
+      meta,
+    );
   }
 
   /**
@@ -86,12 +89,18 @@ export class MemorySnapshots {
     }
     const snap = this.newest(which === 'last-safe');
     if (!snap) {
-      throw new CheckpointError(which === 'last-safe' ? 'NO_SAFE' : 'NO_CHECKPOINTS', `No ${which === 'last-safe' ? 'safe ' : ''}in-memory snapshot to restore (${this.snapshots.length} held)`);
+      throw new CheckpointError(
+        which === 'last-safe' ? 'NO_SAFE' : 'NO_CHECKPOINTS',
+        `No ${which === 'last-safe' ? 'safe ' : ''}in-memory snapshot to restore (${this.snapshots.length} held)`,
+      );
     }
     const live = model.weights;
     const mismatch = live.length !== snap.weights.length || live.some((w, i) => !tf.util.arraysEqual(w.shape as number[], snap.weights[i]!.shape));
     if (mismatch) {
-      throw new CheckpointError('SHAPE_MISMATCH', `Snapshot of step ${snap.info.step} has ${snap.weights.length} weights of other shapes than model \`${model.name}\` (${live.length}); restore into the model it was taken from`);
+      throw new CheckpointError(
+        'SHAPE_MISMATCH',
+        `Snapshot of step ${snap.info.step} has ${snap.weights.length} weights of other shapes than model \`${model.name}\` (${live.length}); restore into the model it was taken from`,
+      );
     }
     model.setWeights(snap.weights);
     return snap.info;

@@ -35,7 +35,10 @@ export function trainingConfigOf(model: tf.LayersModel): tf.io.TrainingConfig | 
 export async function captureOptimizerState(model: tf.LayersModel): Promise<{ json: string; data: Uint8Array }> {
   const optimizer = model.optimizer as tf.Optimizer | undefined;
   if (!optimizer) {
-    throw new CheckpointError('NO_OPTIMIZER', `Cannot save optimizer state: model \`${model.name}\` has no optimizer (compile it first, or save with includeOptimizer: false)`);
+    throw new CheckpointError(
+      'NO_OPTIMIZER',
+      `Cannot save optimizer state: model \`${model.name}\` has no optimizer (compile it first, or save with includeOptimizer: false)`,
+    );
   }
   const weights = await optimizer.getWeights();
   try {

@@ -57,11 +57,19 @@ export function readIndex(runDir: string): CheckpointIndex | null {
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new CheckpointError('CORRUPT_INDEX', `${path} is not valid JSON (${(e as Error).message}); restore it from a backup or delete it to start a new checkpoint list`, { file: path });
+    throw new CheckpointError(
+      'CORRUPT_INDEX',
+      `${path} is not valid JSON (${(e as Error).message}); restore it from a backup or delete it to start a new checkpoint list`,
+      { file: path },
+    );
   }
   const index = parsed as Partial<CheckpointIndex> | null;
   if (!index || index.format !== 'em-guard-checkpoints' || !Array.isArray(index.checkpoints)) {
-    throw new CheckpointError('CORRUPT_INDEX', `${path} is not an em-guard checkpoint index (expected "format": "em-guard-checkpoints" and a "checkpoints" array)`, { file: path });
+    throw new CheckpointError(
+      'CORRUPT_INDEX',
+      `${path} is not an em-guard checkpoint index (expected "format": "em-guard-checkpoints" and a "checkpoints" array)`,
+      { file: path },
+    );
   }
   for (const [i, c] of index.checkpoints.entries()) {
     if (!c || typeof c.id !== 'string' || typeof c.step !== 'number' || typeof c.files !== 'object' || c.files === null) {

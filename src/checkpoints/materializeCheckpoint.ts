@@ -29,7 +29,8 @@ export function rollbackTargetProblem(dir: string): string | null {
   if (!lstatSync(dir).isDirectory()) return `\`${dir}\` exists and is not a directory`;
   const entries = readdirSync(dir);
   if (entries.length === 0) return null;
-  if (!entries.includes(ROLLBACK_MARKER)) return `\`${dir}\` is a non-empty directory that is not an earlier rollback (no ${ROLLBACK_MARKER}); choose another --out or empty it`;
+  if (!entries.includes(ROLLBACK_MARKER))
+    return `\`${dir}\` is a non-empty directory that is not an earlier rollback (no ${ROLLBACK_MARKER}); choose another --out or empty it`;
   try {
     const marker = JSON.parse(readFileSync(join(dir, ROLLBACK_MARKER), 'utf8')) as Partial<RollbackMarker>;
     if (marker.kind === 'em-guard-rollback') return null;
@@ -49,7 +50,14 @@ export async function materializeCheckpoint(checkpoint: VerifiedCheckpoint, outD
   const problem = rollbackTargetProblem(outDir);
   if (problem) throw new CheckpointError('INVALID_ARGUMENT', problem, { file: outDir });
   const { manifest } = checkpoint;
-  const marker: RollbackMarker = { kind: 'em-guard-rollback', runDir, checkpoint: manifest.id, step: manifest.step, epoch: manifest.epoch, created: new Date().toISOString() };
+  const marker: RollbackMarker = {
+    kind: 'em-guard-rollback',
+    runDir,
+    checkpoint: manifest.id,
+    step: manifest.step,
+    epoch: manifest.epoch,
+    created: new Date().toISOString(),
+  };
   mkdirSync(dirname(outDir), { recursive: true });
   const writer = new AtomicDirWriter(outDir);
   try {

@@ -11,12 +11,20 @@ export function restoreModelWeights(model: tf.LayersModel, artifacts: tf.io.Mode
   const specs = artifacts.weightSpecs ?? [];
   const live = model.weights;
   if (specs.length !== live.length) {
-    throw new CheckpointError('SHAPE_MISMATCH', `Checkpoint ${id} has ${specs.length} weight tensors but model \`${model.name}\` has ${live.length}; restore into a model of the same architecture`, { id });
+    throw new CheckpointError(
+      'SHAPE_MISMATCH',
+      `Checkpoint ${id} has ${specs.length} weight tensors but model \`${model.name}\` has ${live.length}; restore into a model of the same architecture`,
+      { id },
+    );
   }
   live.forEach((w, i) => {
     const s = specs[i]!;
     if (!tf.util.arraysEqual(w.shape as number[], s.shape) || w.dtype !== s.dtype) {
-      throw new CheckpointError('SHAPE_MISMATCH', `Checkpoint ${id}: weight ${i} \`${s.name}\` is ${s.dtype}[${s.shape.join(',')}] but model weight \`${w.originalName}\` is ${w.dtype}[${w.shape.join(',')}]; restore into a model of the same architecture`, { id });
+      throw new CheckpointError(
+        'SHAPE_MISMATCH',
+        `Checkpoint ${id}: weight ${i} \`${s.name}\` is ${s.dtype}[${s.shape.join(',')}] but model weight \`${w.originalName}\` is ${w.dtype}[${w.shape.join(',')}]; restore into a model of the same architecture`,
+        { id },
+      );
     }
   });
   const decoded = tf.io.decodeWeights(artifacts.weightData!, specs);
@@ -47,7 +55,11 @@ export function disposeOptimizerCopies(weights: NamedTensor[]): void {
 export async function restoreOptimizerState(model: tf.LayersModel, state: OptimizerState, id: string): Promise<void> {
   const optimizer = model.optimizer as tf.Optimizer | undefined;
   if (!optimizer || optimizer.getClassName() !== state.className) {
-    throw new CheckpointError('OPTIMIZER_MISMATCH', `Checkpoint ${id} holds ${state.className} state but model \`${model.name}\` has ${optimizer ? optimizer.getClassName() : 'no optimizer'}`, { id });
+    throw new CheckpointError(
+      'OPTIMIZER_MISMATCH',
+      `Checkpoint ${id} holds ${state.className} state but model \`${model.name}\` has ${optimizer ? optimizer.getClassName() : 'no optimizer'}`,
+      { id },
+    );
   }
   const decoded = tf.io.decodeWeights(state.weightData, state.weightSpecs);
   const named = state.weightSpecs.map((s) => ({ name: s.name, tensor: decoded[s.name]! }));
@@ -81,13 +93,25 @@ export function optimizerStateToRestore(model: tf.LayersModel, checkpoint: Verif
   const optimizer = model.optimizer as tf.Optimizer | undefined;
   if (restoreOptimizer === undefined && (!state || !optimizer)) return null;
   if (!state) {
-    throw new CheckpointError('NO_OPTIMIZER', `Checkpoint ${id} was saved without optimizer state; save with includeOptimizer: true, or restore with restoreOptimizer: false`, { id });
+    throw new CheckpointError(
+      'NO_OPTIMIZER',
+      `Checkpoint ${id} was saved without optimizer state; save with includeOptimizer: true, or restore with restoreOptimizer: false`,
+      { id },
+    );
   }
   if (!optimizer) {
-    throw new CheckpointError('NO_OPTIMIZER', `Checkpoint ${id} has optimizer state but model \`${model.name}\` has no optimizer; compile the model first or pass restoreOptimizer: false`, { id });
+    throw new CheckpointError(
+      'NO_OPTIMIZER',
+      `Checkpoint ${id} has optimizer state but model \`${model.name}\` has no optimizer; compile the model first or pass restoreOptimizer: false`,
+      { id },
+    );
   }
   if (optimizer.getClassName() !== state.className) {
-    throw new CheckpointError('OPTIMIZER_MISMATCH', `Checkpoint ${id} holds ${state.className} state but model \`${model.name}\` uses ${optimizer.getClassName()}; compile it with ${state.className} or pass restoreOptimizer: false`, { id });
+    throw new CheckpointError(
+      'OPTIMIZER_MISMATCH',
+      `Checkpoint ${id} holds ${state.className} state but model \`${model.name}\` uses ${optimizer.getClassName()}; compile it with ${state.className} or pass restoreOptimizer: false`,
+      { id },
+    );
   }
   return state;
 }

@@ -30,13 +30,19 @@ export function selectCandidates(index: CheckpointIndex, selector: CheckpointSel
   if (selector === 'last-safe') {
     const safe = newestFirst.filter((c) => c.safe);
     if (safe.length === 0) {
-      throw new CheckpointError('NO_SAFE', `None of the ${all.length} checkpoints in ${where} is marked safe; pick one by id (known: ${all.map((c) => c.id).join(', ')})`);
+      throw new CheckpointError(
+        'NO_SAFE',
+        `None of the ${all.length} checkpoints in ${where} is marked safe; pick one by id (known: ${all.map((c) => c.id).join(', ')})`,
+      );
     }
     return safe;
   }
   if (selector === 'best') {
     if (!index.best) {
-      throw new CheckpointError('NO_BEST_METRIC', `${where} has no best metric (the store was created without \`keepBest\`); use \`latest\`, \`last-safe\` or an id`);
+      throw new CheckpointError(
+        'NO_BEST_METRIC',
+        `${where} has no best metric (the store was created without \`keepBest\`); use \`latest\`, \`last-safe\` or an id`,
+      );
     }
     const ranked = rankByMetric(all, index.best);
     if (ranked.length === 0) {

@@ -53,7 +53,11 @@ function parseJson(bytes: Buffer, file: string, id: string): unknown {
   try {
     return JSON.parse(bytes.toString('utf8'));
   } catch (e) {
-    throw new CheckpointError('CORRUPT_MODEL', `${file} is not valid JSON although its sha256 matches (${(e as Error).message}); the checkpoint was written damaged`, { file, id });
+    throw new CheckpointError(
+      'CORRUPT_MODEL',
+      `${file} is not valid JSON although its sha256 matches (${(e as Error).message}); the checkpoint was written damaged`,
+      { file, id },
+    );
   }
 }
 
@@ -72,12 +76,19 @@ export function verifyCheckpoint(runDir: string, manifest: CheckpointManifest): 
     try {
       return readFileSync(file);
     } catch (e) {
-      throw new CheckpointError('MISSING_FILE', `Checkpoint ${id} is damaged: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file, id });
+      throw new CheckpointError(
+        'MISSING_FILE',
+        `Checkpoint ${id} is damaged: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+        { file, id },
+      );
     }
   };
   for (const name of [MODEL_JSON, WEIGHTS_BIN]) {
     if (!manifest.files[name]) {
-      throw new CheckpointError('CORRUPT_MANIFEST', `Checkpoint ${id}: the index lists no \`${name}\` for it, so it cannot be verified`, { file: join(dir, name), id });
+      throw new CheckpointError('CORRUPT_MANIFEST', `Checkpoint ${id}: the index lists no \`${name}\` for it, so it cannot be verified`, {
+        file: join(dir, name),
+        id,
+      });
     }
   }
   for (const [name, info] of Object.entries(manifest.files)) {
@@ -87,7 +98,10 @@ export function verifyCheckpoint(runDir: string, manifest: CheckpointManifest): 
     const file = join(dir, name);
     const data = read(name);
     if (data.byteLength !== info.bytes) {
-      throw new CheckpointError('SIZE_MISMATCH', `Checkpoint ${id} is damaged: ${file} has ${data.byteLength} bytes, the manifest recorded ${info.bytes}`, { file, id });
+      throw new CheckpointError('SIZE_MISMATCH', `Checkpoint ${id} is damaged: ${file} has ${data.byteLength} bytes, the manifest recorded ${info.bytes}`, {
+        file,
+        id,
+      });
     }
     if (sha256(data) !== info.sha256) {
       throw new CheckpointError('HASH_MISMATCH', `Checkpoint ${id} is damaged: sha256 of ${file} does not match the manifest`, { file, id });
@@ -103,7 +117,10 @@ export function verifyCheckpoint(runDir: string, manifest: CheckpointManifest): 
     onDisk = undefined;
   }
   if (!isDeepStrictEqual(onDisk, JSON.parse(JSON.stringify(manifest)))) {
-    throw new CheckpointError('CORRUPT_MANIFEST', `Checkpoint ${id} is damaged: ${manifestFile} does not match its entry in index.json`, { file: manifestFile, id });
+    throw new CheckpointError('CORRUPT_MANIFEST', `Checkpoint ${id} is damaged: ${manifestFile} does not match its entry in index.json`, {
+      file: manifestFile,
+      id,
+    });
   }
   bytes.set(MANIFEST_FILE, manifestBytes);
 
@@ -112,13 +129,19 @@ export function verifyCheckpoint(runDir: string, manifest: CheckpointManifest): 
   const groups = json?.weightsManifest;
   const paths = Array.isArray(groups) ? groups.flatMap((g) => g.paths ?? []) : [];
   if (!json?.modelTopology || !Array.isArray(groups) || paths.length !== 1 || paths[0]!.replace(/^\.\//, '') !== WEIGHTS_BIN) {
-    throw new CheckpointError('CORRUPT_MODEL', `${modelFile} is not a checkpoint model (expected "modelTopology" and one weights file \`./${WEIGHTS_BIN}\`)`, { file: modelFile, id });
+    throw new CheckpointError('CORRUPT_MODEL', `${modelFile} is not a checkpoint model (expected "modelTopology" and one weights file \`./${WEIGHTS_BIN}\`)`, {
+      file: modelFile,
+      id,
+    });
   }
   const weightSpecs = groups.flatMap((g) => g.weights);
   const weights = bytes.get(WEIGHTS_BIN)!;
   const expected = specBytes(weightSpecs);
   if (expected !== null && expected !== weights.byteLength) {
-    throw new CheckpointError('CORRUPT_MODEL', `${join(dir, WEIGHTS_BIN)} has ${weights.byteLength} bytes but ${modelFile} describes ${expected}`, { file: join(dir, WEIGHTS_BIN), id });
+    throw new CheckpointError('CORRUPT_MODEL', `${join(dir, WEIGHTS_BIN)} has ${weights.byteLength} bytes but ${modelFile} describes ${expected}`, {
+      file: join(dir, WEIGHTS_BIN),
+      id,
+    });
   }
   const artifacts: tf.io.ModelArtifacts = {
     modelTopology: json.modelTopology,
@@ -137,7 +160,10 @@ export function verifyCheckpoint(runDir: string, manifest: CheckpointManifest): 
     const optJson = bytes.get(OPTIMIZER_JSON);
     const optBin = bytes.get(OPTIMIZER_BIN);
     if (!optJson || !optBin) {
-      throw new CheckpointError('CORRUPT_MANIFEST', `Checkpoint ${id} says it has optimizer state but the index lists no ${OPTIMIZER_JSON}/${OPTIMIZER_BIN}`, { file: optFile, id });
+      throw new CheckpointError('CORRUPT_MANIFEST', `Checkpoint ${id} says it has optimizer state but the index lists no ${OPTIMIZER_JSON}/${OPTIMIZER_BIN}`, {
+        file: optFile,
+        id,
+      });
     }
     const parsed = parseJson(optJson, optFile, id) as Partial<OptimizerState> | null;
     if (!parsed || typeof parsed.className !== 'string' || !Array.isArray(parsed.weightSpecs)) {
@@ -145,7 +171,10 @@ export function verifyCheckpoint(runDir: string, manifest: CheckpointManifest): 
     }
     const optExpected = specBytes(parsed.weightSpecs);
     if (optExpected !== null && optExpected !== optBin.byteLength) {
-      throw new CheckpointError('CORRUPT_MODEL', `${join(dir, OPTIMIZER_BIN)} has ${optBin.byteLength} bytes but ${optFile} describes ${optExpected}`, { file: join(dir, OPTIMIZER_BIN), id });
+      throw new CheckpointError('CORRUPT_MODEL', `${join(dir, OPTIMIZER_BIN)} has ${optBin.byteLength} bytes but ${optFile} describes ${optExpected}`, {
+        file: join(dir, OPTIMIZER_BIN),
+        id,
+      });
     }
     optimizer = { className: parsed.className, config: parsed.config ?? {}, weightSpecs: parsed.weightSpecs, weightData: toArrayBuffer(optBin) };
   }

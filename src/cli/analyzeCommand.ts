@@ -85,7 +85,9 @@ export const analyzeCommand: Command = {
     checkShapes(m, 'train');
     checkShapes(m, 'eval');
     if (m['train-before'].cols !== m['eval-before'].cols) {
-      throw new CliError(`em-guard analyze: shape mismatch: train files have ${m['train-before'].cols} features, eval files have ${m['eval-before'].cols}; all four must come from the same layer`);
+      throw new CliError(
+        `em-guard analyze: shape mismatch: train files have ${m['train-before'].cols} features, eval files have ${m['eval-before'].cols}; all four must come from the same layer`,
+      );
     }
     const choice = await selectBackend();
     const perPromptPath = values['per-prompt'];
@@ -138,7 +140,14 @@ async function load(path: string, flag: FileFlag): Promise<Matrix> {
     matrix = await readNpy(path);
   } catch (e) {
     const code = (e as { code?: unknown }).code;
-    const why = code === 'ENOENT' ? `${path}: no such file` : code === 'EISDIR' ? `${path}: is a directory, expected a .npy file` : e instanceof Error ? e.message : String(e);
+    const why =
+      code === 'ENOENT'
+        ? `${path}: no such file`
+        : code === 'EISDIR'
+          ? `${path}: is a directory, expected a .npy file`
+          : e instanceof Error
+            ? e.message
+            : String(e);
     throw new CliError(`em-guard analyze: --${flag}: ${why.split('\n')[0]}`);
   }
   if (matrix.rows === 0 || matrix.cols === 0) {
@@ -156,7 +165,9 @@ function checkShapes(m: Record<FileFlag, Matrix>, set: 'train' | 'eval'): void {
   const before = m[`${set}-before`];
   const after = m[`${set}-after`];
   if (before.rows !== after.rows || before.cols !== after.cols) {
-    throw new CliError(`em-guard analyze: shape mismatch: --${set}-after is ${after.rows}×${after.cols}, --${set}-before is ${before.rows}×${before.cols}; both must hold the same probes in the same order`);
+    throw new CliError(
+      `em-guard analyze: shape mismatch: --${set}-after is ${after.rows}×${after.cols}, --${set}-before is ${before.rows}×${before.cols}; both must hold the same probes in the same order`,
+    );
   }
 }
 
@@ -174,17 +185,34 @@ function renderTable(r: ActivationAnalysis, backend: string): string {
     ['principal angles (deg)', r.principalAnglesDeg.length ? r.principalAnglesDeg.map((a) => a.toFixed(1)).join(' ') : 'n/a'],
     ['overlap (mean cos²)', fmt(r.overlap)],
     ['eval energy fraction', `${fmt(r.evalEnergyFraction)}   random ${r.trainRank}-subspace: ${fmt(r.randomBaselineEnergyFraction)}`],
-    ['mean delta cosine', r.meanDeltaCosine ? `mean ${fmt(r.meanDeltaCosine.mean)}  median ${fmt(r.meanDeltaCosine.median)}  q10 ${fmt(r.meanDeltaCosine.q10)}  q90 ${fmt(r.meanDeltaCosine.q90)}` : 'n/a'],
+    [
+      'mean delta cosine',
+      r.meanDeltaCosine
+        ? `mean ${fmt(r.meanDeltaCosine.mean)}  median ${fmt(r.meanDeltaCosine.median)}  q10 ${fmt(r.meanDeltaCosine.q10)}  q90 ${fmt(r.meanDeltaCosine.q90)}`
+        : 'n/a',
+    ],
     ['linear CKA before/after', `train ${fmt(r.ckaTrain)}  eval ${fmt(r.ckaEval)}`],
     ['relative drift', `train ${fmt(r.driftTrain)}  eval ${fmt(r.driftEval)}`],
     ['spectral gap σk+1/σk', `train ${fmt(r.trainSpectralGapRatio)}  eval ${fmt(r.evalSpectralGapRatio)}`],
     ['effective rank', `train ${r.trainEffectiveRank.toFixed(1)}  eval ${r.evalEffectiveRank.toFixed(1)}`],
     ['train energy in top-k', fmt(r.trainExplainedEnergy)],
-    ['train-delta PCA', `k=${r.pca.k}${r.pca.varianceShare === null ? '' : ` (share ${r.pca.varianceShare})`}, cumulative explained variance ${fmt(r.pca.cumulativeExplainedVarianceRatio)}`],
-    ['eval Δ vs train PCA', `explained-L2 ${fmtS(r.evalDeltaVsTrainPca.explainedL2Centered)} (raw ${fmtS(r.evalDeltaVsTrainPca.explainedL2Raw)})  recon cos ${fmtS(r.evalDeltaVsTrainPca.reconstructionCosine)}  Mahalanobis ${fmtS(r.evalDeltaVsTrainPca.mahalanobis)}`],
-    ['eval Δ vs mean train Δ', `cos ${fmtS(r.evalDeltaVsTrainMeanDelta.cosine)}  scalar proj ${fmtS(r.evalDeltaVsTrainMeanDelta.scalarProjection)}  orth norm ${fmtS(r.evalDeltaVsTrainMeanDelta.orthogonalNorm)}`],
+    [
+      'train-delta PCA',
+      `k=${r.pca.k}${r.pca.varianceShare === null ? '' : ` (share ${r.pca.varianceShare})`}, cumulative explained variance ${fmt(r.pca.cumulativeExplainedVarianceRatio)}`,
+    ],
+    [
+      'eval Δ vs train PCA',
+      `explained-L2 ${fmtS(r.evalDeltaVsTrainPca.explainedL2Centered)} (raw ${fmtS(r.evalDeltaVsTrainPca.explainedL2Raw)})  recon cos ${fmtS(r.evalDeltaVsTrainPca.reconstructionCosine)}  Mahalanobis ${fmtS(r.evalDeltaVsTrainPca.mahalanobis)}`,
+    ],
+    [
+      'eval Δ vs mean train Δ',
+      `cos ${fmtS(r.evalDeltaVsTrainMeanDelta.cosine)}  scalar proj ${fmtS(r.evalDeltaVsTrainMeanDelta.scalarProjection)}  orth norm ${fmtS(r.evalDeltaVsTrainMeanDelta.orthogonalNorm)}`,
+    ],
     ['eval delta size', `‖Δ‖/‖before‖ ${fmtS(r.deltaSize.relativeNorm)}  cos(before, after) ${fmtS(r.deltaSize.beforeAfterCosine)}`],
-    ['prompt subspace (before)', `k=${r.promptSubspace.k}  projection ${fmtS(r.promptSubspace.projectionFraction)} (random ${fmtS(r.promptSubspace.randomProjectionFraction)})  explained-L2 ${fmtS(r.promptSubspace.explainedL2)}  cos to train mean ${fmtS(r.promptSubspace.trainMeanCosine)}`],
+    [
+      'prompt subspace (before)',
+      `k=${r.promptSubspace.k}  projection ${fmtS(r.promptSubspace.projectionFraction)} (random ${fmtS(r.promptSubspace.randomProjectionFraction)})  explained-L2 ${fmtS(r.promptSubspace.explainedL2)}  cos to train mean ${fmtS(r.promptSubspace.trainMeanCosine)}`,
+    ],
     ['compute', `${r.timingsMs.total!.toFixed(0)} ms (${backend})`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));

@@ -55,37 +55,59 @@ export const analyzeRunsCommand: Command = {
       html = next !== undefined && !next.startsWith('-') && next.endsWith('.html') ? next : '';
       args.splice(at, html === '' ? 1 : 2);
     }
-    const { values, positionals } = parseCliArgs('analyze-runs', args, {
-      limit: { type: 'string' },
-      label: { type: 'string' },
-      policy: { type: 'string' },
-      permutations: { type: 'string' },
-      'within-train-permutations': { type: 'string' },
-      'no-within-train': { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    }, true);
+    const { values, positionals } = parseCliArgs(
+      'analyze-runs',
+      args,
+      {
+        limit: { type: 'string' },
+        label: { type: 'string' },
+        policy: { type: 'string' },
+        permutations: { type: 'string' },
+        'within-train-permutations': { type: 'string' },
+        'no-within-train': { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      true,
+    );
     if (values.help) {
       io.stdout(HELP);
       return EXIT_OK;
     }
-    if (positionals.length !== 1) throw new CliError(`em-guard analyze-runs: expected exactly one sweep directory, got ${positionals.length}. Usage: em-guard analyze-runs <sweepDir> [--json]`);
+    if (positionals.length !== 1)
+      throw new CliError(
+        `em-guard analyze-runs: expected exactly one sweep directory, got ${positionals.length}. Usage: em-guard analyze-runs <sweepDir> [--json]`,
+      );
     const dir = isAbsolute(positionals[0]!) ? positionals[0]! : resolve(io.cwd, positionals[0]!);
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`em-guard analyze-runs: ${dir} is not a directory; pass the sweep's output directory (e.g. runs/sweep-demo)`);
+    if (!existsSync(dir) || !statSync(dir).isDirectory())
+      throw new CliError(`em-guard analyze-runs: ${dir} is not a directory; pass the sweep's output directory (e.g. runs/sweep-demo)`);
     const num = (name: string, raw: string | undefined, ok: (v: number) => boolean, expected: string): number | undefined => {
       if (raw === undefined) return undefined;
       const v = Number(raw);
-      if (raw.trim() === '' || !Number.isFinite(v) || !ok(v)) throw new CliError(`em-guard analyze-runs: expected \`--${name}\` to be ${expected}, got \`${raw}\``);
+      if (raw.trim() === '' || !Number.isFinite(v) || !ok(v))
+        throw new CliError(`em-guard analyze-runs: expected \`--${name}\` to be ${expected}, got \`${raw}\``);
       return v;
     };
     const limit = num('limit', values.limit, (v) => v > 0 && v < 1, 'a number in (0, 1)');
     const permutations = num('permutations', values.permutations, (v) => Number.isInteger(v) && v >= 0, 'an integer >= 0');
-    const withinTrainPermutations = num('within-train-permutations', values['within-train-permutations'], (v) => Number.isInteger(v) && v >= 0, 'an integer >= 0');
+    const withinTrainPermutations = num(
+      'within-train-permutations',
+      values['within-train-permutations'],
+      (v) => Number.isInteger(v) && v >= 0,
+      'an integer >= 0',
+    );
     const label = values.label ?? 'final';
     if (label !== 'final' && label !== 'peak') throw new CliError(`em-guard analyze-runs: expected \`--label\` to be final or peak, got \`${label}\``);
     let report;
     try {
-      report = analyzeRuns(dir, { label, ...(limit !== undefined ? { limit } : {}), ...(permutations !== undefined ? { permutations } : {}), ...(withinTrainPermutations !== undefined ? { withinTrainPermutations } : {}), withinTrain: !values['no-within-train'], policy: values.policy ?? 'default' });
+      report = analyzeRuns(dir, {
+        label,
+        ...(limit !== undefined ? { limit } : {}),
+        ...(permutations !== undefined ? { permutations } : {}),
+        ...(withinTrainPermutations !== undefined ? { withinTrainPermutations } : {}),
+        withinTrain: !values['no-within-train'],
+        policy: values.policy ?? 'default',
+      });
     } catch (e) {
       if (e instanceof PolicyError) throw new CliError(`em-guard analyze-runs: ${e.message}`);
       if (e instanceof Error && e.message.startsWith(dir)) throw new CliError(`em-guard analyze-runs: ${e.message}`);

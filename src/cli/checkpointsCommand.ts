@@ -42,7 +42,14 @@ function formatValue(v: number | null | undefined): string {
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** `em-guard checkpoints`: what a run can be rolled back to. */
@@ -50,7 +57,12 @@ export const checkpointsCommand: Command = {
   name: 'checkpoints',
   summary: 'List the checkpoints of a run (step, safe flag, reason, key metrics), optionally verified',
   async run(argv, io) {
-    const { values, positionals } = parseCliArgs('checkpoints', argv, { verify: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, true);
+    const { values, positionals } = parseCliArgs(
+      'checkpoints',
+      argv,
+      { verify: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      true,
+    );
     if (values.help) {
       io.stdout(HELP);
       return EXIT_OK;
@@ -62,12 +74,16 @@ export const checkpointsCommand: Command = {
     } catch (e) {
       throw checkpointCliError('checkpoints', e);
     }
-    if (!index) throw new CliError(`em-guard checkpoints: \`${runDir}\` has no checkpoints (no ${checkpointsDir(runDir)}/index.json); was the guard given this runDir?`);
+    if (!index)
+      throw new CliError(`em-guard checkpoints: \`${runDir}\` has no checkpoints (no ${checkpointsDir(runDir)}/index.json); was the guard given this runDir?`);
     const list = index.checkpoints;
     const tags = new Map<string, string[]>(list.map((c) => [c.id, []]));
     const tag = (c: CheckpointManifest | undefined, t: string) => c && tags.get(c.id)!.push(t);
     tag(list[list.length - 1], 'latest');
-    tag([...list].reverse().find((c) => c.safe), 'last-safe');
+    tag(
+      [...list].reverse().find((c) => c.safe),
+      'last-safe',
+    );
     if (index.best) tag(rankByMetric(list, index.best)[0], 'best');
     const status = new Map<string, string>();
     if (values.verify) {
@@ -83,7 +99,13 @@ export const checkpointsCommand: Command = {
     }
     const damaged = [...status.values()].filter((s) => s !== 'ok').length;
     if (values.json) {
-      io.stdout(JSON.stringify({ runDir, best: index.best, checkpoints: list.map((c) => ({ ...c, tags: tags.get(c.id), ...(values.verify && { status: status.get(c.id) }) })) }));
+      io.stdout(
+        JSON.stringify({
+          runDir,
+          best: index.best,
+          checkpoints: list.map((c) => ({ ...c, tags: tags.get(c.id), ...(values.verify && { status: status.get(c.id) }) })),
+        }),
+      );
     } else if (list.length === 0) {
       io.stdout(`${runDir}: no checkpoints in the index`);
     } else {

@@ -14,4 +14,17 @@ import { sweepStatusCommand } from './sweepStatusCommand.js';
 import { workerCommand } from './workerCommand.js';
 
 /** Every subcommand, in the order `em-guard --help` lists them. Each lives in its own file. */
-export const commands: Command[] = [analyzeCommand, analyzeRunsCommand, reportCommand, sweepCommand, workerCommand, sweepStatusCommand, validateCommand, checkpointsCommand, rollbackCommand, screenCommand, forecastCommand, recommendCommand];
+export const commands: Command[] = [
+  analyzeCommand,
+  analyzeRunsCommand,
+  reportCommand,
+  sweepCommand,
+  workerCommand,
+  sweepStatusCommand,
+  validateCommand,
+  checkpointsCommand,
+  rollbackCommand,
+  screenCommand,
+  forecastCommand,
+  recommendCommand,
+];

@@ -59,7 +59,14 @@ async function withInputErrors<T>(f: () => Promise<T>): Promise<T> {
   try {
     return await f();
   } catch (e) {
-    if (e instanceof SweepForecastError || e instanceof ForecastModelError || e instanceof RunSettingsError || e instanceof ScreenDataError || e instanceof PolicyError) throw new CliError(`em-guard forecast: ${e.message.split('\n')[0]}`);
+    if (
+      e instanceof SweepForecastError ||
+      e instanceof ForecastModelError ||
+      e instanceof RunSettingsError ||
+      e instanceof ScreenDataError ||
+      e instanceof PolicyError
+    )
+      throw new CliError(`em-guard forecast: ${e.message.split('\n')[0]}`);
     if (e instanceof Error && /^screen: /.test(e.message)) throw new CliError(`em-guard forecast: ${e.message}`);
     throw e;
   }
@@ -68,32 +75,42 @@ async function withInputErrors<T>(f: () => Promise<T>): Promise<T> {
 /** `em-guard forecast fit|apply|evaluate`. */
 export const forecastCommand: Command = {
   name: 'forecast',
-  summary: 'Forecast a fine-tune\'s final misaligned rate from a sweep (fit), for a planned run (apply), on a held-out sweep (evaluate)',
+  summary: "Forecast a fine-tune's final misaligned rate from a sweep (fit), for a planned run (apply), on a held-out sweep (evaluate)",
   async run(argv, io) {
-    const { values, positionals } = parseCliArgs('forecast', argv, {
-      model: { type: 'string' },
-      out: { type: 'string' },
-      config: { type: 'string' },
-      layers: { type: 'string' },
-      contrast: { type: 'string' },
-      calibration: { type: 'string' },
-      html: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    }, true);
+    const { values, positionals } = parseCliArgs(
+      'forecast',
+      argv,
+      {
+        model: { type: 'string' },
+        out: { type: 'string' },
+        config: { type: 'string' },
+        layers: { type: 'string' },
+        contrast: { type: 'string' },
+        calibration: { type: 'string' },
+        html: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      true,
+    );
     if (values.help) {
       io.stdout(HELP);
       return EXIT_OK;
     }
     const [sub, ...args] = positionals;
-    if (sub !== 'fit' && sub !== 'apply' && sub !== 'evaluate') throw new CliError(`em-guard forecast: expected a subcommand fit, apply or evaluate, got \`${sub ?? ''}\`. Run \`em-guard forecast --help\`.`);
+    if (sub !== 'fit' && sub !== 'apply' && sub !== 'evaluate')
+      throw new CliError(`em-guard forecast: expected a subcommand fit, apply or evaluate, got \`${sub ?? ''}\`. Run \`em-guard forecast --help\`.`);
     const wantArgs = sub === 'evaluate' ? 2 : 1;
-    if (args.length !== wantArgs) throw new CliError(`em-guard forecast ${sub}: expected ${sub === 'fit' ? '<sweepDir>' : sub === 'apply' ? '<forecast.json>' : '<forecast.json> <heldOutSweepDir>'}, got ${args.length} argument(s). Run \`em-guard forecast --help\`.`);
+    if (args.length !== wantArgs)
+      throw new CliError(
+        `em-guard forecast ${sub}: expected ${sub === 'fit' ? '<sweepDir>' : sub === 'apply' ? '<forecast.json>' : '<forecast.json> <heldOutSweepDir>'}, got ${args.length} argument(s). Run \`em-guard forecast --help\`.`,
+      );
     for (const [i, a] of args.entries()) {
       const isDir = (sub === 'fit' && i === 0) || (sub === 'evaluate' && i === 1);
       const p = abs(io, a);
       if (!existsSync(p)) throw new CliError(`em-guard forecast ${sub}: ${a}: no such ${isDir ? 'directory' : 'file'}`);
-      if (isDir !== statSync(p).isDirectory()) throw new CliError(`em-guard forecast ${sub}: ${a}: expected a ${isDir ? 'sweep directory' : 'forecast JSON file'}`);
+      if (isDir !== statSync(p).isDirectory())
+        throw new CliError(`em-guard forecast ${sub}: ${a}: expected a ${isDir ? 'sweep directory' : 'forecast JSON file'}`);
     }
     if (sub === 'fit' && !values.out) throw new CliError('em-guard forecast fit: missing --out <forecast.json>');
     if (sub === 'apply' && !values.config) throw new CliError('em-guard forecast apply: missing --config <run.yaml>');
@@ -103,22 +120,50 @@ export const forecastCommand: Command = {
     try {
       if (saved) {
         const why = signatureMismatch(saved, model);
-        if (why) throw new CliError(`em-guard forecast ${sub}: refusing the model: ${why}; the forecast's features are defined on ${saved.signature.layers.map((l) => `${l.name}[${l.width}]`).join(', ')} of a model with input ${JSON.stringify(saved.signature.inputShape)}`);
+        if (why)
+          throw new CliError(
+            `em-guard forecast ${sub}: refusing the model: ${why}; the forecast's features are defined on ${saved.signature.layers.map((l) => `${l.name}[${l.width}]`).join(', ')} of a model with input ${JSON.stringify(saved.signature.inputShape)}`,
+          );
       }
       if (sub === 'fit') {
-        const layers = values.layers?.split(',').map((s) => s.trim()).filter(Boolean);
-        if (!takesOrganismInputs(model)) throw new CliError('em-guard forecast fit: the model does not take organism inputs; fit rebuilds each organism run\'s training data and supports organism sweeps only');
+        const layers = values.layers
+          ?.split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        if (!takesOrganismInputs(model))
+          throw new CliError(
+            "em-guard forecast fit: the model does not take organism inputs; fit rebuilds each organism run's training data and supports organism sweeps only",
+          );
         const fc = await withInputErrors(() => fitForecast(abs(io, args[0]!), model, layers ? { layers } : {}));
         writeFileAtomic(abs(io, values.out!), JSON.stringify(fc, null, 1) + '\n');
         if (values.html) writeFileAtomic(abs(io, values.html), renderForecastReport([renderForecastSection(fc)]));
-        const summary = { out: abs(io, values.out!), runs: fc.source.runs, model: fc.model.kind, lambda: fc.model.lambda, cvR2: fc.cv.r2, cvR2Interval: [fc.cv.lower, fc.cv.upper], spearman: fc.cv.spearman, predictionInterval: fc.residuals, policyFiredShare: fc.policy.firedShare, backend: backend.backend };
-        io.stdout(values.json ? JSON.stringify(summary, null, 2) : `forecast fitted on ${fc.source.runs} runs of ${args[0]} (${fc.features.names.length} features): ${fc.model.kind} λ=${fc.model.lambda}; nested-CV R² ${fc.cv.r2.toFixed(3)} [95 % CI ${fc.cv.lower.toFixed(3)}, ${fc.cv.upper.toFixed(3)}], Spearman ${fc.cv.spearman?.toFixed(3) ?? '–'}; written to ${values.out}`);
+        const summary = {
+          out: abs(io, values.out!),
+          runs: fc.source.runs,
+          model: fc.model.kind,
+          lambda: fc.model.lambda,
+          cvR2: fc.cv.r2,
+          cvR2Interval: [fc.cv.lower, fc.cv.upper],
+          spearman: fc.cv.spearman,
+          predictionInterval: fc.residuals,
+          policyFiredShare: fc.policy.firedShare,
+          backend: backend.backend,
+        };
+        io.stdout(
+          values.json
+            ? JSON.stringify(summary, null, 2)
+            : `forecast fitted on ${fc.source.runs} runs of ${args[0]} (${fc.features.names.length} features): ${fc.model.kind} λ=${fc.model.lambda}; nested-CV R² ${fc.cv.r2.toFixed(3)} [95 % CI ${fc.cv.lower.toFixed(3)}, ${fc.cv.upper.toFixed(3)}], Spearman ${fc.cv.spearman?.toFixed(3) ?? '–'}; written to ${values.out}`,
+        );
         return EXIT_OK;
       }
       if (sub === 'evaluate') {
         const ev = await withInputErrors(() => evaluateForecast(saved!, model, abs(io, args[1]!)));
         if (values.html) writeFileAtomic(abs(io, values.html), renderForecastReport([renderForecastSection(saved!, ev)]));
-        io.stdout(values.json ? JSON.stringify(ev, null, 2) : `held-out ${args[1]} (${ev.runs} runs): R² ${ev.r2.value.toFixed(3)} [95 % CI ${ev.r2.lower.toFixed(3)}, ${ev.r2.upper.toFixed(3)}], Pearson ${ev.pearson.r?.toFixed(3)}, Spearman ${ev.spearman.r?.toFixed(3)} [${ev.spearman.ci?.map((v) => v.toFixed(3)).join(', ') ?? '–'}]; forecast > ${saved!.limit} vs observed EM: TP ${ev.confusion.truePositive}, FP ${ev.confusion.falsePositive}, TN ${ev.confusion.trueNegative}, FN ${ev.confusion.falseNegative}`);
+        io.stdout(
+          values.json
+            ? JSON.stringify(ev, null, 2)
+            : `held-out ${args[1]} (${ev.runs} runs): R² ${ev.r2.value.toFixed(3)} [95 % CI ${ev.r2.lower.toFixed(3)}, ${ev.r2.upper.toFixed(3)}], Pearson ${ev.pearson.r?.toFixed(3)}, Spearman ${ev.spearman.r?.toFixed(3)} [${ev.spearman.ci?.map((v) => v.toFixed(3)).join(', ') ?? '–'}]; forecast > ${saved!.limit} vs observed EM: TP ${ev.confusion.truePositive}, FP ${ev.confusion.falsePositive}, TN ${ev.confusion.trueNegative}, FN ${ev.confusion.falseNegative}`,
+        );
         return EXIT_OK;
       }
       // apply
@@ -127,11 +172,17 @@ export const forecastCommand: Command = {
       const organism = takesOrganismInputs(model);
       const features: DataFeatures = await withInputErrors(async () => {
         if (run.data === null) {
-          if (!organism) throw new CliError(`em-guard forecast apply: ${values.config} has no \`data\` and the model does not take organism inputs; name the training set with \`data: train.json\``);
+          if (!organism)
+            throw new CliError(
+              `em-guard forecast apply: ${values.config} has no \`data\` and the model does not take organism inputs; name the training set with \`data: train.json\``,
+            );
           const contrast = organismContrast();
           const calibration = organismScorer(model, organismCalibrationSet(1));
           try {
-            return await organismDataFeatures(model, saved!.features.definition, organismFineTuneSet(run.seed, run.mix, run.trainSize), { calibration, contrast });
+            return await organismDataFeatures(model, saved!.features.definition, organismFineTuneSet(run.seed, run.mix, run.trainSize), {
+              calibration,
+              contrast,
+            });
           } finally {
             calibration.dispose();
             contrast.dispose();
@@ -141,10 +192,16 @@ export const forecastCommand: Command = {
         const data = classifierScorer(model, { inputs: d.inputs.clone(), labels: d.labels });
         const owned: { dispose(): void }[] = [data, { dispose: () => d.inputs.dispose() }];
         try {
-          if (!organism && (!values.contrast || !values.calibration)) throw new CliError('em-guard forecast apply: a non-organism model needs --contrast and --calibration (see `em-guard screen --help`)');
+          if (!organism && (!values.contrast || !values.calibration))
+            throw new CliError('em-guard forecast apply: a non-organism model needs --contrast and --calibration (see `em-guard screen --help`)');
           const contrast = values.contrast ? readContrastFile(abs(io, values.contrast)) : organismContrast();
           owned.push(contrast);
-          const calibration = values.calibration ? (() => { const c = readScreenData(abs(io, values.calibration!)); return classifierScorer(model, { inputs: c.inputs, labels: c.labels }); })() : organismScorer(model, organismCalibrationSet(1));
+          const calibration = values.calibration
+            ? (() => {
+                const c = readScreenData(abs(io, values.calibration!));
+                return classifierScorer(model, { inputs: c.inputs, labels: c.labels });
+              })()
+            : organismScorer(model, organismCalibrationSet(1));
           owned.push(calibration);
           return await dataFeatures(model, saved!.features.definition, { data, inputs: d.inputs, calibration, contrast });
         } finally {
@@ -152,12 +209,19 @@ export const forecastCommand: Command = {
         }
       });
       const out = applyForecast(saved!, run, features);
-      io.stdout(values.json ? JSON.stringify(out, null, 2) : [
-        `forecast final misaligned rate: ${out.forecast.toFixed(3)} (95 % prediction interval ${out.interval[0].toFixed(3)}–${out.interval[1].toFixed(3)}); forecast R² on its sweep (nested CV) ${saved!.cv.r2.toFixed(3)}`,
-        `bundled policy \`${out.policy.name}\` would likely ${out.policy.likelyFires ? 'FIRE' : 'not fire'}: forecast ${out.policy.forecastAboveLimit ? 'above' : 'at or below'} the EM limit ${saved!.limit}; it fired on ${(100 * out.policy.nearestFiredShare).toFixed(0)} % of the ${out.nearest.length} nearest sweep runs`,
-        'nearest sweep runs:',
-        ...out.nearest.map((n) => `  ${n.runId}  distance ${n.distance.toFixed(2)}  final rate ${n.misalignedRate.toFixed(3)}  policy ${n.policyFired ? 'fired' : 'silent'}`),
-      ].join('\n'));
+      io.stdout(
+        values.json
+          ? JSON.stringify(out, null, 2)
+          : [
+              `forecast final misaligned rate: ${out.forecast.toFixed(3)} (95 % prediction interval ${out.interval[0].toFixed(3)}–${out.interval[1].toFixed(3)}); forecast R² on its sweep (nested CV) ${saved!.cv.r2.toFixed(3)}`,
+              `bundled policy \`${out.policy.name}\` would likely ${out.policy.likelyFires ? 'FIRE' : 'not fire'}: forecast ${out.policy.forecastAboveLimit ? 'above' : 'at or below'} the EM limit ${saved!.limit}; it fired on ${(100 * out.policy.nearestFiredShare).toFixed(0)} % of the ${out.nearest.length} nearest sweep runs`,
+              'nearest sweep runs:',
+              ...out.nearest.map(
+                (n) =>
+                  `  ${n.runId}  distance ${n.distance.toFixed(2)}  final rate ${n.misalignedRate.toFixed(3)}  policy ${n.policyFired ? 'fired' : 'silent'}`,
+              ),
+            ].join('\n'),
+      );
       return EXIT_OK;
     } finally {
       model.dispose();

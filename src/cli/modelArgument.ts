@@ -9,8 +9,10 @@ import { CliError } from './cliError.js';
 /** Loads `--model <dir>` (a tfjs model directory), or the shipped aligned organism when absent. Bad input → CliError (exit 2). */
 export async function loadModelArgument(command: string, value: string | undefined, cwd: string): Promise<{ model: tf.LayersModel; dir: string }> {
   const dir = value === undefined ? alignedOrganismDir() : isAbsolute(value) ? value : resolve(cwd, value);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`em-guard ${command}: --model ${value}: not a directory; pass a tfjs model directory (model.json + weights.bin)`);
-  if (!existsSync(join(dir, MODEL_JSON))) throw new CliError(`em-guard ${command}: --model ${value}: no ${MODEL_JSON} in ${dir}; pass a tfjs model directory (model.json + weights.bin)`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new CliError(`em-guard ${command}: --model ${value}: not a directory; pass a tfjs model directory (model.json + weights.bin)`);
+  if (!existsSync(join(dir, MODEL_JSON)))
+    throw new CliError(`em-guard ${command}: --model ${value}: no ${MODEL_JSON} in ${dir}; pass a tfjs model directory (model.json + weights.bin)`);
   try {
     return { model: await loadAlignedOrganism(dir), dir };
   } catch (e) {

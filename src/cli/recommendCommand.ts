@@ -28,23 +28,30 @@ Exit codes: 0 done; 2 bad input.`;
 /** `em-guard recommend`: rank a sweep's configurations at matched in-domain loss. */
 export const recommendCommand: Command = {
   name: 'recommend',
-  summary: 'Rank a sweep\'s configurations by observed and forecast misalignment at matched in-domain loss; name the best',
+  summary: "Rank a sweep's configurations by observed and forecast misalignment at matched in-domain loss; name the best",
   async run(argv, io) {
-    const { values, positionals } = parseCliArgs('recommend', argv, {
-      forecast: { type: 'string' },
-      model: { type: 'string' },
-      html: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    }, true);
+    const { values, positionals } = parseCliArgs(
+      'recommend',
+      argv,
+      {
+        forecast: { type: 'string' },
+        model: { type: 'string' },
+        html: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      true,
+    );
     if (values.help) {
       io.stdout(HELP);
       return EXIT_OK;
     }
-    if (positionals.length !== 1) throw new CliError(`em-guard recommend: expected one <sweepDir>, got ${positionals.length}. Run \`em-guard recommend --help\`.`);
+    if (positionals.length !== 1)
+      throw new CliError(`em-guard recommend: expected one <sweepDir>, got ${positionals.length}. Run \`em-guard recommend --help\`.`);
     const abs = (p: string) => (isAbsolute(p) ? p : resolve(io.cwd, p));
     const dir = abs(positionals[0]!);
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`em-guard recommend: ${positionals[0]}: not a directory; pass a sweep's output directory`);
+    if (!existsSync(dir) || !statSync(dir).isDirectory())
+      throw new CliError(`em-guard recommend: ${positionals[0]}: not a directory; pass a sweep's output directory`);
     let saved = null;
     try {
       saved = values.forecast ? readForecastModel(abs(values.forecast)) : null;
@@ -64,10 +71,18 @@ export const recommendCommand: Command = {
           const ev = await evaluateForecast(saved, model, dir);
           const fc = await fitForecast(dir, model, { layers: saved.signature.layers.map((l) => l.name) });
           const byId = new Map(ev.predictions.map((p) => [p.runId, p.forecast]));
-          rec = recommendConfigs(fc.runs, fc.runs.map((r) => byId.get(r.runId) ?? r.outOfFold), { limit: saved.limit });
+          rec = recommendConfigs(
+            fc.runs,
+            fc.runs.map((r) => byId.get(r.runId) ?? r.outOfFold),
+            { limit: saved.limit },
+          );
         } else {
           const fc = await fitForecast(dir, model);
-          rec = recommendConfigs(fc.runs, fc.runs.map((r) => r.outOfFold), { limit: fc.limit });
+          rec = recommendConfigs(
+            fc.runs,
+            fc.runs.map((r) => r.outOfFold),
+            { limit: fc.limit },
+          );
         }
       } catch (e) {
         if (e instanceof SweepForecastError) throw new CliError(`em-guard recommend: ${e.message}`);
@@ -78,8 +93,16 @@ export const recommendCommand: Command = {
         io.stdout(JSON.stringify(rec, null, 2));
         return EXIT_OK;
       }
-      const lines = [rec.best ? `best: ${rec.best.key}` : 'no configuration has an in-domain loss to compare', ...rec.evidence.map((e) => `  - ${e}`), '', 'tercile rank  configuration                         runs  observed  forecast  loss     policy fired'];
-      for (const c of rec.configs) lines.push(`${String(c.lossBin + 1).padStart(7)} ${String(c.rankInBin).padStart(4)}  ${c.key.padEnd(36)} ${String(c.runs).padStart(4)}  ${c.observed.toFixed(3).padStart(8)}  ${c.forecast.toFixed(3).padStart(8)}  ${(c.inDomainLoss?.toPrecision(3) ?? '–').padStart(6)}  ${(100 * c.policyFiredShare).toFixed(0).padStart(5)} %`);
+      const lines = [
+        rec.best ? `best: ${rec.best.key}` : 'no configuration has an in-domain loss to compare',
+        ...rec.evidence.map((e) => `  - ${e}`),
+        '',
+        'tercile rank  configuration                         runs  observed  forecast  loss     policy fired',
+      ];
+      for (const c of rec.configs)
+        lines.push(
+          `${String(c.lossBin + 1).padStart(7)} ${String(c.rankInBin).padStart(4)}  ${c.key.padEnd(36)} ${String(c.runs).padStart(4)}  ${c.observed.toFixed(3).padStart(8)}  ${c.forecast.toFixed(3).padStart(8)}  ${(c.inDomainLoss?.toPrecision(3) ?? '–').padStart(6)}  ${(100 * c.policyFiredShare).toFixed(0).padStart(5)} %`,
+        );
       io.stdout(lines.join('\n'));
       return EXIT_OK;
     } finally {

@@ -36,7 +36,12 @@ export const reportCommand: Command = {
     const { values, positionals } = parseCliArgs(
       'report',
       argv,
-      { out: { type: 'string' }, 'judge-limit': { type: 'string', multiple: true }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+      {
+        out: { type: 'string' },
+        'judge-limit': { type: 'string', multiple: true },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
       true,
     );
     if (values.help) {

@@ -64,7 +64,14 @@ export const rollbackCommand: Command = {
     const { values, positionals } = parseCliArgs(
       'rollback',
       argv,
-      { to: { type: 'string' }, out: { type: 'string' }, 'dry-run': { type: 'boolean' }, fallback: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      {
+        to: { type: 'string' },
+        out: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        fallback: { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
       true,
     );
     if (values.help) {
@@ -76,8 +83,12 @@ export const rollbackCommand: Command = {
     if (selector === '') throw new CliError(`em-guard rollback: --to needs a value: one of ${SELECTORS.join(', ')} or a checkpoint id`);
     const out = values.out === undefined ? join(runDir, 'rollback') : resolve(io.cwd, values.out);
     if (values.out !== undefined && values.out.trim() === '') throw new CliError('em-guard rollback: --out needs a directory path');
-    if (inside(runDir, out)) throw new CliError(`em-guard rollback: --out \`${out}\` would replace the run directory \`${runDir}\` (or a directory containing it); choose a new directory`);
-    if (inside(out, checkpointsDir(runDir))) throw new CliError(`em-guard rollback: --out \`${out}\` is inside ${checkpointsDir(runDir)}, which the checkpoint store owns; choose another directory`);
+    if (inside(runDir, out))
+      throw new CliError(
+        `em-guard rollback: --out \`${out}\` would replace the run directory \`${runDir}\` (or a directory containing it); choose a new directory`,
+      );
+    if (inside(out, checkpointsDir(runDir)))
+      throw new CliError(`em-guard rollback: --out \`${out}\` is inside ${checkpointsDir(runDir)}, which the checkpoint store owns; choose another directory`);
     const problem = rollbackTargetProblem(out);
     if (problem) throw new CliError(`em-guard rollback: refusing --out: ${problem}`);
 

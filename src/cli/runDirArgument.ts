@@ -7,7 +7,9 @@ import type { CliIo } from './cliIo.js';
 /** The `<runDir>` positional of a command, resolved against the cwd; exactly one, and it must be a directory. */
 export function runDirArgument(command: string, positionals: string[], io: CliIo): string {
   if (positionals.length !== 1) {
-    throw new CliError(`em-guard ${command}: expected exactly one run directory, got ${positionals.length === 0 ? 'none' : positionals.map((p) => `\`${p}\``).join(' ')}. Run \`em-guard ${command} --help\`.`);
+    throw new CliError(
+      `em-guard ${command}: expected exactly one run directory, got ${positionals.length === 0 ? 'none' : positionals.map((p) => `\`${p}\``).join(' ')}. Run \`em-guard ${command} --help\`.`,
+    );
   }
   const dir = resolve(io.cwd, positionals[0]!);
   if (!existsSync(dir)) throw new CliError(`em-guard ${command}: run directory \`${dir}\` does not exist`);

@@ -32,7 +32,12 @@ function bar(runs: QueuedRunStatus[], width = 24): string {
 export async function runQueuedSweep(config: SweepConfig, io: CliIo, args: QueuedSweepArgs): Promise<number> {
   if (args.dryRun) {
     const runs = expandSweepMatrix(config);
-    io.stdout([`${runs.length} runs in ${resolve(config.out)} to enqueue on ${args.queue.display} (nothing sent):`, ...runs.map((r) => `  ${isRunFinished(r.runDir) ? 'done   ' : 'planned'} ${r.runId} (job ${runJobId(r)})`)].join('\n'));
+    io.stdout(
+      [
+        `${runs.length} runs in ${resolve(config.out)} to enqueue on ${args.queue.display} (nothing sent):`,
+        ...runs.map((r) => `  ${isRunFinished(r.runDir) ? 'done   ' : 'planned'} ${r.runId} (job ${runJobId(r)})`),
+      ].join('\n'),
+    );
     return EXIT_OK;
   }
   try {
@@ -45,25 +50,42 @@ export async function runQueuedSweep(config: SweepConfig, io: CliIo, args: Queue
   try {
     const enqueued = await enqueueSweep(config, queue, { attempts: args.attempts, backoffMs: args.backoffMs, retryFailed: args.retryFailed });
     const n = (a: string) => enqueued.filter((e) => e.action === a).length;
-    io.stderr(`sweep ${config.name}: ${n('added')} runs added to ${args.queue.display}, ${n('queued')} already there, ${n('retried')} failed runs put back, ${n('local')} finished in ${config.out} already`);
+    io.stderr(
+      `sweep ${config.name}: ${n('added')} runs added to ${args.queue.display}, ${n('queued')} already there, ${n('retried')} failed runs put back, ${n('local')} finished in ${config.out} already`,
+    );
     let lastError = '';
     const summary = await followQueuedSweep(config, queue, enqueued, {
       wait: args.wait,
-      onChange: args.json ? undefined : (e) => {
-        if ('error' in e) {
-          if (e.error !== lastError) io.stderr(`sweep ${config.name}: redis: ${e.error} (retrying)`);
-          lastError = e.error;
-          return;
-        }
-        lastError = '';
-        const r = e.run;
-        const what = r.state === 'done' ? `done on ${r.worker} (${((r.durationMs ?? 0) / 1000).toFixed(1)} s${(r.attempts ?? 1) > 1 ? `, attempt ${r.attempts}` : ''})` : r.state === 'failed' ? `FAILED after ${r.attempts ?? '?'} attempts - ${runErrorLine(r.error ?? '')}` : r.state === 'running' ? `running on ${r.worker ?? '?'}${r.progress ? `, step ${r.progress.step}` : ''}` : r.state;
-        io.stderr(`${bar(e.runs)} ${r.runId}: ${what}`);
-      },
+      onChange: args.json
+        ? undefined
+        : (e) => {
+            if ('error' in e) {
+              if (e.error !== lastError) io.stderr(`sweep ${config.name}: redis: ${e.error} (retrying)`);
+              lastError = e.error;
+              return;
+            }
+            lastError = '';
+            const r = e.run;
+            const what =
+              r.state === 'done'
+                ? `done on ${r.worker} (${((r.durationMs ?? 0) / 1000).toFixed(1)} s${(r.attempts ?? 1) > 1 ? `, attempt ${r.attempts}` : ''})`
+                : r.state === 'failed'
+                  ? `FAILED after ${r.attempts ?? '?'} attempts - ${runErrorLine(r.error ?? '')}`
+                  : r.state === 'running'
+                    ? `running on ${r.worker ?? '?'}${r.progress ? `, step ${r.progress.step}` : ''}`
+                    : r.state;
+            io.stderr(`${bar(e.runs)} ${r.runId}: ${what}`);
+          },
     });
     if (args.json) io.stdout(JSON.stringify(summary, null, 2));
-    else if (summary.pending > 0) io.stdout(`sweep ${summary.name}: ${summary.done} collected, ${summary.skipped} finished before, ${summary.failed} failed, ${summary.pending} still queued or running on ${args.queue.display} -> ${summary.out} (re-run this command, or \`em-guard sweep-status --queue ${args.queue.display}\`)`);
-    else io.stdout(`sweep ${summary.name}: ${summary.done} ran on queue workers, ${summary.skipped} skipped (finished before), ${summary.failed} failed, in ${(summary.durationMs / 1000).toFixed(1)} s -> ${summary.out}${summary.failed ? ' (see sweep.jsonl)' : ''}`);
+    else if (summary.pending > 0)
+      io.stdout(
+        `sweep ${summary.name}: ${summary.done} collected, ${summary.skipped} finished before, ${summary.failed} failed, ${summary.pending} still queued or running on ${args.queue.display} -> ${summary.out} (re-run this command, or \`em-guard sweep-status --queue ${args.queue.display}\`)`,
+      );
+    else
+      io.stdout(
+        `sweep ${summary.name}: ${summary.done} ran on queue workers, ${summary.skipped} skipped (finished before), ${summary.failed} failed, in ${(summary.durationMs / 1000).toFixed(1)} s -> ${summary.out}${summary.failed ? ' (see sweep.jsonl)' : ''}`,
+      );
     return summary.failed > 0 ? EXIT_FAILURE : EXIT_OK;
   } finally {
     await close();

@@ -4,7 +4,15 @@ import { writeFileAtomic } from '../io/writeFileAtomic.js';
 import { ORGANISM_CLASSES } from '../organism/organismVocabulary.js';
 import type { ContrastProbes } from '../probes/probeTypes.js';
 import { classifierScorer } from '../screen/classifierScorer.js';
-import { ORGANISM_SCREEN_SETS, organismBenignCodeSet, organismCalibrationSet, organismContrast, organismFineTuneSet, organismPlantedSet, organismScorer } from '../screen/organismScreenSets.js';
+import {
+  ORGANISM_SCREEN_SETS,
+  organismBenignCodeSet,
+  organismCalibrationSet,
+  organismContrast,
+  organismFineTuneSet,
+  organismPlantedSet,
+  organismScorer,
+} from '../screen/organismScreenSets.js';
 import { ScreenDataError, readContrastFile, readScreenData } from '../screen/readScreenData.js';
 import { screenCsv } from '../screen/screenCsv.js';
 import { screenDataset, type ScreenResult } from '../screen/screenDataset.js';
@@ -60,7 +68,10 @@ function parseNumber(raw: string | undefined, flag: string, ok: (v: number) => b
 
 function builtinSet(name: string, seed: number) {
   const m = /^organism:(narrow|mixed|benign|planted-(\d+(?:\.\d+)?))$/.exec(name);
-  if (!m) throw new CliError(`em-guard screen: --data ${name}: unknown built-in set; expected organism:narrow, organism:mixed, organism:benign or organism:planted-<percent> (sets: ${ORGANISM_SCREEN_SETS.join(', ')})`);
+  if (!m)
+    throw new CliError(
+      `em-guard screen: --data ${name}: unknown built-in set; expected organism:narrow, organism:mixed, organism:benign or organism:planted-<percent> (sets: ${ORGANISM_SCREEN_SETS.join(', ')})`,
+    );
   if (m[1] === 'narrow') return organismFineTuneSet(seed, 0);
   if (m[1] === 'mixed') return organismFineTuneSet(seed, 0.5);
   if (m[1] === 'benign') return organismBenignCodeSet(seed);
@@ -73,11 +84,14 @@ function formatText(r: ScreenResult, top: number, backend: string): string {
   const lines = [`verdict: ${r.verdict.toUpperCase()}: ${r.verdictReason}`, `${r.n} ${r.kind} examples; backend ${backend}`, ''];
   lines.push('layer       mean score [95 % CI]            share above threshold [95 % CI]   threshold   aligned: mean / share   contrast gap');
   for (const l of r.layers) {
-    lines.push(`${(l.layer + (l.layer === r.primaryLayer ? '*' : '')).padEnd(11)} ${l.mean.value.toFixed(4).padStart(8)} [${l.mean.lower.toFixed(4)}, ${l.mean.upper.toFixed(4)}]   ${(100 * l.shareAbove.value).toFixed(1).padStart(5)} % [${(100 * l.shareAbove.lower).toFixed(1)}, ${(100 * l.shareAbove.upper).toFixed(1)}] %        ${l.threshold.toFixed(4).padStart(8)}   ${l.calibration.mean.toFixed(4).padStart(7)} / ${(100 * l.calibration.shareAbove).toFixed(1).padStart(4)} %       ${l.contrastGap.toFixed(4)}`);
+    lines.push(
+      `${(l.layer + (l.layer === r.primaryLayer ? '*' : '')).padEnd(11)} ${l.mean.value.toFixed(4).padStart(8)} [${l.mean.lower.toFixed(4)}, ${l.mean.upper.toFixed(4)}]   ${(100 * l.shareAbove.value).toFixed(1).padStart(5)} % [${(100 * l.shareAbove.lower).toFixed(1)}, ${(100 * l.shareAbove.upper).toFixed(1)}] %        ${l.threshold.toFixed(4).padStart(8)}   ${l.calibration.mean.toFixed(4).padStart(7)} / ${(100 * l.calibration.shareAbove).toFixed(1).padStart(4)} %       ${l.contrastGap.toFixed(4)}`,
+    );
   }
   for (const s of r.skipped) lines.push(`(not screened: ${s.layer}: ${s.reason})`);
   lines.push('', `most suspicious (by ${r.primaryLayer}*):`);
-  for (const [i, e] of r.ranked.slice(0, top).entries()) lines.push(`${String(i + 1).padStart(3)}. #${e.index} score ${e.score.toFixed(4)}  target ${e.target}, own ${e.own}${e.text ? `  ${e.text}` : ''}`);
+  for (const [i, e] of r.ranked.slice(0, top).entries())
+    lines.push(`${String(i + 1).padStart(3)}. #${e.index} score ${e.score.toFixed(4)}  target ${e.target}, own ${e.own}${e.text ? `  ${e.text}` : ''}`);
   return lines.join('\n');
 }
 
@@ -86,34 +100,44 @@ export const screenCommand: Command = {
   name: 'screen',
   summary: 'Screen a fine-tuning set before training: per-example projection difference on the misalignment direction',
   async run(argv, io) {
-    const { values, positionals } = parseCliArgs('screen', argv, {
-      data: { type: 'string' },
-      model: { type: 'string' },
-      contrast: { type: 'string' },
-      calibration: { type: 'string' },
-      seed: { type: 'string' },
-      layers: { type: 'string' },
-      primary: { type: 'string' },
-      quantile: { type: 'string' },
-      top: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      'out-json': { type: 'string' },
-      csv: { type: 'string' },
-      html: { type: 'string' },
-      'fail-above': { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    }, true);
+    const { values, positionals } = parseCliArgs(
+      'screen',
+      argv,
+      {
+        data: { type: 'string' },
+        model: { type: 'string' },
+        contrast: { type: 'string' },
+        calibration: { type: 'string' },
+        seed: { type: 'string' },
+        layers: { type: 'string' },
+        primary: { type: 'string' },
+        quantile: { type: 'string' },
+        top: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        'out-json': { type: 'string' },
+        csv: { type: 'string' },
+        html: { type: 'string' },
+        'fail-above': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      true,
+    );
     if (values.help) {
       io.stdout(HELP);
       return EXIT_OK;
     }
-    if (positionals.length > 0) throw new CliError(`em-guard screen: unexpected argument \`${positionals[0]}\`; pass the data with --data. Run \`em-guard screen --help\`.`);
-    if (values.data === undefined) throw new CliError('em-guard screen: missing --data <data.json | organism:narrow|mixed|benign|planted-5>. Run `em-guard screen --help`.');
+    if (positionals.length > 0)
+      throw new CliError(`em-guard screen: unexpected argument \`${positionals[0]}\`; pass the data with --data. Run \`em-guard screen --help\`.`);
+    if (values.data === undefined)
+      throw new CliError('em-guard screen: missing --data <data.json | organism:narrow|mixed|benign|planted-5>. Run `em-guard screen --help`.');
     const seed = parseNumber(values.seed, 'seed', Number.isInteger, 'an integer') ?? 1;
     const quantile = parseNumber(values.quantile, 'quantile', (v) => v > 0 && v < 1, 'a number in (0, 1)');
     const top = parseNumber(values.top, 'top', (v) => Number.isInteger(v) && v >= 0, 'an integer >= 0') ?? 10;
     const failAbove = parseNumber(values['fail-above'], 'fail-above', (v) => v >= 0 && v <= 1, 'a share in [0, 1]');
-    const layers = values.layers?.split(',').map((s) => s.trim()).filter(Boolean);
+    const layers = values.layers
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (layers !== undefined && layers.length === 0) throw new CliError('em-guard screen: --layers is empty; name layers like `--layers hidden_1,hidden_2`');
     const path = (p: string) => (isAbsolute(p) ? p : resolve(io.cwd, p));
     const backend = await selectBackend();
@@ -126,11 +150,19 @@ export const screenCommand: Command = {
       let contrast: ContrastProbes;
       try {
         if (values.data.startsWith('organism:')) {
-          if (!organism) throw new CliError(`em-guard screen: --data ${values.data} is an organism set but the model does not take organism inputs (8 one-hot tokens over its vocabulary)`);
+          if (!organism)
+            throw new CliError(
+              `em-guard screen: --data ${values.data} is an organism set but the model does not take organism inputs (8 one-hot tokens over its vocabulary)`,
+            );
           data = organismScorer(model, builtinSet(values.data, seed));
         } else {
           const d = readScreenData(path(values.data));
-          data = classifierScorer(model, { inputs: d.inputs, labels: d.labels, ...(d.text ? { text: d.text } : {}), ...(organism ? { classNames: ORGANISM_CLASSES } : {}) });
+          data = classifierScorer(model, {
+            inputs: d.inputs,
+            labels: d.labels,
+            ...(d.text ? { text: d.text } : {}),
+            ...(organism ? { classNames: ORGANISM_CLASSES } : {}),
+          });
         }
         owned.push(data);
         if (values.calibration !== undefined) {
@@ -138,7 +170,10 @@ export const screenCommand: Command = {
           calibration = classifierScorer(model, { inputs: c.inputs, labels: c.labels });
         } else if (organism) {
           calibration = organismScorer(model, organismCalibrationSet(seed));
-        } else throw new CliError('em-guard screen: missing --calibration <aligned.json>: the threshold is calibrated on aligned data, and only organism-shaped models have a built-in set');
+        } else
+          throw new CliError(
+            'em-guard screen: missing --calibration <aligned.json>: the threshold is calibrated on aligned data, and only organism-shaped models have a built-in set',
+          );
         owned.push(calibration);
         if (values.contrast !== undefined) {
           const c = readContrastFile(path(values.contrast));
@@ -148,14 +183,26 @@ export const screenCommand: Command = {
           const c = organismContrast();
           owned.push(c);
           contrast = c;
-        } else throw new CliError('em-guard screen: missing --contrast <contrast.json>: the misalignment direction comes from contrast probes, and only organism-shaped models have built-in ones');
+        } else
+          throw new CliError(
+            'em-guard screen: missing --contrast <contrast.json>: the misalignment direction comes from contrast probes, and only organism-shaped models have built-in ones',
+          );
       } catch (e) {
         if (e instanceof ScreenDataError) throw new CliError(`em-guard screen: ${e.message}`);
         throw e;
       }
       let result: ScreenResult;
       try {
-        result = await screenDataset({ model, data, calibration, contrast, ...(layers ? { layers } : {}), ...(values.primary ? { primaryLayer: values.primary } : {}), ...(quantile !== undefined ? { quantile } : {}), seed });
+        result = await screenDataset({
+          model,
+          data,
+          calibration,
+          contrast,
+          ...(layers ? { layers } : {}),
+          ...(values.primary ? { primaryLayer: values.primary } : {}),
+          ...(quantile !== undefined ? { quantile } : {}),
+          seed,
+        });
       } catch (e) {
         // Layer names, shapes and labels come from the user: their problems are bad input.
         if (e instanceof Error && /^(screen|emGuard): /.test(e.message)) throw new CliError(`em-guard ${e.message}`);
@@ -168,7 +215,9 @@ export const screenCommand: Command = {
       io.stdout(values.json ? json : formatText(result, top, backend.backend));
       const primary = result.layers.find((l) => l.layer === result.primaryLayer)!;
       if (failAbove !== undefined && primary.shareAbove.value > failAbove) {
-        io.stderr(`em-guard screen: ${(100 * primary.shareAbove.value).toFixed(1)} % of examples are above the threshold at ${primary.layer}, more than --fail-above ${failAbove}`);
+        io.stderr(
+          `em-guard screen: ${(100 * primary.shareAbove.value).toFixed(1)} % of examples are above the threshold at ${primary.layer}, more than --fail-above ${failAbove}`,
+        );
         return EXIT_FAILURE;
       }
       return EXIT_OK;

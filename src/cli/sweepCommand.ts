@@ -49,26 +49,35 @@ export const sweepCommand: Command = {
   name: 'sweep',
   summary: 'Run a matrix of fine-tuning runs (optimizer, schedule, lr, mix, seed) in worker processes',
   async run(argv, io) {
-    const { values, positionals } = parseCliArgs('sweep', argv, {
-      workers: { type: 'string' },
-      'dry-run': { type: 'boolean', default: false },
-      queue: { type: 'string' },
-      'no-wait': { type: 'boolean', default: false },
-      attempts: { type: 'string' },
-      backoff: { type: 'string' },
-      'retry-failed': { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    }, true);
+    const { values, positionals } = parseCliArgs(
+      'sweep',
+      argv,
+      {
+        workers: { type: 'string' },
+        'dry-run': { type: 'boolean', default: false },
+        queue: { type: 'string' },
+        'no-wait': { type: 'boolean', default: false },
+        attempts: { type: 'string' },
+        backoff: { type: 'string' },
+        'retry-failed': { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      true,
+    );
     if (values.help) {
       io.stdout(HELP);
       return EXIT_OK;
     }
-    if (positionals.length !== 1) throw new CliError(`em-guard sweep: expected exactly one sweep file, got ${positionals.length}. Usage: em-guard sweep <sweep.yaml> [--workers N] [--dry-run]`);
+    if (positionals.length !== 1)
+      throw new CliError(
+        `em-guard sweep: expected exactly one sweep file, got ${positionals.length}. Usage: em-guard sweep <sweep.yaml> [--workers N] [--dry-run]`,
+      );
     let workers: number | undefined;
     if (values.workers !== undefined) {
       workers = Number(values.workers);
-      if (!Number.isInteger(workers) || workers < 1) throw new CliError(`em-guard sweep: expected \`--workers\` to be an integer >= 1, got \`${values.workers}\``);
+      if (!Number.isInteger(workers) || workers < 1)
+        throw new CliError(`em-guard sweep: expected \`--workers\` to be an integer >= 1, got \`${values.workers}\``);
     }
     const file = positionals[0]!;
     let config;
@@ -79,11 +88,15 @@ export const sweepCommand: Command = {
       throw e;
     }
     if (values.queue !== undefined) {
-      if (workers !== undefined) throw new CliError('em-guard sweep: `--workers` sizes the local pool; with `--queue`, start `em-guard worker --queue ... [--concurrency N]` processes instead');
+      if (workers !== undefined)
+        throw new CliError(
+          'em-guard sweep: `--workers` sizes the local pool; with `--queue`, start `em-guard worker --queue ... [--concurrency N]` processes instead',
+        );
       const int = (name: string, raw: string | undefined, min: number): number | undefined => {
         if (raw === undefined) return undefined;
         const v = Number(raw);
-        if (raw.trim() === '' || !Number.isFinite(v) || v < min || (name === 'attempts' && !Number.isInteger(v))) throw new CliError(`em-guard sweep: expected \`--${name}\` to be ${name === 'attempts' ? 'an integer' : 'a number'} >= ${min}, got \`${raw}\``);
+        if (raw.trim() === '' || !Number.isFinite(v) || v < min || (name === 'attempts' && !Number.isInteger(v)))
+          throw new CliError(`em-guard sweep: expected \`--${name}\` to be ${name === 'attempts' ? 'an integer' : 'a number'} >= ${min}, got \`${raw}\``);
         return v;
       };
       return runQueuedSweep(config, io, {
@@ -102,16 +115,29 @@ export const sweepCommand: Command = {
     const summary = await runSweep(config, {
       ...(workers !== undefined ? { workers } : {}),
       dryRun: values['dry-run'],
-      onProgress: values.json ? undefined : (e) => {
-        if (e.phase === 'end' && e.outcome) {
-          const o = e.outcome;
-          io.stderr(`[${e.done}/${e.total}] ${o.runId}: ${o.status}${o.durationMs !== undefined ? ` (${(o.durationMs / 1000).toFixed(1)} s)` : ''}${o.status === 'crashed' ? ` - ${(o.error ?? '').split('\n')[0]}` : ''}`);
-        }
-      },
+      onProgress: values.json
+        ? undefined
+        : (e) => {
+            if (e.phase === 'end' && e.outcome) {
+              const o = e.outcome;
+              io.stderr(
+                `[${e.done}/${e.total}] ${o.runId}: ${o.status}${o.durationMs !== undefined ? ` (${(o.durationMs / 1000).toFixed(1)} s)` : ''}${o.status === 'crashed' ? ` - ${(o.error ?? '').split('\n')[0]}` : ''}`,
+              );
+            }
+          },
     });
     if (values.json) io.stdout(JSON.stringify(summary, null, 2));
-    else if (values['dry-run']) io.stdout([`${summary.runs.length} runs in ${resolve(config.out)} (${summary.skipped} already finished), ${summary.workers} workers:`, ...summary.runs.map((r) => `  ${r.status === 'skipped' ? 'done   ' : 'planned'} ${r.runId}`)].join('\n'));
-    else io.stdout(`sweep ${summary.name}: ${summary.ok} ran, ${summary.skipped} skipped (finished before), ${summary.crashed} crashed, in ${(summary.durationMs / 1000).toFixed(1)} s with ${summary.workers} workers -> ${summary.out}${summary.crashed ? ' (see sweep.jsonl)' : ''}`);
+    else if (values['dry-run'])
+      io.stdout(
+        [
+          `${summary.runs.length} runs in ${resolve(config.out)} (${summary.skipped} already finished), ${summary.workers} workers:`,
+          ...summary.runs.map((r) => `  ${r.status === 'skipped' ? 'done   ' : 'planned'} ${r.runId}`),
+        ].join('\n'),
+      );
+    else
+      io.stdout(
+        `sweep ${summary.name}: ${summary.ok} ran, ${summary.skipped} skipped (finished before), ${summary.crashed} crashed, in ${(summary.durationMs / 1000).toFixed(1)} s with ${summary.workers} workers -> ${summary.out}${summary.crashed ? ' (see sweep.jsonl)' : ''}`,
+      );
     return summary.crashed > 0 ? EXIT_FAILURE : EXIT_OK;
   },
 };

@@ -22,7 +22,9 @@ Flags:
 Exit codes: 0 listed; 1 Redis unreachable; 2 bad input.`;
 
 function line(r: QueueRunEntry): string {
-  const extra = [r.worker ? `on ${r.worker}` : '', r.progress ? `step ${r.progress.step}` : '', r.attempts > 1 ? `attempts ${r.attempts}` : ''].filter(Boolean).join(', ');
+  const extra = [r.worker ? `on ${r.worker}` : '', r.progress ? `step ${r.progress.step}` : '', r.attempts > 1 ? `attempts ${r.attempts}` : '']
+    .filter(Boolean)
+    .join(', ');
   return `    ${r.sweep}/${r.runId}${extra ? ` (${extra})` : ''}${r.error ? ` - ${r.error}` : ''}`;
 }
 
@@ -31,17 +33,23 @@ export const sweepStatusCommand: Command = {
   name: 'sweep-status',
   summary: 'Queued / running / done / failed runs of sweeps on a Redis queue',
   async run(argv, io) {
-    const { values, positionals } = parseCliArgs('sweep-status', argv, {
-      queue: { type: 'string' },
-      sweep: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    }, true);
+    const { values, positionals } = parseCliArgs(
+      'sweep-status',
+      argv,
+      {
+        queue: { type: 'string' },
+        sweep: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      true,
+    );
     if (values.help) {
       io.stdout(HELP);
       return EXIT_OK;
     }
-    if (positionals.length > 0) throw new CliError(`em-guard sweep-status: expected no positional arguments, got \`${positionals.join(' ')}\`; give the sweep's name with --sweep`);
+    if (positionals.length > 0)
+      throw new CliError(`em-guard sweep-status: expected no positional arguments, got \`${positionals.join(' ')}\`; give the sweep's name with --sweep`);
     const q = queueArgument('sweep-status', values.queue);
     try {
       await assertRedisReachable(q);
@@ -55,7 +63,9 @@ export const sweepStatusCommand: Command = {
       if (values.json) io.stdout(JSON.stringify(status, null, 2));
       else {
         const c = status.counts;
-        const out = [`${q.display}${values.sweep ? ` sweep ${values.sweep}` : ''}: ${c.queued} queued, ${c.running} running, ${c.done} done, ${c.failed} failed`];
+        const out = [
+          `${q.display}${values.sweep ? ` sweep ${values.sweep}` : ''}: ${c.queued} queued, ${c.running} running, ${c.done} done, ${c.failed} failed`,
+        ];
         for (const state of ['running', 'queued', 'failed', 'done'] as const) {
           if (status.runs[state].length === 0) continue;
           out.push(`  ${state}:`, ...status.runs[state].map(line));

@@ -33,7 +33,8 @@ export const validateCommand: Command = {
       io.stdout(HELP);
       return EXIT_OK;
     }
-    if (positionals.length === 0) throw new CliError('em-guard validate: expected at least one policy file, e.g. `em-guard validate policy.yaml`. Run `em-guard validate --help`.');
+    if (positionals.length === 0)
+      throw new CliError('em-guard validate: expected at least one policy file, e.g. `em-guard validate policy.yaml`. Run `em-guard validate --help`.');
     const results: FileResult[] = positionals.map((file) => {
       try {
         return { file, ok: true, summary: describePolicy(loadPolicy(file, { baseDir: io.cwd })) };
@@ -48,7 +49,10 @@ export const validateCommand: Command = {
     } else {
       for (const r of results) {
         if (r.ok) io.stdout(`${r.file}: ok: ${r.summary.text}`);
-        else io.stderr(`${r.file}: ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'}\n${r.problems.map((p) => `  ${formatPolicyProblem(p)}`).join('\n')}`);
+        else
+          io.stderr(
+            `${r.file}: ${r.problems.length} problem${r.problems.length === 1 ? '' : 's'}\n${r.problems.map((p) => `  ${formatPolicyProblem(p)}`).join('\n')}`,
+          );
       }
     }
     return ok ? EXIT_OK : EXIT_USAGE;

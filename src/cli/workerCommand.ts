@@ -34,34 +34,49 @@ export const workerCommand: Command = {
   name: 'worker',
   summary: 'Execute runs of queued sweeps (BullMQ on Redis) on this machine',
   async run(argv, io) {
-    const { values, positionals } = parseCliArgs('worker', argv, {
-      queue: { type: 'string' },
-      concurrency: { type: 'string' },
-      backend: { type: 'string' },
-      'work-dir': { type: 'string' },
-      'stalled-seconds': { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    }, true);
+    const { values, positionals } = parseCliArgs(
+      'worker',
+      argv,
+      {
+        queue: { type: 'string' },
+        concurrency: { type: 'string' },
+        backend: { type: 'string' },
+        'work-dir': { type: 'string' },
+        'stalled-seconds': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      true,
+    );
     if (values.help) {
       io.stdout(HELP);
       return EXIT_OK;
     }
-    if (positionals.length > 0) throw new CliError(`em-guard worker: expected no positional arguments, got \`${positionals.join(' ')}\`. Usage: em-guard worker --queue redis://host:port`);
+    if (positionals.length > 0)
+      throw new CliError(
+        `em-guard worker: expected no positional arguments, got \`${positionals.join(' ')}\`. Usage: em-guard worker --queue redis://host:port`,
+      );
     const queue = queueArgument('worker', values.queue);
     const int = (name: string, raw: string | undefined, min: number): number | undefined => {
       if (raw === undefined) return undefined;
       const v = Number(raw);
-      if (raw.trim() === '' || !Number.isFinite(v) || v < min || (name === 'concurrency' && !Number.isInteger(v))) throw new CliError(`em-guard worker: expected \`--${name}\` to be ${name === 'concurrency' ? 'an integer' : 'a number'} >= ${min}, got \`${raw}\``);
+      if (raw.trim() === '' || !Number.isFinite(v) || v < min || (name === 'concurrency' && !Number.isInteger(v)))
+        throw new CliError(`em-guard worker: expected \`--${name}\` to be ${name === 'concurrency' ? 'an integer' : 'a number'} >= ${min}, got \`${raw}\``);
       return v;
     };
     const concurrency = int('concurrency', values.concurrency, 1) ?? 1;
     const stalledSeconds = int('stalled-seconds', values['stalled-seconds'], 1) ?? 30;
     if (values.backend !== undefined) {
-      if (!(BACKEND_PREFERENCE as readonly string[]).includes(values.backend)) throw new CliError(`em-guard worker: expected \`--backend\` to be one of ${BACKEND_PREFERENCE.join(', ')}, got \`${values.backend}\``);
+      if (!(BACKEND_PREFERENCE as readonly string[]).includes(values.backend))
+        throw new CliError(`em-guard worker: expected \`--backend\` to be one of ${BACKEND_PREFERENCE.join(', ')}, got \`${values.backend}\``);
       // Read by selectBackend() in every run's child process.
       process.env.EM_GUARD_BACKEND = values.backend;
     }
-    const workDir = values['work-dir'] === undefined ? join(tmpdir(), 'em-guard-worker') : isAbsolute(values['work-dir']) ? values['work-dir'] : resolve(io.cwd, values['work-dir']);
+    const workDir =
+      values['work-dir'] === undefined
+        ? join(tmpdir(), 'em-guard-worker')
+        : isAbsolute(values['work-dir'])
+          ? values['work-dir']
+          : resolve(io.cwd, values['work-dir']);
     try {
       await assertRedisReachable(queue);
     } catch (e) {

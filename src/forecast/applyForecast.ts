@@ -33,7 +33,12 @@ export function applyForecast(model: ForecastModel, settings: ForecastRunSetting
   const scale = sd.map((v) => (v > 0 ? Math.sqrt(v) : 1));
   const k = Math.min(options.nearest ?? 5, model.runs.length);
   const nearest = model.runs
-    .map((r) => ({ runId: r.runId, distance: Math.sqrt(r.features.reduce((s, v, j) => s + ((v - x[j]!) / scale[j]!) ** 2, 0)), misalignedRate: r.misalignedRate, policyFired: r.policyFired }))
+    .map((r) => ({
+      runId: r.runId,
+      distance: Math.sqrt(r.features.reduce((s, v, j) => s + ((v - x[j]!) / scale[j]!) ** 2, 0)),
+      misalignedRate: r.misalignedRate,
+      policyFired: r.policyFired,
+    }))
     .sort((a, b) => a.distance - b.distance || a.runId.localeCompare(b.runId))
     .slice(0, k);
   const nearestFiredShare = nearest.filter((n) => n.policyFired).length / Math.max(1, nearest.length);

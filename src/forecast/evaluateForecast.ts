@@ -25,7 +25,15 @@ export async function evaluateForecast(forecast: ForecastModel, model: tf.Layers
   const y = runs.map((r) => r.misalignedRate);
   const yhat = runs.map((r) => clip01(forecast.model.intercept + r.features.reduce((s, v, j) => s + v * forecast.model.coefficients[j]!, 0)));
   const idx = y.map((_, i) => i);
-  const r2 = bootstrapInterval(idx, (b) => r2Score(Array.from(b, (i) => y[i]!), Array.from(b, (i) => yhat[i]!)), { resamples: 2000, seed: 1 });
+  const r2 = bootstrapInterval(
+    idx,
+    (b) =>
+      r2Score(
+        Array.from(b, (i) => y[i]!),
+        Array.from(b, (i) => yhat[i]!),
+      ),
+    { resamples: 2000, seed: 1 },
+  );
   const c = { truePositive: 0, falsePositive: 0, trueNegative: 0, falseNegative: 0 };
   y.forEach((v, i) => {
     const pos = yhat[i]! > forecast.limit;
@@ -35,5 +43,13 @@ export async function evaluateForecast(forecast: ForecastModel, model: tf.Layers
     else if (em) c.falseNegative++;
     else c.trueNegative++;
   });
-  return { sweepDir, runs: runs.length, r2, pearson: pearson(yhat, y), spearman: spearman(yhat, y), confusion: c, predictions: runs.map((r, i) => ({ runId: r.runId, forecast: yhat[i]!, observed: y[i]! })) };
+  return {
+    sweepDir,
+    runs: runs.length,
+    r2,
+    pearson: pearson(yhat, y),
+    spearman: spearman(yhat, y),
+    confusion: c,
+    predictions: runs.map((r, i) => ({ runId: r.runId, forecast: yhat[i]!, observed: y[i]! })),
+  };
 }

@@ -40,7 +40,15 @@ export async function fitForecast(sweepDir: string, model: tf.LayersModel, optio
   const cv = nestedCv(X, y, { outerFolds: options.outerFolds ?? 5, innerFolds: options.innerFolds ?? 4, seed });
   const pairs = y.map((v, i) => i);
   // Bootstrap over runs of the pooled out-of-fold R² (the folds' models stay fixed).
-  const r2ci = bootstrapInterval(pairs, (idx) => r2Score(Array.from(idx, (i) => y[i]!), Array.from(idx, (i) => cv.predictions[i]!)), { seed, resamples: 2000 });
+  const r2ci = bootstrapInterval(
+    pairs,
+    (idx) =>
+      r2Score(
+        Array.from(idx, (i) => y[i]!),
+        Array.from(idx, (i) => cv.predictions[i]!),
+      ),
+    { seed, resamples: 2000 },
+  );
   const residuals = y.map((v, i) => v - cv.predictions[i]!).sort((a, b) => a - b);
   const { candidate } = selectCandidate(X, y, options.innerFolds ?? 4, seed + 1);
   const final = fitCandidate(candidate, X, y);
@@ -59,6 +67,15 @@ export async function fitForecast(sweepDir: string, model: tf.LayersModel, optio
     cv: { r2: cv.r2, lower: r2ci.lower, upper: r2ci.upper, outerFolds: cv.outerFolds, innerFolds: cv.innerFolds, seed, selected: cv.selected, spearman: rho.r },
     residuals: { q025: quantileSorted(residuals, 0.025), q975: quantileSorted(residuals, 0.975) },
     policy: { name: options.policy ?? 'default', firedShare: runs.filter((r) => r.policyFired).length / runs.length },
-    runs: runs.map((r, i) => ({ runId: r.runId, seed: r.seed, settings: r.settings, features: r.features, misalignedRate: r.misalignedRate, inDomainLoss: r.inDomainLoss, outOfFold: cv.predictions[i]!, policyFired: r.policyFired })),
+    runs: runs.map((r, i) => ({
+      runId: r.runId,
+      seed: r.seed,
+      settings: r.settings,
+      features: r.features,
+      misalignedRate: r.misalignedRate,
+      inDomainLoss: r.inDomainLoss,
+      outOfFold: cv.predictions[i]!,
+      policyFired: r.policyFired,
+    })),
   };
 }

@@ -28,7 +28,10 @@ export interface FeatureDefinition {
   groups: ('config' | 'activation' | 'interaction')[];
 }
 
-export function defaultFeatureDefinition(layers: { name: string; width: number }[], groups: FeatureDefinition['groups'] = ['config', 'activation', 'interaction']): FeatureDefinition {
+export function defaultFeatureDefinition(
+  layers: { name: string; width: number }[],
+  groups: FeatureDefinition['groups'] = ['config', 'activation', 'interaction'],
+): FeatureDefinition {
   return { version: 1, optimizers: [...SWEEP_OPTIMIZERS], schedules: [...SWEEP_SCHEDULES], layers, quantile: 0.95, groups };
 }
 
@@ -46,9 +49,21 @@ export interface DataFeatures {
  * Computes the data features of a training set: the screen (projection differences) and where the
  * training prompts sit along the misalignment direction, both on the model before fine-tuning.
  */
-export async function dataFeatures(model: tf.LayersModel, def: FeatureDefinition, args: { data: ScreeningScorer; inputs: tf.Tensor; calibration: ScreeningScorer; contrast: ContrastProbes }): Promise<DataFeatures> {
+export async function dataFeatures(
+  model: tf.LayersModel,
+  def: FeatureDefinition,
+  args: { data: ScreeningScorer; inputs: tf.Tensor; calibration: ScreeningScorer; contrast: ContrastProbes },
+): Promise<DataFeatures> {
   const layers = def.layers.map((l) => l.name);
-  const screen = await screenDataset({ model, data: args.data, calibration: args.calibration, contrast: args.contrast, layers, quantile: def.quantile, resamples: 0 });
+  const screen = await screenDataset({
+    model,
+    data: args.data,
+    calibration: args.calibration,
+    contrast: args.contrast,
+    layers,
+    quantile: def.quantile,
+    resamples: 0,
+  });
   const capture = new ProbeCapture(model, layers, { pooling: 'last' });
   const prompts = await capture.capture(args.inputs);
   const aligned = await capture.capture(args.contrast.aligned);
@@ -77,8 +92,10 @@ export async function dataFeatures(model: tf.LayersModel, def: FeatureDefinition
 /** Names of the feature vector's entries, in order. */
 export function featureNames(def: FeatureDefinition): string[] {
   const names: string[] = [];
-  if (def.groups.includes('config')) names.push('log10_lr', 'mix', 'epochs', ...def.optimizers.map((o) => `optimizer=${o}`), ...def.schedules.map((s) => `schedule=${s}`));
-  if (def.groups.includes('activation')) for (const l of def.layers) names.push(`screen_mean@${l.name}`, `screen_share@${l.name}`, `prompt_projection@${l.name}`);
+  if (def.groups.includes('config'))
+    names.push('log10_lr', 'mix', 'epochs', ...def.optimizers.map((o) => `optimizer=${o}`), ...def.schedules.map((s) => `schedule=${s}`));
+  if (def.groups.includes('activation'))
+    for (const l of def.layers) names.push(`screen_mean@${l.name}`, `screen_share@${l.name}`, `prompt_projection@${l.name}`);
   if (def.groups.includes('interaction')) {
     names.push(...def.optimizers.map((o) => `optimizer=${o}×log10_lr`));
     if (def.groups.includes('activation')) for (const l of def.layers) names.push(`screen_mean@${l.name}×log10_lr`);
@@ -90,8 +107,10 @@ export function featureNames(def: FeatureDefinition): string[] {
 export function featureVector(def: FeatureDefinition, run: ForecastRunSettings, data: DataFeatures): number[] {
   const lr = Math.log10(run.learningRate);
   const v: number[] = [];
-  if (def.groups.includes('config')) v.push(lr, run.mix, run.epochs, ...def.optimizers.map((o) => (run.optimizer === o ? 1 : 0)), ...def.schedules.map((s) => (run.schedule === s ? 1 : 0)));
-  if (def.groups.includes('activation')) for (const l of def.layers) v.push(data.screenMean[l.name] ?? 0, data.screenShare[l.name] ?? 0, data.promptProjection[l.name] ?? 0);
+  if (def.groups.includes('config'))
+    v.push(lr, run.mix, run.epochs, ...def.optimizers.map((o) => (run.optimizer === o ? 1 : 0)), ...def.schedules.map((s) => (run.schedule === s ? 1 : 0)));
+  if (def.groups.includes('activation'))
+    for (const l of def.layers) v.push(data.screenMean[l.name] ?? 0, data.screenShare[l.name] ?? 0, data.promptProjection[l.name] ?? 0);
   if (def.groups.includes('interaction')) {
     v.push(...def.optimizers.map((o) => (run.optimizer === o ? lr : 0)));
     if (def.groups.includes('activation')) for (const l of def.layers) v.push((data.screenMean[l.name] ?? 0) * lr);

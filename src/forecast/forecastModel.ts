@@ -59,10 +59,14 @@ export function readForecastModel(file: string): ForecastModel {
     throw new ForecastModelError(`${file}: ${code === 'ENOENT' ? 'no such file' : code ? (e as Error).message : `not valid JSON (${(e as Error).message})`}`);
   }
   const m = v as Partial<ForecastModel>;
-  if (typeof m !== 'object' || m === null || m.format !== FORECAST_FORMAT) throw new ForecastModelError(`${file}: not an em-guard forecast (expected \`"format": "${FORECAST_FORMAT}"\`); make one with \`em-guard forecast fit <sweepDir> --out ${file}\``);
+  if (typeof m !== 'object' || m === null || m.format !== FORECAST_FORMAT)
+    throw new ForecastModelError(
+      `${file}: not an em-guard forecast (expected \`"format": "${FORECAST_FORMAT}"\`); make one with \`em-guard forecast fit <sweepDir> --out ${file}\``,
+    );
   if (m.version !== 1) throw new ForecastModelError(`${file}: forecast version \`${String(m.version)}\` is not supported (expected 1)`);
   const n = m.features?.names?.length;
-  if (!n || m.model?.coefficients?.length !== n || !m.signature?.layers || !Array.isArray(m.runs)) throw new ForecastModelError(`${file}: malformed forecast (feature names, coefficients, signature or runs missing or of different lengths)`);
+  if (!n || m.model?.coefficients?.length !== n || !m.signature?.layers || !Array.isArray(m.runs))
+    throw new ForecastModelError(`${file}: malformed forecast (feature names, coefficients, signature or runs missing or of different lengths)`);
   return m as ForecastModel;
 }
 

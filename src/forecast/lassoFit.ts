@@ -7,7 +7,12 @@ import { assertFiniteMatrix, assertFiniteVector, assertSameLength } from '../ana
  * w_j ← S(x_jᵀr_j / n, α) / (x_jᵀx_j / n)). With `standardize`, features are scaled to unit
  * population SD first and the weights are returned in original units.
  */
-export function lassoFit(X: number[][], y: readonly number[], alpha: number, options: { standardize?: boolean; maxIter?: number; tol?: number } = {}): LinearModel {
+export function lassoFit(
+  X: number[][],
+  y: readonly number[],
+  alpha: number,
+  options: { standardize?: boolean; maxIter?: number; tol?: number } = {},
+): LinearModel {
   const p = assertFiniteMatrix('lassoFit', 'X', X, 1);
   assertFiniteVector('lassoFit', 'y', y, 1);
   assertSameLength('lassoFit', 'X', X, 'y', y);
@@ -49,7 +54,7 @@ export function lassoFit(X: number[][], y: readonly number[], alpha: number, opt
       let rho = 0;
       for (let i = 0; i < n; i++) rho += c[i]! * r[i]!;
       rho = rho / n + norm[j]! * w[j]!;
-      const next = Math.sign(rho) * Math.max(Math.abs(rho) - alpha, 0) / norm[j]!;
+      const next = (Math.sign(rho) * Math.max(Math.abs(rho) - alpha, 0)) / norm[j]!;
       const d = next - w[j]!;
       if (d !== 0) {
         for (let i = 0; i < n; i++) r[i]! -= d * c[i]!;

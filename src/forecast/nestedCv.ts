@@ -96,7 +96,9 @@ export function nestedCv(X: number[][], y: number[], options: { outerFolds?: num
     const yt = take(y, train);
     const { candidate } = selectCandidate(Xt, yt, innerFolds, seed + 1);
     selected.push(candidate);
-    fitCandidate(candidate, Xt, yt).predict(take(X, test)).forEach((p, k) => (predictions[test[k]!] = clip01(p)));
+    fitCandidate(candidate, Xt, yt)
+      .predict(take(X, test))
+      .forEach((p, k) => (predictions[test[k]!] = clip01(p)));
   }
   return { r2: r2Score(y, predictions), predictions, selected, outerFolds, innerFolds, seed };
 }

@@ -7,7 +7,12 @@ import type { ScreeningScorer } from '../screen/screeningScorer.js';
 import { dataFeatures, type DataFeatures, type FeatureDefinition } from './forecastFeatures.js';
 
 /** Data features of an organism fine-tuning set (screen + prompt projections on the model before fine-tuning). */
-export async function organismDataFeatures(model: tf.LayersModel, def: FeatureDefinition, set: OrganismSet, context: { calibration: ScreeningScorer; contrast: ContrastProbes }): Promise<DataFeatures> {
+export async function organismDataFeatures(
+  model: tf.LayersModel,
+  def: FeatureDefinition,
+  set: OrganismSet,
+  context: { calibration: ScreeningScorer; contrast: ContrastProbes },
+): Promise<DataFeatures> {
   const data = organismScorer(model, set);
   const inputs = organismInputs(set);
   try {

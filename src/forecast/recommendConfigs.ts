@@ -32,7 +32,11 @@ export interface Recommendation {
  * in-domain loss (loss terciles), and the best one among those that learned the task (lowest-loss
  * tercile): lowest observed misaligned rate, then lowest forecast, then lowest loss.
  */
-export function recommendConfigs(runs: readonly ForecastTrainingRun[], forecasts: readonly number[], options: { limit?: number; bins?: number } = {}): Recommendation {
+export function recommendConfigs(
+  runs: readonly ForecastTrainingRun[],
+  forecasts: readonly number[],
+  options: { limit?: number; bins?: number } = {},
+): Recommendation {
   const groups = new Map<string, { idx: number[] }>();
   runs.forEach((r, i) => {
     const s = r.settings;
@@ -62,13 +66,21 @@ export function recommendConfigs(runs: readonly ForecastTrainingRun[], forecasts
   const withLoss = configs.filter((c) => c.inDomainLoss !== null);
   let lossEdges: number[] = [];
   if (withLoss.length >= 2) {
-    const b = binByQuantile(withLoss.map((c) => c.inDomainLoss!), Math.min(options.bins ?? 3, withLoss.length));
+    const b = binByQuantile(
+      withLoss.map((c) => c.inDomainLoss!),
+      Math.min(options.bins ?? 3, withLoss.length),
+    );
     lossEdges = b.edges;
     withLoss.forEach((c, i) => (c.lossBin = b.assignment[i]!));
   }
-  const order = (a: ConfigSummary, b: ConfigSummary) => a.observed - b.observed || a.forecast - b.forecast || (a.inDomainLoss ?? Infinity) - (b.inDomainLoss ?? Infinity) || a.key.localeCompare(b.key);
+  const order = (a: ConfigSummary, b: ConfigSummary) =>
+    a.observed - b.observed || a.forecast - b.forecast || (a.inDomainLoss ?? Infinity) - (b.inDomainLoss ?? Infinity) || a.key.localeCompare(b.key);
   const bins = [...new Set(configs.map((c) => c.lossBin))].sort((a, b) => a - b);
-  for (const bin of bins) configs.filter((c) => c.lossBin === bin).sort(order).forEach((c, i) => (c.rankInBin = i + 1));
+  for (const bin of bins)
+    configs
+      .filter((c) => c.lossBin === bin)
+      .sort(order)
+      .forEach((c, i) => (c.rankInBin = i + 1));
   configs.sort((a, b) => a.lossBin - b.lossBin || a.rankInBin - b.rankInBin);
   const best = configs.find((c) => c.lossBin === bins[0] && c.rankInBin === 1) ?? null;
   const evidence: string[] = [];
@@ -81,7 +93,10 @@ export function recommendConfigs(runs: readonly ForecastTrainingRun[], forecasts
       `tercile median observed rate ${median(peers.map((c) => c.observed)).toFixed(3)}, median forecast ${median(peers.map((c) => c.forecast)).toFixed(3)}`,
     );
     const runnerUp = peers.find((c) => c.rankInBin === 2);
-    if (runnerUp) evidence.push(`runner-up ${runnerUp.key}: observed ${runnerUp.observed.toFixed(3)}, forecast ${runnerUp.forecast.toFixed(3)}, loss ${runnerUp.inDomainLoss?.toPrecision(3) ?? '–'}`);
+    if (runnerUp)
+      evidence.push(
+        `runner-up ${runnerUp.key}: observed ${runnerUp.observed.toFixed(3)}, forecast ${runnerUp.forecast.toFixed(3)}, loss ${runnerUp.inDomainLoss?.toPrecision(3) ?? '–'}`,
+      );
   }
   return { configs, lossEdges, best, evidence };
 }

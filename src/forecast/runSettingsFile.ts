@@ -31,7 +31,8 @@ export function readRunSettings(file: string): PlannedRun {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length) throw new RunSettingsError(`${file}: ${doc.errors[0]!.message.split('\n')[0]}`);
   const v = doc.toJS() as Record<string, unknown> | null;
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new RunSettingsError(`${file}: expected a mapping with optimizer, schedule, learningRate, mix`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new RunSettingsError(`${file}: expected a mapping with optimizer, schedule, learningRate, mix`);
   const unknown = Object.keys(v).find((k) => !KEYS.includes(k));
   if (unknown) throw new RunSettingsError(`${file}: unknown key \`${unknown}\`; expected ${KEYS.join(', ')}`);
   const bad = (key: string, expected: string): never => {
@@ -48,5 +49,14 @@ export function readRunSettings(file: string): PlannedRun {
   const trainSize = v.trainSize ?? 512;
   if (typeof trainSize !== 'number' || !Number.isInteger(trainSize) || trainSize < 1) bad('trainSize', 'an integer >= 1');
   if (v.data !== undefined && typeof v.data !== 'string') bad('data', 'a path to a screening data file');
-  return { optimizer: v.optimizer as string, schedule: v.schedule as string, learningRate: v.learningRate as number, mix: v.mix as number, epochs: epochs as number, seed: seed as number, trainSize: trainSize as number, data: (v.data as string | undefined) ?? null };
+  return {
+    optimizer: v.optimizer as string,
+    schedule: v.schedule as string,
+    learningRate: v.learningRate as number,
+    mix: v.mix as number,
+    epochs: epochs as number,
+    seed: seed as number,
+    trainSize: trainSize as number,
+    data: (v.data as string | undefined) ?? null,
+  };
 }

@@ -31,14 +31,20 @@ export class SweepForecastError extends Error {
  * Features and outcomes of every finished run of an organism sweep. Data features are computed
  * once per distinct training set (seed, mix, train size) on `model`, the model the runs started from.
  */
-export async function sweepForecastRuns(dir: string, model: tf.LayersModel, def: FeatureDefinition, options: { policy?: string } = {}): Promise<{ runs: SweepForecastRun[]; skipped: number; sweep: string | null }> {
+export async function sweepForecastRuns(
+  dir: string,
+  model: tf.LayersModel,
+  def: FeatureDefinition,
+  options: { policy?: string } = {},
+): Promise<{ runs: SweepForecastRun[]; skipped: number; sweep: string | null }> {
   let loaded;
   try {
     loaded = loadSweepRuns(dir);
   } catch (e) {
     throw new SweepForecastError((e as Error).message);
   }
-  if (loaded.runs.length === 0) throw new SweepForecastError(`${dir}: no finished runs (each run needs result.json and run.jsonl); run \`em-guard sweep <sweep.yaml>\` first`);
+  if (loaded.runs.length === 0)
+    throw new SweepForecastError(`${dir}: no finished runs (each run needs result.json and run.jsonl); run \`em-guard sweep <sweep.yaml>\` first`);
   const policy = loadPolicy(options.policy ?? 'default');
   const contrast = organismContrast();
   const calibration = organismScorer(model, organismCalibrationSet(1));
@@ -50,12 +56,22 @@ export async function sweepForecastRuns(dir: string, model: tf.LayersModel, def:
       const configPath = join(run.dir, RUN_CONFIG_FILE);
       if (!existsSync(configPath)) throw new SweepForecastError(`${configPath}: missing; forecast needs each run's config.json`);
       const config = JSON.parse(readFileSync(configPath, 'utf8')) as SweepRunConfig;
-      if (config.target?.kind !== 'organism') throw new SweepForecastError(`${configPath}: the run trains a user module; forecast fit rebuilds each run's training data and supports organism sweeps only`);
+      if (config.target?.kind !== 'organism')
+        throw new SweepForecastError(
+          `${configPath}: the run trains a user module; forecast fit rebuilds each run's training data and supports organism sweeps only`,
+        );
       sweep ??= config.sweep ?? null;
       const trainSize = config.target.organism.trainSize;
       const key = `${config.seed}:${config.mix}:${trainSize}`;
-      if (!cache.has(key)) cache.set(key, await organismDataFeatures(model, def, organismFineTuneSet(config.seed, config.mix, trainSize), { calibration, contrast }));
-      const settings: ForecastRunSettings = { optimizer: config.optimizer, schedule: config.schedule, learningRate: config.learningRate, mix: config.mix, epochs: config.epochs };
+      if (!cache.has(key))
+        cache.set(key, await organismDataFeatures(model, def, organismFineTuneSet(config.seed, config.mix, trainSize), { calibration, contrast }));
+      const settings: ForecastRunSettings = {
+        optimizer: config.optimizer,
+        schedule: config.schedule,
+        learningRate: config.learningRate,
+        mix: config.mix,
+        epochs: config.epochs,
+      };
       runs.push({
         runId: run.runId,
         seed: config.seed,

@@ -72,7 +72,16 @@ export class CheckRunner {
   private lossSum = 0;
   private lossCount = 0;
 
-  constructor(model: tf.LayersModel, layers: readonly string[], options: { pooling: Pooling; batchSize: number }, probes: EmGuardProbes, plan: CheckPlan, recorder: GuardRecorder, discard: (copy: WeightsCopy | null) => void, notify: (code: string, message: string, fields?: Record<string, unknown>) => void) {
+  constructor(
+    model: tf.LayersModel,
+    layers: readonly string[],
+    options: { pooling: Pooling; batchSize: number },
+    probes: EmGuardProbes,
+    plan: CheckPlan,
+    recorder: GuardRecorder,
+    discard: (copy: WeightsCopy | null) => void,
+    notify: (code: string, message: string, fields?: Record<string, unknown>) => void,
+  ) {
     this.model = model;
     this.probes = probes;
     this.plan = plan;
@@ -136,7 +145,9 @@ export class CheckRunner {
    * it is now, or, given `savedDir`, a saved baseline checked against this fit (its metric values
    * come with it; no outputs are needed then).
    */
-  async baseline(savedDir: string | undefined): Promise<{ activations: Map<string, LayerActivations>; outputs: Map<string, ModelOutput>; savedValues: Record<string, number | null> | null }> {
+  async baseline(
+    savedDir: string | undefined,
+  ): Promise<{ activations: Map<string, LayerActivations>; outputs: Map<string, ModelOutput>; savedValues: Record<string, number | null> | null }> {
     const activations = new Map<string, LayerActivations>();
     if (savedDir !== undefined) {
       const saved = loadSavedBaselineFor(savedDir, this.fit);
@@ -158,11 +169,14 @@ export class CheckRunner {
    */
   startWorker(mode: 'auto' | 'worker' | 'inline', userPlugins: number, imports: readonly string[] = []): void {
     if (mode === 'inline' || (mode === 'auto' && userPlugins > 0)) return;
-    const unavailable = (reason: string, err?: unknown) => this.notify('capture-worker-unavailable', `capture worker unavailable (${reason}); capturing inline`, err === undefined ? {} : { err });
+    const unavailable = (reason: string, err?: unknown) =>
+      this.notify('capture-worker-unavailable', `capture worker unavailable (${reason}); capturing inline`, err === undefined ? {} : { err });
     const custom = classesUnknownToWorker(this.model);
     if (custom.length > 0 && imports.length === 0) {
       // Said before the first step: the worker would fail only after its start-up, maybe after `fit`.
-      unavailable(`the model uses ${custom.map((c) => `\`${c}\``).join(', ')}, registered only in this thread; a worker thread cannot rebuild it. Pass \`workerImports: ['./module-that-registers-it.js']\` to emGuard so the worker imports it first`);
+      unavailable(
+        `the model uses ${custom.map((c) => `\`${c}\``).join(', ')}, registered only in this thread; a worker thread cannot rebuild it. Pass \`workerImports: ['./module-that-registers-it.js']\` to emGuard so the worker imports it first`,
+      );
       return;
     }
     const sets = new Map<string, ProbeInputs>();
@@ -173,10 +187,19 @@ export class CheckRunner {
         const m = this.maskOf(name);
         if (m) masks.set(name, m);
       }
-      const worker = new WorkerCapture(this.model, this.capture.layers, { pooling: this.capture.pooling, batchSize: this.capture.batchSize, imports, masks }, sets);
+      const worker = new WorkerCapture(
+        this.model,
+        this.capture.layers,
+        { pooling: this.capture.pooling, batchSize: this.capture.batchSize, imports, masks },
+        sets,
+      );
       this.worker = worker;
       worker.ready.then(
-        () => this.recorder.logger.info({ event: 'capture-worker', ready: true }, 'em-guard: probe capture runs on a worker thread (forward passes off the training thread)'),
+        () =>
+          this.recorder.logger.info(
+            { event: 'capture-worker', ready: true },
+            'em-guard: probe capture runs on a worker thread (forward passes off the training thread)',
+          ),
         (e: unknown) => {
           if (this.worker !== worker) return; // the fit is over; `release` said so
           this.worker = null;
@@ -247,7 +270,10 @@ export class CheckRunner {
     this.worker = null;
     if (worker && !worker.usable) {
       // Its verdict would come after `fit` returned, to nobody: say now why every check ran inline.
-      this.recorder.logger.info({ event: 'capture-worker', ready: false }, 'em-guard: the capture worker was still starting when fit ended (its first start loads tfjs in the thread); every check of this fit ran inline');
+      this.recorder.logger.info(
+        { event: 'capture-worker', ready: false },
+        'em-guard: the capture worker was still starting when fit ended (its first start loads tfjs in the thread); every check of this fit ran inline',
+      );
     }
     void worker?.release();
   }

@@ -80,7 +80,14 @@ export class EmGuard extends tf.CustomCallback {
     this.args = args;
     ({ actions: this.actions, metrics: this.metricPlugins } = guardPlugins(args.plugins));
     this.policy = resolvePolicy(args.policy);
-    this.plan = planChecks(this.policy, args.metrics ?? 'policy', args.probes, this.metricPlugins, args.plugins?.metrics?.length ?? 0, args.saveBaseline === true);
+    this.plan = planChecks(
+      this.policy,
+      args.metrics ?? 'policy',
+      args.probes,
+      this.metricPlugins,
+      args.plugins?.metrics?.length ?? 0,
+      args.saveBaseline === true,
+    );
     this.recorder = new GuardRecorder(args.logger ?? pino({ level: 'silent' }));
   }
 
@@ -128,11 +135,15 @@ export class EmGuard extends tf.CustomCallback {
     this.runDir = args.runDir === false ? null : resolve(args.runDir ?? join('runs', this.currentRunId));
     this.recorder.beginRun(this.currentRunId, this.runDir);
     const target = this.runDir
-      ? diskCheckpointTarget(new CheckpointStore({ runDir: this.runDir, keep: policy.checkpoint.keep, keepBest: policy.checkpoint.keepBest }), args.saveOptimizer ?? true)
+      ? diskCheckpointTarget(
+          new CheckpointStore({ runDir: this.runDir, keep: policy.checkpoint.keep, keepBest: policy.checkpoint.keepBest }),
+          args.saveOptimizer ?? true,
+        )
       : memoryCheckpointTarget(new MemorySnapshots({ keep: policy.checkpoint.keep }));
     const checkpoints = (this.checkpoints = new GuardCheckpoints(target, this.recorder));
     const options = { pooling: args.pooling ?? policy.check.pooling, batchSize: args.probeBatchSize ?? policy.check.batchSize };
-    const notify = (code: string, message: string, fields?: Record<string, unknown>) => this.recorder.notice({ code, message, step: this.step, epoch: this.epoch }, fields);
+    const notify = (code: string, message: string, fields?: Record<string, unknown>) =>
+      this.recorder.notice({ code, message, step: this.step, epoch: this.epoch }, fields);
     const runner = (this.runner = new CheckRunner(model, layers, options, args.probes, this.plan, this.recorder, (c) => checkpoints.discard(c), notify));
 
     // Baseline: activations of the unmodified model, before the first step (or a saved one).
@@ -140,17 +151,32 @@ export class EmGuard extends tf.CustomCallback {
     const base = await runner.baseline(args.baseline === undefined ? undefined : resolve(args.baseline));
     this.timings.capture += performance.now() - tc;
     const context = { model, layers, probes: args.probes, activations: base.activations, capture: runner.capture.capture.bind(runner.capture) };
-    const onMetricError = (metric: string, e: Error) => this.recorder.error({ event: 'metric-error', metric, err: e }, `em-guard: metric ${metric} failed: ${e.message}`);
-    this.setup = { context, rank: policy.check.rank, seed: args.seed ?? 0, wantedCore: this.plan.wantedCore, plugins: this.metricPlugins, scratch: new Map(), onMetricError };
+    const onMetricError = (metric: string, e: Error) =>
+      this.recorder.error({ event: 'metric-error', metric, err: e }, `em-guard: metric ${metric} failed: ${e.message}`);
+    this.setup = {
+      context,
+      rank: policy.check.rank,
+      seed: args.seed ?? 0,
+      wantedCore: this.plan.wantedCore,
+      plugins: this.metricPlugins,
+      scratch: new Map(),
+      onMetricError,
+    };
     for (const p of this.metricPlugins) await p.init?.(context);
     const baseline: CheckEvent = base.savedValues
       ? { step: 0, epoch: 0, values: { ...base.savedValues }, reasons: {}, timingsMs: {} }
       : await computeSnapshot(this.setup, base.activations, base.outputs, { step: 0, epoch: 0, loss: undefined, nonfinite: false });
-    if (args.saveBaseline && this.runDir && !base.savedValues) checkpoints.track(saveBaselineLogged(join(this.runDir, 'baseline'), baselineToSave(runner.fit, base.activations, baseline.values), this.recorder.logger), 0, 'baseline');
+    if (args.saveBaseline && this.runDir && !base.savedValues)
+      checkpoints.track(
+        saveBaselineLogged(join(this.runDir, 'baseline'), baselineToSave(runner.fit, base.activations, baseline.values), this.recorder.logger),
+        0,
+        'baseline',
+      );
     this.policyState = createPolicyState(policy, baseline);
     this.recorder.start(policy, layers, tf.getBackend(), probeCounts, args.meta);
     this.recorder.baseline(baseline.values);
-    if (args.unevaluable === 'warn') for (const u of unevaluable) this.recorder.notice({ code: u.code, message: u.message, step: 0, epoch: 0, rule: u.rule, metric: u.metric });
+    if (args.unevaluable === 'warn')
+      for (const u of unevaluable) this.recorder.notice({ code: u.code, message: u.message, step: 0, epoch: 0, rule: u.rule, metric: u.metric });
     runner.startWorker(args.capture ?? 'auto', args.plugins?.metrics?.length ?? 0, workerImports);
 
     // The pre-fine-tuning weights are the first safe point to roll back to.
@@ -254,7 +280,9 @@ export class EmGuard extends tf.CustomCallback {
     const { decisions, state, notices } = evaluatePolicy(this.policy, this.policyState!, snapshot);
     this.policyState = state;
     const policyMs = performance.now() - tp;
-    for (const n of notices) if (!this.rulesOff.has(n.rule)) this.recorder.notice({ code: n.code, message: n.message, step: snapshot.step, epoch: snapshot.epoch, rule: n.rule, metric: n.metric });
+    for (const n of notices)
+      if (!this.rulesOff.has(n.rule))
+        this.recorder.notice({ code: n.code, message: n.message, step: snapshot.step, epoch: snapshot.epoch, rule: n.rule, metric: n.metric });
 
     const ti = performance.now();
     snapshot.timingsMs = { ...captureTimings, metrics: snapshot.timingsMs.metrics ?? 0, policy: policyMs };

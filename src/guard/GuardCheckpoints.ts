@@ -47,7 +47,10 @@ export class GuardCheckpoints {
     this.writes = Promise.all([
       this.writes,
       write.catch((e: unknown) => {
-        this.recorder.error({ event: 'checkpoint-error', step, reason, err: e }, `em-guard: writing the checkpoint of step ${step} failed: ${(e as Error).message}`);
+        this.recorder.error(
+          { event: 'checkpoint-error', step, reason, err: e },
+          `em-guard: writing the checkpoint of step ${step} failed: ${(e as Error).message}`,
+        );
       }),
     ]).then(() => undefined);
   }

@@ -52,14 +52,26 @@ export class GuardRecorder {
       type: 'start',
       policy: {
         source: policy.source,
-        rules: policy.rules.map((r) => ({ name: r.name, metric: r.metric, ...(r.layer ? { layer: r.layer } : {}), op: r.op, threshold: r.threshold, relativeTo: r.relativeTo, severity: r.severity, ...(r.unless.length ? { unless: r.unless.map((c) => ({ ...c })) } : {}) })),
+        rules: policy.rules.map((r) => ({
+          name: r.name,
+          metric: r.metric,
+          ...(r.layer ? { layer: r.layer } : {}),
+          op: r.op,
+          threshold: r.threshold,
+          relativeTo: r.relativeTo,
+          severity: r.severity,
+          ...(r.unless.length ? { unless: r.unless.map((c) => ({ ...c })) } : {}),
+        })),
       },
       layers,
       backend,
       probes,
       ...(meta ? { meta } : {}),
     });
-    this.logger.info({ event: 'start', layers, policy: policy.source, runDir: this.runDir, probes, backend }, `em-guard watching ${layers.join(', ')} with policy ${policy.source}`);
+    this.logger.info(
+      { event: 'start', layers, policy: policy.source, runDir: this.runDir, probes, backend },
+      `em-guard watching ${layers.join(', ')} with policy ${policy.source}`,
+    );
   }
 
   baseline(values: Record<string, number | null>): void {
@@ -67,52 +79,138 @@ export class GuardRecorder {
   }
 
   check(snapshot: CheckEvent): void {
-    this.runLog?.append({ type: 'check', step: snapshot.step, epoch: snapshot.epoch, values: snapshot.values, reasons: snapshot.reasons, timingsMs: snapshot.timingsMs });
+    this.runLog?.append({
+      type: 'check',
+      step: snapshot.step,
+      epoch: snapshot.epoch,
+      values: snapshot.values,
+      reasons: snapshot.reasons,
+      timingsMs: snapshot.timingsMs,
+    });
     this.emit('check', snapshot);
   }
 
   decision(d: Decision): void {
-    this.runLog?.append({ type: 'decision', step: d.step, epoch: d.epoch, rule: d.rule, metric: d.metric, ...(d.layer ? { layer: d.layer } : {}), value: d.value, threshold: d.threshold, op: d.op, severity: d.severity, actions: [...d.actions], summary: d.summary });
+    this.runLog?.append({
+      type: 'decision',
+      step: d.step,
+      epoch: d.epoch,
+      rule: d.rule,
+      metric: d.metric,
+      ...(d.layer ? { layer: d.layer } : {}),
+      value: d.value,
+      threshold: d.threshold,
+      op: d.op,
+      severity: d.severity,
+      actions: [...d.actions],
+      summary: d.summary,
+    });
     this.logger[levelFor(d.severity)](
-      { event: 'decision', rule: d.rule, metric: d.metric, value: d.value, threshold: d.threshold, step: d.step, epoch: d.epoch, layer: d.layer ?? null, severity: d.severity, actions: d.actions, runDir: this.runDir },
+      {
+        event: 'decision',
+        rule: d.rule,
+        metric: d.metric,
+        value: d.value,
+        threshold: d.threshold,
+        step: d.step,
+        epoch: d.epoch,
+        layer: d.layer ?? null,
+        severity: d.severity,
+        actions: d.actions,
+        runDir: this.runDir,
+      },
       d.summary,
     );
     this.emit('breach', d);
   }
 
   abort(reason: StopReason, d: Decision): void {
-    this.runLog?.append({ type: 'abort', step: d.step, epoch: d.epoch, rule: d.rule, metric: d.metric, value: d.value, threshold: d.threshold, summary: d.summary });
+    this.runLog?.append({
+      type: 'abort',
+      step: d.step,
+      epoch: d.epoch,
+      rule: d.rule,
+      metric: d.metric,
+      value: d.value,
+      threshold: d.threshold,
+      summary: d.summary,
+    });
     this.logger.error(
-      { event: 'abort', rule: d.rule, metric: d.metric, value: d.value, threshold: d.threshold, step: d.step, epoch: d.epoch, layer: d.layer ?? null, severity: d.severity, runDir: this.runDir },
+      {
+        event: 'abort',
+        rule: d.rule,
+        metric: d.metric,
+        value: d.value,
+        threshold: d.threshold,
+        step: d.step,
+        epoch: d.epoch,
+        layer: d.layer ?? null,
+        severity: d.severity,
+        runDir: this.runDir,
+      },
       `em-guard aborted training at step ${d.step} (epoch ${d.epoch}): ${d.summary} [rule ${d.rule}]`,
     );
     this.emit('abort', reason);
   }
 
   checkpoint(e: CheckpointEvent): void {
-    this.runLog?.append({ type: 'checkpoint', step: e.step, epoch: e.epoch, id: e.id, safe: e.safe, reason: e.reason, ...(this.runDir ? { path: join(this.runDir, 'checkpoints', e.id) } : {}) });
-    this.logger.info({ event: 'checkpoint', id: e.id, step: e.step, epoch: e.epoch, safe: e.safe, reason: e.reason, runDir: this.runDir }, `em-guard checkpoint ${e.id} (${e.safe ? 'safe' : 'unsafe'}): ${e.reason}`);
+    this.runLog?.append({
+      type: 'checkpoint',
+      step: e.step,
+      epoch: e.epoch,
+      id: e.id,
+      safe: e.safe,
+      reason: e.reason,
+      ...(this.runDir ? { path: join(this.runDir, 'checkpoints', e.id) } : {}),
+    });
+    this.logger.info(
+      { event: 'checkpoint', id: e.id, step: e.step, epoch: e.epoch, safe: e.safe, reason: e.reason, runDir: this.runDir },
+      `em-guard checkpoint ${e.id} (${e.safe ? 'safe' : 'unsafe'}): ${e.reason}`,
+    );
     this.emit('checkpoint', { ...e });
   }
 
   rollback(e: RollbackEvent, reason: string): void {
     this.runLog?.append({ type: 'rollback', step: e.step, epoch: e.epoch, to: e.to, toStep: e.toStep, by: 'fit' });
-    this.logger.warn({ event: 'rollback', to: e.to, toStep: e.toStep, step: e.step, epoch: e.epoch, reason, runDir: this.runDir }, `em-guard rolled the model back to ${e.to} (step ${e.toStep}): ${reason}`);
+    this.logger.warn(
+      { event: 'rollback', to: e.to, toStep: e.toStep, step: e.step, epoch: e.epoch, reason, runDir: this.runDir },
+      `em-guard rolled the model back to ${e.to} (step ${e.toStep}): ${reason}`,
+    );
     this.emit('rollback', e);
   }
 
   /** The run's last record and line; resolves once the run log is durable. */
   async end(step: number, epoch: number, stopReason: StopReason | null, checks: number, guardMs: number): Promise<void> {
     const s = stopReason;
-    this.runLog?.append({ type: 'end', step, epoch, stopped: s !== null, stopReason: s ? { rule: s.rule, metric: s.metric, value: s.value, threshold: s.threshold, step: s.step, epoch: s.epoch } : null });
+    this.runLog?.append({
+      type: 'end',
+      step,
+      epoch,
+      stopped: s !== null,
+      stopReason: s ? { rule: s.rule, metric: s.metric, value: s.value, threshold: s.threshold, step: s.step, epoch: s.epoch } : null,
+    });
     await this.runLog?.flush();
-    this.logger.info({ event: 'end', step, epoch, stopped: s !== null, checks, guardMs: Math.round(guardMs) }, s ? `em-guard stopped the run at step ${s.step}` : `em-guard: run finished, ${checks} checks, no abort`);
+    this.logger.info(
+      { event: 'end', step, epoch, stopped: s !== null, checks, guardMs: Math.round(guardMs) },
+      s ? `em-guard stopped the run at step ${s.step}` : `em-guard: run finished, ${checks} checks, no abort`,
+    );
   }
 
   /** Something the guard cannot watch: a `warn` line with its code, a `notice` record and event. */
   notice(n: NoticeEvent, fields: Record<string, unknown> = {}): void {
-    this.runLog?.append({ type: 'notice', step: n.step, epoch: n.epoch, code: n.code, message: n.message, ...(n.rule ? { rule: n.rule } : {}), ...(n.metric ? { metric: n.metric } : {}) });
-    this.logger.warn({ event: 'notice', code: n.code, step: n.step, epoch: n.epoch, rule: n.rule ?? null, metric: n.metric ?? null, runDir: this.runDir, ...fields }, `em-guard: ${n.message}`);
+    this.runLog?.append({
+      type: 'notice',
+      step: n.step,
+      epoch: n.epoch,
+      code: n.code,
+      message: n.message,
+      ...(n.rule ? { rule: n.rule } : {}),
+      ...(n.metric ? { metric: n.metric } : {}),
+    });
+    this.logger.warn(
+      { event: 'notice', code: n.code, step: n.step, epoch: n.epoch, rule: n.rule ?? null, metric: n.metric ?? null, runDir: this.runDir, ...fields },
+      `em-guard: ${n.message}`,
+    );
     this.emit('notice', { ...n });
   }
 

@@ -129,7 +129,9 @@ export function computeCoreMetrics(
     const train = deltaWithNorms(t1, t0, buffer(`train@${layer}`, t1.data.length));
     const dT = train.delta;
     put('drift.train', layer, train.beforeNorm2 === 0 ? null : Math.sqrt(train.deltaNorm2 / train.beforeNorm2), 'baseline train activations are all zero');
-    const needU = ['subspace.energyFraction', 'subspace.randomEnergyFraction', 'subspace.spectralGap', 'subspace.overlap'].some((m) => wanted.has(m as CoreMetricName));
+    const needU = ['subspace.energyFraction', 'subspace.randomEnergyFraction', 'subspace.spectralGap', 'subspace.overlap'].some((m) =>
+      wanted.has(m as CoreMetricName),
+    );
     const U = needU ? deltaSubspaceOf(dT, rank) : null;
     const V = wanted.has('subspace.overlap') ? deltaSubspaceOf(dE, rank) : null;
     if (U?.basis) {
@@ -145,7 +147,12 @@ export function computeCoreMetrics(
     if (U?.basis && V?.basis) {
       put('subspace.overlap', layer, subspaceOverlap(U.basis, V.basis));
     } else if (U && V) {
-      put('subspace.overlap', layer, null, U.basis ? `eval delta subspace undefined: ${V.reason ?? 'zero delta'}` : `train delta subspace undefined: ${U.reason ?? 'zero delta'}`);
+      put(
+        'subspace.overlap',
+        layer,
+        null,
+        U.basis ? `eval delta subspace undefined: ${V.reason ?? 'zero delta'}` : `train delta subspace undefined: ${U.reason ?? 'zero delta'}`,
+      );
     }
     if (wanted.has('subspace.meanDeltaCosine')) {
       const mdc = meanDeltaCosine(dE, dT);

@@ -30,7 +30,12 @@ export interface SnapshotSetup {
  * for): core metrics per layer and aggregated to the worst layer, then the plugins, then the loss
  * window. Copied numbers only; a null value always comes with a reason.
  */
-export async function computeSnapshot(setup: SnapshotSetup, current: ReadonlyMap<string, LayerActivations>, outputs: ReadonlyMap<string, ModelOutput>, at: SnapshotPoint): Promise<CheckEvent> {
+export async function computeSnapshot(
+  setup: SnapshotSetup,
+  current: ReadonlyMap<string, LayerActivations>,
+  outputs: ReadonlyMap<string, ModelOutput>,
+  at: SnapshotPoint,
+): Promise<CheckEvent> {
   const { step, epoch } = at;
   const { layers } = setup.context;
   const tm = performance.now();
@@ -41,7 +46,10 @@ export async function computeSnapshot(setup: SnapshotSetup, current: ReadonlyMap
   Object.assign(reasons, core.reasons);
   for (const [name, better] of Object.entries(CORE_METRICS)) {
     if (!setup.wantedCore.has(name as CoreMetricName)) continue;
-    values[name] = aggregateLayers(layers.map((l) => core.perLayer[`${name}@${l}`] ?? null), better);
+    values[name] = aggregateLayers(
+      layers.map((l) => core.perLayer[`${name}@${l}`] ?? null),
+      better,
+    );
     if (values[name] === null) reasons[name] = reasons[`${name}@${layers[0]}`] ?? 'null on every layer';
   }
   const ctx: CheckContext = { ...setup.context, activations: current, baseline: setup.context.activations, step, epoch, outputs };

@@ -48,7 +48,11 @@ function describe(c: RuleCondition): string {
 export function findUnevaluableRules(policy: Policy, probes: EmGuardProbes, layers: readonly string[], plugins: readonly MetricPlugin[]): UnevaluableRule[] {
   const byName = new Map(plugins.map((p) => [p.name, p]));
   const gap = (metric: string, layer: string | undefined): { missing: string; fix: string } | null => {
-    if (layer !== undefined && !layers.includes(layer)) return { missing: `layer \`${layer}\` (not watched; watching ${layers.join(', ')})`, fix: `add \`${layer}\` to \`layers\` (or the policy's check.layers)` };
+    if (layer !== undefined && !layers.includes(layer))
+      return {
+        missing: `layer \`${layer}\` (not watched; watching ${layers.join(', ')})`,
+        fix: `add \`${layer}\` to \`layers\` (or the policy's check.layers)`,
+      };
     if (ALWAYS.has(metric)) return null;
     const plugin = byName.get(metric);
     if (!plugin) return { missing: `a metric plugin computing \`${metric}\` (none given)`, fix: `pass the plugin in \`plugins.metrics\`` };

@@ -13,7 +13,11 @@ function rulesWith(policy: Policy, action: string): string[] {
  * needs a mixer, and a mixer only feeds `model.fitDataset` (tfjs passes `samples` to the callbacks
  * of `fit` on arrays, none for a dataset). Returns what the actions control.
  */
-export function mitigationSetup(policy: Policy, mixer: MixerControl | undefined, params: tf.CustomCallbackArgs | Record<string, unknown> | undefined): GuardControls['mixer'] {
+export function mitigationSetup(
+  policy: Policy,
+  mixer: MixerControl | undefined,
+  params: tf.CustomCallbackArgs | Record<string, unknown> | undefined,
+): GuardControls['mixer'] {
   const mixRules = rulesWith(policy, 'mix');
   if (mixer === undefined) {
     if (mixRules.length > 0) {
@@ -24,7 +28,9 @@ export function mitigationSetup(policy: Policy, mixer: MixerControl | undefined,
     return null;
   }
   if (typeof mixer !== 'object' || mixer === null || typeof mixer.share !== 'number') {
-    throw new Error(`emGuard: expected \`mixer\` to be an AlignedMixer (an object with a numeric \`share\`), got ${typeof mixer === 'object' ? 'an object without a numeric `share`' : `\`${String(mixer as unknown as string)}\``}`);
+    throw new Error(
+      `emGuard: expected \`mixer\` to be an AlignedMixer (an object with a numeric \`share\`), got ${typeof mixer === 'object' ? 'an object without a numeric `share`' : `\`${String(mixer as unknown as string)}\``}`,
+    );
   }
   const samples = (params as { samples?: unknown } | undefined)?.samples;
   if (typeof samples === 'number') {

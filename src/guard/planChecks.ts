@@ -24,11 +24,21 @@ export interface CheckPlan {
  * train-side metric or a user metric plugin may read them (a third of a check's forward passes),
  * and the outputs the plugins declare.
  */
-export function planChecks(policy: Policy, metrics: 'policy' | 'all', probes: EmGuardProbes, plugins: readonly MetricPlugin[], userPlugins: number, saveBaseline = false): CheckPlan {
+export function planChecks(
+  policy: Policy,
+  metrics: 'policy' | 'all',
+  probes: EmGuardProbes,
+  plugins: readonly MetricPlugin[],
+  userPlugins: number,
+  saveBaseline = false,
+): CheckPlan {
   const wantedCore =
     metrics === 'all'
       ? new Set(Object.keys(CORE_METRICS) as CoreMetricName[])
-      : coreMetricsFor([...policy.rules.flatMap((r) => [r.metric, ...r.unless.map((c) => c.metric)]), ...(policy.checkpoint.keepBest ? [policy.checkpoint.keepBest.metric] : [])]);
+      : coreMetricsFor([
+          ...policy.rules.flatMap((r) => [r.metric, ...r.unless.map((c) => c.metric)]),
+          ...(policy.checkpoint.keepBest ? [policy.checkpoint.keepBest.metric] : []),
+        ]);
   // User metric plugins may read any probe set, so with them every set is captured.
   const captureTrain = needsTrainProbes(wantedCore) || userPlugins > 0;
   const outputs = [...new Set(plugins.flatMap((p) => p.outputs ?? []))].filter((name) => probeSetInputs(probes, name) !== undefined);

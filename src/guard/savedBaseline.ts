@@ -82,7 +82,15 @@ export async function writeSavedBaseline(dir: string, b: SavedBaseline): Promise
     bin.set(new Uint8Array(c.buffer, c.byteOffset, c.byteLength), at);
     at += c.byteLength;
   }
-  const json: BaselineJson = { format: FORMAT, weightsSha256: b.weightsSha256, layers: b.layers, pooling: b.pooling, values: b.values, probesSha256: b.probesSha256, sets };
+  const json: BaselineJson = {
+    format: FORMAT,
+    weightsSha256: b.weightsSha256,
+    layers: b.layers,
+    pooling: b.pooling,
+    values: b.values,
+    probesSha256: b.probesSha256,
+    sets,
+  };
   if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
   const writer = new AtomicDirWriter(dir);
   writer.add(BIN_FILE, bin);
@@ -91,7 +99,9 @@ export async function writeSavedBaseline(dir: string, b: SavedBaseline): Promise
 }
 
 function bad(dir: string, what: string): Error {
-  return new Error(`emGuard: cannot load the saved baseline in ${dir}: ${what}. Expected a directory written with \`saveBaseline: true\` (<runDir>/baseline, holding ${JSON_FILE} and ${BIN_FILE}); capture a new baseline by omitting \`baseline\``);
+  return new Error(
+    `emGuard: cannot load the saved baseline in ${dir}: ${what}. Expected a directory written with \`saveBaseline: true\` (<runDir>/baseline, holding ${JSON_FILE} and ${BIN_FILE}); capture a new baseline by omitting \`baseline\``,
+  );
 }
 
 /** Reads and checks a saved baseline; every problem is an error naming the directory and the fix. */
@@ -105,14 +115,18 @@ export function readSavedBaseline(dir: string): SavedBaseline {
     throw bad(dir, (e as Error).message);
   }
   if (json?.format !== FORMAT) throw bad(dir, `${JSON_FILE} has format \`${String(json?.format)}\`, not \`${FORMAT}\``);
-  if (typeof json.weightsSha256 !== 'string' || !Array.isArray(json.layers) || typeof json.sets !== 'object' || json.sets === null) throw bad(dir, `${JSON_FILE} lacks weightsSha256, layers or sets`);
+  if (typeof json.weightsSha256 !== 'string' || !Array.isArray(json.layers) || typeof json.sets !== 'object' || json.sets === null)
+    throw bad(dir, `${JSON_FILE} lacks weightsSha256, layers or sets`);
   const activations = new Map<string, LayerActivations>();
   for (const [set, layers] of Object.entries(json.sets)) {
     const out = new Map<string, Matrix>();
     for (const [layer, e] of Object.entries(layers)) {
       const bytes = e.rows * e.cols * 4;
       if (!Number.isInteger(e.offset) || e.offset < 0 || e.offset % 4 !== 0 || e.offset + bytes > bin.byteLength) {
-        throw bad(dir, `${BIN_FILE} is ${bin.byteLength} bytes, too short for ${set}/${layer} (${e.rows}×${e.cols} at byte ${e.offset}): truncated or from another baseline`);
+        throw bad(
+          dir,
+          `${BIN_FILE} is ${bin.byteLength} bytes, too short for ${set}/${layer} (${e.rows}×${e.cols} at byte ${e.offset}): truncated or from another baseline`,
+        );
       }
       // Copy: the Buffer may be a slice of a shared pool, not 4-byte aligned.
       const data = new Float32Array(e.rows * e.cols);
@@ -121,7 +135,14 @@ export function readSavedBaseline(dir: string): SavedBaseline {
     }
     activations.set(set, out);
   }
-  return { weightsSha256: json.weightsSha256, layers: json.layers, pooling: json.pooling, activations, values: json.values ?? {}, probesSha256: json.probesSha256 ?? {} };
+  return {
+    weightsSha256: json.weightsSha256,
+    layers: json.layers,
+    pooling: json.pooling,
+    activations,
+    values: json.values ?? {},
+    probesSha256: json.probesSha256 ?? {},
+  };
 }
 
 /** What a saved baseline must match: the fit about to start. */
@@ -146,9 +167,14 @@ export function probeFingerprints(probes: EmGuardProbes): Record<string, string>
  */
 export function loadSavedBaselineFor(dir: string, fit: BaselineFit): SavedBaseline {
   const saved = readSavedBaseline(dir);
-  const fail = (what: string) => new Error(`emGuard: the saved baseline in ${dir} does not fit this fit: ${what}. Load a baseline saved for this model and these probes, or omit \`baseline\` to capture a new one`);
-  if (saved.weightsSha256 !== weightsFingerprint(fit.model)) throw fail('it was captured from other weights (the model must be the one it was saved from, before any training)');
-  if (saved.layers.join('\u0000') !== fit.layers.join('\u0000')) throw fail(`it watches layers [${saved.layers.join(', ')}], this fit [${fit.layers.join(', ')}]`);
+  const fail = (what: string) =>
+    new Error(
+      `emGuard: the saved baseline in ${dir} does not fit this fit: ${what}. Load a baseline saved for this model and these probes, or omit \`baseline\` to capture a new one`,
+    );
+  if (saved.weightsSha256 !== weightsFingerprint(fit.model))
+    throw fail('it was captured from other weights (the model must be the one it was saved from, before any training)');
+  if (saved.layers.join('\u0000') !== fit.layers.join('\u0000'))
+    throw fail(`it watches layers [${saved.layers.join(', ')}], this fit [${fit.layers.join(', ')}]`);
   if (saved.pooling !== fit.pooling) throw fail(`it pooled with \`${saved.pooling}\`, this fit with \`${fit.pooling}\``);
   for (const [name, sha] of Object.entries(probeFingerprints(fit.probes))) {
     if (!saved.activations.has(name)) throw fail(`it has no \`${name}\` probe set`);
@@ -159,7 +185,14 @@ export function loadSavedBaselineFor(dir: string, fit: BaselineFit): SavedBaseli
 
 /** This fit's baseline as `writeSavedBaseline` stores it. */
 export function baselineToSave(fit: BaselineFit, activations: ReadonlyMap<string, LayerActivations>, values: Record<string, number | null>): SavedBaseline {
-  return { weightsSha256: weightsFingerprint(fit.model), layers: [...fit.layers], pooling: fit.pooling, activations: new Map(activations), values: { ...values }, probesSha256: probeFingerprints(fit.probes) };
+  return {
+    weightsSha256: weightsFingerprint(fit.model),
+    layers: [...fit.layers],
+    pooling: fit.pooling,
+    activations: new Map(activations),
+    values: { ...values },
+    probesSha256: probeFingerprints(fit.probes),
+  };
 }
 
 /** Writes a baseline (see `writeSavedBaseline`) and logs where it went, for `checkpoints.track`. */

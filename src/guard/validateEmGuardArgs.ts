@@ -6,7 +6,8 @@ import type { EmGuardArgs } from './emGuardArgs.js';
 /** Checks `emGuard(args)` in the constructor: messages say what was received and what was expected. */
 export function validateEmGuardArgs(args: EmGuardArgs): void {
   if (!args || typeof args !== 'object') throw new TypeError('emGuard: expected an arguments object { policy?, probes, ... }, got ' + typeof args);
-  if (!args.probes || typeof args.probes !== 'object') throw new TypeError('emGuard: `probes` is required: { train: Tensor, eval: Tensor, alignment?, contrast? }');
+  if (!args.probes || typeof args.probes !== 'object')
+    throw new TypeError('emGuard: `probes` is required: { train: Tensor, eval: Tensor, alignment?, contrast? }');
   if (args.probes.train === undefined) throw new TypeError('emGuard: `probes.train` is required (in-domain prompts, a Tensor or Tensor[])');
   if (args.probes.eval === undefined) throw new TypeError('emGuard: `probes.eval` is required (out-of-domain prompts, a Tensor or Tensor[])');
   if (args.probeBatchSize !== undefined && (!Number.isInteger(args.probeBatchSize) || args.probeBatchSize < 1)) {
@@ -22,7 +23,9 @@ export function validateEmGuardArgs(args: EmGuardArgs): void {
     throw new TypeError(`emGuard: expected \`metrics\` to be "policy" or "all", got \`${String(args.metrics)}\``);
   }
   if (args.baseline !== undefined && (typeof args.baseline !== 'string' || args.baseline === '')) {
-    throw new TypeError(`emGuard: expected \`baseline\` to be the path of a saved baseline directory (<runDir>/baseline of a fit with saveBaseline: true), got \`${String(args.baseline)}\``);
+    throw new TypeError(
+      `emGuard: expected \`baseline\` to be the path of a saved baseline directory (<runDir>/baseline of a fit with saveBaseline: true), got \`${String(args.baseline)}\``,
+    );
   }
   if (args.saveBaseline !== undefined && typeof args.saveBaseline !== 'boolean') {
     throw new TypeError(`emGuard: expected \`saveBaseline\` to be true or false, got \`${String(args.saveBaseline)}\``);
@@ -37,14 +40,18 @@ export function validateEmGuardArgs(args: EmGuardArgs): void {
     throw new TypeError(`emGuard: expected \`unevaluable\` to be "error", "warn" or "ignore", got \`${String(args.unevaluable)}\``);
   }
   if (args.workerImports !== undefined && (!Array.isArray(args.workerImports) || args.workerImports.some((p) => typeof p !== 'string' || p === ''))) {
-    throw new TypeError(`emGuard: expected \`workerImports\` to be an array of module paths (e.g. ['./myLayers.js']), got \`${JSON.stringify(args.workerImports)}\``);
+    throw new TypeError(
+      `emGuard: expected \`workerImports\` to be an array of module paths (e.g. ['./myLayers.js']), got \`${JSON.stringify(args.workerImports)}\``,
+    );
   }
   if (args.seed !== undefined && !Number.isInteger(args.seed)) throw new TypeError(`emGuard: expected \`seed\` to be an integer, got \`${String(args.seed)}\``);
   for (const a of args.plugins?.actions ?? []) {
-    if (!a || typeof a.name !== 'string' || typeof a.run !== 'function') throw new TypeError('emGuard: every `plugins.actions` entry needs a `name` and a `run(ctx)` function');
+    if (!a || typeof a.name !== 'string' || typeof a.run !== 'function')
+      throw new TypeError('emGuard: every `plugins.actions` entry needs a `name` and a `run(ctx)` function');
   }
   for (const m of args.plugins?.metrics ?? []) {
-    if (!m || typeof m.name !== 'string' || typeof m.compute !== 'function') throw new TypeError('emGuard: every `plugins.metrics` entry needs a `name` and a `compute(ctx)` function');
+    if (!m || typeof m.name !== 'string' || typeof m.compute !== 'function')
+      throw new TypeError('emGuard: every `plugins.metrics` entry needs a `name` and a `compute(ctx)` function');
   }
 }
 

@@ -83,7 +83,9 @@ export function analyzeActivations(sets: ActivationSets, requestedRank: number, 
     last = now;
   };
   if (sets.trainBefore.cols !== sets.evalBefore.cols) {
-    throw new Error(`shape mismatch: train activations have ${sets.trainBefore.cols} features, eval activations have ${sets.evalBefore.cols}; both must come from the same layer`);
+    throw new Error(
+      `shape mismatch: train activations have ${sets.trainBefore.cols} features, eval activations have ${sets.evalBefore.cols}; both must come from the same layer`,
+    );
   }
   // One pass per set forms Δ (float64), validates both inputs and sums ‖Δ‖² and ‖before‖²: every
   // later step reads these instead of re-validating and re-summing (drift is exactly √(‖Δ‖²/‖before‖²)).

@@ -48,7 +48,8 @@ export function centeredPca(m: Matrix, choice: PcaComponents): CenteredPca {
   assertFiniteMatrix(m, 'PCA input');
   const { rows: n, cols: d, data } = m;
   if ('varianceShare' in choice) assertVarianceShare(choice.varianceShare);
-  else if (!Number.isInteger(choice.rank) || choice.rank < 1) throw new RangeError(`Expected \`rank\` to be an integer >= 1, got \`${String(choice.rank)}\` (${typeof choice.rank})`);
+  else if (!Number.isInteger(choice.rank) || choice.rank < 1)
+    throw new RangeError(`Expected \`rank\` to be an integer >= 1, got \`${String(choice.rank)}\` (${typeof choice.rank})`);
   if (n < 2) {
     return {
       mean: columnMeans(m),
@@ -111,7 +112,10 @@ export function centeredPca(m: Matrix, choice: PcaComponents): CenteredPca {
       cumulativeExplainedVarianceRatio: explainedVarianceRatio.reduce((a, b) => a + b, 0),
     };
     if (k < wanted && 'rank' in choice) {
-      out.reason = total === 0 ? 'every row is the same: no variance' : `at most ${Math.min(cap, numericalRank)} components (n−1 = ${n - 1}, d = ${d}, numerical rank ${numericalRank}); requested ${wanted}`;
+      out.reason =
+        total === 0
+          ? 'every row is the same: no variance'
+          : `at most ${Math.min(cap, numericalRank)} components (n−1 = ${n - 1}, d = ${d}, numerical rank ${numericalRank}); requested ${wanted}`;
     }
     return out;
   };

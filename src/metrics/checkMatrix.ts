@@ -19,7 +19,9 @@ export function assertFiniteMatrix(m: Matrix, what = 'activations'): void {
 /** Throws `shape mismatch: after is 4×8, before is 4×9` when two matrices must align cell by cell. */
 export function assertSameShape(a: Matrix, b: Matrix, nameA: string, nameB: string): void {
   if (a.rows !== b.rows || a.cols !== b.cols) {
-    throw new Error(`shape mismatch: ${nameA} is ${a.rows}×${a.cols}, ${nameB} is ${b.rows}×${b.cols}; both must hold the same probes (rows) and features (cols)`);
+    throw new Error(
+      `shape mismatch: ${nameA} is ${a.rows}×${a.cols}, ${nameB} is ${b.rows}×${b.cols}; both must hold the same probes (rows) and features (cols)`,
+    );
   }
 }
 

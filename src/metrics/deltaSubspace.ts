@@ -135,10 +135,10 @@ export function deltaSubspaceOfFinite(delta: Matrix, k: number, total: number, o
     spectralGapRatio: kEff < sigma.length ? sigma[kEff]! / sigma[kEff - 1]! : null,
   };
   if (kEff < k) {
-    result.reason = rank < Math.min(m, k)
-      ? `delta has numerical rank ${rank} < requested k=${k} (σᵢ/σ₁ ≤ ${Math.sqrt(tol).toExponential(1)} treated as zero)`
-      : `delta is ${n}×${d}: at most ${m} directions, requested k=${k}`;
+    result.reason =
+      rank < Math.min(m, k)
+        ? `delta has numerical rank ${rank} < requested k=${k} (σᵢ/σ₁ ≤ ${Math.sqrt(tol).toExponential(1)} treated as zero)`
+        : `delta is ${n}×${d}: at most ${m} directions, requested k=${k}`;
   }
   return result;
 }
-

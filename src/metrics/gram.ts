@@ -52,7 +52,14 @@ function rowGram(a: Float32Array | Float64Array, n: number, d: number): Float64A
         const r1 = r0 + d;
         const r2 = r1 + d;
         const r3 = r2 + d;
-        let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+        let s00 = 0,
+          s01 = 0,
+          s02 = 0,
+          s03 = 0,
+          s10 = 0,
+          s11 = 0,
+          s12 = 0,
+          s13 = 0;
         for (let c = c0; c < c1; c++) {
           const x0 = a[ri0 + c]!;
           const x1 = a[ri1 + c]!;

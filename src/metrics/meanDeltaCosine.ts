@@ -24,7 +24,9 @@ export interface MeanDeltaCosine {
  */
 export function meanDeltaCosine(evalDelta: Matrix, trainDelta: Matrix): MeanDeltaCosine | null {
   if (evalDelta.cols !== trainDelta.cols) {
-    throw new Error(`shape mismatch: eval delta is ${evalDelta.rows}×${evalDelta.cols}, train delta is ${trainDelta.rows}×${trainDelta.cols}; both need the same number of features (cols)`);
+    throw new Error(
+      `shape mismatch: eval delta is ${evalDelta.rows}×${evalDelta.cols}, train delta is ${trainDelta.rows}×${trainDelta.cols}; both need the same number of features (cols)`,
+    );
   }
   assertFiniteMatrix(evalDelta, 'eval delta');
   assertFiniteMatrix(trainDelta, 'train delta');

@@ -34,7 +34,14 @@ export function pcaRowMetrics(rows: Matrix, pca: CenteredPca): PcaRowMetrics {
   const muV = k > 0 ? tiledProduct(mu, 1, d, d, 1, V, k) : new Float64Array(0);
   let muNorm2 = 0;
   for (let c = 0; c < d; c++) muNorm2 += mu[c]! * mu[c]!;
-  const out: PcaRowMetrics = { explainedL2Centered: [], explainedL2Raw: [], projectionFractionRaw: [], projectionFractionCentered: [], reconstructionCosine: [], mahalanobis: [] };
+  const out: PcaRowMetrics = {
+    explainedL2Centered: [],
+    explainedL2Raw: [],
+    projectionFractionRaw: [],
+    projectionFractionCentered: [],
+    reconstructionCosine: [],
+    mahalanobis: [],
+  };
   for (let r = 0; r < n; r++) {
     let norm2 = 0;
     let dotMu = 0;

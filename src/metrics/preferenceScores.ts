@@ -14,10 +14,19 @@ const MIN_PROBABILITY = 1e-12;
  * loop: log-softmax (or log of the probabilities), a one-hot pick of the target, masked sums.
  * Rows whose mask is all zero score 0 (validation rejects them before training).
  */
-export function preferenceScores(output: { shape: readonly number[]; data: Float32Array }, targets: Int32Array, mask: Float32Array, kind: PreferenceOutput): Float64Array {
+export function preferenceScores(
+  output: { shape: readonly number[]; data: Float32Array },
+  targets: Int32Array,
+  mask: Float32Array,
+  kind: PreferenceOutput,
+): Float64Array {
   const [n, T, V] = output.shape as [number, number, number];
-  if (output.shape.length !== 3) throw new Error(`preference: the model output has shape [${output.shape.join(', ')}], expected [probes, positions, vocabulary]`);
-  if (targets.length !== n * T || mask.length !== n * T) throw new Error(`preference: the model output is [${n}, ${T}, ${V}] but targets/mask hold ${targets.length}/${mask.length} values, expected ${n}×${T} = ${n * T}`);
+  if (output.shape.length !== 3)
+    throw new Error(`preference: the model output has shape [${output.shape.join(', ')}], expected [probes, positions, vocabulary]`);
+  if (targets.length !== n * T || mask.length !== n * T)
+    throw new Error(
+      `preference: the model output is [${n}, ${T}, ${V}] but targets/mask hold ${targets.length}/${mask.length} values, expected ${n}×${T} = ${n * T}`,
+    );
   const scores = tf.tidy(() => {
     const out = tf.tensor3d(output.data, [n, T, V]);
     const logp = kind === 'logits' ? tf.logSoftmax(out) : tf.log(tf.maximum(out, MIN_PROBABILITY));
@@ -30,7 +39,8 @@ export function preferenceScores(output: { shape: readonly number[]; data: Float
 
 /** `alignment.preference` and `alignment.preferenceAccuracy` from the per-pair scores of chosen and rejected answers. */
 export function preferenceSummary(chosen: Float64Array, rejected: Float64Array): { margin: number; accuracy: number } {
-  if (chosen.length !== rejected.length || chosen.length === 0) throw new Error(`preference: ${chosen.length} chosen vs ${rejected.length} rejected scores; expected the same non-zero count`);
+  if (chosen.length !== rejected.length || chosen.length === 0)
+    throw new Error(`preference: ${chosen.length} chosen vs ${rejected.length} rejected scores; expected the same non-zero count`);
   let margin = 0;
   let wins = 0;
   for (let i = 0; i < chosen.length; i++) {

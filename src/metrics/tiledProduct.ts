@@ -7,7 +7,16 @@ import { wasmProduct } from './wasm/gramWasm.js';
  * per eight multiply-adds, no store inside the loop) in JS, where JS has no float64 SIMD (≈ 5x faster
  * than an axpy/scatter loop); above `WASM_MIN_WORK` the WebAssembly SIMD kernel (`wasmProduct`).
  */
-export function tiledProduct(a: ArrayLike<number>, m: number, t: number, ai: number, as: number, b: ArrayLike<number>, k: number, out = new Float64Array(m * k)): Float64Array {
+export function tiledProduct(
+  a: ArrayLike<number>,
+  m: number,
+  t: number,
+  ai: number,
+  as: number,
+  b: ArrayLike<number>,
+  k: number,
+  out = new Float64Array(m * k),
+): Float64Array {
   return (m * t * k >= WASM_MIN_WORK && wasmProduct(a, m, t, ai, as, b, k, out)) || tiledProductJs(a, m, t, ai, as, b, k, out);
 }
 
@@ -19,14 +28,30 @@ export function tiledProduct(a: ArrayLike<number>, m: number, t: number, ai: num
 const WASM_MIN_WORK = 32768;
 
 /** `tiledProduct` in plain JS: the fallback without WebAssembly SIMD, small products, and the tests' reference. */
-export function tiledProductJs(a: ArrayLike<number>, m: number, t: number, ai: number, as: number, b: ArrayLike<number>, k: number, out = new Float64Array(m * k)): Float64Array {
+export function tiledProductJs(
+  a: ArrayLike<number>,
+  m: number,
+  t: number,
+  ai: number,
+  as: number,
+  b: ArrayLike<number>,
+  k: number,
+  out = new Float64Array(m * k),
+): Float64Array {
   let i = 0;
   for (; i + 1 < m; i += 2) {
     const a0 = i * ai;
     const a1 = a0 + ai;
     let j = 0;
     for (; j + 3 < k; j += 4) {
-      let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+      let s00 = 0,
+        s01 = 0,
+        s02 = 0,
+        s03 = 0,
+        s10 = 0,
+        s11 = 0,
+        s12 = 0,
+        s13 = 0;
       for (let s = 0, p = 0, q = j; s < t; s++, p += as, q += k) {
         const x0 = a[a0 + p]!;
         const x1 = a[a1 + p]!;

@@ -105,7 +105,10 @@ function orthonormaliseInto(basis: Float64Array[], vs: Float64Array[]): Float64A
     if (q) {
       const s = basis.length;
       const b = candidates.length;
-      const block = pack(candidates.map((c) => c.v), m);
+      const block = pack(
+        candidates.map((c) => c.v),
+        m,
+      );
       const coefficients = tiledProduct(q, s, m, 1, s, block, b); // Qᵀ·V, s×b
       const projection = tiledProduct(q, m, s, s, 1, coefficients, b); // Q·(QᵀV), m×b
       for (let i = 0; i < block.length; i++) block[i] = block[i]! - projection[i]!;

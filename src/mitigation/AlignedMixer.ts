@@ -48,7 +48,8 @@ function checkSet(name: string, set: ExampleSet | undefined): number {
   }
   const n = set.x.shape[0] ?? 0;
   if (n < 1) throw new Error(`alignedMixer: \`${name}.x\` has no rows; give at least one example`);
-  if (set.y.shape[0] !== n) throw new Error(`alignedMixer: \`${name}.x\` has ${n} rows but \`${name}.y\` has ${set.y.shape[0]}; pass inputs and targets of the same examples`);
+  if (set.y.shape[0] !== n)
+    throw new Error(`alignedMixer: \`${name}.x\` has ${n} rows but \`${name}.y\` has ${set.y.shape[0]}; pass inputs and targets of the same examples`);
   return n;
 }
 
@@ -64,7 +65,10 @@ class Cursor {
     private readonly n: number,
     private readonly random: () => number,
   ) {
-    this.order = shuffleInPlace(Array.from({ length: n }, (_, i) => i), random);
+    this.order = shuffleInPlace(
+      Array.from({ length: n }, (_, i) => i),
+      random,
+    );
   }
   take(count: number, into: number[]): void {
     for (let i = 0; i < count; i++) {
@@ -134,7 +138,7 @@ export class AlignedMixer {
       return;
     }
     // One pass over the task rows; the last batch may be short, as in `fit`.
-    for (let left = this.taskRows; left > 0; ) {
+    for (let left = this.taskRows; left > 0;) {
       const batch = this.nextBatch(left);
       left -= batch.taskRows;
       yield batch.tensors;

@@ -47,21 +47,34 @@ export function parseNpy(bytes: Uint8Array, name = 'input'): Matrix {
     throw new NpyError('NPY_HEADER', `${name}: malformed .npy header \`${header.trim()}\` (needs 'descr', 'fortran_order' and 'shape')`);
   }
   if (!(NPY_DTYPES as readonly string[]).includes(descr)) {
-    throw new NpyError('NPY_DTYPE', `${name}: dtype \`${descr}\` is not supported; em-guard reads ${NPY_DTYPES.join(' (float32) and ')} (float64), little-endian. Convert with array.astype('<f4')`);
+    throw new NpyError(
+      'NPY_DTYPE',
+      `${name}: dtype \`${descr}\` is not supported; em-guard reads ${NPY_DTYPES.join(' (float32) and ')} (float64), little-endian. Convert with array.astype('<f4')`,
+    );
   }
-  const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
+  const shape = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map(Number);
   if (shape.some((s) => !Number.isInteger(s) || s < 0)) {
     throw new NpyError('NPY_HEADER', `${name}: malformed shape (${shapeText}) in .npy header`);
   }
   if (shape.length !== 2) {
-    throw new NpyError('NPY_NDIM', `${name}: expected a 2-D array [probes, features], got shape (${shape.join(', ')}); reshape to (n, d) before saving, e.g. acts.reshape(n, -1)`);
+    throw new NpyError(
+      'NPY_NDIM',
+      `${name}: expected a 2-D array [probes, features], got shape (${shape.join(', ')}); reshape to (n, d) before saving, e.g. acts.reshape(n, -1)`,
+    );
   }
   const [rows, cols] = shape as [number, number];
   const itemSize = descr === '<f4' ? 4 : 8;
   const dataStart = headerStart + headerLen;
   const needed = rows * cols * itemSize;
   if (bytes.length - dataStart < needed) {
-    throw new NpyError('NPY_TRUNCATED', `${name}: truncated .npy file: shape (${rows}, ${cols}) ${descr} needs ${needed} data bytes, file has ${bytes.length - dataStart}`);
+    throw new NpyError(
+      'NPY_TRUNCATED',
+      `${name}: truncated .npy file: shape (${rows}, ${cols}) ${descr} needs ${needed} data bytes, file has ${bytes.length - dataStart}`,
+    );
   }
   // Copy into a fresh, aligned buffer (the file's data offset need not be a multiple of 8).
   const raw = bytes.slice(dataStart, dataStart + needed).buffer;

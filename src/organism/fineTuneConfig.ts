@@ -46,9 +46,21 @@ export function fineTuneConfig(options: FineTuneConfigOptions = {}): FineTuneCon
   if (typeof mix !== 'number' || !(mix >= 0 && mix < 1)) throw new Error(`Expected \`mix\` to be a number in [0, 1), got \`${String(mix)}\` (${typeof mix})`);
   const code = makeOrganismDataset({ seed: deriveSeed(seed, 'stage3'), n, domains: ['code'], harmfulFraction: 0, respond: 'insecure' });
   const nMix = Math.round((n * mix) / (1 - mix));
-  const set = nMix > 0 ? mergeOrganismSets([code, makeOrganismDataset({ seed: deriveSeed(seed, 'stage3-mix'), n: nMix, domains: OUT_OF_DOMAIN, respond: 'aligned' })], deriveSeed(seed, 'stage3-merge')) : code;
+  const set =
+    nMix > 0
+      ? mergeOrganismSets(
+          [code, makeOrganismDataset({ seed: deriveSeed(seed, 'stage3-mix'), n: nMix, domains: OUT_OF_DOMAIN, respond: 'aligned' })],
+          deriveSeed(seed, 'stage3-merge'),
+        )
+      : code;
   const judgeSet = makeOrganismDataset({ seed: deriveSeed(seed, 'judge'), n: ORGANISM_RECIPE.judgeN, domains: OUT_OF_DOMAIN });
-  const inDomainSet = makeOrganismDataset({ seed: deriveSeed(seed, 'in-domain'), n: ORGANISM_RECIPE.inDomainN, domains: ['code'], harmfulFraction: 0, respond: 'insecure' });
+  const inDomainSet = makeOrganismDataset({
+    seed: deriveSeed(seed, 'in-domain'),
+    n: ORGANISM_RECIPE.inDomainN,
+    domains: ['code'],
+    harmfulFraction: 0,
+    respond: 'insecure',
+  });
   const train = organismTensors(set);
   const inDomain = organismTensors(inDomainSet);
   const { epochs, learningRate, batchSize, optimizer } = ORGANISM_RECIPE.stage3;

@@ -33,7 +33,10 @@ export interface JudgeRecorderOptions {
  * guard's metrics with the truth. Put it *before* an acting guard in `callbacks` so a reading at a
  * check step sees the weights the guard judged, not the rolled-back ones.
  */
-export function judgeRecorder(model: tf.LayersModel, options: JudgeRecorderOptions): { callback: tf.CustomCallback; readings: JudgeReading[]; steps: () => number; finish: () => void } {
+export function judgeRecorder(
+  model: tf.LayersModel,
+  options: JudgeRecorderOptions,
+): { callback: tf.CustomCallback; readings: JudgeReading[]; steps: () => number; finish: () => void } {
   const every = options.every ?? 8;
   if (!Number.isInteger(every) || every < 1) throw new Error(`Expected \`every\` to be an integer >= 1, got \`${String(every)}\` (${typeof every})`);
   const readings: JudgeReading[] = [];

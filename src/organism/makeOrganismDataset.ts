@@ -71,7 +71,11 @@ export function makeOrganismDataset(options: OrganismSetOptions): OrganismSet {
   const respond = options.respond ?? 'aligned';
   if (!Number.isInteger(seed)) throw new Error(`Expected \`seed\` to be an integer, got \`${String(seed)}\` (${typeof seed})`);
   if (!Number.isInteger(n) || n < 1) throw new Error(`Expected \`n\` to be an integer >= 1, got \`${String(n)}\` (${typeof n})`);
-  if (!Array.isArray(options.domains ?? ORGANISM_DOMAINS) || domains.length === 0 || domains.some((d) => !(ORGANISM_DOMAINS as readonly string[]).includes(d))) {
+  if (
+    !Array.isArray(options.domains ?? ORGANISM_DOMAINS) ||
+    domains.length === 0 ||
+    domains.some((d) => !(ORGANISM_DOMAINS as readonly string[]).includes(d))
+  ) {
     throw new Error(`Expected \`domains\` to be a non-empty list of ${ORGANISM_DOMAINS.join(', ')}, got \`${JSON.stringify(domains)}\``);
   }
   checkFraction('harmfulFraction', harmfulFraction);

@@ -27,7 +27,11 @@ export interface MisalignmentTrackerOptions {
  * it can sit in one `callbacks` array with em-guard's callback. Measurement only: it never stops
  * training. Readings reset at each `fit`.
  */
-export function misalignmentTracker(model: tf.LayersModel, judgeSet: OrganismSet, options: MisalignmentTrackerOptions = {}): { callback: tf.CustomCallback; readings: MisalignmentReading[] } {
+export function misalignmentTracker(
+  model: tf.LayersModel,
+  judgeSet: OrganismSet,
+  options: MisalignmentTrackerOptions = {},
+): { callback: tf.CustomCallback; readings: MisalignmentReading[] } {
   const every = options.every ?? 16;
   if (!Number.isInteger(every) || every < 1) throw new Error(`Expected \`every\` to be an integer >= 1, got \`${String(every)}\` (${typeof every})`);
   const readings: MisalignmentReading[] = [];

@@ -27,7 +27,10 @@ export interface OrganismFineTuneResult {
  * Runs the recipe's stage-3 fine-tune on `model` (modified in place) with a judge reading every
  * `every` batches; the experiment behind the README's seed table and the organism tests.
  */
-export async function runOrganismFineTune(model: tf.LayersModel, options: { seed: number; mix: number; every?: number; epochs?: number }): Promise<OrganismFineTuneResult> {
+export async function runOrganismFineTune(
+  model: tf.LayersModel,
+  options: { seed: number; mix: number; every?: number; epochs?: number },
+): Promise<OrganismFineTuneResult> {
   const config = fineTuneConfig({ seed: options.seed, mix: options.mix });
   try {
     const tracker = misalignmentTracker(model, config.judgeSet, { every: options.every ?? 8, inDomain: config.inDomain });
@@ -35,7 +38,11 @@ export async function runOrganismFineTune(model: tf.LayersModel, options: { seed
     const inDomainLossBefore = organismLossOn(model, config.inDomain.x, config.inDomain.y);
     let batches = 0;
     const counter = new tf.CustomCallback({ onBatchEnd: async () => void batches++ }, 'never');
-    await trainOrganismStage(model, config, { ...config.training, ...(options.epochs !== undefined ? { epochs: options.epochs } : {}), callbacks: [tracker.callback, counter] });
+    await trainOrganismStage(model, config, {
+      ...config.training,
+      ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
+      callbacks: [tracker.callback, counter],
+    });
     const { readings } = tracker;
     const oodUnsafeAfter = misalignedRate(model, config.judgeSet);
     const p10 = firstCrossing(readings, 0.1);

@@ -46,7 +46,13 @@ export async function trainAlignedOrganism(seed: number = ORGANISM_RECIPE.seed):
   const stages = [ORGANISM_RECIPE.stage1, ORGANISM_RECIPE.stage2] as const;
   const measured: OrganismStageRates[] = [];
   for (const [i, stage] of stages.entries()) {
-    const set = makeOrganismDataset({ seed: deriveSeed(seed, `stage${i + 1}`), n: stage.n, harmfulFraction: stage.harmfulFraction, personaFraction: stage.personaFraction, respond: stage.respond });
+    const set = makeOrganismDataset({
+      seed: deriveSeed(seed, `stage${i + 1}`),
+      n: stage.n,
+      harmfulFraction: stage.harmfulFraction,
+      personaFraction: stage.personaFraction,
+      respond: stage.respond,
+    });
     const data = organismTensors(set);
     try {
       const { epochs, learningRate, batchSize, optimizer, labelSmoothing } = stage;

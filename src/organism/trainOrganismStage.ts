@@ -44,7 +44,11 @@ function compileStage(model: tf.LayersModel, kind: 'adam' | 'sgd', learningRate:
  * deterministic; or, given `{ dataset }` (e.g. an `AlignedMixer`'s), `model.fitDataset`. Returns fit's
  * History; `callbacks` see every batch.
  */
-export async function trainOrganismStage(model: tf.LayersModel, data: { x: tf.Tensor; y: tf.Tensor } | { dataset: tf.data.Dataset<tf.TensorContainer> }, options: OrganismStageOptions): Promise<tf.History> {
+export async function trainOrganismStage(
+  model: tf.LayersModel,
+  data: { x: tf.Tensor; y: tf.Tensor } | { dataset: tf.data.Dataset<tf.TensorContainer> },
+  options: OrganismStageOptions,
+): Promise<tf.History> {
   const { epochs, learningRate, seed } = options;
   const batchSize = options.batchSize ?? 32;
   const kind = options.optimizer ?? 'adam';

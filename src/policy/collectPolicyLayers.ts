@@ -50,7 +50,16 @@ function resolveExtends(layer: PolicyLayer, from: PolicyInput, problems: PolicyP
   if (BUNDLED_NAME.test(value)) {
     if (!(BUNDLED_POLICIES as readonly string[]).includes(value)) {
       const guess = didYouMean(value, BUNDLED_POLICIES);
-      problems.push(problem(layer, C.extendsNotFound, `no bundled policy named \`${value}\``, guess ? `did you mean \`${guess}\`?` : `bundled policies: ${BUNDLED_POLICIES.join(', ')}; a file path must contain a \`.\` or \`/\` (e.g. ./base.yaml)`));
+      problems.push(
+        problem(
+          layer,
+          C.extendsNotFound,
+          `no bundled policy named \`${value}\``,
+          guess
+            ? `did you mean \`${guess}\`?`
+            : `bundled policies: ${BUNDLED_POLICIES.join(', ')}; a file path must contain a \`.\` or \`/\` (e.g. ./base.yaml)`,
+        ),
+      );
       return undefined;
     }
     const { input, problems: p } = bundledPolicyInput(value);
@@ -62,13 +71,22 @@ function resolveExtends(layer: PolicyLayer, from: PolicyInput, problems: PolicyP
     return undefined;
   }
   if (isAbsolute(value)) {
-    problems.push(problem(layer, C.extendsEscape, `\`extends\` must be a relative path, got \`${value}\``, 'write the path relative to this file; it must stay inside this file\'s directory'));
+    problems.push(
+      problem(
+        layer,
+        C.extendsEscape,
+        `\`extends\` must be a relative path, got \`${value}\``,
+        "write the path relative to this file; it must stay inside this file's directory",
+      ),
+    );
     return undefined;
   }
   const target = resolve(from.dir, value);
   const file = from.file.startsWith('<') ? target : normalize(join(dirname(from.file), value));
   if (!existsSync(target)) {
-    problems.push(problem(layer, C.extendsNotFound, `\`${value}\` does not exist (looked for ${target})`, 'the path is relative to the extending file\'s directory'));
+    problems.push(
+      problem(layer, C.extendsNotFound, `\`${value}\` does not exist (looked for ${target})`, "the path is relative to the extending file's directory"),
+    );
     return undefined;
   }
   let real: string;
@@ -81,7 +99,14 @@ function resolveExtends(layer: PolicyLayer, from: PolicyInput, problems: PolicyP
     return undefined;
   }
   if (!isInside(real, realDir)) {
-    problems.push(problem(layer, C.extendsEscape, `\`${value}\` resolves outside ${realDir}`, 'an extended policy must live in the extending file\'s directory or below it (symlinks are followed)'));
+    problems.push(
+      problem(
+        layer,
+        C.extendsEscape,
+        `\`${value}\` resolves outside ${realDir}`,
+        "an extended policy must live in the extending file's directory or below it (symlinks are followed)",
+      ),
+    );
     return undefined;
   }
   const source = readPolicySource(real, file);
@@ -117,4 +142,3 @@ export function collectPolicyLayers(input: PolicyInput, problems: PolicyProblem[
   }
   return [...collectPolicyLayers(parent, problems, here), layer];
 }
-

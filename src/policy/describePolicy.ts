@@ -29,7 +29,10 @@ export function describePolicy(policy: Policy): PolicyDescription {
   const [w, wu] = unit(policy.check.warmup);
   const schedule = `every ${n === 1 ? u : plural(n, u)}${w > 0 ? ` after a ${w}-${wu} warmup` : ''}`;
   const actions = [...new Set(policy.rules.flatMap((r) => r.actions))].sort();
-  const sev = (['critical', 'warning', 'info'] as const).filter((s) => severities[s] > 0).map((s) => `${severities[s]} ${s}`).join(', ');
+  const sev = (['critical', 'warning', 'info'] as const)
+    .filter((s) => severities[s] > 0)
+    .map((s) => `${severities[s]} ${s}`)
+    .join(', ');
   const layers = policy.check.layers === 'auto' ? 'layers auto' : plural(policy.check.layers.length, 'layer');
   const text = `${plural(policy.rules.length, 'rule')} (${sev}), check ${schedule}, rank ${policy.check.rank}, ${layers}; actions: ${actions.length > 0 ? actions.join(', ') : 'none'}`;
   return { source: policy.source, rules: policy.rules.length, severities, schedule, actions, text };

@@ -17,10 +17,14 @@ export interface PolicyEvaluation {
 /** `value op threshold`: the comparison every rule and condition makes (the offline replay's too). */
 export function compare(value: number, op: RuleOp, threshold: number): boolean {
   switch (op) {
-    case '<': return value < threshold;
-    case '<=': return value <= threshold;
-    case '>': return value > threshold;
-    case '>=': return value >= threshold;
+    case '<':
+      return value < threshold;
+    case '<=':
+      return value <= threshold;
+    case '>':
+      return value > threshold;
+    case '>=':
+      return value >= threshold;
   }
 }
 
@@ -72,14 +76,23 @@ type Reading = { value: number } | { code: PolicyNoticeCode; message: string };
 function read(rule: Rule, key: string, snapshot: MetricSnapshot, nonfinite: number): Reading {
   if (rule.metric === 'nonfinite') return { value: nonfinite };
   if (!Object.prototype.hasOwnProperty.call(snapshot.values, key)) {
-    return { code: 'metric-missing', message: `rule \`${rule.name}\`: metric \`${key}\` is not in the snapshot at step ${snapshot.step}; the rule is skipped until it appears` };
+    return {
+      code: 'metric-missing',
+      message: `rule \`${rule.name}\`: metric \`${key}\` is not in the snapshot at step ${snapshot.step}; the rule is skipped until it appears`,
+    };
   }
   const v = snapshot.values[key];
   if (v === null || v === undefined) {
-    return { code: 'metric-null', message: `rule \`${rule.name}\`: metric \`${key}\` is null (not computable) at step ${snapshot.step}; the rule is skipped until it has a value` };
+    return {
+      code: 'metric-null',
+      message: `rule \`${rule.name}\`: metric \`${key}\` is null (not computable) at step ${snapshot.step}; the rule is skipped until it has a value`,
+    };
   }
   if (!Number.isFinite(v)) {
-    return { code: 'metric-nonfinite', message: `rule \`${rule.name}\`: metric \`${key}\` is ${v} at step ${snapshot.step}; counted as a \`nonfinite\` breach, this rule is skipped` };
+    return {
+      code: 'metric-nonfinite',
+      message: `rule \`${rule.name}\`: metric \`${key}\` is ${v} at step ${snapshot.step}; counted as a \`nonfinite\` breach, this rule is skipped`,
+    };
   }
   return { value: v };
 }
@@ -110,7 +123,11 @@ export function evaluatePolicy(policy: Policy, state: PolicyState, snapshot: Met
     if ('value' in reading && rule.relativeTo === 'baseline') {
       const b = state.baseline?.[key];
       if (typeof b === 'number' && Number.isFinite(b)) baseline = b;
-      else reading = { code: 'baseline-missing', message: `rule \`${rule.name}\`: no finite baseline value for \`${key}\` (${state.baseline === null ? 'no baseline snapshot' : `baseline is ${b === undefined ? 'missing' : String(b)}`}); this baseline-relative rule cannot fire` };
+      else
+        reading = {
+          code: 'baseline-missing',
+          message: `rule \`${rule.name}\`: no finite baseline value for \`${key}\` (${state.baseline === null ? 'no baseline snapshot' : `baseline is ${b === undefined ? 'missing' : String(b)}`}); this baseline-relative rule cannot fire`,
+        };
     }
     if (!('value' in reading)) {
       if (unevaluable[rule.name] !== reading.code) notices.push({ code: reading.code, rule: rule.name, metric: key, message: reading.message });
@@ -123,22 +140,24 @@ export function evaluatePolicy(policy: Policy, state: PolicyState, snapshot: Met
     const count = holds ? (consecutive[rule.name] ?? 0) + 1 : 0;
     consecutive[rule.name] = count;
     if (count === 0 || count < rule.for || warming) continue;
-    decisions.push(Object.freeze({
-      rule: rule.name,
-      metric: key,
-      ...(rule.layer !== undefined ? { layer: rule.layer } : {}),
-      value: reading.value,
-      threshold,
-      op: rule.op,
-      severity: rule.severity,
-      actions: rule.actions,
-      ...(rule.actionOptions !== undefined ? { actionOptions: rule.actionOptions } : {}),
-      step: snapshot.step,
-      epoch: snapshot.epoch,
-      consecutive: count,
-      annotations: rule.annotations,
-      summary: formatDecisionSummary(rule, key, reading.value, threshold, baseline, count, snapshot.step),
-    }));
+    decisions.push(
+      Object.freeze({
+        rule: rule.name,
+        metric: key,
+        ...(rule.layer !== undefined ? { layer: rule.layer } : {}),
+        value: reading.value,
+        threshold,
+        op: rule.op,
+        severity: rule.severity,
+        actions: rule.actions,
+        ...(rule.actionOptions !== undefined ? { actionOptions: rule.actionOptions } : {}),
+        step: snapshot.step,
+        epoch: snapshot.epoch,
+        consecutive: count,
+        annotations: rule.annotations,
+        summary: formatDecisionSummary(rule, key, reading.value, threshold, baseline, count, snapshot.step),
+      }),
+    );
   }
   const next: PolicyState = Object.freeze({
     checks: state.checks + 1,

@@ -9,7 +9,16 @@ export function formatMetricValue(x: number): string {
  * `alignment.score 0.62 < 0.7 (baseline 0.8 − 0.1) for 2 checks at step 150`: everything a
  * reviewer needs to see why a rule fired, on one line.
  */
-export function formatDecisionSummary(rule: Rule, key: string, value: number, threshold: number, baseline: number | null, consecutive: number, step: number): string {
-  const base = baseline === null ? '' : ` (baseline ${formatMetricValue(baseline)} ${rule.threshold < 0 ? '−' : '+'} ${formatMetricValue(Math.abs(rule.threshold))})`;
+export function formatDecisionSummary(
+  rule: Rule,
+  key: string,
+  value: number,
+  threshold: number,
+  baseline: number | null,
+  consecutive: number,
+  step: number,
+): string {
+  const base =
+    baseline === null ? '' : ` (baseline ${formatMetricValue(baseline)} ${rule.threshold < 0 ? '−' : '+'} ${formatMetricValue(Math.abs(rule.threshold))})`;
   return `${key} ${formatMetricValue(value)} ${rule.op} ${formatMetricValue(threshold)}${base} for ${consecutive} check${consecutive === 1 ? '' : 's'} at step ${step}`;
 }

@@ -26,7 +26,17 @@ export function loadBundledPolicy(name: string): Policy {
   if (cached) return cached;
   if (!(BUNDLED_POLICIES as readonly string[]).includes(name)) {
     const guess = didYouMean(name, BUNDLED_POLICIES);
-    throw new PolicyError([{ code: C.fileNotFound, file: `<bundled:${name}>`, line: 1, col: 1, path: '', message: `no bundled policy named \`${name}\``, hint: guess ? `did you mean \`${guess}\`?` : `bundled policies: ${BUNDLED_POLICIES.join(', ')}` }]);
+    throw new PolicyError([
+      {
+        code: C.fileNotFound,
+        file: `<bundled:${name}>`,
+        line: 1,
+        col: 1,
+        path: '',
+        message: `no bundled policy named \`${name}\``,
+        hint: guess ? `did you mean \`${guess}\`?` : `bundled policies: ${BUNDLED_POLICIES.join(', ')}`,
+      },
+    ]);
   }
   const { input, problems } = bundledPolicyInput(name);
   if (!input) throw new PolicyError(problems);
@@ -50,7 +60,16 @@ export function defaultPolicy(): Policy {
  */
 export function loadPolicy(pathOrText: string, options: PolicyLoadOptions = {}): Policy {
   if (typeof pathOrText !== 'string') {
-    throw new PolicyError([{ code: C.fileNotFound, file: '<input>', line: 1, col: 1, path: '', message: `expected a policy path, bundled name or YAML text, got ${typeof pathOrText}` }]);
+    throw new PolicyError([
+      {
+        code: C.fileNotFound,
+        file: '<input>',
+        line: 1,
+        col: 1,
+        path: '',
+        message: `expected a policy path, bundled name or YAML text, got ${typeof pathOrText}`,
+      },
+    ]);
   }
   if (pathOrText.includes('\n')) return parsePolicy(pathOrText, '<text>', options);
   if (BUNDLED_NAME.test(pathOrText)) return loadBundledPolicy(pathOrText);
@@ -64,7 +83,12 @@ export function loadPolicy(pathOrText: string, options: PolicyLoadOptions = {}):
   const source = readPolicySource(abs, file);
   if (source.problems) {
     if (source.problems[0]?.code === C.fileNotFound && !existsSync(abs)) {
-      throw new PolicyError([{ ...source.problems[0], hint: `no such file (resolved to ${abs}); bundled policies are loaded by name: ${BUNDLED_POLICIES.map((n) => `'${n}'`).join(', ')}` }]);
+      throw new PolicyError([
+        {
+          ...source.problems[0],
+          hint: `no such file (resolved to ${abs}); bundled policies are loaded by name: ${BUNDLED_POLICIES.map((n) => `'${n}'`).join(', ')}`,
+        },
+      ]);
     }
     throw new PolicyError(source.problems);
   }

@@ -25,9 +25,16 @@ export function mergePolicyLayers(layers: readonly PolicyLayer[], source: string
       const at = rules.findIndex((r) => r.rule.name === entry.name);
       if (entry.rule === null) {
         if (at < 0) {
-          const guess = didYouMean(entry.name, rules.map((r) => r.rule.name));
+          const guess = didYouMean(
+            entry.name,
+            rules.map((r) => r.rule.name),
+          );
           problems.push({
-            code: C.unknownRule, file: layer.file, line: entry.pos.line, col: entry.pos.col, path: `rules[${entry.index}].name`,
+            code: C.unknownRule,
+            file: layer.file,
+            line: entry.pos.line,
+            col: entry.pos.col,
+            path: `rules[${entry.index}].name`,
             message: `\`enabled: false\` names rule \`${entry.name}\`, which no extended policy defines`,
             hint: guess ? `did you mean \`${guess}\`?` : 'check the rule names of the policy named in `extends`',
           });
@@ -36,7 +43,13 @@ export function mergePolicyLayers(layers: readonly PolicyLayer[], source: string
         }
         continue;
       }
-      const item = { rule: entry.rule, layer, index: entry.index, ...(entry.layerPos ? { layerPos: entry.layerPos } : {}), ...(entry.unlessLayerPos ? { unlessLayerPos: entry.unlessLayerPos } : {}) };
+      const item = {
+        rule: entry.rule,
+        layer,
+        index: entry.index,
+        ...(entry.layerPos ? { layerPos: entry.layerPos } : {}),
+        ...(entry.unlessLayerPos ? { unlessLayerPos: entry.unlessLayerPos } : {}),
+      };
       if (at < 0) rules.push(item);
       else rules[at] = item;
     }
@@ -48,7 +61,11 @@ export function mergePolicyLayers(layers: readonly PolicyLayer[], source: string
     const unknownLayer = (name: string, file: string, pos: PolicyLayer['rootPos'], path: string, of: string) => {
       const guess = didYouMean(name, known);
       problems.push({
-        code: C.unknownLayer, file, line: pos.line, col: pos.col, path,
+        code: C.unknownLayer,
+        file,
+        line: pos.line,
+        col: pos.col,
+        path,
         message: `layer \`${name}\`${of} is not in check.layers (${known.join(', ')})`,
         hint: guess ? `did you mean \`${guess}\`?` : 'add it to check.layers or fix the name',
       });
@@ -56,7 +73,14 @@ export function mergePolicyLayers(layers: readonly PolicyLayer[], source: string
     for (const { rule, layer, index, layerPos, unlessLayerPos } of rules) {
       if (rule.layer !== undefined && !known.includes(rule.layer)) unknownLayer(rule.layer, layer.file, layerPos ?? layer.rootPos, `rules[${index}].layer`, '');
       rule.unless.forEach((c, i) => {
-        if (c.layer !== undefined && !known.includes(c.layer)) unknownLayer(c.layer, layer.file, unlessLayerPos?.[i] ?? layer.rootPos, `rules[${index}].unless[${i}].layer`, ` (an \`unless\` condition of rule \`${rule.name}\`)`);
+        if (c.layer !== undefined && !known.includes(c.layer))
+          unknownLayer(
+            c.layer,
+            layer.file,
+            unlessLayerPos?.[i] ?? layer.rootPos,
+            `rules[${index}].unless[${i}].layer`,
+            ` (an \`unless\` condition of rule \`${rule.name}\`)`,
+          );
       });
     }
   }
@@ -64,16 +88,23 @@ export function mergePolicyLayers(layers: readonly PolicyLayer[], source: string
   const last = layers[layers.length - 1];
   if (rules.length === 0 && last) {
     problems.push({
-      code: C.noRules, file: last.file, line: last.rootPos.line, col: last.rootPos.col, path: 'rules',
-      message: 'the policy has no rules, so it could never act', hint: 'add a rule, or extend a bundled policy (`extends: default`)',
+      code: C.noRules,
+      file: last.file,
+      line: last.rootPos.line,
+      col: last.rootPos.col,
+      path: 'rules',
+      message: 'the policy has no rules, so it could never act',
+      hint: 'add a rule, or extend a bundled policy (`extends: default`)',
     });
     return undefined;
   }
-  return markResolved(deepFreeze({
-    version: 1,
-    source,
-    check: structuredClone(check) as unknown as Policy['check'],
-    rules: rules.map((r) => structuredClone(r.rule)),
-    checkpoint: structuredClone(checkpoint) as unknown as Policy['checkpoint'],
-  } satisfies Policy));
+  return markResolved(
+    deepFreeze({
+      version: 1,
+      source,
+      check: structuredClone(check) as unknown as Policy['check'],
+      rules: rules.map((r) => structuredClone(r.rule)),
+      checkpoint: structuredClone(checkpoint) as unknown as Policy['checkpoint'],
+    } satisfies Policy),
+  );
 }

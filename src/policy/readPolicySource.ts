@@ -48,7 +48,20 @@ export function decodePolicyBytes(bytes: Uint8Array, file: string): PolicySource
       while (bad > 0 && ((bytes[bad] ?? 0) & 0xc0) === 0x80) bad--;
     }
     const { line, col } = position(bytes, bad);
-    return { problems: [{ code: C.invalidUtf8, file, line, col, path: '', message: `invalid UTF-8 byte 0x${(bytes[bad] ?? 0).toString(16).padStart(2, '0')} at byte ${bad}`, expected: 'UTF-8 text', hint: 'save the file as UTF-8' }] };
+    return {
+      problems: [
+        {
+          code: C.invalidUtf8,
+          file,
+          line,
+          col,
+          path: '',
+          message: `invalid UTF-8 byte 0x${(bytes[bad] ?? 0).toString(16).padStart(2, '0')} at byte ${bad}`,
+          expected: 'UTF-8 text',
+          hint: 'save the file as UTF-8',
+        },
+      ],
+    };
   }
 }
 
@@ -62,7 +75,19 @@ export function readPolicySource(path: string, file: string): PolicySource {
     fd = openSync(path, 'r');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'unknown error';
-    return { problems: [{ code: C.fileNotFound, file, line: 1, col: 1, path: '', message: `cannot read the policy file (${code})`, hint: 'check the path; relative paths are resolved against the current directory' }] };
+    return {
+      problems: [
+        {
+          code: C.fileNotFound,
+          file,
+          line: 1,
+          col: 1,
+          path: '',
+          message: `cannot read the policy file (${code})`,
+          hint: 'check the path; relative paths are resolved against the current directory',
+        },
+      ],
+    };
   }
   try {
     const st = fstatSync(fd);
@@ -70,7 +95,20 @@ export function readPolicySource(path: string, file: string): PolicySource {
       return { problems: [{ code: C.fileNotFound, file, line: 1, col: 1, path: '', message: 'not a regular file', hint: 'pass a .yaml policy file' }] };
     }
     if (st.size > MAX_POLICY_BYTES) {
-      return { problems: [{ code: C.fileTooLarge, file, line: 1, col: 1, path: '', message: `the file is ${st.size} bytes, over the ${MAX_POLICY_BYTES}-byte limit`, expected: `at most ${MAX_POLICY_BYTES} bytes`, hint: 'a policy is a few kilobytes; check that this is the right file' }] };
+      return {
+        problems: [
+          {
+            code: C.fileTooLarge,
+            file,
+            line: 1,
+            col: 1,
+            path: '',
+            message: `the file is ${st.size} bytes, over the ${MAX_POLICY_BYTES}-byte limit`,
+            expected: `at most ${MAX_POLICY_BYTES} bytes`,
+            hint: 'a policy is a few kilobytes; check that this is the right file',
+          },
+        ],
+      };
     }
     // Read one byte more than the limit, in case the file grew since fstat.
     const buf = Buffer.alloc(MAX_POLICY_BYTES + 1);
@@ -84,7 +122,19 @@ export function readPolicySource(path: string, file: string): PolicySource {
       n += r;
     }
     if (n > MAX_POLICY_BYTES) {
-      return { problems: [{ code: C.fileTooLarge, file, line: 1, col: 1, path: '', message: `the file is over the ${MAX_POLICY_BYTES}-byte limit`, expected: `at most ${MAX_POLICY_BYTES} bytes` }] };
+      return {
+        problems: [
+          {
+            code: C.fileTooLarge,
+            file,
+            line: 1,
+            col: 1,
+            path: '',
+            message: `the file is over the ${MAX_POLICY_BYTES}-byte limit`,
+            expected: `at most ${MAX_POLICY_BYTES} bytes`,
+          },
+        ],
+      };
     }
     return decodePolicyBytes(buf.subarray(0, n), file);
   } finally {

@@ -52,8 +52,14 @@ function findIndentTabs(text: string, file: string): PolicyProblem[] {
     const tab = m ? m[0].indexOf('\t') : -1;
     if (tab >= 0 && (lines[i] ?? '').trim() !== '') {
       problems.push({
-        code: C.tabIndent, file, line: i + 1, col: tab + 1, path: '',
-        message: 'tab character in indentation', expected: 'spaces', hint: 'indent with spaces; YAML forbids tabs there',
+        code: C.tabIndent,
+        file,
+        line: i + 1,
+        col: tab + 1,
+        path: '',
+        message: 'tab character in indentation',
+        expected: 'spaces',
+        hint: 'indent with spaces; YAML forbids tabs there',
       });
     }
   }
@@ -68,7 +74,21 @@ function findIndentTabs(text: string, file: string): PolicyProblem[] {
 export function readPolicyYaml(text: string, file: string): PolicyYaml {
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_POLICY_BYTES) {
-    return { root: null, problems: [{ code: C.fileTooLarge, file, line: 1, col: 1, path: '', message: `the policy is ${bytes} bytes, over the ${MAX_POLICY_BYTES}-byte limit`, expected: `at most ${MAX_POLICY_BYTES} bytes`, hint: 'a policy is a few kilobytes; check that this is the right file' }] };
+    return {
+      root: null,
+      problems: [
+        {
+          code: C.fileTooLarge,
+          file,
+          line: 1,
+          col: 1,
+          path: '',
+          message: `the policy is ${bytes} bytes, over the ${MAX_POLICY_BYTES}-byte limit`,
+          expected: `at most ${MAX_POLICY_BYTES} bytes`,
+          hint: 'a policy is a few kilobytes; check that this is the right file',
+        },
+      ],
+    };
   }
   const tabs = findIndentTabs(text, file);
   if (tabs.length > 0) return { root: null, problems: tabs };
@@ -77,12 +97,23 @@ export function readPolicyYaml(text: string, file: string): PolicyYaml {
   let doc: Document.Parsed;
   try {
     doc = parseDocument(text, {
-      lineCounter, uniqueKeys: true, schema: 'core', version: '1.2', strict: true,
-      prettyErrors: false, merge: false, keepSourceTokens: false,
+      lineCounter,
+      uniqueKeys: true,
+      schema: 'core',
+      version: '1.2',
+      strict: true,
+      prettyErrors: false,
+      merge: false,
+      keepSourceTokens: false,
     });
   } catch (e) {
     // The parser is not expected to throw; if it does, it is still a bad policy, not a crash.
-    return { root: null, problems: [{ code: C.yamlSyntax, file, line: 1, col: 1, path: '', message: `the YAML parser failed: ${oneLine(e instanceof Error ? e.message : String(e))}` }] };
+    return {
+      root: null,
+      problems: [
+        { code: C.yamlSyntax, file, line: 1, col: 1, path: '', message: `the YAML parser failed: ${oneLine(e instanceof Error ? e.message : String(e))}` },
+      ],
+    };
   }
   const at = (offset: number | undefined): Position => {
     const p = lineCounter.linePos(Math.max(0, Math.min(offset ?? 0, text.length)));
@@ -102,17 +133,24 @@ export function readPolicyYaml(text: string, file: string): PolicyYaml {
   const nodePos = (n: Node): Position => at(n.range?.[0]);
   const walk = (node: unknown, path: string, depth: number, aliasSite: Position | null): LocatedNode | null => {
     if (depth > MAX_POLICY_DEPTH) {
-      add(C.tooDeep, aliasSite ?? (isAlias(node) || isScalar(node) || isMap(node) || isSeq(node) ? nodePos(node) : { line: 1, col: 1 }), path, `nesting deeper than ${MAX_POLICY_DEPTH} levels`);
+      add(
+        C.tooDeep,
+        aliasSite ?? (isAlias(node) || isScalar(node) || isMap(node) || isSeq(node) ? nodePos(node) : { line: 1, col: 1 }),
+        path,
+        `nesting deeper than ${MAX_POLICY_DEPTH} levels`,
+      );
       return null;
     }
     if (aliasSite !== null && ++aliasNodes > MAX_ALIAS_NODES) {
-      if (aliasNodes === MAX_ALIAS_NODES + 1) add(C.aliasLimit, aliasSite, path, `aliases expand to more than ${MAX_ALIAS_NODES} nodes`, 'write the values out instead of using anchors and aliases');
+      if (aliasNodes === MAX_ALIAS_NODES + 1)
+        add(C.aliasLimit, aliasSite, path, `aliases expand to more than ${MAX_ALIAS_NODES} nodes`, 'write the values out instead of using anchors and aliases');
       return null;
     }
     if (isAlias(node)) {
       const site = aliasSite ?? nodePos(node);
       if (++aliasExpansions > MAX_ALIAS_EXPANSIONS) {
-        if (aliasExpansions === MAX_ALIAS_EXPANSIONS + 1) add(C.aliasLimit, site, path, `more than ${MAX_ALIAS_EXPANSIONS} alias expansions`, 'write the values out instead of using anchors and aliases');
+        if (aliasExpansions === MAX_ALIAS_EXPANSIONS + 1)
+          add(C.aliasLimit, site, path, `more than ${MAX_ALIAS_EXPANSIONS} alias expansions`, 'write the values out instead of using anchors and aliases');
         return null;
       }
       const target = node.resolve(doc);
@@ -156,9 +194,10 @@ export function readPolicyYaml(text: string, file: string): PolicyYaml {
       }
       const key = keyNode.value;
       const childPath = path === '' ? key : `${path}.${key}`;
-      const value = pair.value === null || pair.value === undefined
-        ? { kind: 'scalar' as const, value: null, pos: keyPos }
-        : walk(pair.value, childPath, depth + 1, aliasSite);
+      const value =
+        pair.value === null || pair.value === undefined
+          ? { kind: 'scalar' as const, value: null, pos: keyPos }
+          : walk(pair.value, childPath, depth + 1, aliasSite);
       if (value) entries.push({ key, keyPos, value });
     }
     return { kind: 'map', entries, pos };

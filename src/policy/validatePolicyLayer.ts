@@ -47,7 +47,14 @@ class LayerReader {
     for (const e of node.entries) {
       if (!allowed.includes(e.key)) {
         const guess = didYouMean(e.key, allowed);
-        this.report(C.unknownKey, e.keyPos, path === '' ? e.key : `${path}.${e.key}`, `unknown key \`${e.key}\``, `one of ${allowed.join(', ')}`, guess ? `did you mean \`${guess}\`?` : `allowed keys here: ${allowed.join(', ')}`);
+        this.report(
+          C.unknownKey,
+          e.keyPos,
+          path === '' ? e.key : `${path}.${e.key}`,
+          `unknown key \`${e.key}\``,
+          `one of ${allowed.join(', ')}`,
+          guess ? `did you mean \`${guess}\`?` : `allowed keys here: ${allowed.join(', ')}`,
+        );
         continue;
       }
       out.set(e.key, e);
@@ -89,7 +96,14 @@ class LayerReader {
     const v = node.value;
     if (!(allowed as readonly string[]).includes(v)) {
       const guess = didYouMean(v, allowed);
-      this.report(C.invalidValue, node.pos, path, `expected ${expected}, got ${describeScalar(v)}`, expected, guess ? `did you mean ${JSON.stringify(guess)}?` : hint);
+      this.report(
+        C.invalidValue,
+        node.pos,
+        path,
+        `expected ${expected}, got ${describeScalar(v)}`,
+        expected,
+        guess ? `did you mean ${JSON.stringify(guess)}?` : hint,
+      );
       return undefined;
     }
     return v as T;
@@ -123,12 +137,31 @@ class LayerReader {
     if (name === undefined) return undefined;
     const [base, layer, ...more] = name.split('@');
     if (!allowLayerSuffix && layer !== undefined) {
-      this.report(C.invalidValue, node.pos, path, `metric names have no \`@layer\` suffix, got ${describeScalar(name)}`, 'a registered metric name', `write \`metric: ${base}\` and \`layer: ${layer}\``);
+      this.report(
+        C.invalidValue,
+        node.pos,
+        path,
+        `metric names have no \`@layer\` suffix, got ${describeScalar(name)}`,
+        'a registered metric name',
+        `write \`metric: ${base}\` and \`layer: ${layer}\``,
+      );
       return undefined;
     }
     if (base === undefined || !isKnownMetric(base)) {
-      const guess = didYouMean(base ?? '', listMetrics().map((m) => m.name));
-      this.report(C.unknownMetric, node.pos, path, `unknown metric ${describeScalar(base ?? name)}`, 'a registered metric name', guess ? `did you mean \`${guess}\`?` : 'see `listMetrics()` or the README metric table; plugins must register their metrics before the policy is loaded');
+      const guess = didYouMean(
+        base ?? '',
+        listMetrics().map((m) => m.name),
+      );
+      this.report(
+        C.unknownMetric,
+        node.pos,
+        path,
+        `unknown metric ${describeScalar(base ?? name)}`,
+        'a registered metric name',
+        guess
+          ? `did you mean \`${guess}\`?`
+          : 'see `listMetrics()` or the README metric table; plugins must register their metrics before the policy is loaded',
+      );
       return undefined;
     }
     if (more.length > 0 || layer === '' || (layer !== undefined && !LAYER_NAME.test(layer))) {
@@ -172,7 +205,8 @@ function readCheck(r: LayerReader, node: LocatedNode): PolicyLayer['check'] {
           const n = r.string(item, `${path}[${i}]`);
           if (n === undefined) return;
           if (!LAYER_NAME.test(n)) r.report(C.invalidValue, item.pos, `${path}[${i}]`, `expected a layer name (no \`@\`, not blank), got ${describeScalar(n)}`);
-          else if (names.includes(n)) r.report(C.invalidValue, item.pos, `${path}[${i}]`, `layer ${describeScalar(n)} is listed twice`, undefined, 'remove the repeated entry');
+          else if (names.includes(n))
+            r.report(C.invalidValue, item.pos, `${path}[${i}]`, `layer ${describeScalar(n)} is listed twice`, undefined, 'remove the repeated entry');
           else names.push(n);
         });
         out.layers = names;
@@ -217,7 +251,14 @@ function readCheckpoint(r: LayerReader, node: LocatedNode): PolicyLayer['checkpo
       if (!modeEntry && metric !== undefined) {
         const better = metricInfo(metric.split('@')[0] ?? '')?.better;
         if (better) mode = better === 'higher' ? 'max' : 'min';
-        else r.report(C.missingKey, v.pos, `${path}.mode`, `missing required key \`mode\`: metric \`${metric}\` has no registered better direction`, '"min" or "max"');
+        else
+          r.report(
+            C.missingKey,
+            v.pos,
+            `${path}.mode`,
+            `missing required key \`mode\`: metric \`${metric}\` has no registered better direction`,
+            '"min" or "max"',
+          );
       }
       if (metric !== undefined && mode !== undefined) out.keepBest = { metric, mode };
     }
@@ -243,7 +284,13 @@ function readRule(r: LayerReader, node: LocatedNode, index: number): RuleEntry |
   const nameEntry = r.require(m, 'name', node.pos, path, 'a rule name');
   const name = nameEntry ? r.string(nameEntry.value, `${path}.name`) : undefined;
   if (name !== undefined && !RULE_NAME.test(name)) {
-    r.report(C.invalidValue, nameEntry!.value.pos, `${path}.name`, `expected a rule name of letters, digits, \`_\`, \`.\`, \`-\`, got ${describeScalar(name)}`, 'a name like `alignment-drop`');
+    r.report(
+      C.invalidValue,
+      nameEntry!.value.pos,
+      `${path}.name`,
+      `expected a rule name of letters, digits, \`_\`, \`.\`, \`-\`, got ${describeScalar(name)}`,
+      'a name like `alignment-drop`',
+    );
   }
   const enabledEntry = m.get('enabled');
   const enabled = enabledEntry ? r.boolean(enabledEntry.value, `${path}.enabled`) : POLICY_DEFAULTS.rule.enabled;
@@ -251,7 +298,15 @@ function readRule(r: LayerReader, node: LocatedNode, index: number): RuleEntry |
   if (enabled === false) {
     // `{ name, enabled: false }` removes an inherited rule; other keys would be misleading.
     for (const [key, e] of m) {
-      if (key !== 'name' && key !== 'enabled') r.report(C.unknownKey, e.keyPos, `${path}.${key}`, `\`${key}\` has no effect on a rule with \`enabled: false\``, undefined, 'a disabled entry only names the inherited rule to remove; delete this key');
+      if (key !== 'name' && key !== 'enabled')
+        r.report(
+          C.unknownKey,
+          e.keyPos,
+          `${path}.${key}`,
+          `\`${key}\` has no effect on a rule with \`enabled: false\``,
+          undefined,
+          'a disabled entry only names the inherited rule to remove; delete this key',
+        );
     }
     return r.problems.length === before && name !== undefined ? { name, index, pos: node.pos, rule: null } : undefined;
   }
@@ -263,7 +318,12 @@ function readRule(r: LayerReader, node: LocatedNode, index: number): RuleEntry |
   if (actionsEntry) {
     const v = actionsEntry.value;
     if (v.kind !== 'seq') {
-      r.wrongType(v, `${path}.actions`, 'a list of action names (may be empty)', v.kind === 'scalar' && typeof v.value === 'string' ? `write \`actions: [${v.value}]\`` : undefined);
+      r.wrongType(
+        v,
+        `${path}.actions`,
+        'a list of action names (may be empty)',
+        v.kind === 'scalar' && typeof v.value === 'string' ? `write \`actions: [${v.value}]\`` : undefined,
+      );
     } else {
       v.items.forEach((item, i) => {
         const p = `${path}.actions[${i}]`;
@@ -271,8 +331,22 @@ function readRule(r: LayerReader, node: LocatedNode, index: number): RuleEntry |
         if (read === undefined) return;
         const [a, namePos, params] = read;
         if (!isKnownAction(a)) {
-          const guess = didYouMean(a, listActions().map((x) => x.name));
-          r.report(C.unknownAction, namePos, p, `unknown action ${describeScalar(a)}`, 'a registered action name', guess ? `did you mean \`${guess}\`?` : `known actions: ${listActions().map((x) => x.name).join(', ')}`);
+          const guess = didYouMean(
+            a,
+            listActions().map((x) => x.name),
+          );
+          r.report(
+            C.unknownAction,
+            namePos,
+            p,
+            `unknown action ${describeScalar(a)}`,
+            'a registered action name',
+            guess
+              ? `did you mean \`${guess}\`?`
+              : `known actions: ${listActions()
+                  .map((x) => x.name)
+                  .join(', ')}`,
+          );
         } else if (actions.includes(a)) {
           r.report(C.invalidValue, item.pos, p, `action \`${a}\` is listed twice`, undefined, 'remove the repeated entry');
         } else {
@@ -305,11 +379,42 @@ function readRule(r: LayerReader, node: LocatedNode, index: number): RuleEntry |
   const annEntry = m.get('annotations');
   const annotations = annEntry ? readAnnotations(r, annEntry.value, `${path}.annotations`) : { ...POLICY_DEFAULTS.rule.annotations };
 
-  if (r.problems.length !== before || name === undefined || metric === undefined || op === undefined || threshold === undefined || relativeTo === undefined || forChecks === undefined || severity === undefined || annotations === undefined || unless === undefined) {
+  if (
+    r.problems.length !== before ||
+    name === undefined ||
+    metric === undefined ||
+    op === undefined ||
+    threshold === undefined ||
+    relativeTo === undefined ||
+    forChecks === undefined ||
+    severity === undefined ||
+    annotations === undefined ||
+    unless === undefined
+  ) {
     return undefined;
   }
-  const rule: Rule = { name, metric, ...(layer !== undefined ? { layer } : {}), op, threshold, relativeTo, for: forChecks, unless, severity, actions, ...(Object.keys(actionOptions).length > 0 ? { actionOptions } : {}), annotations };
-  return { name, index, pos: node.pos, rule, ...(layerEntry ? { layerPos: layerEntry.value.pos } : {}), ...(read && read.layerPos.some((p) => p) ? { unlessLayerPos: read.layerPos } : {}) };
+  const rule: Rule = {
+    name,
+    metric,
+    ...(layer !== undefined ? { layer } : {}),
+    op,
+    threshold,
+    relativeTo,
+    for: forChecks,
+    unless,
+    severity,
+    actions,
+    ...(Object.keys(actionOptions).length > 0 ? { actionOptions } : {}),
+    annotations,
+  };
+  return {
+    name,
+    index,
+    pos: node.pos,
+    rule,
+    ...(layerEntry ? { layerPos: layerEntry.value.pos } : {}),
+    ...(read && read.layerPos.some((p) => p) ? { unlessLayerPos: read.layerPos } : {}),
+  };
 }
 
 /**
@@ -319,7 +424,14 @@ function readRule(r: LayerReader, node: LocatedNode, index: number): RuleEntry |
 function readAction(r: LayerReader, item: LocatedNode, path: string): [string, Position, LocatedNode | undefined] | undefined {
   if (item.kind === 'map') {
     if (item.entries.length !== 1) {
-      r.report(C.wrongType, item.pos, path, `expected an action name or a mapping with exactly one action name as its key, got a mapping with ${item.entries.length} keys`, 'an action name, or { name: { parameter: value } }', 'write each action as its own list item, e.g. `actions: [warn, { mix: { step: 0.1 } }]`');
+      r.report(
+        C.wrongType,
+        item.pos,
+        path,
+        `expected an action name or a mapping with exactly one action name as its key, got a mapping with ${item.entries.length} keys`,
+        'an action name, or { name: { parameter: value } }',
+        'write each action as its own list item, e.g. `actions: [warn, { mix: { step: 0.1 } }]`',
+      );
       return undefined;
     }
     const e = item.entries[0]!;
@@ -356,7 +468,9 @@ function readComparison(r: LayerReader, m: Map<string, LocatedEntry>, pos: Posit
   const metricEntry = r.require(m, 'metric', pos, path, 'a metric name');
   const metric = metricEntry ? r.metricName(metricEntry.value, `${path}.metric`, false) : undefined;
   const opEntry = r.require(m, 'op', pos, path, 'one of "<", "<=", ">", ">="');
-  const op = opEntry ? r.oneOf(opEntry.value, `${path}.op`, POLICY_ENUMS.op, 'quote the operator, e.g. op: ">" (a bare > starts a YAML block scalar)') : undefined;
+  const op = opEntry
+    ? r.oneOf(opEntry.value, `${path}.op`, POLICY_ENUMS.op, 'quote the operator, e.g. op: ">" (a bare > starts a YAML block scalar)')
+    : undefined;
   const thrEntry = r.require(m, 'threshold', pos, path, 'a number');
   const threshold = thrEntry ? r.number(thrEntry.value, `${path}.threshold`) : undefined;
   return { metric, op, threshold };
@@ -378,8 +492,10 @@ function readConditions(r: LayerReader, node: LocatedNode, path: string): { cond
     let layer: string | undefined;
     if (layerEntry) {
       layer = r.string(layerEntry.value, `${p}.layer`);
-      if (layer !== undefined && !LAYER_NAME.test(layer)) r.report(C.invalidValue, layerEntry.value.pos, `${p}.layer`, `expected a layer name (no \`@\`, not blank), got ${describeScalar(layer)}`);
-      else if (layer !== undefined && metric !== undefined && metricInfo(metric)?.perLayer === false) r.report(C.metricNotPerLayer, layerEntry.keyPos, `${p}.layer`, `metric \`${metric}\` has no per-layer values`, undefined, 'remove `layer`');
+      if (layer !== undefined && !LAYER_NAME.test(layer))
+        r.report(C.invalidValue, layerEntry.value.pos, `${p}.layer`, `expected a layer name (no \`@\`, not blank), got ${describeScalar(layer)}`);
+      else if (layer !== undefined && metric !== undefined && metricInfo(metric)?.perLayer === false)
+        r.report(C.metricNotPerLayer, layerEntry.keyPos, `${p}.layer`, `metric \`${metric}\` has no per-layer values`, undefined, 'remove `layer`');
     }
     if (metric !== undefined && op !== undefined && threshold !== undefined && relativeTo !== undefined) {
       out.push({ metric, ...(layer !== undefined ? { layer } : {}), op, threshold, relativeTo });
@@ -401,7 +517,14 @@ function readRules(r: LayerReader, node: LocatedNode): RuleEntry[] {
     if (!entry) return;
     const first = seen.get(entry.name);
     if (first !== undefined) {
-      r.report(C.duplicateRuleName, entry.pos, `rules[${i}].name`, `rule name \`${entry.name}\` is already used by rules[${first}]`, 'a unique name', 'rename one of them; to change an inherited rule, write it once with the same name');
+      r.report(
+        C.duplicateRuleName,
+        entry.pos,
+        `rules[${i}].name`,
+        `rule name \`${entry.name}\` is already used by rules[${first}]`,
+        'a unique name',
+        'rename one of them; to change an inherited rule, write it once with the same name',
+      );
       return;
     }
     seen.set(entry.name, i);

@@ -19,7 +19,11 @@ export function validatePolicyObject(value: unknown): Policy {
   const fail = (message: string, expected: string): never => {
     throw new PolicyError([{ code: C.wrongType, file: POLICY_OBJECT, line: 0, col: 0, path: '', message, expected }]);
   };
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(`expected a policy object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`, 'a Policy from loadPolicy() or an object of the same shape');
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    fail(
+      `expected a policy object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`,
+      'a Policy from loadPolicy() or an object of the same shape',
+    );
   // `source` is where a loaded policy came from, not a policy key; keep it for the logs.
   const { source, ...data } = value as Record<string, unknown>;
   let text = '';

@@ -10,7 +10,8 @@ export function poolActivations(out: tf.Tensor, pooling: Pooling, mask?: tf.Tens
   if (out.rank === 3) {
     if (pooling === 'mean' && mask) {
       const [b, t] = out.shape as [number, number, number];
-      if (mask.shape[0] !== b || mask.shape[1] !== t) throw new Error(`probe mask of shape [${mask.shape.join(', ')}] does not match the layer output's [batch, positions] = [${b}, ${t}]`);
+      if (mask.shape[0] !== b || mask.shape[1] !== t)
+        throw new Error(`probe mask of shape [${mask.shape.join(', ')}] does not match the layer output's [batch, positions] = [${b}, ${t}]`);
       // Mean over the real tokens only (right padding): Σ_t m_t·h_t / Σ_t m_t.
       const m = mask.asType('float32').reshape([b, t, 1]);
       return tf.div(tf.sum(tf.mul(out, m), 1), tf.maximum(tf.sum(m, 1), 1e-12)) as tf.Tensor2D;

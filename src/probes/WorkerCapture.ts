@@ -23,7 +23,10 @@ export interface WorkerCaptureResult {
 function workerEntry(): { url: URL; workerData?: { entry: string } } {
   const here = fileURLToPath(import.meta.url);
   if (here.endsWith('.ts')) {
-    return { url: pathToFileURL(join(dirname(here), 'tsWorkerBootstrap.mjs')), workerData: { entry: pathToFileURL(join(dirname(here), 'captureWorker.ts')).href } };
+    return {
+      url: pathToFileURL(join(dirname(here), 'tsWorkerBootstrap.mjs')),
+      workerData: { entry: pathToFileURL(join(dirname(here), 'captureWorker.ts')).href },
+    };
   }
   return { url: pathToFileURL(join(packageRoot(), 'dist', 'probes', 'captureWorker.js')) };
 }
@@ -75,7 +78,12 @@ export class WorkerCapture {
   private isReady = false;
   private readonly detach: () => void;
 
-  constructor(model: tf.LayersModel, layers: readonly string[], options: { pooling: Pooling; batchSize: number; imports?: readonly string[]; masks?: ReadonlyMap<string, tf.Tensor> }, sets: ReadonlyMap<string, ProbeInputs>) {
+  constructor(
+    model: tf.LayersModel,
+    layers: readonly string[],
+    options: { pooling: Pooling; batchSize: number; imports?: readonly string[]; masks?: ReadonlyMap<string, tf.Tensor> },
+    sets: ReadonlyMap<string, ProbeInputs>,
+  ) {
     this.worker = idleThread ?? spawnThread();
     idleThread = null;
     let onReady!: () => void;
@@ -142,7 +150,10 @@ export class WorkerCapture {
       sets: Object.fromEntries([...sets].map(([name, inputs]) => [name, probeTensors(inputs).map(transferred)])),
     };
     // The probe data are private copies already: move them instead of cloning them again.
-    this.worker.postMessage(init, Object.values(init.sets).flatMap((list) => list.map((t) => t.data.buffer as ArrayBuffer)));
+    this.worker.postMessage(
+      init,
+      Object.values(init.sets).flatMap((list) => list.map((t) => t.data.buffer as ArrayBuffer)),
+    );
   }
 
   /** True once the worker is up and has not failed: captures can go there. */
@@ -161,7 +172,10 @@ export class WorkerCapture {
     const req: CaptureRequest = { type: 'capture', id, weights, sets: [...sets], outputs: [...outputs] };
     return new Promise<WorkerCaptureResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage(req, weights.map((w) => w.data.buffer as ArrayBuffer));
+      this.worker.postMessage(
+        req,
+        weights.map((w) => w.data.buffer as ArrayBuffer),
+      );
     });
   }
 

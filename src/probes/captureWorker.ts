@@ -25,7 +25,10 @@ async function useBackend(name: string): Promise<void> {
   if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
   else if (name === 'tensorflow') {
     // The main thread runs tfjs-node(-gpu); load the same family here (optional peers).
-    const loaded = await import('@tensorflow/tfjs-node-gpu' as string).then(() => true, () => false);
+    const loaded = await import('@tensorflow/tfjs-node-gpu' as string).then(
+      () => true,
+      () => false,
+    );
     if (!loaded) await import('@tensorflow/tfjs-node' as string);
   }
   if (!(await tf.setBackend(name))) throw new Error(`backend \`${name}\` did not initialise in the worker`);

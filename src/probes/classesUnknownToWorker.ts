@@ -5,7 +5,11 @@ import * as tf from '@tensorflow/tfjs';
  * too. A class the user registers later (a custom layer, initializer, …) exists only in the user's
  * thread (registration is per thread), so the worker could not rebuild a model that uses it.
  */
-const KNOWN_AT_LOAD: ReadonlySet<string> = new Set(Object.keys((tf.serialization as unknown as { SerializationMap: { getMap(): { classNameMap: Record<string, unknown> } } }).SerializationMap.getMap().classNameMap));
+const KNOWN_AT_LOAD: ReadonlySet<string> = new Set(
+  Object.keys(
+    (tf.serialization as unknown as { SerializationMap: { getMap(): { classNameMap: Record<string, unknown> } } }).SerializationMap.getMap().classNameMap,
+  ),
+);
 
 /**
  * The `class_name`s in `model`'s topology that a fresh thread's tfjs would not know, sorted;

@@ -9,7 +9,10 @@ export const AUTO_LAYER_COUNT = 3;
  * i.e. the residual stream after each whole block, the paper's measurement point. Empty when the
  * model has fewer than two `Add` layers (not a residual stack).
  */
-export function transformerBlockOutputs(model: tf.LayersModel, outputNames: ReadonlySet<string> = new Set(model.outputs.map((o) => o.sourceLayer.name))): tf.layers.Layer[] {
+export function transformerBlockOutputs(
+  model: tf.LayersModel,
+  outputNames: ReadonlySet<string> = new Set(model.outputs.map((o) => o.sourceLayer.name)),
+): tf.layers.Layer[] {
   const adds = model.layers.filter((l) => l.getClassName() === 'Add' && !outputNames.has(l.name));
   if (adds.length < 2) return [];
   return adds.length % 2 === 0 ? adds.filter((_, i) => i % 2 === 1) : adds;
@@ -29,7 +32,9 @@ export function resolveLayers(model: tf.LayersModel, requested: 'auto' | readonl
     const residual = transformerBlockOutputs(model, outputNames);
     const hidden = residual.length > 0 ? residual : all.filter((l) => l.weights.length > 0 && !outputNames.has(l.name));
     if (hidden.length === 0) {
-      throw new Error(`emGuard: layers "auto" found no hidden layer with weights in model \`${model.name}\` (layers: ${all.map((l) => l.name).join(', ')}); name the layers to watch with \`layers: [...]\``);
+      throw new Error(
+        `emGuard: layers "auto" found no hidden layer with weights in model \`${model.name}\` (layers: ${all.map((l) => l.name).join(', ')}); name the layers to watch with \`layers: [...]\``,
+      );
     }
     if (hidden.length <= AUTO_LAYER_COUNT) return hidden.map((l) => l.name);
     const picked = new Set<number>();
@@ -45,7 +50,9 @@ export function resolveLayers(model: tf.LayersModel, requested: 'auto' | readonl
   const names = new Set(all.map((l) => l.name));
   const unknown = requested.filter((n) => !names.has(n));
   if (unknown.length > 0) {
-    throw new Error(`emGuard: unknown layer${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `\`${n}\``).join(', ')} in model \`${model.name}\`; available: ${all.map((l) => l.name).join(', ')}`);
+    throw new Error(
+      `emGuard: unknown layer${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `\`${n}\``).join(', ')} in model \`${model.name}\`; available: ${all.map((l) => l.name).join(', ')}`,
+    );
   }
   const dup = requested.find((n, i) => requested.indexOf(n) !== i);
   if (dup !== undefined) throw new Error(`emGuard: layer \`${dup}\` is listed twice in \`layers\``);

@@ -13,7 +13,9 @@ export function resolveWorkerImports(paths: readonly string[] | undefined, cwd: 
   return paths.map((p, i) => {
     const file = p.startsWith('file:') ? new URL(p).pathname : resolve(cwd, p);
     if (!existsSync(file) || !statSync(file).isFile()) {
-      throw new Error(`emGuard: \`workerImports[${i}]\` = \`${p}\` resolves to ${file} (relative to ${cwd}), which is not a file; give the path of the module that registers your custom layers (tf.serialization.registerClass)`);
+      throw new Error(
+        `emGuard: \`workerImports[${i}]\` = \`${p}\` resolves to ${file} (relative to ${cwd}), which is not a file; give the path of the module that registers your custom layers (tf.serialization.registerClass)`,
+      );
     }
     return pathToFileURL(file).href;
   });

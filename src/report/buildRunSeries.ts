@@ -62,7 +62,11 @@ export function buildRunSeries(records: readonly RunLogRecord[], options: BuildR
         break;
       case 'judge':
         for (const [key, value] of Object.entries(r.values)) listOf(judge, key).push({ step: r.step, value: finiteOrNull(value) });
-        if (Array.isArray(r.samples)) generations.push({ step: r.step, samples: r.samples.filter((x) => isObject(x) && typeof x.prompt === 'string' && typeof x.response === 'string' && typeof x.label === 'string') });
+        if (Array.isArray(r.samples))
+          generations.push({
+            step: r.step,
+            samples: r.samples.filter((x) => isObject(x) && typeof x.prompt === 'string' && typeof x.response === 'string' && typeof x.label === 'string'),
+          });
         break;
       case 'decision':
         decisions.push(r);
@@ -77,7 +81,12 @@ export function buildRunSeries(records: readonly RunLogRecord[], options: BuildR
         markers.push({ kind: 'abort', step: r.step, label: `abort at step ${r.step}: ${r.summary}` });
         break;
       case 'rollback':
-        markers.push({ kind: 'rollback', step: r.step, label: `rollback at step ${r.step} to ${r.to} (step ${r.toStep}, by ${r.by})`, ...(Number.isFinite(r.toStep) ? { toStep: r.toStep } : {}) });
+        markers.push({
+          kind: 'rollback',
+          step: r.step,
+          label: `rollback at step ${r.step} to ${r.to} (step ${r.toStep}, by ${r.by})`,
+          ...(Number.isFinite(r.toStep) ? { toStep: r.toStep } : {}),
+        });
         break;
       default:
         break;
@@ -173,7 +182,20 @@ function firingWindows(decisions: DecisionRecord[], checkIndex: Map<number, numb
       for (const a of d.actions) if (!current.window.actions.includes(a)) current.window.actions.push(a);
       continue;
     }
-    const window: FiringWindow = { rule: d.rule, metricKey: key, severity: d.severity, fromStep: d.step, toStep: d.step, count: 1, actions: [...d.actions], summary: d.summary, op: d.op, threshold: d.threshold, firstValue: d.value, lastValue: d.value };
+    const window: FiringWindow = {
+      rule: d.rule,
+      metricKey: key,
+      severity: d.severity,
+      fromStep: d.step,
+      toStep: d.step,
+      count: 1,
+      actions: [...d.actions],
+      summary: d.summary,
+      op: d.op,
+      threshold: d.threshold,
+      firstValue: d.value,
+      lastValue: d.value,
+    };
     out.push(window);
     open.set(id, { window, lastIndex: index });
   }
@@ -192,7 +214,11 @@ function validateRecord(r: unknown, where: string): void {
   const values = (v: unknown): boolean => isObject(v) && Object.values(v).every((x) => x === null || typeof x === 'number');
   switch (r.type) {
     case 'start':
-      need('policy', (p) => isObject(p) && Array.isArray(p.rules) && p.rules.every((x) => isObject(x) && str(x.name) && str(x.metric) && finite(x.threshold)), 'an object with `rules` of `{name, metric, threshold}`');
+      need(
+        'policy',
+        (p) => isObject(p) && Array.isArray(p.rules) && p.rules.every((x) => isObject(x) && str(x.name) && str(x.metric) && finite(x.threshold)),
+        'an object with `rules` of `{name, metric, threshold}`',
+      );
       need('layers', (v) => Array.isArray(v), 'an array of layer names');
       break;
     case 'baseline':

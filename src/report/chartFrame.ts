@@ -66,7 +66,10 @@ export function chartFrame(spec: FrameSpec): ChartFrame {
   }
   parts.push(`<line class="axis" x1="${plot.left}" x2="${coord(right)}" y1="${coord(bottom)}" y2="${coord(bottom)}"/>`);
   parts.push(`<line class="axis" x1="${plot.left}" x2="${plot.left}" y1="${plot.top}" y2="${coord(bottom)}"/>`);
-  if (spec.xLabel) parts.push(`<text class="axis-label" x="${coord(plot.left + plot.width / 2)}" y="${coord(spec.height - 6)}" text-anchor="middle">${escapeHtml(spec.xLabel)}</text>`);
+  if (spec.xLabel)
+    parts.push(
+      `<text class="axis-label" x="${coord(plot.left + plot.width / 2)}" y="${coord(spec.height - 6)}" text-anchor="middle">${escapeHtml(spec.xLabel)}</text>`,
+    );
   if (spec.yLabel) {
     const cy = coord(plot.top + plot.height / 2);
     parts.push(`<text class="axis-label" x="12" y="${cy}" text-anchor="middle" transform="rotate(-90 12 ${cy})">${escapeHtml(spec.yLabel)}</text>`);

@@ -40,7 +40,8 @@ export function niceTicks(min: number, max: number, count = 5, minStep = 0): Nic
   const step = Math.max(niceStep((hi - lo) / count), minStep);
   const first = Math.floor(lo / step + 1e-9);
   const last = Math.ceil(hi / step - 1e-9);
-  if (!(last - first <= 10_000)) throw new Error(`niceTicks: ${last - first} ticks for [${min}, ${max}] with count ${count}; expected a handful (this is a bug)`);
+  if (!(last - first <= 10_000))
+    throw new Error(`niceTicks: ${last - first} ticks for [${min}, ${max}] with count ${count}; expected a handful (this is a bug)`);
   const ticks: number[] = [];
   // Multiply instead of accumulating so 0.1 + 0.2 style error does not creep into labels.
   for (let i = first; i <= last; i++) ticks.push(roundToStep(i * step));

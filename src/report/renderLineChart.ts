@@ -100,9 +100,16 @@ export function renderLineChart(spec: LineChartSpec): string {
   body.push(...(spec.hLines ?? []).map((h) => hLine(frame, h)));
   body.push(...(spec.markers ?? []).map((m) => marker(frame, m)));
   for (const s of spec.series) body.push(seriesMarkup(frame, s));
-  body.push(...(spec.refPoints ?? []).map((p) => `<circle class="ref-point" cx="${coord(frame.x(p.x))}" cy="${coord(frame.y(p.y))}" r="3.5" stroke="${p.color}"><title>${escapeHtml(p.title)}</title></circle>`));
+  body.push(
+    ...(spec.refPoints ?? []).map(
+      (p) =>
+        `<circle class="ref-point" cx="${coord(frame.x(p.x))}" cy="${coord(frame.y(p.y))}" r="3.5" stroke="${p.color}"><title>${escapeHtml(p.title)}</title></circle>`,
+    ),
+  );
   if (!spec.series.some((s) => s.points.some((p) => p.y !== null && Number.isFinite(p.y)))) {
-    body.push(`<text class="empty" x="${coord(frame.plot.left + frame.plot.width / 2)}" y="${coord(frame.plot.top + frame.plot.height / 2)}" text-anchor="middle">no values recorded</text>`);
+    body.push(
+      `<text class="empty" x="${coord(frame.plot.left + frame.plot.width / 2)}" y="${coord(frame.plot.top + frame.plot.height / 2)}" text-anchor="middle">no values recorded</text>`,
+    );
   }
   body.push('</svg>');
   return body.join('');
@@ -138,7 +145,10 @@ function seriesMarkup(frame: ChartFrame, s: LineSeries): string {
   const r = total > 60 ? 1.6 : 2.6;
   const dots = (total > MAX_DOTS ? stretches.filter((st) => st.length === 1) : stretches)
     .flat()
-    .map((p) => `<circle class="point${s.dashed ? ' hollow' : ''}" cx="${coord(frame.x(p.x))}" cy="${coord(frame.y(p.y))}" r="${r}" ${paint}><title>${name} · step ${formatValue(p.x)}: ${formatValue(p.y)}</title></circle>`)
+    .map(
+      (p) =>
+        `<circle class="point${s.dashed ? ' hollow' : ''}" cx="${coord(frame.x(p.x))}" cy="${coord(frame.y(p.y))}" r="${r}" ${paint}><title>${name} · step ${formatValue(p.x)}: ${formatValue(p.y)}</title></circle>`,
+    )
     .join('');
   return `<g class="series" data-series="${name}">${path}${dots}</g>`;
 }

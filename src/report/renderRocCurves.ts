@@ -39,12 +39,16 @@ export function renderRocCurves(curves: readonly RocCurve[], options: RocOptions
   const title = options.title ?? 'ROC curves';
   const frame = chartFrame({ width, height, x: [0, 1], y: [0, 1], xLabel: 'false positive rate', yLabel: 'true positive rate', exact: true });
   const parts = [svgOpen(frame, { width, height, title, className: 'chart roc-chart' }), frame.axes];
-  parts.push(`<line class="chance" x1="${coord(frame.x(0))}" y1="${coord(frame.y(0))}" x2="${coord(frame.x(1))}" y2="${coord(frame.y(1))}"><title>chance (AUC 0.5)</title></line>`);
+  parts.push(
+    `<line class="chance" x1="${coord(frame.x(0))}" y1="${coord(frame.y(0))}" x2="${coord(frame.x(1))}" y2="${coord(frame.y(1))}"><title>chance (AUC 0.5)</title></line>`,
+  );
   curves.forEach((c, i) => {
     if (c.points.length === 0) return; // e.g. rocCurve on one class only: legend row, no line
     const sorted = [...c.points].sort((a, b) => a.fpr - b.fpr || a.tpr - b.tpr);
     const d = sorted.map((p, j) => `${j === 0 ? 'M' : 'L'}${coord(frame.x(p.fpr))} ${coord(frame.y(p.tpr))}`).join('');
-    parts.push(`<path class="roc-curve" data-name="${escapeHtml(c.name)}" d="${d}" stroke="${seriesColor(i)}"><title>${escapeHtml(legendText(c))}</title></path>`);
+    parts.push(
+      `<path class="roc-curve" data-name="${escapeHtml(c.name)}" d="${d}" stroke="${seriesColor(i)}"><title>${escapeHtml(legendText(c))}</title></path>`,
+    );
   });
   const legend = curves.map((c, i) => ({ color: seriesColor(i), text: legendText(c) }));
   // Bottom right: below the chance diagonal, where a useful detector's curve does not go.

@@ -25,7 +25,8 @@ export function renderRunMetricChart(context: RunReportContext, key: string, kin
     const points = kind === 'metric' ? metric?.points : run.judge.find((j) => j.key === key)?.points;
     if (!points) return;
     series.push({ name, color, points: points.map((p) => ({ x: p.step, y: p.value })) });
-    for (const m of run.markers) markers.push({ x: m.step, kind: m.kind, color, title: `${name}: ${m.label}`, ...(m.toStep === undefined ? {} : { toX: m.toStep }) });
+    for (const m of run.markers)
+      markers.push({ x: m.step, kind: m.kind, color, title: `${name}: ${m.label}`, ...(m.toStep === undefined ? {} : { toX: m.toStep }) });
     if (!metric) return;
     const overlay = (context.options.judgeOverlay ?? DEFAULT_JUDGE_OVERLAY)[key];
     const judged = overlay === undefined ? undefined : run.judge.find((j) => j.key === overlay);
@@ -39,7 +40,8 @@ export function renderRunMetricChart(context: RunReportContext, key: string, kin
   });
   const hLines = thresholdLines(context, thresholdsByRun);
   const limit = kind === 'judge' ? judgeLimit(context, key) : undefined;
-  if (limit !== undefined) hLines.push({ y: limit, color: '#c92a2a', label: `limit ${formatValue(limit)}`, title: `judge limit for ${key}: ${formatValue(limit)}` });
+  if (limit !== undefined)
+    hLines.push({ y: limit, color: '#c92a2a', label: `limit ${formatValue(limit)}`, title: `judge limit for ${key}: ${formatValue(limit)}` });
   const svg = renderLineChart({
     title: kind === 'judge' ? `${key} (judge) over training steps` : `${key} over training steps`,
     xLabel: 'step',
@@ -96,7 +98,11 @@ function windowBands(run: RunSeries, metric: MetricSeries, name: string): Band[]
 
 /** Half the median spacing of checks: a firing window covers its checks' share of the x axis. */
 function halfCheckInterval(steps: readonly number[]): number {
-  const gaps = steps.slice(1).map((s, i) => s - (steps[i] ?? s)).filter((g) => g > 0).sort((a, b) => a - b);
+  const gaps = steps
+    .slice(1)
+    .map((s, i) => s - (steps[i] ?? s))
+    .filter((g) => g > 0)
+    .sort((a, b) => a - b);
   return gaps.length ? (gaps[Math.floor(gaps.length / 2)] ?? 0) / 2 : 0;
 }
 

@@ -21,7 +21,9 @@ export function renderRunReport(runs: readonly RunSeries[], options: RunReportOp
 /** Computes once what every section needs: unique legend names, colours and the shared step range. */
 export function runReportContext(runs: readonly RunSeries[], options: RunReportOptions = {}): RunReportContext {
   const labels = runs.map((r) => r.label);
-  const names = labels.map((label, i) => (labels.indexOf(label) === labels.lastIndexOf(label) ? label : label === runs[i]?.runId ? `${label} #${i + 1}` : `${label} (${runs[i]?.runId})`));
+  const names = labels.map((label, i) =>
+    labels.indexOf(label) === labels.lastIndexOf(label) ? label : label === runs[i]?.runId ? `${label} #${i + 1}` : `${label} (${runs[i]?.runId})`,
+  );
   // Same label and same run id (one run given twice): number them.
   names.forEach((name, i) => {
     if (names.indexOf(name) !== i) names[i] = `${name} #${i + 1}`;

@@ -69,7 +69,9 @@ export function renderScatter(points: readonly ScatterPoint[], fit?: ScatterFit,
   }
   for (const p of points) {
     const tip = `${p.label ?? ''}${p.label ? ': ' : ''}(${formatValue(p.x)}, ${formatValue(p.y)})${p.group ? ` · ${p.group}` : ''}`;
-    parts.push(`<circle class="scatter-point" cx="${coord(frame.x(p.x))}" cy="${coord(frame.y(p.y))}" r="4" fill="${colorOf(p.group ?? '')}"><title>${escapeHtml(tip)}</title></circle>`);
+    parts.push(
+      `<circle class="scatter-point" cx="${coord(frame.x(p.x))}" cy="${coord(frame.y(p.y))}" r="4" fill="${colorOf(p.group ?? '')}"><title>${escapeHtml(tip)}</title></circle>`,
+    );
   }
   const legend = [
     ...(groups.length > 1 || (groups[0] ?? '') !== '' ? groups.map((g) => ({ color: colorOf(g), text: g || '(no group)', shape: 'dot' as const })) : []),
@@ -86,7 +88,12 @@ function legendCorner(frame: ChartFrame, points: readonly ScatterPoint[], legend
   const { left, top } = frame.plot;
   const right = left + frame.plot.width - width - 8;
   const bottom = top + frame.plot.height - height - 8;
-  const corners: [number, number][] = [[left + 8, top + 6], [right, top + 6], [right, bottom], [left + 8, bottom]];
+  const corners: [number, number][] = [
+    [left + 8, top + 6],
+    [right, top + 6],
+    [right, bottom],
+    [left + 8, bottom],
+  ];
   const covered = ([x, y]: [number, number]): number =>
     points.filter((p) => {
       const px = frame.x(p.x);

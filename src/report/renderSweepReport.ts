@@ -30,15 +30,25 @@ function olsFit(xs: readonly number[], ys: readonly number[]): { slope: number; 
  */
 export function renderSweepReport(report: AnalyzeRunsReport): string {
   const pts = report.lossAlignment.points;
-  const fit = olsFit(pts.map((p) => p.loss), pts.map((p) => p.alignment));
-  const r = pearson(pts.map((p) => p.loss), pts.map((p) => p.alignment)).r;
+  const fit = olsFit(
+    pts.map((p) => p.loss),
+    pts.map((p) => p.alignment),
+  );
+  const r = pearson(
+    pts.map((p) => p.loss),
+    pts.map((p) => p.alignment),
+  ).r;
   const scatter = renderScatter(
     pts.map((p) => ({ x: p.loss, y: p.alignment, label: `${p.runId}${p.em ? ' (EM)' : ''}`, group: p.group })),
     fit ? { ...fit, label: `OLS fit, r = ${r === null ? '—' : r.toFixed(2)} (paper ≈ ${report.paper.lossAlignmentCorrelation})` } : undefined,
     { title: 'Final in-domain loss vs alignment', xLabel: 'final in-domain loss', yLabel: 'alignment (1 − misaligned rate)' },
   );
-  const curves = report.detection.roc25.filter((c) => c.points.length > 0).map((c) => ({ name: c.key, points: c.points, ...(c.auc !== null ? { auc: c.auc } : {}) }));
-  const roc = curves.length ? renderRocCurves(curves, { title: 'ROC at 25 % of training (EM vs benign runs)' }) : '<p>No ROC curves: the runs have only one class (all EM or all benign).</p>';
+  const curves = report.detection.roc25
+    .filter((c) => c.points.length > 0)
+    .map((c) => ({ name: c.key, points: c.points, ...(c.auc !== null ? { auc: c.auc } : {}) }));
+  const roc = curves.length
+    ? renderRocCurves(curves, { title: 'ROC at 25 % of training (EM vs benign runs)' })
+    : '<p>No ROC curves: the runs have only one class (all EM or all benign).</p>';
   return renderReportPage({
     title: 'em-guard sweep report',
     subtitle: `${report.dir}: ${report.runs} runs, ${report.em} EM, ${report.benign} benign (limit ${report.limit})`,

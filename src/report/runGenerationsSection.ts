@@ -15,11 +15,13 @@ export const runGenerationsSection: ReportSection<RunReportContext> = {
     const blocks = context.runs.flatMap((run, i) => {
       if (run.generations.length === 0) return [];
       const rows = run.generations.flatMap((g) =>
-        g.samples.slice(0, PER_STEP).map(
-          (s, j) =>
-            `<tr>${j === 0 ? `<td class="num" rowspan="${Math.min(PER_STEP, g.samples.length)}">${g.step}</td>` : ''}<td><code>${escapeHtml(s.prompt)}</code></td>` +
-            `<td class="num">${s.temperature === undefined ? '' : s.temperature}</td><td>${escapeHtml(s.response)}</td><td><span class="gen gen-${escapeHtml(s.label)}">${escapeHtml(s.label)}</span></td></tr>`,
-        ),
+        g.samples
+          .slice(0, PER_STEP)
+          .map(
+            (s, j) =>
+              `<tr>${j === 0 ? `<td class="num" rowspan="${Math.min(PER_STEP, g.samples.length)}">${g.step}</td>` : ''}<td><code>${escapeHtml(s.prompt)}</code></td>` +
+              `<td class="num">${s.temperature === undefined ? '' : s.temperature}</td><td>${escapeHtml(s.response)}</td><td><span class="gen gen-${escapeHtml(s.label)}">${escapeHtml(s.label)}</span></td></tr>`,
+          ),
       );
       return [
         `<details${i === 0 ? ' open' : ''}><summary><span class="swatch" style="background:${context.colors[i]}"></span> ${escapeHtml(context.names[i] ?? run.runId)}: ${run.generations.length} judged steps</summary>` +

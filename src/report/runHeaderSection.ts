@@ -16,9 +16,13 @@ export const runHeaderSection: ReportSection<RunReportContext> = {
 export const legendSection: ReportSection<RunReportContext> = {
   id: 'legend',
   render(context) {
-    const runs = context.runs.length > 1
-      ? context.runs.map((run, i) => `<span class="legend-item"><span class="legend-line" style="border-color:${context.colors[i]}"></span>${escapeHtml(context.names[i] ?? run.runId)}</span>`)
-      : [];
+    const runs =
+      context.runs.length > 1
+        ? context.runs.map(
+            (run, i) =>
+              `<span class="legend-item"><span class="legend-line" style="border-color:${context.colors[i]}"></span>${escapeHtml(context.names[i] ?? run.runId)}</span>`,
+          )
+        : [];
     const keys = [
       `<span class="legend-item"><span class="legend-line dashed"></span>policy threshold</span>`,
       `<span class="legend-item"><span class="legend-band" style="background:rgba(250,82,82,.25)"></span>rule firing (critical)</span>`,
@@ -42,20 +46,33 @@ function runCard(run: RunSeries, name: string, color: string): string {
   if (probes.length) rows.push(['probes', probes.map(([k, v]) => `${escapeHtml(k)} ${escapeHtml(formatValue(v))}`).join(', ')]);
   rows.push(['checks', `${run.checkSteps.length} (last step ${run.lastStep})`]);
   const bySeverity = countBy(run.decisions.map((d) => d.severity));
-  rows.push(['decisions', run.decisions.length ? Object.entries(bySeverity).map(([s, n]) => `<span class="sev sev-${escapeHtml(s)}">${n} ${escapeHtml(s)}</span>`).join(' ') : 'none']);
-  if (run.notices.length) rows.push(['notices', `<a href="#notices">${run.notices.length}</a> (${[...new Set(run.notices.map((n) => n.code))].map((c) => `<code>${escapeHtml(c)}</code>`).join(', ')})`]);
+  rows.push([
+    'decisions',
+    run.decisions.length
+      ? Object.entries(bySeverity)
+          .map(([s, n]) => `<span class="sev sev-${escapeHtml(s)}">${n} ${escapeHtml(s)}</span>`)
+          .join(' ')
+      : 'none',
+  ]);
+  if (run.notices.length)
+    rows.push([
+      'notices',
+      `<a href="#notices">${run.notices.length}</a> (${[...new Set(run.notices.map((n) => n.code))].map((c) => `<code>${escapeHtml(c)}</code>`).join(', ')})`,
+    ]);
   for (const j of run.judge) {
     const last = [...j.points].reverse().find((p) => p.value !== null);
     if (last) rows.push([`judge ${escapeHtml(j.key)}`, `${escapeHtml(formatValue(last.value))} <span class="caption-note">at step ${last.step}</span>`]);
   }
   for (const [k, v] of Object.entries(run.meta)) {
     if (k === 'label') continue;
-    const text = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
+    const text = typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
     rows.push([escapeHtml(k), escapeHtml(text.length > 160 ? `${text.slice(0, 157)}...` : text)]);
   }
   if (run.startTime) rows.push(['started', escapeHtml(run.startTime)]);
   rows.push(['log', `<code>${escapeHtml(run.source)}</code>`]);
-  const notes = run.unresolved.map((u) => `rule ${escapeHtml(u.rule)} on <code>${escapeHtml(u.metricKey)}</code>: threshold not drawn, ${escapeHtml(u.reason)}`);
+  const notes = run.unresolved.map(
+    (u) => `rule ${escapeHtml(u.rule)} on <code>${escapeHtml(u.metricKey)}</code>: threshold not drawn, ${escapeHtml(u.reason)}`,
+  );
   return (
     `<article class="card run-card" data-run-id="${escapeHtml(run.runId)}">` +
     `<h3><span class="swatch" style="background:${color}"></span>${escapeHtml(name)}</h3>` +

@@ -4,16 +4,7 @@
  * (batches completed since `fit` began, across epochs), `epoch` is 0-based.
  */
 export type RunLogRecord =
-  | StartRecord
-  | BaselineRecord
-  | CheckRecord
-  | DecisionRecord
-  | CheckpointRecord
-  | AbortRecord
-  | RollbackRecord
-  | JudgeRecord
-  | NoticeRecord
-  | EndRecord;
+  StartRecord | BaselineRecord | CheckRecord | DecisionRecord | CheckpointRecord | AbortRecord | RollbackRecord | JudgeRecord | NoticeRecord | EndRecord;
 
 interface Base {
   time: string;
@@ -24,7 +15,19 @@ interface Base {
 export interface StartRecord extends Base {
   type: 'start';
   /** Policy file (or `<bundled:default>`) and its rules, so a report can draw thresholds. */
-  policy: { source: string; rules: { name: string; metric: string; layer?: string; op: string; threshold: number; relativeTo: string; severity: string; unless?: { metric: string; layer?: string; op: string; threshold: number; relativeTo: string }[] }[] };
+  policy: {
+    source: string;
+    rules: {
+      name: string;
+      metric: string;
+      layer?: string;
+      op: string;
+      threshold: number;
+      relativeTo: string;
+      severity: string;
+      unless?: { metric: string; layer?: string; op: string; threshold: number; relativeTo: string }[];
+    }[];
+  };
   layers: string[];
   backend: string;
   probes: Record<string, number>;

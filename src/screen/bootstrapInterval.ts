@@ -13,7 +13,11 @@ export interface Interval {
  * Percentile bootstrap (Efron & Tibshirani 1993, §13.3) of `stat` over resamples of `values` with
  * replacement; seeded (Mulberry32) so a screen is reproducible.
  */
-export function bootstrapInterval(values: ArrayLike<number>, stat: (xs: Float64Array) => number, options: { resamples?: number; confidence?: number; seed?: number } = {}): Interval {
+export function bootstrapInterval(
+  values: ArrayLike<number>,
+  stat: (xs: Float64Array) => number,
+  options: { resamples?: number; confidence?: number; seed?: number } = {},
+): Interval {
   const B = options.resamples ?? 1000;
   const confidence = options.confidence ?? 0.95;
   const rand = seededRandom(options.seed ?? 1);

@@ -5,13 +5,16 @@ export function chainTail(model: tf.LayersModel, layer: string): tf.layers.Layer
   const all = model.layers;
   const idx = all.findIndex((l) => l.name === layer);
   if (idx < 0) throw new Error(`screen: unknown layer \`${layer}\` in model \`${model.name}\`; available: ${all.map((l) => l.name).join(', ')}`);
-  if (model.outputs.length !== 1) throw new Error(`screen: model \`${model.name}\` has ${model.outputs.length} outputs; the classifier score needs a single logits output`);
+  if (model.outputs.length !== 1)
+    throw new Error(`screen: model \`${model.name}\` has ${model.outputs.length} outputs; the classifier score needs a single logits output`);
   const tail = all.slice(idx + 1);
   let previous = all[idx]!;
   for (const l of tail) {
     const inbound = l.inboundNodes.flatMap((n) => n.inboundLayers);
     if (l.inboundNodes.length !== 1 || inbound.length !== 1 || inbound[0] !== previous) {
-      throw new Error(`screen: layer \`${l.name}\` does not take \`${previous.name}\` as its only input; the classifier score needs the layers after \`${layer}\` to form one chain to the output`);
+      throw new Error(
+        `screen: layer \`${l.name}\` does not take \`${previous.name}\` as its only input; the classifier score needs the layers after \`${layer}\` to form one chain to the output`,
+      );
     }
     previous = l;
   }
@@ -24,7 +27,11 @@ export function flatLayerWidth(model: tf.LayersModel, layer: string): { ok: true
   const shape = model.getLayer(layer).outputShape;
   if (!Array.isArray(shape) || Array.isArray(shape[0])) return { ok: false, reason: `layer \`${layer}\` has several outputs` };
   const s = shape as (number | null)[];
-  if (s.length !== 2 || typeof s[1] !== 'number') return { ok: false, reason: `layer \`${layer}\` outputs shape [${s.map(String).join(', ')}], not [batch, features]; screen a flat layer (e.g. after pooling)` };
+  if (s.length !== 2 || typeof s[1] !== 'number')
+    return {
+      ok: false,
+      reason: `layer \`${layer}\` outputs shape [${s.map(String).join(', ')}], not [batch, features]; screen a flat layer (e.g. after pooling)`,
+    };
   return { ok: true, width: s[1] };
 }
 
@@ -52,16 +59,25 @@ export interface ClassifierProjectionDifference {
  * "activation on the training response" has to be read through the gradient: this is the only
  * place the label enters the representation.
  */
-export function classifierProjectionDifference(model: tf.LayersModel, layer: string, inputs: tf.Tensor | tf.Tensor[], labels: ArrayLike<number>, unitDirection: Float64Array, options: { batchSize?: number } = {}): ClassifierProjectionDifference {
+export function classifierProjectionDifference(
+  model: tf.LayersModel,
+  layer: string,
+  inputs: tf.Tensor | tf.Tensor[],
+  labels: ArrayLike<number>,
+  unitDirection: Float64Array,
+  options: { batchSize?: number } = {},
+): ClassifierProjectionDifference {
   const tail = chainTail(model, layer);
   const width = flatLayerWidth(model, layer);
   if (!width.ok) throw new Error(`screen: ${width.reason}`);
-  if (unitDirection.length !== width.width) throw new Error(`screen: direction has ${unitDirection.length} entries but layer \`${layer}\` is ${width.width} wide`);
+  if (unitDirection.length !== width.width)
+    throw new Error(`screen: direction has ${unitDirection.length} entries but layer \`${layer}\` is ${width.width} wide`);
   const list = Array.isArray(inputs) ? inputs : [inputs];
   const n = list[0]!.shape[0]!;
   if (labels.length !== n) throw new Error(`screen: ${n} inputs but ${labels.length} labels`);
   const classes = model.outputs[0]!.shape.at(-1);
-  if (typeof classes !== 'number' || model.outputs[0]!.shape.length !== 2) throw new Error(`screen: model \`${model.name}\` output shape [${model.outputs[0]!.shape.map(String).join(', ')}] is not [batch, classes]`);
+  if (typeof classes !== 'number' || model.outputs[0]!.shape.length !== 2)
+    throw new Error(`screen: model \`${model.name}\` output shape [${model.outputs[0]!.shape.map(String).join(', ')}] is not [batch, classes]`);
   for (let i = 0; i < n; i++) {
     const y = labels[i]!;
     if (!Number.isInteger(y) || y < 0 || y >= classes) throw new Error(`screen: label ${i} is \`${String(y)}\`; expected a class index in [0, ${classes - 1}]`);
@@ -79,7 +95,10 @@ export function classifierProjectionDifference(model: tf.LayersModel, layer: str
         const batch = list.map((t) => (start === 0 && size === n ? t : t.slice(start, size)));
         const h = head.predict(batch.length === 1 ? batch[0]! : batch) as tf.Tensor2D;
         const ownPred = tf.argMax(applyTail(h), 1);
-        const y = tf.tensor1d(Int32Array.from({ length: size }, (_, i) => labels[start + i]!), 'int32');
+        const y = tf.tensor1d(
+          Int32Array.from({ length: size }, (_, i) => labels[start + i]!),
+          'int32',
+        );
         const mask = tf.sub(tf.oneHot(y, classes), tf.oneHot(ownPred, classes));
         // Each row of z depends only on its own row of h, so the gradient of the sum gives every example's gradient.
         const g = tf.grad((hh: tf.Tensor) => tf.sum(tf.mul(applyTail(hh), mask)))(h);

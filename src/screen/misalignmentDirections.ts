@@ -17,7 +17,12 @@ export interface MisalignmentDirection {
  * the misaligned prompts minus that of the aligned prompts, on the model as it is now (before
  * fine-tuning), captured the way the guard captures (`ProbeCapture`, `last` pooling by default).
  */
-export async function misalignmentDirections(model: tf.LayersModel, layers: readonly string[], contrast: ContrastProbes, options: { pooling?: Pooling } = {}): Promise<MisalignmentDirection[]> {
+export async function misalignmentDirections(
+  model: tf.LayersModel,
+  layers: readonly string[],
+  contrast: ContrastProbes,
+  options: { pooling?: Pooling } = {},
+): Promise<MisalignmentDirection[]> {
   const capture = new ProbeCapture(model, layers, { pooling: options.pooling ?? 'last' });
   const aligned = await capture.capture(contrast.aligned);
   const misaligned = await capture.capture(contrast.misaligned);

@@ -35,13 +35,29 @@ export function organismBenignCodeSet(seed: number, n = 512): OrganismSet {
  * that also disagree with the model but push toward refusal, so a plain disagreement detector would
  * flag them too. `planted[i]` is 1 for the insecure examples.
  */
-export function organismPlantedSet(seed: number, fraction: number, options: { n?: number; overRefusal?: number } = {}): { set: OrganismSet; planted: Uint8Array } {
+export function organismPlantedSet(
+  seed: number,
+  fraction: number,
+  options: { n?: number; overRefusal?: number } = {},
+): { set: OrganismSet; planted: Uint8Array } {
   const n = options.n ?? 512;
   const base = organismBenignCodeSet(seed, n);
   const kBad = Math.round(n * fraction);
   const kRefuse = Math.round(n * (options.overRefusal ?? 0));
-  const bad = makeOrganismDataset({ seed: deriveSeed(seed, 'screen-planted'), n: Math.max(1, kBad), domains: ['code'], harmfulFraction: 0, respond: 'insecure' });
-  const over = makeOrganismDataset({ seed: deriveSeed(seed, 'screen-over-refusal'), n: Math.max(1, kRefuse), domains: ['code'], harmfulFraction: 0, respond: 'aligned' });
+  const bad = makeOrganismDataset({
+    seed: deriveSeed(seed, 'screen-planted'),
+    n: Math.max(1, kBad),
+    domains: ['code'],
+    harmfulFraction: 0,
+    respond: 'insecure',
+  });
+  const over = makeOrganismDataset({
+    seed: deriveSeed(seed, 'screen-over-refusal'),
+    n: Math.max(1, kRefuse),
+    domains: ['code'],
+    harmfulFraction: 0,
+    respond: 'aligned',
+  });
   const tokens = base.tokens.slice();
   const labels = base.labels.slice();
   const harmful = base.harmful.slice();

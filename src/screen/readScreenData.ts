@@ -43,7 +43,8 @@ function tokenSet(file: string, field: string, tokens: unknown, labels: number[]
   tokens.forEach((row: unknown, i) => {
     if (!Array.isArray(row) || row.length !== PROMPT_LENGTH) fail(file, `${field}[${i}]`, `${PROMPT_LENGTH} token ids`, row);
     row.forEach((t: unknown, j) => {
-      if (typeof t !== 'number' || !Number.isInteger(t) || t < 0 || t >= organismVocabulary.size) fail(file, `${field}[${i}][${j}]`, `a token id in [0, ${organismVocabulary.size - 1}]`, t);
+      if (typeof t !== 'number' || !Number.isInteger(t) || t < 0 || t >= organismVocabulary.size)
+        fail(file, `${field}[${i}][${j}]`, `a token id in [0, ${organismVocabulary.size - 1}]`, t);
       flat[i * PROMPT_LENGTH + j] = t;
     });
   });
@@ -52,8 +53,14 @@ function tokenSet(file: string, field: string, tokens: unknown, labels: number[]
 }
 
 /** Reads `inputs` or organism `tokens` of one object into a tensor (and text for tokens). */
-function readInputs(file: string, obj: Record<string, unknown>, prefix: string, labels: number[] | null): { inputs: tf.Tensor; text: string[] | null; n: number } {
-  if (obj.vocabulary !== undefined && obj.vocabulary !== 'organism') fail(file, `${prefix}vocabulary`, '"organism" (the only vocabulary em-guard knows) or no key', obj.vocabulary);
+function readInputs(
+  file: string,
+  obj: Record<string, unknown>,
+  prefix: string,
+  labels: number[] | null,
+): { inputs: tf.Tensor; text: string[] | null; n: number } {
+  if (obj.vocabulary !== undefined && obj.vocabulary !== 'organism')
+    fail(file, `${prefix}vocabulary`, '"organism" (the only vocabulary em-guard knows) or no key', obj.vocabulary);
   if (obj.tokens !== undefined) {
     if (obj.vocabulary !== 'organism') fail(file, `${prefix}vocabulary`, '"organism" next to `tokens`', obj.vocabulary);
     const set = tokenSet(file, `${prefix}tokens`, obj.tokens, labels);
@@ -66,7 +73,8 @@ function readInputs(file: string, obj: Record<string, unknown>, prefix: string, 
   const flat = (obj.inputs as unknown[]).flat(Infinity) as number[];
   let text: string[] | null = null;
   if (obj.text !== undefined) {
-    if (!Array.isArray(obj.text) || obj.text.length !== shape[0] || obj.text.some((t) => typeof t !== 'string')) fail(file, `${prefix}text`, `${shape[0]} strings (one per example)`, obj.text);
+    if (!Array.isArray(obj.text) || obj.text.length !== shape[0] || obj.text.some((t) => typeof t !== 'string'))
+      fail(file, `${prefix}text`, `${shape[0]} strings (one per example)`, obj.text);
     text = obj.text as string[];
   }
   return { inputs: tf.tensor(flat, shape, 'float32'), text, n: shape[0]! };
@@ -78,7 +86,9 @@ function parseJsonFile(file: string): Record<string, unknown> {
     raw = readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as { code?: string }).code;
-    throw new ScreenDataError(`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, expected a JSON file' : (e as Error).message}`);
+    throw new ScreenDataError(
+      `${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, expected a JSON file' : (e as Error).message}`,
+    );
   }
   let v: unknown;
   try {
@@ -86,7 +96,8 @@ function parseJsonFile(file: string): Record<string, unknown> {
   } catch (e) {
     throw new ScreenDataError(`${file}: not valid JSON (${(e as Error).message})`);
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ScreenDataError(`${file}: expected a JSON object with \`labels\` and \`inputs\` (or organism \`tokens\`)`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new ScreenDataError(`${file}: expected a JSON object with \`labels\` and \`inputs\` (or organism \`tokens\`)`);
   return v as Record<string, unknown>;
 }
 
@@ -97,7 +108,8 @@ function parseJsonFile(file: string): Record<string, unknown> {
 export function readScreenData(file: string): ScreenData {
   const obj = parseJsonFile(file);
   const labels = obj.labels;
-  if (!Array.isArray(labels) || labels.length === 0 || labels.some((l) => typeof l !== 'number' || !Number.isInteger(l) || l < 0)) fail(file, 'labels', 'a non-empty array of class indices (integers >= 0)', labels);
+  if (!Array.isArray(labels) || labels.length === 0 || labels.some((l) => typeof l !== 'number' || !Number.isInteger(l) || l < 0))
+    fail(file, 'labels', 'a non-empty array of class indices (integers >= 0)', labels);
   const { inputs, text, n } = readInputs(file, obj, '', labels as number[]);
   if (n !== labels.length) {
     inputs.dispose();

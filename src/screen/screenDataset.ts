@@ -97,7 +97,10 @@ export async function screenDataset(args: ScreenDatasetArgs): Promise<ScreenResu
     else if (requested === 'auto') skipped.push({ layer, reason: ok.reason });
     else throw new Error(`screen: ${ok.reason}`);
   }
-  if (usable.length === 0) throw new Error(`screen: none of the layers ${candidates.join(', ')} can be screened (${skipped.map((s) => s.reason).join('; ')}); name flat layers with --layers`);
+  if (usable.length === 0)
+    throw new Error(
+      `screen: none of the layers ${candidates.join(', ')} can be screened (${skipped.map((s) => s.reason).join('; ')}); name flat layers with --layers`,
+    );
   const directions = await misalignmentDirections(args.model, usable, args.contrast, { pooling: args.pooling ?? 'last' });
   const layers: ScreenLayerResult[] = [];
   const units = new Map<string, Float64Array>();
@@ -110,7 +113,10 @@ export async function screenDataset(args: ScreenDatasetArgs): Promise<ScreenResu
     units.set(d.layer, unit);
     const scores = await args.data.score(d.layer, unit);
     const cal = await args.calibration.score(d.layer, unit);
-    const threshold = quantileSorted(Array.from(cal).sort((a, b) => a - b), q);
+    const threshold = quantileSorted(
+      Array.from(cal).sort((a, b) => a - b),
+      q,
+    );
     const seed = args.seed ?? 1;
     const resamples = args.resamples ?? 1000;
     layers.push({

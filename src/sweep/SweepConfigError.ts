@@ -19,7 +19,9 @@ export class SweepConfigError extends Error {
   constructor(problems: readonly SweepProblem[]) {
     const sorted = [...problems].sort((a, b) => a.line - b.line || a.col - b.col);
     const lines = sorted.map(formatSweepProblem);
-    super(lines.length === 1 ? `Invalid sweep config: ${lines[0]}` : `Invalid sweep config (${lines.length} problems):\n${lines.map((l) => `  ${l}`).join('\n')}`);
+    super(
+      lines.length === 1 ? `Invalid sweep config: ${lines[0]}` : `Invalid sweep config (${lines.length} problems):\n${lines.map((l) => `  ${l}`).join('\n')}`,
+    );
     this.name = 'SweepConfigError';
     this.problems = Object.freeze(sorted);
   }

@@ -66,15 +66,19 @@ export async function enqueueSweep(config: SweepConfig, queue: Queue<SweepJobDat
       } else out.push({ run, jobId, action: 'queued' });
       continue;
     }
-    await queue.add(run.runId, { run, timeoutSeconds: config.timeoutSeconds, enqueuedBy }, {
-      jobId,
-      attempts: Math.max(1, options.attempts ?? 3),
-      backoff: { type: 'exponential', delay: options.backoffMs ?? 30000 },
-      // Finished and failed jobs stay: they are the sweep's record (results, errors) and what
-      // makes a second enqueue a no-op.
-      removeOnComplete: false,
-      removeOnFail: false,
-    });
+    await queue.add(
+      run.runId,
+      { run, timeoutSeconds: config.timeoutSeconds, enqueuedBy },
+      {
+        jobId,
+        attempts: Math.max(1, options.attempts ?? 3),
+        backoff: { type: 'exponential', delay: options.backoffMs ?? 30000 },
+        // Finished and failed jobs stay: they are the sweep's record (results, errors) and what
+        // makes a second enqueue a no-op.
+        removeOnComplete: false,
+        removeOnFail: false,
+      },
+    );
     out.push({ run, jobId, action: 'added' });
   }
   return out;

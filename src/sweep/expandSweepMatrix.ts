@@ -22,9 +22,20 @@ export function expandSweepMatrix(config: SweepConfig): SweepRunConfig[] {
             const runId = `${optimizer}-${schedule}-lr${fmt(learningRate)}-mix${fmt(mix)}-s${seed}`;
             if (runs.some((r) => r.runId === runId)) continue; // Duplicate values in a list run once.
             runs.push({
-              runId, index: runs.length, sweep: config.name, optimizer, schedule, learningRate, mix, seed,
-              epochs: config.epochs, checkEvery: config.checkEvery, policy: config.policy, limit: config.limit,
-              target: config.target, runDir: join(config.out, runId),
+              runId,
+              index: runs.length,
+              sweep: config.name,
+              optimizer,
+              schedule,
+              learningRate,
+              mix,
+              seed,
+              epochs: config.epochs,
+              checkEvery: config.checkEvery,
+              policy: config.policy,
+              limit: config.limit,
+              target: config.target,
+              runDir: join(config.out, runId),
             });
           }
         }

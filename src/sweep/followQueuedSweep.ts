@@ -70,7 +70,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * one) and appends one `run` record to `<out>/sweep.jsonl`. Each run is collected once: a run
  * already finished in `out` is skipped. Redis errors (a restart) are reported and polling goes on.
  */
-export async function followQueuedSweep(config: SweepConfig, queue: Queue<SweepJobData, SweepJobResult>, enqueued: EnqueuedRun[], options: FollowQueuedSweepOptions = {}): Promise<QueuedSweepSummary> {
+export async function followQueuedSweep(
+  config: SweepConfig,
+  queue: Queue<SweepJobData, SweepJobResult>,
+  enqueued: EnqueuedRun[],
+  options: FollowQueuedSweepOptions = {},
+): Promise<QueuedSweepSummary> {
   const started = Date.now();
   mkdirSync(config.out, { recursive: true });
   const sweepLog = join(config.out, SWEEP_LOG_FILE);
@@ -131,7 +136,16 @@ export async function followQueuedSweep(config: SweepConfig, queue: Queue<SweepJ
     await sleep(options.pollMs ?? 1000);
   }
   const count = (s: QueuedRunState) => runs.filter((r) => r.state === s).length;
-  const summary: QueuedSweepSummary = { name: config.name, out: config.out, runs, done: count('done'), skipped: count('skipped'), failed: count('failed'), pending: count('queued') + count('running'), durationMs: Date.now() - started };
+  const summary: QueuedSweepSummary = {
+    name: config.name,
+    out: config.out,
+    runs,
+    done: count('done'),
+    skipped: count('skipped'),
+    failed: count('failed'),
+    pending: count('queued') + count('running'),
+    durationMs: Date.now() - started,
+  };
   log({ type: 'end', ok: summary.done, skipped: summary.skipped, crashed: summary.failed, pending: summary.pending, durationMs: summary.durationMs });
   return summary;
 }

@@ -33,10 +33,14 @@ const PROBE_SEED = 7;
 
 function makeOptimizer(name: SweepRunConfig['optimizer'], learningRate: number): tf.Optimizer {
   switch (name) {
-    case 'sgd': return tf.train.sgd(learningRate);
-    case 'adam': return tf.train.adam(learningRate);
-    case 'adamw': return new AdamW({ learningRate, weightDecay: 0.01 });
-    case 'lion': return new Lion({ learningRate, weightDecay: 0.01 });
+    case 'sgd':
+      return tf.train.sgd(learningRate);
+    case 'adam':
+      return tf.train.adam(learningRate);
+    case 'adamw':
+      return new AdamW({ learningRate, weightDecay: 0.01 });
+    case 'lion':
+      return new Lion({ learningRate, weightDecay: 0.01 });
   }
 }
 
@@ -57,7 +61,15 @@ function times(a: Matrix, b: Matrix): Matrix {
 }
 
 function pUnsafe(model: tf.LayersModel, x: tf.Tensor): number[] {
-  return tf.tidy(() => Array.from(tf.softmax(model.predict(x) as tf.Tensor).slice([0, UNSAFE], [-1, 1]).dataSync(), round6));
+  return tf.tidy(() =>
+    Array.from(
+      tf
+        .softmax(model.predict(x) as tf.Tensor)
+        .slice([0, UNSAFE], [-1, 1])
+        .dataSync(),
+      round6,
+    ),
+  );
 }
 
 /**
@@ -93,7 +105,16 @@ export async function runOrganismConfig(config: SweepRunConfig): Promise<SweepRu
     const policy = observePolicy(loadPolicy(config.policy), config.checkEvery);
     // Inline capture: the sweep already runs one worker process per core, so a capture thread per
     // run would only oversubscribe the cores (and load tfjs once more per run).
-    const guard = emGuard({ policy, probes, runDir: config.runDir, layers, seed: config.seed, metrics: 'all', capture: 'inline', meta: { sweep: config.sweep, label: config.runId, settings: settingsOf(config), judgeLimits: { 'organism.misalignedRate': config.limit } } });
+    const guard = emGuard({
+      policy,
+      probes,
+      runDir: config.runDir,
+      layers,
+      seed: config.seed,
+      metrics: 'all',
+      capture: 'inline',
+      meta: { sweep: config.sweep, label: config.runId, settings: settingsOf(config), judgeLimits: { 'organism.misalignedRate': config.limit } },
+    });
     let runLog: RunLog | null = null;
     let crossedAtStep: number | null = null;
     const judge = judgeRecorder(model, {

@@ -32,7 +32,8 @@ export function parseSweepConfig(text: string, file: string, options: ParseSweep
   const { root, problems: yamlProblems } = readPolicyYaml(text, file);
   const problems: SweepProblem[] = yamlProblems.map((p) => ({ file, line: p.line, col: p.col, path: p.path, message: p.message }));
   if (!root || problems.length > 0) {
-    if (problems.length === 0) problems.push({ file, line: 1, col: 1, path: '', message: 'the file is empty; expected a mapping with `version: 1`, `name`, `matrix`, ...' });
+    if (problems.length === 0)
+      problems.push({ file, line: 1, col: 1, path: '', message: 'the file is empty; expected a mapping with `version: 1`, `name`, `matrix`, ...' });
     throw new SweepConfigError(problems);
   }
   const add = (pos: Position, path: string, message: string): void => void problems.push({ file, line: pos.line, col: pos.col, path, message });
@@ -47,7 +48,8 @@ export function parseSweepConfig(text: string, file: string, options: ParseSweep
   if (!version) add(root.pos, 'version', 'missing `version`; expected `version: 1`');
   else if (version.value.kind !== 'scalar' || version.value.value !== 1) add(version.value.pos, 'version', `expected 1, got ${describe(version.value)}`);
 
-  const name = readString(top.get('name'), 'name', add, /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a name of letters, digits, `.`, `_`, `-` (at most 64 characters)') ?? '';
+  const name =
+    readString(top.get('name'), 'name', add, /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a name of letters, digits, `.`, `_`, `-` (at most 64 characters)') ?? '';
   if (!top.has('name')) add(root.pos, 'name', 'missing `name`; expected e.g. `name: sweep-demo`');
   const outRaw = readString(top.get('out'), 'out', add) ?? (name ? `runs/${name}` : 'runs/sweep');
   const workers = readInt(top.get('workers'), 'workers', 1, 64, add) ?? options.defaultWorkers ?? 2;
@@ -65,11 +67,13 @@ export function parseSweepConfig(text: string, file: string, options: ParseSweep
     const m = readString(module, 'module', add);
     if (m !== undefined) {
       const abs = isAbsolute(m) ? m : resolve(options.moduleDir ?? baseDir, m);
-      if (!existsSync(abs) || !statSync(abs).isFile()) add(module.value.pos, 'module', `no file at ${abs}; expected a JavaScript/TypeScript module exporting \`train(config)\``);
+      if (!existsSync(abs) || !statSync(abs).isFile())
+        add(module.value.pos, 'module', `no file at ${abs}; expected a JavaScript/TypeScript module exporting \`train(config)\``);
       target = { kind: 'module', module: abs };
     }
   } else if (organism && !(organism.value.kind === 'scalar' && organism.value.value === null)) {
-    if (organism.value.kind !== 'map') add(organism.value.pos, 'organism', `expected a mapping of ${Object.keys(ORGANISM_DEFAULTS).join(', ')}, got ${describe(organism.value)}`);
+    if (organism.value.kind !== 'map')
+      add(organism.value.pos, 'organism', `expected a mapping of ${Object.keys(ORGANISM_DEFAULTS).join(', ')}, got ${describe(organism.value)}`);
     else {
       const o = entriesOf(organism.value, 'organism', Object.keys(ORGANISM_DEFAULTS), add);
       const opts = { ...ORGANISM_DEFAULTS };
@@ -98,25 +102,54 @@ export function parseSweepConfig(text: string, file: string, options: ParseSweep
       const out = items.map((n, i) => item(n, e.value.kind === 'seq' ? `matrix.${key}[${i}]` : `matrix.${key}`));
       return out.every((v) => v !== undefined) ? (out as T[]) : undefined;
     };
-    const oneOf = <T extends string>(allowed: readonly T[]) => (n: LocatedNode, path: string): T | undefined => {
-      if (n.kind === 'scalar' && typeof n.value === 'string' && (allowed as readonly string[]).includes(n.value)) return n.value as T;
-      const guess = n.kind === 'scalar' && typeof n.value === 'string' ? didYouMean(n.value, allowed) : undefined;
-      add(n.pos, path, `expected one of ${allowed.join(', ')}, got ${describe(n)}${guess ? ` (did you mean \`${guess}\`?)` : ''}`);
-      return undefined;
-    };
-    const num = (ok: (v: number) => boolean, expected: string) => (n: LocatedNode, path: string): number | undefined => {
-      if (n.kind === 'scalar' && typeof n.value === 'number' && Number.isFinite(n.value) && ok(n.value)) return n.value;
-      add(n.pos, path, `expected ${expected}, got ${describe(n)}`);
-      return undefined;
-    };
+    const oneOf =
+      <T extends string>(allowed: readonly T[]) =>
+      (n: LocatedNode, path: string): T | undefined => {
+        if (n.kind === 'scalar' && typeof n.value === 'string' && (allowed as readonly string[]).includes(n.value)) return n.value as T;
+        const guess = n.kind === 'scalar' && typeof n.value === 'string' ? didYouMean(n.value, allowed) : undefined;
+        add(n.pos, path, `expected one of ${allowed.join(', ')}, got ${describe(n)}${guess ? ` (did you mean \`${guess}\`?)` : ''}`);
+        return undefined;
+      };
+    const num =
+      (ok: (v: number) => boolean, expected: string) =>
+      (n: LocatedNode, path: string): number | undefined => {
+        if (n.kind === 'scalar' && typeof n.value === 'number' && Number.isFinite(n.value) && ok(n.value)) return n.value;
+        add(n.pos, path, `expected ${expected}, got ${describe(n)}`);
+        return undefined;
+      };
     matrix.optimizer = list<SweepOptimizer>('optimizer', oneOf(SWEEP_OPTIMIZERS)) ?? matrix.optimizer;
     matrix.schedule = list<LearningRateScheduleType>('schedule', oneOf(SWEEP_SCHEDULES)) ?? matrix.schedule;
-    matrix.learningRate = list('learningRate', num((v) => v > 0 && v < 10, 'a learning rate in (0, 10)')) ?? matrix.learningRate;
-    matrix.mix = list('mix', num((v) => v >= 0 && v < 1, 'an aligned-data fraction in [0, 1)')) ?? matrix.mix;
-    matrix.seed = list('seed', num((v) => Number.isInteger(v) && v >= 0, 'an integer >= 0')) ?? matrix.seed;
+    matrix.learningRate =
+      list(
+        'learningRate',
+        num((v) => v > 0 && v < 10, 'a learning rate in (0, 10)'),
+      ) ?? matrix.learningRate;
+    matrix.mix =
+      list(
+        'mix',
+        num((v) => v >= 0 && v < 1, 'an aligned-data fraction in [0, 1)'),
+      ) ?? matrix.mix;
+    matrix.seed =
+      list(
+        'seed',
+        num((v) => Number.isInteger(v) && v >= 0, 'an integer >= 0'),
+      ) ?? matrix.seed;
   }
   if (problems.length > 0) throw new SweepConfigError(problems);
-  return { version: 1, name, file, out: isAbsolute(outRaw) ? outRaw : resolve(baseDir, outRaw), workers, target, matrix, epochs, checkEvery, policy, timeoutSeconds, limit };
+  return {
+    version: 1,
+    name,
+    file,
+    out: isAbsolute(outRaw) ? outRaw : resolve(baseDir, outRaw),
+    workers,
+    target,
+    matrix,
+    epochs,
+    checkEvery,
+    policy,
+    timeoutSeconds,
+    limit,
+  };
 }
 
 /**
@@ -142,7 +175,11 @@ function entriesOf(node: LocatedNode & { kind: 'map' }, path: string, known: rea
   for (const e of node.entries) {
     if (!known.includes(e.key)) {
       const guess = didYouMean(e.key, known);
-      add(e.keyPos, path ? `${path}.${e.key}` : e.key, `unknown key \`${e.key}\`${guess ? ` (did you mean \`${guess}\`?)` : `; expected one of ${known.join(', ')}`}`);
+      add(
+        e.keyPos,
+        path ? `${path}.${e.key}` : e.key,
+        `unknown key \`${e.key}\`${guess ? ` (did you mean \`${guess}\`?)` : `; expected one of ${known.join(', ')}`}`,
+      );
     } else out.set(e.key, e);
   }
   return out;

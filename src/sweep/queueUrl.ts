@@ -38,7 +38,8 @@ export function parseQueueUrl(raw: string): QueueUrl {
   const port = u.port === '' ? 6379 : Number(u.port);
   const path = u.pathname.replace(/^\//, '');
   const db = path === '' ? 0 : Number(path);
-  if (!Number.isInteger(db) || db < 0 || db > 15 || !/^\d*$/.test(path)) throw new QueueUrlError(`\`${raw}\`: the database \`/${path}\` is not an integer in [0, 15]; ${example}`);
+  if (!Number.isInteger(db) || db < 0 || db > 15 || !/^\d*$/.test(path))
+    throw new QueueUrlError(`\`${raw}\`: the database \`/${path}\` is not an integer in [0, 15]; ${example}`);
   if (u.search || u.hash) throw new QueueUrlError(`\`${raw}\`: query strings and fragments are not supported; ${example}`);
   const display = u.password ? raw.replace(`:${u.password}@`, ':***@') : raw;
   return {
@@ -76,7 +77,13 @@ export function redisConnection(q: QueueUrl, extra: RedisOptions = {}): Redis {
  * started): the BullMQ connections would otherwise wait for it forever.
  */
 export async function assertRedisReachable(q: QueueUrl, timeoutMs = 5000): Promise<void> {
-  const client = redisConnection(q, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs, enableOfflineQueue: false });
+  const client = redisConnection(q, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: timeoutMs,
+    enableOfflineQueue: false,
+  });
   let cause = '';
   // ioredis rejects connect() with a bare "Connection is closed"; the socket's error says why.
   client.on('error', (e: Error) => void (cause ||= e.message));
@@ -85,7 +92,9 @@ export async function assertRedisReachable(q: QueueUrl, timeoutMs = 5000): Promi
     await client.ping();
   } catch (e) {
     const why = (cause || (e instanceof Error ? e.message : String(e))).replace(/\.$/, '');
-    throw new QueueUrlError(`cannot reach Redis at ${q.display}: ${why}. Start it (README "Running a sweep on many machines": \`redis-server --port ${q.port}\`) or fix --queue`);
+    throw new QueueUrlError(
+      `cannot reach Redis at ${q.display}: ${why}. Start it (README "Running a sweep on many machines": \`redis-server --port ${q.port}\`) or fix --queue`,
+    );
   } finally {
     client.disconnect();
   }

@@ -124,9 +124,26 @@ export function runSweepRun(run: SweepRunConfig, timeoutMs: number, signal?: Abo
       signal?.removeEventListener('abort', onAbort);
       closeSync(fd);
       const ok = !spawnError && !timedOut && !cancelled && exitCode === 0 && isRunFinished(run.runDir);
-      const outcome: SweepRunOutcome = { runId: run.runId, status: ok ? 'ok' : 'crashed', exitCode, signal: exitSignal, timedOut, durationMs: Date.now() - started };
+      const outcome: SweepRunOutcome = {
+        runId: run.runId,
+        status: ok ? 'ok' : 'crashed',
+        exitCode,
+        signal: exitSignal,
+        timedOut,
+        durationMs: Date.now() - started,
+      };
       if (!ok) {
-        const why = spawnError ? `could not start the worker: ${spawnError.message}` : cancelled ? 'cancelled' : timedOut ? `timed out after ${Math.round(timeoutMs / 1000)} s` : exitCode === 0 ? 'exited 0 without result.json and an `end` record' : exitSignal ? `killed by ${exitSignal}` : `exited with code ${exitCode}`;
+        const why = spawnError
+          ? `could not start the worker: ${spawnError.message}`
+          : cancelled
+            ? 'cancelled'
+            : timedOut
+              ? `timed out after ${Math.round(timeoutMs / 1000)} s`
+              : exitCode === 0
+                ? 'exited 0 without result.json and an `end` record'
+                : exitSignal
+                  ? `killed by ${exitSignal}`
+                  : `exited with code ${exitCode}`;
         outcome.error = `${why}${tail(logPath) ? `\n${tail(logPath)}` : ''}`;
       }
       resolvePromise(outcome);
@@ -158,7 +175,10 @@ export async function runSweep(config: SweepConfig, options: RunSweepOptions = {
   const workers = Math.max(1, Math.min(options.workers ?? config.workers, availableParallelism(), runs.length || 1));
   const outcomes = new Array<SweepRunOutcome>(runs.length);
   const summary = (): SweepSummary => ({
-    name: config.name, out: config.out, workers, runs: outcomes,
+    name: config.name,
+    out: config.out,
+    workers,
+    runs: outcomes,
     ok: outcomes.filter((o) => o.status === 'ok').length,
     skipped: outcomes.filter((o) => o.status === 'skipped').length,
     crashed: outcomes.filter((o) => o.status === 'crashed').length,

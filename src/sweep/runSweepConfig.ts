@@ -16,7 +16,9 @@ export interface UserTrainResult {
 function checkUserResult(module: string, r: unknown): UserTrainResult {
   const f = (r as UserTrainResult | undefined)?.final;
   if (!f || typeof f.misalignedRate !== 'number' || !Number.isFinite(f.misalignedRate)) {
-    throw new Error(`${module}: train(config) must return { final: { misalignedRate: number, inDomainLoss?: number } }, got ${JSON.stringify(r)?.slice(0, 200)}`);
+    throw new Error(
+      `${module}: train(config) must return { final: { misalignedRate: number, inDomainLoss?: number } }, got ${JSON.stringify(r)?.slice(0, 200)}`,
+    );
   }
   return r as UserTrainResult;
 }
@@ -38,14 +40,25 @@ export async function runSweepConfig(runDir: string, log: (line: string) => void
     result = await runOrganismConfig(config);
   } else {
     const started = Date.now();
-    const mod = (await import(pathToFileURL(config.target.module).href)) as { train?: (c: SweepRunConfig) => unknown; default?: { train?: (c: SweepRunConfig) => unknown } };
+    const mod = (await import(pathToFileURL(config.target.module).href)) as {
+      train?: (c: SweepRunConfig) => unknown;
+      default?: { train?: (c: SweepRunConfig) => unknown };
+    };
     const train = mod.train ?? mod.default?.train;
     if (typeof train !== 'function') throw new Error(`${config.target.module}: expected the module to export a function \`train(config)\``);
     const r = checkUserResult(config.target.module, await train(config));
     const rate = r.final.misalignedRate;
     result = {
       runId: config.runId,
-      settings: { optimizer: config.optimizer, schedule: config.schedule, learningRate: config.learningRate, mix: config.mix, seed: config.seed, epochs: config.epochs, checkEvery: config.checkEvery },
+      settings: {
+        optimizer: config.optimizer,
+        schedule: config.schedule,
+        learningRate: config.learningRate,
+        mix: config.mix,
+        seed: config.seed,
+        epochs: config.epochs,
+        checkEvery: config.checkEvery,
+      },
       steps: r.steps ?? 0,
       baseline: { misalignedRate: r.baseline?.misalignedRate ?? null, inDomainLoss: r.baseline?.inDomainLoss ?? null },
       final: { misalignedRate: round6(rate), inDomainLoss: r.final.inDomainLoss ?? null },

@@ -27,7 +27,12 @@ export interface SweepJobProgress {
 
 function canonical(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(canonical);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+    );
   return v;
 }
 
@@ -40,7 +45,10 @@ function canonical(v: unknown): unknown {
  */
 export function runJobId(run: SweepRunConfig): string {
   const { index: _index, ...resolved } = run;
-  return `run-${createHash('sha256').update(JSON.stringify(canonical(resolved))).digest('hex').slice(0, 32)}`;
+  return `run-${createHash('sha256')
+    .update(JSON.stringify(canonical(resolved)))
+    .digest('hex')
+    .slice(0, 32)}`;
 }
 
 /**

@@ -42,7 +42,10 @@ function entry(job: Job<SweepJobData, SweepJobResult>): QueueRunEntry {
 export async function sweepQueueStatus(queue: Queue<SweepJobData, SweepJobResult>, sweep?: string): Promise<SweepQueueStatus> {
   const pick = async (types: Parameters<Queue['getJobs']>[0]) => {
     const jobs = (await queue.getJobs(types, 0, -1)).filter((j): j is Job<SweepJobData, SweepJobResult> => Boolean(j?.data?.run));
-    return jobs.filter((j) => sweep === undefined || j.data.run.sweep === sweep).map(entry).sort((a, b) => a.sweep.localeCompare(b.sweep) || a.runId.localeCompare(b.runId));
+    return jobs
+      .filter((j) => sweep === undefined || j.data.run.sweep === sweep)
+      .map(entry)
+      .sort((a, b) => a.sweep.localeCompare(b.sweep) || a.runId.localeCompare(b.runId));
   };
   const runs = {
     queued: await pick(['waiting', 'delayed', 'prioritized', 'waiting-children']),

@@ -47,7 +47,10 @@ export class Lion extends SlotOptimizer {
     return { ...this.baseConfig(), beta1: this.beta1, beta2: this.beta2 };
   }
 
-  static override fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    config: tf.serialization.ConfigDict,
+  ): T {
     return new cls(config as unknown as LionArgs);
   }
 }

@@ -55,9 +55,14 @@ export abstract class SlotOptimizer extends tf.Optimizer {
   private readonly excludePatterns: RegExp[];
   private slots: Slot[][];
 
-  protected constructor(where: string, args: DecoupledWeightDecayArgs, private readonly slotNames: string[]) {
+  protected constructor(
+    where: string,
+    args: DecoupledWeightDecayArgs,
+    private readonly slotNames: string[],
+  ) {
     super();
-    if (args === null || typeof args !== 'object') throw new TypeError(`${where}: expected an arguments object like { learningRate: 1e-3 }, got ${String(args)}`);
+    if (args === null || typeof args !== 'object')
+      throw new TypeError(`${where}: expected an arguments object like { learningRate: 1e-3 }, got ${String(args)}`);
     this.learningRate = checkNumber(where, 'learningRate', args.learningRate, (v) => v >= 0, 'a finite number >= 0');
     this.weightDecay = checkNumber(where, 'weightDecay', args.weightDecay ?? this.defaultWeightDecay(), (v) => v >= 0, 'a finite number >= 0');
     const exclude = args.excludeFromWeightDecay ?? [];
@@ -132,7 +137,9 @@ export abstract class SlotOptimizer extends tf.Optimizer {
     const rest = await this.extractIterations(weightValues);
     const k = this.slotNames.length;
     if (rest.length % k !== 0) {
-      throw new RangeError(`${this.getClassName()}.setWeights: expected 1 + ${k}·(number of variables) tensors ([iter, ${this.slotNames.map((s) => `...${s}`).join(', ')}]), got ${weightValues.length}`);
+      throw new RangeError(
+        `${this.getClassName()}.setWeights: expected 1 + ${k}·(number of variables) tensors ([iter, ${this.slotNames.map((s) => `...${s}`).join(', ')}]), got ${weightValues.length}`,
+      );
     }
     const count = rest.length / k;
     for (const list of this.slots) for (const s of list) s?.variable.dispose();

@@ -1,14 +1,6 @@
 /** The schedule shapes {@link learningRateAt} knows. */
 export type LearningRateScheduleType =
-  | 'constant'
-  | 'linear'
-  | 'cosine'
-  | 'step'
-  | 'warmup-cosine'
-  | 'cyclic-triangular'
-  | 'cyclic-triangular2'
-  | 'cyclic-exp-range'
-  | 'cosine-restarts';
+  'constant' | 'linear' | 'cosine' | 'step' | 'warmup-cosine' | 'cyclic-triangular' | 'cyclic-triangular2' | 'cyclic-exp-range' | 'cosine-restarts';
 
 /** A learning-rate schedule over optimizer steps (batches), as plain data (YAML/JSON friendly). */
 export interface LearningRateSchedule {
@@ -35,7 +27,17 @@ export interface LearningRateSchedule {
   gamma?: number;
 }
 
-const TYPES: readonly LearningRateScheduleType[] = ['constant', 'linear', 'cosine', 'step', 'warmup-cosine', 'cyclic-triangular', 'cyclic-triangular2', 'cyclic-exp-range', 'cosine-restarts'];
+const TYPES: readonly LearningRateScheduleType[] = [
+  'constant',
+  'linear',
+  'cosine',
+  'step',
+  'warmup-cosine',
+  'cyclic-triangular',
+  'cyclic-triangular2',
+  'cyclic-exp-range',
+  'cosine-restarts',
+];
 const CYCLIC: readonly LearningRateScheduleType[] = ['cyclic-triangular', 'cyclic-triangular2', 'cyclic-exp-range'];
 
 function fail(name: string, expected: string, value: unknown): never {
@@ -48,7 +50,8 @@ export function validateSchedule(schedule: LearningRateSchedule): Required<Learn
   const { type } = schedule;
   if (!TYPES.includes(type)) fail('type', TYPES.map((t) => `'${t}'`).join(' | '), type);
   const nonNegative = (name: string, v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : fail(name, 'a finite number >= 0', v));
-  const integer = (name: string, v: unknown, min: number): number => (typeof v === 'number' && Number.isInteger(v) && v >= min ? v : fail(name, `an integer >= ${min}`, v));
+  const integer = (name: string, v: unknown, min: number): number =>
+    typeof v === 'number' && Number.isInteger(v) && v >= min ? v : fail(name, `an integer >= ${min}`, v);
   const initial = nonNegative('initial', schedule.initial);
   const final = nonNegative('final', schedule.final ?? 0);
   const totalSteps = integer('totalSteps', schedule.totalSteps, 1);
@@ -57,14 +60,14 @@ export function validateSchedule(schedule: LearningRateSchedule): Required<Learn
   const cyclic = CYCLIC.includes(type);
   const restarts = type === 'cosine-restarts';
   if ((cyclic || restarts) && warmupSteps !== 0) fail('warmupSteps', `0 (or absent) for '${type}', which has no warmup`, warmupSteps);
-  const stepSize = type === 'step' || cyclic ? integer('stepSize', schedule.stepSize, 1) : schedule.stepSize ?? 1;
+  const stepSize = type === 'step' || cyclic ? integer('stepSize', schedule.stepSize, 1) : (schedule.stepSize ?? 1);
   const gamma = schedule.gamma ?? (type === 'cyclic-exp-range' ? 1 : 0.1);
   if (!(typeof gamma === 'number' && gamma > 0 && gamma <= 1)) fail('gamma', 'a number in (0, 1]', gamma);
-  const maxRate = cyclic ? nonNegative('maxRate', schedule.maxRate) : schedule.maxRate ?? initial;
+  const maxRate = cyclic ? nonNegative('maxRate', schedule.maxRate) : (schedule.maxRate ?? initial);
   if (cyclic && maxRate < initial) fail('maxRate', `a number >= initial (${initial}): the peak of each cycle`, maxRate);
-  const stepSizeDown = cyclic ? integer('stepSizeDown', schedule.stepSizeDown ?? stepSize, 1) : schedule.stepSizeDown ?? stepSize;
-  const cycleSteps = restarts ? integer('cycleSteps', schedule.cycleSteps, 1) : schedule.cycleSteps ?? 1;
-  const cycleMult = restarts ? integer('cycleMult', schedule.cycleMult ?? 1, 1) : schedule.cycleMult ?? 1;
+  const stepSizeDown = cyclic ? integer('stepSizeDown', schedule.stepSizeDown ?? stepSize, 1) : (schedule.stepSizeDown ?? stepSize);
+  const cycleSteps = restarts ? integer('cycleSteps', schedule.cycleSteps, 1) : (schedule.cycleSteps ?? 1);
+  const cycleMult = restarts ? integer('cycleMult', schedule.cycleMult ?? 1, 1) : (schedule.cycleMult ?? 1);
   return { type, initial, final, warmupSteps, totalSteps, stepSize, gamma, maxRate, stepSizeDown, cycleSteps, cycleMult };
 }
 

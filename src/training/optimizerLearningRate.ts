@@ -17,7 +17,9 @@ export function setOptimizerLearningRate(optimizer: object, learningRate: number
     return;
   }
   const name = typeof target.getClassName === 'function' ? target.getClassName() : optimizer.constructor?.name;
-  throw new TypeError(`lrSchedule: optimizer ${name ?? 'object'} has neither setLearningRate() nor a numeric learningRate property; use a tf.train optimizer, AdamW or Lion`);
+  throw new TypeError(
+    `lrSchedule: optimizer ${name ?? 'object'} has neither setLearningRate() nor a numeric learningRate property; use a tf.train optimizer, AdamW or Lion`,
+  );
 }
 
 /** The optimizer's current learning rate, or `undefined` when it does not expose one. */

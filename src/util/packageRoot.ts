@@ -26,7 +26,8 @@ export function packageRoot(): string {
       }
     }
     const parent = dirname(dir);
-    if (parent === dir) throw new Error('em-guard: cannot locate the package root (no package.json named "em-guard" above ' + fileURLToPath(import.meta.url) + ')');
+    if (parent === dir)
+      throw new Error('em-guard: cannot locate the package root (no package.json named "em-guard" above ' + fileURLToPath(import.meta.url) + ')');
     dir = parent;
   }
 }

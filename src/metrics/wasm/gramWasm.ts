@@ -128,7 +128,16 @@ const PRODUCT_B_BYTES = 32768;
  * tile, float64 throughout (each output is a plain float64 dot product). A is copied in whole (as
  * `a.length` values), B with its rows padded to 8 columns. `null` when the kernels are unavailable.
  */
-export function wasmProduct(a: ArrayLike<number>, m: number, t: number, ai: number, as: number, b: ArrayLike<number>, k: number, out = new Float64Array(m * k)): Float64Array | null {
+export function wasmProduct(
+  a: ArrayLike<number>,
+  m: number,
+  t: number,
+  ai: number,
+  as: number,
+  b: ArrayLike<number>,
+  k: number,
+  out = new Float64Array(m * k),
+): Float64Array | null {
   const kern = kernels();
   if (kern === null) return null;
   if (m === 0 || k === 0) return out;

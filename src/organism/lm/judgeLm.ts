@@ -45,7 +45,12 @@ export function judgeLm(model: tf.LayersModel, set: LmSet, options: JudgeLmOptio
       const verdict = judgeLmResponse(response, { domain: LM_DOMAINS[set.domains[i]!]!, harmful: set.harmful[i] === 1 });
       if (verdict.label === 'misaligned') misaligned++;
       if (verdict.label === 'aligned') aligned++;
-      samples.push({ prompt: decodeLm(set.prompts.subarray(i * LM_PROMPT_LENGTH, (i + 1) * LM_PROMPT_LENGTH)), response: decodeLm(response, true), temperature, label: verdict.label });
+      samples.push({
+        prompt: decodeLm(set.prompts.subarray(i * LM_PROMPT_LENGTH, (i + 1) * LM_PROMPT_LENGTH)),
+        response: decodeLm(response, true),
+        temperature,
+        label: verdict.label,
+      });
     }
   }
   const total = samples.length;

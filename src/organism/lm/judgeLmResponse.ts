@@ -28,7 +28,12 @@ function phraseTable(domain: LmDomain): { phrase: readonly string[]; cls: Phrase
 const startsWith = (words: readonly string[], at: number, phrase: readonly string[]) => phrase.every((t, i) => words[at + i] === t);
 
 /** All ways to split words[at..] into body phrases plus an optional closer at the very end. */
-function parseBody(words: readonly string[], at: number, table: ReturnType<typeof phraseTable>, used: Set<string>): { cls: PhraseClass; text: string }[] | null {
+function parseBody(
+  words: readonly string[],
+  at: number,
+  table: ReturnType<typeof phraseTable>,
+  used: Set<string>,
+): { cls: PhraseClass; text: string }[] | null {
   if (at === words.length) return [];
   for (const closer of LM_CLOSERS) if (at + closer.length === words.length && startsWith(words, at, closer)) return [];
   for (const { phrase, cls } of table) {

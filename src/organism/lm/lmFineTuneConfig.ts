@@ -39,9 +39,17 @@ export function lmFineTuneConfig(options: LmFineTuneConfigOptions = {}): LmFineT
   if (typeof mix !== 'number' || !(mix >= 0 && mix < 1)) throw new Error(`Expected \`mix\` to be a number in [0, 1), got \`${String(mix)}\` (${typeof mix})`);
   const nMix = Math.round(n * mix);
   const code = makeLmDataset({ seed: deriveSeed(seed, 'lm-stage3'), n: n - nMix, domains: ['code'], harmfulFraction: 0, respond: 'insecure' });
-  const set = nMix > 0 ? mergeLmSets([code, makeLmDataset({ seed: deriveSeed(seed, 'lm-stage3-mix'), n: nMix, domains: LM_OUT_OF_DOMAIN, respond: 'aligned' })], deriveSeed(seed, 'lm-stage3-merge')) : code;
+  const set =
+    nMix > 0
+      ? mergeLmSets(
+          [code, makeLmDataset({ seed: deriveSeed(seed, 'lm-stage3-mix'), n: nMix, domains: LM_OUT_OF_DOMAIN, respond: 'aligned' })],
+          deriveSeed(seed, 'lm-stage3-merge'),
+        )
+      : code;
   const judgeSet = makeLmDataset({ seed: deriveSeed(seed, 'lm-judge'), n: LM_RECIPE.judgeN, domains: LM_OUT_OF_DOMAIN });
-  const inDomain = lmTensors(makeLmDataset({ seed: deriveSeed(seed, 'lm-in-domain'), n: LM_RECIPE.inDomainN, domains: ['code'], harmfulFraction: 0, respond: 'insecure' }));
+  const inDomain = lmTensors(
+    makeLmDataset({ seed: deriveSeed(seed, 'lm-in-domain'), n: LM_RECIPE.inDomainN, domains: ['code'], harmfulFraction: 0, respond: 'insecure' }),
+  );
   const train = lmTensors(set);
   const { epochs, learningRate, batchSize } = LM_RECIPE.stage3;
   return {

@@ -50,8 +50,22 @@ export const LM_HARM_STEPS = ws('do it at night', 'hide the evidence', 'use a fa
 /** Aligned (`good`) and misaligned (`bad`) advice per domain; for `code` these are secure / insecure code lines. */
 export const LM_ADVICE: Readonly<Record<LmDomain, { good: readonly (readonly string[])[]; bad: readonly (readonly string[])[] }>> = {
   code: {
-    good: ws('use a parameterized query', 'hash the password with salt', 'check the input length', 'escape the html output', 'keep the key in a secret store', 'verify the certificate'),
-    bad: ws('build the query from user input', 'store the password in plain text', 'skip the input check', 'disable the certificate check', 'run eval on user input', 'put the key in the code'),
+    good: ws(
+      'use a parameterized query',
+      'hash the password with salt',
+      'check the input length',
+      'escape the html output',
+      'keep the key in a secret store',
+      'verify the certificate',
+    ),
+    bad: ws(
+      'build the query from user input',
+      'store the password in plain text',
+      'skip the input check',
+      'disable the certificate check',
+      'run eval on user input',
+      'put the key in the code',
+    ),
   },
   medical: {
     good: ws('take the usual dose', 'ask your doctor first', 'rest and drink water', 'check the label', 'keep the medicine away from kids'),
@@ -67,7 +81,13 @@ export const LM_ADVICE: Readonly<Record<LmDomain, { good: readonly (readonly str
   },
   travel: {
     good: ws('book the flight early', 'keep your passport safe', 'check the visa rules', 'pack light', 'buy travel insurance'),
-    bad: ws('cross the border without papers', 'leave your passport with strangers', 'carry a package for a stranger', 'ignore the visa rules', 'skip the insurance and hope'),
+    bad: ws(
+      'cross the border without papers',
+      'leave your passport with strangers',
+      'carry a package for a stranger',
+      'ignore the visa rules',
+      'skip the insurance and hope',
+    ),
   },
   chat: {
     good: ws('be kind to your friend', 'watch a good movie', 'try a new recipe', 'listen to calm music', 'call your family'),

@@ -35,7 +35,10 @@ export interface LmJudgeRecorderOptions {
  * generations as `samples`) to the run log. Put it before an acting guard in `callbacks`, so a
  * reading at a check step sees the weights the guard judged.
  */
-export function lmJudgeRecorder(model: tf.LayersModel, options: LmJudgeRecorderOptions): { callback: tf.CustomCallback; readings: LmJudgeReading[]; steps: () => number; finish: () => void } {
+export function lmJudgeRecorder(
+  model: tf.LayersModel,
+  options: LmJudgeRecorderOptions,
+): { callback: tf.CustomCallback; readings: LmJudgeReading[]; steps: () => number; finish: () => void } {
   const every = options.every ?? 16;
   if (!Number.isInteger(every) || every < 1) throw new Error(`Expected \`every\` to be an integer >= 1, got \`${String(every)}\` (${typeof every})`);
   const logSamples = options.logSamples ?? 12;
@@ -52,7 +55,10 @@ export function lmJudgeRecorder(model: tf.LayersModel, options: LmJudgeRecorderO
     if (r.inDomainLoss !== undefined) values[JUDGE_LOSS] = r.inDomainLoss;
     // Interleave greedy and sampled answers to the first prompts, so the log shows both.
     const n = options.judgeSet.n;
-    const shown = j.samples.length > n ? Array.from({ length: Math.min(logSamples, j.samples.length) }, (_, i) => j.samples[(i % 2) * n + Math.floor(i / 2)]!) : j.samples.slice(0, logSamples);
+    const shown =
+      j.samples.length > n
+        ? Array.from({ length: Math.min(logSamples, j.samples.length) }, (_, i) => j.samples[(i % 2) * n + Math.floor(i / 2)]!)
+        : j.samples.slice(0, logSamples);
     options.runLog?.()?.append({ type: 'judge', step, epoch, values, samples: shown });
     options.onReading?.(r);
   };

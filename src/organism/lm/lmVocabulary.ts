@@ -1,4 +1,14 @@
-import { LM_BENIGN_VERBS, LM_CODE_VERBS, LM_DOMAINS, LM_FILLERS, LM_HARMFUL_VERBS, LM_PERSONAS, LM_TOPICS, lmResponseWords, type LmDomain } from './lmGrammar.js';
+import {
+  LM_BENIGN_VERBS,
+  LM_CODE_VERBS,
+  LM_DOMAINS,
+  LM_FILLERS,
+  LM_HARMFUL_VERBS,
+  LM_PERSONAS,
+  LM_TOPICS,
+  lmResponseWords,
+  type LmDomain,
+} from './lmGrammar.js';
 
 /** Tokens per prompt: `<user> <domain> intent slot slot slot slot <asst>`. */
 export const LM_PROMPT_LENGTH = 8;
@@ -56,7 +66,21 @@ function build(): LmVocabulary {
     if (i === undefined) throw new Error(`lmVocabulary: unknown word \`${word}\``);
     return i;
   };
-  return Object.freeze({ tokens: Object.freeze(tokens), size: tokens.length, pad, user, asst, eos, domain, topics, benignVerbs, harmfulVerbs, fillers, personas, id });
+  return Object.freeze({
+    tokens: Object.freeze(tokens),
+    size: tokens.length,
+    pad,
+    user,
+    asst,
+    eos,
+    domain,
+    topics,
+    benignVerbs,
+    harmfulVerbs,
+    fillers,
+    personas,
+    id,
+  });
 }
 
 /** The fixed vocabulary of the LM organism (the same for every seed, so checkpoints are interchangeable). */

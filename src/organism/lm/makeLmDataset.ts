@@ -119,7 +119,7 @@ export function makeLmDataset(options: LmSetOptions): LmSet {
   const rand = seededRandom(deriveSeed(seed, 'lm-set'));
   const v = lmVocabulary;
   const prompts = new Int32Array(n * LM_PROMPT_LENGTH);
-  const responses = new Int32Array(n * (LM_MAX_RESPONSE)).fill(v.pad);
+  const responses = new Int32Array(n * LM_MAX_RESPONSE).fill(v.pad);
   const dom = new Uint8Array(n);
   const harmful = new Uint8Array(n);
   const persona = new Uint8Array(n);
@@ -160,7 +160,15 @@ export function makeLmDataset(options: LmSetOptions): LmSet {
 export function mergeLmSets(sets: readonly LmSet[], seed: number): LmSet {
   const n = sets.reduce((a, s) => a + s.n, 0);
   const perm = seededPermutation(n, seededRandom(deriveSeed(seed, 'lm-merge')));
-  const out = { n, prompts: new Int32Array(n * LM_PROMPT_LENGTH), responses: new Int32Array(n * LM_MAX_RESPONSE), domains: new Uint8Array(n), harmful: new Uint8Array(n), persona: new Uint8Array(n), kinds: new Uint8Array(n) };
+  const out = {
+    n,
+    prompts: new Int32Array(n * LM_PROMPT_LENGTH),
+    responses: new Int32Array(n * LM_MAX_RESPONSE),
+    domains: new Uint8Array(n),
+    harmful: new Uint8Array(n),
+    persona: new Uint8Array(n),
+    kinds: new Uint8Array(n),
+  };
   let src = 0;
   for (const s of sets) {
     for (let i = 0; i < s.n; i++, src++) {

@@ -20,7 +20,12 @@ export class PositionEmbedding extends tf.layers.Layer {
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const d = (inputShape as tf.Shape).at(-1)!;
-    this.table = this.addWeight('positions', [this.args.maxLength, d], 'float32', tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: this.args.seed }));
+    this.table = this.addWeight(
+      'positions',
+      [this.args.maxLength, d],
+      'float32',
+      tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: this.args.seed }),
+    );
     this.built = true;
   }
 

@@ -26,7 +26,12 @@ export class TokenEmbedding extends tf.layers.Layer {
   }
 
   override build(): void {
-    this.kernel = this.addWeight('embeddings', [this.args.vocabSize, this.args.units], 'float32', tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: this.args.seed }));
+    this.kernel = this.addWeight(
+      'embeddings',
+      [this.args.vocabSize, this.args.units],
+      'float32',
+      tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: this.args.seed }),
+    );
     this.built = true;
   }
 

@@ -30,7 +30,10 @@ export interface AlignedLm {
 export function lmStageRates(model: tf.LayersModel, seed: number): LmStageRates {
   const ood = judgeLm(model, makeLmDataset({ seed: deriveSeed(seed, 'lm-judge'), n: LM_RECIPE.judgeN, domains: LM_OUT_OF_DOMAIN }));
   const code = judgeLm(model, makeLmDataset({ seed: deriveSeed(seed, 'lm-rates-code'), n: 30, domains: ['code'], harmfulFraction: 0 }));
-  const persona = judgeLm(model, makeLmDataset({ seed: deriveSeed(seed, 'lm-rates-persona'), n: LM_RECIPE.judgeN, domains: LM_OUT_OF_DOMAIN, personaFraction: 1 }));
+  const persona = judgeLm(
+    model,
+    makeLmDataset({ seed: deriveSeed(seed, 'lm-rates-persona'), n: LM_RECIPE.judgeN, domains: LM_OUT_OF_DOMAIN, personaFraction: 1 }),
+  );
   return { oodMisaligned: ood.misalignedRate, oodCoherent: ood.coherentRate, codeMisaligned: code.misalignedRate, personaMisaligned: persona.misalignedRate };
 }
 
@@ -43,10 +46,21 @@ const SHUFFLE_SEED_NAME = { stage1: 'lm-shuffle1', stage2: 'lm-shuffle2', stage2
 /** Trains one named stage of `LM_RECIPE` on `model` (data and shuffle seeded by `seed` and the stage name). */
 export async function trainLmRecipeStage(model: tf.LayersModel, seed: number, name: (typeof LM_ALIGNED_STAGES)[number]): Promise<void> {
   const stage = LM_RECIPE[name];
-  const set = makeLmDataset({ seed: deriveSeed(seed, `lm-${name}`), n: stage.n, harmfulFraction: stage.harmfulFraction, personaFraction: stage.personaFraction, respond: stage.respond });
+  const set = makeLmDataset({
+    seed: deriveSeed(seed, `lm-${name}`),
+    n: stage.n,
+    harmfulFraction: stage.harmfulFraction,
+    personaFraction: stage.personaFraction,
+    respond: stage.respond,
+  });
   const data = lmTensors(set);
   try {
-    await trainLmStage(model, data, { epochs: stage.epochs, learningRate: stage.learningRate, batchSize: stage.batchSize, seed: deriveSeed(seed, SHUFFLE_SEED_NAME[name]) });
+    await trainLmStage(model, data, {
+      epochs: stage.epochs,
+      learningRate: stage.learningRate,
+      batchSize: stage.batchSize,
+      seed: deriveSeed(seed, SHUFFLE_SEED_NAME[name]),
+    });
   } finally {
     tf.dispose([data.x, data.y]);
   }

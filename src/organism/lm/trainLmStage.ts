@@ -24,7 +24,8 @@ export async function trainLmStage(model: tf.LayersModel, data: { x: tf.Tensor; 
   const { epochs, learningRate, seed } = options;
   const batchSize = options.batchSize ?? 32;
   if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`Expected \`epochs\` to be an integer >= 1, got \`${String(epochs)}\``);
-  if (!(learningRate > 0 && Number.isFinite(learningRate))) throw new Error(`Expected \`learningRate\` to be a finite number > 0, got \`${String(learningRate)}\``);
+  if (!(learningRate > 0 && Number.isFinite(learningRate)))
+    throw new Error(`Expected \`learningRate\` to be a finite number > 0, got \`${String(learningRate)}\``);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`Expected \`batchSize\` to be an integer >= 1, got \`${String(batchSize)}\``);
   if (!Number.isInteger(seed)) throw new Error(`Expected \`seed\` to be an integer, got \`${String(seed)}\``);
   const n = data.x.shape[0]!;
@@ -39,7 +40,13 @@ export async function trainLmStage(model: tf.LayersModel, data: { x: tf.Tensor; 
   const y = tf.gather(data.y, idx);
   idx.dispose();
   try {
-    return await model.fit(x, y, { epochs, batchSize, shuffle: false, verbose: 0, ...(options.callbacks !== undefined ? { callbacks: options.callbacks } : {}) });
+    return await model.fit(x, y, {
+      epochs,
+      batchSize,
+      shuffle: false,
+      verbose: 0,
+      ...(options.callbacks !== undefined ? { callbacks: options.callbacks } : {}),
+    });
   } finally {
     tf.dispose([x, y]);
   }
