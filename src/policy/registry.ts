@@ -171,6 +171,11 @@ function checkName(kind: string, name: unknown): asserts name is string {
   }
 }
 
+/** A registration field for a message: scalars as written, objects (action params) as JSON. */
+function shown(v: unknown): string {
+  return typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v as string | number | boolean | undefined);
+}
+
 function register<T extends { name: string; description: string }>(kind: string, table: Map<string, T>, info: T): void {
   checkName(kind, info.name);
   if (typeof info.description !== 'string' || info.description.trim() === '') {
@@ -186,7 +191,7 @@ function register<T extends { name: string; description: string }>(kind: string,
       if (key === 'description' || value === undefined || existing[key] === undefined || existing[key] === value) continue;
       if (key === 'params' && JSON.stringify(existing[key]) === JSON.stringify(value)) continue;
       throw new Error(
-        `The ${kind} \`${info.name}\` is already registered with \`${key}: ${JSON.stringify(existing[key])}\`, not \`${JSON.stringify(value)}\`; pick another name (e.g. \`myPlugin.${info.name}\`)`,
+        `The ${kind} \`${info.name}\` is already registered with \`${key}: ${shown(existing[key])}\`, not \`${shown(value)}\`; pick another name (e.g. \`myPlugin.${info.name}\`)`,
       );
     }
     return;
