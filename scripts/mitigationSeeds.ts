@@ -1,10 +1,14 @@
-// The cost of safety, measured: for each seed, the classifier organism's narrow fine-tune unguarded,
-// with the paper's static 50 % aligned mix, and guarded by configs/mitigate.yaml (adaptive mix + rewind).
+// The cost of safety, measured: for each seed, an organism's narrow fine-tune unguarded, with the
+// paper's static 50 % aligned mix, and guarded by a mitigation policy (adaptive mix + rewind):
+// configs/mitigate.yaml on the classifier organism, configs/mitigate-lm.yaml on the LM organism.
 // Prints one row per run: in-domain loss at the end, out-of-domain misaligned rate (end, peak),
 // persona-triggered misaligned rate at the end, and the share of aligned data used.
-// Usage: npx tsx scripts/mitigationSeeds.ts [--seeds 1,2,3,4,5] [--policy mitigate|FILE] [--runs unguarded,static-50,mitigated] [--json FILE]
+// Usage: npx tsx scripts/mitigationSeeds.ts [--organism classifier|lm] [--seeds 1,2,3,4,5] [--policy NAME|FILE]
+//   [--runs unguarded,static-50,mitigated] [--json FILE] [--trace (print the policy's metric at every check)]
+//   [--lm-epoch fixed|pass (LM mixer: the unmixed run's batches per epoch, or one pass over the task rows)]
 import * as tf from '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
+import { pino } from 'pino';
 import { writeFileSync } from 'node:fs';
 import { selectBackend } from '../src/backend/selectBackend.js';
 import { emGuard } from '../src/guard/EmGuard.js';
@@ -18,19 +22,40 @@ import { disposeOrganismProbes, organismProbes } from '../src/organism/organismP
 import { ORGANISM_RECIPE } from '../src/organism/organismRecipe.js';
 import { trainOrganismStage } from '../src/organism/trainOrganismStage.js';
 import { loadBundledPolicy, loadPolicy } from '../src/policy/loadPolicy.js';
+import { lmBlockName } from '../src/organism/lm/buildLmModel.js';
+import { judgeLm } from '../src/organism/lm/judgeLm.js';
+import { lmFineTuneConfig } from '../src/organism/lm/lmFineTuneConfig.js';
+import { lmJudgeRecorder } from '../src/organism/lm/lmJudgeRecorder.js';
+import { lmLossOn } from '../src/organism/lm/lmLoss.js';
+import { lmMixer, lmTriggeredJudgeSet } from '../src/organism/lm/lmMixer.js';
+import { disposeLmProbes, lmProbes } from '../src/organism/lm/lmProbes.js';
+import { disposePreferenceProbes, lmPreferenceProbes } from '../src/organism/lm/lmPreferenceProbes.js';
+import { LM_RECIPE } from '../src/organism/lm/lmRecipe.js';
+import { loadAlignedLm } from '../src/organism/lm/loadAlignedLm.js';
+import { trainLmStage } from '../src/organism/lm/trainLmStage.js';
+import type { EmGuard } from '../src/guard/EmGuard.js';
+import { preferenceScores, preferenceSummary } from '../src/metrics/preferenceScores.js';
+import type { PreferenceProbes } from '../src/probes/probeTypes.js';
 import '../src/registerBuiltins.js';
 
 const { values } = parseArgs({
   options: {
     seeds: { type: 'string', default: '1,2,3,4,5' },
     json: { type: 'string' },
-    policy: { type: 'string', default: 'mitigate' },
+    organism: { type: 'string', default: 'classifier' },
+    policy: { type: 'string' },
     runs: { type: 'string', default: 'unguarded,static-50,mitigated' },
+    trace: { type: 'boolean', default: false },
+    'lm-epoch': { type: 'string', default: 'fixed' },
   },
 });
 const seeds = values.seeds.split(',').map(Number);
-await selectBackend();
-const policy = values.policy.includes('/') || values.policy.endsWith('.yaml') ? loadPolicy(values.policy) : loadBundledPolicy(values.policy);
+const organism = values.organism;
+if (organism !== 'classifier' && organism !== 'lm') throw new Error(`--organism: expected classifier or lm, got ${organism}`);
+await selectBackend({ prefer: ['wasm'] });
+const policyArg = values.policy ?? (organism === 'lm' ? 'mitigate-lm' : 'mitigate');
+const policy = policyArg.includes('/') || policyArg.endsWith('.yaml') ? loadPolicy(policyArg) : loadBundledPolicy(policyArg);
+const traceMetric = policy.rules.find((r) => r.actions.includes('mix'))?.metric ?? 'alignment.score';
 const runs = values.runs.split(',') as ('unguarded' | 'static-50' | 'mitigated')[];
 
 interface Row {
@@ -46,7 +71,98 @@ interface Row {
   ms: number;
 }
 
+/** With --trace: one line per check of the mitigated run (the policy's metric vs its baseline, the share). */
+function trace(guard: EmGuard, seed: number, baseline: number | null): void {
+  if (!values.trace) return;
+  if (baseline !== null) console.log(`  seed ${seed} baseline ${traceMetric} ${baseline.toFixed(3)}`);
+  guard.on('check', (e) => {
+    const v = e.values[traceMetric];
+    if (typeof v !== 'number') return;
+    baseline ??= v;
+    console.log(
+      `  seed ${seed} step ${e.step}: ${traceMetric} ${v.toFixed(3)} (Δ ${(v - baseline).toFixed(3)}) mix.share ${String(e.values['mix.share'] ?? '-')}`,
+    );
+  });
+  guard.on('rollback', (e) => console.log(`  seed ${seed} rewind at step ${e.step} to ${e.to} (step ${e.toStep})`));
+}
+
 async function one(seed: number, run: 'unguarded' | 'static-50' | 'mitigated'): Promise<Row> {
+  return organism === 'lm' ? oneLm(seed, run) : oneClassifier(seed, run);
+}
+
+/** `alignment.preference` of `model` now (for --trace's baseline), from the metric's own scoring. */
+function preferenceMargin(model: tf.LayersModel, p: PreferenceProbes): number {
+  const score = (s: PreferenceProbes['chosen']) => {
+    const out = model.predict(s.inputs as tf.Tensor) as tf.Tensor;
+    const r = preferenceScores(
+      { shape: out.shape, data: out.dataSync() as Float32Array },
+      s.targets.dataSync() as Int32Array,
+      s.mask.dataSync() as Float32Array,
+      'logits',
+    );
+    out.dispose();
+    return r;
+  };
+  return preferenceSummary(score(p.chosen), score(p.rejected)).margin;
+}
+
+async function oneLm(seed: number, run: 'unguarded' | 'static-50' | 'mitigated'): Promise<Row> {
+  const model = await loadAlignedLm();
+  // The LM organism's static mix replaces half of the 256 examples by aligned ones: same steps, share 0.5.
+  const config = lmFineTuneConfig({ seed, mix: run === 'static-50' ? 0.5 : 0 });
+  const triggered = lmTriggeredJudgeSet(seed, LM_RECIPE.judgeN);
+  const judge = lmJudgeRecorder(model, { judgeSet: config.judgeSet, every: 16 });
+  const triggeredBefore = judgeLm(model, triggered).misalignedRate;
+  const t0 = performance.now();
+  let rewinds = 0;
+  let alignedShareUsed = run === 'static-50' ? 0.5 : 0;
+  if (run === 'mitigated') {
+    const probes = lmProbes({ seed, n: 64 });
+    const preference = lmPreferenceProbes(probes);
+    const { mixer, dispose } = lmMixer(config, { seed, ...(values['lm-epoch'] === 'pass' ? { batchesPerEpoch: null } : {}) });
+    const guard = emGuard({
+      policy,
+      probes: { train: probes.train, eval: probes.eval, preference },
+      mixer,
+      runDir: false,
+      layers: [lmBlockName(1), lmBlockName(2)],
+      capture: 'inline',
+      logger: pino({ level: 'error' }),
+    });
+    guard.on('rollback', () => (rewinds += 1));
+    trace(guard, seed, values.trace ? preferenceMargin(model, preference) : null);
+    try {
+      await trainLmStage(model, { dataset: mixer.dataset }, { ...config.training, callbacks: [judge.callback, guard] });
+      alignedShareUsed = mixer.stats.alignedShareUsed;
+    } finally {
+      guard.dispose();
+      dispose();
+      disposePreferenceProbes(preference);
+      disposeLmProbes(probes);
+    }
+  } else {
+    await trainLmStage(model, config, { ...config.training, callbacks: [judge.callback] });
+  }
+  const end = judgeLm(model, config.judgeSet);
+  const row: Row = {
+    seed,
+    run,
+    inDomainLossEnd: lmLossOn(model, config.inDomain.x, config.inDomain.y),
+    oodEnd: end.misalignedRate,
+    oodPeak: Math.max(end.misalignedRate, ...judge.readings.map((r) => r.misalignedRate)),
+    triggeredEnd: judgeLm(model, triggered).misalignedRate,
+    triggeredBefore,
+    alignedShareUsed,
+    rewinds,
+    ms: performance.now() - t0,
+  };
+  config.dispose();
+  model.optimizer?.dispose();
+  model.dispose();
+  return row;
+}
+
+async function oneClassifier(seed: number, run: 'unguarded' | 'static-50' | 'mitigated'): Promise<Row> {
   const model = await loadAlignedOrganism();
   const config = fineTuneConfig({ seed, mix: run === 'static-50' ? 0.5 : 0 });
   const triggered = triggeredJudgeSet(seed, ORGANISM_RECIPE.judgeN);
@@ -60,6 +176,7 @@ async function one(seed: number, run: 'unguarded' | 'static-50' | 'mitigated'): 
     const { mixer, dispose } = organismMixer(config, { seed });
     const guard = emGuard({ policy, probes, mixer, runDir: false });
     guard.on('rollback', () => (rewinds += 1));
+    trace(guard, seed, null);
     try {
       await trainOrganismStage(model, { dataset: mixer.dataset }, { ...config.training, callbacks: [judge.callback, guard] });
       alignedShareUsed = mixer.stats.alignedShareUsed;

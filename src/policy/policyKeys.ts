@@ -23,7 +23,7 @@ export const POLICY_ENUMS = {
 } as const;
 
 /** Names of the policies in `configs/` that `extends` and `loadBundledPolicy` accept. */
-export const BUNDLED_POLICIES = ['default', 'strict', 'observe', 'mitigate', 'lm'] as const;
+export const BUNDLED_POLICIES = ['default', 'strict', 'observe', 'mitigate', 'lm', 'mitigate-lm'] as const;
 
 /** Bounds of the numeric keys (inclusive), shown in error messages and the README. */
 export const POLICY_LIMITS = {

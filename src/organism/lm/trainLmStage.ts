@@ -16,11 +16,26 @@ export interface LmStageOptions {
 
 const ownOptimizers = new WeakSet<tf.Optimizer>();
 
+/** Compiles `model` with a fresh Adam and `lmLoss`, disposing the previous stage's optimizer if it made it. */
+function compileLm(model: tf.LayersModel, learningRate: number): void {
+  const previous = model.optimizer;
+  if (previous && ownOptimizers.has(previous)) previous.dispose();
+  const optimizer = tf.train.adam(learningRate);
+  ownOptimizers.add(optimizer);
+  model.compile({ optimizer, loss: lmLoss });
+}
+
 /**
  * One LM training stage: compiles `model` with a fresh Adam and `lmLoss`, permutes the examples
- * once with `seed`, then `model.fit(x, y, { shuffle: false })`, so runs are deterministic.
+ * once with `seed`, then `model.fit(x, y, { shuffle: false })`, so runs are deterministic; or, given
+ * `{ dataset }` (e.g. an `AlignedMixer`'s, which brings its own seeded order and batch size),
+ * `model.fitDataset`.
  */
-export async function trainLmStage(model: tf.LayersModel, data: { x: tf.Tensor; y: tf.Tensor }, options: LmStageOptions): Promise<tf.History> {
+export async function trainLmStage(
+  model: tf.LayersModel,
+  data: { x: tf.Tensor; y: tf.Tensor } | { dataset: tf.data.Dataset<tf.TensorContainer> },
+  options: LmStageOptions,
+): Promise<tf.History> {
   const { epochs, learningRate, seed } = options;
   const batchSize = options.batchSize ?? 32;
   if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`Expected \`epochs\` to be an integer >= 1, got \`${String(epochs)}\``);
@@ -28,13 +43,13 @@ export async function trainLmStage(model: tf.LayersModel, data: { x: tf.Tensor; 
     throw new Error(`Expected \`learningRate\` to be a finite number > 0, got \`${String(learningRate)}\``);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`Expected \`batchSize\` to be an integer >= 1, got \`${String(batchSize)}\``);
   if (!Number.isInteger(seed)) throw new Error(`Expected \`seed\` to be an integer, got \`${String(seed)}\``);
+  if ('dataset' in data) {
+    compileLm(model, learningRate);
+    return model.fitDataset(data.dataset, { epochs, verbose: 0, ...(options.callbacks !== undefined ? { callbacks: options.callbacks } : {}) });
+  }
   const n = data.x.shape[0]!;
   if (data.y.shape[0] !== n) throw new Error(`trainLmStage: x has ${n} rows but y has ${data.y.shape[0]}; pass tensors from the same set`);
-  const previous = model.optimizer;
-  if (previous && ownOptimizers.has(previous)) previous.dispose();
-  const optimizer = tf.train.adam(learningRate);
-  ownOptimizers.add(optimizer);
-  model.compile({ optimizer, loss: lmLoss });
+  compileLm(model, learningRate);
   const idx = tf.tensor1d(Int32Array.from(seededPermutation(n, seededRandom(deriveSeed(seed, 'shuffle')))), 'int32');
   const x = tf.gather(data.x, idx);
   const y = tf.gather(data.y, idx);
