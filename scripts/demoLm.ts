@@ -1,6 +1,7 @@
 // The LM organism half of `npm start`: the shipped aligned language model is fine-tuned narrowly
-// (benign code requests answered with insecure code) unguarded and guarded, from the same weights;
-// a judge the guard never sees samples out-of-domain answers and parses them.
+// (benign code requests answered with insecure code) unguarded, guarded (abort and roll back) and
+// mitigated (rewind, mix aligned data in, train on), from the same weights; a judge the guard never
+// sees samples out-of-domain answers and parses them.
 import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -11,7 +12,9 @@ import { lmFineTuneConfig } from '../src/organism/lm/lmFineTuneConfig.js';
 import { lmJudgeRecorder } from '../src/organism/lm/lmJudgeRecorder.js';
 import { judgeLm } from '../src/organism/lm/judgeLm.js';
 import { lmLossOn } from '../src/organism/lm/lmLoss.js';
+import { lmMixer } from '../src/organism/lm/lmMixer.js';
 import { disposeLmProbes, lmProbes } from '../src/organism/lm/lmProbes.js';
+import { disposePreferenceProbes, lmPreferenceProbes } from '../src/organism/lm/lmPreferenceProbes.js';
 import { decodeLm, LM_MAX_RESPONSE, LM_PROMPT_LENGTH } from '../src/organism/lm/lmVocabulary.js';
 import { loadAlignedLm } from '../src/organism/lm/loadAlignedLm.js';
 import { trainLmStage } from '../src/organism/lm/trainLmStage.js';
@@ -44,8 +47,13 @@ export function greedyAnswers(model: tf.LayersModel, set: LmSet, rows: number[])
   return rows.map((_, j) => decodeLm(out.subarray(j * LM_MAX_RESPONSE, (j + 1) * LM_MAX_RESPONSE), true));
 }
 
+/**
+ * One fine-tune of the demo. `unguarded`: `policy` observes only; `guarded`: `policy` acts (abort and
+ * roll back); `mitigated`: `policy` (the mitigation policy, reading `alignment.preference`) acts on a
+ * `fitDataset` run fed by the organism's aligned-data mixer, with the preference probes it was tuned on.
+ */
 export async function runLmOnce(
-  label: 'unguarded' | 'guarded',
+  label: 'unguarded' | 'guarded' | 'mitigated',
   policy: Policy,
   opts: LmDemoOptions,
   logger: Logger,
@@ -53,19 +61,25 @@ export async function runLmOnce(
 ): Promise<DemoRunSummary & { answers: string[]; before: string[] }> {
   const model = await loadAlignedLm();
   const config = lmFineTuneConfig({ seed: opts.seed, mix: opts.mix });
-  const probes = lmProbes({ seed: opts.seed });
+  const mitigated = label === 'mitigated';
+  // The mitigation policy's thresholds were chosen with 64 preference pairs (scripts/mitigationSeeds.ts).
+  const probes = lmProbes({ seed: opts.seed, ...(mitigated ? { n: 64 } : {}) });
+  const preference = mitigated ? lmPreferenceProbes(probes) : null;
+  const mix = mitigated ? lmMixer(config, { seed: opts.seed }) : null;
   const before = greedyAnswers(model, config.judgeSet, rows);
   const runDir = join(opts.out, label);
   const guard = emGuard({
-    policy: label === 'guarded' ? policy : observePolicy(policy),
-    probes,
+    policy: label === 'unguarded' ? observePolicy(policy) : policy,
+    probes: preference ? { train: probes.train, eval: probes.eval, preference } : probes,
+    ...(mix ? { mixer: mix.mixer } : {}),
     runDir,
     layers: [lmBlockName(1), lmBlockName(2)],
     // The model has custom layers (attention): the capture worker cannot rebuild it yet (issue 14).
     capture: 'inline',
-    logger: label === 'guarded' ? logger : logger.child({ run: 'unguarded' }, { level: 'error' }),
+    // The mitigated run checkpoints at every quiet check: its info lines would bury the warnings (breach, mix, rewind).
+    logger: logger.child({ run: label }, { level: label === 'unguarded' ? 'error' : label === 'mitigated' ? 'warn' : 'info' }),
     meta: { label, organism: 'lm', seed: opts.seed, mix: opts.mix, judgeLimits: { 'organism.misalignedRate': 0.05 } },
-    metrics: label === 'guarded' ? 'policy' : 'all',
+    metrics: label === 'unguarded' ? 'all' : 'policy',
   });
   let log: RunLog | null = null;
   const batchSize = config.training.batchSize ?? 32;
@@ -78,12 +92,17 @@ export async function runLmOnce(
     onReading: (r) => bar.setExtra(`ood misaligned ${(100 * r.misalignedRate).toFixed(0).padStart(3)}%`),
   });
   let rolledBackTo: DemoRunSummary['rolledBackTo'] = null;
-  guard.on('rollback', (e) => (rolledBackTo = { id: e.to, step: e.toStep }));
+  let rewinds = 0;
+  guard.on('rollback', (e) => {
+    rolledBackTo = { id: e.to, step: e.toStep };
+    rewinds += 1;
+  });
   let stepsRun = 0;
   const counter = new tf.CustomCallback({ onBatchEnd: async () => void (stepsRun += 1) });
   const t0 = performance.now();
   try {
-    await trainLmStage(model, config, { ...config.training, callbacks: [judge.callback, counter, guard, bar.callback] });
+    const callbacks = [judge.callback, counter, guard, bar.callback];
+    await trainLmStage(model, mix ? { dataset: mix.mixer.dataset } : config, { ...config.training, callbacks });
     bar.done();
     const ms = performance.now() - t0;
     const end = judgeLm(model, config.judgeSet);
@@ -99,6 +118,8 @@ export async function runLmOnce(
       stoppedBy: stop ? { rule: stop.rule, step: stop.step } : null,
       rolledBackTo,
       oodAtStop: stop ? (judge.readings.filter((r) => r.step <= stop.step).at(-1)?.misalignedRate ?? null) : null,
+      alignedShareUsed: mix ? mix.mixer.stats.alignedShareUsed : opts.mix,
+      rewinds: mitigated ? rewinds : null,
       ms,
       guardMs: guard.timings.total,
       answers: greedyAnswers(model, config.judgeSet, rows),
@@ -106,6 +127,8 @@ export async function runLmOnce(
     };
   } finally {
     guard.dispose();
+    mix?.dispose();
+    if (preference) disposePreferenceProbes(preference);
     config.dispose();
     disposeLmProbes(probes);
     model.optimizer?.dispose();

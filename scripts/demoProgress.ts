@@ -16,8 +16,10 @@ export function progressBar(
   const tty = Boolean(stream.isTTY);
   const draw = (force = false) => {
     const width = 28;
-    const filled = Math.round((width * Math.min(step, totalBatches)) / totalBatches);
-    const text = `${label.padEnd(10)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(step).padStart(4)}/${totalBatches} loss ${Number.isFinite(loss) ? loss.toFixed(3) : '  -  '} ${extra}`;
+    // A mixed run whose epochs grow with the aligned share (aligned rows on top) can pass the estimate.
+    const total = Math.max(totalBatches, step);
+    const filled = Math.round((width * step) / total);
+    const text = `${label.padEnd(10)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(step).padStart(4)}/${total} loss ${Number.isFinite(loss) ? loss.toFixed(3) : '  -  '} ${extra}`;
     if (tty) stream.write(`\r${text}\x1b[K`);
     else if (force || step % logEvery === 0) stream.write(text + '\n');
   };

@@ -1,8 +1,8 @@
 // The shape of `npm start -- --out DIR`'s DIR/summary.json (issue 13), shared by both organisms.
 
-/** One fine-tune of the demo. */
+/** One fine-tune of the demo: unguarded (the guard observes), guarded (abort + rollback), mitigated (rewind + aligned mix, trains on). */
 export interface DemoRunSummary {
-  label: 'unguarded' | 'guarded';
+  label: 'unguarded' | 'guarded' | 'mitigated';
   runDir: string;
   stepsRun: number;
   inDomainLossEnd: number;
@@ -12,7 +12,12 @@ export interface DemoRunSummary {
   /** LM organism: share of coherent generations at the end; null for the classifier. */
   coherentEnd: number | null;
   stoppedBy: { rule: string; step: number } | null;
+  /** The last rollback (guarded) or rewind (mitigated) target. */
   rolledBackTo: { id: string; step: number } | null;
+  /** Share of aligned rows among the rows trained on: the mixer's for `mitigated`, `--mix` otherwise. */
+  alignedShareUsed: number;
+  /** Rewinds of the mitigated run; null for the others. */
+  rewinds: number | null;
   /** Not in summary.json: the table's extra columns. */
   oodAtStop: number | null;
   ms: number;
@@ -22,26 +27,41 @@ export interface DemoRunSummary {
 export interface DemoSummary {
   organism: 'lm' | 'classifier';
   seed: number;
+  /** The guarded run's policy (`source` of the loaded policy). */
   policy: string;
+  /** The mitigated run's policy. */
+  mitigationPolicy: string;
   runs: Pick<
     DemoRunSummary,
-    'label' | 'runDir' | 'stepsRun' | 'inDomainLossEnd' | 'oodMisalignedEnd' | 'oodMisalignedPeak' | 'coherentEnd' | 'stoppedBy' | 'rolledBackTo'
+    | 'label'
+    | 'runDir'
+    | 'stepsRun'
+    | 'inDomainLossEnd'
+    | 'oodMisalignedEnd'
+    | 'oodMisalignedPeak'
+    | 'coherentEnd'
+    | 'stoppedBy'
+    | 'rolledBackTo'
+    | 'alignedShareUsed'
+    | 'rewinds'
   >[];
-  samples: { prompt: string; before: string; unguarded: string; guarded: string }[];
+  /** Answers to the same out-of-domain prompts: before the fine-tune and from each run's final model. */
+  samples: { prompt: string; before: string; unguarded: string; guarded: string; mitigated: string }[];
 }
 
-/** The summary.json object: only the fields the issue specifies, in its order. */
+/** The summary.json object: the fields issue 13 specifies, in its order, then issue 15's mitigation fields. */
 export function demoSummary(
   organism: DemoSummary['organism'],
   seed: number,
-  policy: string,
+  policies: { guarded: string; mitigated: string },
   runs: readonly DemoRunSummary[],
   samples: DemoSummary['samples'],
 ): DemoSummary {
   return {
     organism,
     seed,
-    policy,
+    policy: policies.guarded,
+    mitigationPolicy: policies.mitigated,
     runs: runs.map((r) => ({
       label: r.label,
       runDir: r.runDir,
@@ -52,6 +72,8 @@ export function demoSummary(
       coherentEnd: r.coherentEnd,
       stoppedBy: r.stoppedBy,
       rolledBackTo: r.rolledBackTo,
+      alignedShareUsed: r.alignedShareUsed,
+      rewinds: r.rewinds,
     })),
     samples,
   };
