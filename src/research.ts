@@ -75,6 +75,7 @@ export { trainAlignedOrganism } from './organism/trainAlignedOrganism.js';
 export type { AlignedOrganism, OrganismStageRates } from './organism/trainAlignedOrganism.js';
 export { loadAlignedOrganism, alignedOrganismDir } from './organism/loadAlignedOrganism.js';
 export { ORGANISM_RECIPE } from './organism/organismRecipe.js';
+export { organismMixer, triggeredJudgeSet } from './organism/organismMixer.js';
 export { parseSweepConfig, loadSweepConfig, DEFAULT_EM_LIMIT } from './sweep/parseSweepConfig.js';
 export type { ParseSweepOptions } from './sweep/parseSweepConfig.js';
 export { SweepConfigError, formatSweepProblem } from './sweep/SweepConfigError.js';
@@ -186,6 +187,7 @@ export { alignedLmDir, loadAlignedLm } from './organism/lm/loadAlignedLm.js';
 export { lmFineTuneConfig, type LmFineTuneConfig } from './organism/lm/lmFineTuneConfig.js';
 export { lmProbes, disposeLmProbes, preferenceShare, type LmProbes } from './organism/lm/lmProbes.js';
 export { lmJudgeRecorder, JUDGE_COHERENT } from './organism/lm/lmJudgeRecorder.js';
+export { lmMixer, lmTriggeredJudgeSet, type LmMixerOptions } from './organism/lm/lmMixer.js';
 
 // The seed code's statistics over runs (issue 16).
 export { ksTwoSample } from './analysis/ksTwoSample.js';
