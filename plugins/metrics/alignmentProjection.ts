@@ -36,7 +36,8 @@ export function alignmentProjectionPlugin(): MetricPlugin {
       const ev = ctx.activations.get('eval');
       if (!al || !mis || !ev) return;
       for (const layer of ctx.layers) {
-        state.set(layer, { ...contrastDirection(al.get(layer)!, mis.get(layer)!), evalMean0: columnMeans(ev.get(layer)!) });
+        const { direction, norm2 } = contrastDirection(al.get(layer)!, mis.get(layer)!);
+        state.set(layer, { direction, norm2, evalMean0: columnMeans(ev.get(layer)!) });
       }
     },
     compute(ctx: CheckContext): MetricResult {
