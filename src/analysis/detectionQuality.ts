@@ -1,3 +1,4 @@
+import { median } from 'simple-statistics';
 import { compare, excepted, inWarmup } from '../policy/evaluatePolicy.js';
 import type { Policy, Rule } from '../policy/policy.js';
 import { metricInfo } from '../policy/registry.js';
@@ -174,13 +175,6 @@ export interface AbortStats {
   }[];
 }
 
-function median(xs: number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
 /** Missed / false-abort / lead statistics from each run's abort check (null = never aborted). */
 export function abortStats(timelines: readonly RunTimeline[], aborts: readonly { check: number | null; step: number | null }[]): AbortStats {
   const perRun = timelines.map((t, i) => {
@@ -202,7 +196,7 @@ export function abortStats(timelines: readonly RunTimeline[], aborts: readonly {
     missedRate: em.length ? missed / em.length : null,
     late: leads.filter((l) => l < 0).length,
     leadChecks: {
-      median: median(leads),
+      median: leads.length ? median(leads) : null,
       mean: leads.length ? leads.reduce((s, x) => s + x, 0) / leads.length : null,
       min: leads.length ? Math.min(...leads) : null,
       max: leads.length ? Math.max(...leads) : null,
