@@ -102,6 +102,32 @@ function score(run: SweepRunData, key: string, check: number): { value: number; 
 }
 
 /**
+ * Each run's alarm score of `key` at its check at fraction `f` of training (`checkAtFraction`), with its EM label;
+ * runs without checks or without a finite value there are left out. `relative`: some score was
+ * taken against the run's baseline.
+ */
+function scoresAtFraction(
+  runs: readonly SweepRunData[],
+  timelines: readonly RunTimeline[],
+  key: string,
+  f: number,
+): { scores: number[]; labels: boolean[]; relative: boolean } {
+  const scores: number[] = [];
+  const labels: boolean[] = [];
+  let relative = false;
+  runs.forEach((run, i) => {
+    const t = timelines[i]!;
+    if (t.checkSteps.length === 0) return;
+    const s = score(run, key, checkAtFraction(t.checkSteps, t.steps, f));
+    if (!s) return;
+    scores.push(s.value);
+    labels.push(t.em);
+    relative ||= s.relative;
+  });
+  return { scores, labels, relative };
+}
+
+/**
  * AUROC of every recorded metric at fraction `f` of training, EM vs benign runs, sorted best
  * first. Metrics missing in some run at that check are scored on the runs that have them.
  */
@@ -110,18 +136,7 @@ export function aurocAtFraction(runs: readonly SweepRunData[], timelines: readon
   for (const r of runs) for (const c of r.checks) for (const k of Object.keys(c.values)) if (k !== 'nonfinite') keys.add(k);
   const metrics: MetricAuroc[] = [];
   for (const key of [...keys].sort()) {
-    const scores: number[] = [];
-    const labels: boolean[] = [];
-    let relative = false;
-    runs.forEach((run, i) => {
-      const t = timelines[i]!;
-      if (t.checkSteps.length === 0) return;
-      const s = score(run, key, checkAtFraction(t.checkSteps, t.steps, f));
-      if (!s) return;
-      scores.push(s.value);
-      labels.push(t.em);
-      relative ||= s.relative;
-    });
+    const { scores, labels, relative } = scoresAtFraction(runs, timelines, key, f);
     if (scores.length === 0) continue;
     metrics.push({ key, direction: alarmDirection(key), auc: auroc(scores, labels).auc, n: scores.length, relative });
   }
@@ -131,17 +146,7 @@ export function aurocAtFraction(runs: readonly SweepRunData[], timelines: readon
 
 /** ROC points of one metric at fraction f (for the sweep page). */
 export function rocAtFraction(runs: readonly SweepRunData[], timelines: readonly RunTimeline[], key: string, f: number): RocPoint[] {
-  const scores: number[] = [];
-  const labels: boolean[] = [];
-  runs.forEach((run, i) => {
-    const t = timelines[i]!;
-    if (t.checkSteps.length === 0) return;
-    const s = score(run, key, checkAtFraction(t.checkSteps, t.steps, f));
-    if (s) {
-      scores.push(s.value);
-      labels.push(t.em);
-    }
-  });
+  const { scores, labels } = scoresAtFraction(runs, timelines, key, f);
   return rocCurve(scores, labels).points;
 }
 
