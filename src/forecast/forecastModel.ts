@@ -62,6 +62,11 @@ export function readForecastModel(file: string): ForecastModel {
   return m as ForecastModel;
 }
 
+/** The saved linear model's forecast for one feature vector, before clipping to [0, 1]. */
+export function linearForecast(forecast: ForecastModel, x: readonly number[]): number {
+  return forecast.model.intercept + x.reduce((s, v, j) => s + v * forecast.model.coefficients[j]!, 0);
+}
+
 /**
  * Why `model` cannot take this forecast, or null: every layer the features read must exist with the
  * same width, and the input shape must match (the features are defined on those activations).
