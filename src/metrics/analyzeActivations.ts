@@ -6,7 +6,7 @@ import { meanDeltaCosineOfFinite, type MeanDeltaCosine } from './meanDeltaCosine
 import { principalAngles } from './principalAngles.js';
 import { subspaceOverlap } from './subspaceOverlap.js';
 import { deltaWithNorms } from './subtractMatrices.js';
-import { subspaceStatistics, type PerPromptColumn, type SubspaceStatisticsSummary } from './subspaceStatistics.js';
+import { subspaceStatisticsOfFinite, type PerPromptColumn, type SubspaceStatisticsSummary } from './subspaceStatistics.js';
 
 /** Activations of one layer on two probe sets, before and after fine-tuning (same probes, same order). */
 export interface ActivationSets {
@@ -101,7 +101,7 @@ export function analyzeActivations(sets: ActivationSets, requestedRank: number, 
   const dT = train.delta;
   const dE = evalSet.delta;
   lap('deltas');
-  const stats = subspaceStatistics(
+  const stats = subspaceStatisticsOfFinite(
     { trainBefore: sets.trainBefore, evalBefore: sets.evalBefore, evalAfter: sets.evalAfter, trainDelta: dT, evalDelta: dE },
     options.varianceShare === undefined ? { rank: requestedRank } : { varianceShare: options.varianceShare },
     seed,

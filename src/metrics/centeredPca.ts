@@ -46,6 +46,11 @@ export function assertVarianceShare(share: unknown): asserts share is number {
  */
 export function centeredPca(m: Matrix, choice: PcaComponents): CenteredPca {
   assertFiniteMatrix(m, 'PCA input');
+  return centeredPcaOfFinite(m, choice);
+}
+
+/** `centeredPca` for input already checked finite (analyzeActivations validates every set once). */
+export function centeredPcaOfFinite(m: Matrix, choice: PcaComponents): CenteredPca {
   const { rows: n, cols: d, data } = m;
   if ('varianceShare' in choice) assertVarianceShare(choice.varianceShare);
   else if (!Number.isInteger(choice.rank) || choice.rank < 1)
