@@ -32,11 +32,14 @@ interface PendingCheck {
   error: Error | null;
 }
 
-/** A logs entry as a number (tfjs passes Scalars to `onBatchEnd`); never disposes it. */
-async function readLogNumber(v: unknown): Promise<number | undefined> {
+/**
+ * A logs entry as a number (tfjs passes Scalars to `onBatchEnd`); never disposes it. Read with
+ * `dataSync`: at every batch, `data()`'s promise machinery cost more than the read itself.
+ */
+function readLogNumber(v: unknown): number | undefined {
   if (typeof v === 'number') return v;
-  if (v && typeof v === 'object' && typeof (v as tf.Tensor).data === 'function' && !(v as tf.Tensor).isDisposed) {
-    return (await (v as tf.Tensor).data())[0];
+  if (v && typeof v === 'object' && typeof (v as tf.Tensor).dataSync === 'function' && !(v as tf.Tensor).isDisposed) {
+    return (v as tf.Tensor).dataSync()[0];
   }
   return undefined;
 }
@@ -110,8 +113,8 @@ export class CheckRunner {
    * Adds a batch's loss (a number or the logs' Scalar, read without disposing it) to the window;
    * a non-finite one is remembered instead.
    */
-  async addLoss(logged: unknown): Promise<void> {
-    const loss = await readLogNumber(logged);
+  addLoss(logged: unknown): void {
+    const loss = readLogNumber(logged);
     if (loss === undefined) return;
     if (Number.isFinite(loss)) {
       this.lossSum += loss;
@@ -256,7 +259,7 @@ export class CheckRunner {
     void this.worker?.release({ discard: true });
     this.worker = null;
     // The lost check's loss window (taken as one mean) goes back into the running one.
-    if (typeof p.at.loss === 'number') await this.addLoss(p.at.loss);
+    if (typeof p.at.loss === 'number') this.addLoss(p.at.loss);
     this.sawNonFinite ||= p.at.nonfinite;
     await this.start(now.step, now.epoch, null);
     return this.finish(now);

@@ -199,7 +199,7 @@ export class EmGuard extends tf.CustomCallback {
     this.step += 1;
     // Copy the number out: tfjs disposes the logs' scalars right after this hook. They are still
     // Scalars here because this override bypasses CustomCallback's own resolution.
-    await runner.addLoss(logs?.loss);
+    runner.addLoss(logs?.loss);
     const every = this.policy.check.every;
     // A worker verdict that has arrived is applied at the first batch end after it.
     if (await runner.poll()) await this.decidePending();

@@ -1,6 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsync, fsyncSync, openSync, renameSync, rmSync, write, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+
+const fsyncAsync = promisify(fsync);
+const writeAsync = promisify(write);
+
+/** Whether an fsync error means only that this filesystem cannot fsync a directory. */
+function dirSyncUnsupported(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'EISDIR' || code === 'EINVAL' || code === 'EPERM' || code === 'EBADF';
+}
 
 /** fsync a directory so a rename inside it survives a power loss (no-op where unsupported). */
 export function fsyncDir(dir: string): void {
@@ -10,11 +20,46 @@ export function fsyncDir(dir: string): void {
     fsyncSync(fd);
   } catch (e) {
     // Some filesystems refuse fsync on a directory (EISDIR/EINVAL/EPERM): nothing more we can do.
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM' && code !== 'EBADF') throw e;
+    if (!dirSyncUnsupported(e)) throw e;
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+/**
+ * `fsyncDir` on the thread pool: the calling thread (the training thread, for a checkpoint) neither
+ * blocks on the disk nor runs the journal commit, and it overlaps other files' fsyncs.
+ */
+export async function fsyncDirAsync(dir: string): Promise<void> {
+  const fd = openSync(dir, 'r');
+  try {
+    await fsyncAsync(fd);
+  } catch (e) {
+    if (!dirSyncUnsupported(e)) throw e;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Writes all of `bytes` to an open fd and fsyncs it, on the thread pool; closes the fd either way.
+ * `bytes` must not change until this settles. The returned promise is marked handled (a failure
+ * surfaces where the caller awaits it, e.g. at a commit), so a write that fails before anyone
+ * awaits it does not crash the process as an unhandled rejection.
+ */
+export function writeAndSyncAsync(fd: number, data: Uint8Array | string): Promise<void> {
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  const done = (async () => {
+    try {
+      let off = 0;
+      while (off < bytes.length) off += (await writeAsync(fd, bytes, off, bytes.length - off)).bytesWritten;
+      await fsyncAsync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  })();
+  done.catch(() => undefined);
+  return done;
 }
 
 /** Writes all of `data` to an open fd and fsyncs it. */
