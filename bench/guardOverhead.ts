@@ -73,11 +73,11 @@ const labels = (seed: number) => (n: number) => tf.oneHot(tf.randomUniform([n], 
 const scenarios: Scenario[] = [
   {
     id: 'gru',
-    name: 'GRU(32) over 10 steps of 16 features',
-    build: gru(32, 10, 16),
-    x: (n) => tf.randomNormal([n, 10, 16], 0, 1, 'float32', 21),
+    name: 'GRU(32) over 6 steps of 16 features',
+    build: gru(32, 6, 16),
+    x: (n) => tf.randomNormal([n, 6, 16], 0, 1, 'float32', 21),
     y: labels(22),
-    probes: () => tf.randomNormal([256, 10, 16], 0, 1, 'float32', 23),
+    probes: () => tf.randomNormal([256, 6, 16], 0, 1, 'float32', 23),
   },
   {
     id: 'mlp',

@@ -73,6 +73,8 @@ function spawnThread(): Worker {
 export class WorkerCapture {
   /** Resolves when the worker has rebuilt the model; rejects with the reason it could not. */
   readonly ready: Promise<void>;
+  /** The thread was started by an earlier fit (tfjs loaded): `ready` is a model rebuild away, not a thread start. */
+  readonly warm: boolean;
   private readonly worker: Worker;
   private readonly pending = new Map<number, { resolve: (r: WorkerCaptureResult) => void; reject: (e: Error) => void }>();
   private failed: Error | null = null;
@@ -87,6 +89,7 @@ export class WorkerCapture {
     options: { pooling: Pooling; batchSize: number; imports?: readonly string[]; masks?: ReadonlyMap<string, tf.Tensor> },
     sets: ReadonlyMap<string, ProbeInputs>,
   ) {
+    this.warm = idleThread !== null;
     this.worker = idleThread ?? spawnThread();
     idleThread = null;
     let onReady!: () => void;
