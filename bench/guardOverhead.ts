@@ -138,13 +138,17 @@ function processCpuMs(): number {
 
 /**
  * A thread that only burns CPU: `spin` mode posts it, at each check of the cadence, as many ms of
- * busy loop as the guard's capture worker spent per check, without any guard. What that costs the
- * training thread is contention for the cores, not em-guard's code: the floor of a worker capture.
+ * CPU as the guarded worker run spent off the training thread per check (capture worker, pool,
+ * GC: process CPU minus training-thread CPU, over the unguarded run's), without any guard. What
+ * that costs the training thread is contention for the cores, not em-guard's code: the floor of
+ * a worker capture. The thread counts its own CPU time (Linux schedstat), else wall time.
  */
 function spinThread(): Worker {
   const w = new Worker(
     `const { parentPort } = require('node:worker_threads');
-     parentPort.on('message', (ms) => { const end = performance.now() + ms; while (performance.now() < end); });`,
+     const { readFileSync } = require('node:fs');
+     const own = () => { try { return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6; } catch { return performance.now(); } };
+     parentPort.on('message', (ms) => { const end = own() + ms; while (own() < end) for (let i = 0; i < 1e5; i++); });`,
     { eval: true },
   );
   w.unref();
@@ -243,7 +247,10 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 7)): 
               workerMs: workerChecks > 0 ? workerMs / workerChecks : 0,
               timings: guard ? { ...guard.timings } : null,
             };
-            if (mode === 'worker' && workerMs > 0) spinMs = result.workerMs;
+            if (mode === 'worker' && guard && result.mainCpu !== null && round.unguarded?.mainCpu != null) {
+              const off = result.procCpu - result.mainCpu - (round.unguarded.procCpu - round.unguarded.mainCpu);
+              spinMs = Math.max(0, off / Math.max(1, guard.timings.checks));
+            }
             guard?.dispose();
             model.dispose();
             round[mode] = result;
@@ -278,9 +285,9 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 7)): 
         console.log(
           `  ${m.padEnd(6)} wall ${f(p.wall)} (rounds ${p.wall.map((v) => v.toFixed(3)).join(' ')}); training-thread CPU ${f(p.mainCpu)}; process CPU ${f(p.procCpu)}` +
             (m === 'spin'
-              ? `; spun ${spinMs.toFixed(1)} ms per check`
+              ? `; spun ${spinMs.toFixed(1)} ms CPU per check`
               : `; guard's own wall time on the training thread ${(100 * median(p.own)).toFixed(1)} % of the unguarded fit` +
-                (m === 'worker' ? `; worker ${median(runs[m].map((r) => r.workerMs)).toFixed(1)} ms per check` : '')),
+                (m === 'worker' ? `; capture worker ${median(runs[m].map((r) => r.workerMs)).toFixed(1)} ms wall per check` : '')),
         );
         const b = last.timings;
         if (b)
