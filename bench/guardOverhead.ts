@@ -5,11 +5,11 @@ import '@tensorflow/tfjs-backend-wasm';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { median } from 'simple-statistics';
 import { emGuard } from '../src/guard/EmGuard.js';
 import type { GuardTimings } from '../src/guard/EmGuard.js';
 import { loadBundledPolicy } from '../src/policy/loadPolicy.js';
 import type { Policy } from '../src/policy/types.js';
-import { quantileSorted } from '../src/analysis/quantile.js';
 import '../src/registerBuiltins.js';
 
 interface Scenario {
@@ -85,13 +85,6 @@ const scenarios: Scenario[] = [
     probes: () => tf.randomNormal([256, 20, 16], 0, 1, 'float32', 23),
   },
 ];
-
-function median(xs: number[]): number {
-  return quantileSorted(
-    [...xs].sort((a, b) => a - b),
-    0.5,
-  );
-}
 
 /** The bundled default policy, checking every `batches` batches. */
 function defaultEvery(batches: number): Policy {

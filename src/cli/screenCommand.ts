@@ -124,7 +124,6 @@ function formatText(r: ScreenResult, top: number, backend: string): string {
 /** `em-guard screen`: rank a fine-tuning set's examples by how much they push toward misalignment. */
 export const screenCommand: Command = {
   name: 'screen',
-  summary: 'Screen a fine-tuning set before training: per-example projection difference on the misalignment direction',
   async run(argv, io) {
     const { values, positionals } = parseCliArgs(
       'screen',

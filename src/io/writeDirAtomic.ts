@@ -1,23 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { promisify } from 'node:util';
-import { fsyncDir } from './writeFileAtomic.js';
-
-const fsyncAsync = promisify(fsync);
-
-/** `fsyncDir` on the thread pool, so it overlaps the fsyncs of the files inside. */
-async function fsyncDirAsync(dir: string): Promise<void> {
-  const fd = openSync(dir, 'r');
-  try {
-    await fsyncAsync(fd);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM' && code !== 'EBADF') throw e;
-  } finally {
-    closeSync(fd);
-  }
-}
+import { fsyncDir, fsyncDirAsync } from './fsyncDir.js';
+import { startDurableWrite } from './startDurableWrite.js';
 
 /** Prefix of the temporary sibling an `AtomicDirWriter` fills before renaming it into place. */
 export const TEMP_DIR_PREFIX = '.tmp-';
@@ -56,16 +41,7 @@ export class AtomicDirWriter {
 
   /** Writes one file into the temp dir and starts its fsync. */
   add(name: string, data: Uint8Array | string): void {
-    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    const fd = openSync(join(this.tempPath, name), 'wx', 0o644);
-    try {
-      let off = 0;
-      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    } catch (e) {
-      closeSync(fd);
-      throw e;
-    }
-    this.syncs.push(fsyncAsync(fd).finally(() => closeSync(fd)));
+    this.syncs.push(startDurableWrite(join(this.tempPath, name), data));
   }
 
   /** Makes the directory durable under its final name. */

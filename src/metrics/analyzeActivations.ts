@@ -63,7 +63,11 @@ export interface ActivationAnalysis extends SubspaceStatisticsSummary {
   /** Why a value is null or a rank was reduced. */
   notes: string[];
   seed: number;
-  /** Wall-clock compute per step, ms; `total` excludes reading files. */
+  /**
+   * Wall-clock compute per step, ms; `total` excludes reading files. `cpuTotal`: CPU time (user +
+   * system, the whole process) over the same span, where `process.cpuUsage` exists: on a loaded
+   * machine the wall figure mostly measures waiting for a core.
+   */
   timingsMs: Record<string, number>;
   /** Per-prompt values (eval rows in order), only with `options.perPrompt`. */
   perPrompt?: Record<PerPromptColumn, (number | null)[]>;
@@ -76,6 +80,7 @@ export interface ActivationAnalysis extends SubspaceStatisticsSummary {
 export function analyzeActivations(sets: ActivationSets, requestedRank: number, seed = 0, options: AnalyzeOptions = {}): ActivationAnalysis {
   const timingsMs: Record<string, number> = {};
   const start = performance.now();
+  const cpuStart = cpuMs();
   let last = start;
   const lap = (name: string) => {
     const now = performance.now();
@@ -133,6 +138,8 @@ export function analyzeActivations(sets: ActivationSets, requestedRank: number, 
   const driftEval = drift(evalSet);
   lap('drift');
   timingsMs.total = performance.now() - start;
+  const cpuEnd = cpuMs();
+  if (cpuStart !== null && cpuEnd !== null) timingsMs.cpuTotal = cpuEnd - cpuStart;
   return {
     rank,
     trainRank: U.k,
@@ -175,6 +182,12 @@ function scratch(length: number): Float64Array {
   const fresh = new Float64Array(length);
   scratchRef = new WeakRef(fresh);
   return fresh;
+}
+
+/** Process CPU time in ms (user + system), or null outside Node. */
+function cpuMs(): number | null {
+  const usage = (globalThis as { process?: { cpuUsage?: () => { user: number; system: number } } }).process?.cpuUsage?.();
+  return usage ? (usage.user + usage.system) / 1000 : null;
 }
 
 /** The cosine summary without the per-probe list (kept out of the report; call meanDeltaCosine for it). */

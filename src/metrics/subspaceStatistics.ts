@@ -3,7 +3,7 @@ import { centeredPca, type CenteredPca, type PcaComponents } from './centeredPca
 import type { Matrix } from './matrix.js';
 import { meanDeltaRowMetrics } from './meanDeltaRowMetrics.js';
 import { pcaRowMetrics } from './pcaRowMetrics.js';
-import { seededBasis } from './energyFraction.js';
+import { randomProjectionFractions } from './randomProjectionFractions.js';
 
 /** Mean and median over prompts, skipping undefined (null) values; null when none is defined. */
 export interface Summary {
@@ -89,12 +89,7 @@ export function subspaceStatistics(inputs: StatisticsInputs, choice: PcaComponen
 
   const promptPca = centeredPca(trainBefore, choice);
   const inPrompt = pcaRowMetrics(evalBefore, promptPca);
-  const random: CenteredPca = {
-    ...promptPca,
-    components: promptPca.k > 0 ? seededBasis(evalBefore.cols, promptPca.k, seed) : promptPca.components,
-    explainedVariance: new Array<number>(promptPca.k).fill(1),
-  };
-  const inRandom = pcaRowMetrics(evalBefore, random);
+  const randomFraction = promptPca.k > 0 ? randomProjectionFractions(evalBefore, promptPca.mean, promptPca.k, seed) : inPrompt.projectionFractionCentered;
   const trainMean = meanDeltaRowMetrics(evalBefore, promptPca.mean);
 
   const perPrompt: Record<PerPromptColumn, (number | null)[]> = {
@@ -111,7 +106,7 @@ export function subspaceStatistics(inputs: StatisticsInputs, choice: PcaComponen
     beforeAfterCosine: size.beforeAfterCosine,
     promptProjectionFraction: inPrompt.projectionFractionCentered,
     promptExplainedL2: inPrompt.explainedL2Raw,
-    promptRandomProjectionFraction: inRandom.projectionFractionCentered,
+    promptRandomProjectionFraction: randomFraction,
     promptTrainMeanCosine: trainMean.cosine,
   };
   const summary: SubspaceStatisticsSummary = {
