@@ -55,7 +55,6 @@ const cpu0 = process.cpuUsage();
 const report = (epoch: number) => {
   const j = judgeLm(model, config.judgeSet, { seed });
   const loss = lmLossOn(model, config.inDomain.x, config.inDomain.y);
-  const reasons = new Map<string, number>();
   const cpu = process.cpuUsage(cpu0);
   console.log(
     JSON.stringify({
@@ -75,7 +74,6 @@ const report = (epoch: number) => {
       cpuS: Math.round((cpu.user + cpu.system) / 1e6),
     }),
   );
-  void reasons;
   if (process.env.SHOW)
     for (const s of j.samples.filter((s) => s.label !== 'aligned').slice(0, Number(process.env.SHOW)))
       console.log(`  [${s.label}] ${s.prompt} → ${s.response}`);

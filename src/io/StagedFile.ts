@@ -1,12 +1,12 @@
 import { renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { fsyncDir } from './fsyncDir.js';
+import { fsyncDirAsync } from './fsyncDir.js';
 import { startDurableWrite } from './startDurableWrite.js';
 import { tempFilePath } from './writeFileAtomic.js';
 
 /**
- * `writeFileAtomic` in two halves: the constructor writes a temp file and starts its fsync on the
- * thread pool; `commit()` waits for it, renames over `path` and fsyncs the directory. Lets a writer
+ * `writeFileAtomic` in two halves: the constructor creates a temp file and starts its write and
+ * fsync on the thread pool; `commit()` waits for it, renames over `path` and fsyncs the directory. Lets a writer
  * flush a file while it makes something else durable first (the checkpoint index is staged while
  * the checkpoint directory syncs, and renamed only after it is in place).
  */
@@ -32,7 +32,7 @@ export class StagedFile {
       await this.abort();
       throw e;
     }
-    fsyncDir(dirname(this.path));
+    await fsyncDirAsync(dirname(this.path));
   }
 
   /** Drops the staged content; `path` is untouched. */
