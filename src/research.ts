@@ -185,6 +185,7 @@ export { trainAlignedLm } from './organism/lm/trainAlignedLm.js';
 export { alignedLmDir, loadAlignedLm } from './organism/lm/loadAlignedLm.js';
 export { lmFineTuneConfig, type LmFineTuneConfig } from './organism/lm/lmFineTuneConfig.js';
 export { lmProbes, disposeLmProbes, preferenceShare, type LmProbes } from './organism/lm/lmProbes.js';
+export { lmPreferenceProbes, disposePreferenceProbes } from './organism/lm/lmPreferenceProbes.js';
 export { lmJudgeRecorder, JUDGE_COHERENT } from './organism/lm/lmJudgeRecorder.js';
 
 // The seed code's statistics over runs (issue 16).
