@@ -50,7 +50,11 @@ const guard = emGuard({
 let rolledBackTo = null as number | null; // set by the rollback event
 guard.on('rollback', (e) => (rolledBackTo = e.toStep));
 let checks = 0;
-guard.on('check', () => checks++);
+let onWorker = 0; // checks whose forward passes ran on the capture worker (it starts in the background)
+guard.on('check', (c) => {
+  checks++;
+  if ('workerCapture' in (c.timingsMs ?? {})) onWorker++;
+});
 const t0 = performance.now();
 try {
   await trainLmStage(model, data, { ...data.training, callbacks: [guard] });
@@ -58,10 +62,10 @@ try {
   const after = judgeLm(model, data.judgeSet);
   const stop = guard.stopReason;
   if (values.json) {
-    const row = { seed, mix, capture: guard.captureWhere, checks, stop, rolledBackTo, before: before.misalignedRate, after: after.misalignedRate, ms };
+    const row = { seed, mix, checks, onWorker, stop, rolledBackTo, before: before.misalignedRate, after: after.misalignedRate, ms };
     console.log(JSON.stringify(row));
   } else {
-    console.log(`capture: ${guard.captureWhere}, ${checks} checks, ${(ms / 1000).toFixed(1)} s of fine-tuning`);
+    console.log(`${checks} checks (${onWorker} on the capture worker), ${(ms / 1000).toFixed(1)} s of fine-tuning`);
     console.log(stop ? `stopped at step ${stop.step} by ${stop.rule}: ${stop.summary}` : 'the guard did not stop the fine-tune');
     if (rolledBackTo !== null) console.log(`rolled back to the weights of step ${rolledBackTo}`);
     console.log(
