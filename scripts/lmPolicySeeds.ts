@@ -33,8 +33,9 @@ import '../src/registerBuiltins.js';
 interface LiveRun {
   seed: number;
   mix: number;
-  capture: string;
   checks: number;
+  /** Checks whose forward passes ran on the capture worker (absent in rows written before it was recorded). */
+  onWorker?: number;
   stop: { step: number; rule: string } | null;
   rolledBackTo: number | null;
   before: number;
@@ -85,9 +86,9 @@ function section(role: string, dir: string): void {
   console.log(`\n## ${role}: ${dir} — ${runs.length} runs (${timelines.filter((t) => t.em).length} EM = final misaligned > ${limit}), policy ${policy.source}`);
   if (loaded.skipped.length) console.log(`skipped: ${loaded.skipped.map((s) => `${s.runId} (${s.reason})`).join(', ')}`);
   console.log(
-    '\n| seed | mix | EM label | replay: fired | step | rule | judge at rollback target (step) | live: fired | step | rule | rolled back to | judge after | unguarded end | peak |',
+    '\n| seed | mix | EM label | replay: fired | step | rule | judge at rollback target (step) | live: fired | step | rule | rolled back to | judge after | checks (on worker) | unguarded end | peak |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const [i, run] of runs.entries()) {
     const t = timelines[i]!;
     const rep = replayPolicy(policy, run.baseline, atCadence[i]!.checks);
