@@ -97,6 +97,7 @@ function section(role: string, dir: string): void {
     const rates = run.judges.map((j) => j.values[JUDGE_RATE]).filter((v): v is number => typeof v === 'number');
     const target = rep.rollbackStep === null ? '—' : `${pct(t.judgeRateAt(rep.rollbackStep))} (${rep.rollbackStep})`;
     const l = live.find((x) => x.seed === seed && x.mix === mix);
+    shown.add(`${seed}:${mix}`);
     const liveCells = l ? [l.stop ? 'yes' : 'no', l.stop?.step ?? '—', l.stop?.rule ?? '—', l.rolledBackTo ?? '—', pct(l.after)] : ['not run', '', '', '', ''];
     console.log(
       `| ${seed} | ${mix} | ${t.em ? 'EM' : 'benign'} | ${rep.abortStep !== null ? 'yes' : 'no'} | ${rep.abortStep ?? '—'} | ${rep.abortDecision?.rule ?? '—'} | ${target} | ${liveCells.join(' | ')} | ${pct(run.result.final.misalignedRate)} | ${pct(Math.max(...rates))} |`,
@@ -150,5 +151,20 @@ function section(role: string, dir: string): void {
   }
 }
 
+const shown = new Set<string>();
 if (values.tune) section('tuning (thresholds chosen here)', values.tune);
 if (values.heldout) section('held out (not looked at while choosing)', values.heldout);
+const liveOnly = live.filter((l) => !shown.has(`${l.seed}:${l.mix}`));
+if (liveOnly.length) {
+  console.log('\n## live guarded fits without a recorded observe run');
+  console.log('| seed | mix | fired | step | rule | rolled back to | judge before | judge after | checks (on worker) |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  for (const l of liveOnly)
+    console.log(
+      `| ${l.seed} | ${l.mix} | ${l.stop ? 'yes' : 'no'} | ${l.stop?.step ?? '—'} | ${l.stop?.rule ?? '—'} | ${l.rolledBackTo ?? '—'} | ${pct(l.before)} | ${pct(l.after)} | ${l.checks} (${l.onWorker ?? '?'}) |`,
+    );
+}
+const fired = live.filter((l) => l.stop);
+console.log(
+  `\nlive guarded fits: ${live.length}; narrow (mix 0) that stopped ${fired.filter((l) => l.mix === 0).length}/${live.filter((l) => l.mix === 0).length}, mixed that stopped ${fired.filter((l) => l.mix > 0).length}/${live.filter((l) => l.mix > 0).length}`,
+);
