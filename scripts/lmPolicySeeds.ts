@@ -98,7 +98,9 @@ function section(role: string, dir: string): void {
     const target = rep.rollbackStep === null ? '—' : `${pct(t.judgeRateAt(rep.rollbackStep))} (${rep.rollbackStep})`;
     const l = live.find((x) => x.seed === seed && x.mix === mix);
     shown.add(`${seed}:${mix}`);
-    const liveCells = l ? [l.stop ? 'yes' : 'no', l.stop?.step ?? '—', l.stop?.rule ?? '—', l.rolledBackTo ?? '—', pct(l.after)] : ['not run', '', '', '', ''];
+    const liveCells = l
+      ? [l.stop ? 'yes' : 'no', l.stop?.step ?? '—', l.stop?.rule ?? '—', l.rolledBackTo ?? '—', pct(l.after), `${l.checks} (${l.onWorker ?? '?'})`]
+      : ['not run', '', '', '', '', ''];
     console.log(
       `| ${seed} | ${mix} | ${t.em ? 'EM' : 'benign'} | ${rep.abortStep !== null ? 'yes' : 'no'} | ${rep.abortStep ?? '—'} | ${rep.abortDecision?.rule ?? '—'} | ${target} | ${liveCells.join(' | ')} | ${pct(run.result.final.misalignedRate)} | ${pct(Math.max(...rates))} |`,
     );
