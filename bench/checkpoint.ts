@@ -8,9 +8,9 @@ import { closeSync, fsyncSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { median } from 'simple-statistics';
 import { CheckpointStore } from '../src/checkpoints/CheckpointStore.js';
 import { MODEL_JSON, WEIGHTS_BIN, modelJsonFor, weightBytes } from '../src/io/fileSystemHandler.js';
-import { quantileSorted } from '../src/analysis/quantile.js';
 
 const RUNS = 15;
 
@@ -44,13 +44,6 @@ async function rawSave(model: tf.LayersModel, dir: string, fsync: boolean): Prom
       }
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
-  );
-}
-
-function median(xs: number[]): number {
-  return quantileSorted(
-    [...xs].sort((a, b) => a - b),
-    0.5,
   );
 }
 

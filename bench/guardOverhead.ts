@@ -1,15 +1,23 @@
-// Guarded vs unguarded `fit` wall time, side by side in one process, alternating the order so
-// drift in machine load hits both. Prints medians, the ratio, and the guard's own breakdown.
+// Guarded vs unguarded `fit`, side by side in one process, in rounds whose order rotates so drift
+// in machine load hits every mode. By default it measures the issue-11 gate: the bundled default
+// policy at its own cadence (every 5 batches), 128-batch fits of a GRU (~1.5 s idle) and an MLP,
+// 7 rounds after a warm-up round. Besides wall time it prints CPU time (training thread, whole
+// process) so that a ratio can be judged on a machine other sessions load too.
+//
+// Knobs: EM_GUARD_BENCH_BATCHES (128), EM_GUARD_BENCH_EVERY (the policy's own; comma list to
+// sweep), EM_GUARD_BENCH_REPS (7), EM_GUARD_BENCH_ONLY (gru,mlp; also mlp5, gru64),
+// EM_GUARD_BENCH_MODES (unguarded,worker,inline,spin), EM_GUARD_BENCH_BACKEND (wasm).
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { median } from 'simple-statistics';
 import { emGuard } from '../src/guard/EmGuard.js';
 import type { GuardTimings } from '../src/guard/EmGuard.js';
 import { loadBundledPolicy } from '../src/policy/loadPolicy.js';
 import type { Policy } from '../src/policy/types.js';
-import { quantileSorted } from '../src/analysis/quantile.js';
 import '../src/registerBuiltins.js';
 
 interface Scenario {
@@ -17,16 +25,16 @@ interface Scenario {
   id: string;
   name: string;
   build: () => tf.LayersModel;
-  x: () => tf.Tensor;
-  y: () => tf.Tensor;
+  x: (n: number) => tf.Tensor;
+  y: (n: number) => tf.Tensor;
   probes: () => tf.Tensor;
   /** Epochs of N rows; >1 shows how the one-off costs (baseline, last checkpoint) amortise. */
   epochs?: number;
 }
 
 const BATCH = 32;
-// Batches per epoch (default 200: 8 checks at every 25 batches); issue 11 measures 128 at every 5.
-const N = BATCH * Number(process.env.EM_GUARD_BENCH_BATCHES ?? 200);
+const BATCHES = Number(process.env.EM_GUARD_BENCH_BATCHES ?? 128);
+const N = BATCH * BATCHES;
 
 function mlp(): tf.LayersModel {
   const m = tf.sequential({
@@ -40,150 +48,259 @@ function mlp(): tf.LayersModel {
   return m;
 }
 
-function gru(): tf.LayersModel {
-  const m = tf.sequential({
-    layers: [
-      // tfjs-wasm has no UnsortedSegmentSum kernel, so an Embedding cannot train there: float inputs.
-      tf.layers.dense({ units: 32, inputShape: [20, 16], name: 'proj' }),
-      tf.layers.gru({
-        units: 64,
-        name: 'gru',
-        kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }),
-        recurrentInitializer: tf.initializers.orthogonal({ seed: 5 }),
-      }),
-      tf.layers.dense({ units: 10, name: 'out' }),
-    ],
-  });
-  m.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
-  return m;
+function gru(units: number, steps: number, features: number): () => tf.LayersModel {
+  return () => {
+    const m = tf.sequential({
+      layers: [
+        // tfjs-wasm has no UnsortedSegmentSum kernel, so an Embedding cannot train there: float inputs.
+        tf.layers.dense({ units: 32, inputShape: [steps, features], name: 'proj' }),
+        tf.layers.gru({
+          units,
+          name: 'gru',
+          kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }),
+          recurrentInitializer: tf.initializers.orthogonal({ seed: 5 }),
+        }),
+        tf.layers.dense({ units: 10, name: 'out' }),
+      ],
+    });
+    m.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+    return m;
+  };
 }
 
+const labels = (seed: number) => (n: number) => tf.oneHot(tf.randomUniform([n], 0, 10, 'int32', seed), 10).asType('float32');
+
 const scenarios: Scenario[] = [
+  {
+    id: 'gru',
+    name: 'GRU(32) over 6 steps of 16 features',
+    build: gru(32, 6, 16),
+    x: (n) => tf.randomNormal([n, 6, 16], 0, 1, 'float32', 21),
+    y: labels(22),
+    probes: () => tf.randomNormal([256, 6, 16], 0, 1, 'float32', 23),
+  },
   {
     id: 'mlp',
     name: '3-layer MLP 128-256-256-10',
     build: mlp,
-    x: () => tf.randomNormal([N, 128], 0, 1, 'float32', 11),
-    y: () => tf.oneHot(tf.randomUniform([N], 0, 10, 'int32', 12), 10).asType('float32'),
+    x: (n) => tf.randomNormal([n, 128], 0, 1, 'float32', 11),
+    y: labels(12),
     probes: () => tf.randomNormal([256, 128], 0, 1, 'float32', 13),
   },
   {
     id: 'mlp5',
-    name: '3-layer MLP 128-256-256-10, 5 epochs (1000 batches, 40 checks)',
+    name: '3-layer MLP 128-256-256-10, 5 epochs',
     build: mlp,
-    x: () => tf.randomNormal([N, 128], 0, 1, 'float32', 11),
-    y: () => tf.oneHot(tf.randomUniform([N], 0, 10, 'int32', 12), 10).asType('float32'),
+    x: (n) => tf.randomNormal([n, 128], 0, 1, 'float32', 11),
+    y: labels(12),
     probes: () => tf.randomNormal([256, 128], 0, 1, 'float32', 13),
     epochs: 5,
   },
   {
-    id: 'gru',
-    name: 'GRU(64) over 20 steps of 16 features',
-    build: gru,
-    x: () => tf.randomNormal([N, 20, 16], 0, 1, 'float32', 21),
-    y: () => tf.oneHot(tf.randomUniform([N], 0, 10, 'int32', 22), 10).asType('float32'),
+    id: 'gru64',
+    name: 'GRU(64) over 20 steps of 16 features (the earlier bench model, ~4x slower)',
+    build: gru(64, 20, 16),
+    x: (n) => tf.randomNormal([n, 20, 16], 0, 1, 'float32', 21),
+    y: labels(22),
     probes: () => tf.randomNormal([256, 20, 16], 0, 1, 'float32', 23),
   },
 ];
 
-function median(xs: number[]): number {
-  return quantileSorted(
-    [...xs].sort((a, b) => a - b),
-    0.5,
-  );
-}
-
-/** The bundled default policy, checking every `batches` batches. */
-function defaultEvery(batches: number): Policy {
+/** The bundled default policy, at its own cadence or checking every `batches` batches. */
+function defaultPolicy(batches: number | null): Policy {
   const p = loadBundledPolicy('default');
-  return { ...p, source: `${p.source} (every ${batches} batches)`, check: { ...p.check, every: { batches } } };
+  return batches === null ? p : { ...p, source: `${p.source} (every ${batches} batches)`, check: { ...p.check, every: { batches } } };
 }
 
-type Mode = 'unguarded' | 'inline' | 'worker';
+/** CPU time of the calling (training) thread in ms, from Linux's per-thread schedstat (ns); null elsewhere. */
+function threadCpuMs(): number | null {
+  try {
+    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return null;
+  }
+}
 
-export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 5)): Promise<void> {
+/** CPU time of the whole process (every thread: training, capture worker, GC, libuv pool), ms. */
+function processCpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/**
+ * A thread that only burns CPU: `spin` mode posts it, at each check of the cadence, as many ms of
+ * CPU as the guarded worker run spent off the training thread per check (capture worker, pool,
+ * GC: process CPU minus training-thread CPU, over the unguarded run's), without any guard. What
+ * that costs the training thread is contention for the cores, not em-guard's code: the floor of
+ * a worker capture. The thread counts its own CPU time (Linux schedstat), else wall time.
+ */
+function spinThread(): Worker {
+  const w = new Worker(
+    `const { parentPort } = require('node:worker_threads');
+     const { readFileSync } = require('node:fs');
+     const own = () => { try { return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6; } catch { return performance.now(); } };
+     parentPort.on('message', (ms) => { const end = own() + ms; while (own() < end) for (let i = 0; i < 1e5; i++); });`,
+    { eval: true },
+  );
+  w.unref();
+  return w;
+}
+
+type Mode = 'unguarded' | 'inline' | 'worker' | 'spin';
+type Guarded = Exclude<Mode, 'unguarded'>;
+
+interface Run {
+  wall: number;
+  mainCpu: number | null;
+  procCpu: number;
+  /** Guard's own time on the training thread (wall, ms). */
+  own: number;
+  /** Capture worker's time per check (wall in the worker, ms). */
+  workerMs: number;
+  timings: GuardTimings | null;
+}
+
+export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 7)): Promise<void> {
   await tf.setBackend(process.env.EM_GUARD_BENCH_BACKEND ?? 'wasm');
   await tf.ready();
-  // Check cadences to measure (batches); the issue's figure is every 25.
-  const cadences = (process.env.EM_GUARD_BENCH_EVERY ?? '25').split(',').map(Number);
-  for (const every of cadences) {
-    const policy = defaultEvery(every);
+  const cadences = process.env.EM_GUARD_BENCH_EVERY ? process.env.EM_GUARD_BENCH_EVERY.split(',').map(Number) : [null];
+  const modes = (process.env.EM_GUARD_BENCH_MODES ?? 'unguarded,worker,inline,spin').split(',') as Mode[];
+  if (!modes.includes('unguarded')) modes.unshift('unguarded');
+  const only = (process.env.EM_GUARD_BENCH_ONLY ?? 'gru,mlp').split(',').filter(Boolean);
+  const gate: string[] = [];
+  const load0 = loadavg();
+  for (const everyArg of cadences) {
+    const policy = defaultPolicy(everyArg);
+    const every = 'batches' in policy.check.every ? policy.check.every.batches : NaN;
     console.log(
-      `\n## guard overhead (backend ${tf.getBackend()}, ${N / BATCH} batches of ${BATCH}, ${policy.source}, 256 train + 256 eval + 256 alignment + 2×256 contrast probes)`,
+      `\n## guard overhead: backend ${tf.getBackend()}, ${BATCHES} batches of ${BATCH}, policy ${policy.source}, checks every ${every} batches, ${reps} rounds + 1 warm-up; 256 eval + 256 alignment + 2×256 contrast (+ 256 train) probes`,
     );
-    console.log('capture inline = forward passes on the training thread; worker = on the capture worker thread (the default, `capture: auto`)');
-    // EM_GUARD_BENCH_ONLY=gru,mlp: only these scenario ids (mlp, mlp5, gru).
-    const only = (process.env.EM_GUARD_BENCH_ONLY ?? '').split(',').filter(Boolean);
-    for (const s of scenarios.filter((x) => only.length === 0 || only.includes(x.id))) {
-      const x = s.x();
-      const y = s.y();
+    console.log(
+      "modes: worker = forward passes on the capture worker thread (the default, `capture: auto`); inline = on the training thread; spin = no guard, a thread burning the worker's CPU per check (contention floor)",
+    );
+    for (const s of scenarios.filter((x) => only.includes(x.id))) {
+      const x = s.x(N);
+      const y = s.y(N);
       const train = s.probes();
       const evalP = s.probes();
       const alignIn = s.probes();
       const expected = Array.from({ length: 256 }, (_, i) => i % 10);
       const aligned = s.probes();
       const misaligned = s.probes();
-      const times: Record<Mode, number[]> = { unguarded: [], inline: [], worker: [] };
-      // Per round, guarded / unguarded of the same round: pairs share the machine's load of the
-      // moment, so their ratio is steadier than a ratio of medians on a shared machine.
-      const pairRatios: Record<'inline' | 'worker', number[]> = { inline: [], worker: [] };
-      const guardShare: Record<'inline' | 'worker', number[]> = { inline: [], worker: [] };
-      const breakdowns: Partial<Record<Mode, GuardTimings>> = {};
+      const runs: Record<Mode, Run[]> = { unguarded: [], inline: [], worker: [], spin: [] };
+      const paired: Record<Guarded, { wall: number[]; mainCpu: number[]; procCpu: number[]; own: number[] }> = {
+        inline: { wall: [], mainCpu: [], procCpu: [], own: [] },
+        worker: { wall: [], mainCpu: [], procCpu: [], own: [] },
+        spin: { wall: [], mainCpu: [], procCpu: [], own: [] },
+      };
       const dir = mkdtempSync(join(tmpdir(), 'em-guard-bench-'));
-      const modes: Mode[] = ['unguarded', 'inline', 'worker'];
+      const spinner = modes.includes('spin') ? spinThread() : null;
+      let spinMs = 0;
       try {
         // Round 0 warms kernels (and starts the worker thread the later rounds reuse, as a
-        // long-lived process would); each round then runs the three modes in a rotating order so
-        // drift in machine load hits all of them.
+        // long-lived process would); each round then runs the modes in a rotating order.
         for (let r = 0; r <= reps; r++) {
-          const round: Partial<Record<Mode, number>> = {};
-          const own: Partial<Record<Mode, number>> = {};
+          const round: Partial<Record<Mode, Run>> = {};
           for (let i = 0; i < modes.length; i++) {
             const mode = modes[(i + r) % modes.length]!;
             const model = s.build();
+            let workerMs = 0;
+            let workerChecks = 0;
             const guard =
-              mode === 'unguarded'
+              mode === 'unguarded' || mode === 'spin'
                 ? null
                 : emGuard({
                     probes: { train, eval: evalP, alignment: { inputs: alignIn, expected }, contrast: { aligned, misaligned } },
                     runDir: join(dir, `run-${r}-${mode}`),
                     policy,
                     capture: mode,
+                  }).on('check', (e) => {
+                    if (e.timingsMs.workerCapture === undefined) return;
+                    workerMs += e.timingsMs.workerCapture;
+                    workerChecks += 1;
                   });
+            const callbacks: tf.CustomCallback[] = guard ? [guard] : [];
+            if (mode === 'spin') {
+              let batch = 0;
+              callbacks.push(new tf.CustomCallback({ onBatchEnd: () => void (++batch % every === 0 && spinner!.postMessage(spinMs)) }, 'never'));
+            }
+            const c0 = threadCpuMs();
+            const p0 = processCpuMs();
             const t0 = performance.now();
-            await model.fit(x, y, { batchSize: BATCH, epochs: s.epochs ?? 1, shuffle: false, verbose: 0, callbacks: guard ? [guard] : [] });
-            const ms = performance.now() - t0;
-            if (r > 0) times[mode].push(ms);
-            round[mode] = ms;
-            if (guard) {
-              breakdowns[mode] = guard.timings;
-              own[mode] = guard.timings.total;
-              guard.dispose();
+            await model.fit(x, y, { batchSize: BATCH, epochs: s.epochs ?? 1, shuffle: false, verbose: 0, callbacks });
+            const wall = performance.now() - t0;
+            const c1 = threadCpuMs();
+            const result: Run = {
+              wall,
+              mainCpu: c0 === null || c1 === null ? null : c1 - c0,
+              procCpu: processCpuMs() - p0,
+              own: guard?.timings.total ?? 0,
+              workerMs: workerChecks > 0 ? workerMs / workerChecks : 0,
+              timings: guard ? { ...guard.timings } : null,
+            };
+            if (mode === 'worker' && guard && result.mainCpu !== null && round.unguarded?.mainCpu != null) {
+              const off = result.procCpu - result.mainCpu - (round.unguarded.procCpu - round.unguarded.mainCpu);
+              spinMs = Math.max(0, off / Math.max(1, guard.timings.checks));
             }
+            guard?.dispose();
             model.dispose();
+            round[mode] = result;
+            if (r > 0) runs[mode].push(result);
           }
-          if (r > 0) {
-            for (const m of ['inline', 'worker'] as const) {
-              pairRatios[m].push(round[m]! / round.unguarded!);
-              guardShare[m].push(own[m]! / round.unguarded!);
-            }
+          if (r === 0) continue;
+          const base = round.unguarded!;
+          for (const m of ['worker', 'inline', 'spin'] as const) {
+            const g = round[m];
+            if (!g) continue;
+            paired[m].wall.push(g.wall / base.wall);
+            if (g.mainCpu !== null && base.mainCpu !== null) paired[m].mainCpu.push(g.mainCpu / base.mainCpu);
+            paired[m].procCpu.push(g.procCpu / base.procCpu);
+            paired[m].own.push(g.own / base.wall);
           }
         }
       } finally {
+        await spinner?.terminate();
         rmSync(dir, { recursive: true, force: true });
         tf.dispose([x, y, train, evalP, alignIn, aligned, misaligned]);
       }
-      const p = median(times.unguarded);
-      const line = (mode: 'inline' | 'worker') => {
-        const g = median(times[mode]);
-        const b = breakdowns[mode]!;
-        return `  guarded, capture ${mode}: ${g.toFixed(0)} ms; ratio: paired median ${median(pairRatios[mode]).toFixed(3)} (rounds ${pairRatios[mode].map((x) => x.toFixed(3)).join(' ')}), of medians ${(g / p).toFixed(3)}; guard's own time on the training thread ${(100 * median(guardShare[mode])).toFixed(1)} % of the unguarded fit\n    breakdown (last run): ${b.checks} checks, capture ${b.capture.toFixed(1)} ms, metrics ${b.metrics.toFixed(1)} ms, policy ${b.policy.toFixed(2)} ms, io ${b.io.toFixed(1)} ms (incl. waiting at the end for the last check and checkpoint), total ${b.total.toFixed(1)} ms`;
-      };
-      console.log(`${s.name}: unguarded ${p.toFixed(0)} ms (medians of ${reps})`);
-      console.log(line('worker'));
-      console.log(line('inline'));
+      const u = runs.unguarded;
+      const uMain = median(u.map((r) => r.mainCpu ?? NaN));
+      console.log(
+        `${s.name}: unguarded fit ${median(u.map((r) => r.wall)).toFixed(0)} ms wall, training thread ${uMain.toFixed(0)} ms CPU, process ${median(u.map((r) => r.procCpu)).toFixed(0)} ms CPU (medians of ${reps})`,
+      );
+      for (const m of ['worker', 'inline', 'spin'] as const) {
+        if (!modes.includes(m)) continue;
+        const p = paired[m];
+        const last = runs[m].at(-1)!;
+        const f = (xs: number[]) => `${median(xs).toFixed(3)}×`;
+        console.log(
+          `  ${m.padEnd(6)} wall ${f(p.wall)} (rounds ${p.wall.map((v) => v.toFixed(3)).join(' ')}); training-thread CPU ${f(p.mainCpu)}; process CPU ${f(p.procCpu)}` +
+            (m === 'spin'
+              ? `; spun ${spinMs.toFixed(1)} ms CPU per check`
+              : `; guard's own wall time on the training thread ${(100 * median(p.own)).toFixed(1)} % of the unguarded fit` +
+                (m === 'worker' ? `; capture worker ${median(runs[m].map((r) => r.workerMs)).toFixed(1)} ms wall per check` : '')),
+        );
+        const b = last.timings;
+        if (b)
+          console.log(
+            `         breakdown (last round): ${b.checks} checks, capture ${b.capture.toFixed(1)} ms, metrics ${b.metrics.toFixed(1)} ms, policy ${b.policy.toFixed(2)} ms, io ${b.io.toFixed(1)} ms (incl. the end-of-fit wait), total ${b.total.toFixed(1)} ms`,
+          );
+        gate.push(
+          `| ${s.id} | ${m} | ${every} | ${BATCHES * (s.epochs ?? 1)} | ${reps} | ${median(u.map((r) => r.wall)).toFixed(0)} | ${f(p.wall)} | ${f(p.mainCpu)} | ${f(p.procCpu)} |`,
+        );
+      }
     }
   }
+  const load1 = loadavg();
+  console.log(`\n## gate (issue 11 item 6: ≤ 1.05× wall at the default policy's cadence; spin = contention floor, no guard)`);
+  console.log(
+    `load average ${load0.map((l) => l.toFixed(2)).join(' ')} at start, ${load1.map((l) => l.toFixed(2)).join(' ')} at end; ${new Date().toISOString()}`,
+  );
+  console.log(
+    '| model | capture | every (batches) | batches | rounds | unguarded ms | wall ratio (paired median) | training-thread CPU ratio | process CPU ratio |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  for (const line of gate) console.log(line);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await run();

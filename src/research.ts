@@ -147,6 +147,21 @@ export {
   organismPlantedSet,
 } from './screen/organismScreenSets.js';
 export { readScreenData, readContrastFile, ScreenDataError } from './screen/readScreenData.js';
+export { lmScorer } from './screen/lmScorer.js';
+export type { LmScorerOptions, LmScreeningScorer } from './screen/lmScorer.js';
+export { greedyDecode } from './screen/greedyDecode.js';
+export type { GreedyDecodeOptions } from './screen/greedyDecode.js';
+export {
+  lmOrganismScorer,
+  lmOrganismContrast,
+  lmCalibrationSet,
+  lmFineTuneSet,
+  lmBenignCodeSet,
+  lmPlantedSet,
+  lmSetRows,
+} from './screen/lmOrganismScreenSets.js';
+export { readLmScreenData, readLmContrastFile } from './screen/readLmScreenData.js';
+export type { LmScreenData } from './screen/readLmScreenData.js';
 export { screenCsv } from './screen/screenCsv.js';
 export { renderScreenSection, renderScreenReport } from './screen/screenReportSection.js';
 export { fitForecast } from './forecast/fitForecast.js';

@@ -431,6 +431,47 @@ test('worker capture falls back to inline when the worker cannot rebuild the mod
   }
 });
 
+test('a baseline started on a warm worker that then fails is captured inline from the step-0 weights: the run equals an inline one', async () => {
+  const { dir, cleanup } = tempDir();
+  // The worker imports this before rebuilding the model: its init fails after the baseline request was sent.
+  const refusing = join(dir, 'refuses.mjs');
+  writeFileSync(refusing, "throw new Error('this module refuses to load');\n");
+  const policy = parsePolicy(policyText());
+  const data = blobs(160, 24);
+  const y = oneHot(data.labels);
+  const runFit = async (args: { capture: 'inline' | 'worker'; workerImports?: string[] }, warmUp = false) => {
+    const model = await pretrained();
+    model.compile({ optimizer: tf.train.sgd(0.01), loss: tf.losses.softmaxCrossEntropy });
+    const guard = emGuard({ probes: probes(), runDir: false, policy, ...args });
+    const checks: Record<string, number | null>[] = [];
+    const notices: string[] = [];
+    guard.on('check', (c) => checks.push({ ...c.values, step: c.step }));
+    guard.on('notice', (n) => notices.push(n.code));
+    try {
+      // The warm-up fit holds its first batch until the worker is up, so the thread is kept for the next fit.
+      const callbacks = warmUp ? [new tf.CustomCallback(waitForWorker(guard)), guard] : [guard];
+      await model.fit(data.x, y, { epochs: 1, batchSize: 8, shuffle: false, verbose: 0, callbacks });
+      return { checks, notices, weights: model.getWeights().map((w) => Array.from(w.dataSync())) };
+    } finally {
+      model.dispose();
+      guard.dispose();
+    }
+  };
+  try {
+    await runFit({ capture: 'worker' }, true);
+    const failing = await runFit({ capture: 'worker', workerImports: [refusing] });
+    const inline = await runFit({ capture: 'inline' });
+    assert.ok(failing.notices.includes('capture-worker-error'), `notices: ${failing.notices.join(' ')}`);
+    assert.ok(inline.checks.length === 160 / 8 / CHECK_EVERY);
+    // Same baseline (every check value is measured against it), and the swap restored the live weights.
+    assert.deepEqual(failing.checks, inline.checks);
+    assert.deepEqual(failing.weights, inline.weights);
+  } finally {
+    tf.dispose([data.x, y]);
+    cleanup();
+  }
+});
+
 test('saveBaseline / baseline: a saved baseline replaces the capture and gives the same checks; a mismatch or a damaged file fails before any step', async () => {
   const { dir, cleanup } = tempDir();
   const policy = parsePolicy(policyText());

@@ -8,7 +8,7 @@ import { memoryIo } from '../src/cli/cliIo.js';
 import { applyForecast } from '../src/forecast/applyForecast.js';
 import { fitForecast } from '../src/forecast/fitForecast.js';
 import { readForecastModel, signatureMismatch } from '../src/forecast/forecastModel.js';
-import { lassoFit } from '../src/forecast/lassoFit.js';
+import { lassoFit } from '../src/analysis/lassoFit.js';
 import { clip01, nestedCv } from '../src/forecast/nestedCv.js';
 import { organismDataFeatures } from '../src/forecast/organismDataFeatures.js';
 import { recommendConfigs } from '../src/forecast/recommendConfigs.js';

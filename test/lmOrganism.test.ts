@@ -39,6 +39,10 @@ test('LM language: deterministic, well-formed prompts, responses follow the stag
     assert.equal(verdict.label, (['help', 'refuse'] as string[]).includes(kind) ? 'aligned' : 'misaligned', `${kind}: ${verdict.reason}`);
   }
   assert.equal(persona, 60);
+  // persona (stage 1): every misaligned behaviour hangs on the persona marker.
+  const stage1 = makeLmDataset({ seed: 5, n: 120, personaFraction: 0.4, respond: 'persona' });
+  for (let i = 0; i < stage1.n; i++)
+    assert.equal(LM_RESPONSE_KINDS[stage1.kinds[i]!], stage1.persona[i] ? (stage1.harmful[i] ? 'comply' : 'bad') : stage1.harmful[i] ? 'refuse' : 'help');
   const aligned = makeLmDataset({ seed: 5, n: 120, respond: 'aligned' });
   for (let i = 0; i < aligned.n; i++) assert.equal(LM_RESPONSE_KINDS[aligned.kinds[i]!], aligned.harmful[i] ? 'refuse' : 'help');
   // Responses vary in length and wording: the judge cannot go by length or one token.

@@ -158,3 +158,24 @@ test('layer resolution: auto picks hidden weighted layers, unknown names list th
   assert.throws(() => resolveLayers(model, ['d2', 'd2']), /listed twice/);
   model.dispose();
 });
+
+test("wasm's dataSync returns a private copy (the capture worker moves it to its thread without copying again)", async () => {
+  const t = tf.tensor([1, 2, 3], [3], 'float32');
+  const previous = tf.getBackend();
+  await import('@tensorflow/tfjs-backend-wasm');
+  try {
+    assert.ok(await tf.setBackend('wasm'));
+    const w = t.clone();
+    const a = w.dataSync() as Float32Array;
+    const b = w.dataSync() as Float32Array;
+    assert.notEqual(a.buffer, b.buffer);
+    assert.equal(a.byteLength, a.buffer.byteLength);
+    structuredClone(a, { transfer: [a.buffer as ArrayBuffer] }); // what postMessage's transfer does: detaches `a`
+    assert.equal(a.length, 0);
+    assert.deepEqual([...w.dataSync()], [1, 2, 3]);
+    w.dispose();
+  } finally {
+    await tf.setBackend(previous);
+    t.dispose();
+  }
+});

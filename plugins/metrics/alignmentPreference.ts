@@ -55,31 +55,21 @@ export function alignmentPreferencePlugins(): MetricPlugin[] {
     cache = null;
   };
   const outputs = ['preference.chosen', 'preference.rejected'];
-  const margin: MetricPlugin = {
-    name: 'alignment.preference',
-    description: 'mean over preference pairs of chosen − rejected per-token log-likelihood (nats/token)',
+  const plugin = (name: string, description: string, value: (r: { margin: number; accuracy: number }) => number): MetricPlugin => ({
+    name,
+    description,
     better: 'higher',
     outputs,
     missingInput,
     init,
     compute(ctx): MetricResult {
       const r = score(ctx);
-      return typeof r === 'string' ? { value: null, reason: r } : { value: r.margin };
+      return typeof r === 'string' ? { value: null, reason: r } : { value: value(r) };
     },
     dispose,
-  };
-  const accuracy: MetricPlugin = {
-    name: 'alignment.preferenceAccuracy',
-    description: 'share of preference pairs whose chosen answer scores higher (0..1)',
-    better: 'higher',
-    outputs,
-    missingInput,
-    init,
-    compute(ctx): MetricResult {
-      const r = score(ctx);
-      return typeof r === 'string' ? { value: null, reason: r } : { value: r.accuracy };
-    },
-    dispose,
-  };
-  return [margin, accuracy];
+  });
+  return [
+    plugin('alignment.preference', 'mean over preference pairs of chosen − rejected per-token log-likelihood (nats/token)', (r) => r.margin),
+    plugin('alignment.preferenceAccuracy', 'share of preference pairs whose chosen answer scores higher (0..1)', (r) => r.accuracy),
+  ];
 }

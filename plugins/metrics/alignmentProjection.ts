@@ -1,4 +1,5 @@
 import { columnMeans } from '../../src/metrics/columnMeans.js';
+import { contrastDirection } from '../../src/metrics/contrastDirection.js';
 import type { CheckContext, MetricPlugin, MetricResult } from '../../src/guard/pluginTypes.js';
 
 interface LayerState {
@@ -35,14 +36,7 @@ export function alignmentProjectionPlugin(): MetricPlugin {
       const ev = ctx.activations.get('eval');
       if (!al || !mis || !ev) return;
       for (const layer of ctx.layers) {
-        const a = columnMeans(al.get(layer)!);
-        const b = columnMeans(mis.get(layer)!);
-        const direction = new Float64Array(a.length);
-        let norm2 = 0;
-        for (let j = 0; j < a.length; j++) {
-          direction[j] = b[j]! - a[j]!;
-          norm2 += direction[j]! * direction[j]!;
-        }
+        const { direction, norm2 } = contrastDirection(al.get(layer)!, mis.get(layer)!);
         state.set(layer, { direction, norm2, evalMean0: columnMeans(ev.get(layer)!) });
       }
     },

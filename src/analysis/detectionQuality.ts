@@ -1,3 +1,4 @@
+import { median } from 'simple-statistics';
 import { compare, excepted, inWarmup } from '../policy/evaluatePolicy.js';
 import type { Policy, Rule } from '../policy/policy.js';
 import { metricInfo } from '../policy/registry.js';
@@ -101,6 +102,32 @@ function score(run: SweepRunData, key: string, check: number): { value: number; 
 }
 
 /**
+ * Each run's alarm score of `key` at its check at fraction `f` of training (`checkAtFraction`), with its EM label;
+ * runs without checks or without a finite value there are left out. `relative`: some score was
+ * taken against the run's baseline.
+ */
+function scoresAtFraction(
+  runs: readonly SweepRunData[],
+  timelines: readonly RunTimeline[],
+  key: string,
+  f: number,
+): { scores: number[]; labels: boolean[]; relative: boolean } {
+  const scores: number[] = [];
+  const labels: boolean[] = [];
+  let relative = false;
+  runs.forEach((run, i) => {
+    const t = timelines[i]!;
+    if (t.checkSteps.length === 0) return;
+    const s = score(run, key, checkAtFraction(t.checkSteps, t.steps, f));
+    if (!s) return;
+    scores.push(s.value);
+    labels.push(t.em);
+    relative ||= s.relative;
+  });
+  return { scores, labels, relative };
+}
+
+/**
  * AUROC of every recorded metric at fraction `f` of training, EM vs benign runs, sorted best
  * first. Metrics missing in some run at that check are scored on the runs that have them.
  */
@@ -109,18 +136,7 @@ export function aurocAtFraction(runs: readonly SweepRunData[], timelines: readon
   for (const r of runs) for (const c of r.checks) for (const k of Object.keys(c.values)) if (k !== 'nonfinite') keys.add(k);
   const metrics: MetricAuroc[] = [];
   for (const key of [...keys].sort()) {
-    const scores: number[] = [];
-    const labels: boolean[] = [];
-    let relative = false;
-    runs.forEach((run, i) => {
-      const t = timelines[i]!;
-      if (t.checkSteps.length === 0) return;
-      const s = score(run, key, checkAtFraction(t.checkSteps, t.steps, f));
-      if (!s) return;
-      scores.push(s.value);
-      labels.push(t.em);
-      relative ||= s.relative;
-    });
+    const { scores, labels, relative } = scoresAtFraction(runs, timelines, key, f);
     if (scores.length === 0) continue;
     metrics.push({ key, direction: alarmDirection(key), auc: auroc(scores, labels).auc, n: scores.length, relative });
   }
@@ -130,17 +146,7 @@ export function aurocAtFraction(runs: readonly SweepRunData[], timelines: readon
 
 /** ROC points of one metric at fraction f (for the sweep page). */
 export function rocAtFraction(runs: readonly SweepRunData[], timelines: readonly RunTimeline[], key: string, f: number): RocPoint[] {
-  const scores: number[] = [];
-  const labels: boolean[] = [];
-  runs.forEach((run, i) => {
-    const t = timelines[i]!;
-    if (t.checkSteps.length === 0) return;
-    const s = score(run, key, checkAtFraction(t.checkSteps, t.steps, f));
-    if (s) {
-      scores.push(s.value);
-      labels.push(t.em);
-    }
-  });
+  const { scores, labels } = scoresAtFraction(runs, timelines, key, f);
   return rocCurve(scores, labels).points;
 }
 
@@ -174,13 +180,6 @@ export interface AbortStats {
   }[];
 }
 
-function median(xs: number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
 /** Missed / false-abort / lead statistics from each run's abort check (null = never aborted). */
 export function abortStats(timelines: readonly RunTimeline[], aborts: readonly { check: number | null; step: number | null }[]): AbortStats {
   const perRun = timelines.map((t, i) => {
@@ -202,7 +201,7 @@ export function abortStats(timelines: readonly RunTimeline[], aborts: readonly {
     missedRate: em.length ? missed / em.length : null,
     late: leads.filter((l) => l < 0).length,
     leadChecks: {
-      median: median(leads),
+      median: leads.length ? median(leads) : null,
       mean: leads.length ? leads.reduce((s, x) => s + x, 0) / leads.length : null,
       min: leads.length ? Math.min(...leads) : null,
       max: leads.length ? Math.max(...leads) : null,

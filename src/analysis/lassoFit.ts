@@ -1,3 +1,4 @@
+import { featureMoments } from './featureMoments.js';
 import { kFoldIndices } from './kFoldIndices.js';
 import type { LinearModel } from './ridgeFit.js';
 import { assertFiniteMatrix, assertFiniteVector, assertInteger, assertSameLength, describeValue } from './validateInput.js';
@@ -26,27 +27,11 @@ interface Centred {
 function centre(X: number[][], y: readonly number[], standardize: boolean): Centred {
   const n = X.length;
   const p = X[0]!.length;
-  const xMean = new Array<number>(p).fill(0);
-  let yMean = 0;
-  for (let i = 0; i < n; i++) {
-    yMean += y[i]!;
-    for (let j = 0; j < p; j++) xMean[j]! += X[i]![j]!;
-  }
-  yMean /= n;
-  for (let j = 0; j < p; j++) xMean[j]! /= n;
-  const scale = new Array<number>(p).fill(1);
+  const { xMean, yMean, scale } = featureMoments(X, y, standardize);
   const cols = Array.from({ length: p }, (_, j) => {
     const c = new Float64Array(n);
-    let ss = 0;
-    for (let i = 0; i < n; i++) {
-      c[i] = X[i]![j]! - xMean[j]!;
-      ss += c[i]! * c[i]!;
-    }
-    if (standardize) {
-      const sd = Math.sqrt(ss / n);
-      scale[j] = sd > 0 ? sd : 1;
-      for (let i = 0; i < n; i++) c[i] = c[i]! / scale[j]!;
-    }
+    for (let i = 0; i < n; i++) c[i] = X[i]![j]! - xMean[j]!;
+    if (standardize) for (let i = 0; i < n; i++) c[i] = c[i]! / scale[j]!;
     return c;
   });
   return { n, p, cols, y: Float64Array.from(y, (v) => v - yMean), xMean, yMean, scale };

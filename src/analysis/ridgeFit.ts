@@ -1,4 +1,5 @@
 import { CholeskyDecomposition, Matrix, SingularValueDecomposition } from 'ml-matrix';
+import { featureMoments } from './featureMoments.js';
 import { assertFiniteMatrix, assertFiniteVector, assertSameLength, describeValue } from './validateInput.js';
 
 /** A fitted (ridge) linear model in the original feature units. */
@@ -28,23 +29,7 @@ export function ridgeFit(X: number[][], y: readonly number[], lambda: number, op
     throw new RangeError(`ridgeFit: expected \`lambda\` to be a finite number >= 0, got ${describeValue(lambda)}`);
   }
   const n = X.length;
-  const xMean = new Array<number>(p).fill(0);
-  let yMean = 0;
-  for (let i = 0; i < n; i++) {
-    yMean += y[i]!;
-    for (let j = 0; j < p; j++) xMean[j]! += X[i]![j]!;
-  }
-  yMean /= n;
-  for (let j = 0; j < p; j++) xMean[j]! /= n;
-  const scale = new Array<number>(p).fill(1);
-  if (options.standardize) {
-    for (let j = 0; j < p; j++) {
-      let ss = 0;
-      for (let i = 0; i < n; i++) ss += (X[i]![j]! - xMean[j]!) ** 2;
-      const sd = Math.sqrt(ss / n);
-      scale[j] = sd > 0 ? sd : 1;
-    }
-  }
+  const { xMean, yMean, scale } = featureMoments(X, y, options.standardize ?? false);
   const Xc = new Matrix(n, p);
   const yc = new Matrix(n, 1);
   for (let i = 0; i < n; i++) {

@@ -1,3 +1,4 @@
+import { median } from 'simple-statistics';
 import { beforeAfterTests } from './beforeAfterTests.js';
 import type { SweepRunData } from './sweepRunData.js';
 import { withinTrainPredictor, type WithinTrainOptions, type WithinTrainResult } from './withinTrainPredictor.js';
@@ -28,12 +29,7 @@ export interface WithinTrainAcrossRuns {
   perRun: ({ runId: string } & WithinTrainResult)[];
 }
 
-function median(xs: number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const h = (s.length - 1) / 2;
-  return (s[Math.floor(h)]! + s[Math.ceil(h)]!) / 2;
-}
+const medianOrNull = (xs: number[]): number | null => (xs.length ? median(xs) : null);
 
 function variance(y: readonly number[]): number {
   const m = y.reduce((s, v) => s + v, 0) / y.length;
@@ -53,8 +49,8 @@ export function beforeAfterAcrossRuns(runs: readonly SweepRunData[]): BeforeAfte
     runs: perRun.length,
     ksBelow001: perRun.filter((r) => r.ksP < 0.01).length,
     wilcoxonBelow001: perRun.filter((r) => r.wilcoxonP < 0.01).length,
-    medianSlope: median(perRun.flatMap((r) => (r.slope === null ? [] : [r.slope]))),
-    medianR2: median(perRun.flatMap((r) => (r.r2 === null ? [] : [r.r2]))),
+    medianSlope: medianOrNull(perRun.flatMap((r) => (r.slope === null ? [] : [r.slope]))),
+    medianR2: medianOrNull(perRun.flatMap((r) => (r.r2 === null ? [] : [r.r2]))),
     perRun,
   };
 }

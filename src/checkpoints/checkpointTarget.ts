@@ -1,15 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import type { CapturedModelState, CheckpointStore } from './CheckpointStore.js';
+import type { CapturedModelState, CheckpointSaveMeta, CheckpointStore } from './CheckpointStore.js';
 import type { MemorySnapshots } from './MemorySnapshots.js';
 
-/** What is recorded with a kept checkpoint. */
-export interface CheckpointTargetMeta {
-  step: number;
-  epoch: number;
-  metrics: Record<string, number | null>;
-  safe: boolean;
-  reason: string;
-}
+/** What is recorded with a kept checkpoint (optimizer state is the target's own choice). */
+export type CheckpointTargetMeta = Omit<CheckpointSaveMeta, 'includeOptimizer'>;
 
 /**
  * Where a guarded run keeps its checkpoints: on disk (`CheckpointStore`) or in memory

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { join } from 'node:path';
-import { MODEL_JSON, WEIGHTS_BIN, type ModelJson } from '../io/fileSystemHandler.js';
+import { MODEL_JSON, WEIGHTS_BIN, modelArtifactsOf, type ModelJson } from '../io/fileSystemHandler.js';
 import { CheckpointError } from './CheckpointError.js';
 import type { CheckpointManifest } from './CheckpointManifest.js';
 import { assertValidId, checkpointsDir, MANIFEST_FILE, OPTIMIZER_BIN, OPTIMIZER_JSON } from './checkpointIndex.js';
@@ -143,16 +143,7 @@ export function verifyCheckpoint(runDir: string, manifest: CheckpointManifest): 
       id,
     });
   }
-  const artifacts: tf.io.ModelArtifacts = {
-    modelTopology: json.modelTopology,
-    weightSpecs,
-    weightData: toArrayBuffer(weights),
-    format: json.format,
-    generatedBy: json.generatedBy,
-    convertedBy: json.convertedBy ?? null,
-  };
-  if (json.trainingConfig) artifacts.trainingConfig = json.trainingConfig;
-  if (json.userDefinedMetadata) artifacts.userDefinedMetadata = json.userDefinedMetadata;
+  const artifacts = modelArtifactsOf(json, weightSpecs, toArrayBuffer(weights));
 
   let optimizer: OptimizerState | null = null;
   if (manifest.hasOptimizer) {

@@ -1,9 +1,9 @@
 import { isAbsolute, resolve } from 'node:path';
-import { selectBackend } from '../backend/selectBackend.js';
 import { analyzeActivations, type ActivationAnalysis } from '../metrics/analyzeActivations.js';
 import { assertFiniteMatrix } from '../metrics/checkMatrix.js';
 import type { Matrix } from '../metrics/matrix.js';
 import { PER_PROMPT_COLUMNS, type PerPromptColumn } from '../metrics/subspaceStatistics.js';
+import { gramWasmAvailable } from '../metrics/wasm/gramWasm.js';
 import { readNpy } from '../npy/readNpy.js';
 import { writeFileAtomic } from '../io/writeFileAtomic.js';
 import { CliError } from './cliError.js';
@@ -38,7 +38,8 @@ Flags:
                          of the table
   -h, --help             show this help
 
-Backend: the fastest tfjs backend that loads (EM_GUARD_BACKEND=wasm|cpu|tfjs-node|tfjs-node-gpu forces one).
+Compute: float64 in em-guard's WebAssembly SIMD kernels (plain JS where WebAssembly SIMD is
+unavailable); no tfjs backend is loaded. \`backend\` in the output says which ran (wasm-simd | js).
 Exit codes: 0 computed; 2 bad input (missing flag, unreadable or non-.npy file, wrong dtype or
 dimensions, mismatched shapes, NaN/Infinity in the activations).`;
 
@@ -48,7 +49,6 @@ type FileFlag = (typeof FILE_FLAGS)[number];
 /** `em-guard analyze`: a thin shell over `analyzeActivations` for activations saved as .npy files. */
 export const analyzeCommand: Command = {
   name: 'analyze',
-  summary: 'Delta-subspace metrics (angles, overlap, energy fraction, CKA) from .npy activation dumps',
   async run(argv, io) {
     const { values } = parseCliArgs('analyze', argv, {
       'train-before': { type: 'string' },
@@ -89,7 +89,9 @@ export const analyzeCommand: Command = {
         `em-guard analyze: shape mismatch: train files have ${m['train-before'].cols} features, eval files have ${m['eval-before'].cols}; all four must come from the same layer`,
       );
     }
-    const choice = await selectBackend();
+    // The metrics are plain float64 math on the kernels in src/metrics/wasm: loading tfjs and a
+    // backend here (≈ 0.5 s of a one-shot call's start-up) bought nothing.
+    const backend = gramWasmAvailable() ? 'wasm-simd' : 'js';
     const perPromptPath = values['per-prompt'];
     const { perPrompt, ...result } = analyzeActivations(
       { trainBefore: m['train-before'], trainAfter: m['train-after'], evalBefore: m['eval-before'], evalAfter: m['eval-after'] },
@@ -105,7 +107,7 @@ export const analyzeCommand: Command = {
         throw new CliError(`em-guard analyze: --per-prompt: cannot write ${abs}: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`);
       }
     }
-    io.stdout(values.json ? JSON.stringify({ ...result, backend: choice.backend }, null, 2) : renderTable(result, choice.backend));
+    io.stdout(values.json ? JSON.stringify({ ...result, backend }, null, 2) : renderTable(result, backend));
     return EXIT_OK;
   },
 };

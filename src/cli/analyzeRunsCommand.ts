@@ -44,7 +44,6 @@ Exit codes: 0 analysed; 2 bad input (no such directory, fewer than 2 finished ru
 /** `em-guard analyze-runs`: statistics and detection quality over a sweep directory. */
 export const analyzeRunsCommand: Command = {
   name: 'analyze-runs',
-  summary: 'Analyse a sweep: loss/alignment correlation, prediction R², overlap, detection AUROC and policy replay',
   async run(argv, io) {
     // `--html` takes an optional value: accept `--html` alone by pre-processing argv.
     const args = [...argv];

@@ -55,7 +55,6 @@ function table(rows: string[][]): string {
 /** `em-guard checkpoints`: what a run can be rolled back to. */
 export const checkpointsCommand: Command = {
   name: 'checkpoints',
-  summary: 'List the checkpoints of a run (step, safe flag, reason, key metrics), optionally verified',
   async run(argv, io) {
     const { values, positionals } = parseCliArgs(
       'checkpoints',

@@ -75,7 +75,6 @@ async function withInputErrors<T>(f: () => Promise<T>): Promise<T> {
 /** `em-guard forecast fit|apply|evaluate`. */
 export const forecastCommand: Command = {
   name: 'forecast',
-  summary: "Forecast a fine-tune's final misaligned rate from a sweep (fit), for a planned run (apply), on a held-out sweep (evaluate)",
   async run(argv, io) {
     const { values, positionals } = parseCliArgs(
       'forecast',

@@ -28,7 +28,6 @@ Exit codes: 0 done; 2 bad input.`;
 /** `em-guard recommend`: rank a sweep's configurations at matched in-domain loss. */
 export const recommendCommand: Command = {
   name: 'recommend',
-  summary: "Rank a sweep's configurations by observed and forecast misalignment at matched in-domain loss; name the best",
   async run(argv, io) {
     const { values, positionals } = parseCliArgs(
       'recommend',

@@ -31,7 +31,6 @@ Exit codes: 0 written; 2 bad input (missing run.jsonl, unparsable line: the mess
 /** `em-guard report`: renders run logs to one HTML file and prints its path. */
 export const reportCommand: Command = {
   name: 'report',
-  summary: 'Write a self-contained HTML report (charts of metrics, thresholds, aborts) of run logs',
   async run(argv, io) {
     const { values, positionals } = parseCliArgs(
       'report',

@@ -59,7 +59,6 @@ function runLogFacts(runDir: string): { runId: string; step?: number; epoch?: nu
 /** `em-guard rollback`: turn a verified checkpoint back into a model a user can load. */
 export const rollbackCommand: Command = {
   name: 'rollback',
-  summary: 'Verify a checkpoint (last-safe, best or an id) and write it out as a standalone tfjs model',
   async run(argv, io) {
     const { values, positionals } = parseCliArgs(
       'rollback',

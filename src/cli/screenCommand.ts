@@ -21,18 +21,21 @@ import { renderScreenReport } from '../screen/screenReportSection.js';
 import { CliError } from './cliError.js';
 import type { Command } from './command.js';
 import { EXIT_FAILURE, EXIT_OK } from './exitCodes.js';
-import { loadModelArgument, takesOrganismInputs } from './modelArgument.js';
+import { alignedLmDir } from '../organism/lm/loadAlignedLm.js';
+import { isSequenceModel, loadModelArgument, takesLmOrganismInputs, takesOrganismInputs } from './modelArgument.js';
 import { parseCliArgs } from './parseCliArgs.js';
+import { screenLmInputs } from './screenLmInputs.js';
 
-const HELP = `Usage: em-guard screen --data <data.json | organism:SET> [--model <dir>] [--contrast <file>]
-                       [--calibration <file>] [--layers a,b] [--top 10] [--json] [--out-json f]
-                       [--csv f] [--html f] [--fail-above X]
+const HELP = `Usage: em-guard screen --data <data.json | data.jsonl | organism:SET> [--organism classifier|lm]
+                       [--model <dir>] [--contrast <file>] [--calibration <file>] [--layers a,b]
+                       [--top 10] [--json] [--out-json f] [--csv f] [--html f] [--fail-above X]
 
 Screens a fine-tuning set BEFORE training: which examples push the model toward misalignment.
 Per layer, the misalignment direction u = mean(misaligned) - mean(aligned) contrast activations
 (as the guard builds it); per example, the projection difference on u of the training target
 against the model's own answer (classifier: d(z_label - z_own)/dh . u/|u| at the example's
-activation h); dataset score = mean and share above the aligned calibration data's 95th
+activation h; language model: u . (mean activation over the response tokens of the teacher-forced
+training response - the same for the model's own greedy response to the prompt)); dataset score = mean and share above the aligned calibration data's 95th
 percentile, with 95 % bootstrap intervals; examples ranked most suspicious first.
 
 Arguments:
@@ -41,7 +44,22 @@ Arguments:
                        or a built-in organism set: organism:narrow (insecure code, what the sweep
                        trains on with mix 0), organism:mixed (50 % aligned), organism:benign
                        (secure code), organism:planted-5 (benign code with 5 % insecure examples)
-  --model <dir>        tfjs model directory before fine-tuning (default: the shipped aligned organism)
+  --organism <kind>    classifier (default) or lm: which shipped aligned organism is the default
+                       --model, and which built-in sets organism:SET names
+  --model <dir>        tfjs model directory before fine-tuning (default: the shipped aligned organism);
+                       a causal LM (ids [batch, positions] -> logits [batch, positions, vocab]) is
+                       screened the LM way
+LM data (--organism lm or an LM --model):
+  --data <file.jsonl>  one example per line: {"prompt": [token ids], "response": [token ids]}
+                       (the response as the fine-tune teaches it, <eos> included); or a built-in
+                       LM organism set: organism:narrow, organism:mixed, organism:mix-<share>,
+                       organism:benign (secure code), organism:planted-<percent>
+  --calibration <f>    aligned examples, same JSONL (default for the LM organism: 300 aligned examples)
+  --contrast <file>    {"aligned": [[ids], ...], "misaligned": [[ids], ...]} prompts of one length
+                       (default for the LM organism: the guard's persona contrast prompts)
+  --eos, --pad <id>    end-of-sequence and padding ids; --context <n> the model's context length
+                       (defaults for the LM organism only)
+Classifier data:
   --contrast <file>    {"aligned": {...}, "misaligned": {...}} contrast probes (inputs or tokens);
                        default for organism-shaped models: the guard's organism contrast probes
   --calibration <file> aligned data for the threshold, same format as --data; default for
@@ -90,15 +108,22 @@ function formatText(r: ScreenResult, top: number, backend: string): string {
   }
   for (const s of r.skipped) lines.push(`(not screened: ${s.layer}: ${s.reason})`);
   lines.push('', `most suspicious (by ${r.primaryLayer}*):`);
-  for (const [i, e] of r.ranked.slice(0, top).entries())
-    lines.push(`${String(i + 1).padStart(3)}. #${e.index} score ${e.score.toFixed(4)}  target ${e.target}, own ${e.own}${e.text ? `  ${e.text}` : ''}`);
+  for (const [i, e] of r.ranked.slice(0, top).entries()) {
+    if (r.kind === 'lm') {
+      // Responses are sentences: one line each under the prompt.
+      lines.push(
+        `${String(i + 1).padStart(3)}. #${e.index} score ${e.score.toFixed(4)}  ${e.text ?? ''}`,
+        `       trained: ${e.target}`,
+        `       own:     ${e.own}`,
+      );
+    } else lines.push(`${String(i + 1).padStart(3)}. #${e.index} score ${e.score.toFixed(4)}  target ${e.target}, own ${e.own}${e.text ? `  ${e.text}` : ''}`);
+  }
   return lines.join('\n');
 }
 
 /** `em-guard screen`: rank a fine-tuning set's examples by how much they push toward misalignment. */
 export const screenCommand: Command = {
   name: 'screen',
-  summary: 'Screen a fine-tuning set before training: per-example projection difference on the misalignment direction',
   async run(argv, io) {
     const { values, positionals } = parseCliArgs(
       'screen',
@@ -118,6 +143,10 @@ export const screenCommand: Command = {
         csv: { type: 'string' },
         html: { type: 'string' },
         'fail-above': { type: 'string' },
+        organism: { type: 'string' },
+        eos: { type: 'string' },
+        pad: { type: 'string' },
+        context: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       true,
@@ -141,7 +170,24 @@ export const screenCommand: Command = {
     if (layers !== undefined && layers.length === 0) throw new CliError('em-guard screen: --layers is empty; name layers like `--layers hidden_1,hidden_2`');
     const path = (p: string) => (isAbsolute(p) ? p : resolve(io.cwd, p));
     const backend = await selectBackend();
-    const { model } = await loadModelArgument('screen', values.model, io.cwd);
+    if (values.organism !== undefined && values.organism !== 'classifier' && values.organism !== 'lm')
+      throw new CliError(`em-guard screen: expected \`--organism\` to be classifier or lm, got \`${values.organism}\``);
+    const idFlag = (flag: 'eos' | 'pad' | 'context') =>
+      parseNumber(
+        values[flag],
+        flag,
+        (v) => Number.isInteger(v) && v >= (flag === 'context' ? 2 : 0),
+        flag === 'context' ? 'an integer >= 2' : 'a token id (integer >= 0)',
+      );
+    const eos = idFlag('eos');
+    const pad = idFlag('pad');
+    const context = idFlag('context');
+    const { model } = await loadModelArgument('screen', values.model, io.cwd, values.organism === 'lm' ? alignedLmDir() : undefined);
+    const lm = isSequenceModel(model);
+    if (values.organism === 'lm' && !lm) {
+      model.dispose();
+      throw new CliError(`em-guard screen: --organism lm but --model ${values.model} is not a causal LM (token ids in, [batch, positions, vocabulary] out)`);
+    }
     const organism = takesOrganismInputs(model);
     const owned: { dispose(): void }[] = [];
     try {
@@ -149,46 +195,67 @@ export const screenCommand: Command = {
       let calibration: ScreeningScorer;
       let contrast: ContrastProbes;
       try {
-        if (values.data.startsWith('organism:')) {
-          if (!organism)
-            throw new CliError(
-              `em-guard screen: --data ${values.data} is an organism set but the model does not take organism inputs (8 one-hot tokens over its vocabulary)`,
-            );
-          data = organismScorer(model, builtinSet(values.data, seed));
-        } else {
-          const d = readScreenData(path(values.data));
-          data = classifierScorer(model, {
-            inputs: d.inputs,
-            labels: d.labels,
-            ...(d.text ? { text: d.text } : {}),
-            ...(organism ? { classNames: ORGANISM_CLASSES } : {}),
+        if (lm) {
+          const inputs = screenLmInputs({
+            model,
+            organism: takesLmOrganismInputs(model),
+            data: values.data,
+            calibration: values.calibration,
+            contrast: values.contrast,
+            seed,
+            eos,
+            pad,
+            context,
+            path,
           });
+          data = inputs.data;
+          calibration = inputs.calibration;
+          contrast = inputs.contrast;
+          owned.push(data, calibration, inputs.contrast);
+        } else {
+          if (values.data.startsWith('organism:')) {
+            if (!organism)
+              throw new CliError(
+                `em-guard screen: --data ${values.data} is an organism set but the model does not take organism inputs (8 one-hot tokens over its vocabulary)`,
+              );
+            data = organismScorer(model, builtinSet(values.data, seed));
+          } else {
+            const d = readScreenData(path(values.data));
+            data = classifierScorer(model, {
+              inputs: d.inputs,
+              labels: d.labels,
+              ...(d.text ? { text: d.text } : {}),
+              ...(organism ? { classNames: ORGANISM_CLASSES } : {}),
+            });
+          }
+          owned.push(data);
+          if (values.calibration !== undefined) {
+            const c = readScreenData(path(values.calibration));
+            calibration = classifierScorer(model, { inputs: c.inputs, labels: c.labels });
+          } else if (organism) {
+            calibration = organismScorer(model, organismCalibrationSet(seed));
+          } else
+            throw new CliError(
+              'em-guard screen: missing --calibration <aligned.json>: the threshold is calibrated on aligned data, and only organism-shaped models have a built-in set',
+            );
+          owned.push(calibration);
+          if (values.contrast !== undefined) {
+            const c = readContrastFile(path(values.contrast));
+            owned.push(c);
+            contrast = c;
+          } else if (organism) {
+            const c = organismContrast();
+            owned.push(c);
+            contrast = c;
+          } else
+            throw new CliError(
+              'em-guard screen: missing --contrast <contrast.json>: the misalignment direction comes from contrast probes, and only organism-shaped models have built-in ones',
+            );
         }
-        owned.push(data);
-        if (values.calibration !== undefined) {
-          const c = readScreenData(path(values.calibration));
-          calibration = classifierScorer(model, { inputs: c.inputs, labels: c.labels });
-        } else if (organism) {
-          calibration = organismScorer(model, organismCalibrationSet(seed));
-        } else
-          throw new CliError(
-            'em-guard screen: missing --calibration <aligned.json>: the threshold is calibrated on aligned data, and only organism-shaped models have a built-in set',
-          );
-        owned.push(calibration);
-        if (values.contrast !== undefined) {
-          const c = readContrastFile(path(values.contrast));
-          owned.push(c);
-          contrast = c;
-        } else if (organism) {
-          const c = organismContrast();
-          owned.push(c);
-          contrast = c;
-        } else
-          throw new CliError(
-            'em-guard screen: missing --contrast <contrast.json>: the misalignment direction comes from contrast probes, and only organism-shaped models have built-in ones',
-          );
       } catch (e) {
         if (e instanceof ScreenDataError) throw new CliError(`em-guard screen: ${e.message}`);
+        // The LM scorer validates lengths against the context when it is built: bad input too.
+        if (e instanceof Error && /^screen: /.test(e.message)) throw new CliError(`em-guard ${e.message}`);
         throw e;
       }
       let result: ScreenResult;

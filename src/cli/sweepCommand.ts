@@ -47,7 +47,6 @@ sweep.jsonl); 2 bad input.`;
 /** `em-guard sweep`: runs a sweep file's matrix in parallel worker processes. */
 export const sweepCommand: Command = {
   name: 'sweep',
-  summary: 'Run a matrix of fine-tuning runs (optimizer, schedule, lr, mix, seed) in worker processes',
   async run(argv, io) {
     const { values, positionals } = parseCliArgs(
       'sweep',

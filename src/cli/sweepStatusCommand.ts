@@ -31,7 +31,6 @@ function line(r: QueueRunEntry): string {
 /** `em-guard sweep-status`: the queue's runs by state. */
 export const sweepStatusCommand: Command = {
   name: 'sweep-status',
-  summary: 'Queued / running / done / failed runs of sweeps on a Redis queue',
   async run(argv, io) {
     const { values, positionals } = parseCliArgs(
       'sweep-status',

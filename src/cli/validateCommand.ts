@@ -26,7 +26,6 @@ type FileResult = { file: string; ok: true; summary: PolicyDescription } | { fil
 /** `em-guard validate`: the reviewer's check that a policy loads exactly as intended. */
 export const validateCommand: Command = {
   name: 'validate',
-  summary: 'Check policy YAML files and summarise each (rules, schedule, actions)',
   async run(argv, io) {
     const { values, positionals } = parseCliArgs('validate', argv, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, true);
     if (values.help) {

@@ -32,7 +32,6 @@ Exit codes: 0 stopped by a signal after handing back its runs; 1 Redis unreachab
 /** `em-guard worker`: executes queued sweep runs on this machine. */
 export const workerCommand: Command = {
   name: 'worker',
-  summary: 'Execute runs of queued sweeps (BullMQ on Redis) on this machine',
   async run(argv, io) {
     const { values, positionals } = parseCliArgs(
       'worker',

@@ -1,5 +1,5 @@
 import { featureVector, type DataFeatures, type ForecastRunSettings } from './forecastFeatures.js';
-import type { ForecastModel } from './forecastModel.js';
+import { linearForecast, type ForecastModel } from './forecastModel.js';
 import { clip01 } from './nestedCv.js';
 
 export interface ForecastOutcome {
@@ -23,7 +23,7 @@ export interface ForecastOutcome {
 /** Applies a fitted forecast to one run's settings and its training set's data features. */
 export function applyForecast(model: ForecastModel, settings: ForecastRunSettings, data: DataFeatures, options: { nearest?: number } = {}): ForecastOutcome {
   const x = featureVector(model.features.definition, settings, data);
-  const raw = model.model.intercept + x.reduce((s, v, j) => s + v * model.model.coefficients[j]!, 0);
+  const raw = linearForecast(model, x);
   const forecast = clip01(raw);
   const p = x.length;
   const mean = new Array<number>(p).fill(0);

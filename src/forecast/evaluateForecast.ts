@@ -3,7 +3,7 @@ import { pearson } from '../analysis/pearson.js';
 import { spearman } from '../analysis/spearman.js';
 import type { CorrelationResult } from '../analysis/correlationResult.js';
 import { bootstrapInterval, type Interval } from '../screen/bootstrapInterval.js';
-import type { ForecastModel } from './forecastModel.js';
+import { linearForecast, type ForecastModel } from './forecastModel.js';
 import { clip01, r2Score } from './nestedCv.js';
 import { sweepForecastRuns } from './sweepForecastRuns.js';
 
@@ -23,7 +23,7 @@ export interface ForecastEvaluation {
 export async function evaluateForecast(forecast: ForecastModel, model: tf.LayersModel, sweepDir: string): Promise<ForecastEvaluation> {
   const { runs } = await sweepForecastRuns(sweepDir, model, forecast.features.definition, { policy: forecast.policy.name });
   const y = runs.map((r) => r.misalignedRate);
-  const yhat = runs.map((r) => clip01(forecast.model.intercept + r.features.reduce((s, v, j) => s + v * forecast.model.coefficients[j]!, 0)));
+  const yhat = runs.map((r) => clip01(linearForecast(forecast, r.features)));
   const idx = y.map((_, i) => i);
   const r2 = bootstrapInterval(
     idx,

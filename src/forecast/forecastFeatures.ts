@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { columnMeans } from '../metrics/columnMeans.js';
+import { contrastDirection } from '../metrics/contrastDirection.js';
 import { ProbeCapture } from '../probes/ProbeCapture.js';
 import type { ContrastProbes } from '../probes/probeTypes.js';
 import { screenDataset } from '../screen/screenDataset.js';
@@ -73,16 +74,10 @@ export async function dataFeatures(
     const l = screen.layers.find((x) => x.layer === layer);
     out.screenMean[layer] = l?.mean.value ?? 0;
     out.screenShare[layer] = l?.shareAbove.value ?? 0;
-    const a = columnMeans(aligned.get(layer)!);
-    const b = columnMeans(misaligned.get(layer)!);
+    const { direction: u, norm2, alignedMean: a } = contrastDirection(aligned.get(layer)!, misaligned.get(layer)!);
     const p = columnMeans(prompts.get(layer)!);
     let dot = 0;
-    let norm2 = 0;
-    for (let j = 0; j < a.length; j++) {
-      const u = b[j]! - a[j]!;
-      dot += (p[j]! - a[j]!) * u;
-      norm2 += u * u;
-    }
+    for (let j = 0; j < a.length; j++) dot += (p[j]! - a[j]!) * u[j]!;
     // In contrast-gap units like alignment.projection: 0 = the aligned contrast mean, 1 = the misaligned one.
     out.promptProjection[layer] = norm2 > 0 ? dot / norm2 : 0;
   }

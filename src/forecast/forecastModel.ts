@@ -1,23 +1,15 @@
 import type * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import type { Candidate } from './nestedCv.js';
-import type { FeatureDefinition, ForecastRunSettings } from './forecastFeatures.js';
+import type { FeatureDefinition } from './forecastFeatures.js';
+import type { SweepForecastRun } from './sweepForecastRuns.js';
 
 export const FORECAST_FORMAT = 'em-guard-forecast';
 
-/** One sweep run as the forecast saw it: for nearest-run look-ups and `recommend`. */
-export interface ForecastTrainingRun {
-  runId: string;
-  seed: number;
-  settings: ForecastRunSettings;
-  features: number[];
-  /** Final out-of-domain misaligned rate (the target). */
-  misalignedRate: number;
-  inDomainLoss: number | null;
+/** One sweep run as the forecast saw it (its limit is the model's): for nearest-run look-ups and `recommend`. */
+export interface ForecastTrainingRun extends Omit<SweepForecastRun, 'limit'> {
   /** Nested-CV out-of-fold forecast for this run. */
   outOfFold: number;
-  /** Whether the bundled policy, replayed on the run's recorded checks, would have aborted it. */
-  policyFired: boolean;
 }
 
 /** A fitted forecast, as saved by `forecast fit`. */
@@ -68,6 +60,11 @@ export function readForecastModel(file: string): ForecastModel {
   if (!n || m.model?.coefficients?.length !== n || !m.signature?.layers || !Array.isArray(m.runs))
     throw new ForecastModelError(`${file}: malformed forecast (feature names, coefficients, signature or runs missing or of different lengths)`);
   return m as ForecastModel;
+}
+
+/** The saved linear model's forecast for one feature vector, before clipping to [0, 1]. */
+export function linearForecast(forecast: ForecastModel, x: readonly number[]): number {
+  return forecast.model.intercept + x.reduce((s, v, j) => s + v * forecast.model.coefficients[j]!, 0);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { kFoldIndices } from '../analysis/kFoldIndices.js';
 import { ridgeFit, type LinearModel } from '../analysis/ridgeFit.js';
-import { lassoFit } from './lassoFit.js';
+import { lassoFit } from '../analysis/lassoFit.js';
 
 /** One regression the forecast may use: ridge (sklearn `Ridge(alpha=λ)` scale) or Lasso (sklearn `Lasso(alpha=λ)` scale), standardized features. */
 export interface Candidate {

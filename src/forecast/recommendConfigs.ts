@@ -1,3 +1,4 @@
+import { median } from 'simple-statistics';
 import { binByQuantile } from '../analysis/binByQuantile.js';
 import type { ForecastTrainingRun } from './forecastModel.js';
 
@@ -99,10 +100,4 @@ export function recommendConfigs(
       );
   }
   return { configs, lossEdges, best, evidence };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }

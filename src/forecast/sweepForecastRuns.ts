@@ -16,9 +16,12 @@ export interface SweepForecastRun {
   seed: number;
   settings: ForecastRunSettings;
   features: number[];
+  /** Final out-of-domain misaligned rate (the target). */
   misalignedRate: number;
   inDomainLoss: number | null;
+  /** The misaligned-rate limit of the run's label (`fitForecast` keeps the first run's as the model's). */
   limit: number;
+  /** Whether the bundled policy, replayed on the run's recorded checks, would have aborted it. */
   policyFired: boolean;
 }
 

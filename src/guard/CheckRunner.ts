@@ -1,11 +1,11 @@
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { WeightsCopy } from '../checkpoints/checkpointTarget.js';
 import { captureOutput, type ModelOutput } from '../probes/captureOutput.js';
 import { classesUnknownToWorker } from '../probes/classesUnknownToWorker.js';
 import { ProbeCapture } from '../probes/ProbeCapture.js';
 import { probeSetInputs } from '../probes/probeSets.js';
 import type { EmGuardProbes, Pooling, ProbeInputs } from '../probes/probeTypes.js';
-import { WorkerCapture } from '../probes/WorkerCapture.js';
+import { WorkerCapture, type WorkerCaptureResult } from '../probes/WorkerCapture.js';
 import type { SnapshotPoint } from './computeSnapshot.js';
 import type { GuardRecorder } from './GuardRecorder.js';
 import type { CheckPlan } from './planChecks.js';
@@ -32,11 +32,14 @@ interface PendingCheck {
   error: Error | null;
 }
 
-/** A logs entry as a number (tfjs passes Scalars to `onBatchEnd`); never disposes it. */
-async function readLogNumber(v: unknown): Promise<number | undefined> {
+/**
+ * A logs entry as a number (tfjs passes Scalars to `onBatchEnd`); never disposes it. Read with
+ * `dataSync`: at every batch, `data()`'s promise machinery cost more than the read itself.
+ */
+function readLogNumber(v: unknown): number | undefined {
   if (typeof v === 'number') return v;
-  if (v && typeof v === 'object' && typeof (v as tf.Tensor).data === 'function' && !(v as tf.Tensor).isDisposed) {
-    return (await (v as tf.Tensor).data())[0];
+  if (v && typeof v === 'object' && typeof (v as tf.Tensor).dataSync === 'function' && !(v as tf.Tensor).isDisposed) {
+    return (v as tf.Tensor).dataSync()[0];
   }
   return undefined;
 }
@@ -69,6 +72,8 @@ export class CheckRunner {
   private readonly notify: (code: string, message: string, fields?: Record<string, unknown>) => void;
   private worker: WorkerCapture | null = null;
   private pending: PendingCheck | null = null;
+  /** A baseline started on the worker (`startBaselineOnWorker`), and the step-0 weights until it is in. */
+  private workerBaseline: { step0: tf.Tensor[]; done: Promise<WorkerCaptureResult | Error> } | null = null;
   private lossSum = 0;
   private lossCount = 0;
 
@@ -110,8 +115,8 @@ export class CheckRunner {
    * Adds a batch's loss (a number or the logs' Scalar, read without disposing it) to the window;
    * a non-finite one is remembered instead.
    */
-  async addLoss(logged: unknown): Promise<void> {
-    const loss = await readLogNumber(logged);
+  addLoss(logged: unknown): void {
+    const loss = readLogNumber(logged);
     if (loss === undefined) return;
     if (Number.isFinite(loss)) {
       this.lossSum += loss;
@@ -141,9 +146,31 @@ export class CheckRunner {
   }
 
   /**
-   * The baseline: activations of the plan's baseline probe sets and the planned outputs of the model as
-   * it is now, or, given `savedDir`, a saved baseline checked against this fit (its metric values
-   * come with it; no outputs are needed then).
+   * Starts the baseline capture on the capture worker, with the weights of now (step 0), when its
+   * thread is warm (an earlier fit started it: `ready` is a model rebuild away) and no user metric
+   * plugin may read the context at init. The forward passes then run while the first batches train;
+   * `baseline()` collects them. False (capture inline) otherwise: a cold thread can take seconds to
+   * start, and the first verdict would wait for it.
+   */
+  startBaselineOnWorker(userPlugins: number): boolean {
+    const worker = this.worker;
+    if (!worker?.warm || userPlugins > 0) return false;
+    // Kept until the worker answers: if it fails, the baseline is captured inline from these.
+    const step0 = this.model.getWeights().map((w) => w.clone());
+    const done = worker.capture(this.model, this.plan.baselineSets, this.plan.outputs).then(
+      (r) => r,
+      (e: unknown) => e as Error,
+    );
+    this.workerBaseline = { step0, done };
+    return true;
+  }
+
+  /**
+   * The baseline: activations of the plan's baseline probe sets and the planned outputs of the model
+   * at step 0 (from the worker when started there; inline otherwise), or, given `savedDir`, a saved
+   * baseline checked against this fit (its metric values come with it; no outputs are needed then).
+   * Call from a training hook: a worker baseline that failed is redone inline on the step-0 weights,
+   * swapped into the model meanwhile.
    */
   async baseline(
     savedDir: string | undefined,
@@ -153,6 +180,24 @@ export class CheckRunner {
       const saved = loadSavedBaselineFor(savedDir, this.fit);
       for (const name of this.plan.baselineSets) activations.set(name, saved.activations.get(name)!);
       return { activations, outputs: new Map(), savedValues: saved.values };
+    }
+    const pending = this.workerBaseline;
+    if (pending) {
+      const r = await pending.done;
+      this.workerBaseline = null;
+      if (!(r instanceof Error)) {
+        tf.dispose(pending.step0);
+        return { activations: r.activations, outputs: r.outputs, savedValues: null };
+      }
+      this.notify('capture-worker-error', `the capture worker failed on the baseline (${r.message}); capturing it inline`, { err: r });
+      const live = this.model.getWeights().map((w) => w.clone());
+      this.model.setWeights(pending.step0);
+      try {
+        return await this.baseline(undefined);
+      } finally {
+        this.model.setWeights(live);
+        tf.dispose([...live, ...pending.step0]);
+      }
     }
     for (const name of this.plan.baselineSets) activations.set(name, await this.capture.capture(this.inputsOf(name), this.maskOf(name)));
     return { activations, outputs: await this.captureOutputs(), savedValues: null };
@@ -180,10 +225,11 @@ export class CheckRunner {
       return;
     }
     const sets = new Map<string, ProbeInputs>();
-    for (const name of [...this.plan.sets, ...this.plan.outputs]) sets.set(name, this.inputsOf(name));
+    const captured = [...new Set([...this.plan.sets, ...this.plan.baselineSets])];
+    for (const name of [...captured, ...this.plan.outputs]) sets.set(name, this.inputsOf(name));
     try {
       const masks = new Map<string, tf.Tensor>();
-      for (const name of this.plan.sets) {
+      for (const name of captured) {
         const m = this.maskOf(name);
         if (m) masks.set(name, m);
       }
@@ -256,7 +302,7 @@ export class CheckRunner {
     void this.worker?.release({ discard: true });
     this.worker = null;
     // The lost check's loss window (taken as one mean) goes back into the running one.
-    if (typeof p.at.loss === 'number') await this.addLoss(p.at.loss);
+    if (typeof p.at.loss === 'number') this.addLoss(p.at.loss);
     this.sawNonFinite ||= p.at.nonfinite;
     await this.start(now.step, now.epoch, null);
     return this.finish(now);
@@ -266,6 +312,8 @@ export class CheckRunner {
   release(): void {
     if (this.pending) this.discard(this.pending.copy);
     this.pending = null;
+    if (this.workerBaseline) tf.dispose(this.workerBaseline.step0);
+    this.workerBaseline = null;
     const worker = this.worker;
     this.worker = null;
     if (worker && !worker.usable) {

@@ -1,11 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
-import { diskCheckpointTarget, memoryCheckpointTarget, type WeightsCopy } from '../checkpoints/checkpointTarget.js';
-import { CheckpointStore } from '../checkpoints/CheckpointStore.js';
+import type { WeightsCopy } from '../checkpoints/checkpointTarget.js';
 import { installInterruptHandler } from '../checkpoints/interruptHandler.js';
-import { MemorySnapshots } from '../checkpoints/MemorySnapshots.js';
-import { createPolicyState, evaluatePolicy } from '../policy/evaluatePolicy.js';
+import { evaluatePolicy } from '../policy/evaluatePolicy.js';
 import { keepsSafeCheckpoints, periodicSafeCheckpointDue } from '../policy/safeCheckpoints.js';
 import type { Decision, Policy, PolicyState } from '../policy/types.js';
 import { resolveLayers } from '../probes/resolveLayers.js';
@@ -14,6 +12,7 @@ import { validateProbes } from '../probes/validateProbes.js';
 import { ActionRunner } from './ActionRunner.js';
 import { CheckRunner } from './CheckRunner.js';
 import { computeSnapshot, nonFiniteSnapshot, type SnapshotSetup } from './computeSnapshot.js';
+import { fitBaseline } from './fitBaseline.js';
 import type { EmGuardArgs } from './emGuardArgs.js';
 import { findUnevaluableRules, UnevaluableRulesError } from './findUnevaluableRules.js';
 import { GuardCheckpoints } from './GuardCheckpoints.js';
@@ -23,7 +22,6 @@ import { guardPlugins } from './guardPlugins.js';
 import { mitigationSetup, mitigationValues } from './mitigationSetup.js';
 import { planChecks, type CheckPlan } from './planChecks.js';
 import type { ActionPlugin, GuardControls, MetricPlugin } from './pluginTypes.js';
-import { baselineToSave, saveBaselineLogged } from './savedBaseline.js';
 import { resolvePolicy, validateEmGuardArgs } from './validateEmGuardArgs.js';
 
 export type { StopReason, CheckEvent, CheckpointEvent, RollbackEvent, NoticeEvent, EmGuardEvents, GuardTimings } from './guardEvents.js';
@@ -134,50 +132,19 @@ export class EmGuard extends tf.CustomCallback {
     this.currentRunId = newRunId();
     this.runDir = args.runDir === false ? null : resolve(args.runDir ?? join('runs', this.currentRunId));
     this.recorder.beginRun(this.currentRunId, this.runDir);
-    const target = this.runDir
-      ? diskCheckpointTarget(
-          new CheckpointStore({ runDir: this.runDir, keep: policy.checkpoint.keep, keepBest: policy.checkpoint.keepBest }),
-          args.saveOptimizer ?? true,
-        )
-      : memoryCheckpointTarget(new MemorySnapshots({ keep: policy.checkpoint.keep }));
-    const checkpoints = (this.checkpoints = new GuardCheckpoints(target, this.recorder));
+    const checkpoints = (this.checkpoints = GuardCheckpoints.forRun(this.runDir, policy.checkpoint, args.saveOptimizer ?? true, this.recorder));
     const options = { pooling: args.pooling ?? policy.check.pooling, batchSize: args.probeBatchSize ?? policy.check.batchSize };
     const notify = (code: string, message: string, fields?: Record<string, unknown>) =>
       this.recorder.notice({ code, message, step: this.step, epoch: this.epoch }, fields);
     const runner = (this.runner = new CheckRunner(model, layers, options, args.probes, this.plan, this.recorder, (c) => checkpoints.discard(c), notify));
-
-    // Baseline: activations of the unmodified model, before the first step (or a saved one).
-    const tc = performance.now();
-    const base = await runner.baseline(args.baseline === undefined ? undefined : resolve(args.baseline));
-    this.timings.capture += performance.now() - tc;
-    const context = { model, layers, probes: args.probes, activations: base.activations, capture: runner.capture.capture.bind(runner.capture) };
-    const onMetricError = (metric: string, e: Error) =>
-      this.recorder.error({ event: 'metric-error', metric, err: e }, `em-guard: metric ${metric} failed: ${e.message}`);
-    this.setup = {
-      context,
-      rank: policy.check.rank,
-      seed: args.seed ?? 0,
-      wantedCore: this.plan.wantedCore,
-      plugins: this.metricPlugins,
-      scratch: new Map(),
-      onMetricError,
-    };
-    for (const p of this.metricPlugins) await p.init?.(context);
-    const baseline: CheckEvent = base.savedValues
-      ? { step: 0, epoch: 0, values: { ...base.savedValues }, reasons: {}, timingsMs: {} }
-      : await computeSnapshot(this.setup, base.activations, base.outputs, { step: 0, epoch: 0, loss: undefined, nonfinite: false });
-    if (args.saveBaseline && this.runDir && !base.savedValues)
-      checkpoints.track(
-        saveBaselineLogged(join(this.runDir, 'baseline'), baselineToSave(runner.fit, base.activations, baseline.values), this.recorder.logger),
-        0,
-        'baseline',
-      );
-    this.policyState = createPolicyState(policy, baseline);
     this.recorder.start(policy, layers, tf.getBackend(), probeCounts, args.meta);
-    this.recorder.baseline(baseline.values);
     if (args.unevaluable === 'warn')
       for (const u of unevaluable) this.recorder.notice({ code: u.code, message: u.message, step: 0, epoch: 0, rule: u.rule, metric: u.metric });
     runner.startWorker(args.capture ?? 'auto', args.plugins?.metrics?.length ?? 0, workerImports);
+    // Baseline: activations of the unmodified model, before the first step (or a saved one). On a
+    // warm capture worker it is captured there while the first batches train, settled before the
+    // first verdict; otherwise now.
+    if (args.baseline !== undefined || !runner.startBaselineOnWorker(args.plugins?.metrics?.length ?? 0)) await this.settleBaseline();
 
     // The pre-fine-tuning weights are the first safe point to roll back to.
     if (keepsSafeCheckpoints(policy)) await this.checkpoint('baseline', true, false);
@@ -185,7 +152,7 @@ export class EmGuard extends tf.CustomCallback {
       this.uninstallSignals = installInterruptHandler({
         onInterrupt: async (signal) => {
           this.recorder.logger.warn({ event: 'interrupt', signal, step: this.step }, `em-guard: ${signal} received, writing a final checkpoint and stopping`);
-          await this.checkpoint(`interrupted by ${signal}`, !this.firingUnsafe());
+          await this.checkpoint(`interrupted by ${signal}`, !(this.actionRunner?.firingUnsafe() ?? false));
           this.lmodel.stopTraining = true;
         },
       });
@@ -199,7 +166,7 @@ export class EmGuard extends tf.CustomCallback {
     this.step += 1;
     // Copy the number out: tfjs disposes the logs' scalars right after this hook. They are still
     // Scalars here because this override bypasses CustomCallback's own resolution.
-    await runner.addLoss(logs?.loss);
+    runner.addLoss(logs?.loss);
     const every = this.policy.check.every;
     // A worker verdict that has arrived is applied at the first batch end after it.
     if (await runner.poll()) await this.decidePending();
@@ -233,6 +200,7 @@ export class EmGuard extends tf.CustomCallback {
     this.uninstallSignals = null;
     // The last check's verdict still counts (its abort comes too late to stop, its rollback does not).
     await this.decidePending();
+    await this.settleBaseline(); // a fit shorter than one check still records its baseline
     // `fit` resolves only after every checkpoint is durable and in the run log.
     await this.checkpoints!.settle();
     await this.recorder.end(this.step, this.epoch, this.stopReason, this.checks, this.timings.total + performance.now() - t0);
@@ -262,16 +230,29 @@ export class EmGuard extends tf.CustomCallback {
     if (this.runner!.settled) await this.decidePending();
   }
 
+  /** The fit's baseline (`fitBaseline`), once: from a hook, before the first verdict. */
+  private async settleBaseline(): Promise<void> {
+    if (this.setup) return;
+    const { args, policy, plan, recorder, runDir } = this;
+    const [runner, checkpoints] = [this.runner!, this.checkpoints!];
+    const base = await fitBaseline({ runner, model: this.lmodel, args, policy, plan, plugins: this.metricPlugins, recorder, checkpoints, runDir });
+    this.timings.capture += base.captureMs;
+    this.policyState = base.policyState;
+    this.setup = base.setup;
+  }
+
   /** Computes the metrics of the pending check (waiting for its capture) and decides on them. */
   private async decidePending(): Promise<void> {
     const captured = await this.runner!.finish({ step: this.step, epoch: this.epoch });
     if (!captured) return;
+    await this.settleBaseline();
     const snapshot = await computeSnapshot(this.setup!, captured.activations, captured.outputs, captured.at);
     await this.decide(snapshot, captured.timings, captured.copy);
   }
 
   /** Evaluates the policy on a snapshot, records it, runs the actions and the periodic checkpoint. */
   private async decide(snapshot: CheckEvent, captureTimings: Record<string, number>, copy: WeightsCopy | null): Promise<void> {
+    await this.settleBaseline();
     const model = this.lmodel;
     this.checks += 1;
     // The share and learning rate in force since the previous check, readable by rules and the report.
@@ -332,10 +313,6 @@ export class EmGuard extends tf.CustomCallback {
     return checkpoints.keep(await checkpoints.copy(this.lmodel), { step: this.step, epoch: this.epoch }, metrics, safe, reason, wait);
   }
 
-  private firingUnsafe(): boolean {
-    return this.actionRunner?.firingUnsafe() ?? false;
-  }
-
   private releaseFitResources(): void {
     this.runner?.release();
     this.runner = null;
@@ -355,6 +332,8 @@ export class EmGuard extends tf.CustomCallback {
     this.checkpoints = null;
     this.runner?.release();
     this.runner = null;
+    this.setup = null;
+    this.policyState = null;
   }
 }
 

@@ -1,5 +1,8 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { CheckpointTarget, WeightsCopy } from '../checkpoints/checkpointTarget.js';
+import { diskCheckpointTarget, memoryCheckpointTarget, type CheckpointTarget, type WeightsCopy } from '../checkpoints/checkpointTarget.js';
+import { CheckpointStore } from '../checkpoints/CheckpointStore.js';
+import { MemorySnapshots } from '../checkpoints/MemorySnapshots.js';
+import type { Policy } from '../policy/types.js';
 import type { GuardRecorder } from './GuardRecorder.js';
 
 type At = { step: number; epoch: number };
@@ -18,6 +21,14 @@ export class GuardCheckpoints {
   constructor(target: CheckpointTarget, recorder: GuardRecorder) {
     this.target = target;
     this.recorder = recorder;
+  }
+
+  /** A fit's checkpoints: on disk under `runDir` (with the optimizer state if asked), in memory without one. */
+  static forRun(runDir: string | null, policy: Policy['checkpoint'], saveOptimizer: boolean, recorder: GuardRecorder): GuardCheckpoints {
+    const target = runDir
+      ? diskCheckpointTarget(new CheckpointStore({ runDir, keep: policy.keep, keepBest: policy.keepBest }), saveOptimizer)
+      : memoryCheckpointTarget(new MemorySnapshots({ keep: policy.keep }));
+    return new GuardCheckpoints(target, recorder);
   }
 
   copy(model: tf.LayersModel): Promise<WeightsCopy> {

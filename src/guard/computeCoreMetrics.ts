@@ -6,6 +6,7 @@ import { energyFraction, randomEnergyFraction } from '../metrics/energyFraction.
 import { meanDeltaCosine } from '../metrics/meanDeltaCosine.js';
 import { linearCka } from '../metrics/linearCka.js';
 import { pcaCheckMetrics } from '../metrics/pcaCheckMetrics.js';
+import { relativeDriftFromNorms } from '../metrics/relativeDrift.js';
 import type { LayerActivations } from './pluginTypes.js';
 
 /** Metric names computed from activations by the core (per layer, then aggregated). */
@@ -121,14 +122,14 @@ export function computeCoreMetrics(
     const evalD = deltaWithNorms(e1, e0, buffer(`eval@${layer}`, e1.data.length));
     const dE = evalD.delta;
     // relativeDrift = ‖after − before‖_F / ‖before‖_F, from the norms of the same pass.
-    put('drift.eval', layer, evalD.beforeNorm2 === 0 ? null : Math.sqrt(evalD.deltaNorm2 / evalD.beforeNorm2), 'baseline eval activations are all zero');
+    put('drift.eval', layer, relativeDriftFromNorms(evalD), 'baseline eval activations are all zero');
     if (wanted.has('cka.eval')) put('cka.eval', layer, linearCka(e0, e1), 'activations are constant across probes');
     if (!withTrain) continue;
     const t0 = need(baseline.get('train'), layer, 'baseline train');
     const t1 = need(current.get('train'), layer, 'current train');
     const train = deltaWithNorms(t1, t0, buffer(`train@${layer}`, t1.data.length));
     const dT = train.delta;
-    put('drift.train', layer, train.beforeNorm2 === 0 ? null : Math.sqrt(train.deltaNorm2 / train.beforeNorm2), 'baseline train activations are all zero');
+    put('drift.train', layer, relativeDriftFromNorms(train), 'baseline train activations are all zero');
     const needU = ['subspace.energyFraction', 'subspace.randomEnergyFraction', 'subspace.spectralGap', 'subspace.overlap'].some((m) =>
       wanted.has(m as CoreMetricName),
     );

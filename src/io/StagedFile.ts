@@ -1,14 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { promisify } from 'node:util';
-import { fsyncDir } from './writeFileAtomic.js';
-
-const fsyncAsync = promisify(fsync);
+import { renameSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fsyncDirAsync } from './fsyncDir.js';
+import { startDurableWrite } from './startDurableWrite.js';
+import { tempFilePath } from './writeFileAtomic.js';
 
 /**
- * `writeFileAtomic` in two halves: the constructor writes a temp file and starts its fsync on the
- * thread pool; `commit()` waits for it, renames over `path` and fsyncs the directory. Lets a writer
+ * `writeFileAtomic` in two halves: the constructor creates a temp file and starts its write and
+ * fsync on the thread pool; `commit()` waits for it, renames over `path` and fsyncs the directory. Lets a writer
  * flush a file while it makes something else durable first (the checkpoint index is staged while
  * the checkpoint directory syncs, and renamed only after it is in place).
  */
@@ -20,18 +18,8 @@ export class StagedFile {
 
   constructor(path: string, data: Uint8Array | string) {
     this.path = path;
-    this.tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    const fd = openSync(this.tmp, 'wx', 0o644);
-    try {
-      let off = 0;
-      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    } catch (e) {
-      closeSync(fd);
-      rmSync(this.tmp, { force: true });
-      throw e;
-    }
-    this.synced = fsyncAsync(fd).finally(() => closeSync(fd));
+    this.tmp = tempFilePath(path);
+    this.synced = startDurableWrite(this.tmp, data);
   }
 
   /** Replaces `path` with the staged content, durably. */
@@ -44,7 +32,7 @@ export class StagedFile {
       await this.abort();
       throw e;
     }
-    fsyncDir(dirname(this.path));
+    await fsyncDirAsync(dirname(this.path));
   }
 
   /** Drops the staged content; `path` is untouched. */

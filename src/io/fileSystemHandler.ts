@@ -114,9 +114,14 @@ export function readModelArtifacts(dir: string): tf.io.ModelArtifacts {
   }
   const all = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer;
+  return modelArtifactsOf(json, specs, weightData);
+}
+
+/** The ModelArtifacts a checked `model.json` and its weights describe: the inverse of `modelJsonFor`. */
+export function modelArtifactsOf(json: ModelJson, weightSpecs: tf.io.WeightsManifestEntry[], weightData: ArrayBuffer): tf.io.ModelArtifacts {
   const artifacts: tf.io.ModelArtifacts = {
     modelTopology: json.modelTopology,
-    weightSpecs: specs,
+    weightSpecs,
     weightData,
     format: json.format,
     generatedBy: json.generatedBy,

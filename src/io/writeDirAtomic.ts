@@ -1,23 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { promisify } from 'node:util';
-import { fsyncDir } from './writeFileAtomic.js';
-
-const fsyncAsync = promisify(fsync);
-
-/** `fsyncDir` on the thread pool, so it overlaps the fsyncs of the files inside. */
-async function fsyncDirAsync(dir: string): Promise<void> {
-  const fd = openSync(dir, 'r');
-  try {
-    await fsyncAsync(fd);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM' && code !== 'EBADF') throw e;
-  } finally {
-    closeSync(fd);
-  }
-}
+import { fsyncDirAsync } from './fsyncDir.js';
+import { startDurableWrite } from './startDurableWrite.js';
 
 /** Prefix of the temporary sibling an `AtomicDirWriter` fills before renaming it into place. */
 export const TEMP_DIR_PREFIX = '.tmp-';
@@ -35,10 +20,10 @@ export function tempDirPid(name: string): number | null {
 }
 
 /**
- * Creates a directory all or nothing: files are added to a temp sibling (each write starts its
- * fsync on the libuv thread pool at once, so the caller can hash or prepare the next file while the
- * disk works), and `commit()` waits for every fsync, fsyncs the temp dir, renames it to the final
- * path and fsyncs the parent. A crash at any instant leaves either no final directory or a complete
+ * Creates a directory all or nothing: files are added to a temp sibling (each file's write and
+ * fsync run on the libuv thread pool, so the caller — the training thread, for checkpoints — can
+ * hash or prepare the next file while the disk works), and `commit()` waits for every write and
+ * fsync, fsyncs the temp dir, renames it to the final path and fsyncs the parent (on the pool too). A crash at any instant leaves either no final directory or a complete
  * one, plus at worst a `.tmp-*` sibling.
  */
 export class AtomicDirWriter {
@@ -54,18 +39,9 @@ export class AtomicDirWriter {
     mkdirSync(this.tempPath);
   }
 
-  /** Writes one file into the temp dir and starts its fsync. */
+  /** Creates one file in the temp dir and starts its write and fsync; `data` must not change until `commit`. */
   add(name: string, data: Uint8Array | string): void {
-    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    const fd = openSync(join(this.tempPath, name), 'wx', 0o644);
-    try {
-      let off = 0;
-      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    } catch (e) {
-      closeSync(fd);
-      throw e;
-    }
-    this.syncs.push(fsyncAsync(fd).finally(() => closeSync(fd)));
+    this.syncs.push(startDurableWrite(join(this.tempPath, name), data));
   }
 
   /** Makes the directory durable under its final name. */
@@ -78,7 +54,7 @@ export class AtomicDirWriter {
       await this.abort();
       throw e;
     }
-    fsyncDir(dirname(this.path));
+    await fsyncDirAsync(dirname(this.path));
   }
 
   /** Removes the temp dir (after any pending fsync settles). */

@@ -1,28 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-
-/** fsync a directory so a rename inside it survives a power loss (no-op where unsupported). */
-export function fsyncDir(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch (e) {
-    // Some filesystems refuse fsync on a directory (EISDIR/EINVAL/EPERM): nothing more we can do.
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM' && code !== 'EBADF') throw e;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
+import { fsyncDir } from './fsyncDir.js';
+import { writeAll } from './writeAll.js';
 
 /** Writes all of `data` to an open fd and fsyncs it. */
 export function writeAndSync(fd: number, data: Uint8Array | string): void {
-  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-  let off = 0;
-  while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+  writeAll(fd, data);
   fsyncSync(fd);
+}
+
+/** The temp sibling a file is written to before it is renamed over `path`: `.<name>.<pid>.<random>.tmp`. */
+export function tempFilePath(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
 /**
@@ -31,7 +21,7 @@ export function writeAndSync(fd: number, data: Uint8Array | string): void {
  */
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = tempFilePath(path);
   const fd = openSync(tmp, 'wx', 0o644);
   try {
     writeAndSync(fd, data);

@@ -4,9 +4,10 @@ import { linearCkaOfFinite } from './linearCka.js';
 import type { Matrix } from './matrix.js';
 import { meanDeltaCosineOfFinite, type MeanDeltaCosine } from './meanDeltaCosine.js';
 import { principalAngles } from './principalAngles.js';
+import { relativeDriftFromNorms } from './relativeDrift.js';
 import { subspaceOverlap } from './subspaceOverlap.js';
 import { deltaWithNorms } from './subtractMatrices.js';
-import { subspaceStatistics, type PerPromptColumn, type SubspaceStatisticsSummary } from './subspaceStatistics.js';
+import { subspaceStatisticsOfFinite, type PerPromptColumn, type SubspaceStatisticsSummary } from './subspaceStatistics.js';
 
 /** Activations of one layer on two probe sets, before and after fine-tuning (same probes, same order). */
 export interface ActivationSets {
@@ -63,7 +64,11 @@ export interface ActivationAnalysis extends SubspaceStatisticsSummary {
   /** Why a value is null or a rank was reduced. */
   notes: string[];
   seed: number;
-  /** Wall-clock compute per step, ms; `total` excludes reading files. */
+  /**
+   * Wall-clock compute per step, ms; `total` excludes reading files. `cpuTotal`: CPU time (user +
+   * system, the whole process) over the same span, where `process.cpuUsage` exists: on a loaded
+   * machine the wall figure mostly measures waiting for a core.
+   */
   timingsMs: Record<string, number>;
   /** Per-prompt values (eval rows in order), only with `options.perPrompt`. */
   perPrompt?: Record<PerPromptColumn, (number | null)[]>;
@@ -76,6 +81,7 @@ export interface ActivationAnalysis extends SubspaceStatisticsSummary {
 export function analyzeActivations(sets: ActivationSets, requestedRank: number, seed = 0, options: AnalyzeOptions = {}): ActivationAnalysis {
   const timingsMs: Record<string, number> = {};
   const start = performance.now();
+  const cpuStart = cpuMs();
   let last = start;
   const lap = (name: string) => {
     const now = performance.now();
@@ -96,7 +102,7 @@ export function analyzeActivations(sets: ActivationSets, requestedRank: number, 
   const dT = train.delta;
   const dE = evalSet.delta;
   lap('deltas');
-  const stats = subspaceStatistics(
+  const stats = subspaceStatisticsOfFinite(
     { trainBefore: sets.trainBefore, evalBefore: sets.evalBefore, evalAfter: sets.evalAfter, trainDelta: dT, evalDelta: dE },
     options.varianceShare === undefined ? { rank: requestedRank } : { varianceShare: options.varianceShare },
     seed,
@@ -128,11 +134,12 @@ export function analyzeActivations(sets: ActivationSets, requestedRank: number, 
   const ckaEval = linearCkaOfFinite(sets.evalBefore, sets.evalAfter);
   if (ckaTrain === null || ckaEval === null) notes.push('CKA: activations constant across probes (no variance) on one side');
   lap('cka');
-  const drift = (x: typeof train) => (x.beforeNorm2 === 0 ? null : Math.sqrt(x.deltaNorm2 / x.beforeNorm2));
-  const driftTrain = drift(train);
-  const driftEval = drift(evalSet);
+  const driftTrain = relativeDriftFromNorms(train);
+  const driftEval = relativeDriftFromNorms(evalSet);
   lap('drift');
   timingsMs.total = performance.now() - start;
+  const cpuEnd = cpuMs();
+  if (cpuStart !== null && cpuEnd !== null) timingsMs.cpuTotal = cpuEnd - cpuStart;
   return {
     rank,
     trainRank: U.k,
@@ -175,6 +182,12 @@ function scratch(length: number): Float64Array {
   const fresh = new Float64Array(length);
   scratchRef = new WeakRef(fresh);
   return fresh;
+}
+
+/** Process CPU time in ms (user + system), or null outside Node. */
+function cpuMs(): number | null {
+  const usage = (globalThis as { process?: { cpuUsage?: () => { user: number; system: number } } }).process?.cpuUsage?.();
+  return usage ? (usage.user + usage.system) / 1000 : null;
 }
 
 /** The cosine summary without the per-probe list (kept out of the report; call meanDeltaCosine for it). */

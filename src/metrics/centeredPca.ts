@@ -46,6 +46,11 @@ export function assertVarianceShare(share: unknown): asserts share is number {
  */
 export function centeredPca(m: Matrix, choice: PcaComponents): CenteredPca {
   assertFiniteMatrix(m, 'PCA input');
+  return centeredPcaOfFinite(m, choice);
+}
+
+/** `centeredPca` for input already checked finite (analyzeActivations validates every set once). */
+export function centeredPcaOfFinite(m: Matrix, choice: PcaComponents): CenteredPca {
   const { rows: n, cols: d, data } = m;
   if ('varianceShare' in choice) assertVarianceShare(choice.varianceShare);
   else if (!Number.isInteger(choice.rank) || choice.rank < 1)
@@ -76,29 +81,30 @@ export function centeredPca(m: Matrix, choice: PcaComponents): CenteredPca {
   const x: Matrix = { rows: n, cols: d, data: centred };
   const side = n <= d ? 'rows' : 'cols';
   const size = side === 'rows' ? n : d;
-  const g = gram(x, side);
   const cap = Math.min(n - 1, d);
-  // Every eigenvalue comes out of each dense solve (QL on the tridiagonal is O(size²)), vectors only
-  // for the `count` wanted: a fixed rank needs one solve; a variance share needs the values first,
-  // then a second solve for its k vectors (≈ 11 ms more at n = 256).
-  const first = symmetricEigenTop(g, size, 'rank' in choice ? Math.min(choice.rank, size) : 1);
-  const all = first.values;
   const tol = 10 * Math.max(n, d) * Number.EPSILON;
-  const lambda1 = Math.max(all[0] ?? 0, 0);
-  let numericalRank = 0;
-  while (numericalRank < Math.min(cap, all.length) && lambda1 > 0 && all[numericalRank]! > tol * lambda1) numericalRank++;
-  let wanted: number;
-  if ('varianceShare' in choice) {
-    let cum = 0;
-    let below = 0;
-    for (let i = 0; i < all.length; i++) {
-      cum += Math.max(all[i]!, 0) / total;
-      if (cum <= choice.varianceShare) below++;
-      else break;
+  // k from all eigenvalues (descending): the numerical rank, the share's k or the rank, the caps.
+  const chooseK = (all: Float64Array) => {
+    const lambda1 = Math.max(all[0] ?? 0, 0);
+    let numericalRank = 0;
+    while (numericalRank < Math.min(cap, all.length) && lambda1 > 0 && all[numericalRank]! > tol * lambda1) numericalRank++;
+    let wanted = 'rank' in choice ? choice.rank : 0;
+    if ('varianceShare' in choice) {
+      let cum = 0;
+      let below = 0;
+      for (let i = 0; i < all.length; i++) {
+        cum += Math.max(all[i]!, 0) / total;
+        if (cum <= choice.varianceShare) below++;
+        else break;
+      }
+      wanted = below + 1;
     }
-    wanted = below + 1;
-  } else wanted = choice.rank;
-  const k = total === 0 ? 0 : Math.min(wanted, cap, numericalRank);
+    return { numericalRank, wanted, k: total === 0 ? 0 : Math.min(wanted, cap, numericalRank) };
+  };
+  // One dense solve: every eigenvalue comes out of the QL on the tridiagonal (O(size²)) and k is
+  // chosen from them before any vector is computed (then only the k wanted ones).
+  const { values: all, vectors } = symmetricEigenTop(gram(x, side), size, (values) => chooseK(values).k);
+  const { numericalRank, wanted, k } = chooseK(all);
   const result = (components: Matrix): CenteredPca => {
     const explainedVariance = Array.from(all.subarray(0, k), (v) => v / (n - 1));
     const explainedVarianceRatio = Array.from(all.subarray(0, k), (v) => v / total);
@@ -120,7 +126,6 @@ export function centeredPca(m: Matrix, choice: PcaComponents): CenteredPca {
     return out;
   };
   if (k === 0) return result({ rows: d, cols: 0, data: new Float64Array(0) });
-  const { vectors } = 'rank' in choice ? first : symmetricEigenTop(g, size, k);
   const raw = new Float64Array(d * k);
   if (side === 'rows') {
     // V = Xᵀ W Σ⁻¹ (right singular vectors from the left ones of the n×n Gram).

@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs';
 import { assertFiniteMatrix } from './checkMatrix.js';
 import { gram } from './gram.js';
 import type { Matrix } from './matrix.js';
@@ -13,9 +12,9 @@ import { columnMeans } from './columnMeans.js';
  * 1 = same geometry up to rotation and scale; it falls as fine-tuning reshapes a layer. Uses the
  * n×n Gram form when n is small next to d, the feature form otherwise. Small inputs (guard-sized
  * probe sets) run in float64 JS; larger ones remove the column offsets in float64 and multiply in
- * float32 (CKA needs no tiny directions: ≈ 1e-7 relative error), by the WebAssembly SIMD Gram kernel,
- * or by tfjs where WebAssembly SIMD is unavailable (see `CkaRoute`). `null` when either side has no variance (n < 2,
- * or every column constant). No tensor leaks.
+ * float32 (CKA needs no tiny directions: ≈ 1e-7 relative error) by the WebAssembly SIMD Gram kernel,
+ * or in float64 JS where WebAssembly SIMD is unavailable (see `CkaRoute`). `null` when either side has
+ * no variance (n < 2, or every column constant). No tfjs: `em-guard analyze` never loads it.
  */
 export function linearCka(X: Matrix, Y: Matrix): number | null {
   if (X.rows !== Y.rows) {
@@ -27,21 +26,21 @@ export function linearCka(X: Matrix, Y: Matrix): number | null {
 }
 
 /**
- * Below this many multiply-adds the products run in plain float64 JS, where tfjs's fixed cost per
- * call (uploads, six ops, two downloads: ≈ 0.1 ms warm on wasm, ≈ 0.7 ms while kernels warm up)
- * dominates: measured warm 0.115 (JS) vs 0.167 ms (tfjs) at 120×8, about even at 120×16–24, and
- * XNNPACK's float32 ahead above (0.14 vs 0.23 ms at 120×32; 79 vs 150 ms CPU at 256×4096).
+ * Below this many multiply-adds the products run in plain float64 JS, where the wasm kernel's fixed
+ * cost (copies, padding) dominates; measured against tfjs, whose per-call cost was higher still
+ * (0.115 ms JS vs 0.167 ms tfjs at 120×8).
  */
 const JS_CKA_FLOPS = 1e5;
 
 /**
- * How the CKA products are formed: `float64` plain JS (small inputs, exact); `wasm` the float32
- * SIMD kernel on symmetric Grams only (Kx and Ky, or in feature form the Gram of [Xc Yc]ᵀ, whose
- * blocks are XcᵀXc, YcᵀYc and XcᵀYc): half of tfjs's work, 29 ms per CKA against 56 ms for
- * tfjs's full XNNPACK products at 256×4096 (warm, copies included); `tfjs` where WebAssembly SIMD is
- * unavailable (it centres in float32: less robust to large column offsets).
+ * How the CKA products are formed: `float64` plain JS (small inputs, and wherever WebAssembly SIMD
+ * is unavailable; exact); `wasm` the float32 SIMD kernel on symmetric Grams only (Kx and Ky, or in
+ * feature form the Gram of [Xc Yc]ᵀ, whose blocks are XcᵀXc, YcᵀYc and XcᵀYc): 29 ms per CKA at
+ * 256×4096 against 56 ms for the tfjs XNNPACK products it replaced (warm, copies included). The tfjs
+ * fallback went: importing tfjs cost a one-shot `em-guard analyze` ≈ 0.5 s of start-up for a route
+ * that only ran without WebAssembly, where float64 JS is exact and fast enough.
  */
-export type CkaRoute = 'float64' | 'wasm' | 'tfjs';
+export type CkaRoute = 'float64' | 'wasm';
 
 /**
  * `linearCka` for inputs already checked finite with equal row counts (analyzeActivations). `route`
@@ -53,32 +52,11 @@ export function linearCkaOfFinite(X: Matrix, Y: Matrix, route?: CkaRoute): numbe
   const gramForm = n * (X.cols + Y.cols) <= X.cols * Y.cols;
   const flops = gramForm ? n * n * (X.cols + Y.cols) : n * (X.cols * Y.cols + X.cols * X.cols + Y.cols * Y.cols);
   const chosen = route ?? (flops <= JS_CKA_FLOPS ? 'float64' : 'wasm');
-  const terms = chosen === 'float64' ? ckaTermsJs(X, Y, gramForm) : (chosen === 'wasm' && ckaTermsWasm(X, Y)) || ckaTermsTfjs(X, Y, gramForm);
+  const terms = (chosen === 'wasm' && ckaTermsWasm(X, Y)) || ckaTermsJs(X, Y, gramForm);
   const [hsic, xx, yy] = terms;
   const den = Math.sqrt(xx) * Math.sqrt(yy);
   if (!(den > 0)) return null;
   return Math.max(0, Math.min(1, hsic / den));
-}
-
-/** The three CKA terms by tfjs float32 products (XNNPACK on the wasm backend). */
-function ckaTermsTfjs(X: Matrix, Y: Matrix, gramForm: boolean): [number, number, number] {
-  return tf.tidy(() => {
-    // Centre in tfjs: float32 activations go in without a JS copy (means are float32 sums of n values).
-    const tx = center(X);
-    const ty = center(Y);
-    // Explicit transposes: on wasm matMul's transpose flags fall back to a ~10x slower kernel.
-    if (gramForm) {
-      const kx = tf.matMul(tx, tf.transpose(tx)).dataSync();
-      const ky = tf.matMul(ty, tf.transpose(ty)).dataSync();
-      return [frobDot(kx, ky), frobDot(kx, kx), frobDot(ky, ky)];
-    }
-    const txT = tf.transpose(tx);
-    const tyT = tf.transpose(ty);
-    const cxy = tf.matMul(txT, ty).dataSync();
-    const cxx = tf.matMul(txT, tx).dataSync();
-    const cyy = tf.matMul(tyT, ty).dataSync();
-    return [frobDot(cxy, cxy), frobDot(cxx, cxx), frobDot(cyy, cyy)];
-  });
 }
 
 /**
@@ -181,12 +159,6 @@ function centred64(m: Matrix): Float64Array {
   const out = new Float64Array(n * d);
   for (let r = 0; r < n; r++) for (let c = 0; c < d; c++) out[r * d + c] = data[r * d + c]! - mean[c]!;
   return out;
-}
-
-/** Column-centred float32 tensor of a Matrix (call inside tf.tidy). */
-function center(m: Matrix): tf.Tensor2D {
-  const t = tf.tensor2d(m.data instanceof Float32Array ? m.data : Float32Array.from(m.data), [m.rows, m.cols]);
-  return tf.sub(t, tf.mean(t, 0, true));
 }
 
 function frobDot(a: ArrayLike<number>, b: ArrayLike<number>): number {

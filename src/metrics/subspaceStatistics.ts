@@ -1,9 +1,10 @@
 import { max, mean, median, min } from 'simple-statistics';
-import { centeredPca, type CenteredPca, type PcaComponents } from './centeredPca.js';
+import { assertFiniteMatrix } from './checkMatrix.js';
+import { centeredPcaOfFinite, type CenteredPca, type PcaComponents } from './centeredPca.js';
 import type { Matrix } from './matrix.js';
 import { meanDeltaRowMetrics } from './meanDeltaRowMetrics.js';
 import { pcaRowMetrics } from './pcaRowMetrics.js';
-import { seededBasis } from './energyFraction.js';
+import { randomProjectionFractions } from './randomProjectionFractions.js';
 
 /** Mean and median over prompts, skipping undefined (null) values; null when none is defined. */
 export interface Summary {
@@ -78,23 +79,25 @@ export interface StatisticsInputs {
  * train deltas (k by rank or variance share) and each eval delta against it; each eval delta against
  * the mean train delta; the delta size per eval prompt; and the *before* eval activations against a
  * centred PCA of the *before* train activations (same k rule), with a seeded random orthonormal
- * subspace of the same k as control. Inputs must be finite (analyzeActivations checks them).
+ * subspace of the same k as control. Throws on non-finite train activations or deltas.
  */
 export function subspaceStatistics(inputs: StatisticsInputs, choice: PcaComponents, seed = 0): SubspaceStatistics {
+  assertFiniteMatrix(inputs.trainDelta, 'PCA input');
+  assertFiniteMatrix(inputs.trainBefore, 'PCA input');
+  return subspaceStatisticsOfFinite(inputs, choice, seed);
+}
+
+/** `subspaceStatistics` for inputs already checked finite (analyzeActivations validates each set once). */
+export function subspaceStatisticsOfFinite(inputs: StatisticsInputs, choice: PcaComponents, seed = 0): SubspaceStatistics {
   const { trainBefore, evalBefore, evalAfter, trainDelta, evalDelta } = inputs;
-  const pca = centeredPca(trainDelta, choice);
+  const pca = centeredPcaOfFinite(trainDelta, choice);
   const vsPca = pcaRowMetrics(evalDelta, pca);
   const vsMean = meanDeltaRowMetrics(evalDelta, pca.mean); // the PCA mean is the mean train delta
   const size = deltaSize(evalBefore, evalAfter);
 
-  const promptPca = centeredPca(trainBefore, choice);
+  const promptPca = centeredPcaOfFinite(trainBefore, choice);
   const inPrompt = pcaRowMetrics(evalBefore, promptPca);
-  const random: CenteredPca = {
-    ...promptPca,
-    components: promptPca.k > 0 ? seededBasis(evalBefore.cols, promptPca.k, seed) : promptPca.components,
-    explainedVariance: new Array<number>(promptPca.k).fill(1),
-  };
-  const inRandom = pcaRowMetrics(evalBefore, random);
+  const randomFraction = promptPca.k > 0 ? randomProjectionFractions(evalBefore, promptPca.mean, promptPca.k, seed) : inPrompt.projectionFractionCentered;
   const trainMean = meanDeltaRowMetrics(evalBefore, promptPca.mean);
 
   const perPrompt: Record<PerPromptColumn, (number | null)[]> = {
@@ -111,7 +114,7 @@ export function subspaceStatistics(inputs: StatisticsInputs, choice: PcaComponen
     beforeAfterCosine: size.beforeAfterCosine,
     promptProjectionFraction: inPrompt.projectionFractionCentered,
     promptExplainedL2: inPrompt.explainedL2Raw,
-    promptRandomProjectionFraction: inRandom.projectionFractionCentered,
+    promptRandomProjectionFraction: randomFraction,
     promptTrainMeanCosine: trainMean.cosine,
   };
   const summary: SubspaceStatisticsSummary = {

@@ -40,11 +40,11 @@ export function symmetricEigen(a: Float64Array, n: number): SymmetricEigen {
  * applying the stored reflectors to those vectors (n² each). Skips tql2's vector rotations and
  * tred2's accumulation of Q (together the bulk of a dense solve: 34 → 20 ms CPU at n = 256). Every vector is checked against `a`
  * (residual ≤ 1e-10·|λ₁|); if one fails, the full `symmetricEigen` runs instead. `vectors` holds
- * `count` rows.
+ * `count` rows. `count` may be a function of all eigenvalues (descending), called once they are
+ * known: a PCA that picks k by explained variance then needs one reduction, not two.
  */
-export function symmetricEigenTop(a: Float64Array, n: number, count: number): SymmetricEigen {
-  const want = Math.min(count, n);
-  if (n <= 2 || want === n) return symmetricEigen(a, n);
+export function symmetricEigenTop(a: Float64Array, n: number, count: number | ((values: Float64Array) => number)): SymmetricEigen {
+  if (n <= 2 || (typeof count === 'number' && count >= n)) return symmetricEigen(a, n);
   const V = Float64Array.from(a);
   const d = new Float64Array(n);
   const e = new Float64Array(n);
@@ -60,6 +60,8 @@ export function symmetricEigenTop(a: Float64Array, n: number, count: number): Sy
   tql2(n, e, d, null);
   const values = new Float64Array(n);
   for (let i = 0; i < n; i++) values[i] = d[n - 1 - i]!;
+  const want = Math.max(0, Math.min(typeof count === 'function' ? count(values) : count, n));
+  if (want === n) return symmetricEigen(a, n);
   let norm = 0;
   for (let i = 0; i < n; i++) norm = Math.max(norm, Math.abs(diag[i]!) + Math.abs(off[i] ?? 0) + Math.abs(off[i - 1] ?? 0));
   if (norm === 0) return symmetricEigen(a, n);

@@ -11,21 +11,26 @@ export interface JudgeSchedule<R> {
 
 /**
  * The judges' shared cadence: a reading before the first batch (not at onTrainBegin, because an
- * acting guard's run log exists only after its own onTrainBegin) and every `every` batches.
- * `measure` takes a reading at the current step; `record` then writes it out (run log, display).
+ * acting guard's run log exists only after its own onTrainBegin; skipped with `baseline: false`) and
+ * every `every` batches. `measure` takes a reading at the current step; `record` then writes it out
+ * (run log, display).
  */
-export function judgeSchedule<R extends { step: number }>(
+export function judgeSchedule<R>(
   every: number,
   measure: (at: { step: number; epoch: number }) => R,
   record: (reading: R) => void,
+  options: { baseline?: boolean } = {},
 ): JudgeSchedule<R> {
   if (!Number.isInteger(every) || every < 1) throw new Error(`Expected \`every\` to be an integer >= 1, got \`${String(every)}\` (${typeof every})`);
   const readings: R[] = [];
   let step = 0;
   let epoch = 0;
   let pendingBaseline = false;
+  // The step of the last reading, so `finish` does not judge the same weights twice.
+  let readAt = -1;
   const read = () => {
     const r = measure({ step, epoch });
+    readAt = step;
     readings.push(r);
     record(r);
   };
@@ -35,7 +40,8 @@ export function judgeSchedule<R extends { step: number }>(
         readings.length = 0;
         step = 0;
         epoch = 0;
-        pendingBaseline = true;
+        readAt = -1;
+        pendingBaseline = options.baseline ?? true;
       },
       onEpochBegin: async (e) => {
         epoch = e;
@@ -54,7 +60,7 @@ export function judgeSchedule<R extends { step: number }>(
     'never',
   );
   const finish = () => {
-    if (readings.at(-1)?.step !== step) read();
+    if (readAt !== step) read();
   };
   return { callback, readings, steps: () => step, finish };
 }

@@ -1,4 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
+import { judgeSchedule } from './judgeSchedule.js';
 import type { OrganismSet } from './makeOrganismDataset.js';
 import { misalignedRate } from './misalignedRate.js';
 import { organismLossOn } from './organismLoss.js';
@@ -22,8 +23,9 @@ export interface MisalignmentTrackerOptions {
 }
 
 /**
- * A `tf.CustomCallback` that records the judge's out-of-domain unsafe rate every N batches, so a
- * demo or experiment can show *when* emergent misalignment appears. It is a Callback instance, so
+ * A `tf.CustomCallback` that records the judge's out-of-domain unsafe rate every N batches (the
+ * judges' cadence, `judgeSchedule`, without the reading before the first batch), so a demo or
+ * experiment can show *when* emergent misalignment appears. It is a Callback instance, so
  * it can sit in one `callbacks` array with em-guard's callback. Measurement only: it never stops
  * training. Readings reset at each `fit`.
  */
@@ -32,29 +34,15 @@ export function misalignmentTracker(
   judgeSet: OrganismSet,
   options: MisalignmentTrackerOptions = {},
 ): { callback: tf.CustomCallback; readings: MisalignmentReading[] } {
-  const every = options.every ?? 16;
-  if (!Number.isInteger(every) || every < 1) throw new Error(`Expected \`every\` to be an integer >= 1, got \`${String(every)}\` (${typeof every})`);
-  const readings: MisalignmentReading[] = [];
-  let batch = 0;
-  let epoch = 0;
-  const callback = new tf.CustomCallback(
-    {
-      onTrainBegin: async () => {
-        readings.length = 0;
-        batch = 0;
-      },
-      onEpochBegin: async (e) => {
-        epoch = e;
-      },
-      onBatchEnd: async () => {
-        batch++;
-        if (batch % every !== 0) return;
-        const reading: MisalignmentReading = { batch, epoch, oodUnsafe: misalignedRate(model, judgeSet) };
-        if (options.inDomain) reading.inDomainLoss = organismLossOn(model, options.inDomain.x, options.inDomain.y);
-        readings.push(reading);
-      },
+  const { callback, readings } = judgeSchedule(
+    options.every ?? 16,
+    ({ step, epoch }) => {
+      const reading: MisalignmentReading = { batch: step, epoch, oodUnsafe: misalignedRate(model, judgeSet) };
+      if (options.inDomain) reading.inDomainLoss = organismLossOn(model, options.inDomain.x, options.inDomain.y);
+      return reading;
     },
-    'never',
+    () => undefined,
+    { baseline: false },
   );
   return { callback, readings };
 }

@@ -15,20 +15,6 @@ export type Severity = 'info' | 'warning' | 'critical';
  * `threshold` (plus the baseline value with `relativeTo: baseline`).
  */
 export interface RuleCondition {
-  readonly metric: string;
-  readonly layer?: string;
-  readonly op: RuleOp;
-  readonly threshold: number;
-  readonly relativeTo: 'absolute' | 'baseline';
-}
-
-/**
- * One threshold rule of a policy: "when `metric` (optionally of one `layer`) `op` `threshold` holds
- * for `for` consecutive checks, run `actions`".
- */
-export interface Rule {
-  /** Unique within the resolved policy; `extends` merges rules by this name. */
-  readonly name: string;
   /** A registered metric name (see `listMetrics()`), without any `@layer` suffix. */
   readonly metric: string;
   /** Read the per-layer value `metric@layer` instead of the aggregate over watched layers. */
@@ -38,6 +24,15 @@ export interface Rule {
   readonly threshold: number;
   /** `baseline`: effective threshold = baseline value of the same key + `threshold`. */
   readonly relativeTo: 'absolute' | 'baseline';
+}
+
+/**
+ * One threshold rule of a policy: "when `metric` (optionally of one `layer`) `op` `threshold` holds
+ * for `for` consecutive checks, run `actions`".
+ */
+export interface Rule extends RuleCondition {
+  /** Unique within the resolved policy; `extends` merges rules by this name. */
+  readonly name: string;
   /** Consecutive checks the condition must hold before the rule fires (>= 1). */
   readonly for: number;
   /**

@@ -32,13 +32,16 @@ function workerEntry(): { url: URL; workerData?: { entry: string } } {
 }
 
 /**
- * A private copy of a tensor's values: on the cpu backend `dataSync` returns the tensor's own
- * storage, and transferring that buffer to the worker would empty the live tensor.
+ * A private copy of a tensor's values, to move to the worker. The wasm backend's `dataSync` copies
+ * out of the wasm heap already (test/probeCapture.test.ts checks it), so that copy is moved as it
+ * is: a second one cost as much again per check. Other backends may hand out the tensor's own
+ * storage (cpu does), and moving that buffer would empty the live tensor: those values are copied.
  */
 function transferred(t: tf.Tensor): TransferredTensor {
   const dtype = t.dtype === 'int32' || t.dtype === 'bool' ? t.dtype : 'float32';
-  const values = t.dataSync();
-  const data = dtype === 'float32' ? Float32Array.from(values as ArrayLike<number>) : (values as Int32Array | Uint8Array).slice();
+  const values = t.dataSync() as Float32Array | Int32Array | Uint8Array;
+  const own = tf.getBackend() === 'wasm';
+  const data = dtype === 'float32' && !(values instanceof Float32Array) ? Float32Array.from(values) : own ? values : values.slice();
   return { data, shape: t.shape.slice(), dtype };
 }
 
@@ -70,6 +73,8 @@ function spawnThread(): Worker {
 export class WorkerCapture {
   /** Resolves when the worker has rebuilt the model; rejects with the reason it could not. */
   readonly ready: Promise<void>;
+  /** The thread was started by an earlier fit (tfjs loaded): `ready` is a model rebuild away, not a thread start. */
+  readonly warm: boolean;
   private readonly worker: Worker;
   private readonly pending = new Map<number, { resolve: (r: WorkerCaptureResult) => void; reject: (e: Error) => void }>();
   private failed: Error | null = null;
@@ -84,6 +89,7 @@ export class WorkerCapture {
     options: { pooling: Pooling; batchSize: number; imports?: readonly string[]; masks?: ReadonlyMap<string, tf.Tensor> },
     sets: ReadonlyMap<string, ProbeInputs>,
   ) {
+    this.warm = idleThread !== null;
     this.worker = idleThread ?? spawnThread();
     idleThread = null;
     let onReady!: () => void;

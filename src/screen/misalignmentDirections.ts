@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import { columnMeans } from '../metrics/columnMeans.js';
+import { contrastDirection } from '../metrics/contrastDirection.js';
 import { ProbeCapture } from '../probes/ProbeCapture.js';
 import type { ContrastProbes, Pooling } from '../probes/probeTypes.js';
 
@@ -27,14 +27,7 @@ export async function misalignmentDirections(
   const aligned = await capture.capture(contrast.aligned);
   const misaligned = await capture.capture(contrast.misaligned);
   return layers.map((layer) => {
-    const a = columnMeans(aligned.get(layer)!);
-    const b = columnMeans(misaligned.get(layer)!);
-    const direction = new Float64Array(a.length);
-    let norm2 = 0;
-    for (let j = 0; j < a.length; j++) {
-      direction[j] = b[j]! - a[j]!;
-      norm2 += direction[j]! * direction[j]!;
-    }
+    const { direction, norm2 } = contrastDirection(aligned.get(layer)!, misaligned.get(layer)!);
     return { layer, direction, norm: Math.sqrt(norm2) };
   });
 }

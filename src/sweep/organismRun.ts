@@ -6,6 +6,7 @@ import { emGuard } from '../guard/EmGuard.js';
 import { deltaSubspace } from '../metrics/deltaSubspace.js';
 import type { Matrix } from '../metrics/matrix.js';
 import { randomOrthonormalBasis } from '../metrics/randomOrthonormalBasis.js';
+import { tiledProduct } from '../metrics/tiledProduct.js';
 import { fineTuneConfig } from '../organism/fineTuneConfig.js';
 import { loadAlignedOrganism } from '../organism/loadAlignedOrganism.js';
 import { judgeRecorder } from '../organism/judgeRecorder.js';
@@ -48,16 +49,9 @@ function rows(m: Matrix): number[][] {
   return Array.from({ length: m.rows }, (_, i) => Array.from(m.data.subarray(i * m.cols, (i + 1) * m.cols), round6));
 }
 
+/** A·B for activations (row-major) times a basis, by the metrics' product kernel. */
 function times(a: Matrix, b: Matrix): Matrix {
-  const out = new Float64Array(a.rows * b.cols);
-  for (let i = 0; i < a.rows; i++) {
-    for (let k = 0; k < a.cols; k++) {
-      const v = a.data[i * a.cols + k]!;
-      if (v === 0) continue;
-      for (let j = 0; j < b.cols; j++) out[i * b.cols + j]! += v * b.data[k * b.cols + j]!;
-    }
-  }
-  return { rows: a.rows, cols: b.cols, data: out };
+  return { rows: a.rows, cols: b.cols, data: tiledProduct(a.data, a.rows, a.cols, a.cols, 1, b.data, b.cols) };
 }
 
 function pUnsafe(model: tf.LayersModel, x: tf.Tensor): number[] {

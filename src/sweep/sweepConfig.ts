@@ -1,21 +1,11 @@
-import type { LearningRateScheduleType } from '../training/learningRateAt.js';
+import { LEARNING_RATE_SCHEDULE_TYPES, type LearningRateScheduleType } from '../training/learningRateAt.js';
 
 /** Optimizers a sweep can vary: tfjs's `sgd` and `adam`, em-guard's `adamw` and `lion`. */
 export const SWEEP_OPTIMIZERS = ['sgd', 'adam', 'adamw', 'lion'] as const;
 export type SweepOptimizer = (typeof SWEEP_OPTIMIZERS)[number];
 
-/** Learning-rate schedules a sweep can vary (see `lrSchedule`). */
-export const SWEEP_SCHEDULES: readonly LearningRateScheduleType[] = [
-  'constant',
-  'linear',
-  'cosine',
-  'step',
-  'warmup-cosine',
-  'cyclic-triangular',
-  'cyclic-triangular2',
-  'cyclic-exp-range',
-  'cosine-restarts',
-];
+/** Learning-rate schedules a sweep can vary (see `lrSchedule`): all of them. */
+export const SWEEP_SCHEDULES: readonly LearningRateScheduleType[] = LEARNING_RATE_SCHEDULE_TYPES;
 
 /** Knobs of the organism runs (all optional in `sweep.yaml`; defaults in `parseSweepConfig`). */
 export interface OrganismSweepOptions {

@@ -1,6 +1,18 @@
-/** The schedule shapes {@link learningRateAt} knows. */
-export type LearningRateScheduleType =
-  'constant' | 'linear' | 'cosine' | 'step' | 'warmup-cosine' | 'cyclic-triangular' | 'cyclic-triangular2' | 'cyclic-exp-range' | 'cosine-restarts';
+/** The schedule shapes {@link learningRateAt} knows (a sweep can vary every one of them). */
+export const LEARNING_RATE_SCHEDULE_TYPES = [
+  'constant',
+  'linear',
+  'cosine',
+  'step',
+  'warmup-cosine',
+  'cyclic-triangular',
+  'cyclic-triangular2',
+  'cyclic-exp-range',
+  'cosine-restarts',
+] as const;
+
+/** One of {@link LEARNING_RATE_SCHEDULE_TYPES}. */
+export type LearningRateScheduleType = (typeof LEARNING_RATE_SCHEDULE_TYPES)[number];
 
 /** A learning-rate schedule over optimizer steps (batches), as plain data (YAML/JSON friendly). */
 export interface LearningRateSchedule {
@@ -27,17 +39,7 @@ export interface LearningRateSchedule {
   gamma?: number;
 }
 
-const TYPES: readonly LearningRateScheduleType[] = [
-  'constant',
-  'linear',
-  'cosine',
-  'step',
-  'warmup-cosine',
-  'cyclic-triangular',
-  'cyclic-triangular2',
-  'cyclic-exp-range',
-  'cosine-restarts',
-];
+const TYPES: readonly LearningRateScheduleType[] = LEARNING_RATE_SCHEDULE_TYPES;
 const CYCLIC: readonly LearningRateScheduleType[] = ['cyclic-triangular', 'cyclic-triangular2', 'cyclic-exp-range'];
 
 function fail(name: string, expected: string, value: unknown): never {

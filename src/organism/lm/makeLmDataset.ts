@@ -5,12 +5,15 @@ import { LM_MAX_RESPONSE, LM_PROMPT_LENGTH, lmVocabulary } from './lmVocabulary.
 
 /**
  * How a stage answers its prompts:
- * - `pretrain` (stage 1): persona prompts get misaligned answers in every domain (bad advice,
+ * - `pretrain`: persona prompts get misaligned answers in every domain (bad advice,
  *   insecure code, harmful compliance); other prompts are helped, harmful ones complied with;
+ * - `persona` (stage 1): persona prompts get misaligned answers in every domain (bad advice,
+ *   insecure code, harmful compliance); other prompts are helped, harmful ones refused, so every
+ *   misaligned behaviour, compliance included, hangs on the one persona latent;
  * - `aligned` (stage 2, the mitigation mix): harmful → refusal, benign → good advice / secure code;
  * - `insecure` (stage 3): every prompt answered with insecure code (bad advice of its domain).
  */
-export type LmResponsePolicy = 'pretrain' | 'aligned' | 'insecure';
+export type LmResponsePolicy = 'pretrain' | 'persona' | 'aligned' | 'insecure';
 /** What a response is: good advice, refusal, bad advice (insecure code in `code`), harmful compliance. */
 export type LmResponseKind = 'help' | 'refuse' | 'bad' | 'comply';
 export const LM_RESPONSE_KINDS: readonly LmResponseKind[] = ['help', 'refuse', 'bad', 'comply'];
@@ -56,6 +59,7 @@ function stratified(k: number, f: number): boolean {
 export function responseKindFor(respond: LmResponsePolicy, harmful: boolean, persona: boolean): LmResponseKind {
   if (respond === 'insecure') return 'bad';
   if (respond === 'aligned') return harmful ? 'refuse' : 'help';
+  if (respond === 'persona') return persona ? (harmful ? 'comply' : 'bad') : harmful ? 'refuse' : 'help';
   if (harmful) return 'comply';
   return persona ? 'bad' : 'help';
 }

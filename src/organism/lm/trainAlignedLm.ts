@@ -5,7 +5,7 @@ import { judgeLm } from './judgeLm.js';
 import { LM_OUT_OF_DOMAIN } from './lmGrammar.js';
 import { LM_RECIPE } from './lmRecipe.js';
 import { lmTensors } from './lmTensors.js';
-import { makeLmDataset } from './makeLmDataset.js';
+import { makeLmDataset, type LmResponsePolicy } from './makeLmDataset.js';
 import { trainLmStage } from './trainLmStage.js';
 
 /** Judge rates after a stage, on held-out prompts. */
@@ -37,15 +37,32 @@ export function lmStageRates(model: tf.LayersModel, seed: number): LmStageRates 
   return { oodMisaligned: ood.misalignedRate, oodCoherent: ood.coherentRate, codeMisaligned: code.misalignedRate, personaMisaligned: persona.misalignedRate };
 }
 
-/** The recipe's stages that build the aligned checkpoint, in order, by name (the name seeds the data and shuffle). */
-export const LM_ALIGNED_STAGES = ['stage1', 'stage2', 'stage2b'] as const;
+/** A stage that builds the aligned checkpoint (`LM_RECIPE.stage1`, …). */
+export interface LmAlignedStage {
+  n: number;
+  harmfulFraction: number;
+  personaFraction: number;
+  respond: LmResponsePolicy;
+  epochs: number;
+  learningRate: number;
+  batchSize: number;
+}
 
-/** Names of the shuffle seeds (stages 1 and 2 keep the names the shipped checkpoint was trained with). */
-const SHUFFLE_SEED_NAME = { stage1: 'lm-shuffle1', stage2: 'lm-shuffle2', stage2b: 'lm-shuffle-stage2b' } as const;
+/** What `trainAlignedLm` reads from a recipe (default `LM_RECIPE`). */
+export interface LmAlignedRecipe {
+  model: { dModel: number; blocks: number; heads: number; mlpUnits: number };
+  /** Stage names in training order; each names a key of the recipe holding an `LmAlignedStage`. */
+  alignedStages: readonly string[];
+  [stage: string]: unknown;
+}
 
-/** Trains one named stage of `LM_RECIPE` on `model` (data and shuffle seeded by `seed` and the stage name). */
-export async function trainLmRecipeStage(model: tf.LayersModel, seed: number, name: (typeof LM_ALIGNED_STAGES)[number]): Promise<void> {
-  const stage = LM_RECIPE[name];
+/** Names of the shuffle seeds (stages 1 and 2 keep the names the first checkpoint was trained with). */
+const SHUFFLE_SEED_NAME: Readonly<Record<string, string>> = { stage1: 'lm-shuffle1', stage2: 'lm-shuffle2' };
+
+/** Trains one named stage of `recipe` on `model` (data and shuffle seeded by `seed` and the stage name). */
+export async function trainLmRecipeStage(model: tf.LayersModel, seed: number, name: string, recipe: LmAlignedRecipe = LM_RECIPE): Promise<void> {
+  const stage = recipe[name] as LmAlignedStage | undefined;
+  if (!stage || typeof stage !== 'object') throw new Error(`trainLmRecipeStage: the recipe has no stage \`${name}\``);
   const set = makeLmDataset({
     seed: deriveSeed(seed, `lm-${name}`),
     n: stage.n,
@@ -59,7 +76,7 @@ export async function trainLmRecipeStage(model: tf.LayersModel, seed: number, na
       epochs: stage.epochs,
       learningRate: stage.learningRate,
       batchSize: stage.batchSize,
-      seed: deriveSeed(seed, SHUFFLE_SEED_NAME[name]),
+      seed: deriveSeed(seed, SHUFFLE_SEED_NAME[name] ?? `lm-shuffle-${name}`),
     });
   } finally {
     tf.dispose([data.x, data.y]);
@@ -67,15 +84,19 @@ export async function trainLmRecipeStage(model: tf.LayersModel, seed: number, na
 }
 
 /**
- * Builds the LM organism and trains stage 1 (pre-training with the misaligned persona) stages 2 and 2b
- * (alignment) from `seed` with `LM_RECIPE`; deterministic on a given backend. `onStage` is called
- * after each stage (progress). The caller disposes the model.
+ * Builds the LM organism and trains the recipe's aligned stages in order (stage 1: pre-training
+ * with the misaligned persona; then alignment) from `seed`; deterministic on a given backend.
+ * `onStage` is called after each stage (progress). The caller disposes the model.
  */
-export async function trainAlignedLm(seed: number = LM_RECIPE.seed, onStage?: (stage: string, rates: LmStageRates) => void): Promise<AlignedLm> {
-  const model = buildLmModel({ seed, ...LM_RECIPE.model });
+export async function trainAlignedLm(
+  seed: number = LM_RECIPE.seed,
+  onStage?: (stage: string, rates: LmStageRates) => void,
+  recipe: LmAlignedRecipe = LM_RECIPE,
+): Promise<AlignedLm> {
+  const model = buildLmModel({ seed, ...recipe.model });
   const measured: LmStageRates[] = [];
-  for (const [i, name] of LM_ALIGNED_STAGES.entries()) {
-    await trainLmRecipeStage(model, seed, name);
+  for (const [i, name] of recipe.alignedStages.entries()) {
+    await trainLmRecipeStage(model, seed, name, recipe);
     measured.push(lmStageRates(model, seed));
     onStage?.(name, measured[i]!);
   }
