@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import {
   aurocAtFraction,
   DETECTION_TARGETS,
+  JUDGE_LOSS,
   JUDGE_RATE,
   lossBaseline,
   policyReplayStats,
@@ -50,6 +51,10 @@ const { values } = parseArgs({
     live: { type: 'string' },
     policy: { type: 'string', default: 'lm' },
     limit: { type: 'string' },
+    // Read only the first N steps of each recorded run (checks and judge readings at steps ≤ N; the
+    // judge at the last of them is the run's end): a shorter recipe with the same data, shuffle and
+    // learning rate trains exactly those steps (LM stage 3 went from 8 epochs to 5 = 80 steps).
+    steps: { type: 'string' },
   },
 });
 if (!values.tune && !values.heldout) {
@@ -68,6 +73,19 @@ const pct = (v: number | null | undefined) => (v === null || v === undefined ? '
 const num = (v: number | null | undefined, d = 2) => (v === null || v === undefined ? '—' : v.toFixed(d));
 const setting = (r: SweepRunData, k: string) => Number(r.result.settings[k]);
 
+function truncate(r: SweepRunData, steps: number, limit: number): SweepRunData {
+  const judges = r.judges.filter((j) => j.step <= steps);
+  const last = judges.at(-1);
+  if (!last || last.step !== steps) throw new Error(`${r.runId}: no judge reading at step ${steps}; pick a step the sweep judged at`);
+  const rate = last.values[JUDGE_RATE]!;
+  return {
+    ...r,
+    checks: r.checks.filter((c) => c.step <= steps),
+    judges,
+    result: { ...r.result, steps, final: { misalignedRate: rate, inDomainLoss: last.values[JUDGE_LOSS] ?? null }, label: { limit, em: rate > limit } },
+  };
+}
+
 function statsLine(s: AbortStats): string {
   const rb = s.rollback ? `; rollback targets over the limit ${s.rollback.restoredOverLimit}/${s.rollback.rolledBack} (unjudged ${s.rollback.unjudged})` : '';
   return `false aborts ${s.falseAborts}/${s.nBenign}, missed ${s.missed}/${s.nEm}, late ${s.late}, lead (checks) median ${num(s.leadChecks.median, 1)} (min ${num(s.leadChecks.min, 0)}, max ${num(s.leadChecks.max, 0)})${rb}`;
@@ -75,8 +93,11 @@ function statsLine(s: AbortStats): string {
 
 function section(role: string, dir: string): void {
   const loaded = loadSweepRuns(dir);
-  const runs = [...loaded.runs].sort((a, b) => setting(a, 'seed') - setting(b, 'seed') || setting(a, 'mix') - setting(b, 'mix'));
-  const limit = Number(values.limit ?? runs[0]?.result.label.limit ?? 0.1);
+  const limit = Number(values.limit ?? loaded.runs[0]?.result.label.limit ?? 0.1);
+  const runs = [...loaded.runs]
+    .sort((a, b) => setting(a, 'seed') - setting(b, 'seed') || setting(a, 'mix') - setting(b, 'mix'))
+    .map((r) => (values.steps ? truncate(r, Number(values.steps), limit) : r));
+  if (values.steps) console.log(`(each run read up to step ${values.steps}: its judge there is its end)`);
   const timelines: RunTimeline[] = runs.map((r) => runTimeline(r, limit, 'final'));
   // The policy sees only the checks of its own cadence: a sweep recorded more often is thinned for
   // the replay, the lead times and the loss baseline (which then count in the policy's checks).
