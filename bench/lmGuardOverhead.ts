@@ -1,6 +1,6 @@
 // Guard overhead on a transformer: the LM organism's full stage-3 fine-tune (aligned checkpoint,
-// 256 examples, batch 16, 8 epochs = 128 steps; `trainLmStage`) unguarded vs guarded with the
-// bundled `lm` policy, unmodified, at its own cadence (a check every 8 batches = 16 checks,
+// 256 examples, batch 16, LM_RECIPE's epochs; `trainLmStage`) unguarded vs guarded with the
+// bundled `lm` policy, unmodified, at its own cadence (a check every 16 batches,
 // checkpoints in a run directory as by default), probes as scripts/guardLm.ts gives them (64 train,
 // 64 eval, 64 preference pairs), capture on the worker thread with `workerImports` (the organism's
 // custom layers) and, with EM_GUARD_BENCH_MODES, inline.
@@ -12,13 +12,14 @@
 // The machine is shared, so it also prints CPU time (process.cpuUsage: every thread of this
 // process, i.e. training + the capture worker) and the guard's own time on the training thread.
 // Usage: npx tsx bench/lmGuardOverhead.ts   (EM_GUARD_BENCH_REPS=3, EM_GUARD_BENCH_MODES=unguarded,worker,
-//        EM_GUARD_BENCH_MIX=0.5, EM_GUARD_BENCH_EPOCHS=8)
+//        EM_GUARD_BENCH_MIX=0.5, EM_GUARD_BENCH_EPOCHS=LM_RECIPE's)
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { emGuard } from '../src/guard/EmGuard.js';
+import { loadPolicy } from '../src/policy/loadPolicy.js';
 import { lmFineTuneConfig } from '../src/organism/lm/lmFineTuneConfig.js';
 import { disposeLmProbes, lmProbes } from '../src/organism/lm/lmProbes.js';
 import { disposePreferenceProbes, lmPreferenceProbes } from '../src/organism/lm/lmPreferenceProbes.js';
@@ -54,9 +55,11 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 3)): 
   const ownShare: Record<Guarded, number[]> = { worker: [], inline: [] };
   const notes: string[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'em-guard-lm-bench-'));
+  const every = loadPolicy('lm').check.every;
+  const cadence = 'batches' in every ? every.batches : `${every.epochs} epoch(s) of`;
   const steps = Math.ceil(data.x.shape[0] / (data.training.batchSize ?? 32)) * data.training.epochs;
   console.log(
-    `## LM organism guard overhead: aligned checkpoint, stage-3 fine-tune mix ${mix} (seed 2), ${data.x.shape[0]} examples × ${data.training.epochs} epochs, batch ${data.training.batchSize} = ${steps} steps; policy lm (check every 8 batches); probes 64 train + 64 eval + 64 preference pairs; wasm; load at start ${load()}`,
+    `## LM organism guard overhead: aligned checkpoint, stage-3 fine-tune mix ${mix} (seed 2), ${data.x.shape[0]} examples × ${data.training.epochs} epochs, batch ${data.training.batchSize} = ${steps} steps; policy lm (check every ${cadence} batches); probes 64 train + 64 eval + 64 preference pairs; wasm; load at start ${load()}`,
   );
   try {
     for (let r = 0; r <= reps; r++) {
