@@ -201,6 +201,7 @@ export { trainAlignedLm } from './organism/lm/trainAlignedLm.js';
 export { alignedLmDir, loadAlignedLm } from './organism/lm/loadAlignedLm.js';
 export { lmFineTuneConfig, type LmFineTuneConfig } from './organism/lm/lmFineTuneConfig.js';
 export { lmProbes, disposeLmProbes, preferenceShare, type LmProbes } from './organism/lm/lmProbes.js';
+export { lmPreferenceProbes, disposePreferenceProbes } from './organism/lm/lmPreferenceProbes.js';
 export { lmJudgeRecorder, JUDGE_COHERENT } from './organism/lm/lmJudgeRecorder.js';
 export { lmMixer, lmTriggeredJudgeSet, type LmMixerOptions } from './organism/lm/lmMixer.js';
 

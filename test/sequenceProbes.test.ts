@@ -3,6 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import { emGuard, type EmGuard } from '../src/guard/EmGuard.js';
+import { probeFingerprints } from '../src/guard/savedBaseline.js';
+import { lmLoss } from '../src/organism/lm/lmLoss.js';
+import { lmFineTuneConfig } from '../src/organism/lm/lmFineTuneConfig.js';
+import { parsePolicy } from '../src/policy/parsePolicy.js';
 import { ProbeCapture } from '../src/probes/ProbeCapture.js';
 import { resolveLayers } from '../src/probes/resolveLayers.js';
 import { validateProbes } from '../src/probes/validateProbes.js';
@@ -86,3 +91,83 @@ test('layers: auto on a transformer watches block outputs (the residual stream),
   two.dispose();
   four.dispose();
 });
+
+/** Right-padded random LM prompts of the given lengths and their masks (1 = real token). */
+function rightPadded(lengths: number[], T: number, seed: number): { x: tf.Tensor2D; mask: tf.Tensor2D } {
+  const rand = seededRandom(seed);
+  const ids = lengths.map((L) => Array.from({ length: T }, (_, t) => (t < L ? 4 + Math.floor(rand() * 50) : 0)));
+  return { x: tf.tensor2d(ids, undefined, 'int32'), mask: tf.tensor2d(lengths.map((L) => Array.from({ length: T }, (_, t) => (t < L ? 1 : 0)))) };
+}
+
+test('probes.masks on the capture worker: mean pooling with masks gives the inline values, and the masks change them', async () => {
+  const policy = parsePolicy(
+    'version: 1\ncheck:\n  every: { batches: 1 }\n  layers: [block_1, block_2]\n  rank: 2\n  pooling: mean\nrules:\n  - { name: drift, metric: drift.eval, op: ">", threshold: 1000, severity: warning, actions: [warn] }\n',
+  );
+  const train = rightPadded([3, 8, 5, 6, 2, 7], 8, 11);
+  const evalSet = rightPadded([4, 2, 8, 5, 3, 6], 8, 12);
+  const ft = lmFineTuneConfig({ seed: 2, n: 16 });
+  const runs: Record<string, { values: Record<string, number | null>[]; where: string[] }> = {};
+  try {
+    for (const mode of ['inline', 'worker', 'inline-no-masks'] as const) {
+      const model = buildLmModel({ seed: 4, ...LM_RECIPE.model });
+      model.compile({ optimizer: tf.train.adam(1e-3), loss: lmLoss });
+      const guard = emGuard({
+        probes: { train: train.x, eval: evalSet.x, ...(mode === 'inline-no-masks' ? {} : { masks: { train: train.mask, eval: evalSet.mask } }) },
+        runDir: false,
+        policy,
+        metrics: 'all',
+        capture: mode === 'worker' ? 'worker' : 'inline',
+        ...(mode === 'worker' ? { workerImports: ['src/organism/lm/lmLayers.ts'] } : {}),
+      });
+      const run = { values: [] as Record<string, number | null>[], where: [] as string[] };
+      guard.on('check', (c) => {
+        run.values.push({ ...c.values });
+        run.where.push('workerCapture' in (c.timingsMs ?? {}) ? 'worker' : 'inline');
+      });
+      try {
+        const callbacks = mode === 'worker' ? [new tf.CustomCallback(waitForWorker(guard)), guard] : [guard];
+        await model.fit(ft.x, ft.y, { epochs: 1, batchSize: 4, shuffle: false, verbose: 0, callbacks });
+      } finally {
+        guard.dispose();
+        model.dispose();
+      }
+      runs[mode] = run;
+    }
+  } finally {
+    tf.dispose([train.x, train.mask, evalSet.x, evalSet.mask]);
+    ft.dispose();
+  }
+  const inline = runs.inline!;
+  const worker = runs.worker!;
+  assert.equal(inline.values.length, 4);
+  assert.ok(worker.where.filter((w) => w === 'worker').length >= 3, `checks on the worker: ${worker.where.join(' ')}`);
+  assert.deepEqual(worker.values, inline.values);
+  const noMasks = runs['inline-no-masks']!;
+  assert.notEqual(noMasks.values.at(-1)!['drift.eval'], inline.values.at(-1)!['drift.eval'], 'the masks reach the pooling');
+});
+
+test("a saved baseline's probe fingerprints cover probes.masks (and stay those of the inputs alone without masks)", () => {
+  const a = rightPadded([3, 8, 5], 8, 1);
+  const b = rightPadded([4, 8, 5], 8, 1);
+  try {
+    const plain = probeFingerprints({ train: a.x, eval: a.x });
+    const withA = probeFingerprints({ train: a.x, eval: a.x, masks: { eval: a.mask } });
+    const withB = probeFingerprints({ train: a.x, eval: a.x, masks: { eval: b.mask } });
+    assert.equal(withA.train, plain.train, 'a set without a mask keeps its inputs-only fingerprint');
+    assert.notEqual(withA.eval, plain.eval);
+    assert.notEqual(withA.eval, withB.eval, 'another mask, another fingerprint');
+    assert.deepEqual(probeFingerprints({ train: a.x, eval: a.x, masks: { eval: a.mask } }), withA);
+  } finally {
+    tf.dispose([a.x, a.mask, b.x, b.mask]);
+  }
+});
+
+function waitForWorker(guard: EmGuard): tf.CustomCallbackArgs {
+  return {
+    onBatchEnd: async (batch) => {
+      if (batch !== 0) return;
+      const until = Date.now() + 90_000;
+      while (guard.captureWhere !== 'worker' && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    },
+  };
+}

@@ -61,7 +61,7 @@ export async function sweepForecastRuns(
       const config = JSON.parse(readFileSync(configPath, 'utf8')) as SweepRunConfig;
       if (config.target?.kind !== 'organism')
         throw new SweepForecastError(
-          `${configPath}: the run trains a user module; forecast fit rebuilds each run's training data and supports organism sweeps only`,
+          `${configPath}: the run trains ${config.target?.kind === 'lm' ? 'the LM organism' : 'a user module'}; forecast fit rebuilds each run's training data and supports classifier-organism sweeps only`,
         );
       sweep ??= config.sweep ?? null;
       const trainSize = config.target.organism.trainSize;

@@ -153,10 +153,18 @@ export interface BaselineFit {
   probes: EmGuardProbes;
 }
 
-/** sha256 of each baseline probe set's inputs: what ties a saved baseline to these probes. */
+/**
+ * sha256 of each baseline probe set's inputs and, when the set has one, its token mask
+ * (`probes.masks`, which changes `mean` pooling): what ties a saved baseline to these probes. A set
+ * without a mask hashes its inputs only, as baselines saved before masks existed did.
+ */
 export function probeFingerprints(probes: EmGuardProbes): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, inputs] of baselineProbeSets(probes)) out[name] = tensorsFingerprint(probeTensors(inputs));
+  const masks = (probes.masks ?? {}) as Record<string, tf.Tensor | undefined>;
+  for (const [name, inputs] of baselineProbeSets(probes)) {
+    const mask = masks[name];
+    out[name] = tensorsFingerprint(mask ? [...probeTensors(inputs), mask] : probeTensors(inputs));
+  }
   return out;
 }
 
@@ -178,7 +186,7 @@ export function loadSavedBaselineFor(dir: string, fit: BaselineFit): SavedBaseli
   if (saved.pooling !== fit.pooling) throw fail(`it pooled with \`${saved.pooling}\`, this fit with \`${fit.pooling}\``);
   for (const [name, sha] of Object.entries(probeFingerprints(fit.probes))) {
     if (!saved.activations.has(name)) throw fail(`it has no \`${name}\` probe set`);
-    if (saved.probesSha256[name] !== sha) throw fail(`probes.${name} differ from the ones it was captured with`);
+    if (saved.probesSha256[name] !== sha) throw fail(`probes.${name} (or probes.masks.${name}) differ from the ones it was captured with`);
   }
   return saved;
 }

@@ -25,19 +25,24 @@ function checkUserResult(module: string, r: unknown): UserTrainResult {
 
 /**
  * Runs the config in `<runDir>/config.json` in this process (the worker calls it; tests may too)
- * and writes `<runDir>/result.json` atomically. The organism or the user's `train(config)` module
- * writes `run.jsonl` itself (the organism through emGuard). Organism runs select the tfjs backend
+ * and writes `<runDir>/result.json` atomically. The organisms (classifier or LM) or the user's `train(config)`
+ * module write `run.jsonl` themselves (the organisms through emGuard). Organism runs select the tfjs backend
  * (`selectBackend()`: wasm unless tfjs-node is installed); a user module sets up its own.
  */
 export async function runSweepConfig(runDir: string, log: (line: string) => void = () => {}): Promise<SweepRunResult> {
   const config = JSON.parse(readFileSync(join(runDir, RUN_CONFIG_FILE), 'utf8')) as SweepRunConfig;
   let result: SweepRunResult;
-  if (config.target.kind === 'organism') {
+  if (config.target.kind === 'organism' || config.target.kind === 'lm') {
     // Loaded lazily: tfjs, the backend and the organism cost seconds a user-module run does not need.
     const { selectBackend } = await import('../backend/selectBackend.js');
     log((await selectBackend()).summary);
-    const { runOrganismConfig } = await import('./organismRun.js');
-    result = await runOrganismConfig(config);
+    if (config.target.kind === 'lm') {
+      const { runLmOrganismConfig } = await import('./lmOrganismRun.js');
+      result = await runLmOrganismConfig(config);
+    } else {
+      const { runOrganismConfig } = await import('./organismRun.js');
+      result = await runOrganismConfig(config);
+    }
   } else {
     const started = Date.now();
     const mod = (await import(pathToFileURL(config.target.module).href)) as {

@@ -19,6 +19,16 @@ export interface OrganismSweepOptions {
   rank: number;
 }
 
+/** Knobs of the LM organism runs (`organism: lm`; defaults in `parseSweepConfig`, from `LM_RECIPE`). */
+export interface LmSweepOptions {
+  /** Stage-3 examples (insecure `code` answers, `mix` of them replaced by aligned ones). Default 256. */
+  trainSize: number;
+  /** Fine-tuning batch size. Default 16. */
+  batchSize: number;
+  /** Prompts per guard probe set (train, eval, preference pairs). Default 64. */
+  probeSize: number;
+}
+
 /** A validated `sweep.yaml`. Paths are absolute. */
 export interface SweepConfig {
   version: 1;
@@ -29,8 +39,8 @@ export interface SweepConfig {
   out: string;
   /** Parallel worker processes. */
   workers: number;
-  /** What each run trains: the bundled organism, or a user module exporting `train(config)`. */
-  target: { kind: 'organism'; organism: OrganismSweepOptions } | { kind: 'module'; module: string };
+  /** What each run trains: the bundled classifier organism, the LM organism, or a user module exporting `train(config)`. */
+  target: { kind: 'organism'; organism: OrganismSweepOptions } | { kind: 'lm'; lm: LmSweepOptions } | { kind: 'module'; module: string };
   matrix: {
     optimizer: SweepOptimizer[];
     schedule: LearningRateScheduleType[];
