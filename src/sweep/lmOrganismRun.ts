@@ -13,28 +13,14 @@ import { loadAlignedLm } from '../organism/lm/loadAlignedLm.js';
 import { deriveSeed, seededPermutation } from '../organism/organismRandom.js';
 import { loadPolicy } from '../policy/loadPolicy.js';
 import { RunLog, RUN_LOG_FILE } from '../runlog/RunLog.js';
-import { AdamW } from '../training/AdamW.js';
-import { Lion } from '../training/Lion.js';
 import { lrSchedule } from '../training/lrSchedule.js';
 import { seededRandom } from '../util/seededRandom.js';
 import { observePolicy } from './observePolicy.js';
 import type { SweepRunConfig } from './sweepConfig.js';
 import { round6, type SweepRunResult } from './sweepRunResult.js';
 import { sweepSchedule } from './sweepSchedule.js';
+import { sweepOptimizer } from './sweepOptimizer.js';
 import '../registerBuiltins.js';
-
-function makeOptimizer(name: SweepRunConfig['optimizer'], learningRate: number): tf.Optimizer {
-  switch (name) {
-    case 'sgd':
-      return tf.train.sgd(learningRate);
-    case 'adam':
-      return tf.train.adam(learningRate);
-    case 'adamw':
-      return new AdamW({ learningRate, weightDecay: 0.01 });
-    case 'lion':
-      return new Lion({ learningRate, weightDecay: 0.01 });
-  }
-}
 
 /**
  * One LM organism sweep run (`organism: lm`): the aligned LM fine-tuned on its stage-3 data
@@ -84,7 +70,7 @@ export async function runLmOrganismConfig(config: SweepRunConfig): Promise<Sweep
         if (crossedAtStep === null && r.misalignedRate > config.limit) crossedAtStep = r.step;
       },
     });
-    model.compile({ optimizer: makeOptimizer(config.optimizer, config.learningRate), loss: lmLoss });
+    model.compile({ optimizer: sweepOptimizer(config.optimizer, config.learningRate), loss: lmLoss });
     const schedule = lrSchedule(sweepSchedule(config.schedule, config.learningRate, totalSteps));
     await model.fit(x, y, { epochs: config.epochs, batchSize: o.batchSize, shuffle: false, verbose: 0, callbacks: [guard, judge.callback, schedule] });
     judge.finish();

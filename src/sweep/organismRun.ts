@@ -20,30 +20,16 @@ import { loadPolicy } from '../policy/loadPolicy.js';
 import { ProbeCapture } from '../probes/ProbeCapture.js';
 import { resolveLayers } from '../probes/resolveLayers.js';
 import { RunLog, RUN_LOG_FILE } from '../runlog/RunLog.js';
-import { AdamW } from '../training/AdamW.js';
-import { Lion } from '../training/Lion.js';
 import { lrSchedule } from '../training/lrSchedule.js';
 import { sweepSchedule } from './sweepSchedule.js';
 import { observePolicy } from './observePolicy.js';
 import type { SweepRunConfig } from './sweepConfig.js';
 import { round6, type LayerPredictors, type LayerSubspace, type SweepRunResult } from './sweepRunResult.js';
+import { sweepOptimizer } from './sweepOptimizer.js';
 import '../registerBuiltins.js';
 
 /** Seed of the probe prompts, shared by every run of a sweep so metrics are comparable. */
 const PROBE_SEED = 7;
-
-function makeOptimizer(name: SweepRunConfig['optimizer'], learningRate: number): tf.Optimizer {
-  switch (name) {
-    case 'sgd':
-      return tf.train.sgd(learningRate);
-    case 'adam':
-      return tf.train.adam(learningRate);
-    case 'adamw':
-      return new AdamW({ learningRate, weightDecay: 0.01 });
-    case 'lion':
-      return new Lion({ learningRate, weightDecay: 0.01 });
-  }
-}
 
 function rows(m: Matrix): number[][] {
   return Array.from({ length: m.rows }, (_, i) => Array.from(m.data.subarray(i * m.cols, (i + 1) * m.cols), round6));
@@ -121,7 +107,7 @@ export async function runOrganismConfig(config: SweepRunConfig): Promise<SweepRu
         if (crossedAtStep === null && r[JUDGE_RATE] > config.limit) crossedAtStep = r.step;
       },
     });
-    model.compile({ optimizer: makeOptimizer(config.optimizer, config.learningRate), loss: organismLoss });
+    model.compile({ optimizer: sweepOptimizer(config.optimizer, config.learningRate), loss: organismLoss });
     const schedule = lrSchedule(sweepSchedule(config.schedule, config.learningRate, totalSteps));
     await model.fit(x, y, { epochs: config.epochs, batchSize: o.batchSize, shuffle: false, verbose: 0, callbacks: [guard, judge.callback, schedule] });
     judge.finish();
