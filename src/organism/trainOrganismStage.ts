@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { smoothedOrganismLoss } from './organismLoss.js';
-import { seededRandom } from '../util/seededRandom.js';
-import { deriveSeed, seededPermutation } from './organismRandom.js';
+import { fitInSeededOrder } from './fitInSeededOrder.js';
 
 export interface OrganismStageOptions {
   /** Passes over the data. */
@@ -64,23 +63,13 @@ export async function trainOrganismStage(
     compileStage(model, kind, learningRate, labelSmoothing);
     return model.fitDataset(data.dataset, { epochs, verbose: 0, ...(options.callbacks !== undefined ? { callbacks: options.callbacks } : {}) });
   }
-  const n = data.x.shape[0]!;
-  if (data.y.shape[0] !== n) throw new Error(`trainOrganismStage: x has ${n} rows but y has ${data.y.shape[0]}; pass tensors from the same set`);
-  compileStage(model, kind, learningRate, labelSmoothing);
-  const idx = tf.tensor1d(Int32Array.from(seededPermutation(n, seededRandom(deriveSeed(seed, 'shuffle')))), 'int32');
-  const x = tf.gather(data.x, idx);
-  const y = tf.gather(data.y, idx);
-  idx.dispose();
-  try {
-    return await model.fit(x, y, {
-      epochs,
-      batchSize,
-      shuffle: false,
-      verbose: 0,
-      ...(options.callbacks !== undefined ? { callbacks: options.callbacks } : {}),
-      ...(options.validationData !== undefined ? { validationData: options.validationData } : {}),
-    });
-  } finally {
-    tf.dispose([x, y]);
-  }
+  return fitInSeededOrder(model, data, {
+    compile: () => compileStage(model, kind, learningRate, labelSmoothing),
+    stage: 'trainOrganismStage',
+    seed,
+    epochs,
+    batchSize,
+    ...(options.callbacks !== undefined ? { callbacks: options.callbacks } : {}),
+    ...(options.validationData !== undefined ? { validationData: options.validationData } : {}),
+  });
 }

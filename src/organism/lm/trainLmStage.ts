@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { seededRandom } from '../../util/seededRandom.js';
-import { deriveSeed, seededPermutation } from '../organismRandom.js';
+import { fitInSeededOrder } from '../fitInSeededOrder.js';
 import { lmLoss } from './lmLoss.js';
 
 export interface LmStageOptions {
@@ -47,22 +46,12 @@ export async function trainLmStage(
     compileLm(model, learningRate);
     return model.fitDataset(data.dataset, { epochs, verbose: 0, ...(options.callbacks !== undefined ? { callbacks: options.callbacks } : {}) });
   }
-  const n = data.x.shape[0]!;
-  if (data.y.shape[0] !== n) throw new Error(`trainLmStage: x has ${n} rows but y has ${data.y.shape[0]}; pass tensors from the same set`);
-  compileLm(model, learningRate);
-  const idx = tf.tensor1d(Int32Array.from(seededPermutation(n, seededRandom(deriveSeed(seed, 'shuffle')))), 'int32');
-  const x = tf.gather(data.x, idx);
-  const y = tf.gather(data.y, idx);
-  idx.dispose();
-  try {
-    return await model.fit(x, y, {
-      epochs,
-      batchSize,
-      shuffle: false,
-      verbose: 0,
-      ...(options.callbacks !== undefined ? { callbacks: options.callbacks } : {}),
-    });
-  } finally {
-    tf.dispose([x, y]);
-  }
+  return fitInSeededOrder(model, data, {
+    compile: () => compileLm(model, learningRate),
+    stage: 'trainLmStage',
+    seed,
+    epochs,
+    batchSize,
+    ...(options.callbacks !== undefined ? { callbacks: options.callbacks } : {}),
+  });
 }
