@@ -160,8 +160,14 @@ export {
   lmBenignCodeSet,
   lmPlantedSet,
   lmSetRows,
+  lmOrganismPreference,
+  lmScreenValidationSet,
 } from './screen/lmOrganismScreenSets.js';
-export { readLmScreenData, readLmContrastFile } from './screen/readLmScreenData.js';
+export { readLmScreenData, readLmContrastFile, readLmPreferenceFile } from './screen/readLmScreenData.js';
+export { screenByGradient } from './screen/screenByGradient.js';
+export type { ScreenByGradientArgs, LmExamples } from './screen/screenByGradient.js';
+export { alignmentGradient, lmGradientScores } from './screen/lmGradientScore.js';
+export type { AlignmentGradient, LmPreferencePairs, LmSequenceOptions } from './screen/lmGradientScore.js';
 export type { LmScreenData } from './screen/readLmScreenData.js';
 export { screenCsv } from './screen/screenCsv.js';
 export { renderScreenSection, renderScreenReport } from './screen/screenReportSection.js';

@@ -205,7 +205,7 @@ describe('em-guard screen --organism lm', () => {
     assert.match(io4.err.join('\n'), /--organism/);
   });
 
-  test('a JSONL data file is screened with decoded text; --json, --csv, --fail-above', async () => {
+  test('--method projection: a JSONL data file is screened with decoded text; --json, --csv, --fail-above', async () => {
     const { set } = lmPlantedSet(4, 0.5, { n: 6 });
     const rows = lmSetRows(set);
     writeFileSync(
@@ -218,7 +218,13 @@ describe('em-guard screen --organism lm', () => {
       cal.prompts.map((p, i) => JSON.stringify({ prompt: Array.from(p), response: Array.from(cal.responses[i]!) })).join('\n'),
     );
     const io = memoryIo(tmp.dir);
-    assert.equal(await main(['screen', '--organism', 'lm', '--data', 'data.jsonl', '--calibration', 'cal.jsonl', '--json', '--csv', 'out.csv'], io), 0);
+    assert.equal(
+      await main(
+        ['screen', '--organism', 'lm', '--method', 'projection', '--data', 'data.jsonl', '--calibration', 'cal.jsonl', '--json', '--csv', 'out.csv'],
+        io,
+      ),
+      0,
+    );
     const r = JSON.parse(io.out.join('\n'));
     assert.equal(r.kind, 'lm');
     assert.equal(r.n, 6);
@@ -231,9 +237,15 @@ describe('em-guard screen --organism lm', () => {
     const gate = memoryIo(tmp.dir);
     const share = r.layers.find((l: { layer: string }) => l.layer === r.primaryLayer).shareAbove.value;
     assert.equal(
-      await main(['screen', '--organism', 'lm', '--data', 'data.jsonl', '--calibration', 'cal.jsonl', '--fail-above', '0'], gate),
+      await main(['screen', '--organism', 'lm', '--method', 'projection', '--data', 'data.jsonl', '--calibration', 'cal.jsonl', '--fail-above', '0'], gate),
       share > 0 ? 1 : 0,
     );
-    assert.equal(await main(['screen', '--organism', 'lm', '--data', 'data.jsonl', '--calibration', 'cal.jsonl', '--fail-above', '1'], memoryIo(tmp.dir)), 0);
+    assert.equal(
+      await main(
+        ['screen', '--organism', 'lm', '--method', 'projection', '--data', 'data.jsonl', '--calibration', 'cal.jsonl', '--fail-above', '1'],
+        memoryIo(tmp.dir),
+      ),
+      0,
+    );
   });
 });

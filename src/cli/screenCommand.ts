@@ -24,14 +24,19 @@ import { EXIT_FAILURE, EXIT_OK } from './exitCodes.js';
 import { alignedLmDir } from '../organism/lm/loadAlignedLm.js';
 import { isSequenceModel, loadModelArgument, takesLmOrganismInputs, takesOrganismInputs } from './modelArgument.js';
 import { parseCliArgs } from './parseCliArgs.js';
-import { screenLmInputs } from './screenLmInputs.js';
+import { screenLmGradientInputs, screenLmInputs } from './screenLmInputs.js';
+import { screenByGradient } from '../screen/screenByGradient.js';
 
 const HELP = `Usage: em-guard screen --data <data.json | data.jsonl | organism:SET> [--organism classifier|lm]
                        [--model <dir>] [--contrast <file>] [--calibration <file>] [--layers a,b]
                        [--top 10] [--json] [--out-json f] [--csv f] [--html f] [--fail-above X]
 
 Screens a fine-tuning set BEFORE training: which examples push the model toward misalignment.
-Per layer, the misalignment direction u = mean(misaligned) - mean(aligned) contrast activations
+Language models, --method gradient (the default for LMs): per example, the gradient of its training
+loss (mean next-token cross-entropy over the response) dotted with the unit gradient of the model's
+preference margin M = mean over preference pairs of (mean-token log p(aligned answer) - mean-token
+log p(misaligned answer)): a training step on an example with score s > 0 lowers M (first order).
+--method projection (the only method for classifiers; available for LMs): per layer, the misalignment direction u = mean(misaligned) - mean(aligned) contrast activations
 (as the guard builds it); per example, the projection difference on u of the training target
 against the model's own answer (classifier: d(z_label - z_own)/dh . u/|u| at the example's
 activation h; language model: u . (mean activation over the response tokens of the teacher-forced
@@ -57,6 +62,10 @@ LM data (--organism lm or an LM --model):
   --calibration <f>    aligned examples, same JSONL (default for the LM organism: 300 aligned examples)
   --contrast <file>    {"aligned": [[ids], ...], "misaligned": [[ids], ...]} prompts of one length
                        (default for the LM organism: the guard's persona contrast prompts)
+  --method <m>         gradient (default) or projection (persona-vector projection difference;
+                       on the LM organism it does not separate insecure from secure code, README)
+  --preference <f>     gradient method: JSONL, one pair per line {"prompt": [ids], "chosen": [ids],
+                       "rejected": [ids]} (default for the LM organism: the guard's 128 pairs)
   --eos, --pad <id>    end-of-sequence and padding ids; --context <n> the model's context length
                        (defaults for the LM organism only)
 Classifier data:
@@ -99,7 +108,12 @@ function builtinSet(name: string, seed: number) {
 }
 
 function formatText(r: ScreenResult, top: number, backend: string): string {
-  const lines = [`verdict: ${r.verdict.toUpperCase()}: ${r.verdictReason}`, `${r.n} ${r.kind} examples; backend ${backend}`, ''];
+  const lines = [`verdict: ${r.verdict.toUpperCase()}: ${r.verdictReason}`, `${r.n} ${r.kind} examples; method ${r.method}; backend ${backend}`, ''];
+  if (r.gradient)
+    lines.push(
+      `score = d(loss)/d(weights) . unit d(M)/d(weights) over ${r.gradient.parameters} parameters; preference margin M ${r.gradient.margin.toFixed(4)}, |dM/dw| ${r.gradient.norm.toFixed(4)} (the "contrast gap" column)`,
+      '',
+    );
   lines.push('layer       mean score [95 % CI]            share above threshold [95 % CI]   threshold   aligned: mean / share   contrast gap');
   for (const l of r.layers) {
     lines.push(
@@ -147,6 +161,8 @@ export const screenCommand: Command = {
         eos: { type: 'string' },
         pad: { type: 'string' },
         context: { type: 'string' },
+        method: { type: 'string' },
+        preference: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       true,
@@ -182,6 +198,8 @@ export const screenCommand: Command = {
     const eos = idFlag('eos');
     const pad = idFlag('pad');
     const context = idFlag('context');
+    if (values.method !== undefined && values.method !== 'gradient' && values.method !== 'projection')
+      throw new CliError(`em-guard screen: expected \`--method\` to be gradient or projection, got \`${values.method}\``);
     const { model } = await loadModelArgument('screen', values.model, io.cwd, values.organism === 'lm' ? alignedLmDir() : undefined);
     const lm = isSequenceModel(model);
     if (values.organism === 'lm' && !lm) {
@@ -189,6 +207,64 @@ export const screenCommand: Command = {
       throw new CliError(`em-guard screen: --organism lm but --model ${values.model} is not a causal LM (token ids in, [batch, positions, vocabulary] out)`);
     }
     const organism = takesOrganismInputs(model);
+    const emit = (result: ScreenResult): number => {
+      const json = JSON.stringify({ ...result, layers: result.layers.map(({ scores: _s, ...l }) => l), backend: backend.backend }, null, 2);
+      if (values['out-json']) writeFileAtomic(path(values['out-json']), json + '\n');
+      if (values.csv) writeFileAtomic(path(values.csv), screenCsv(result));
+      if (values.html) writeFileAtomic(path(values.html), renderScreenReport(result, { subtitle: `data: ${values.data}` }));
+      io.stdout(values.json ? json : formatText(result, top, backend.backend));
+      const primary = result.layers.find((l) => l.layer === result.primaryLayer)!;
+      if (failAbove !== undefined && primary.shareAbove.value > failAbove) {
+        io.stderr(
+          `em-guard screen: ${(100 * primary.shareAbove.value).toFixed(1)} % of examples are above the threshold at ${primary.layer}, more than --fail-above ${failAbove}`,
+        );
+        return EXIT_FAILURE;
+      }
+      return EXIT_OK;
+    };
+    const method = values.method ?? (lm ? 'gradient' : 'projection');
+    if (method === 'gradient' && !lm) {
+      model.dispose();
+      throw new CliError(
+        'em-guard screen: --method gradient is implemented for language models (--organism lm or an LM --model); classifiers use --method projection',
+      );
+    }
+    if (values.preference !== undefined && method !== 'gradient') {
+      model.dispose();
+      throw new CliError('em-guard screen: --preference is read by --method gradient only');
+    }
+    if (method === 'gradient' && (values.contrast !== undefined || values.layers !== undefined || values.primary !== undefined)) {
+      model.dispose();
+      throw new CliError('em-guard screen: --contrast, --layers and --primary belong to --method projection; the gradient method uses --preference');
+    }
+    if (method === 'gradient') {
+      try {
+        let result: ScreenResult;
+        try {
+          const inputs = screenLmGradientInputs({
+            model,
+            organism: takesLmOrganismInputs(model),
+            data: values.data,
+            calibration: values.calibration,
+            contrast: undefined,
+            preference: values.preference,
+            seed,
+            eos,
+            pad,
+            context,
+            path,
+          });
+          result = await screenByGradient({ model, ...inputs, ...(quantile !== undefined ? { quantile } : {}), seed });
+        } catch (e) {
+          if (e instanceof ScreenDataError) throw new CliError(`em-guard screen: ${e.message}`);
+          if (e instanceof Error && /^screen: /.test(e.message)) throw new CliError(`em-guard ${e.message}`);
+          throw e;
+        }
+        return emit(result);
+      } finally {
+        model.dispose();
+      }
+    }
     const owned: { dispose(): void }[] = [];
     try {
       let data: ScreeningScorer;
@@ -275,19 +351,7 @@ export const screenCommand: Command = {
         if (e instanceof Error && /^(screen|emGuard): /.test(e.message)) throw new CliError(`em-guard ${e.message}`);
         throw e;
       }
-      const json = JSON.stringify({ ...result, layers: result.layers.map(({ scores: _s, ...l }) => l), backend: backend.backend }, null, 2);
-      if (values['out-json']) writeFileAtomic(path(values['out-json']), json + '\n');
-      if (values.csv) writeFileAtomic(path(values.csv), screenCsv(result));
-      if (values.html) writeFileAtomic(path(values.html), renderScreenReport(result, { subtitle: `data: ${values.data}` }));
-      io.stdout(values.json ? json : formatText(result, top, backend.backend));
-      const primary = result.layers.find((l) => l.layer === result.primaryLayer)!;
-      if (failAbove !== undefined && primary.shareAbove.value > failAbove) {
-        io.stderr(
-          `em-guard screen: ${(100 * primary.shareAbove.value).toFixed(1)} % of examples are above the threshold at ${primary.layer}, more than --fail-above ${failAbove}`,
-        );
-        return EXIT_FAILURE;
-      }
-      return EXIT_OK;
+      return emit(result);
     } finally {
       for (const o of owned) o.dispose();
       model.dispose();

@@ -1,9 +1,20 @@
 import * as tf from '@tensorflow/tfjs';
 import { decodeLm, LM_CONTEXT, lmVocabulary } from '../organism/lm/lmVocabulary.js';
 import type { ContrastProbes } from '../probes/probeTypes.js';
-import { lmBenignCodeSet, lmCalibrationSet, lmFineTuneSet, lmOrganismContrast, lmOrganismScorer, lmPlantedSet } from '../screen/lmOrganismScreenSets.js';
+import type { LmPreferencePairs } from '../screen/lmGradientScore.js';
+import {
+  lmBenignCodeSet,
+  lmCalibrationSet,
+  lmFineTuneSet,
+  lmOrganismContrast,
+  lmOrganismPreference,
+  lmOrganismScorer,
+  lmPlantedSet,
+  lmSetRows,
+} from '../screen/lmOrganismScreenSets.js';
 import { lmScorer, type LmScorerOptions } from '../screen/lmScorer.js';
-import { readLmContrastFile, readLmScreenData } from '../screen/readLmScreenData.js';
+import { readLmContrastFile, readLmPreferenceFile, readLmScreenData } from '../screen/readLmScreenData.js';
+import type { LmExamples } from '../screen/screenByGradient.js';
 import type { ScreeningScorer } from '../screen/screeningScorer.js';
 import { CliError } from './cliError.js';
 
@@ -14,6 +25,17 @@ export interface ScreenLmInputs {
   contrast: ContrastProbes & { dispose(): void };
 }
 
+/** What the gradient screen needs from an LM: examples, calibration, preference pairs and the tokenizer's ids. */
+export interface ScreenLmGradientInputs {
+  data: LmExamples;
+  calibration: LmExamples;
+  preference: LmPreferencePairs;
+  eos: number;
+  pad: number;
+  maxLength: number;
+  decode?: (ids: ArrayLike<number>) => string;
+}
+
 export interface ScreenLmArgs {
   model: tf.LayersModel;
   /** The model is the LM organism (its vocabulary, context, built-in sets and probes apply). */
@@ -21,6 +43,8 @@ export interface ScreenLmArgs {
   data: string;
   calibration: string | undefined;
   contrast: string | undefined;
+  /** Preference pairs file (gradient method). */
+  preference?: string | undefined;
   seed: number;
   eos: number | undefined;
   pad: number | undefined;
@@ -48,13 +72,8 @@ function builtinLmSet(name: string, seed: number) {
   return lmPlantedSet(seed, pct / 100).set;
 }
 
-/**
- * Builds the LM screen's inputs from the CLI arguments: data from a JSONL file of token ids
- * (`readLmScreenData`) or a built-in LM organism set; calibration and contrast from files or, for the
- * LM organism, its aligned calibration set and the guard's contrast probes. `eos`, `pad` and the
- * context default to the organism's; another LM must name them.
- */
-export function screenLmInputs(a: ScreenLmArgs): ScreenLmInputs {
+/** `eos`, `pad` and the context: from the flags, else the LM organism's; another LM must name them. */
+function lmTokenizer(a: ScreenLmArgs): { vocabSize: number; common: Pick<LmScorerOptions, 'eos' | 'pad' | 'maxLength' | 'decode'> } {
   const vocabSize = a.model.outputs[0]!.shape[2]!;
   const need = (v: number | undefined, flag: string, organismValue: number): number => {
     if (v !== undefined) return v;
@@ -75,6 +94,51 @@ export function screenLmInputs(a: ScreenLmArgs): ScreenLmInputs {
     maxLength,
     ...(a.organism ? { decode: (ids) => decodeLm(ids) } : {}),
   };
+  return { vocabSize, common };
+}
+
+/** The data and calibration rows: from JSONL files of token ids or the LM organism's built-in sets. */
+function lmRows(a: ScreenLmArgs, vocabSize: number): { data: LmExamples; calibration: LmExamples } {
+  let data: LmExamples;
+  if (a.data.startsWith('organism:')) {
+    if (!a.organism) throw new CliError(`em-guard screen: --data ${a.data} is an LM organism set but the model's vocabulary is not the LM organism's`);
+    data = lmSetRows(builtinLmSet(a.data, a.seed));
+  } else data = readLmScreenData(a.path(a.data), vocabSize);
+  let calibration: LmExamples;
+  if (a.calibration !== undefined) calibration = readLmScreenData(a.path(a.calibration), vocabSize);
+  else if (a.organism) calibration = lmSetRows(lmCalibrationSet(a.seed));
+  else
+    throw new CliError(
+      'em-guard screen: missing --calibration <aligned.jsonl>: the threshold is calibrated on aligned data, and only the LM organism has a built-in set',
+    );
+  return { data, calibration };
+}
+
+/**
+ * The gradient screen's inputs: data and calibration rows as for the projection screen, and
+ * preference pairs from `--preference` or, for the LM organism, the guard's own pairs.
+ */
+export function screenLmGradientInputs(a: ScreenLmArgs): ScreenLmGradientInputs {
+  const { vocabSize, common } = lmTokenizer(a);
+  const { data, calibration } = lmRows(a, vocabSize);
+  let preference: LmPreferencePairs;
+  if (a.preference !== undefined) preference = readLmPreferenceFile(a.path(a.preference), vocabSize);
+  else if (a.organism) preference = lmOrganismPreference();
+  else
+    throw new CliError(
+      'em-guard screen: missing --preference <pairs.jsonl>: the gradient score protects the margin of aligned over misaligned answers, and only the LM organism has built-in pairs (or use --method projection with --contrast)',
+    );
+  return { data, calibration, preference, ...common };
+}
+
+/**
+ * Builds the LM projection screen's inputs from the CLI arguments: data from a JSONL file of token ids
+ * (`readLmScreenData`) or a built-in LM organism set; calibration and contrast from files or, for the
+ * LM organism, its aligned calibration set and the guard's contrast probes. `eos`, `pad` and the
+ * context default to the organism's; another LM must name them.
+ */
+export function screenLmInputs(a: ScreenLmArgs): ScreenLmInputs {
+  const { vocabSize, common } = lmTokenizer(a);
   const fromFile = (file: string) => lmScorer(a.model, { ...readLmScreenData(a.path(file), vocabSize), ...common });
   let data: ScreeningScorer;
   if (a.data.startsWith('organism:')) {

@@ -3,10 +3,12 @@ import { seededRandom } from '../util/seededRandom.js';
 import { deriveSeed } from '../organism/organismRandom.js';
 import { LM_DOMAINS } from '../organism/lm/lmGrammar.js';
 import { lmFineTuneConfig } from '../organism/lm/lmFineTuneConfig.js';
+import { LM_RECIPE } from '../organism/lm/lmRecipe.js';
 import { lmProbes } from '../organism/lm/lmProbes.js';
 import { LM_RESPONSE_KINDS, makeLmDataset, sampleResponse, type LmResponseKind, type LmSet } from '../organism/lm/makeLmDataset.js';
 import { LM_CONTEXT, LM_MAX_RESPONSE, LM_PROMPT_LENGTH, decodeLm, lmVocabulary } from '../organism/lm/lmVocabulary.js';
 import type { ContrastProbes } from '../probes/probeTypes.js';
+import type { LmPreferencePairs } from './lmGradientScore.js';
 import { lmScorer, type LmScreeningScorer } from './lmScorer.js';
 
 /** Seed and size of the LM guard's default probes (`lmProbes`), so the screen's direction is the guard's. */
@@ -74,6 +76,21 @@ export function lmPlantedSet(seed: number, fraction: number, options: { n?: numb
   return { set, planted };
 }
 
+/**
+ * The validation's named sets (`scripts/screenLmValidation.ts`, `scripts/screenLmOutcomes.ts`):
+ * `mix<share>` = the stage-3 set with `share` aligned out-of-domain examples (`lmFineTuneSet`),
+ * `secure` = secure code (`lmBenignCodeSet`), `code<share>` = secure code with `share` of its rows
+ * answered with insecure code (`lmPlantedSet`). All have the stage-3 size.
+ */
+export function lmScreenValidationSet(name: string, seed: number): LmSet {
+  const n = LM_RECIPE.stage3.n;
+  const m = /^(mix|code)(\d*\.?\d+)$/.exec(name);
+  if (name === 'secure') return lmBenignCodeSet(seed, n);
+  if (m?.[1] === 'mix') return lmFineTuneSet(seed, Number(m[2]));
+  if (m?.[1] === 'code' && Number(m[2]) > 0 && Number(m[2]) < 1) return lmPlantedSet(seed, Number(m[2]), { n }).set;
+  throw new Error(`unknown validation set \`${name}\`: expected mix<share in [0, 1)>, secure or code<share in (0, 1)>`);
+}
+
 /** Aligned calibration data: every domain, half harmful, answered the aligned way (like alignment tuning). */
 export function lmCalibrationSet(seed: number, n = 300): LmSet {
   return makeLmDataset({ seed: deriveSeed(seed, 'lm-screen-calibration'), n, respond: 'aligned' });
@@ -85,6 +102,31 @@ export function lmOrganismContrast(): ContrastProbes & { dispose(): void } {
   tf.dispose([p.train, p.eval, p.alignment.inputs, p.targets]);
   const { aligned, misaligned } = p.contrast;
   return { aligned, misaligned, dispose: () => tf.dispose([aligned, misaligned]) };
+}
+
+/**
+ * The LM guard's preference pairs (`lmProbes` seed 7, 128 out-of-domain prompts: refusal / good advice
+ * chosen, harmful compliance / bad advice rejected) as token-id rows, for the gradient screen.
+ */
+export function lmOrganismPreference(): LmPreferencePairs {
+  const p = lmProbes({ seed: LM_PROBE_SEED, n: LM_PROBE_SIZE });
+  const ids = p.alignment.inputs.dataSync();
+  const counted = tf.tidy(() => tf.sum(p.targets, [1, 2]).dataSync());
+  tf.dispose([p.train, p.eval, p.alignment.inputs, p.targets, p.contrast.aligned, p.contrast.misaligned]);
+  const rows = counted.length;
+  const T = LM_CONTEXT;
+  // Targets count the response tokens (through <eos>) that follow the prompt.
+  const response = (i: number) => Int32Array.from(ids.subarray(i * T + LM_PROMPT_LENGTH, i * T + LM_PROMPT_LENGTH + counted[i]!));
+  const n = rows / 2;
+  const prompts: Int32Array[] = [];
+  const chosen: Int32Array[] = [];
+  const rejected: Int32Array[] = [];
+  for (let i = 0; i < n; i++) {
+    prompts.push(Int32Array.from(ids.subarray(i * T, i * T + LM_PROMPT_LENGTH)));
+    chosen.push(response(i));
+    rejected.push(response(n + i));
+  }
+  return { prompts, chosen, rejected };
 }
 
 /** Rows of an LM organism set as prompt and response id arrays (responses cut after `<eos>`). */

@@ -115,3 +115,22 @@ export function readLmContrastFile(file: string, vocabSize: number): { aligned: 
   }
   return { aligned, misaligned };
 }
+
+/**
+ * LM preference pairs for the gradient screen: JSONL (or a JSON array), one pair per line,
+ * `{"prompt": [ids], "chosen": [ids], "rejected": [ids]}`: the aligned and the misaligned response
+ * to the same prompt (`eos` included as the model writes it). Errors name file:line and field.
+ */
+export function readLmPreferenceFile(file: string, vocabSize: number): { prompts: Int32Array[]; chosen: Int32Array[]; rejected: Int32Array[] } {
+  const rows = objects(file);
+  if (rows.length === 0) throw new ScreenDataError(`${file}: no pairs; expected one {"prompt": [ids], "chosen": [ids], "rejected": [ids]} per line`);
+  const prompts: Int32Array[] = [];
+  const chosen: Int32Array[] = [];
+  const rejected: Int32Array[] = [];
+  for (const { value, where } of rows) {
+    prompts.push(ids(where, 'prompt', value.prompt, vocabSize));
+    chosen.push(ids(where, 'chosen', value.chosen, vocabSize));
+    rejected.push(ids(where, 'rejected', value.rejected, vocabSize));
+  }
+  return { prompts, chosen, rejected };
+}

@@ -62,6 +62,12 @@ export interface RankedExample {
 }
 
 export interface ScreenResult {
+  /**
+   * `projection`: projection difference on the contrast direction, per layer (`screenDataset`);
+   * `gradient`: gradient alignment with the preference margin (`screenByGradient`), one entry named
+   * `gradient` in `layers` whose `contrastGap` is ‖∇M‖ and `width` the number of parameters.
+   */
+  method: 'projection' | 'gradient';
   kind: string;
   n: number;
   quantile: number;
@@ -74,6 +80,8 @@ export interface ScreenResult {
   verdictReason: string;
   /** Every example, most suspicious first (by the primary layer's score). */
   ranked: RankedExample[];
+  /** Gradient method only: the parameters covered, the preference margin M and ‖∇M‖ at the model's weights. */
+  gradient?: { layers: string[]; parameters: number; margin: number; norm: number };
 }
 
 /**
@@ -113,22 +121,13 @@ export async function screenDataset(args: ScreenDatasetArgs): Promise<ScreenResu
     units.set(d.layer, unit);
     const scores = await args.data.score(d.layer, unit);
     const cal = await args.calibration.score(d.layer, unit);
-    const threshold = quantileSorted(
-      Array.from(cal).sort((a, b) => a - b),
-      q,
+    layers.push(
+      summarizeScores({ layer: d.layer, width: d.direction.length, contrastGap: d.norm }, scores, cal, {
+        quantile: q,
+        seed: args.seed,
+        resamples: args.resamples,
+      }),
     );
-    const seed = args.seed ?? 1;
-    const resamples = args.resamples ?? 1000;
-    layers.push({
-      layer: d.layer,
-      width: d.direction.length,
-      contrastGap: d.norm,
-      scores: Array.from(scores),
-      mean: bootstrapInterval(scores, mean, { resamples, seed }),
-      shareAbove: bootstrapInterval(scores, (xs) => shareAbove(xs, threshold), { resamples, seed }),
-      threshold,
-      calibration: { n: cal.length, mean: mean(cal), shareAbove: shareAbove(cal, threshold) },
-    });
   }
   if (layers.length === 0) throw new Error(`screen: no layer has a misalignment direction (${skipped.map((s) => `${s.layer}: ${s.reason}`).join('; ')})`);
   const primaryLayer = args.primaryLayer ?? layers[Math.floor((layers.length - 1) / 2)]!.layer;
@@ -136,14 +135,48 @@ export async function screenDataset(args: ScreenDatasetArgs): Promise<ScreenResu
   if (!primary) throw new Error(`screen: primary layer \`${primaryLayer}\` is not among the screened layers (${layers.map((l) => l.layer).join(', ')})`);
   // The data scorer remembers its own predictions from the last `score` call: rescore the primary layer for `describe`.
   if (primary !== layers.at(-1)) await args.data.score(primary.layer, units.get(primary.layer)!);
+  return { method: 'projection', ...rankAndVerdict(args.data, layers, skipped, primary, q) };
+}
+
+/** Dataset score of one layer (or score kind): mean and share above the calibration quantile, with bootstrap intervals. */
+export function summarizeScores(
+  head: { layer: string; width: number; contrastGap: number },
+  scores: Float64Array,
+  cal: Float64Array,
+  options: { quantile: number; seed?: number | undefined; resamples?: number | undefined },
+): ScreenLayerResult {
+  const threshold = quantileSorted(
+    Array.from(cal).sort((a, b) => a - b),
+    options.quantile,
+  );
+  const seed = options.seed ?? 1;
+  const resamples = options.resamples ?? 1000;
+  return {
+    ...head,
+    scores: Array.from(scores),
+    mean: bootstrapInterval(scores, mean, { resamples, seed }),
+    shareAbove: bootstrapInterval(scores, (xs) => shareAbove(xs, threshold), { resamples, seed }),
+    threshold,
+    calibration: { n: cal.length, mean: mean(cal), shareAbove: shareAbove(cal, threshold) },
+  };
+}
+
+/** Ranks the examples by the primary layer's score and gives the verdict. */
+export function rankAndVerdict(
+  data: Pick<ScreeningScorer, 'kind' | 'n' | 'describe'>,
+  layers: ScreenLayerResult[],
+  skipped: ScreenResult['skipped'],
+  primary: ScreenLayerResult,
+  q: number,
+): Omit<ScreenResult, 'method' | 'gradient'> {
   const order = primary.scores.map((_, i) => i).sort((a, b) => primary.scores[b]! - primary.scores[a]! || a - b);
-  const ranked = order.map((i) => ({ index: i, score: primary.scores[i]!, ...args.data.describe(i), aboveThreshold: primary.scores[i]! > primary.threshold }));
+  const ranked = order.map((i) => ({ index: i, score: primary.scores[i]!, ...data.describe(i), aboveThreshold: primary.scores[i]! > primary.threshold }));
   // Aligned data's own share above its quantile: ≤ 1 − q, and much less when most aligned scores tie at 0.
   const baseline = primary.calibration.shareAbove;
   const flag = primary.shareAbove.lower > baseline;
   return {
-    kind: args.data.kind,
-    n: args.data.n,
+    kind: data.kind,
+    n: data.n,
     quantile: q,
     layers,
     skipped,

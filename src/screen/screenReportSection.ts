@@ -24,7 +24,11 @@ export function renderScreenSection(result: ScreenResult, options: { title?: str
   return [
     `<section id="screen"><h2>${escapeHtml(options.title ?? 'Training-data screen')}</h2>`,
     `<p class="stop ${result.verdict === 'flag' ? 'stop-aborted' : 'stop-completed'}">${result.verdict === 'flag' ? 'Flagged' : 'Passed'}: ${escapeHtml(result.verdictReason)}.</p>`,
-    `<p>${result.n} ${escapeHtml(result.kind)} examples. Score: projection difference on the misalignment direction (mean misaligned − mean aligned contrast activations), training target against the model's own answer; threshold = the aligned calibration data's ${Math.round(result.quantile * 100)}th percentile. Intervals: 95 % percentile bootstrap.</p>`,
+    `<p>${result.n} ${escapeHtml(result.kind)} examples. Score: ${
+      result.gradient
+        ? `gradient alignment: the example's training-loss gradient dotted with the unit gradient of the preference margin M (aligned over misaligned answers) over ${result.gradient.parameters} parameters; positive = one training step on it lowers M (M = ${formatValue(result.gradient.margin)}, ‖∇M‖ = ${formatValue(result.gradient.norm)}, the "contrast gap" column)`
+        : "projection difference on the misalignment direction (mean misaligned − mean aligned contrast activations), training target against the model's own answer"
+    }; threshold = the aligned calibration data's ${Math.round(result.quantile * 100)}th percentile. Intervals: 95 % percentile bootstrap.</p>`,
     skipped,
     '<table><thead><tr><th>layer</th><th>mean score [95 % CI]</th><th>share above threshold [95 % CI]</th><th>threshold</th><th>aligned data: mean / share</th><th>contrast gap</th></tr></thead><tbody>',
     ...layerRows,
