@@ -175,6 +175,18 @@ if (values.outcomes) {
         rows.map((d) => d.mean),
         y,
       );
+      // The outcome is close to a step (EM or none): also how well the score separates the sets that ended misaligned (>= 5 %).
+      const em = y.map((v) => (v >= 0.05 ? 1 : 0));
+      const sep =
+        em.some((v) => v === 1) && em.some((v) => v === 0)
+          ? auroc(
+              rows.map((d) => d.mean),
+              em,
+            ).auc
+          : null;
+      console.log(
+        `${method} ${label}: sets ending >= 5 % misaligned ${em.filter((v) => v).length}/${em.length}, AUROC of the dataset mean for them ${sep?.toFixed(3) ?? 'n/a'}`,
+      );
       console.log(
         `${method} ${label}: dataset mean vs final OOD misaligned: Pearson r ${r.r?.toFixed(3)} 95 % CI [${r.ci?.map((v) => v.toFixed(3)).join(', ')}] (n ${r.n}), Spearman ${sp.r?.toFixed(3)}; share above thr: r ${rs.r?.toFixed(3)} [${rs.ci?.map((v) => v.toFixed(3)).join(', ')}]`,
       );
