@@ -7,6 +7,7 @@ import { probeSetInputs } from '../probes/probeSets.js';
 import type { EmGuardProbes, Pooling, ProbeInputs } from '../probes/probeTypes.js';
 import { WorkerCapture, type WorkerCaptureResult } from '../probes/WorkerCapture.js';
 import type { SnapshotPoint } from './computeSnapshot.js';
+import type { CheckCopy } from './GuardCheckpoints.js';
 import type { GuardRecorder } from './GuardRecorder.js';
 import type { CheckPlan } from './planChecks.js';
 import type { LayerActivations } from './pluginTypes.js';
@@ -261,14 +262,16 @@ export class CheckRunner {
   /**
    * Starts a check of the current step: takes the loss window and `copy` (the weights to keep if
    * the verdict is safe), then captures on the worker (returns at once) or inline (returns
-   * captured). Finish the previous check first.
+   * captured). On the worker the copy's bytes are packed and hashed there, from the weights sent
+   * for the capture (only the optimizer state is read here besides). Finish the previous check first.
    */
-  async start(step: number, epoch: number, copy: (() => Promise<WeightsCopy>) | null): Promise<void> {
+  async start(step: number, epoch: number, copy: CheckCopy | null): Promise<void> {
     if (this.pending) throw new Error('internal: a check started while another is pending');
     const t0 = performance.now();
-    const weights = copy ? await copy() : null;
-    const at: SnapshotPoint = { step, epoch, ...this.takeWindow() };
     const worker = this.worker?.usable ? this.worker : null;
+    const packed = worker && copy ? await copy.packed() : null;
+    const weights = copy && !packed ? await copy.now() : null;
+    const at: SnapshotPoint = { step, epoch, ...this.takeWindow() };
     if (!worker) {
       const activations = new Map<string, LayerActivations>();
       for (const name of this.plan.sets) activations.set(name, await this.capture.capture(this.inputsOf(name), this.maskOf(name)));
@@ -278,10 +281,19 @@ export class CheckRunner {
       return;
     }
     const pending: PendingCheck = { at, copy: weights, done: Promise.resolve(), result: null, error: null };
-    const promise = worker.capture(this.model, this.plan.sets, this.plan.outputs);
+    let promise: Promise<WorkerCaptureResult>;
+    try {
+      // Reads the weights and the packed copy's tensors before returning: this step's values.
+      promise = worker.capture(this.model, this.plan.sets, this.plan.outputs, packed?.extra);
+    } finally {
+      packed?.dispose();
+    }
     const postMs = performance.now() - t0;
     pending.done = promise.then(
-      (r) => (pending.result = { activations: r.activations, outputs: r.outputs, timings: { capture: postMs, workerCapture: r.workerMs } }),
+      (r) => {
+        if (packed && r.packed) pending.copy = packed.finish(r.packed);
+        pending.result = { activations: r.activations, outputs: r.outputs, timings: { capture: postMs, workerCapture: r.workerMs } };
+      },
       (e: unknown) => (pending.error = e as Error),
     );
     this.pending = pending;

@@ -225,7 +225,7 @@ export class EmGuard extends tf.CustomCallback {
     // The weights of this step become the periodic checkpoint if the verdict says safe.
     const due = every !== null && (this.checks + 1) % every.checks === 0;
     const checkpoints = this.checkpoints!;
-    await this.runner!.start(this.step, this.epoch, due ? () => checkpoints.copy(model) : null);
+    await this.runner!.start(this.step, this.epoch, due ? checkpoints.copyAt(model) : null);
     // Captured inline: decided at the checked batch. On the worker: at a later batch end.
     if (this.runner!.settled) await this.decidePending();
   }

@@ -4,7 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Matrix } from '../metrics/matrix.js';
 import { packageRoot } from '../util/packageRoot.js';
-import type { CaptureReply, CaptureRequest, TransferredTensor, WorkerInit } from './captureWorkerProtocol.js';
+import type { CaptureReply, CaptureRequest, PackedBytes, TransferredTensor, WorkerInit } from './captureWorkerProtocol.js';
 import { probeTensors } from './probeTensors.js';
 import type { Pooling, ProbeInputs } from './probeTypes.js';
 
@@ -12,6 +12,8 @@ import type { Pooling, ProbeInputs } from './probeTypes.js';
 export interface WorkerCaptureResult {
   activations: Map<string, Map<string, Matrix>>;
   outputs: Map<string, { shape: number[]; data: Float32Array }>;
+  /** The weights and the `pack` tensors packed and hashed, when `capture` was given `pack`. */
+  packed?: { weights: PackedBytes; extra: PackedBytes };
   /** Time the worker spent, ms (not on the training thread). */
   workerMs: number;
 }
@@ -129,7 +131,7 @@ export class WorkerCapture {
         for (const [set, layersOut] of Object.entries(msg.activations)) {
           activations.set(set, new Map(layersOut.map((a) => [a.layer, { rows: a.rows, cols: a.cols, data: a.data }])));
         }
-        p.resolve({ activations, outputs: new Map(Object.entries(msg.outputs)), workerMs: msg.ms });
+        p.resolve({ activations, outputs: new Map(Object.entries(msg.outputs)), ...(msg.packed ? { packed: msg.packed } : {}), workerMs: msg.ms });
       }
     };
     const onError = (e: Error) => fail(new Error(`capture worker crashed: ${e.message}`), true);
@@ -170,17 +172,20 @@ export class WorkerCapture {
   /**
    * Copies the model's current weights (synchronously: this is the checked step) and captures
    * `sets` (layer activations) and `outputs` (raw first model output) with them on the worker.
+   * Given `pack` (read synchronously too), the worker also returns the weights and then `pack`
+   * laid out as `tf.io.encodeWeights` does, with their sha256 (`result.packed`).
    */
-  capture(model: tf.LayersModel, sets: readonly string[], outputs: readonly string[]): Promise<WorkerCaptureResult> {
+  capture(model: tf.LayersModel, sets: readonly string[], outputs: readonly string[], pack?: readonly tf.Tensor[]): Promise<WorkerCaptureResult> {
     if (this.failed) return Promise.reject(this.failed);
     const weights = model.weights.map((w) => transferred(w.read()));
+    const extra = pack?.map(transferred);
     const id = nextRequestId++;
-    const req: CaptureRequest = { type: 'capture', id, weights, sets: [...sets], outputs: [...outputs] };
+    const req: CaptureRequest = { type: 'capture', id, weights, sets: [...sets], outputs: [...outputs], ...(extra ? { pack: extra } : {}) };
     return new Promise<WorkerCaptureResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.postMessage(
         req,
-        weights.map((w) => w.data.buffer as ArrayBuffer),
+        [...weights, ...(extra ?? [])].map((w) => w.data.buffer as ArrayBuffer),
       );
     });
   }

@@ -1,11 +1,12 @@
 // Entry point of the guard's capture worker thread (started by WorkerCapture): rebuilds the model
 // from its topology, then for each request sets the weights copied at a check and captures the
 // probe sets, so the forward passes run on another core while training goes on.
+import { createHash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { captureOutput } from './captureOutput.js';
 import { ProbeCapture } from './ProbeCapture.js';
-import type { CaptureReply, CaptureRequest, TransferredTensor, WorkerInit } from './captureWorkerProtocol.js';
+import type { CaptureReply, CaptureRequest, PackedBytes, TransferredTensor, WorkerInit } from './captureWorkerProtocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('captureWorker: run me as a worker thread (WorkerCapture starts me)');
@@ -19,6 +20,20 @@ let backend: string | null = null;
 
 function toTensor(t: TransferredTensor): tf.Tensor {
   return tf.tensor(t.data, t.shape, t.dtype);
+}
+
+/** The tensors' bytes end to end (what `tf.io.encodeWeights` concatenates) and their sha256. */
+function pack(list: readonly TransferredTensor[]): PackedBytes {
+  const data = new Uint8Array(list.reduce((n, t) => n + t.data.byteLength, 0));
+  const hash = createHash('sha256');
+  let off = 0;
+  for (const t of list) {
+    const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+    data.set(bytes, off);
+    hash.update(bytes);
+    off += bytes.byteLength;
+  }
+  return { data, sha256: hash.digest('hex') };
 }
 
 async function useBackend(name: string): Promise<void> {
@@ -92,6 +107,12 @@ async function run(req: CaptureRequest): Promise<CaptureReply> {
     const output = await captureOutput(model!, inputs.length === 1 ? inputs[0]! : inputs, batchSize);
     transfer.push(output.data.buffer as ArrayBuffer);
     out.outputs[name] = output;
+  }
+  if (req.pack) {
+    // After the captures: the verdict waits for those, the checkpoint bytes only for the verdict.
+    // The sent arrays are read, never moved back: a cpu-backend model here may still use them.
+    out.packed = { weights: pack(req.weights), extra: pack(req.pack) };
+    transfer.push(out.packed.weights.data.buffer as ArrayBuffer, out.packed.extra.data.buffer as ArrayBuffer);
   }
   out.ms = performance.now() - t0;
   port!.postMessage(out, transfer);

@@ -35,6 +35,18 @@ export interface CaptureRequest {
   sets: string[];
   /** Probe sets whose raw model output (first output) to return. */
   outputs: string[];
+  /**
+   * When given: also pack the weights (in order) and then these tensors (e.g. optimizer state)
+   * into one byte array each, as `tf.io.encodeWeights` lays them out, with their sha256: the
+   * bytes of a checkpoint, made off the training thread from values sent anyway.
+   */
+  pack?: TransferredTensor[];
+}
+
+/** Tensors' bytes laid end to end, and their hex sha256. */
+export interface PackedBytes {
+  data: Uint8Array;
+  sha256: string;
 }
 
 /** A captured layer of one probe set. */
@@ -53,6 +65,8 @@ export type CaptureReply =
       id: number;
       activations: Record<string, TransferredActivations[]>;
       outputs: Record<string, { shape: number[]; data: Float32Array }>;
+      /** The packed weights and `pack` tensors, when the request asked for them. */
+      packed?: { weights: PackedBytes; extra: PackedBytes };
       /** Worker time for this request, ms (off the training thread). */
       ms: number;
     };
