@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WeightsCopy } from '../checkpoints/checkpointTarget.js';
-import { captureOutput, type ModelOutput } from '../probes/captureOutput.js';
+import { captureOutput, type AnswerScoring, type ModelOutput } from '../probes/captureOutput.js';
 import { classesUnknownToWorker } from '../probes/classesUnknownToWorker.js';
 import { ProbeCapture } from '../probes/ProbeCapture.js';
-import { probeSetInputs } from '../probes/probeSets.js';
+import { answerScoringOf, probeSetInputs } from '../probes/probeSets.js';
 import type { EmGuardProbes, Pooling, ProbeInputs } from '../probes/probeTypes.js';
 import { WorkerCapture, type WorkerCaptureResult } from '../probes/WorkerCapture.js';
 import type { SnapshotPoint } from './computeSnapshot.js';
@@ -233,10 +233,16 @@ export class CheckRunner {
         const m = this.maskOf(name);
         if (m) masks.set(name, m);
       }
+      // Outputs reduced on the worker (preference sets: answer scores), so only n numbers come back.
+      const scorings = new Map<string, AnswerScoring>();
+      for (const name of this.plan.outputs) {
+        const s = answerScoringOf(this.probes, name);
+        if (s) scorings.set(name, s);
+      }
       const worker = new WorkerCapture(
         this.model,
         this.capture.layers,
-        { pooling: this.capture.pooling, batchSize: this.capture.batchSize, imports, masks },
+        { pooling: this.capture.pooling, batchSize: this.capture.batchSize, imports, masks, scorings },
         sets,
       );
       this.worker = worker;
@@ -328,7 +334,8 @@ export class CheckRunner {
 
   private async captureOutputs(): Promise<Map<string, ModelOutput>> {
     const outputs = new Map<string, ModelOutput>();
-    for (const name of this.plan.outputs) outputs.set(name, await captureOutput(this.model, this.inputsOf(name), this.capture.batchSize));
+    for (const name of this.plan.outputs)
+      outputs.set(name, await captureOutput(this.model, this.inputsOf(name), this.capture.batchSize, answerScoringOf(this.probes, name)));
     return outputs;
   }
 
