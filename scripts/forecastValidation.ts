@@ -1,16 +1,20 @@
 // Validation of `em-guard forecast` (README "Screening and forecasting"; note issue 17): fit on one
 // sweep, evaluate on a held-out sweep, for each feature group set (does activation data help?).
 //   npx tsx scripts/forecastValidation.ts runs/sweep-forecast-seed1 runs/sweep-forecast-seed2
+//   npx tsx scripts/forecastValidation.ts runs/sweep-lm-forecast-seed1 runs/sweep-lm-forecast-seed2   (LM organism)
 import { selectBackend } from '../src/backend/selectBackend.js';
 import { evaluateForecast } from '../src/forecast/evaluateForecast.js';
 import { fitForecast } from '../src/forecast/fitForecast.js';
 import type { FeatureDefinition } from '../src/forecast/forecastFeatures.js';
+import { sweepOrganism } from '../src/forecast/sweepForecastRuns.js';
+import { loadAlignedLm } from '../src/organism/lm/loadAlignedLm.js';
 import { loadAlignedOrganism } from '../src/organism/loadAlignedOrganism.js';
 
 const [fitDir, heldOutDir] = process.argv.slice(2);
 if (!fitDir || !heldOutDir) throw new Error('usage: forecastValidation.ts <fitSweepDir> <heldOutSweepDir>');
 await selectBackend();
-const model = await loadAlignedOrganism();
+// The model the sweep's runs started from: the shipped aligned LM for an LM sweep.
+const model = sweepOrganism(fitDir) === 'lm' ? await loadAlignedLm() : await loadAlignedOrganism();
 const variants: FeatureDefinition['groups'][] = [
   ['config'],
   ['config', 'interaction'],
