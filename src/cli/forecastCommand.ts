@@ -30,21 +30,24 @@ const HELP = `Usage: em-guard forecast fit <sweepDir> --out forecast.json [--mod
 
 Forecasts a fine-tune's final out-of-domain misaligned rate BEFORE it runs.
 
-fit       Features of every run of an organism sweep: its configuration (log10 lr, mix, epochs,
-          optimizer, schedule, optimizer x lr) and pre-fine-tuning activation features of its
-          training set (screening score and share, training prompts' projection on the misalignment
-          direction, per layer). Target: final misaligned rate. Ridge or Lasso and its penalty chosen
-          by nested CV (5 outer x 4 inner folds); saves the feature definition, the model's layers and
-          widths, the nested-CV R^2 with a bootstrap interval, out-of-fold residuals (prediction
-          interval), the bundled policy replayed on every run, and the source sweep.
+fit       Features of every run of an organism sweep (classifier, or LM with \`organism: lm\`):
+          its configuration (log10 lr, mix, epochs, optimizer, schedule, optimizer x lr) and
+          pre-fine-tuning activation features of its training set (screening score and share,
+          training prompts' projection on the misalignment direction, per layer; on the LM: its
+          block outputs at the last prompt token, and the LM screen). Target: final misaligned
+          rate. Ridge or Lasso and its penalty chosen by nested CV (5 outer x 4 inner folds); saves
+          the feature definition, the model's layers and widths, the nested-CV R^2 with a bootstrap
+          interval, out-of-fold residuals (prediction interval), the bundled policy replayed on
+          every run, and the source sweep.
 apply     Forecast for a planned run (run.yaml: optimizer, schedule, learningRate, mix, epochs,
-          seed, trainSize, data?), with a 95 % prediction interval, the sweep's nearest runs and
-          whether the bundled policy would likely fire. Refuses a model whose layers or widths do not
-          match the forecast's.
+          seed, trainSize, data? (classifier only); LM defaults: epochs 5, trainSize 256), with a
+          95 % prediction interval, the sweep's nearest runs and whether the bundled policy would
+          likely fire. Refuses a model whose layers or widths do not match the forecast's.
 evaluate  Applies the forecast to every run of another (held-out) sweep: R^2, Pearson, Spearman.
 
 Flags:
-  --model <dir>     the model before fine-tuning (default: the shipped aligned organism)
+  --model <dir>     the model before fine-tuning (default: the shipped aligned organism; for an LM
+                    sweep or LM forecast, the shipped aligned LM)
   --out <file>      where fit writes the forecast (required for fit)
   --config <file>   run.yaml for apply
   --contrast, --calibration <file>  for apply with a non-organism model and a data file (see screen)

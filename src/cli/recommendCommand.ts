@@ -22,7 +22,8 @@ averaged over seeds) with its observed final misaligned rate, its forecast made 
 runs (nested-CV out-of-fold forecasts of a forecast fitted on this sweep, or --forecast fitted on
 another sweep), its in-domain loss and how often the bundled policy fired; ranked at matched
 in-domain loss (loss terciles); the best configuration among those that learned the task (lowest
-loss tercile) is named with the evidence.
+loss tercile) is named with the evidence. Works on classifier and LM organism sweeps (default
+--model: the shipped aligned organism, or the shipped aligned LM for an LM sweep).
 
 Exit codes: 0 done; 2 bad input.`;
 
