@@ -3,15 +3,16 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Matrix } from '../metrics/matrix.js';
+import type { AnswerScoring, ModelOutput } from './captureOutput.js';
 import { packageRoot } from '../util/packageRoot.js';
 import type { CaptureReply, CaptureRequest, TransferredTensor, WorkerInit } from './captureWorkerProtocol.js';
 import { probeTensors } from './probeTensors.js';
 import type { Pooling, ProbeInputs } from './probeTypes.js';
 
-/** What one worker capture returns: activations per probe set and layer, raw outputs per set. */
+/** What one worker capture returns: activations per probe set and layer, outputs per set (raw, or answer scores for sets with a scoring). */
 export interface WorkerCaptureResult {
   activations: Map<string, Map<string, Matrix>>;
-  outputs: Map<string, { shape: number[]; data: Float32Array }>;
+  outputs: Map<string, ModelOutput>;
   /** Time the worker spent, ms (not on the training thread). */
   workerMs: number;
 }
@@ -86,7 +87,14 @@ export class WorkerCapture {
   constructor(
     model: tf.LayersModel,
     layers: readonly string[],
-    options: { pooling: Pooling; batchSize: number; imports?: readonly string[]; masks?: ReadonlyMap<string, tf.Tensor> },
+    options: {
+      pooling: Pooling;
+      batchSize: number;
+      imports?: readonly string[];
+      masks?: ReadonlyMap<string, tf.Tensor>;
+      /** Output sets reduced on the worker (`captureOutput`'s scoring): only the scores come back. */
+      scorings?: ReadonlyMap<string, AnswerScoring>;
+    },
     sets: ReadonlyMap<string, ProbeInputs>,
   ) {
     this.warm = idleThread !== null;
@@ -153,6 +161,12 @@ export class WorkerCapture {
       batchSize: options.batchSize,
       imports: [...(options.imports ?? [])],
       masks: Object.fromEntries([...(options.masks ?? new Map<string, tf.Tensor>())].map(([name, m]) => [name, transferred(m)])),
+      scorings: Object.fromEntries(
+        [...(options.scorings ?? new Map<string, AnswerScoring>())].map(([name, s]) => [
+          name,
+          { targets: transferred(s.targets), mask: transferred(s.mask), kind: s.kind },
+        ]),
+      ),
       sets: Object.fromEntries([...sets].map(([name, inputs]) => [name, probeTensors(inputs).map(transferred)])),
     };
     // The probe data are private copies already: move them instead of cloning them again.

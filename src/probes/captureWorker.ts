@@ -3,7 +3,7 @@
 // probe sets, so the forward passes run on another core while training goes on.
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { captureOutput } from './captureOutput.js';
+import { captureOutput, type AnswerScoring } from './captureOutput.js';
 import { ProbeCapture } from './ProbeCapture.js';
 import type { CaptureReply, CaptureRequest, TransferredTensor, WorkerInit } from './captureWorkerProtocol.js';
 
@@ -14,6 +14,7 @@ let model: tf.LayersModel | null = null;
 let capture: ProbeCapture | null = null;
 const sets = new Map<string, tf.Tensor[]>();
 const masks = new Map<string, tf.Tensor>();
+const scorings = new Map<string, AnswerScoring>();
 let batchSize = 256;
 let backend: string | null = null;
 
@@ -41,6 +42,8 @@ async function init(msg: WorkerInit): Promise<void> {
   sets.clear();
   for (const m of masks.values()) m.dispose();
   masks.clear();
+  for (const s of scorings.values()) tf.dispose([s.targets, s.mask]);
+  scorings.clear();
   model?.dispose();
   model = null;
   capture = null;
@@ -65,6 +68,7 @@ async function init(msg: WorkerInit): Promise<void> {
   batchSize = msg.batchSize;
   for (const [name, list] of Object.entries(msg.sets)) sets.set(name, list.map(toTensor));
   for (const [name, m] of Object.entries(msg.masks)) masks.set(name, toTensor(m));
+  for (const [name, s] of Object.entries(msg.scorings)) scorings.set(name, { targets: toTensor(s.targets), mask: toTensor(s.mask), kind: s.kind });
 }
 
 async function run(req: CaptureRequest): Promise<CaptureReply> {
@@ -89,7 +93,7 @@ async function run(req: CaptureRequest): Promise<CaptureReply> {
   for (const name of req.outputs) {
     const inputs = sets.get(name);
     if (!inputs) throw new Error(`unknown probe set \`${name}\``);
-    const output = await captureOutput(model!, inputs.length === 1 ? inputs[0]! : inputs, batchSize);
+    const output = await captureOutput(model!, inputs.length === 1 ? inputs[0]! : inputs, batchSize, scorings.get(name));
     transfer.push(output.data.buffer as ArrayBuffer);
     out.outputs[name] = output;
   }

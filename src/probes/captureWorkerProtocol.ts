@@ -1,3 +1,5 @@
+import type { PreferenceOutput } from '../metrics/preferenceScores.js';
+import type { ModelOutput } from './captureOutput.js';
 import type { Pooling } from './probeTypes.js';
 
 /** A tensor's contents as they cross to the worker (copied out of the live tensor). */
@@ -24,6 +26,8 @@ export interface WorkerInit {
   masks: Record<string, TransferredTensor>;
   /** Probe set name → its input tensors. */
   sets: Record<string, TransferredTensor[]>;
+  /** Output sets reduced to answer scores on the worker (preference sets): their targets, masks and output kind. */
+  scorings: Record<string, { targets: TransferredTensor; mask: TransferredTensor; kind: PreferenceOutput }>;
 }
 
 /** One check: the weights copied at that step, and what to capture. */
@@ -33,7 +37,7 @@ export interface CaptureRequest {
   weights: TransferredTensor[];
   /** Probe sets whose layer activations to capture. */
   sets: string[];
-  /** Probe sets whose raw model output (first output) to return. */
+  /** Probe sets whose model output (first output; answer scores for sets with a scoring) to return. */
   outputs: string[];
 }
 
@@ -52,7 +56,7 @@ export type CaptureReply =
       type: 'result';
       id: number;
       activations: Record<string, TransferredActivations[]>;
-      outputs: Record<string, { shape: number[]; data: Float32Array }>;
+      outputs: Record<string, ModelOutput>;
       /** Worker time for this request, ms (off the training thread). */
       ms: number;
     };
