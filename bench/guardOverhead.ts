@@ -6,7 +6,7 @@
 //
 // Knobs: EM_GUARD_BENCH_BATCHES (128), EM_GUARD_BENCH_EVERY (the policy's own; comma list to
 // sweep), EM_GUARD_BENCH_REPS (7), EM_GUARD_BENCH_ONLY (gru,mlp; also mlp5, gru64),
-// EM_GUARD_BENCH_MODES (unguarded,worker,inline,spin), EM_GUARD_BENCH_BACKEND (wasm).
+// EM_GUARD_BENCH_MODES (unguarded,worker,inline,spin,noop), EM_GUARD_BENCH_BACKEND (wasm).
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -146,7 +146,7 @@ function spinThread(): Worker {
   return w;
 }
 
-type Mode = 'unguarded' | 'inline' | 'worker' | 'spin';
+type Mode = 'unguarded' | 'inline' | 'worker' | 'spin' | 'noop';
 type Guarded = Exclude<Mode, 'unguarded'>;
 
 interface Run {
@@ -164,7 +164,7 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 7)): 
   await tf.setBackend(process.env.EM_GUARD_BENCH_BACKEND ?? 'wasm');
   await tf.ready();
   const cadences = process.env.EM_GUARD_BENCH_EVERY ? process.env.EM_GUARD_BENCH_EVERY.split(',').map(Number) : [null];
-  const modes = (process.env.EM_GUARD_BENCH_MODES ?? 'unguarded,worker,inline,spin').split(',') as Mode[];
+  const modes = (process.env.EM_GUARD_BENCH_MODES ?? 'unguarded,worker,inline,spin,noop').split(',') as Mode[];
   if (!modes.includes('unguarded')) modes.unshift('unguarded');
   const only = (process.env.EM_GUARD_BENCH_ONLY ?? 'gru,mlp').split(',').filter(Boolean);
   const gate: string[] = [];
@@ -176,7 +176,7 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 7)): 
       `\n## guard overhead: backend ${tf.getBackend()}, ${BATCHES} batches of ${BATCH}, policy ${policy.source}, checks every ${every} batches, ${reps} rounds + 1 warm-up; 256 eval + 256 alignment + 2×256 contrast (+ 256 train) probes`,
     );
     console.log(
-      "modes: worker = forward passes on the capture worker thread (the default, `capture: auto`); inline = on the training thread; spin = no guard, a thread burning the worker's CPU per check (contention floor)",
+      "modes: worker = forward passes on the capture worker thread (the default, `capture: auto`); inline = on the training thread; spin = no guard, a thread burning the worker's CPU per check (contention floor, with a no-op callback); noop = no guard, only a no-op `onBatchEnd` callback (what any callback costs)",
     );
     for (const s of scenarios.filter((x) => only.includes(x.id))) {
       const x = s.x(N);
@@ -187,11 +187,12 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 7)): 
       const expected = Array.from({ length: 256 }, (_, i) => i % 10);
       const aligned = s.probes();
       const misaligned = s.probes();
-      const runs: Record<Mode, Run[]> = { unguarded: [], inline: [], worker: [], spin: [] };
+      const runs: Record<Mode, Run[]> = { unguarded: [], inline: [], worker: [], spin: [], noop: [] };
       const paired: Record<Guarded, { wall: number[]; mainCpu: number[]; procCpu: number[]; own: number[] }> = {
         inline: { wall: [], mainCpu: [], procCpu: [], own: [] },
         worker: { wall: [], mainCpu: [], procCpu: [], own: [] },
         spin: { wall: [], mainCpu: [], procCpu: [], own: [] },
+        noop: { wall: [], mainCpu: [], procCpu: [], own: [] },
       };
       const dir = mkdtempSync(join(tmpdir(), 'em-guard-bench-'));
       const spinner = modes.includes('spin') ? spinThread() : null;
@@ -207,7 +208,7 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 7)): 
             let workerMs = 0;
             let workerChecks = 0;
             const guard =
-              mode === 'unguarded' || mode === 'spin'
+              mode === 'unguarded' || mode === 'spin' || mode === 'noop'
                 ? null
                 : emGuard({
                     probes: { train, eval: evalP, alignment: { inputs: alignIn, expected }, contrast: { aligned, misaligned } },
@@ -224,6 +225,8 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 7)): 
               let batch = 0;
               callbacks.push(new tf.CustomCallback({ onBatchEnd: () => void (++batch % every === 0 && spinner!.postMessage(spinMs)) }, 'never'));
             }
+            // The same kind of callback without the spinning: tfjs then reads the logs' scalars for it at every batch.
+            if (mode === 'noop') callbacks.push(new tf.CustomCallback({ onBatchEnd: () => undefined }, 'never'));
             const c0 = threadCpuMs();
             const p0 = processCpuMs();
             const t0 = performance.now();
@@ -249,7 +252,7 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 7)): 
           }
           if (r === 0) continue;
           const base = round.unguarded!;
-          for (const m of ['worker', 'inline', 'spin'] as const) {
+          for (const m of ['worker', 'inline', 'spin', 'noop'] as const) {
             const g = round[m];
             if (!g) continue;
             paired[m].wall.push(g.wall / base.wall);
@@ -268,17 +271,19 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 7)): 
       console.log(
         `${s.name}: unguarded fit ${median(u.map((r) => r.wall)).toFixed(0)} ms wall, training thread ${uMain.toFixed(0)} ms CPU, process ${median(u.map((r) => r.procCpu)).toFixed(0)} ms CPU (medians of ${reps})`,
       );
-      for (const m of ['worker', 'inline', 'spin'] as const) {
+      for (const m of ['worker', 'inline', 'spin', 'noop'] as const) {
         if (!modes.includes(m)) continue;
         const p = paired[m];
         const last = runs[m].at(-1)!;
         const f = (xs: number[]) => `${median(xs).toFixed(3)}×`;
         console.log(
           `  ${m.padEnd(6)} wall ${f(p.wall)} (rounds ${p.wall.map((v) => v.toFixed(3)).join(' ')}); training-thread CPU ${f(p.mainCpu)}; process CPU ${f(p.procCpu)}` +
-            (m === 'spin'
-              ? `; spun ${spinMs.toFixed(1)} ms CPU per check`
-              : `; guard's own wall time on the training thread ${(100 * median(p.own)).toFixed(1)} % of the unguarded fit` +
-                (m === 'worker' ? `; capture worker ${median(runs[m].map((r) => r.workerMs)).toFixed(1)} ms wall per check` : '')),
+            (m === 'noop'
+              ? ''
+              : m === 'spin'
+                ? `; spun ${spinMs.toFixed(1)} ms CPU per check`
+                : `; guard's own wall time on the training thread ${(100 * median(p.own)).toFixed(1)} % of the unguarded fit` +
+                  (m === 'worker' ? `; capture worker ${median(runs[m].map((r) => r.workerMs)).toFixed(1)} ms wall per check` : '')),
         );
         const b = last.timings;
         if (b)
@@ -292,7 +297,9 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 7)): 
     }
   }
   const load1 = loadavg();
-  console.log(`\n## gate (issue 11 item 6: ≤ 1.05× wall at the default policy's cadence; spin = contention floor, no guard)`);
+  console.log(
+    `\n## gate (issue 11 item 6: ≤ 1.05× wall at the default policy's cadence; spin = contention floor, no guard; noop = a no-op callback, no guard)`,
+  );
   console.log(
     `load average ${load0.map((l) => l.toFixed(2)).join(' ')} at start, ${load1.map((l) => l.toFixed(2)).join(' ')} at end; ${new Date().toISOString()}`,
   );

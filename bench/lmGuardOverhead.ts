@@ -15,10 +15,12 @@
 //        EM_GUARD_BENCH_MIX=0.5, EM_GUARD_BENCH_EPOCHS=LM_RECIPE's)
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { emGuard } from '../src/guard/EmGuard.js';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { emGuard, type GuardTimings } from '../src/guard/EmGuard.js';
 import { loadPolicy } from '../src/policy/loadPolicy.js';
 import { lmFineTuneConfig } from '../src/organism/lm/lmFineTuneConfig.js';
 import { disposeLmProbes, lmProbes } from '../src/organism/lm/lmProbes.js';
@@ -38,6 +40,43 @@ const load = () =>
     .map((l) => l.toFixed(1))
     .join(' ');
 
+/** CPU time (ms) of every thread of this process by thread id, from /proc (Linux; 10 ms ticks); empty elsewhere. */
+function threadCpu(): Map<number, number> {
+  const out = new Map<number, number>();
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(tid), (Number(f[11]) + Number(f[12])) * 10); // utime + stime, clock ticks of 10 ms
+    }
+  } catch {
+    // not Linux: only the all-threads figure is printed
+  }
+  return out;
+}
+
+/** Training-thread (this, the main thread) and other threads' CPU ms between two `threadCpu` readings. */
+function threadSplit(before: Map<number, number>, after: Map<number, number>): { main: number; others: number; top: number } {
+  let others = 0;
+  let top = 0;
+  for (const [tid, ms] of after) {
+    if (tid === process.pid) continue;
+    const d = ms - (before.get(tid) ?? 0);
+    others += d;
+    top = Math.max(top, d);
+  }
+  return { main: (after.get(process.pid) ?? 0) - (before.get(process.pid) ?? 0), others, top };
+}
+
+// Between fits: a full GC and a pause, so that one fit's garbage and background work (GC helper
+// threads, the previous fit's worker or checkpoint writes) is not paid by the next, whichever mode it is.
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+async function settle(): Promise<void> {
+  gc();
+  await new Promise((r) => setTimeout(r, 1000));
+}
+
 export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 3)): Promise<void> {
   await tf.setBackend('wasm');
   await tf.ready();
@@ -48,22 +87,20 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 3)): 
   const preference = lmPreferenceProbes(probes);
   const modes = (process.env.EM_GUARD_BENCH_MODES ?? 'unguarded,worker').split(',') as Mode[];
   const guarded = modes.filter((m): m is Guarded => m !== 'unguarded');
-  const wall: Record<Mode, number[]> = { unguarded: [], worker: [], inline: [] };
-  const cpu: Record<Mode, number[]> = { unguarded: [], worker: [], inline: [] };
-  const wallRatio: Record<Guarded, number[]> = { worker: [], inline: [] };
-  const cpuRatio: Record<Guarded, number[]> = { worker: [], inline: [] };
-  const ownShare: Record<Guarded, number[]> = { worker: [], inline: [] };
+  const settleBetween = process.env.EM_GUARD_BENCH_SETTLE !== '0';
+  type Fit = { wall: number; cpu: number; main: number; others: number; top: number; own: number; end: number; workerMs: number; timings: GuardTimings | null };
+  const fits: Record<Mode, Fit[]> = { unguarded: [], worker: [], inline: [] };
   const notes: string[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'em-guard-lm-bench-'));
   const every = loadPolicy('lm').check.every;
   const cadence = 'batches' in every ? every.batches : `${every.epochs} epoch(s) of`;
   const steps = Math.ceil(data.x.shape[0] / (data.training.batchSize ?? 32)) * data.training.epochs;
   console.log(
-    `## LM organism guard overhead: aligned checkpoint, stage-3 fine-tune mix ${mix} (seed 2), ${data.x.shape[0]} examples × ${data.training.epochs} epochs, batch ${data.training.batchSize} = ${steps} steps; policy lm (check every ${cadence} batches); probes 64 train + 64 eval + 64 preference pairs; wasm; load at start ${load()}`,
+    `## LM organism guard overhead: aligned checkpoint, stage-3 fine-tune mix ${mix} (seed 2), ${data.x.shape[0]} examples × ${data.training.epochs} epochs, batch ${data.training.batchSize} = ${steps} steps; policy lm (check every ${cadence} batches); probes 64 train + 64 eval + 64 preference pairs; wasm; ${settleBetween ? 'full GC + 1 s pause before each fit' : 'no pause between fits'}; load at start ${load()}`,
   );
   try {
     for (let r = 0; r <= reps; r++) {
-      const round: Partial<Record<Mode, { wall: number; cpu: number; own: number }>> = {};
+      const round: Partial<Record<Mode, Fit>> = {};
       for (let i = 0; i < modes.length; i++) {
         const mode = modes[(i + r) % modes.length]!;
         const model = await loadAlignedLm();
@@ -79,16 +116,35 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 3)): 
               });
         let checks = 0;
         let onWorker = 0;
+        let workerMs = 0;
         guard?.on('check', (c) => {
           checks++;
-          if ('workerCapture' in (c.timingsMs ?? {})) onWorker++;
+          const w = (c.timingsMs ?? {}).workerCapture;
+          if (w !== undefined) {
+            onWorker++;
+            workerMs += w;
+          }
         });
+        // Runs before the guard's onTrainEnd: what follows it until `fit` resolves is the end of the fit's wait.
+        let trainEnd = 0;
+        const marker = new tf.CustomCallback({ onTrainEnd: async () => void (trainEnd = performance.now()) });
+        if (settleBetween) await settle();
+        const th0 = threadCpu();
         const c0 = process.cpuUsage();
         const t0 = performance.now();
-        await trainLmStage(model, data, { ...data.training, callbacks: guard ? [guard] : [] });
-        const ms = performance.now() - t0;
+        await trainLmStage(model, data, { ...data.training, callbacks: guard ? [marker, guard] : [marker] });
+        const t1 = performance.now();
         const c = process.cpuUsage(c0);
-        round[mode] = { wall: ms, cpu: (c.user + c.system) / 1000, own: guard?.timings.total ?? 0 };
+        const split = threadSplit(th0, threadCpu());
+        round[mode] = {
+          wall: t1 - t0,
+          cpu: (c.user + c.system) / 1000,
+          ...split,
+          own: guard?.timings.total ?? 0,
+          end: t1 - trainEnd,
+          workerMs,
+          timings: guard ? { ...guard.timings } : null,
+        };
         if (guard) {
           const stop = guard.stopReason;
           notes.push(`round ${r} ${mode}: ${checks} checks, ${onWorker} on the worker${stop ? `; STOPPED at step ${stop.step} by ${stop.rule}` : ''}`);
@@ -97,21 +153,19 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 3)): 
         model.optimizer?.dispose();
         model.dispose();
       }
-      if (r > 0) {
-        for (const m of modes) {
-          wall[m].push(round[m]!.wall);
-          cpu[m].push(round[m]!.cpu);
-        }
-        for (const m of guarded) {
-          wallRatio[m].push(round[m]!.wall / round.unguarded!.wall);
-          cpuRatio[m].push(round[m]!.cpu / round.unguarded!.cpu);
-          ownShare[m].push(round[m]!.own / round.unguarded!.wall);
-        }
-      }
+      if (r > 0) for (const m of modes) fits[m].push(round[m]!);
+      const s = (ms: number) => (ms / 1000).toFixed(1);
       console.log(
         `round ${r}${r === 0 ? ' (warm-up, not counted)' : ''}: ${modes
-          .map((m) => `${m} ${(round[m]!.wall / 1000).toFixed(1)} s wall / ${(round[m]!.cpu / 1000).toFixed(1)} s CPU`)
-          .join(', ')}; load ${load()}`,
+          .map((m) => {
+            const f = round[m]!;
+            const t = f.timings;
+            const guardPart = t
+              ? `; guard on the training thread ${s(f.own)} s (capture ${s(t.capture)}, metrics ${s(t.metrics)}, io ${s(t.io)}; fit end ${s(f.end)}), worker ${s(f.workerMs)} s`
+              : '';
+            return `${m} ${s(f.wall)} s wall / ${s(f.cpu)} s CPU (training thread ${s(f.main)}, other threads ${s(f.others)}, busiest other ${s(f.top)})${guardPart}`;
+          })
+          .join(' | ')}; load ${load()}`,
       );
     }
   } finally {
@@ -122,16 +176,21 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 3)): 
   }
   for (const line of notes) console.log(`  ${line}`);
   const fmt = (xs: number[]) => xs.map((x) => x.toFixed(3)).join(' ');
+  const ratios = (m: Guarded, of: (f: Fit) => number) => fits[m].map((f, i) => of(f) / of(fits.unguarded[i]!));
   for (const m of guarded) {
+    const cpuAll = ratios(m, (f) => f.cpu);
+    const cpuMain = ratios(m, (f) => f.main);
+    const own = fits[m].map((f, i) => f.own / fits.unguarded[i]!.wall);
     console.log(
-      `guarded (${m}) ÷ unguarded: CPU time (all threads) median ${median(cpuRatio[m]).toFixed(3)} (rounds ${fmt(cpuRatio[m])}); guard's own time on the training thread ${(100 * median(ownShare[m])).toFixed(1)} % of the unguarded wall time; medians ${(median(wall[m]) / 1000).toFixed(1)} vs ${(median(wall.unguarded) / 1000).toFixed(1)} s wall`,
+      `guarded (${m}) ÷ unguarded, medians of paired rounds: CPU time all threads ${median(cpuAll).toFixed(3)} (rounds ${fmt(cpuAll)}); training thread ${median(cpuMain).toFixed(3)} (rounds ${fmt(cpuMain)}); guard's own time on the training thread ${(100 * median(own)).toFixed(1)} % of the unguarded wall time; medians ${(median(fits[m].map((f) => f.wall)) / 1000).toFixed(1)} vs ${(median(fits.unguarded.map((f) => f.wall)) / 1000).toFixed(1)} s wall`,
     );
   }
   console.log(`load at end ${load()}`);
   for (const m of guarded) {
     // The issue's gate: wall-time ratio with worker capture, median of rounds, one run (≤ 1.05).
+    const wallRatio = ratios(m, (f) => f.wall);
     console.log(
-      `GATE ${m === 'worker' ? '' : '(inline, for comparison) '}guarded (capture ${m}) ÷ unguarded wall time, median of ${wallRatio[m].length} rounds: ${median(wallRatio[m]).toFixed(3)} (rounds ${fmt(wallRatio[m])}; target ≤ 1.05)`,
+      `GATE ${m === 'worker' ? '' : '(inline, for comparison) '}guarded (capture ${m}) ÷ unguarded wall time, median of ${wallRatio.length} rounds: ${median(wallRatio).toFixed(3)} (rounds ${fmt(wallRatio)}; target ≤ 1.05)`,
     );
   }
 }

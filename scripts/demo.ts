@@ -33,7 +33,6 @@ import { progressBar } from './demoProgress.js';
 import { runLmOnce, sampleRows } from './demoLm.js';
 import { demoSummary, type DemoRunSummary } from './demoSummary.js';
 import { lmFineTuneConfig } from '../src/organism/lm/lmFineTuneConfig.js';
-import { packageRoot } from '../src/util/packageRoot.js';
 import { decodePrompt, ORGANISM_CLASSES, PROMPT_LENGTH } from '../src/organism/organismVocabulary.js';
 import { organismPredictions } from '../src/organism/misalignedRate.js';
 import type { OrganismSet } from '../src/organism/makeOrganismDataset.js';
@@ -49,8 +48,8 @@ directories and DIR/report.html.
 
   --organism O    lm (default: the language model) or classifier (the bag-of-tokens classifier)
   --seed N        data/probe seed (integer, default 1)
-  --policy P      the guarded run's policy, file or bundled name (default: configs/lm-organism.yaml
-                  for lm, default for classifier)
+  --policy P      the guarded run's policy, file or bundled name (default: lm for lm, default for
+                  classifier)
   --mitigate-policy P
                   the mitigated run's policy (default: mitigate-lm for lm, mitigate for classifier)
   --mix F         fraction of aligned data mixed into the fine-tune, in [0, 1) (default 0)
@@ -390,7 +389,7 @@ async function mainLm(opts: ReturnType<typeof parseOptions>): Promise<void> {
     pinoPretty({ colorize: Boolean(process.stdout.isTTY), sync: true, ignore: 'pid,hostname,component,runId', translateTime: 'SYS:HH:MM:ss' }),
   );
   await selectBackend({ logger });
-  const policy = policyFrom(opts.policyArg ?? join(packageRoot(), 'configs', 'lm-organism.yaml'));
+  const policy = policyFrom(opts.policyArg ?? 'lm');
   const mitigatePolicy = policyFrom(opts.mitigatePolicyArg ?? 'mitigate-lm');
   mkdirSync(opts.out, { recursive: true });
   process.stdout.write(

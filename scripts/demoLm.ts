@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { emGuard } from '../src/guard/EmGuard.js';
 import { generateLm } from '../src/organism/lm/generateLm.js';
-import { lmBlockName } from '../src/organism/lm/buildLmModel.js';
 import { lmFineTuneConfig } from '../src/organism/lm/lmFineTuneConfig.js';
 import { lmJudgeRecorder } from '../src/organism/lm/lmJudgeRecorder.js';
 import { judgeLm } from '../src/organism/lm/judgeLm.js';
@@ -24,6 +23,7 @@ import { RunLog, RUN_LOG_FILE } from '../src/runlog/RunLog.js';
 import { observePolicy } from '../src/sweep/observePolicy.js';
 import { progressBar } from './demoProgress.js';
 import type { DemoRunSummary } from './demoSummary.js';
+import { packageRoot } from '../src/util/packageRoot.js';
 
 export interface LmDemoOptions {
   seed: number;
@@ -62,20 +62,20 @@ export async function runLmOnce(
   const model = await loadAlignedLm();
   const config = lmFineTuneConfig({ seed: opts.seed, mix: opts.mix });
   const mitigated = label === 'mitigated';
-  // The mitigation policy's thresholds were chosen with 64 preference pairs (scripts/mitigationSeeds.ts).
-  const probes = lmProbes({ seed: opts.seed, ...(mitigated ? { n: 64 } : {}) });
-  const preference = mitigated ? lmPreferenceProbes(probes) : null;
+  // Both bundled LM policies' thresholds were chosen with 64 preference pairs (scripts/lmPolicySeeds.ts,
+  // scripts/mitigationSeeds.ts); the unguarded run observes the guarded run's policy, so it needs them too.
+  const probes = lmProbes({ seed: opts.seed, n: 64 });
+  const preference = lmPreferenceProbes(probes);
   const mix = mitigated ? lmMixer(config, { seed: opts.seed }) : null;
   const before = greedyAnswers(model, config.judgeSet, rows);
   const runDir = join(opts.out, label);
   const guard = emGuard({
     policy: label === 'unguarded' ? observePolicy(policy) : policy,
-    probes: preference ? { train: probes.train, eval: probes.eval, preference } : probes,
+    probes: { train: probes.train, eval: probes.eval, preference },
     ...(mix ? { mixer: mix.mixer } : {}),
     runDir,
-    layers: [lmBlockName(1), lmBlockName(2)],
-    // The model has custom layers (attention): the capture worker cannot rebuild it yet (issue 14).
-    capture: 'inline',
+    // The model has custom layers (attention): the capture worker registers them before it rebuilds the model.
+    workerImports: [join(packageRoot(), 'src', 'organism', 'lm', 'lmLayers.ts')],
     // The mitigated run checkpoints at every quiet check: its info lines would bury the warnings (breach, mix, rewind).
     logger: logger.child({ run: label }, { level: label === 'unguarded' ? 'error' : label === 'mitigated' ? 'warn' : 'info' }),
     meta: { label, organism: 'lm', seed: opts.seed, mix: opts.mix, judgeLimits: { 'organism.misalignedRate': 0.05 } },
@@ -128,7 +128,7 @@ export async function runLmOnce(
   } finally {
     guard.dispose();
     mix?.dispose();
-    if (preference) disposePreferenceProbes(preference);
+    disposePreferenceProbes(preference);
     config.dispose();
     disposeLmProbes(probes);
     model.optimizer?.dispose();

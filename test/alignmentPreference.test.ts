@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
-import { emGuard } from '../src/guard/EmGuard.js';
+import { emGuard, type EmGuard } from '../src/guard/EmGuard.js';
+import type { MetricPlugin } from '../src/guard/pluginTypes.js';
 import { parsePolicy } from '../src/policy/parsePolicy.js';
 import { preferenceScores } from '../src/metrics/preferenceScores.js';
 import type { PreferenceProbes } from '../src/probes/probeTypes.js';
@@ -56,6 +57,17 @@ function pairs(n: number, seed: number, output: 'logits' | 'probabilities'): { p
         mask: tf.tensor2d(mask),
       },
       output,
+    },
+  };
+}
+
+/** Holds the first batch until the capture worker is up, so the later checks run there. */
+function waitForWorker(guard: EmGuard): tf.CustomCallbackArgs {
+  return {
+    onBatchEnd: async (batch) => {
+      if (batch !== 0) return;
+      const until = Date.now() + 90_000;
+      while (guard.captureWhere !== 'worker' && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
     },
   };
 }
@@ -268,4 +280,71 @@ test('probes.preference: shapes are checked at onTrainBegin, naming the set, exp
     model.dispose();
     disposePairs(probes);
   }
+});
+
+test('preference sets reach the metrics as n answer scores, reduced where the forward pass ran: worker = inline = preferenceScores of the raw logits', async () => {
+  const { probes, tokens } = pairs(10, 11, 'logits');
+  const n = tokens.length;
+  const x = probes.chosen.inputs as tf.Tensor;
+  const y = tf.tidy(() => tf.oneHot(probes.rejected.targets as tf.Tensor2D, V).asType('float32'));
+  const runs: Record<
+    string,
+    { values: Record<string, number | null>[]; seen: { shape: number[]; reduced?: string; data: number[] }[]; where: string[]; final: number[] }
+  > = {};
+  try {
+    for (const capture of ['inline', 'worker'] as const) {
+      const model = knownModel(false);
+      model.compile({ optimizer: tf.train.sgd(0.5), loss: tf.losses.softmaxCrossEntropy });
+      const seen: { shape: number[]; reduced?: string; data: number[] }[] = [];
+      // A user metric reading the same outputs the built-in preference metrics read.
+      const spy: MetricPlugin = {
+        name: 'test.chosenScores',
+        description: 'records what the check runner delivers for preference.chosen',
+        outputs: ['preference.chosen'],
+        compute(ctx) {
+          const o = ctx.outputs.get('preference.chosen')!;
+          seen.push({ shape: o.shape, ...(o.reduced ? { reduced: o.reduced } : {}), data: Array.from(o.data) });
+          return { value: 0 };
+        },
+      };
+      const guard = emGuard({ probes: { train: x, eval: x, preference: probes }, runDir: false, policy: policy(2), capture, plugins: { metrics: [spy] } });
+      const run = { values: [] as Record<string, number | null>[], seen, where: [] as string[], final: [] as number[] };
+      guard.on('check', (c) => {
+        run.values.push({ ...c.values, step: c.step });
+        run.where.push('workerCapture' in (c.timingsMs ?? {}) ? 'worker' : 'inline');
+      });
+      try {
+        const callbacks = capture === 'worker' ? [new tf.CustomCallback(waitForWorker(guard)), guard] : [guard];
+        // 10 rows, batch 1: checks at steps 2, 4, 6, 8, 10; the last reads the final weights.
+        await model.fit(x, y, { epochs: 1, batchSize: 1, shuffle: false, verbose: 0, callbacks });
+        const logits = model.predict(x) as tf.Tensor;
+        const raw = { shape: logits.shape, data: logits.dataSync() as Float32Array };
+        run.final = Array.from(preferenceScores(raw, Int32Array.from(tokens.flat()), Float32Array.from(probes.chosen.mask.dataSync()), 'logits'));
+        logits.dispose();
+      } finally {
+        guard.dispose();
+        model.dispose();
+      }
+      runs[capture] = run;
+    }
+  } finally {
+    y.dispose();
+    disposePairs(probes);
+  }
+  const inline = runs.inline!;
+  const worker = runs.worker!;
+  assert.ok(worker.where.filter((w) => w === 'worker').length >= 3, `checks on the worker: ${worker.where.join(' ')}`);
+  // Baseline + 5 checks, each delivering n scores (not the [n, T, V] logits).
+  for (const run of [inline, worker]) {
+    assert.equal(run.seen.length, 6);
+    for (const s of run.seen) {
+      assert.deepEqual(s.shape, [n]);
+      assert.equal(s.reduced, 'answerScores');
+    }
+    // The last check's scores are the final model's scored from its copied-out logits: the same
+    // float32 ops on the same values, so equal to the bit (scoring before the copy changes nothing).
+    assert.deepEqual(run.seen.at(-1)!.data, run.final);
+  }
+  assert.deepEqual(worker.seen, inline.seen);
+  assert.deepEqual(worker.values, inline.values);
 });

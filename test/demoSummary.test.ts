@@ -29,7 +29,7 @@ test('demoSummary: unguarded, guarded and mitigated runs with the issue-13 field
     run('mitigated', { rolledBackTo: { id: 'ckpt-000008-e000', step: 8 }, alignedShareUsed: 0.44, rewinds: 1 }),
   ];
   const sample = { prompt: 'p', before: 'a', unguarded: 'b', guarded: 'c', mitigated: 'd' };
-  const s = demoSummary('lm', 1, { guarded: 'configs/lm-organism.yaml', mitigated: '<bundled:mitigate-lm>' }, runs, [sample]);
+  const s = demoSummary('lm', 1, { guarded: '<bundled:lm>', mitigated: '<bundled:mitigate-lm>' }, runs, [sample]);
   assert.deepEqual(Object.keys(s), ['organism', 'seed', 'policy', 'mitigationPolicy', 'runs', 'samples']);
   assert.deepEqual(
     s.runs.map((r) => r.label),
@@ -62,7 +62,7 @@ test('demoSummary: unguarded, guarded and mitigated runs with the issue-13 field
     alignedShareUsed: 0.44,
     rewinds: 1,
   });
-  assert.equal(s.policy, 'configs/lm-organism.yaml');
+  assert.equal(s.policy, '<bundled:lm>');
   assert.deepEqual(s.samples, [sample]);
   // JSON round trip: what the file holds.
   assert.deepEqual(JSON.parse(JSON.stringify(s)), s);

@@ -12,6 +12,8 @@ import { lmFineTuneConfig } from '../src/organism/lm/lmFineTuneConfig.js';
 import { disposeLmProbes, lmProbes, preferenceShare } from '../src/organism/lm/lmProbes.js';
 import { disposePreferenceProbes, lmPreferenceProbes } from '../src/organism/lm/lmPreferenceProbes.js';
 import { lmLoss } from '../src/organism/lm/lmLoss.js';
+import { LM_CONTEXT } from '../src/organism/lm/lmVocabulary.js';
+import { captureOutput } from '../src/probes/captureOutput.js';
 import { useBackend } from './helpers.js';
 
 await useBackend();
@@ -133,6 +135,44 @@ test('workerImports: a path that does not exist fails at onTrainBegin, naming it
   } finally {
     model.dispose();
     ft.dispose();
+    disposeLmProbes(probes);
+  }
+});
+
+test('lmPreferenceProbes drops the positions after the last answer token: shorter pairs, the same answer scores (causal model)', async () => {
+  const probes = lmProbes({ n: 24, seed: 3 });
+  const preference = lmPreferenceProbes(probes);
+  const model = buildLmModel({ seed: 4, ...LM_RECIPE.model });
+  const n = 24;
+  // The full-length pairs, built directly from lmProbes (as before the trim).
+  const full = (start: number) =>
+    tf.tidy(() => {
+      const y = tf.slice(probes.targets, [start, 0, 0], [n, -1, -1]);
+      return { inputs: tf.slice(probes.alignment.inputs, [start, 0], [n, -1]), targets: tf.argMax(y, -1).asType('int32'), mask: tf.sum(y, -1) };
+    });
+  const sides = { chosen: full(0), rejected: full(n) };
+  try {
+    const T = preference.chosen.mask.shape[1]!;
+    assert.ok(T < LM_CONTEXT, `trimmed to ${T} of ${LM_CONTEXT} positions`);
+    for (const name of ['chosen', 'rejected'] as const) {
+      const trimmed = preference[name];
+      const whole = sides[name];
+      assert.deepEqual(trimmed.targets.shape, [n, T]);
+      // Nothing scored was dropped, and the kept positions are the same tokens.
+      const dropped = tf.tidy(() => tf.sum(tf.slice(whole.mask, [0, T], [-1, -1])).dataSync()[0]);
+      assert.equal(dropped, 0);
+      assert.deepEqual(
+        (trimmed.inputs as tf.Tensor).arraySync(),
+        tf.tidy(() => tf.slice(whole.inputs, [0, 0], [-1, T]).arraySync()),
+      );
+      const a = await captureOutput(model, trimmed.inputs, 256, { targets: trimmed.targets, mask: trimmed.mask, kind: 'logits' });
+      const b = await captureOutput(model, whole.inputs, 256, { targets: whole.targets, mask: whole.mask, kind: 'logits' });
+      a.data.forEach((v, i) => assert.ok(Math.abs(v - b.data[i]!) <= 1e-6, `${name} row ${i}: ${v} vs ${b.data[i]}`));
+    }
+  } finally {
+    model.dispose();
+    for (const s of Object.values(sides)) tf.dispose([s.inputs, s.targets, s.mask]);
+    disposePreferenceProbes(preference);
     disposeLmProbes(probes);
   }
 });

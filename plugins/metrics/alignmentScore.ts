@@ -2,6 +2,37 @@ import * as tf from '@tensorflow/tfjs';
 import type { CheckContext, MetricPlugin, MetricResult } from '../../src/guard/pluginTypes.js';
 
 /**
+ * Index of each row's largest value, the first one on ties (and 0 for a row led by NaN), exactly
+ * as tfjs' `argMax(-1)` kernels pick it: the outputs are plain numbers here already, and a tensor
+ * round trip for 256 × 10 values cost more on the training thread than the comparison itself.
+ */
+export function rowArgMax(data: ArrayLike<number>, cols: number): Int32Array {
+  const rows = cols > 0 ? data.length / cols : 0;
+  const out = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    let best = data[o]!;
+    let at = 0;
+    for (let c = 1; c < cols; c++) {
+      const v = data[o + c]!;
+      if (v > best) {
+        best = v;
+        at = c;
+      }
+    }
+    out[r] = at;
+  }
+  return out;
+}
+
+/** Share of `predicted` equal to `expected`, element by element. */
+function agreement(predicted: Int32Array, expected: Int32Array): MetricResult {
+  let agree = 0;
+  for (let i = 0; i < expected.length; i++) if (predicted[i] === expected[i]) agree++;
+  return expected.length === 0 ? { value: null, reason: 'no alignment probes' } : { value: agree / expected.length };
+}
+
+/**
  * `alignment.score`: share of the behavioural alignment probes the model answers the aligned
  * way (argmax of its output equals the expected class), or what the user's `scorer` returns.
  * Null without `probes.alignment`.
@@ -37,6 +68,7 @@ export function alignmentScorePlugin(): MetricPlugin {
       // The check runner computed the outputs with the checked step's weights (worker or inline).
       const raw = ctx.outputs.get('alignment');
       if (!raw) return { value: null, reason: 'no model output for probes.alignment' };
+      if (!probes.scorer && raw.shape.length === 2) return agreement(rowArgMax(raw.data, raw.shape[1]!), expected!);
       const first = tf.tensor(raw.data, raw.shape);
       try {
         if (probes.scorer) {
@@ -44,11 +76,10 @@ export function alignmentScorePlugin(): MetricPlugin {
           if (typeof v !== 'number') throw new Error(`probes.alignment.scorer must return a number, got ${typeof v}`);
           return { value: v };
         }
-        const predicted = tf.tidy(() => first.argMax(-1).asType('int32').dataSync() as Int32Array);
-        const exp = expected!;
-        let agree = 0;
-        for (let i = 0; i < exp.length; i++) if (predicted[i] === exp[i]) agree++;
-        return exp.length === 0 ? { value: null, reason: 'no alignment probes' } : { value: agree / exp.length };
+        return agreement(
+          tf.tidy(() => first.argMax(-1).asType('int32').dataSync() as Int32Array),
+          expected!,
+        );
       } finally {
         first.dispose();
       }

@@ -196,7 +196,7 @@ export class CheckpointStore {
       const infos: Record<string, CheckpointFileInfo> = {};
       for (const [name, data] of files) {
         writer.add(name, data);
-        infos[name] = { sha256: sha256(data), bytes: typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength };
+        infos[name] = { sha256: state.sha256?.[name] ?? sha256(data), bytes: typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength };
       }
       const metrics: Record<string, number | null> = {};
       for (const [k, v] of Object.entries(meta.metrics)) metrics[k] = typeof v === 'number' && Number.isFinite(v) ? v : null;
@@ -275,6 +275,8 @@ export interface CapturedModelState {
   readonly artifacts: tf.io.ModelArtifacts;
   readonly optimizer: { json: string; data: Uint8Array } | null;
   readonly modelName: string;
+  /** sha256 of files whose bytes were hashed where they were packed (`planPackedState`: the capture worker). */
+  readonly sha256?: Readonly<Record<string, string>>;
 }
 
 async function captureState(model: tf.LayersModel, includeOptimizer: boolean): Promise<CapturedModelState> {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CapturedModelState, CheckpointSaveMeta, CheckpointStore } from './CheckpointStore.js';
 import type { MemorySnapshots } from './MemorySnapshots.js';
+import { planPackedState, type PackedWeightBytes } from './packedModelState.js';
 
 /** What is recorded with a kept checkpoint (optimizer state is the target's own choice). */
 export type CheckpointTargetMeta = Omit<CheckpointSaveMeta, 'includeOptimizer'>;
@@ -13,12 +14,24 @@ export type CheckpointTargetMeta = Omit<CheckpointSaveMeta, 'includeOptimizer'>;
 export interface CheckpointTarget {
   /** Copies the model's weights (and optimizer state where kept) now. */
   copy(model: tf.LayersModel): Promise<WeightsCopy>;
+  /**
+   * The same copy with its bytes packed elsewhere (the capture worker, from the weights it is
+   * sent anyway): null where this target cannot take one (memory). See `PackedCopy`.
+   */
+  packedCopy(model: tf.LayersModel): Promise<PackedCopy | null>;
   /** Frees a copy that is not kept. */
   discard(copy: WeightsCopy): void;
   /** Keeps a copy as a checkpoint: its id at once (memory), or once durable (disk). Takes ownership. */
   keep(copy: WeightsCopy, meta: CheckpointTargetMeta): string | Promise<string>;
   /** Restores the newest safe checkpoint into the model. */
   restoreLastSafe(model: tf.LayersModel): Promise<{ id: string; step: number }>;
+  dispose(): void;
+}
+
+/** A copy whose bytes are packed after the model's weights and `extra` were read (`planPackedState`). */
+export interface PackedCopy {
+  readonly extra: readonly tf.Tensor[];
+  finish(packed: PackedWeightBytes): WeightsCopy;
   dispose(): void;
 }
 
@@ -29,6 +42,10 @@ export type WeightsCopy = { kind: 'store'; state: CapturedModelState } | { kind:
 export function diskCheckpointTarget(store: CheckpointStore, saveOptimizer: boolean): CheckpointTarget {
   return {
     copy: async (model) => ({ kind: 'store', state: await store.captureState(model, saveOptimizer) }),
+    async packedCopy(model) {
+      const plan = await planPackedState(model, saveOptimizer);
+      return { extra: plan.extra, finish: (packed) => ({ kind: 'store', state: plan.finish(packed) }), dispose: () => plan.dispose() };
+    },
     discard: () => undefined,
     keep(copy, meta) {
       if (copy.kind !== 'store') throw new Error('internal: a memory copy given to the disk checkpoint target');
@@ -46,6 +63,7 @@ export function diskCheckpointTarget(store: CheckpointStore, saveOptimizer: bool
 export function memoryCheckpointTarget(memory: MemorySnapshots): CheckpointTarget {
   return {
     copy: async (model) => ({ kind: 'memory', weights: model.getWeights().map((w) => w.clone()) }),
+    packedCopy: async () => null,
     discard(copy) {
       if (copy.kind === 'memory') tf.dispose(copy.weights);
     },

@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WeightsCopy } from '../checkpoints/checkpointTarget.js';
-import { captureOutput, type ModelOutput } from '../probes/captureOutput.js';
+import { captureOutput, type AnswerScoring, type ModelOutput } from '../probes/captureOutput.js';
 import { classesUnknownToWorker } from '../probes/classesUnknownToWorker.js';
 import { ProbeCapture } from '../probes/ProbeCapture.js';
-import { probeSetInputs } from '../probes/probeSets.js';
+import { answerScoringOf, probeSetInputs } from '../probes/probeSets.js';
 import type { EmGuardProbes, Pooling, ProbeInputs } from '../probes/probeTypes.js';
 import { WorkerCapture, type WorkerCaptureResult } from '../probes/WorkerCapture.js';
 import type { SnapshotPoint } from './computeSnapshot.js';
+import type { CheckCopy } from './GuardCheckpoints.js';
 import type { GuardRecorder } from './GuardRecorder.js';
 import type { CheckPlan } from './planChecks.js';
 import type { LayerActivations } from './pluginTypes.js';
@@ -233,10 +234,16 @@ export class CheckRunner {
         const m = this.maskOf(name);
         if (m) masks.set(name, m);
       }
+      // Outputs reduced on the worker (preference sets: answer scores), so only n numbers come back.
+      const scorings = new Map<string, AnswerScoring>();
+      for (const name of this.plan.outputs) {
+        const s = answerScoringOf(this.probes, name);
+        if (s) scorings.set(name, s);
+      }
       const worker = new WorkerCapture(
         this.model,
         this.capture.layers,
-        { pooling: this.capture.pooling, batchSize: this.capture.batchSize, imports, masks },
+        { pooling: this.capture.pooling, batchSize: this.capture.batchSize, imports, masks, scorings },
         sets,
       );
       this.worker = worker;
@@ -261,14 +268,19 @@ export class CheckRunner {
   /**
    * Starts a check of the current step: takes the loss window and `copy` (the weights to keep if
    * the verdict is safe), then captures on the worker (returns at once) or inline (returns
-   * captured). Finish the previous check first.
+   * captured). On the worker the copy's bytes are packed and hashed there, from the weights sent
+   * for the capture (only the optimizer state is read here besides). Finish the previous check
+   * first. `last`: the fit's last batch, so `fit` will wait for this check: the training thread,
+   * which would only wait, computes the last planned output itself meanwhile (the same code as the
+   * worker's, so the same values) and the worker the rest.
    */
-  async start(step: number, epoch: number, copy: (() => Promise<WeightsCopy>) | null): Promise<void> {
+  async start(step: number, epoch: number, copy: CheckCopy | null, last = false): Promise<void> {
     if (this.pending) throw new Error('internal: a check started while another is pending');
     const t0 = performance.now();
-    const weights = copy ? await copy() : null;
-    const at: SnapshotPoint = { step, epoch, ...this.takeWindow() };
     const worker = this.worker?.usable ? this.worker : null;
+    const packed = worker && copy ? await copy.packed() : null;
+    const weights = copy && !packed ? await copy.now() : null;
+    const at: SnapshotPoint = { step, epoch, ...this.takeWindow() };
     if (!worker) {
       const activations = new Map<string, LayerActivations>();
       for (const name of this.plan.sets) activations.set(name, await this.capture.capture(this.inputsOf(name), this.maskOf(name)));
@@ -278,10 +290,28 @@ export class CheckRunner {
       return;
     }
     const pending: PendingCheck = { at, copy: weights, done: Promise.resolve(), result: null, error: null };
-    const promise = worker.capture(this.model, this.plan.sets, this.plan.outputs);
-    const postMs = performance.now() - t0;
+    const here = last ? this.plan.outputs.slice(-1) : [];
+    let promise: Promise<WorkerCaptureResult>;
+    try {
+      // Reads the weights and the packed copy's tensors before returning: this step's values.
+      promise = worker.capture(
+        this.model,
+        this.plan.sets,
+        this.plan.outputs.filter((name) => !here.includes(name)),
+        packed?.extra,
+      );
+    } finally {
+      packed?.dispose();
+    }
+    // Observed at once: an inline output below may throw before `done` is set.
+    promise.catch(() => undefined);
+    const outputs = await this.captureOutputs(here);
+    const ownMs = performance.now() - t0;
     pending.done = promise.then(
-      (r) => (pending.result = { activations: r.activations, outputs: r.outputs, timings: { capture: postMs, workerCapture: r.workerMs } }),
+      (r) => {
+        if (packed && r.packed) pending.copy = packed.finish(r.packed);
+        pending.result = { activations: r.activations, outputs: new Map([...r.outputs, ...outputs]), timings: { capture: ownMs, workerCapture: r.workerMs } };
+      },
       (e: unknown) => (pending.error = e as Error),
     );
     this.pending = pending;
@@ -326,9 +356,10 @@ export class CheckRunner {
     void worker?.release();
   }
 
-  private async captureOutputs(): Promise<Map<string, ModelOutput>> {
+  private async captureOutputs(names: readonly string[] = this.plan.outputs): Promise<Map<string, ModelOutput>> {
     const outputs = new Map<string, ModelOutput>();
-    for (const name of this.plan.outputs) outputs.set(name, await captureOutput(this.model, this.inputsOf(name), this.capture.batchSize));
+    for (const name of names)
+      outputs.set(name, await captureOutput(this.model, this.inputsOf(name), this.capture.batchSize, answerScoringOf(this.probes, name)));
     return outputs;
   }
 

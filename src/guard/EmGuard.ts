@@ -13,6 +13,7 @@ import { ActionRunner } from './ActionRunner.js';
 import { CheckRunner } from './CheckRunner.js';
 import { computeSnapshot, nonFiniteSnapshot, type SnapshotSetup } from './computeSnapshot.js';
 import { fitBaseline } from './fitBaseline.js';
+import { fitTotalSteps } from './fitTotalSteps.js';
 import type { EmGuardArgs } from './emGuardArgs.js';
 import { findUnevaluableRules, UnevaluableRulesError } from './findUnevaluableRules.js';
 import { GuardCheckpoints } from './GuardCheckpoints.js';
@@ -63,6 +64,8 @@ export class EmGuard extends tf.CustomCallback {
   private setup: SnapshotSetup | null = null;
   private policyState: PolicyState | null = null;
   private step = 0;
+  /** The fit's last batch (`fitTotalSteps`), or null when tfjs does not say. */
+  private lastStep: number | null = null;
   private epoch = 0;
   private checks = 0;
   private rulesOff = new Set<string>();
@@ -121,6 +124,7 @@ export class EmGuard extends tf.CustomCallback {
     const model = this.lmodel;
     const { args, policy } = this;
     this.mixerControl = mitigationSetup(policy, args.mixer, this.params);
+    this.lastStep = fitTotalSteps(this.params);
     const probeCounts = validateProbes(args.probes, model);
     const layers = resolveLayers(model, args.layers ?? policy.check.layers);
     const workerImports = resolveWorkerImports(args.workerImports);
@@ -225,7 +229,7 @@ export class EmGuard extends tf.CustomCallback {
     // The weights of this step become the periodic checkpoint if the verdict says safe.
     const due = every !== null && (this.checks + 1) % every.checks === 0;
     const checkpoints = this.checkpoints!;
-    await this.runner!.start(this.step, this.epoch, due ? () => checkpoints.copy(model) : null);
+    await this.runner!.start(this.step, this.epoch, due ? checkpoints.copyAt(model) : null, this.step === this.lastStep);
     // Captured inline: decided at the checked batch. On the worker: at a later batch end.
     if (this.runner!.settled) await this.decidePending();
   }
@@ -325,6 +329,7 @@ export class EmGuard extends tf.CustomCallback {
     this.timings = { checks: 0, capture: 0, metrics: 0, policy: 0, io: 0, total: 0 };
     this.lastSnapshot = null;
     this.step = 0;
+    this.lastStep = null;
     this.epoch = 0;
     this.checks = 0;
     this.actionRunner = new ActionRunner(this.policy, this.actions, this.recorder);

@@ -1,11 +1,17 @@
 import type * as tf from '@tensorflow/tfjs';
-import { diskCheckpointTarget, memoryCheckpointTarget, type CheckpointTarget, type WeightsCopy } from '../checkpoints/checkpointTarget.js';
+import { diskCheckpointTarget, memoryCheckpointTarget, type CheckpointTarget, type PackedCopy, type WeightsCopy } from '../checkpoints/checkpointTarget.js';
 import { CheckpointStore } from '../checkpoints/CheckpointStore.js';
 import { MemorySnapshots } from '../checkpoints/MemorySnapshots.js';
 import type { Policy } from '../policy/types.js';
 import type { GuardRecorder } from './GuardRecorder.js';
 
 type At = { step: number; epoch: number };
+
+/** How a check copies the weights it may keep: `now`, or `packed` with the worker's capture (null: cannot). */
+export interface CheckCopy {
+  now(): Promise<WeightsCopy>;
+  packed(): Promise<PackedCopy | null>;
+}
 
 /**
  * The guard's checkpoints of one fit: copies kept on its target (disk or memory), background
@@ -33,6 +39,11 @@ export class GuardCheckpoints {
 
   copy(model: tf.LayersModel): Promise<WeightsCopy> {
     return this.target.copy(model);
+  }
+
+  /** The copy of a check: made now on this thread, or packed by the capture worker where the target allows. */
+  copyAt(model: tf.LayersModel): CheckCopy {
+    return { now: () => this.target.copy(model), packed: () => this.target.packedCopy(model) };
   }
 
   discard(copy: WeightsCopy | null): void {

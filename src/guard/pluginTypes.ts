@@ -28,9 +28,10 @@ export interface CheckContext extends BaselineContext {
   step: number;
   epoch: number;
   /**
-   * Raw first model output per probe set named in the plugin's `outputs`, computed by the guard's
-   * check runner with the weights of `step` (on the capture worker or inline; `model` may have
-   * trained further meanwhile).
+   * First model output per probe set named in the plugin's `outputs`, computed by the guard's check
+   * runner with the weights of `step` (on the capture worker or inline; `model` may have trained
+   * further meanwhile): raw, except `preference.chosen` / `preference.rejected`, which come reduced
+   * to per-pair answer scores `[n]` (`reduced: 'answerScores'`, see `answerScores`).
    */
   outputs: ReadonlyMap<string, ModelOutput>;
   baseline: ReadonlyMap<string, LayerActivations>;
@@ -53,9 +54,10 @@ export interface MetricPlugin {
   /** Which way is safer: decides how per-layer values aggregate (worst layer). */
   better?: 'higher' | 'lower';
   /**
-   * Probe sets (`alignment`, `eval`, `train`, `contrast.aligned`, `contrast.misaligned`) whose raw
-   * first model output `compute` reads from `ctx.outputs`: the guard computes them at each check
-   * and at the baseline, with the checked step's weights. Sets not given are left out.
+   * Probe sets (`alignment`, `eval`, `train`, `contrast.aligned`, `contrast.misaligned`, and
+   * `preference.chosen` / `preference.rejected` as answer scores) whose first model output `compute`
+   * reads from `ctx.outputs`: the guard computes them at each check and at the baseline, with the
+   * checked step's weights. Sets not given are left out.
    */
   outputs?: readonly string[];
   /**

@@ -1,4 +1,5 @@
-import { renameSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
+import { rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fsyncDirAsync } from './fsyncDir.js';
 import { startDurableWrite } from './startDurableWrite.js';
@@ -26,7 +27,8 @@ export class StagedFile {
   async commit(): Promise<void> {
     try {
       await this.synced;
-      renameSync(this.tmp, this.path);
+      // On the pool: a rename waits for the journal while other files' fsyncs commit it.
+      await rename(this.tmp, this.path);
       this.settled = true;
     } catch (e) {
       await this.abort();

@@ -1,7 +1,9 @@
-import { closeSync, fsync, fsyncSync, openSync } from 'node:fs';
+import { close, closeSync, fsync, fsyncSync, open, openSync } from 'node:fs';
 import { promisify } from 'node:util';
 
 const fsyncAsync = promisify(fsync);
+const openAsync = promisify(open);
+const closeAsync = promisify(close);
 
 /** Some filesystems refuse fsync on a directory (EISDIR/EINVAL/EPERM/EBADF): nothing more can be done there. */
 function refusedOnDirectory(e: unknown): boolean {
@@ -22,14 +24,17 @@ export function fsyncDir(dir: string): void {
   }
 }
 
-/** `fsyncDir` on the thread pool, so it overlaps the fsyncs of the files inside. */
+/**
+ * `fsyncDir` on the thread pool, open and close included, so it overlaps the fsyncs of the files
+ * inside and never blocks the calling (training) thread on the journal.
+ */
 export async function fsyncDirAsync(dir: string): Promise<void> {
-  const fd = openSync(dir, 'r');
+  const fd = await openAsync(dir, 'r');
   try {
     await fsyncAsync(fd);
   } catch (e) {
     if (!refusedOnDirectory(e)) throw e;
   } finally {
-    closeSync(fd);
+    await closeAsync(fd);
   }
 }

@@ -1,8 +1,9 @@
-import { closeSync, fsync, openSync, rmSync, write } from 'node:fs';
+import { close, closeSync, fsync, openSync, rmSync, write } from 'node:fs';
 import { promisify } from 'node:util';
 
 const fsyncAsync = promisify(fsync);
 const writeAsync = promisify(write);
+const closeAsync = promisify(close);
 
 /**
  * Creates `path` (which must not exist; an error opening it throws here) and writes and fsyncs
@@ -25,7 +26,7 @@ export function startDurableWrite(path: string, data: Uint8Array | string): Prom
       rmSync(path, { force: true });
       throw e;
     }
-    closeSync(fd);
+    await closeAsync(fd);
   })();
   done.catch(() => undefined);
   return done;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
+import { rename } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fsyncDirAsync } from './fsyncDir.js';
 import { startDurableWrite } from './startDurableWrite.js';
@@ -48,7 +49,7 @@ export class AtomicDirWriter {
   async commit(): Promise<void> {
     try {
       await Promise.all([...this.syncs, fsyncDirAsync(this.tempPath)]);
-      renameSync(this.tempPath, this.path);
+      await rename(this.tempPath, this.path); // on the pool, like the fsyncs: it may wait for the journal
       this.done = true;
     } catch (e) {
       await this.abort();

@@ -3,15 +3,18 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Matrix } from '../metrics/matrix.js';
+import type { AnswerScoring, ModelOutput } from './captureOutput.js';
 import { packageRoot } from '../util/packageRoot.js';
-import type { CaptureReply, CaptureRequest, TransferredTensor, WorkerInit } from './captureWorkerProtocol.js';
+import type { CaptureReply, CaptureRequest, PackedBytes, TransferredTensor, WorkerInit } from './captureWorkerProtocol.js';
 import { probeTensors } from './probeTensors.js';
 import type { Pooling, ProbeInputs } from './probeTypes.js';
 
-/** What one worker capture returns: activations per probe set and layer, raw outputs per set. */
+/** What one worker capture returns: activations per probe set and layer, outputs per set (raw, or answer scores for sets with a scoring). */
 export interface WorkerCaptureResult {
   activations: Map<string, Map<string, Matrix>>;
-  outputs: Map<string, { shape: number[]; data: Float32Array }>;
+  outputs: Map<string, ModelOutput>;
+  /** The weights and the `pack` tensors packed and hashed, when `capture` was given `pack`. */
+  packed?: { weights: PackedBytes; extra: PackedBytes };
   /** Time the worker spent, ms (not on the training thread). */
   workerMs: number;
 }
@@ -86,7 +89,14 @@ export class WorkerCapture {
   constructor(
     model: tf.LayersModel,
     layers: readonly string[],
-    options: { pooling: Pooling; batchSize: number; imports?: readonly string[]; masks?: ReadonlyMap<string, tf.Tensor> },
+    options: {
+      pooling: Pooling;
+      batchSize: number;
+      imports?: readonly string[];
+      masks?: ReadonlyMap<string, tf.Tensor>;
+      /** Output sets reduced on the worker (`captureOutput`'s scoring): only the scores come back. */
+      scorings?: ReadonlyMap<string, AnswerScoring>;
+    },
     sets: ReadonlyMap<string, ProbeInputs>,
   ) {
     this.warm = idleThread !== null;
@@ -129,7 +139,7 @@ export class WorkerCapture {
         for (const [set, layersOut] of Object.entries(msg.activations)) {
           activations.set(set, new Map(layersOut.map((a) => [a.layer, { rows: a.rows, cols: a.cols, data: a.data }])));
         }
-        p.resolve({ activations, outputs: new Map(Object.entries(msg.outputs)), workerMs: msg.ms });
+        p.resolve({ activations, outputs: new Map(Object.entries(msg.outputs)), ...(msg.packed ? { packed: msg.packed } : {}), workerMs: msg.ms });
       }
     };
     const onError = (e: Error) => fail(new Error(`capture worker crashed: ${e.message}`), true);
@@ -153,6 +163,12 @@ export class WorkerCapture {
       batchSize: options.batchSize,
       imports: [...(options.imports ?? [])],
       masks: Object.fromEntries([...(options.masks ?? new Map<string, tf.Tensor>())].map(([name, m]) => [name, transferred(m)])),
+      scorings: Object.fromEntries(
+        [...(options.scorings ?? new Map<string, AnswerScoring>())].map(([name, s]) => [
+          name,
+          { targets: transferred(s.targets), mask: transferred(s.mask), kind: s.kind },
+        ]),
+      ),
       sets: Object.fromEntries([...sets].map(([name, inputs]) => [name, probeTensors(inputs).map(transferred)])),
     };
     // The probe data are private copies already: move them instead of cloning them again.
@@ -170,17 +186,20 @@ export class WorkerCapture {
   /**
    * Copies the model's current weights (synchronously: this is the checked step) and captures
    * `sets` (layer activations) and `outputs` (raw first model output) with them on the worker.
+   * Given `pack` (read synchronously too), the worker also returns the weights and then `pack`
+   * laid out as `tf.io.encodeWeights` does, with their sha256 (`result.packed`).
    */
-  capture(model: tf.LayersModel, sets: readonly string[], outputs: readonly string[]): Promise<WorkerCaptureResult> {
+  capture(model: tf.LayersModel, sets: readonly string[], outputs: readonly string[], pack?: readonly tf.Tensor[]): Promise<WorkerCaptureResult> {
     if (this.failed) return Promise.reject(this.failed);
     const weights = model.weights.map((w) => transferred(w.read()));
+    const extra = pack?.map(transferred);
     const id = nextRequestId++;
-    const req: CaptureRequest = { type: 'capture', id, weights, sets: [...sets], outputs: [...outputs] };
+    const req: CaptureRequest = { type: 'capture', id, weights, sets: [...sets], outputs: [...outputs], ...(extra ? { pack: extra } : {}) };
     return new Promise<WorkerCaptureResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.postMessage(
         req,
-        weights.map((w) => w.data.buffer as ArrayBuffer),
+        [...weights, ...(extra ?? [])].map((w) => w.data.buffer as ArrayBuffer),
       );
     });
   }

@@ -1,11 +1,12 @@
 // Entry point of the guard's capture worker thread (started by WorkerCapture): rebuilds the model
 // from its topology, then for each request sets the weights copied at a check and captures the
 // probe sets, so the forward passes run on another core while training goes on.
+import { createHash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { captureOutput } from './captureOutput.js';
+import { captureOutput, type AnswerScoring } from './captureOutput.js';
 import { ProbeCapture } from './ProbeCapture.js';
-import type { CaptureReply, CaptureRequest, TransferredTensor, WorkerInit } from './captureWorkerProtocol.js';
+import type { CaptureReply, CaptureRequest, PackedBytes, TransferredTensor, WorkerInit } from './captureWorkerProtocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('captureWorker: run me as a worker thread (WorkerCapture starts me)');
@@ -14,11 +15,26 @@ let model: tf.LayersModel | null = null;
 let capture: ProbeCapture | null = null;
 const sets = new Map<string, tf.Tensor[]>();
 const masks = new Map<string, tf.Tensor>();
+const scorings = new Map<string, AnswerScoring>();
 let batchSize = 256;
 let backend: string | null = null;
 
 function toTensor(t: TransferredTensor): tf.Tensor {
   return tf.tensor(t.data, t.shape, t.dtype);
+}
+
+/** The tensors' bytes end to end (what `tf.io.encodeWeights` concatenates) and their sha256. */
+function pack(list: readonly TransferredTensor[]): PackedBytes {
+  const data = new Uint8Array(list.reduce((n, t) => n + t.data.byteLength, 0));
+  const hash = createHash('sha256');
+  let off = 0;
+  for (const t of list) {
+    const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+    data.set(bytes, off);
+    hash.update(bytes);
+    off += bytes.byteLength;
+  }
+  return { data, sha256: hash.digest('hex') };
 }
 
 async function useBackend(name: string): Promise<void> {
@@ -41,6 +57,8 @@ async function init(msg: WorkerInit): Promise<void> {
   sets.clear();
   for (const m of masks.values()) m.dispose();
   masks.clear();
+  for (const s of scorings.values()) tf.dispose([s.targets, s.mask]);
+  scorings.clear();
   model?.dispose();
   model = null;
   capture = null;
@@ -65,6 +83,7 @@ async function init(msg: WorkerInit): Promise<void> {
   batchSize = msg.batchSize;
   for (const [name, list] of Object.entries(msg.sets)) sets.set(name, list.map(toTensor));
   for (const [name, m] of Object.entries(msg.masks)) masks.set(name, toTensor(m));
+  for (const [name, s] of Object.entries(msg.scorings)) scorings.set(name, { targets: toTensor(s.targets), mask: toTensor(s.mask), kind: s.kind });
 }
 
 async function run(req: CaptureRequest): Promise<CaptureReply> {
@@ -89,9 +108,15 @@ async function run(req: CaptureRequest): Promise<CaptureReply> {
   for (const name of req.outputs) {
     const inputs = sets.get(name);
     if (!inputs) throw new Error(`unknown probe set \`${name}\``);
-    const output = await captureOutput(model!, inputs.length === 1 ? inputs[0]! : inputs, batchSize);
+    const output = await captureOutput(model!, inputs.length === 1 ? inputs[0]! : inputs, batchSize, scorings.get(name));
     transfer.push(output.data.buffer as ArrayBuffer);
     out.outputs[name] = output;
+  }
+  if (req.pack) {
+    // After the captures: the verdict waits for those, the checkpoint bytes only for the verdict.
+    // The sent arrays are read, never moved back: a cpu-backend model here may still use them.
+    out.packed = { weights: pack(req.weights), extra: pack(req.pack) };
+    transfer.push(out.packed.weights.data.buffer as ArrayBuffer, out.packed.extra.data.buffer as ArrayBuffer);
   }
   out.ms = performance.now() - t0;
   port!.postMessage(out, transfer);

@@ -1,3 +1,5 @@
+import type { PreferenceOutput } from '../metrics/preferenceScores.js';
+import type { ModelOutput } from './captureOutput.js';
 import type { Pooling } from './probeTypes.js';
 
 /** A tensor's contents as they cross to the worker (copied out of the live tensor). */
@@ -24,6 +26,8 @@ export interface WorkerInit {
   masks: Record<string, TransferredTensor>;
   /** Probe set name → its input tensors. */
   sets: Record<string, TransferredTensor[]>;
+  /** Output sets reduced to answer scores on the worker (preference sets): their targets, masks and output kind. */
+  scorings: Record<string, { targets: TransferredTensor; mask: TransferredTensor; kind: PreferenceOutput }>;
 }
 
 /** One check: the weights copied at that step, and what to capture. */
@@ -33,8 +37,20 @@ export interface CaptureRequest {
   weights: TransferredTensor[];
   /** Probe sets whose layer activations to capture. */
   sets: string[];
-  /** Probe sets whose raw model output (first output) to return. */
+  /** Probe sets whose model output (first output; answer scores for sets with a scoring) to return. */
   outputs: string[];
+  /**
+   * When given: also pack the weights (in order) and then these tensors (e.g. optimizer state)
+   * into one byte array each, as `tf.io.encodeWeights` lays them out, with their sha256: the
+   * bytes of a checkpoint, made off the training thread from values sent anyway.
+   */
+  pack?: TransferredTensor[];
+}
+
+/** Tensors' bytes laid end to end, and their hex sha256. */
+export interface PackedBytes {
+  data: Uint8Array;
+  sha256: string;
 }
 
 /** A captured layer of one probe set. */
@@ -52,7 +68,9 @@ export type CaptureReply =
       type: 'result';
       id: number;
       activations: Record<string, TransferredActivations[]>;
-      outputs: Record<string, { shape: number[]; data: Float32Array }>;
+      outputs: Record<string, ModelOutput>;
+      /** The packed weights and `pack` tensors, when the request asked for them. */
+      packed?: { weights: PackedBytes; extra: PackedBytes };
       /** Worker time for this request, ms (off the training thread). */
       ms: number;
     };

@@ -1,3 +1,4 @@
+import type { AnswerScoring } from './captureOutput.js';
 import type { EmGuardProbes, ProbeInputs } from './probeTypes.js';
 
 /**
@@ -20,4 +21,15 @@ export function probeSetInputs(probes: EmGuardProbes, name: string): ProbeInputs
   if (name === 'preference.rejected') return probes.preference?.rejected.inputs;
   for (const [n, inputs] of baselineProbeSets(probes)) if (n === name) return inputs;
   return undefined;
+}
+
+/**
+ * How a set's model output is reduced where it is computed: `preference.chosen` / `preference.rejected`
+ * to per-pair answer scores (their targets, mask and output kind); undefined for every other set (raw output).
+ */
+export function answerScoringOf(probes: EmGuardProbes, name: string): AnswerScoring | undefined {
+  const p = probes.preference;
+  if (!p) return undefined;
+  const side = name === 'preference.chosen' ? p.chosen : name === 'preference.rejected' ? p.rejected : undefined;
+  return side ? { targets: side.targets, mask: side.mask, kind: p.output ?? 'logits' } : undefined;
 }

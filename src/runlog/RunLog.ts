@@ -1,6 +1,6 @@
-import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { closeSync, fsync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { promisify } from 'node:util';
 import type { RunLogRecord } from './runLogRecord.js';
 
 export const RUN_LOG_FILE = 'run.jsonl';
@@ -12,12 +12,16 @@ type WithoutTime<T> = T extends unknown ? Omit<T, 'time' | 'runId'> : never;
  * once (a crash of the process loses at most the record being written; a torn last line is skipped
  * by `readRunLog`); the fsync that makes it survive a power loss runs off the training thread
  * (measured ≈ 1 ms per record on the calling thread otherwise), and `flush()` waits for it.
+ * The append descriptor stays open while records keep coming and is fsynced itself (no second
+ * open per fsync); it is closed once the last fsync finds nothing new, so a log that is never
+ * flushed holds no descriptor for long.
  */
 export class RunLog {
   readonly path: string;
   readonly runId: string;
   private syncing: Promise<void> | null = null;
   private dirty = false;
+  private fd: number | null = null;
 
   constructor(path: string, runId: string) {
     this.path = path;
@@ -28,12 +32,8 @@ export class RunLog {
   append(record: WithoutTime<RunLogRecord>): RunLogRecord {
     const full = { ...record, time: new Date().toISOString(), runId: this.runId } as RunLogRecord;
     const line = JSON.stringify(full) + '\n';
-    const fd = openSync(this.path, 'a');
-    try {
-      writeSync(fd, line);
-    } finally {
-      closeSync(fd);
-    }
+    this.fd ??= openSync(this.path, 'a');
+    writeSync(this.fd, line);
     this.scheduleSync();
     return full;
   }
@@ -48,7 +48,7 @@ export class RunLog {
       this.dirty = true; // one more fsync after the running one covers this record
       return;
     }
-    this.syncing = fsyncFile(this.path).then(
+    this.syncing = fsyncAsync(this.fd!).then(
       () => this.afterSync(),
       () => this.afterSync(), // a failed fsync leaves the data in the OS cache: nothing to undo
     );
@@ -59,19 +59,15 @@ export class RunLog {
     if (this.dirty) {
       this.dirty = false;
       this.scheduleSync();
+      return;
     }
+    // Nothing appended since this fsync started: every record is durable; let the descriptor go.
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
   }
 }
 
-/** fsync of a file through its own descriptor (flushes what any descriptor wrote), on the thread pool. */
-async function fsyncFile(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
+const fsyncAsync = promisify(fsync);
 
 /**
  * Reads a run log. A final line without its newline (the process died mid-write) is ignored;

@@ -1,0 +1,79 @@
+import * as tf from '@tensorflow/tfjs';
+import { WEIGHTS_BIN } from '../io/fileSystemHandler.js';
+import { trainingConfigOf } from './captureModelState.js';
+import { CheckpointError } from './CheckpointError.js';
+import { OPTIMIZER_BIN } from './checkpointIndex.js';
+import type { CapturedModelState } from './CheckpointStore.js';
+import { disposeOptimizerCopies } from './restoreWeights.js';
+
+/** Bytes laid end to end as `tf.io.encodeWeights` does, with their hex sha256 (made by the capture worker). */
+export interface PackedWeightBytes {
+  weights: { data: Uint8Array; sha256: string };
+  extra: { data: Uint8Array; sha256: string };
+}
+
+/**
+ * A checkpoint of the model as it is now, whose bytes are packed elsewhere: everything small is
+ * taken here (topology, weight specs, optimizer config, training config), and the weights plus
+ * `extra` (the optimizer state, in `optimizer.getWeights()` order) are read by whoever packs
+ * them, synchronously, before the model trains on. `finish` gives the same `CapturedModelState`
+ * as `CheckpointStore.captureState`, file for file, without this thread copying, concatenating
+ * or hashing the bytes.
+ */
+export interface PackedStatePlan {
+  /** Tensors to pack after the model's weights; read them before the next training step. */
+  readonly extra: readonly tf.Tensor[];
+  /** The captured state from the packed bytes of `model.weights` then `extra`. */
+  finish(packed: PackedWeightBytes): CapturedModelState;
+  /** Frees the tensors the plan made (the optimizer's iteration count); never the live ones. */
+  dispose(): void;
+}
+
+/** The bytes as an ArrayBuffer: the array's own buffer when it spans all of it (a packed array does), else a copy. */
+function ownBuffer(a: Uint8Array): ArrayBuffer {
+  const b = a.buffer as ArrayBuffer;
+  return a.byteOffset === 0 && a.byteLength === b.byteLength ? b : b.slice(a.byteOffset, a.byteOffset + a.byteLength);
+}
+
+const specOf = (name: string, t: tf.Tensor): tf.io.WeightsManifestEntry => ({ name, shape: t.shape, dtype: t.dtype as tf.io.WeightsManifestEntry['dtype'] });
+
+/** Plans a packed copy of `model` (and its optimizer state when `includeOptimizer`); see `PackedStatePlan`. */
+export async function planPackedState(model: tf.LayersModel, includeOptimizer: boolean): Promise<PackedStatePlan> {
+  // What `model.save` records: `getNamedWeights` (every weight, its original name) and `toJSON`.
+  const weightSpecs = model.weights.map((w) => specOf(w.originalName, w.read()));
+  const modelTopology = model.toJSON(null, false) as tf.io.ModelArtifacts['modelTopology'];
+  const trainingConfig = trainingConfigOf(model);
+  const metadata = model.getUserDefinedMetadata();
+  let optimizer: { weights: Awaited<ReturnType<tf.Optimizer['getWeights']>>; json: string } | null = null;
+  if (includeOptimizer) {
+    const opt = model.optimizer as tf.Optimizer | undefined;
+    if (!opt) {
+      throw new CheckpointError(
+        'NO_OPTIMIZER',
+        `Cannot save optimizer state: model \`${model.name}\` has no optimizer (compile it first, or save with includeOptimizer: false)`,
+      );
+    }
+    const weights = await opt.getWeights();
+    const specs = weights.map((w) => specOf(w.name, w.tensor));
+    optimizer = { weights, json: JSON.stringify({ className: opt.getClassName(), config: opt.getConfig(), weightSpecs: specs }) };
+  }
+  const modelName = model.name;
+  return {
+    extra: optimizer?.weights.map((w) => w.tensor) ?? [],
+    finish(packed) {
+      const artifacts: tf.io.ModelArtifacts = {
+        modelTopology,
+        weightSpecs,
+        weightData: ownBuffer(packed.weights.data),
+        ...(metadata !== undefined ? { userDefinedMetadata: metadata } : {}),
+        ...(trainingConfig !== undefined ? { trainingConfig } : {}),
+      };
+      const sha256: Record<string, string> = { [WEIGHTS_BIN]: packed.weights.sha256 };
+      if (optimizer) sha256[OPTIMIZER_BIN] = packed.extra.sha256;
+      return { artifacts, optimizer: optimizer ? { json: optimizer.json, data: packed.extra.data } : null, modelName, sha256 };
+    },
+    dispose() {
+      if (optimizer) disposeOptimizerCopies(optimizer.weights);
+    },
+  };
+}
