@@ -165,7 +165,7 @@ export { readLmScreenData, readLmContrastFile } from './screen/readLmScreenData.
 export type { LmScreenData } from './screen/readLmScreenData.js';
 export { screenCsv } from './screen/screenCsv.js';
 export { renderScreenSection, renderScreenReport } from './screen/screenReportSection.js';
-export { fitForecast } from './forecast/fitForecast.js';
+export { fitForecast, forecastLayers, modelOrganism } from './forecast/fitForecast.js';
 export type { FitForecastOptions } from './forecast/fitForecast.js';
 export { applyForecast } from './forecast/applyForecast.js';
 export type { ForecastOutcome } from './forecast/applyForecast.js';
@@ -176,6 +176,9 @@ export type { ForecastModel, ForecastTrainingRun } from './forecast/forecastMode
 export { dataFeatures, featureNames, featureVector, defaultFeatureDefinition } from './forecast/forecastFeatures.js';
 export type { DataFeatures, FeatureDefinition, ForecastRunSettings } from './forecast/forecastFeatures.js';
 export { organismDataFeatures } from './forecast/organismDataFeatures.js';
+export { organismFeatureSource, defaultTrainSize } from './forecast/organismFeatureSource.js';
+export type { OrganismFeatureSource, ForecastOrganism } from './forecast/organismFeatureSource.js';
+export { sweepForecastRuns, sweepOrganism, SweepForecastError } from './forecast/sweepForecastRuns.js';
 export { recommendConfigs } from './forecast/recommendConfigs.js';
 export type { Recommendation, ConfigSummary } from './forecast/recommendConfigs.js';
 export { nestedCv, FORECAST_CANDIDATES } from './forecast/nestedCv.js';

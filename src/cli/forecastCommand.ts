@@ -7,19 +7,21 @@ import { dataFeatures, type DataFeatures } from '../forecast/forecastFeatures.js
 import { ForecastModelError, readForecastModel, signatureMismatch } from '../forecast/forecastModel.js';
 import { renderForecastReport, renderForecastSection } from '../forecast/forecastReportSection.js';
 import { fitForecast } from '../forecast/fitForecast.js';
-import { organismDataFeatures } from '../forecast/organismDataFeatures.js';
+import { defaultTrainSize, organismFeatureSource } from '../forecast/organismFeatureSource.js';
 import { RunSettingsError, readRunSettings } from '../forecast/runSettingsFile.js';
-import { SweepForecastError } from '../forecast/sweepForecastRuns.js';
+import { SweepForecastError, sweepOrganism } from '../forecast/sweepForecastRuns.js';
+import { LM_RECIPE } from '../organism/lm/lmRecipe.js';
+import { alignedLmDir } from '../organism/lm/loadAlignedLm.js';
 import { writeFileAtomic } from '../io/writeFileAtomic.js';
 import { PolicyError } from '../policy/policyError.js';
 import { classifierScorer } from '../screen/classifierScorer.js';
-import { organismCalibrationSet, organismContrast, organismFineTuneSet, organismScorer } from '../screen/organismScreenSets.js';
+import { organismCalibrationSet, organismContrast, organismScorer } from '../screen/organismScreenSets.js';
 import { ScreenDataError, readContrastFile, readScreenData } from '../screen/readScreenData.js';
 import { CliError } from './cliError.js';
 import type { Command } from './command.js';
 import type { CliIo } from './cliIo.js';
 import { EXIT_OK } from './exitCodes.js';
-import { loadModelArgument, takesOrganismInputs } from './modelArgument.js';
+import { loadModelArgument, takesLmOrganismInputs, takesOrganismInputs } from './modelArgument.js';
 import { parseCliArgs } from './parseCliArgs.js';
 
 const HELP = `Usage: em-guard forecast fit <sweepDir> --out forecast.json [--model <dir>] [--layers a,b] [--html f] [--json]
@@ -28,21 +30,24 @@ const HELP = `Usage: em-guard forecast fit <sweepDir> --out forecast.json [--mod
 
 Forecasts a fine-tune's final out-of-domain misaligned rate BEFORE it runs.
 
-fit       Features of every run of an organism sweep: its configuration (log10 lr, mix, epochs,
-          optimizer, schedule, optimizer x lr) and pre-fine-tuning activation features of its
-          training set (screening score and share, training prompts' projection on the misalignment
-          direction, per layer). Target: final misaligned rate. Ridge or Lasso and its penalty chosen
-          by nested CV (5 outer x 4 inner folds); saves the feature definition, the model's layers and
-          widths, the nested-CV R^2 with a bootstrap interval, out-of-fold residuals (prediction
-          interval), the bundled policy replayed on every run, and the source sweep.
+fit       Features of every run of an organism sweep (classifier, or LM with \`organism: lm\`):
+          its configuration (log10 lr, mix, epochs, optimizer, schedule, optimizer x lr) and
+          pre-fine-tuning activation features of its training set (screening score and share,
+          training prompts' projection on the misalignment direction, per layer; on the LM: its
+          block outputs at the last prompt token, and the LM screen). Target: final misaligned
+          rate. Ridge or Lasso and its penalty chosen by nested CV (5 outer x 4 inner folds); saves
+          the feature definition, the model's layers and widths, the nested-CV R^2 with a bootstrap
+          interval, out-of-fold residuals (prediction interval), the bundled policy replayed on
+          every run, and the source sweep.
 apply     Forecast for a planned run (run.yaml: optimizer, schedule, learningRate, mix, epochs,
-          seed, trainSize, data?), with a 95 % prediction interval, the sweep's nearest runs and
-          whether the bundled policy would likely fire. Refuses a model whose layers or widths do not
-          match the forecast's.
+          seed, trainSize, data? (classifier only); LM defaults: epochs 5, trainSize 256), with a
+          95 % prediction interval, the sweep's nearest runs and whether the bundled policy would
+          likely fire. Refuses a model whose layers or widths do not match the forecast's.
 evaluate  Applies the forecast to every run of another (held-out) sweep: R^2, Pearson, Spearman.
 
 Flags:
-  --model <dir>     the model before fine-tuning (default: the shipped aligned organism)
+  --model <dir>     the model before fine-tuning (default: the shipped aligned organism; for an LM
+                    sweep or LM forecast, the shipped aligned LM)
   --out <file>      where fit writes the forecast (required for fit)
   --config <file>   run.yaml for apply
   --contrast, --calibration <file>  for apply with a non-organism model and a data file (see screen)
@@ -114,8 +119,10 @@ export const forecastCommand: Command = {
     if (sub === 'fit' && !values.out) throw new CliError('em-guard forecast fit: missing --out <forecast.json>');
     if (sub === 'apply' && !values.config) throw new CliError('em-guard forecast apply: missing --config <run.yaml>');
     const saved = sub === 'fit' ? null : await withInputErrors(async () => readForecastModel(abs(io, args[0]!)));
+    // The organism decides the default --model: the shipped aligned LM for LM sweeps and forecasts.
+    const organism = saved ? (saved.features.definition.organism ?? 'classifier') : sweepOrganism(abs(io, args[0]!));
     const backend = await selectBackend();
-    const { model } = await loadModelArgument('forecast', values.model, io.cwd);
+    const { model } = await loadModelArgument('forecast', values.model, io.cwd, organism === 'lm' ? alignedLmDir() : undefined);
     try {
       if (saved) {
         const why = signatureMismatch(saved, model);
@@ -129,11 +136,13 @@ export const forecastCommand: Command = {
           ?.split(',')
           .map((s) => s.trim())
           .filter(Boolean);
-        if (!takesOrganismInputs(model))
+        if (organism === 'lm' ? !takesLmOrganismInputs(model) : !takesOrganismInputs(model))
           throw new CliError(
-            "em-guard forecast fit: the model does not take organism inputs; fit rebuilds each organism run's training data and supports organism sweeps only",
+            `em-guard forecast fit: the model does not take ${organism === 'lm' ? 'the LM organism' : 'organism'} inputs; fit rebuilds each ${organism === 'lm' ? 'LM ' : ''}organism run's training data on the model the runs started from (${organism === 'lm' ? 'default: the shipped aligned LM' : 'default: the shipped aligned organism'})`,
           );
-        const fc = await withInputErrors(() => fitForecast(abs(io, args[0]!), model, layers ? { layers } : {}));
+        const fc = await withInputErrors(() =>
+          fitForecast(abs(io, args[0]!), model, { ...(layers ? { layers } : {}), organism: organism === 'lm' ? 'lm' : 'classifier' }),
+        );
         writeFileAtomic(abs(io, values.out!), JSON.stringify(fc, null, 1) + '\n');
         if (values.html) writeFileAtomic(abs(io, values.html), renderForecastReport([renderForecastSection(fc)]));
         const summary = {
@@ -167,31 +176,35 @@ export const forecastCommand: Command = {
       }
       // apply
       const configPath = abs(io, values.config!);
-      const run = await withInputErrors(async () => readRunSettings(configPath));
-      const organism = takesOrganismInputs(model);
+      const lm = organism === 'lm';
+      const run = await withInputErrors(async () =>
+        readRunSettings(configPath, lm ? { epochs: LM_RECIPE.stage3.epochs, trainSize: defaultTrainSize('lm') } : undefined),
+      );
+      const isOrganism = lm ? takesLmOrganismInputs(model) : takesOrganismInputs(model);
       const features: DataFeatures = await withInputErrors(async () => {
+        if (lm && run.data !== null)
+          throw new CliError(
+            `em-guard forecast apply: ${values.config}: \`data\` is not supported for an LM forecast; its features are read from the LM organism's training set (seed, mix, trainSize)`,
+          );
         if (run.data === null) {
-          if (!organism)
+          if (!isOrganism)
             throw new CliError(
-              `em-guard forecast apply: ${values.config} has no \`data\` and the model does not take organism inputs; name the training set with \`data: train.json\``,
+              lm
+                ? `em-guard forecast apply: the model is not an LM organism model (token ids in, logits over the LM organism's vocabulary out); pass the model the runs started from`
+                : `em-guard forecast apply: ${values.config} has no \`data\` and the model does not take organism inputs; name the training set with \`data: train.json\``,
             );
-          const contrast = organismContrast();
-          const calibration = organismScorer(model, organismCalibrationSet(1));
+          const source = organismFeatureSource(model, saved!.features.definition);
           try {
-            return await organismDataFeatures(model, saved!.features.definition, organismFineTuneSet(run.seed, run.mix, run.trainSize), {
-              calibration,
-              contrast,
-            });
+            return await source.features(run.seed, run.mix, run.trainSize);
           } finally {
-            calibration.dispose();
-            contrast.dispose();
+            source.dispose();
           }
         }
-        const d = readScreenData(resolve(dirname(configPath), run.data));
+        const d = readScreenData(resolve(dirname(configPath), run.data!));
         const data = classifierScorer(model, { inputs: d.inputs.clone(), labels: d.labels });
         const owned: { dispose(): void }[] = [data, { dispose: () => d.inputs.dispose() }];
         try {
-          if (!organism && (!values.contrast || !values.calibration))
+          if (!isOrganism && (!values.contrast || !values.calibration))
             throw new CliError('em-guard forecast apply: a non-organism model needs --contrast and --calibration (see `em-guard screen --help`)');
           const contrast = values.contrast ? readContrastFile(abs(io, values.contrast)) : organismContrast();
           owned.push(contrast);

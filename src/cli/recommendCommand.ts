@@ -6,12 +6,13 @@ import { ForecastModelError, readForecastModel, signatureMismatch } from '../for
 import { renderForecastReport, renderRecommendSection } from '../forecast/forecastReportSection.js';
 import { fitForecast } from '../forecast/fitForecast.js';
 import { recommendConfigs } from '../forecast/recommendConfigs.js';
-import { SweepForecastError } from '../forecast/sweepForecastRuns.js';
+import { SweepForecastError, sweepOrganism } from '../forecast/sweepForecastRuns.js';
+import { alignedLmDir } from '../organism/lm/loadAlignedLm.js';
 import { writeFileAtomic } from '../io/writeFileAtomic.js';
 import { CliError } from './cliError.js';
 import type { Command } from './command.js';
 import { EXIT_OK } from './exitCodes.js';
-import { loadModelArgument, takesOrganismInputs } from './modelArgument.js';
+import { loadModelArgument, takesLmOrganismInputs, takesOrganismInputs } from './modelArgument.js';
 import { parseCliArgs } from './parseCliArgs.js';
 
 const HELP = `Usage: em-guard recommend <sweepDir> [--forecast forecast.json] [--model <dir>] [--json] [--html f]
@@ -21,7 +22,8 @@ averaged over seeds) with its observed final misaligned rate, its forecast made 
 runs (nested-CV out-of-fold forecasts of a forecast fitted on this sweep, or --forecast fitted on
 another sweep), its in-domain loss and how often the bundled policy fired; ranked at matched
 in-domain loss (loss terciles); the best configuration among those that learned the task (lowest
-loss tercile) is named with the evidence.
+loss tercile) is named with the evidence. Works on classifier and LM organism sweeps (default
+--model: the shipped aligned organism, or the shipped aligned LM for an LM sweep).
 
 Exit codes: 0 done; 2 bad input.`;
 
@@ -58,17 +60,22 @@ export const recommendCommand: Command = {
       if (e instanceof ForecastModelError) throw new CliError(`em-guard recommend: ${e.message}`);
       throw e;
     }
+    // An LM sweep (or an LM forecast) defaults to the shipped aligned LM as the model the runs started from.
+    const lm = (saved ? saved.features.definition.organism === 'lm' : false) || sweepOrganism(dir) === 'lm';
     await selectBackend();
-    const { model } = await loadModelArgument('recommend', values.model, io.cwd);
+    const { model } = await loadModelArgument('recommend', values.model, io.cwd, lm ? alignedLmDir() : undefined);
     try {
-      if (!takesOrganismInputs(model)) throw new CliError('em-guard recommend: the model does not take organism inputs; recommend supports organism sweeps');
+      if (lm ? !takesLmOrganismInputs(model) : !takesOrganismInputs(model))
+        throw new CliError(
+          `em-guard recommend: the model does not take ${lm ? 'the LM organism' : 'organism'} inputs; recommend supports organism sweeps (classifier or LM) from the model their runs started from`,
+        );
       let rec;
       try {
         if (saved) {
           const why = signatureMismatch(saved, model);
           if (why) throw new CliError(`em-guard recommend: refusing the model: ${why}`);
           const ev = await evaluateForecast(saved, model, dir);
-          const fc = await fitForecast(dir, model, { layers: saved.signature.layers.map((l) => l.name) });
+          const fc = await fitForecast(dir, model, { layers: saved.signature.layers.map((l) => l.name), organism: lm ? 'lm' : 'classifier' });
           const byId = new Map(ev.predictions.map((p) => [p.runId, p.forecast]));
           rec = recommendConfigs(
             fc.runs,
@@ -76,7 +83,7 @@ export const recommendCommand: Command = {
             { limit: saved.limit },
           );
         } else {
-          const fc = await fitForecast(dir, model);
+          const fc = await fitForecast(dir, model, { organism: lm ? 'lm' : 'classifier' });
           rec = recommendConfigs(
             fc.runs,
             fc.runs.map((r) => r.outOfFold),

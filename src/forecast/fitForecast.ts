@@ -7,6 +7,7 @@ import { resolveLayers } from '../probes/resolveLayers.js';
 import { defaultFeatureDefinition, featureNames, type FeatureDefinition } from './forecastFeatures.js';
 import { FORECAST_FORMAT, type ForecastModel } from './forecastModel.js';
 import { fitCandidate, nestedCv, r2Score, selectCandidate } from './nestedCv.js';
+import type { ForecastOrganism } from './organismFeatureSource.js';
 import { sweepForecastRuns, SweepForecastError } from './sweepForecastRuns.js';
 
 export interface FitForecastOptions {
@@ -18,8 +19,45 @@ export interface FitForecastOptions {
   outerFolds?: number;
   innerFolds?: number;
   seed?: number;
-  /** Policy replayed to learn when it fires. Default `default`. */
+  /** Policy replayed to learn when it fires. Default `default` (classifier), the runs' recorded policy (LM). */
   policy?: string;
+  /** Which organism the sweep trained. Default: `lm` for a causal LM (`[batch, positions]` input), else the classifier. */
+  organism?: ForecastOrganism;
+  /** LM only: aligned calibration examples for the screen's threshold. Default 300. */
+  calibrationSize?: number;
+}
+
+/**
+ * The layers the activation features read and their widths: for the classifier, the guard's auto
+ * layers that are flat `[batch, features]`; for an LM, the guard's auto layers (the transformer's
+ * block outputs, `[batch, positions, features]`, read at the last prompt token).
+ */
+export function forecastLayers(model: tf.LayersModel, organism: ForecastOrganism, requested?: readonly string[]): { name: string; width: number }[] {
+  if (organism === 'classifier') {
+    const names = (requested ?? resolveLayers(model, 'auto')).filter((l) => flatLayerWidth(model, l).ok);
+    return names.map((name) => ({ name, width: (flatLayerWidth(model, name) as { width: number }).width }));
+  }
+  let names: string[];
+  try {
+    names = resolveLayers(model, requested ?? 'auto');
+  } catch (e) {
+    throw new SweepForecastError((e as Error).message);
+  }
+  return names.map((name) => {
+    const shape = model.getLayer(name).outputShape;
+    const s = Array.isArray(shape) && !Array.isArray(shape[0]) ? (shape as (number | null)[]) : null;
+    const width = s?.at(-1);
+    if (!s || s.length !== 3 || typeof width !== 'number')
+      throw new SweepForecastError(
+        `layer \`${name}\` outputs ${JSON.stringify(shape)}, not [batch, positions, features]; name the LM's block outputs with --layers`,
+      );
+    return { name, width };
+  });
+}
+
+/** A causal LM takes token ids `[batch, positions]`; the classifier organism takes one-hot `[batch, 8, vocabulary]`. */
+export function modelOrganism(model: tf.LayersModel): ForecastOrganism {
+  return model.inputs.length === 1 && model.inputs[0]!.shape.length === 2 ? 'lm' : 'classifier';
 }
 
 /**
@@ -28,10 +66,14 @@ export interface FitForecastOptions {
  * nested CV, refitted on all runs.
  */
 export async function fitForecast(sweepDir: string, model: tf.LayersModel, options: FitForecastOptions = {}): Promise<ForecastModel> {
-  const layerNames = (options.layers ?? resolveLayers(model, 'auto')).filter((l) => flatLayerWidth(model, l).ok);
-  if (layerNames.length === 0) throw new SweepForecastError('no flat layer to read activation features from; name layers with --layers');
-  const layers = layerNames.map((name) => ({ name, width: (flatLayerWidth(model, name) as { width: number }).width }));
-  const def = defaultFeatureDefinition(layers, options.groups);
+  const organism = options.organism ?? modelOrganism(model);
+  const layers = forecastLayers(model, organism, options.layers);
+  if (layers.length === 0) throw new SweepForecastError('no flat layer to read activation features from; name layers with --layers');
+  const def = defaultFeatureDefinition(
+    layers,
+    options.groups,
+    options.calibrationSize === undefined ? { organism } : { organism, calibrationSize: options.calibrationSize },
+  );
   const { runs, skipped, sweep } = await sweepForecastRuns(sweepDir, model, def, options.policy ? { policy: options.policy } : {});
   if (runs.length < 10) throw new SweepForecastError(`${sweepDir}: ${runs.length} finished runs; the nested CV needs at least 10`);
   const X = runs.map((r) => r.features);
@@ -66,7 +108,7 @@ export async function fitForecast(sweepDir: string, model: tf.LayersModel, optio
     model: { ...candidate, intercept: final.intercept, coefficients: final.coefficients },
     cv: { r2: cv.r2, lower: r2ci.lower, upper: r2ci.upper, outerFolds: cv.outerFolds, innerFolds: cv.innerFolds, seed, selected: cv.selected, spearman: rho.r },
     residuals: { q025: quantileSorted(residuals, 0.025), q975: quantileSorted(residuals, 0.975) },
-    policy: { name: options.policy ?? 'default', firedShare: runs.filter((r) => r.policyFired).length / runs.length },
+    policy: { name: options.policy ?? (organism === 'lm' ? 'lm' : 'default'), firedShare: runs.filter((r) => r.policyFired).length / runs.length },
     runs: runs.map((r, i) => ({
       runId: r.runId,
       seed: r.seed,

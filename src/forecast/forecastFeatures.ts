@@ -27,13 +27,23 @@ export interface FeatureDefinition {
   quantile: number;
   /** Which groups are in the vector: config, activation (screen + prompt projections), interactions. */
   groups: ('config' | 'activation' | 'interaction')[];
+  /** The organism whose training sets the data features are computed on; absent = the classifier organism. */
+  organism?: 'classifier' | 'lm';
+  /** LM only: aligned calibration examples for the screen threshold (default 300). */
+  calibrationSize?: number;
 }
 
 export function defaultFeatureDefinition(
   layers: { name: string; width: number }[],
   groups: FeatureDefinition['groups'] = ['config', 'activation', 'interaction'],
+  options: { organism?: 'classifier' | 'lm'; calibrationSize?: number } = {},
 ): FeatureDefinition {
-  return { version: 1, optimizers: [...SWEEP_OPTIMIZERS], schedules: [...SWEEP_SCHEDULES], layers, quantile: 0.95, groups };
+  const def: FeatureDefinition = { version: 1, optimizers: [...SWEEP_OPTIMIZERS], schedules: [...SWEEP_SCHEDULES], layers, quantile: 0.95, groups };
+  if (options.organism === 'lm') {
+    def.organism = 'lm';
+    if (options.calibrationSize !== undefined) def.calibrationSize = options.calibrationSize;
+  }
+  return def;
 }
 
 /** Data features of one fine-tuning set, per layer, from prompt-only activations of the model before fine-tuning. */

@@ -20,8 +20,12 @@ export class RunSettingsError extends Error {
 
 const KEYS = ['optimizer', 'schedule', 'learningRate', 'mix', 'epochs', 'seed', 'trainSize', 'data'];
 
-/** Reads run.yaml: `optimizer`, `schedule`, `learningRate`, `mix`, `epochs` (6), `seed` (1), `trainSize` (512), `data` (optional). */
-export function readRunSettings(file: string): PlannedRun {
+/**
+ * Reads run.yaml: `optimizer`, `schedule`, `learningRate`, `mix`, `epochs` (6), `seed` (1), `trainSize`
+ * (512), `data` (optional). `defaults` replaces the classifier organism's epochs and train size (the LM
+ * organism's are 5 and 256).
+ */
+export function readRunSettings(file: string, defaults: { epochs: number; trainSize: number } = { epochs: 6, trainSize: 512 }): PlannedRun {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -42,11 +46,11 @@ export function readRunSettings(file: string): PlannedRun {
   if (!SWEEP_SCHEDULES.includes(v.schedule as never)) bad('schedule', `one of ${SWEEP_SCHEDULES.join(', ')}`);
   if (typeof v.learningRate !== 'number' || !(v.learningRate > 0) || !Number.isFinite(v.learningRate)) bad('learningRate', 'a number > 0');
   if (typeof v.mix !== 'number' || !(v.mix >= 0 && v.mix < 1)) bad('mix', 'a number in [0, 1)');
-  const epochs = v.epochs ?? 6;
+  const epochs = v.epochs ?? defaults.epochs;
   if (typeof epochs !== 'number' || !Number.isInteger(epochs) || epochs < 1) bad('epochs', 'an integer >= 1');
   const seed = v.seed ?? 1;
   if (typeof seed !== 'number' || !Number.isInteger(seed)) bad('seed', 'an integer');
-  const trainSize = v.trainSize ?? 512;
+  const trainSize = v.trainSize ?? defaults.trainSize;
   if (typeof trainSize !== 'number' || !Number.isInteger(trainSize) || trainSize < 1) bad('trainSize', 'an integer >= 1');
   if (v.data !== undefined && typeof v.data !== 'string') bad('data', 'a path to a screening data file');
   return {
