@@ -2,14 +2,25 @@
 // from its topology, then for each request sets the weights copied at a check and captures the
 // probe sets, so the forward passes run on another core while training goes on.
 import { createHash } from 'node:crypto';
+import { readlinkSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { captureOutput, type AnswerScoring } from './captureOutput.js';
 import { ProbeCapture } from './ProbeCapture.js';
-import type { CaptureReply, CaptureRequest, PackedBytes, TransferredTensor, WorkerInit } from './captureWorkerProtocol.js';
+import { WORKER_NICER_BY, type CaptureReply, type CaptureRequest, type PackedBytes, type TransferredTensor, type WorkerInit } from './captureWorkerProtocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('captureWorker: run me as a worker thread (WorkerCapture starts me)');
+
+// Below the training thread (WORKER_NICER_BY): under contention the forward passes take what training leaves.
+try {
+  // Linux: setpriority on a thread id changes only that thread. Elsewhere this throws: priority unchanged.
+  const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+  if (Number.isInteger(tid) && tid > 0) setPriority(tid, Math.min(19, getPriority(tid) + WORKER_NICER_BY));
+} catch {
+  // not Linux, or not allowed: the worker runs at the training thread's priority
+}
 
 let model: tf.LayersModel | null = null;
 let capture: ProbeCapture | null = null;
