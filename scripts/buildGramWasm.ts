@@ -294,9 +294,220 @@ function productFunction(): number[] {
   return b.encode();
 }
 
+const F64 = 0x7c;
+const BLOCK = 0x02,
+  IF = 0x04;
+const I32_SUB = 0x6b,
+  I32_GE_U = 0x4f;
+const F64_SUB = 0xa1,
+  F64_MUL = 0xa2,
+  F64_DIV = 0xa3,
+  F64_NE = 0x62,
+  F64_CONST = 0x44;
+
+/** f64.load / f64.store at the address on the stack (8-byte aligned, no offset). */
+const LOAD: [number, number, number] = [F64_LOAD, 3, 0];
+const STORE: [number, number, number] = [F64_STORE, 3, 0];
+
+/** `p += 8` for each named i32 pointer local. */
+function step8(b: Body, ...ptrs: string[]): void {
+  for (const p of ptrs) b.addTo(p, (x) => x.i32(8));
+}
+
 /**
- * The module: one exported growable memory, `gram64` (f64x2), `gram32` (f32x4, f64 sums per block)
- * and `product64` (f64x2).
+ * symvUpper(v, n8, d, e, i): the symmetric product of Householder step i (tred2), e[0..i) += A·d over
+ * the leading i×i block of A held in its upper triangle (A[j][k], k ≥ j, at v + j·n8 + 8k), each
+ * stored element read once for two multiply-adds: for j < i, g = e[j] + A[j][j]·d[j] + Σ_{k>j}
+ * A[j][k]·d[k], e[k] += A[j][k]·d[j] (k > j), e[j] = g. Scalar f64, the order of the JS loop.
+ */
+function symvUpperFunction(): number[] {
+  const b = new Body(['v', 'n8', 'd', 'e', 'i']);
+  for (const l of ['j', 'row', 'pv', 'pd', 'pe', 'end']) b.local(l, I32);
+  for (const l of ['f', 'g', 'x']) b.local(l, F64);
+  b.i32(0).set('j');
+  b.op(LOOP, VOID); // rows j < i (i ≥ 1)
+  b.get('v').get('j').get('n8').op(I32_MUL, I32_ADD).set('row');
+  b.get('d')
+    .get('j')
+    .i32(8)
+    .op(I32_MUL, I32_ADD)
+    .op(...LOAD)
+    .set('f');
+  b.get('row').get('j').i32(8).op(I32_MUL, I32_ADD).set('pv');
+  b.get('e')
+    .get('j')
+    .i32(8)
+    .op(I32_MUL, I32_ADD)
+    .op(...LOAD);
+  b.get('pv')
+    .op(...LOAD)
+    .get('f')
+    .op(F64_MUL, F64_ADD)
+    .set('g');
+  step8(b, 'pv');
+  b.get('d').get('j').i32(8).op(I32_MUL, I32_ADD).i32(8).op(I32_ADD).set('pd');
+  b.get('e').get('j').i32(8).op(I32_MUL, I32_ADD).i32(8).op(I32_ADD).set('pe');
+  b.get('row').get('i').i32(8).op(I32_MUL, I32_ADD).set('end');
+  b.op(BLOCK, VOID);
+  b.get('pv').get('end').op(I32_GE_U, BR_IF, 0);
+  b.op(LOOP, VOID); // k = j+1 .. i−1
+  b.get('pv')
+    .op(...LOAD)
+    .set('x');
+  b.get('g')
+    .get('x')
+    .get('pd')
+    .op(...LOAD)
+    .op(F64_MUL, F64_ADD)
+    .set('g');
+  b.get('pe')
+    .get('pe')
+    .op(...LOAD)
+    .get('x')
+    .get('f')
+    .op(F64_MUL, F64_ADD)
+    .op(...STORE);
+  step8(b, 'pv', 'pd', 'pe');
+  b.get('pv').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END, END);
+  b.get('e')
+    .get('j')
+    .i32(8)
+    .op(I32_MUL, I32_ADD)
+    .get('g')
+    .op(...STORE);
+  b.addTo('j', (x) => x.i32(1));
+  b.get('j').get('i').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  return b.encode();
+}
+
+/**
+ * syr2Upper(v, n8, d, e, i): the rank-2 update of Householder step i, A[j][k] −= d[j]·e[k] + e[j]·d[k]
+ * for j ≤ k < i (upper triangle), then per row d[j] = A[j][i−1] and A[j][i] = 0 (tred2, row by row:
+ * a row's d is replaced only after every later row has read it). i ≥ 1.
+ */
+function syr2UpperFunction(): number[] {
+  const b = new Body(['v', 'n8', 'd', 'e', 'i']);
+  for (const l of ['j', 'row', 'pv', 'pd', 'pe', 'end']) b.local(l, I32);
+  for (const l of ['f', 'g']) b.local(l, F64);
+  b.i32(0).set('j');
+  b.op(LOOP, VOID); // rows j < i
+  b.get('v').get('j').get('n8').op(I32_MUL, I32_ADD).set('row');
+  b.get('d').get('j').i32(8).op(I32_MUL, I32_ADD).set('pd');
+  b.get('e').get('j').i32(8).op(I32_MUL, I32_ADD).set('pe');
+  b.get('pd')
+    .op(...LOAD)
+    .set('f');
+  b.get('pe')
+    .op(...LOAD)
+    .set('g');
+  b.get('row').get('j').i32(8).op(I32_MUL, I32_ADD).set('pv');
+  b.get('row').get('i').i32(8).op(I32_MUL, I32_ADD).set('end');
+  b.op(LOOP, VOID); // k = j .. i−1 (at least one)
+  b.get('pv')
+    .get('pv')
+    .op(...LOAD);
+  b.get('f')
+    .get('pe')
+    .op(...LOAD)
+    .op(F64_MUL)
+    .get('g')
+    .get('pd')
+    .op(...LOAD)
+    .op(F64_MUL, F64_ADD);
+  b.op(F64_SUB, ...STORE);
+  step8(b, 'pv', 'pd', 'pe');
+  b.get('pv').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.get('d')
+    .get('j')
+    .i32(8)
+    .op(I32_MUL, I32_ADD)
+    .get('end')
+    .i32(8)
+    .op(I32_SUB)
+    .op(...LOAD)
+    .op(...STORE); // d[j] = A[j][i−1]
+  b.get('end')
+    .op(F64_CONST, 0, 0, 0, 0, 0, 0, 0, 0)
+    .op(...STORE); // A[j][i] = 0
+  b.addTo('j', (x) => x.i32(1));
+  b.get('j').get('i').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  return b.encode();
+}
+
+/**
+ * applyReflectors(v, n8, h, u, count): x ← P₁ then P₂ … P_{n−1} applied to each of `count` vectors
+ * (rows of n f64 at u, n8 bytes apart), Pᵢ = I − uᵢuᵢᵀ/hᵢ with uᵢ = the first i entries of row i of
+ * v and hᵢ = h[i] (skipped when 0): s = uᵢ·x, f = s/hᵢ, x[0..i) −= f·uᵢ (skipped when f = 0). The
+ * back-transform of tridiagonal eigenvectors to eigenvectors of A. n = n8/8 ≥ 2, count ≥ 1.
+ */
+function applyReflectorsFunction(): number[] {
+  const b = new Body(['v', 'n8', 'h', 'u', 'count']);
+  for (const l of ['i', 'j', 'row', 'end', 'uj', 'pv', 'pu']) b.local(l, I32);
+  for (const l of ['hi', 's', 'f']) b.local(l, F64);
+  b.i32(1).set('i');
+  b.op(LOOP, VOID); // reflectors i = 1 .. n−1
+  b.get('h')
+    .get('i')
+    .i32(8)
+    .op(I32_MUL, I32_ADD)
+    .op(...LOAD)
+    .set('hi');
+  b.get('hi').op(F64_CONST, 0, 0, 0, 0, 0, 0, 0, 0).op(F64_NE, IF, VOID);
+  b.get('v').get('i').get('n8').op(I32_MUL, I32_ADD).set('row');
+  b.get('row').get('i').i32(8).op(I32_MUL, I32_ADD).set('end');
+  b.get('u').set('uj');
+  b.i32(0).set('j');
+  b.op(LOOP, VOID); // vectors
+  b.op(F64_CONST, 0, 0, 0, 0, 0, 0, 0, 0).set('s');
+  b.get('row').set('pv');
+  b.get('uj').set('pu');
+  b.op(LOOP, VOID); // s = uᵢ·x
+  b.get('s')
+    .get('pv')
+    .op(...LOAD)
+    .get('pu')
+    .op(...LOAD)
+    .op(F64_MUL, F64_ADD)
+    .set('s');
+  step8(b, 'pv', 'pu');
+  b.get('pv').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.get('s').get('hi').op(F64_DIV).set('f');
+  b.get('f').op(F64_CONST, 0, 0, 0, 0, 0, 0, 0, 0).op(F64_NE, IF, VOID);
+  b.get('row').set('pv');
+  b.get('uj').set('pu');
+  b.op(LOOP, VOID); // x −= f·uᵢ
+  b.get('pu')
+    .get('pu')
+    .op(...LOAD)
+    .get('f')
+    .get('pv')
+    .op(...LOAD)
+    .op(F64_MUL, F64_SUB)
+    .op(...STORE);
+  step8(b, 'pv', 'pu');
+  b.get('pv').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.op(END); // if f ≠ 0
+  b.addTo('uj', (x) => x.get('n8'));
+  b.addTo('j', (x) => x.i32(1));
+  b.get('j').get('count').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.op(END); // if hᵢ ≠ 0
+  b.addTo('i', (x) => x.i32(1));
+  b.get('i').i32(8).op(I32_MUL).get('n8').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  return b.encode();
+}
+
+/**
+ * The module: one exported growable memory, `gram64` (f64x2), `gram32` (f32x4, f64 sums per block),
+ * `product64` (f64x2), and the scalar f64 loops of the symmetric eigen-solver (`symvUpper`,
+ * `syr2Upper`, `applyReflectors`): as JS these were most of a cold `em-guard analyze`'s TurboFan time.
  */
 export function buildGramWasm(): Uint8Array {
   const gramType = [0x60, ...vec([I32, I32, I32, I32, I32].map((x) => [x])), ...vec([])];
@@ -311,7 +522,7 @@ export function buildGramWasm(): Uint8Array {
     0x00,
     0x00,
     ...section(1, vec([gramType, productType])),
-    ...section(3, vec([[0], [0], [1]])),
+    ...section(3, vec([[0], [0], [1], [0], [0], [0]])),
     ...section(5, vec([[0x00, ...u32(1)]])), // memory: min 1 page, no max (grown from JS)
     ...section(
       7,
@@ -320,9 +531,12 @@ export function buildGramWasm(): Uint8Array {
         [...name('gram64'), 0x00, 0],
         [...name('gram32'), 0x00, 1],
         [...name('product64'), 0x00, 2],
+        [...name('symvUpper'), 0x00, 3],
+        [...name('syr2Upper'), 0x00, 4],
+        [...name('applyReflectors'), 0x00, 5],
       ]),
     ),
-    ...section(10, vec([gramFunction(F64X2), gramFunction(F32X4), productFunction()])),
+    ...section(10, vec([gramFunction(F64X2), gramFunction(F32X4), productFunction(), symvUpperFunction(), syr2UpperFunction(), applyReflectorsFunction()])),
   ];
   return Uint8Array.from(bytes);
 }

@@ -1,4 +1,5 @@
 import { tiledProduct } from './tiledProduct.js';
+import { wasmApplyReflectors, wasmHouseholderReduce } from './wasm/gramWasm.js';
 
 /** Eigen-decomposition of a real symmetric matrix, eigenvalues in descending order. */
 export interface SymmetricEigen {
@@ -50,7 +51,7 @@ export function symmetricEigenTop(a: Float64Array, n: number, count: number | ((
   const e = new Float64Array(n);
   // Reduction only: the reflectors stay in V (row i holds uᵢ, d[i] its hᵢ); forming Q explicitly (the
   // other half of tred2's work) is replaced by applying the reflectors to the `count` wanted vectors.
-  householderReduce(n, e, d, V);
+  if (!wasmHouseholderReduce(n, e, d, V)) householderReduce(n, e, d, V);
   const h = Float64Array.from(d);
   for (let j = 0; j < n; j++) d[j] = V[j * n + j]!;
   e[0] = 0;
@@ -72,21 +73,8 @@ export function symmetricEigenTop(a: Float64Array, n: number, count: number | ((
     zs.push(inverseIteration(diag, off, values[j]!, norm, zs.slice(clusterStart), j));
   }
   const vectors = new Float64Array(want * n);
-  for (let j = 0; j < want; j++) {
-    const u = vectors.subarray(j * n, j * n + n);
-    u.set(zs[j]!);
-    // x = Q z with Q = P_{n−1} ⋯ P₁, Pᵢ = I − uᵢuᵢᵀ/hᵢ acting on components 0..i−1: apply P₁ first.
-    for (let i = 1; i < n; i++) {
-      const hi = h[i]!;
-      if (hi === 0) continue;
-      const row = i * n;
-      let s = 0;
-      for (let c = 0; c < i; c++) s += V[row + c]! * u[c]!;
-      const f = s / hi;
-      if (f === 0) continue;
-      for (let c = 0; c < i; c++) u[c] = u[c]! - f * V[row + c]!;
-    }
-  }
+  for (let j = 0; j < want; j++) vectors.set(zs[j]!, j * n);
+  if (!wasmApplyReflectors(n, V, h, vectors, want)) applyReflectors(n, V, h, vectors, want);
   // Check Au = λu against the input itself, all vectors in one tiled product (A·[u₀ … u_{w−1}]);
   // anything off means a corner case: solve densely.
   const cols = new Float64Array(n * want);
@@ -99,6 +87,27 @@ export function symmetricEigenTop(a: Float64Array, n: number, count: number | ((
     }
   }
   return { values, vectors };
+}
+
+/**
+ * x = Q z for each of the `count` vectors (rows of n in `vectors`, in place), Q = P_{n−1} ⋯ P₁,
+ * Pᵢ = I − uᵢuᵢᵀ/hᵢ acting on components 0..i−1 (uᵢ in row i of V): apply P₁ first. The JS route of
+ * `wasmApplyReflectors` (where WebAssembly SIMD is unavailable).
+ */
+function applyReflectors(n: number, V: Float64Array, h: Float64Array, vectors: Float64Array, count: number): void {
+  for (let j = 0; j < count; j++) {
+    const u = vectors.subarray(j * n, j * n + n);
+    for (let i = 1; i < n; i++) {
+      const hi = h[i]!;
+      if (hi === 0) continue;
+      const row = i * n;
+      let s = 0;
+      for (let c = 0; c < i; c++) s += V[row + c]! * u[c]!;
+      const f = s / hi;
+      if (f === 0) continue;
+      for (let c = 0; c < i; c++) u[c] = u[c]! - f * V[row + c]!;
+    }
+  }
 }
 
 /**

@@ -14,6 +14,9 @@ interface Kernels {
   gram64(a: number, rows: number, stride: number, width: number, g: number): void;
   gram32(a: number, rows: number, stride: number, width: number, g: number): void;
   product64(a: number, ai: number, as: number, rows: number, t: number, b: number, kb: number, out: number): void;
+  symvUpper(v: number, n8: number, d: number, e: number, i: number): void;
+  syr2Upper(v: number, n8: number, d: number, e: number, i: number): void;
+  applyReflectors(v: number, n8: number, h: number, u: number, count: number): void;
 }
 
 /**
@@ -167,6 +170,87 @@ export function wasmProduct(
   }
   for (let i = 0; i < m; i++) for (let j = 0; j < k; j++) out[i * k + j] = mem[oOff + i * kp + j]!;
   return out;
+}
+
+/**
+ * tred2's Householder reduction (the JS `householderReduce` in symmetricEigen.ts, same arguments and
+ * results) with its two O(i²) loops per step, the symmetric product and the rank-2 update, in the
+ * scalar f64 kernels: a cold process otherwise spent more time compiling those JS loops with TurboFan
+ * (≈ 60 % of `em-guard analyze`'s optimising-compile time) than running them. V, d, e live in the
+ * kernels' memory during the reduction; the O(i) bookkeeping stays here. False when the kernels are
+ * unavailable (the caller runs the JS version).
+ */
+export function wasmHouseholderReduce(n: number, e: Float64Array, d: Float64Array, V: Float64Array): boolean {
+  const k = kernels();
+  if (k === null || !ensureMemory(k, (n * n + 2 * n) * 8)) return false;
+  const mem = new Float64Array(k.memory.buffer, 0, n * n + 2 * n);
+  const v = mem.subarray(0, n * n);
+  const dd = mem.subarray(n * n, n * n + n);
+  const ee = mem.subarray(n * n + n);
+  v.set(V);
+  const n8 = n * 8;
+  const dOff = n * n8;
+  const eOff = dOff + n8;
+  for (let j = 0; j < n; j++) dd[j] = v[j * n + n - 1]!;
+  for (let i = n - 1; i > 0; i--) {
+    let scale = 0;
+    let h = 0;
+    for (let j = 0; j < i; j++) scale += Math.abs(dd[j]!);
+    if (scale === 0) {
+      ee[i] = dd[i - 1]!;
+      for (let j = 0; j < i; j++) {
+        dd[j] = v[j * n + i - 1]!;
+        v[j * n + i] = 0;
+        v[i * n + j] = 0;
+      }
+    } else {
+      for (let j = 0; j < i; j++) {
+        const x = dd[j]! / scale;
+        dd[j] = x;
+        h += x * x;
+      }
+      const f = dd[i - 1]!;
+      const g = f > 0 ? -Math.sqrt(h) : Math.sqrt(h);
+      ee[i] = scale * g;
+      h -= f * g;
+      dd[i - 1] = f - g;
+      ee.fill(0, 0, i);
+      v.set(dd.subarray(0, i), i * n); // the reflector uᵢ, kept in row i
+      k.symvUpper(0, n8, dOff, eOff, i);
+      let s = 0;
+      for (let j = 0; j < i; j++) {
+        const x = ee[j]! / h;
+        ee[j] = x;
+        s += x * dd[j]!;
+      }
+      const hh = s / (h + h);
+      for (let j = 0; j < i; j++) ee[j] = ee[j]! - hh * dd[j]!;
+      k.syr2Upper(0, n8, dOff, eOff, i);
+    }
+    dd[i] = h;
+  }
+  V.set(v);
+  d.set(dd);
+  e.set(ee);
+  return true;
+}
+
+/**
+ * Applies the reflectors that `householderReduce` left in V (row i: uᵢ; h[i]: hᵢ) to the `count`
+ * vectors held as rows of n values in `vectors`, in place: x ← P_{n−1} ⋯ P₁ x, as the JS loop in
+ * `symmetricEigenTop` does. False when the kernels are unavailable.
+ */
+export function wasmApplyReflectors(n: number, V: Float64Array, h: Float64Array, vectors: Float64Array, count: number): boolean {
+  if (count === 0 || n < 2) return true;
+  const k = kernels();
+  if (k === null || !ensureMemory(k, (n * n + n + count * n) * 8)) return false;
+  const mem = new Float64Array(k.memory.buffer, 0, n * n + n + count * n);
+  mem.set(V.subarray(0, n * n));
+  mem.set(h.subarray(0, n), n * n);
+  mem.set(vectors.subarray(0, count * n), n * n + n);
+  k.applyReflectors(0, n * 8, n * n * 8, (n * n + n) * 8, count);
+  vectors.set(mem.subarray(n * n + n));
+  return true;
 }
 
 /** A `GramFill` copying row-major data as is (converting to the kernel's precision). */
