@@ -111,7 +111,7 @@ export function analyzeActivations(sets: ActivationSets, requestedRank: number, 
   // train delta then reports its own reason below).
   const rank = options.varianceShare === undefined ? requestedRank : Math.max(1, stats.trainDeltaPca.k);
   lap('statistics');
-  const U = deltaSubspaceOfFinite(dT, rank, train.deltaNorm2);
+  const U = deltaSubspaceOfFinite(dT, rank, train.deltaNorm2, stats.grams.trainDelta ? { gram: stats.grams.trainDelta } : {});
   lap('trainSubspace');
   const V = deltaSubspaceOfFinite(dE, rank, evalSet.deltaNorm2);
   lap('evalSubspace');
@@ -130,7 +130,7 @@ export function analyzeActivations(sets: ActivationSets, requestedRank: number, 
   const mdc = meanDeltaCosineOfFinite(dE, dT);
   if (!mdc) notes.push('mean delta cosine: mean train delta is zero or no eval probe moved');
   lap('meanDeltaCosine');
-  const ckaTrain = linearCkaOfFinite(sets.trainBefore, sets.trainAfter);
+  const ckaTrain = linearCkaOfFinite(sets.trainBefore, sets.trainAfter, undefined, stats.grams.trainBeforeCentred);
   const ckaEval = linearCkaOfFinite(sets.evalBefore, sets.evalAfter);
   if (ckaTrain === null || ckaEval === null) notes.push('CKA: activations constant across probes (no variance) on one side');
   lap('cka');

@@ -1,6 +1,6 @@
 import { max, mean, median, min } from 'simple-statistics';
 import { assertFiniteMatrix } from './checkMatrix.js';
-import { centeredPcaOfFinite, type CenteredPca, type PcaComponents } from './centeredPca.js';
+import { centeredPcaWithGram, uncentredGram, type CenteredPca, type PcaComponents } from './centeredPca.js';
 import type { Matrix } from './matrix.js';
 import { meanDeltaRowMetrics } from './meanDeltaRowMetrics.js';
 import { pcaRowMetrics } from './pcaRowMetrics.js';
@@ -63,6 +63,12 @@ export interface SubspaceStatistics {
   perPrompt: Record<PerPromptColumn, (number | null)[]>;
   /** The train-delta PCA itself (for callers that reuse k). */
   trainDeltaPca: CenteredPca;
+  /**
+   * n×n products formed on the way, for `analyzeActivations` to reuse (null where the PCA ran on
+   * the d×d side): the train delta's uncentred Gram ΔΔᵀ and the train *before* activations' centred
+   * Gram (linear CKA's Kx).
+   */
+  grams: { trainDelta: Float64Array | null; trainBeforeCentred: Float64Array | null };
 }
 
 /** Inputs: the four activation sets and the two deltas (after − before) already formed from them. */
@@ -90,12 +96,14 @@ export function subspaceStatistics(inputs: StatisticsInputs, choice: PcaComponen
 /** `subspaceStatistics` for inputs already checked finite (analyzeActivations validates each set once). */
 export function subspaceStatisticsOfFinite(inputs: StatisticsInputs, choice: PcaComponents, seed = 0): SubspaceStatistics {
   const { trainBefore, evalBefore, evalAfter, trainDelta, evalDelta } = inputs;
-  const pca = centeredPcaOfFinite(trainDelta, choice);
+  const pcaParts = centeredPcaWithGram(trainDelta, choice);
+  const pca = pcaParts.pca;
   const vsPca = pcaRowMetrics(evalDelta, pca);
   const vsMean = meanDeltaRowMetrics(evalDelta, pca.mean); // the PCA mean is the mean train delta
   const size = deltaSize(evalBefore, evalAfter);
 
-  const promptPca = centeredPcaOfFinite(trainBefore, choice);
+  const promptParts = centeredPcaWithGram(trainBefore, choice);
+  const promptPca = promptParts.pca;
   const inPrompt = pcaRowMetrics(evalBefore, promptPca);
   const randomFraction = promptPca.k > 0 ? randomProjectionFractions(evalBefore, promptPca.mean, promptPca.k, seed) : inPrompt.projectionFractionCentered;
   const trainMean = meanDeltaRowMetrics(evalBefore, promptPca.mean);
@@ -141,7 +149,7 @@ export function subspaceStatisticsOfFinite(inputs: StatisticsInputs, choice: Pca
       trainMeanCosine: summarise(perPrompt.promptTrainMeanCosine),
     },
   };
-  return { summary, perPrompt, trainDeltaPca: pca };
+  return { summary, perPrompt, trainDeltaPca: pca, grams: { trainDelta: uncentredGram(pcaParts), trainBeforeCentred: promptParts.gram } };
 }
 
 /** ‖after − before‖/‖before‖ and cos(before, after) per row; null where a norm is zero. */
