@@ -177,7 +177,8 @@ function inverseIteration(diag: Float64Array, off: Float64Array, lambda: number,
       if (i + 2 < n) s -= u2[i]! * x[i + 2]!;
       x[i] = s / u0[i]!;
     }
-    for (const q of cluster) {
+    for (let qi = 0; qi < cluster.length; qi++) {
+      const q = cluster[qi]!;
       let dot = 0;
       for (let i = 0; i < n; i++) dot += q[i]! * x[i]!;
       for (let i = 0; i < n; i++) x[i] = x[i]! - dot * q[i]!;

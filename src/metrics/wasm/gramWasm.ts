@@ -155,10 +155,12 @@ export function wasmProduct(
   const mem = new Float64Array(kern.memory.buffer);
   mem.set(a);
   mem.fill(0, a.length, aLen);
-  for (let s = 0; s < t; s++) {
-    const row = bOff + s * kp;
-    for (let j = 0; j < k; j++) mem[row + j] = b[s * k + j]!;
-    mem.fill(0, row + k, row + kp);
+  // Copies by typed-array set, row by row, not element loops: a cold process otherwise compiled this
+  // function six times (a float store deopts as soon as a new input type shows up).
+  if (kp === k && isTyped(b)) mem.set(b.subarray(0, t * k), bOff);
+  else {
+    mem.fill(0, bOff, bOff + t * kp);
+    for (let s = 0; s < t; s++) mem.set(isTyped(b) ? b.subarray(s * k, s * k + k) : Array.from({ length: k }, (_, j) => b[s * k + j]!), bOff + s * kp);
   }
   mem.fill(0, oOff, oOff + mp * kp);
   const sBlock = Math.max(16, Math.floor(PRODUCT_B_BYTES / (kp * 8)));
@@ -168,8 +170,13 @@ export function wasmProduct(
       kern.product64((i0 * ai + s0 * as) * 8, ai * 8, as * 8, rows, Math.min(sBlock, t - s0), (bOff + s0 * kp) * 8, kp * 8, (oOff + i0 * kp) * 8);
     }
   }
-  for (let i = 0; i < m; i++) for (let j = 0; j < k; j++) out[i * k + j] = mem[oOff + i * kp + j]!;
+  if (kp === k) out.set(mem.subarray(oOff, oOff + m * k));
+  else for (let i = 0; i < m; i++) out.set(mem.subarray(oOff + i * kp, oOff + i * kp + k), i * k);
   return out;
+}
+
+function isTyped(x: ArrayLike<number>): x is Float64Array | Float32Array {
+  return x instanceof Float64Array || x instanceof Float32Array;
 }
 
 /**
