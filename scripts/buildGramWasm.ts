@@ -504,6 +504,208 @@ function applyReflectorsFunction(): number[] {
   return b.encode();
 }
 
+/** Function indices of the module (order of the code section). */
+const SYMV_UPPER = 3;
+const SYR2_UPPER = 4;
+
+/**
+ * householderReduce(v, n8, d, e): tred2's Householder reduction of the n×n symmetric A (row-major at
+ * v, n = n8/8; read and updated in its upper triangle) to tridiagonal form, the JS `householderReduce`
+ * of symmetricEigen.ts step for step: the reflector of step i left in row i (uᵢ in columns 0..i−1),
+ * hᵢ in d[i], the off-diagonal in e, the diagonal on A's diagonal. The O(i²) parts call `symvUpper`
+ * and `syr2Upper`; the O(i) bookkeeping is here too, so no JS loop of the solver is left to compile.
+ */
+function householderReduceFunction(): number[] {
+  const b = new Body(['v', 'n8', 'd', 'e']);
+  for (const l of ['i', 'i8', 'j', 'pd', 'pe', 'pv', 'end']) b.local(l, I32);
+  for (const l of ['scale', 'h', 'f', 'g', 'x', 's', 'hh']) b.local(l, F64);
+  const zero = (): void => void b.op(F64_CONST, 0, 0, 0, 0, 0, 0, 0, 0);
+  // d[j] = A[j][n−1]
+  b.i32(0).set('j');
+  b.op(LOOP, VOID);
+  b.get('d').get('j').i32(8).op(I32_MUL, I32_ADD);
+  b.get('v')
+    .get('j')
+    .get('n8')
+    .op(I32_MUL, I32_ADD)
+    .get('n8')
+    .op(I32_ADD)
+    .i32(8)
+    .op(I32_SUB)
+    .op(...LOAD);
+  b.op(...STORE);
+  b.addTo('j', (x) => x.i32(1));
+  b.get('j').i32(8).op(I32_MUL).get('n8').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.get('n8').i32(8).op(I32_SUB).set('i8');
+  b.get('i8').i32(8).op(0x6e).set('i'); // i32.div_u: i = n − 1
+  b.op(BLOCK, VOID);
+  b.get('i').op(0x45, BR_IF, 0); // i32.eqz: n = 1
+  b.op(LOOP, VOID); // i = n−1 .. 1
+  b.get('d').get('i8').op(I32_ADD).set('end');
+  zero();
+  b.set('scale');
+  b.get('d').set('pd');
+  b.op(LOOP, VOID);
+  b.get('scale')
+    .get('pd')
+    .op(...LOAD)
+    .op(0x99, F64_ADD)
+    .set('scale'); // f64.abs
+  step8(b, 'pd');
+  b.get('pd').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  zero();
+  b.set('h');
+  b.get('scale');
+  zero();
+  b.op(0x61, IF, VOID); // f64.eq: scale = 0
+  b.get('e')
+    .get('i8')
+    .op(I32_ADD)
+    .get('end')
+    .i32(8)
+    .op(I32_SUB)
+    .op(...LOAD)
+    .op(...STORE); // e[i] = d[i−1]
+  b.i32(0).set('j');
+  b.op(LOOP, VOID);
+  b.get('v').get('j').get('n8').op(I32_MUL, I32_ADD).set('pv');
+  b.get('d')
+    .get('j')
+    .i32(8)
+    .op(I32_MUL, I32_ADD)
+    .get('pv')
+    .get('i8')
+    .op(I32_ADD)
+    .i32(8)
+    .op(I32_SUB)
+    .op(...LOAD)
+    .op(...STORE);
+  b.get('pv').get('i8').op(I32_ADD);
+  zero();
+  b.op(...STORE);
+  b.get('v').get('i').get('n8').op(I32_MUL, I32_ADD).get('j').i32(8).op(I32_MUL, I32_ADD);
+  zero();
+  b.op(...STORE);
+  b.addTo('j', (x) => x.i32(1));
+  b.get('j').get('i').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.op(0x05); // else
+  b.get('d').set('pd');
+  b.op(LOOP, VOID); // d /= scale, h = Σ d²
+  b.get('pd')
+    .op(...LOAD)
+    .get('scale')
+    .op(F64_DIV)
+    .set('x');
+  b.get('pd')
+    .get('x')
+    .op(...STORE);
+  b.get('h').get('x').get('x').op(F64_MUL, F64_ADD).set('h');
+  step8(b, 'pd');
+  b.get('pd').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.get('end')
+    .i32(8)
+    .op(I32_SUB)
+    .op(...LOAD)
+    .set('f');
+  b.get('h').op(0x9f).set('g'); // f64.sqrt
+  b.get('f');
+  zero();
+  b.op(0x64, IF, VOID); // f64.gt: f > 0 → g = −g
+  b.get('g').op(0x9a).set('g'); // f64.neg
+  b.op(END);
+  b.get('e')
+    .get('i8')
+    .op(I32_ADD)
+    .get('scale')
+    .get('g')
+    .op(F64_MUL)
+    .op(...STORE);
+  b.get('h').get('f').get('g').op(F64_MUL, F64_SUB).set('h');
+  b.get('end')
+    .i32(8)
+    .op(I32_SUB)
+    .get('f')
+    .get('g')
+    .op(F64_SUB)
+    .op(...STORE);
+  b.get('d').set('pd');
+  b.get('e').set('pe');
+  b.get('v').get('i').get('n8').op(I32_MUL, I32_ADD).set('pv');
+  b.op(LOOP, VOID); // e[j] = 0, A[i][j] = d[j]
+  b.get('pe');
+  zero();
+  b.op(...STORE);
+  b.get('pv')
+    .get('pd')
+    .op(...LOAD)
+    .op(...STORE);
+  step8(b, 'pd', 'pe', 'pv');
+  b.get('pd').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.get('v')
+    .get('n8')
+    .get('d')
+    .get('e')
+    .get('i')
+    .op(0x10, ...u32(SYMV_UPPER));
+  zero();
+  b.set('s');
+  b.get('d').set('pd');
+  b.get('e').set('pe');
+  b.op(LOOP, VOID); // e /= h, s = e·d
+  b.get('pe')
+    .op(...LOAD)
+    .get('h')
+    .op(F64_DIV)
+    .set('x');
+  b.get('pe')
+    .get('x')
+    .op(...STORE);
+  b.get('s')
+    .get('x')
+    .get('pd')
+    .op(...LOAD)
+    .op(F64_MUL, F64_ADD)
+    .set('s');
+  step8(b, 'pd', 'pe');
+  b.get('pd').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.get('s').get('h').get('h').op(F64_ADD, F64_DIV).set('hh');
+  b.get('d').set('pd');
+  b.get('e').set('pe');
+  b.op(LOOP, VOID); // e −= hh·d
+  b.get('pe')
+    .get('pe')
+    .op(...LOAD)
+    .get('hh')
+    .get('pd')
+    .op(...LOAD)
+    .op(F64_MUL, F64_SUB)
+    .op(...STORE);
+  step8(b, 'pd', 'pe');
+  b.get('pd').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.get('v')
+    .get('n8')
+    .get('d')
+    .get('e')
+    .get('i')
+    .op(0x10, ...u32(SYR2_UPPER));
+  b.op(END); // if scale = 0
+  b.get('end')
+    .get('h')
+    .op(...STORE); // d[i] = h
+  b.get('i').i32(1).op(I32_SUB).set('i');
+  b.get('i8').i32(8).op(I32_SUB).set('i8');
+  b.get('i').op(BR_IF, 0);
+  b.op(END, END);
+  return b.encode();
+}
+
 /**
  * The module: one exported growable memory, `gram64` (f64x2), `gram32` (f32x4, f64 sums per block),
  * `product64` (f64x2), and the scalar f64 loops of the symmetric eigen-solver (`symvUpper`,
@@ -512,6 +714,7 @@ function applyReflectorsFunction(): number[] {
 export function buildGramWasm(): Uint8Array {
   const gramType = [0x60, ...vec([I32, I32, I32, I32, I32].map((x) => [x])), ...vec([])];
   const productType = [0x60, ...vec(new Array<number[]>(8).fill([I32])), ...vec([])];
+  const reduceType = [0x60, ...vec(new Array<number[]>(4).fill([I32])), ...vec([])];
   const bytes = [
     0x00,
     0x61,
@@ -521,8 +724,8 @@ export function buildGramWasm(): Uint8Array {
     0x00,
     0x00,
     0x00,
-    ...section(1, vec([gramType, productType])),
-    ...section(3, vec([[0], [0], [1], [0], [0], [0]])),
+    ...section(1, vec([gramType, productType, reduceType])),
+    ...section(3, vec([[0], [0], [1], [0], [0], [0], [2]])),
     ...section(5, vec([[0x00, ...u32(1)]])), // memory: min 1 page, no max (grown from JS)
     ...section(
       7,
@@ -534,9 +737,21 @@ export function buildGramWasm(): Uint8Array {
         [...name('symvUpper'), 0x00, 3],
         [...name('syr2Upper'), 0x00, 4],
         [...name('applyReflectors'), 0x00, 5],
+        [...name('householderReduce'), 0x00, 6],
       ]),
     ),
-    ...section(10, vec([gramFunction(F64X2), gramFunction(F32X4), productFunction(), symvUpperFunction(), syr2UpperFunction(), applyReflectorsFunction()])),
+    ...section(
+      10,
+      vec([
+        gramFunction(F64X2),
+        gramFunction(F32X4),
+        productFunction(),
+        symvUpperFunction(),
+        syr2UpperFunction(),
+        applyReflectorsFunction(),
+        householderReduceFunction(),
+      ]),
+    ),
   ];
   return Uint8Array.from(bytes);
 }

@@ -17,6 +17,7 @@ interface Kernels {
   symvUpper(v: number, n8: number, d: number, e: number, i: number): void;
   syr2Upper(v: number, n8: number, d: number, e: number, i: number): void;
   applyReflectors(v: number, n8: number, h: number, u: number, count: number): void;
+  householderReduce(v: number, n8: number, d: number, e: number): void;
 }
 
 /**
@@ -181,64 +182,20 @@ function isTyped(x: ArrayLike<number>): x is Float64Array | Float32Array {
 
 /**
  * tred2's Householder reduction (the JS `householderReduce` in symmetricEigen.ts, same arguments and
- * results) with its two O(i²) loops per step, the symmetric product and the rank-2 update, in the
- * scalar f64 kernels: a cold process otherwise spent more time compiling those JS loops with TurboFan
- * (≈ 60 % of `em-guard analyze`'s optimising-compile time) than running them. V, d, e live in the
- * kernels' memory during the reduction; the O(i) bookkeeping stays here. False when the kernels are
- * unavailable (the caller runs the JS version).
+ * results) in the scalar f64 kernel `householderReduce`: a cold process otherwise spent more time
+ * compiling the reduction's JS loops with TurboFan (≈ 60 % of `em-guard analyze`'s optimising-compile
+ * time) than running them. False when the kernels are unavailable (the caller runs the JS version).
  */
 export function wasmHouseholderReduce(n: number, e: Float64Array, d: Float64Array, V: Float64Array): boolean {
   const k = kernels();
   if (k === null || !ensureMemory(k, (n * n + 2 * n) * 8)) return false;
+  if (n === 0) return true;
   const mem = new Float64Array(k.memory.buffer, 0, n * n + 2 * n);
-  const v = mem.subarray(0, n * n);
-  const dd = mem.subarray(n * n, n * n + n);
-  const ee = mem.subarray(n * n + n);
-  v.set(V);
-  const n8 = n * 8;
-  const dOff = n * n8;
-  const eOff = dOff + n8;
-  for (let j = 0; j < n; j++) dd[j] = v[j * n + n - 1]!;
-  for (let i = n - 1; i > 0; i--) {
-    let scale = 0;
-    let h = 0;
-    for (let j = 0; j < i; j++) scale += Math.abs(dd[j]!);
-    if (scale === 0) {
-      ee[i] = dd[i - 1]!;
-      for (let j = 0; j < i; j++) {
-        dd[j] = v[j * n + i - 1]!;
-        v[j * n + i] = 0;
-        v[i * n + j] = 0;
-      }
-    } else {
-      for (let j = 0; j < i; j++) {
-        const x = dd[j]! / scale;
-        dd[j] = x;
-        h += x * x;
-      }
-      const f = dd[i - 1]!;
-      const g = f > 0 ? -Math.sqrt(h) : Math.sqrt(h);
-      ee[i] = scale * g;
-      h -= f * g;
-      dd[i - 1] = f - g;
-      ee.fill(0, 0, i);
-      v.set(dd.subarray(0, i), i * n); // the reflector uᵢ, kept in row i
-      k.symvUpper(0, n8, dOff, eOff, i);
-      let s = 0;
-      for (let j = 0; j < i; j++) {
-        const x = ee[j]! / h;
-        ee[j] = x;
-        s += x * dd[j]!;
-      }
-      const hh = s / (h + h);
-      for (let j = 0; j < i; j++) ee[j] = ee[j]! - hh * dd[j]!;
-      k.syr2Upper(0, n8, dOff, eOff, i);
-    }
-    dd[i] = h;
-  }
-  V.set(v);
-  d.set(dd);
-  e.set(ee);
+  mem.set(V);
+  k.householderReduce(0, n * 8, n * n * 8, (n * n + n) * 8);
+  V.set(mem.subarray(0, n * n));
+  d.set(mem.subarray(n * n, n * n + n));
+  e.set(mem.subarray(n * n + n));
   return true;
 }
 
