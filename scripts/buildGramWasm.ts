@@ -707,6 +707,272 @@ function householderReduceFunction(): number[] {
 }
 
 /**
+ * inverseIteration(diag, off, n8, lambda, tiny, work, x, cluster, count, seed): the JS
+ * `inverseIteration` of symmetricEigen.ts step for step: unit eigenvector x (n f64 at x, followed by
+ * two zero f64) of the symmetric tridiagonal (diag, off) for the eigenvalue `lambda`, by three steps
+ * of inverse iteration with a pivoted LU of T − λI (zero pivots replaced by `tiny`), each step
+ * orthogonalised against the `count` vectors at `cluster` (rows of n f64, n8 bytes apart). `work`
+ * holds 5 zeroed arrays of n + 2 f64 (U's three diagonals, multipliers, swaps). n ≥ 2.
+ */
+function inverseIterationFunction(): number[] {
+  const b = new Body(['diag', 'off', 'n8', 'lambda', 'tiny', 'work', 'x', 'cluster', 'count', 'seed']);
+  for (const l of ['i8', 'last8', 'w8', 'pu0', 'pu1', 'pu2', 'pm', 'ps', 'state', 'iter', 'q', 'qi', 'px', 'pq', 'end']) b.local(l, I32);
+  for (const l of ['a0', 'a1', 'a2', 'b0', 'b1', 'b2', 'l', 't', 'sum', 'len']) b.local(l, F64);
+  const f64 = (v: number): void => void b.op(F64_CONST, ...new Uint8Array(new Float64Array([v]).buffer));
+  const at = (base: string, idx: string): void => void b.get(base).get(idx).op(I32_ADD); // byte address base + idx (idx in bytes)
+  const ABS = 0x99,
+    F64_LT = 0x63,
+    F64_GT = 0x64,
+    F64_GE = 0x66,
+    F64_EQ = 0x61,
+    ELSE = 0x05;
+  b.get('n8').i32(16).op(I32_ADD).set('w8');
+  b.get('work').set('pu0');
+  b.get('pu0').get('w8').op(I32_ADD).set('pu1');
+  b.get('pu1').get('w8').op(I32_ADD).set('pu2');
+  b.get('pu2').get('w8').op(I32_ADD).set('pm');
+  b.get('pm').get('w8').op(I32_ADD).set('ps');
+  b.get('n8').i32(8).op(I32_SUB).set('last8');
+  // a0 = diag[0] − λ, a1 = off[0], a2 = 0
+  b.get('diag')
+    .op(...LOAD)
+    .get('lambda')
+    .op(F64_SUB)
+    .set('a0');
+  b.get('off')
+    .op(...LOAD)
+    .set('a1');
+  f64(0);
+  b.set('a2');
+  b.i32(0).set('i8');
+  b.op(LOOP, VOID); // i = 0 .. n−2
+  at('off', 'i8');
+  b.op(...LOAD).set('b0');
+  at('diag', 'i8');
+  b.op(F64_LOAD, 3, 8).get('lambda').op(F64_SUB).set('b1');
+  f64(0);
+  b.set('b2');
+  b.get('i8').i32(16).op(I32_ADD).get('n8').op(I32_LT_U, IF, VOID);
+  at('off', 'i8');
+  b.op(F64_LOAD, 3, 8).set('b2');
+  b.op(END);
+  b.get('a0').op(ABS).get('b0').op(ABS).op(F64_GE, IF, VOID);
+  b.get('a0');
+  f64(0);
+  b.op(F64_EQ, IF, VOID).get('tiny').set('a0').op(END);
+  b.get('b0').get('a0').op(F64_DIV).set('l');
+  at('pu0', 'i8');
+  b.get('a0').op(...STORE);
+  at('pu1', 'i8');
+  b.get('a1').op(...STORE);
+  at('pu2', 'i8');
+  b.get('a2').op(...STORE);
+  at('ps', 'i8');
+  f64(0);
+  b.op(...STORE);
+  b.get('b1').get('l').get('a1').op(F64_MUL, F64_SUB).set('a0');
+  b.get('b2').get('l').get('a2').op(F64_MUL, F64_SUB).set('a1');
+  b.op(ELSE);
+  b.get('a0').get('b0').op(F64_DIV).set('l');
+  at('pu0', 'i8');
+  b.get('b0').op(...STORE);
+  at('pu1', 'i8');
+  b.get('b1').op(...STORE);
+  at('pu2', 'i8');
+  b.get('b2').op(...STORE);
+  at('ps', 'i8');
+  f64(1);
+  b.op(...STORE);
+  b.get('a1').get('l').get('b1').op(F64_MUL, F64_SUB).set('a0');
+  b.get('a2').get('l').get('b2').op(F64_MUL, F64_SUB).set('a1');
+  b.op(END);
+  at('pm', 'i8');
+  b.get('l').op(...STORE);
+  f64(0);
+  b.set('a2');
+  b.addTo('i8', (x) => x.i32(8));
+  b.get('i8').get('last8').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  // u0[n−1] = a0 or tiny; then |u0[i]| < tiny → ±tiny
+  at('pu0', 'last8');
+  b.get('a0');
+  f64(0);
+  b.op(F64_EQ, IF, 0x7c).get('tiny').op(ELSE).get('a0').op(END);
+  b.op(...STORE);
+  b.i32(0).set('i8');
+  b.op(LOOP, VOID);
+  at('pu0', 'i8');
+  b.op(...LOAD).set('t');
+  b.get('t').op(ABS).get('tiny').op(F64_LT, IF, VOID);
+  at('pu0', 'i8');
+  b.get('t');
+  f64(0);
+  b.op(F64_LT, IF, 0x7c).get('tiny').op(0x9a).op(ELSE).get('tiny').op(END);
+  b.op(...STORE);
+  b.op(END);
+  b.addTo('i8', (x) => x.i32(8));
+  b.get('i8').get('n8').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  // Start vector: state = 0x9e3779b9 ^ (seed·0x85ebca6b) (mod 2³²), then an LCG per entry.
+  b.i32(0x9e3779b9 | 0)
+    .get('seed')
+    .i32(0x85ebca6b | 0)
+    .op(I32_MUL)
+    .op(0x73)
+    .set('state'); // i32.xor
+  b.i32(0).set('i8');
+  b.op(LOOP, VOID);
+  b.get('state').i32(1664525).op(I32_MUL).i32(1013904223).op(I32_ADD).set('state');
+  at('x', 'i8');
+  b.get('state').op(0xb8); // f64.convert_i32_u
+  f64(4294967296);
+  b.op(F64_DIV);
+  f64(0.5);
+  b.op(F64_SUB, ...STORE);
+  b.addTo('i8', (x) => x.i32(8));
+  b.get('i8').get('n8').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.i32(0).set('iter');
+  b.op(LOOP, VOID); // three iterations
+  // forward: swaps and multipliers
+  b.i32(0).set('i8');
+  b.op(LOOP, VOID);
+  at('ps', 'i8');
+  b.op(...LOAD);
+  f64(0);
+  b.op(F64_NE, IF, VOID);
+  at('x', 'i8');
+  b.op(...LOAD).set('t');
+  at('x', 'i8');
+  at('x', 'i8');
+  b.op(F64_LOAD, 3, 8).op(...STORE);
+  at('x', 'i8');
+  b.get('t').op(F64_STORE, 3, 8);
+  b.op(END);
+  at('x', 'i8');
+  at('x', 'i8');
+  b.op(F64_LOAD, 3, 8);
+  at('pm', 'i8');
+  b.op(...LOAD);
+  at('x', 'i8');
+  b.op(...LOAD)
+    .op(F64_MUL, F64_SUB)
+    .op(F64_STORE, 3, 8);
+  b.addTo('i8', (x) => x.i32(8));
+  b.get('i8').get('last8').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  // back substitution through U (x[n], x[n+1] and U's entries past the end are 0)
+  b.get('n8').set('i8');
+  b.op(LOOP, VOID);
+  b.get('i8').i32(8).op(I32_SUB).set('i8');
+  at('x', 'i8');
+  at('x', 'i8');
+  b.op(...LOAD);
+  at('pu1', 'i8');
+  b.op(...LOAD);
+  at('x', 'i8');
+  b.op(F64_LOAD, 3, 8).op(F64_MUL, F64_SUB);
+  at('pu2', 'i8');
+  b.op(...LOAD);
+  at('x', 'i8');
+  b.op(F64_LOAD, 3, 16).op(F64_MUL, F64_SUB);
+  at('pu0', 'i8');
+  b.op(...LOAD).op(F64_DIV, ...STORE);
+  b.get('i8').op(BR_IF, 0);
+  b.op(END);
+  // Gram–Schmidt against the cluster
+  b.i32(0).set('q');
+  b.get('cluster').set('qi');
+  b.op(BLOCK, VOID);
+  b.get('q').get('count').op(I32_GE_U, BR_IF, 0);
+  b.op(LOOP, VOID);
+  f64(0);
+  b.set('sum');
+  b.get('x').set('px');
+  b.get('qi').set('pq');
+  b.get('x').get('n8').op(I32_ADD).set('end');
+  b.op(LOOP, VOID);
+  b.get('sum')
+    .get('pq')
+    .op(...LOAD)
+    .get('px')
+    .op(...LOAD)
+    .op(F64_MUL, F64_ADD)
+    .set('sum');
+  step8(b, 'px', 'pq');
+  b.get('px').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.get('x').set('px');
+  b.get('qi').set('pq');
+  b.op(LOOP, VOID);
+  b.get('px')
+    .get('px')
+    .op(...LOAD)
+    .get('sum')
+    .get('pq')
+    .op(...LOAD)
+    .op(F64_MUL, F64_SUB)
+    .op(...STORE);
+  step8(b, 'px', 'pq');
+  b.get('px').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.addTo('qi', (x) => x.get('n8'));
+  b.addTo('q', (x) => x.i32(1));
+  b.get('q').get('count').op(I32_LT_U, BR_IF, 0);
+  b.op(END, END);
+  // normalise (or fall back to a unit vector)
+  f64(0);
+  b.set('len');
+  b.get('x').set('px');
+  b.get('x').get('n8').op(I32_ADD).set('end');
+  b.op(LOOP, VOID);
+  b.get('len')
+    .get('px')
+    .op(...LOAD)
+    .get('px')
+    .op(...LOAD)
+    .op(F64_MUL, F64_ADD)
+    .set('len');
+  step8(b, 'px');
+  b.get('px').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.get('len').op(0x9f).set('len');
+  b.get('len');
+  f64(0);
+  b.op(F64_GT).get('len');
+  f64(Infinity);
+  b.op(F64_LT).op(0x71, IF, VOID); // i32.and: 0 < len < ∞
+  b.get('x').set('px');
+  b.op(LOOP, VOID);
+  b.get('px')
+    .get('px')
+    .op(...LOAD)
+    .get('len')
+    .op(F64_DIV)
+    .op(...STORE);
+  step8(b, 'px');
+  b.get('px').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.op(ELSE);
+  b.get('x').set('px');
+  b.op(LOOP, VOID);
+  b.get('px');
+  f64(0);
+  b.op(...STORE);
+  step8(b, 'px');
+  b.get('px').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.get('x').get('seed').get('n8').i32(8).op(0x6e).op(0x70).i32(8).op(I32_MUL, I32_ADD); // x[seed % n]
+  f64(1);
+  b.op(...STORE);
+  b.op(END);
+  b.addTo('iter', (x) => x.i32(1));
+  b.get('iter').i32(3).op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  return b.encode();
+}
+
+/**
  * The module: one exported growable memory, `gram64` (f64x2), `gram32` (f32x4, f64 sums per block),
  * `product64` (f64x2), and the scalar f64 loops of the symmetric eigen-solver (`symvUpper`,
  * `syr2Upper`, `applyReflectors`): as JS these were most of a cold `em-guard analyze`'s TurboFan time.
@@ -715,6 +981,7 @@ export function buildGramWasm(): Uint8Array {
   const gramType = [0x60, ...vec([I32, I32, I32, I32, I32].map((x) => [x])), ...vec([])];
   const productType = [0x60, ...vec(new Array<number[]>(8).fill([I32])), ...vec([])];
   const reduceType = [0x60, ...vec(new Array<number[]>(4).fill([I32])), ...vec([])];
+  const inverseType = [0x60, ...vec([I32, I32, I32, F64, F64, I32, I32, I32, I32, I32].map((x) => [x])), ...vec([])];
   const bytes = [
     0x00,
     0x61,
@@ -724,8 +991,8 @@ export function buildGramWasm(): Uint8Array {
     0x00,
     0x00,
     0x00,
-    ...section(1, vec([gramType, productType, reduceType])),
-    ...section(3, vec([[0], [0], [1], [0], [0], [0], [2]])),
+    ...section(1, vec([gramType, productType, reduceType, inverseType])),
+    ...section(3, vec([[0], [0], [1], [0], [0], [0], [2], [3]])),
     ...section(5, vec([[0x00, ...u32(1)]])), // memory: min 1 page, no max (grown from JS)
     ...section(
       7,
@@ -738,6 +1005,7 @@ export function buildGramWasm(): Uint8Array {
         [...name('syr2Upper'), 0x00, 4],
         [...name('applyReflectors'), 0x00, 5],
         [...name('householderReduce'), 0x00, 6],
+        [...name('inverseIteration'), 0x00, 7],
       ]),
     ),
     ...section(
@@ -750,6 +1018,7 @@ export function buildGramWasm(): Uint8Array {
         syr2UpperFunction(),
         applyReflectorsFunction(),
         householderReduceFunction(),
+        inverseIterationFunction(),
       ]),
     ),
   ];

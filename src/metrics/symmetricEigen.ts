@@ -1,5 +1,5 @@
 import { tiledProduct } from './tiledProduct.js';
-import { wasmApplyReflectors, wasmHouseholderReduce } from './wasm/gramWasm.js';
+import { wasmApplyReflectors, wasmHouseholderReduce, wasmTridiagonalEigenvectors } from './wasm/gramWasm.js';
 
 /** Eigen-decomposition of a real symmetric matrix, eigenvalues in descending order. */
 export interface SymmetricEigen {
@@ -66,14 +66,8 @@ export function symmetricEigenTop(a: Float64Array, n: number, count: number | ((
   let norm = 0;
   for (let i = 0; i < n; i++) norm = Math.max(norm, Math.abs(diag[i]!) + Math.abs(off[i] ?? 0) + Math.abs(off[i - 1] ?? 0));
   if (norm === 0) return symmetricEigen(a, n);
-  const zs: Float64Array[] = [];
-  let clusterStart = 0;
-  for (let j = 0; j < want; j++) {
-    if (j > 0 && Math.abs(values[j]! - values[j - 1]!) > 1e-3 * norm) clusterStart = j;
-    zs.push(inverseIteration(diag, off, values[j]!, norm, zs.slice(clusterStart), j));
-  }
-  const vectors = new Float64Array(want * n);
-  for (let j = 0; j < want; j++) vectors.set(zs[j]!, j * n);
+  const vectors =
+    wasmTridiagonalEigenvectors(diag, off, values, want, Number.EPSILON * norm, 1e-3 * norm) ?? tridiagonalEigenvectors(diag, off, values, want, norm);
   if (!wasmApplyReflectors(n, V, h, vectors, want)) applyReflectors(n, V, h, vectors, want);
   // Check Au = λu against the input itself, all vectors in one tiled product (A·[u₀ … u_{w−1}]);
   // anything off means a corner case: solve densely.
@@ -108,6 +102,20 @@ function applyReflectors(n: number, V: Float64Array, h: Float64Array, vectors: F
       for (let c = 0; c < i; c++) u[c] = u[c]! - f * V[row + c]!;
     }
   }
+}
+
+/** The JS route of `wasmTridiagonalEigenvectors`: the first `want` eigenvectors of T as rows. */
+function tridiagonalEigenvectors(diag: Float64Array, off: Float64Array, values: Float64Array, want: number, norm: number): Float64Array {
+  const n = diag.length;
+  const zs: Float64Array[] = [];
+  let clusterStart = 0;
+  for (let j = 0; j < want; j++) {
+    if (j > 0 && Math.abs(values[j]! - values[j - 1]!) > 1e-3 * norm) clusterStart = j;
+    zs.push(inverseIteration(diag, off, values[j]!, norm, zs.slice(clusterStart), j));
+  }
+  const vectors = new Float64Array(want * n);
+  for (let j = 0; j < want; j++) vectors.set(zs[j]!, j * n);
+  return vectors;
 }
 
 /**

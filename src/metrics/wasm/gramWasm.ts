@@ -18,6 +18,18 @@ interface Kernels {
   syr2Upper(v: number, n8: number, d: number, e: number, i: number): void;
   applyReflectors(v: number, n8: number, h: number, u: number, count: number): void;
   householderReduce(v: number, n8: number, d: number, e: number): void;
+  inverseIteration(
+    diag: number,
+    off: number,
+    n8: number,
+    lambda: number,
+    tiny: number,
+    work: number,
+    x: number,
+    cluster: number,
+    count: number,
+    seed: number,
+  ): void;
 }
 
 /**
@@ -197,6 +209,39 @@ export function wasmHouseholderReduce(n: number, e: Float64Array, d: Float64Arra
   d.set(mem.subarray(n * n, n * n + n));
   e.set(mem.subarray(n * n + n));
   return true;
+}
+
+/**
+ * Unit eigenvectors of the symmetric tridiagonal (diag, off: T[i][i+1], n − 1 values) for the first
+ * `want` of `values` (descending), as rows of one want×n array: the JS `inverseIteration` of
+ * symmetricEigen.ts per vector, in the `inverseIteration` kernel, each vector orthogonalised against
+ * the earlier ones of its cluster (a new cluster starts where two neighbouring values differ by more
+ * than `clusterGap`); `tiny` replaces zero pivots. Null when the kernels are unavailable or n < 2.
+ */
+export function wasmTridiagonalEigenvectors(
+  diag: Float64Array,
+  off: Float64Array,
+  values: Float64Array,
+  want: number,
+  tiny: number,
+  clusterGap: number,
+): Float64Array | null {
+  const n = diag.length;
+  const k = n < 2 ? null : kernels();
+  const work = 2 * n;
+  const z = work + 5 * (n + 2);
+  const total = z + want * n + 2; // two zeros after the last vector: the kernel's back substitution reads them
+  if (k === null || !ensureMemory(k, total * 8)) return null;
+  const mem = new Float64Array(k.memory.buffer, 0, total);
+  mem.set(diag);
+  mem.set(off.subarray(0, n - 1), n);
+  mem.fill(0, 2 * n - 1);
+  let clusterStart = 0;
+  for (let j = 0; j < want; j++) {
+    if (j > 0 && Math.abs(values[j]! - values[j - 1]!) > clusterGap) clusterStart = j;
+    k.inverseIteration(0, n * 8, n * 8, values[j]!, tiny, work * 8, (z + j * n) * 8, (z + clusterStart * n) * 8, j - clusterStart, j);
+  }
+  return mem.slice(z, z + want * n);
 }
 
 /**
