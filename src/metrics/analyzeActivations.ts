@@ -6,7 +6,7 @@ import { meanDeltaCosineOfFinite, type MeanDeltaCosine } from './meanDeltaCosine
 import { principalAngles } from './principalAngles.js';
 import { relativeDriftFromNorms } from './relativeDrift.js';
 import { subspaceOverlap } from './subspaceOverlap.js';
-import { deltaWithNorms } from './subtractMatrices.js';
+import { deltaWithNorms, deltaWithRowNorms } from './subtractMatrices.js';
 import { subspaceStatisticsOfFinite, type PerPromptColumn, type SubspaceStatisticsSummary } from './subspaceStatistics.js';
 
 /** Activations of one layer on two probe sets, before and after fine-tuning (same probes, same order). */
@@ -98,12 +98,12 @@ export function analyzeActivations(sets: ActivationSets, requestedRank: number, 
   const trainSize = sets.trainAfter.data.length;
   const buffer = scratch(trainSize + sets.evalAfter.data.length);
   const train = deltaWithNorms(sets.trainAfter, sets.trainBefore, buffer.subarray(0, trainSize));
-  const evalSet = deltaWithNorms(sets.evalAfter, sets.evalBefore, buffer.subarray(trainSize));
+  const evalSet = deltaWithRowNorms(sets.evalAfter, sets.evalBefore, buffer.subarray(trainSize));
   const dT = train.delta;
   const dE = evalSet.delta;
   lap('deltas');
   const stats = subspaceStatisticsOfFinite(
-    { trainBefore: sets.trainBefore, evalBefore: sets.evalBefore, evalAfter: sets.evalAfter, trainDelta: dT, evalDelta: dE },
+    { trainBefore: sets.trainBefore, evalBefore: sets.evalBefore, evalAfter: sets.evalAfter, trainDelta: dT, evalDelta: dE, evalRows: evalSet.rows },
     options.varianceShare === undefined ? { rank: requestedRank } : { varianceShare: options.varianceShare },
     seed,
   );

@@ -5,6 +5,7 @@ import type { Matrix } from './matrix.js';
 import { meanDeltaRowMetrics } from './meanDeltaRowMetrics.js';
 import { pcaRowMetrics } from './pcaRowMetrics.js';
 import { randomProjectionFractions } from './randomProjectionFractions.js';
+import type { RowNorms } from './subtractMatrices.js';
 
 /** Mean and median over prompts, skipping undefined (null) values; null when none is defined. */
 export interface Summary {
@@ -78,6 +79,8 @@ export interface StatisticsInputs {
   evalAfter: Matrix;
   trainDelta: Matrix;
   evalDelta: Matrix;
+  /** The eval set's per-row sums when the caller formed Δ_eval with `deltaWithRowNorms` (skips a pass). */
+  evalRows?: RowNorms;
 }
 
 /**
@@ -100,7 +103,7 @@ export function subspaceStatisticsOfFinite(inputs: StatisticsInputs, choice: Pca
   const pca = pcaParts.pca;
   const vsPca = pcaRowMetrics(evalDelta, pca);
   const vsMean = meanDeltaRowMetrics(evalDelta, pca.mean); // the PCA mean is the mean train delta
-  const size = deltaSize(evalBefore, evalAfter);
+  const size = inputs.evalRows ? deltaSizeFromRows(inputs.evalRows) : deltaSize(evalBefore, evalAfter);
 
   const promptParts = centeredPcaWithGram(trainBefore, choice);
   const promptPca = promptParts.pca;
@@ -174,6 +177,19 @@ export function deltaSize(before: Matrix, after: Matrix): { relativeNorm: (numbe
     }
     relativeNorm.push(bb === 0 ? null : Math.sqrt(dd / bb));
     beforeAfterCosine.push(bb === 0 || aa === 0 ? null : Math.max(-1, Math.min(1, ab / Math.sqrt(aa * bb))));
+  }
+  return { relativeNorm, beforeAfterCosine };
+}
+
+/** `deltaSize` from per-row sums already formed (`deltaWithRowNorms`): the same formulas. */
+function deltaSizeFromRows(rows: RowNorms): { relativeNorm: (number | null)[]; beforeAfterCosine: (number | null)[] } {
+  const relativeNorm: (number | null)[] = [];
+  const beforeAfterCosine: (number | null)[] = [];
+  for (let r = 0; r < rows.before2.length; r++) {
+    const bb = rows.before2[r]!;
+    const aa = rows.after2[r]!;
+    relativeNorm.push(bb === 0 ? null : Math.sqrt(rows.delta2[r]! / bb));
+    beforeAfterCosine.push(bb === 0 || aa === 0 ? null : Math.max(-1, Math.min(1, rows.dot[r]! / Math.sqrt(aa * bb))));
   }
   return { relativeNorm, beforeAfterCosine };
 }
