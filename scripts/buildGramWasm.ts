@@ -83,6 +83,10 @@ class Body {
     this.code.push(0x21, ...u32(this.at(l)));
     return this;
   }
+  tee(l: string): this {
+    this.code.push(0x22, ...u32(this.at(l)));
+    return this;
+  }
   i32(v: number): this {
     this.code.push(0x41, ...s32(v));
     return this;
@@ -973,6 +977,246 @@ function inverseIterationFunction(): number[] {
 }
 
 /**
+ * tql2Values(d, e, n) → status: the eigenvalues of the symmetric tridiagonal (d: diagonal, e[1..n):
+ * sub-diagonal, as `householderReduce` leaves them) by implicit QL, sorted ascending into d: the JS
+ * `tql2(n, e, d, null)` of symmetricEigen.ts step for step (JAMA's tql2 without vectors; √(a² + b²)
+ * as its `hypot`). Returns 0, or 1 when an eigenvalue needed more than 60 iterations (non-finite
+ * input), where the JS version throws. n ≥ 1.
+ */
+function tql2ValuesFunction(): number[] {
+  const b = new Body(['d', 'e', 'n']);
+  for (const l of ['l', 'm', 'i', 'iter', 'k', 'j']) b.local(l, I32);
+  for (const l of ['f', 'tst1', 'g', 'p', 'r', 'dl1', 'h', 'c', 'c2', 'c3', 'el1', 's', 's2', 'hx', 'hy', 'hb', 'eps', 't']) b.local(l, F64);
+  const f64 = (v: number): void => void b.op(F64_CONST, ...new Uint8Array(new Float64Array([v]).buffer));
+  const ABS = 0x99,
+    SQRT = 0x9f,
+    F64_LT = 0x63,
+    F64_GT = 0x64,
+    F64_LE = 0x65,
+    F64_EQ = 0x61,
+    F64_MAX = 0xa5,
+    SELECT = 0x1b,
+    ELSE = 0x05,
+    SHL = 0x74,
+    RETURN = 0x0f,
+    I32_GT_U = 0x4b,
+    I32_NE = 0x47;
+  const adr = (base: string, idx: string): void => void b.get(base).get(idx).i32(3).op(SHL, I32_ADD);
+  /** Pushes base[idx + plus] (plus ≥ 0). */
+  const ld = (base: string, idx: string, plus = 0): void => {
+    adr(base, idx);
+    b.op(F64_LOAD, 3, ...u32(plus * 8));
+  };
+  /** base[idx + plus] = the value `push` leaves on the stack. */
+  const st = (base: string, idx: string, push: () => void, plus = 0): void => {
+    adr(base, idx);
+    push();
+    b.op(F64_STORE, 3, ...u32(plus * 8));
+  };
+  /** r = √(x² + y²) without overflow (LAPACK dlapy2, the JS `hypot`). */
+  const hypot = (x: () => void, y: () => void): void => {
+    x();
+    b.op(ABS).set('hx');
+    y();
+    b.op(ABS).set('hy');
+    b.get('hx').get('hy').get('hx').get('hy').op(F64_GT, SELECT).set('hb'); // big = x > y ? x : y
+    b.get('hb');
+    f64(0);
+    b.op(F64_EQ, IF, 0x7c);
+    f64(0);
+    b.op(ELSE);
+    b.get('hb');
+    f64(1);
+    b.get('hy').get('hx').get('hx').get('hy').op(F64_GT, SELECT).get('hb').op(F64_DIV).set('t'); // ratio = small / big
+    b.get('t').get('t').op(F64_MUL, F64_ADD, SQRT, F64_MUL);
+    b.op(END).set('r');
+  };
+  f64(Number.EPSILON);
+  b.set('eps');
+  // e[i−1] = e[i] for i = 1 .. n−1; e[n−1] = 0
+  b.i32(0).set('j');
+  b.op(BLOCK, VOID);
+  b.get('n').i32(1).op(I32_LE_U, BR_IF, 0);
+  b.op(LOOP, VOID);
+  st('e', 'j', () => ld('e', 'j', 1));
+  b.addTo('j', (x) => x.i32(1));
+  b.get('j').i32(1).op(I32_ADD).get('n').op(I32_LT_U, BR_IF, 0);
+  b.op(END, END);
+  b.get('n').i32(1).op(I32_SUB).set('j');
+  st('e', 'j', () => f64(0));
+  f64(0);
+  b.set('f');
+  f64(0);
+  b.set('tst1');
+  b.i32(0).set('l');
+  b.op(LOOP, VOID); // l = 0 .. n−1
+  // tst1 = max(tst1, |d[l]| + |e[l]|)
+  b.get('tst1');
+  ld('d', 'l');
+  b.op(ABS);
+  ld('e', 'l');
+  b.op(ABS, F64_ADD, F64_MAX).set('tst1');
+  // m = first index ≥ l with |e[m]| ≤ eps·tst1 (e[n−1] = 0 ends it)
+  b.get('l').set('m');
+  b.op(BLOCK, VOID);
+  b.op(LOOP, VOID);
+  b.get('m').get('n').op(I32_GE_U, BR_IF, 1);
+  ld('e', 'm');
+  b.op(ABS).get('eps').get('tst1').op(F64_MUL, F64_LE, BR_IF, 1);
+  b.addTo('m', (x) => x.i32(1));
+  b.op(0x0c, 0); // br 0 (continue)
+  b.op(END, END);
+  b.get('m').get('l').op(I32_GT_U, IF, VOID);
+  b.i32(0).set('iter');
+  b.op(LOOP, VOID); // do … while |e[l]| > eps·tst1
+  b.addTo('iter', (x) => x.i32(1));
+  b.get('iter').i32(60).op(I32_GT_U, IF, VOID).i32(1).op(RETURN).op(END);
+  ld('d', 'l');
+  b.set('g');
+  ld('d', 'l', 1);
+  b.get('g').op(F64_SUB);
+  f64(2);
+  ld('e', 'l');
+  b.op(F64_MUL, F64_DIV).set('p');
+  hypot(
+    () => b.get('p'),
+    () => f64(1),
+  );
+  b.get('p');
+  f64(0);
+  b.op(F64_LT, IF, VOID).get('r').op(0x9a).set('r').op(END);
+  st('d', 'l', () => {
+    ld('e', 'l');
+    b.get('p').get('r').op(F64_ADD, F64_DIV);
+  });
+  st(
+    'd',
+    'l',
+    () => {
+      ld('e', 'l');
+      b.get('p').get('r').op(F64_ADD, F64_MUL);
+    },
+    1,
+  );
+  ld('d', 'l', 1);
+  b.set('dl1');
+  b.get('g');
+  ld('d', 'l');
+  b.op(F64_SUB).set('h');
+  // d[i] −= h for i = l+2 .. n−1
+  b.get('l').i32(2).op(I32_ADD).set('i');
+  b.op(BLOCK, VOID);
+  b.get('i').get('n').op(I32_GE_U, BR_IF, 0);
+  b.op(LOOP, VOID);
+  st('d', 'i', () => {
+    ld('d', 'i');
+    b.get('h').op(F64_SUB);
+  });
+  b.addTo('i', (x) => x.i32(1));
+  b.get('i').get('n').op(I32_LT_U, BR_IF, 0);
+  b.op(END, END);
+  b.get('f').get('h').op(F64_ADD).set('f');
+  ld('d', 'm');
+  b.set('p');
+  f64(1);
+  b.tee('c').set('c2'); // c = c2 = 1
+  b.get('c2').set('c3');
+  ld('e', 'l', 1);
+  b.set('el1');
+  f64(0);
+  b.set('s');
+  f64(0);
+  b.set('s2');
+  // for i = m−1 down to l
+  b.get('m').set('i');
+  b.op(LOOP, VOID);
+  b.get('i').i32(1).op(I32_SUB).set('i');
+  b.get('c2').set('c3');
+  b.get('c').set('c2');
+  b.get('s').set('s2');
+  b.get('c');
+  ld('e', 'i');
+  b.op(F64_MUL).set('g');
+  b.get('c').get('p').op(F64_MUL).set('h');
+  hypot(
+    () => b.get('p'),
+    () => ld('e', 'i'),
+  );
+  st(
+    'e',
+    'i',
+    () => {
+      b.get('s').get('r').op(F64_MUL);
+    },
+    1,
+  );
+  ld('e', 'i');
+  b.get('r').op(F64_DIV).set('s');
+  b.get('p').get('r').op(F64_DIV).set('c');
+  b.get('c');
+  ld('d', 'i');
+  b.op(F64_MUL).get('s').get('g').op(F64_MUL, F64_SUB).set('p');
+  st(
+    'd',
+    'i',
+    () => {
+      b.get('h').get('s').get('c').get('g').op(F64_MUL).get('s');
+      ld('d', 'i');
+      b.op(F64_MUL, F64_ADD, F64_MUL, F64_ADD);
+    },
+    1,
+  );
+  b.get('i').get('l').op(I32_NE, BR_IF, 0);
+  b.op(END);
+  // p = −s·s2·c3·el1·e[l]/dl1; e[l] = s·p; d[l] = c·p
+  b.get('s').op(0x9a).get('s2').op(F64_MUL).get('c3').op(F64_MUL).get('el1').op(F64_MUL);
+  ld('e', 'l');
+  b.op(F64_MUL).get('dl1').op(F64_DIV).set('p');
+  st('e', 'l', () => b.get('s').get('p').op(F64_MUL));
+  st('d', 'l', () => b.get('c').get('p').op(F64_MUL));
+  ld('e', 'l');
+  b.op(ABS).get('eps').get('tst1').op(F64_MUL, F64_GT, BR_IF, 0);
+  b.op(END); // do-while
+  b.op(END); // if m > l
+  st('d', 'l', () => {
+    ld('d', 'l');
+    b.get('f').op(F64_ADD);
+  });
+  st('e', 'l', () => f64(0));
+  b.addTo('l', (x) => x.i32(1));
+  b.get('l').get('n').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  // selection sort ascending (as JAMA): i = 0 .. n−2
+  b.i32(0).set('i');
+  b.op(BLOCK, VOID);
+  b.get('n').i32(1).op(I32_LE_U, BR_IF, 0);
+  b.op(LOOP, VOID);
+  b.get('i').set('k');
+  ld('d', 'i');
+  b.set('p');
+  b.get('i').i32(1).op(I32_ADD).set('j');
+  b.op(LOOP, VOID);
+  ld('d', 'j');
+  b.get('p').op(F64_LT, IF, VOID);
+  b.get('j').set('k');
+  ld('d', 'j');
+  b.set('p');
+  b.op(END);
+  b.addTo('j', (x) => x.i32(1));
+  b.get('j').get('n').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.get('k').get('i').op(I32_NE, IF, VOID);
+  st('d', 'k', () => ld('d', 'i'));
+  st('d', 'i', () => b.get('p'));
+  b.op(END);
+  b.addTo('i', (x) => x.i32(1));
+  b.get('i').i32(1).op(I32_ADD).get('n').op(I32_LT_U, BR_IF, 0);
+  b.op(END, END);
+  b.i32(0);
+  return b.encode();
+}
+
+/**
  * The module: one exported growable memory, `gram64` (f64x2), `gram32` (f32x4, f64 sums per block),
  * `product64` (f64x2), and the scalar f64 loops of the symmetric eigen-solver (`symvUpper`,
  * `syr2Upper`, `applyReflectors`): as JS these were most of a cold `em-guard analyze`'s TurboFan time.
@@ -981,6 +1225,7 @@ export function buildGramWasm(): Uint8Array {
   const gramType = [0x60, ...vec([I32, I32, I32, I32, I32].map((x) => [x])), ...vec([])];
   const productType = [0x60, ...vec(new Array<number[]>(8).fill([I32])), ...vec([])];
   const reduceType = [0x60, ...vec(new Array<number[]>(4).fill([I32])), ...vec([])];
+  const tqlType = [0x60, ...vec([[I32], [I32], [I32]]), ...vec([[I32]])];
   const inverseType = [0x60, ...vec([I32, I32, I32, F64, F64, I32, I32, I32, I32, I32].map((x) => [x])), ...vec([])];
   const bytes = [
     0x00,
@@ -991,8 +1236,8 @@ export function buildGramWasm(): Uint8Array {
     0x00,
     0x00,
     0x00,
-    ...section(1, vec([gramType, productType, reduceType, inverseType])),
-    ...section(3, vec([[0], [0], [1], [0], [0], [0], [2], [3]])),
+    ...section(1, vec([gramType, productType, reduceType, inverseType, tqlType])),
+    ...section(3, vec([[0], [0], [1], [0], [0], [0], [2], [3], [4]])),
     ...section(5, vec([[0x00, ...u32(1)]])), // memory: min 1 page, no max (grown from JS)
     ...section(
       7,
@@ -1006,6 +1251,7 @@ export function buildGramWasm(): Uint8Array {
         [...name('applyReflectors'), 0x00, 5],
         [...name('householderReduce'), 0x00, 6],
         [...name('inverseIteration'), 0x00, 7],
+        [...name('tql2Values'), 0x00, 8],
       ]),
     ),
     ...section(
@@ -1019,6 +1265,7 @@ export function buildGramWasm(): Uint8Array {
         applyReflectorsFunction(),
         householderReduceFunction(),
         inverseIterationFunction(),
+        tql2ValuesFunction(),
       ]),
     ),
   ];

@@ -1,5 +1,5 @@
 import { tiledProduct } from './tiledProduct.js';
-import { wasmApplyReflectors, wasmHouseholderReduce, wasmTridiagonalEigenvectors } from './wasm/gramWasm.js';
+import { wasmApplyReflectors, wasmHouseholderReduce, wasmTql2Values, wasmTridiagonalEigenvectors } from './wasm/gramWasm.js';
 
 /** Eigen-decomposition of a real symmetric matrix, eigenvalues in descending order. */
 export interface SymmetricEigen {
@@ -58,7 +58,7 @@ export function symmetricEigenTop(a: Float64Array, n: number, count: number | ((
   const diag = Float64Array.from(d);
   const off = new Float64Array(n - 1); // T[i][i+1]
   for (let i = 0; i + 1 < n; i++) off[i] = e[i + 1]!;
-  tql2(n, e, d, null);
+  if (!wasmTql2Values(n, e, d)) tql2(n, e, d, null);
   const values = new Float64Array(n);
   for (let i = 0; i < n; i++) values[i] = d[n - 1 - i]!;
   const want = Math.max(0, Math.min(typeof count === 'function' ? count(values) : count, n));

@@ -18,6 +18,7 @@ interface Kernels {
   syr2Upper(v: number, n8: number, d: number, e: number, i: number): void;
   applyReflectors(v: number, n8: number, h: number, u: number, count: number): void;
   householderReduce(v: number, n8: number, d: number, e: number): void;
+  tql2Values(d: number, e: number, n: number): number;
   inverseIteration(
     diag: number,
     off: number,
@@ -208,6 +209,23 @@ export function wasmHouseholderReduce(n: number, e: Float64Array, d: Float64Arra
   V.set(mem.subarray(0, n * n));
   d.set(mem.subarray(n * n, n * n + n));
   e.set(mem.subarray(n * n + n));
+  return true;
+}
+
+/**
+ * The eigenvalues of the symmetric tridiagonal (d, e) sorted ascending into d, e used as scratch: the
+ * JS `tql2(n, e, d, null)` in the `tql2Values` kernel. Throws as the JS version does when the QL
+ * iteration does not converge; false when the kernels are unavailable.
+ */
+export function wasmTql2Values(n: number, e: Float64Array, d: Float64Array): boolean {
+  const k = n < 1 ? null : kernels();
+  if (k === null || !ensureMemory(k, 2 * n * 8)) return false;
+  const mem = new Float64Array(k.memory.buffer, 0, 2 * n);
+  mem.set(d.subarray(0, n));
+  mem.set(e.subarray(0, n), n);
+  if (k.tql2Values(0, n * 8, n) !== 0) throw new Error('symmetricEigen: QL iteration did not converge (non-finite input?)');
+  d.set(mem.subarray(0, n));
+  e.set(mem.subarray(n, 2 * n));
   return true;
 }
 
