@@ -2,8 +2,8 @@ import { max, mean, median, min } from 'simple-statistics';
 import { assertFiniteMatrix } from './checkMatrix.js';
 import { centeredPcaWithGram, uncentredGram, type CenteredPca, type PcaComponents } from './centeredPca.js';
 import type { Matrix } from './matrix.js';
-import { meanDeltaRowMetrics } from './meanDeltaRowMetrics.js';
-import { pcaRowMetrics } from './pcaRowMetrics.js';
+import { meanDeltaRowMetricsFromSums } from './meanDeltaRowMetrics.js';
+import { pcaRowMetricsWithSums } from './pcaRowMetrics.js';
 import { randomProjectionFractions } from './randomProjectionFractions.js';
 import type { RowNorms } from './subtractMatrices.js';
 
@@ -101,15 +101,17 @@ export function subspaceStatisticsOfFinite(inputs: StatisticsInputs, choice: Pca
   const { trainBefore, evalBefore, evalAfter, trainDelta, evalDelta } = inputs;
   const pcaParts = centeredPcaWithGram(trainDelta, choice);
   const pca = pcaParts.pca;
-  const vsPca = pcaRowMetrics(evalDelta, pca);
-  const vsMean = meanDeltaRowMetrics(evalDelta, pca.mean); // the PCA mean is the mean train delta
+  // One pass over each eval set: the PCA measures and the mean-direction trio share its sums.
+  const { metrics: vsPca, sums: deltaSums } = pcaRowMetricsWithSums(evalDelta, pca);
+  const vsMean = meanDeltaRowMetricsFromSums(deltaSums.dotMean, deltaSums.norm2, deltaSums.meanNorm2); // the PCA mean is the mean train delta
   const size = inputs.evalRows ? deltaSizeFromRows(inputs.evalRows) : deltaSize(evalBefore, evalAfter);
 
   const promptParts = centeredPcaWithGram(trainBefore, choice);
   const promptPca = promptParts.pca;
-  const inPrompt = pcaRowMetrics(evalBefore, promptPca);
-  const randomFraction = promptPca.k > 0 ? randomProjectionFractions(evalBefore, promptPca.mean, promptPca.k, seed) : inPrompt.projectionFractionCentered;
-  const trainMean = meanDeltaRowMetrics(evalBefore, promptPca.mean);
+  const { metrics: inPrompt, sums: promptSums } = pcaRowMetricsWithSums(evalBefore, promptPca);
+  const randomFraction =
+    promptPca.k > 0 ? randomProjectionFractions(evalBefore, promptPca.mean, promptPca.k, seed, promptSums.centredNorm2) : inPrompt.projectionFractionCentered;
+  const trainMean = meanDeltaRowMetricsFromSums(promptSums.dotMean, promptSums.norm2, promptSums.meanNorm2);
 
   const perPrompt: Record<PerPromptColumn, (number | null)[]> = {
     explainedL2Centered: vsPca.explainedL2Centered,
