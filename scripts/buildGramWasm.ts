@@ -1217,6 +1217,84 @@ function tql2ValuesFunction(): number[] {
 }
 
 /**
+ * centreRows(a, n, d8, mean, rowDot) → Σx²: column means of the n×d f64 matrix at a into `mean`
+ * (zeroed by the caller; rows summed in order, then divided by n, as `columnMeans`), then each row
+ * centred in place, x = a − μ, with ‖X_c‖²_F returned and X_c·μ per row written to rowDot: the JS
+ * centring loop of `centeredPcaWithGram` in the same order. n ≥ 1, d ≥ 1.
+ */
+function centreRowsFunction(): number[] {
+  const b = new Body(['a', 'n', 'd8', 'mean', 'rowDot']);
+  for (const l of ['r', 'p', 'pm', 'end']) b.local(l, I32);
+  for (const l of ['total', 'dot', 'x', 'count']) b.local(l, F64);
+  b.get('mean').get('d8').op(I32_ADD).set('end');
+  b.i32(0).set('r');
+  b.get('a').set('p');
+  b.op(LOOP, VOID); // column sums, row by row
+  b.get('mean').set('pm');
+  b.op(LOOP, VOID);
+  b.get('pm')
+    .get('pm')
+    .op(...LOAD)
+    .get('p')
+    .op(...LOAD)
+    .op(F64_ADD, ...STORE);
+  step8(b, 'p', 'pm');
+  b.get('pm').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.addTo('r', (x) => x.i32(1));
+  b.get('r').get('n').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.get('n').op(0xb8).set('count'); // f64.convert_i32_u
+  b.get('mean').set('pm');
+  b.op(LOOP, VOID);
+  b.get('pm')
+    .get('pm')
+    .op(...LOAD)
+    .get('count')
+    .op(F64_DIV, ...STORE);
+  step8(b, 'pm');
+  b.get('pm').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.op(F64_CONST, 0, 0, 0, 0, 0, 0, 0, 0).set('total');
+  b.i32(0).set('r');
+  b.get('a').set('p');
+  b.op(LOOP, VOID); // centre each row
+  b.op(F64_CONST, 0, 0, 0, 0, 0, 0, 0, 0).set('dot');
+  b.get('mean').set('pm');
+  b.op(LOOP, VOID);
+  b.get('p')
+    .op(...LOAD)
+    .get('pm')
+    .op(...LOAD)
+    .op(F64_SUB)
+    .set('x');
+  b.get('p')
+    .get('x')
+    .op(...STORE);
+  b.get('total').get('x').get('x').op(F64_MUL, F64_ADD).set('total');
+  b.get('dot')
+    .get('x')
+    .get('pm')
+    .op(...LOAD)
+    .op(F64_MUL, F64_ADD)
+    .set('dot');
+  step8(b, 'p', 'pm');
+  b.get('pm').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.get('rowDot')
+    .get('r')
+    .i32(8)
+    .op(I32_MUL, I32_ADD)
+    .get('dot')
+    .op(...STORE);
+  b.addTo('r', (x) => x.i32(1));
+  b.get('r').get('n').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.get('total');
+  return b.encode();
+}
+
+/**
  * The module: one exported growable memory, `gram64` (f64x2), `gram32` (f32x4, f64 sums per block),
  * `product64` (f64x2), and the scalar f64 loops of the symmetric eigen-solver (`symvUpper`,
  * `syr2Upper`, `applyReflectors`): as JS these were most of a cold `em-guard analyze`'s TurboFan time.
@@ -1226,6 +1304,7 @@ export function buildGramWasm(): Uint8Array {
   const productType = [0x60, ...vec(new Array<number[]>(8).fill([I32])), ...vec([])];
   const reduceType = [0x60, ...vec(new Array<number[]>(4).fill([I32])), ...vec([])];
   const tqlType = [0x60, ...vec([[I32], [I32], [I32]]), ...vec([[I32]])];
+  const centreType = [0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), ...vec([[F64]])];
   const inverseType = [0x60, ...vec([I32, I32, I32, F64, F64, I32, I32, I32, I32, I32].map((x) => [x])), ...vec([])];
   const bytes = [
     0x00,
@@ -1236,8 +1315,8 @@ export function buildGramWasm(): Uint8Array {
     0x00,
     0x00,
     0x00,
-    ...section(1, vec([gramType, productType, reduceType, inverseType, tqlType])),
-    ...section(3, vec([[0], [0], [1], [0], [0], [0], [2], [3], [4]])),
+    ...section(1, vec([gramType, productType, reduceType, inverseType, tqlType, centreType])),
+    ...section(3, vec([[0], [0], [1], [0], [0], [0], [2], [3], [4], [5]])),
     ...section(5, vec([[0x00, ...u32(1)]])), // memory: min 1 page, no max (grown from JS)
     ...section(
       7,
@@ -1252,6 +1331,7 @@ export function buildGramWasm(): Uint8Array {
         [...name('householderReduce'), 0x00, 6],
         [...name('inverseIteration'), 0x00, 7],
         [...name('tql2Values'), 0x00, 8],
+        [...name('centreRows'), 0x00, 9],
       ]),
     ),
     ...section(
@@ -1266,6 +1346,7 @@ export function buildGramWasm(): Uint8Array {
         householderReduceFunction(),
         inverseIterationFunction(),
         tql2ValuesFunction(),
+        centreRowsFunction(),
       ]),
     ),
   ];

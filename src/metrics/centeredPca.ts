@@ -4,6 +4,7 @@ import { gram } from './gram.js';
 import type { Matrix } from './matrix.js';
 import { symmetricEigenTop } from './symmetricEigen.js';
 import { tiledProduct } from './tiledProduct.js';
+import { wasmCentreRows } from './wasm/gramWasm.js';
 
 /** How many components a {@link centeredPca} keeps: a fixed rank, or a share of explained variance. */
 export type PcaComponents = { rank: number } | { varianceShare: number };
@@ -90,20 +91,7 @@ export function centeredPcaWithGram(m: Matrix, choice: PcaComponents): CenteredP
     return { pca, gram: null, rowDotMean: null };
   }
 
-  const mean = columnMeans(m);
-  const centred = new Float64Array(n * d);
-  const rowDotMean = new Float64Array(n);
-  let total = 0;
-  for (let r = 0; r < n; r++) {
-    let dot = 0;
-    for (let c = 0; c < d; c++) {
-      const x = data[r * d + c]! - mean[c]!;
-      centred[r * d + c] = x;
-      total += x * x;
-      dot += x * mean[c]!;
-    }
-    rowDotMean[r] = dot;
-  }
+  const { mean, centred, rowDotMean, total } = wasmCentreRows(data, n, d) ?? centreRows(m);
   const x: Matrix = { rows: n, cols: d, data: centred };
   const side = n <= d ? 'rows' : 'cols';
   const size = side === 'rows' ? n : d;
@@ -170,6 +158,26 @@ export function centeredPcaWithGram(m: Matrix, choice: PcaComponents): CenteredP
   // (≤ 1e-10 above the rank tolerance), and Gram–Schmidt on d×k in JS cost seconds at k ≈ 200
   // (a 90 % share of a flat spectrum), more than the rest of `analyze`.
   return parts(result({ rows: d, cols: k, data: raw }));
+}
+
+/** μ, X_c = M − 1μᵀ, ‖X_c‖²_F and X_c·μ per row in JS: the route of `wasmCentreRows` without WebAssembly. */
+function centreRows(m: Matrix): { mean: Float64Array; centred: Float64Array; rowDotMean: Float64Array; total: number } {
+  const { rows: n, cols: d, data } = m;
+  const mean = columnMeans(m);
+  const centred = new Float64Array(n * d);
+  const rowDotMean = new Float64Array(n);
+  let total = 0;
+  for (let r = 0; r < n; r++) {
+    let dot = 0;
+    for (let c = 0; c < d; c++) {
+      const x = data[r * d + c]! - mean[c]!;
+      centred[r * d + c] = x;
+      total += x * x;
+      dot += x * mean[c]!;
+    }
+    rowDotMean[r] = dot;
+  }
+  return { mean, centred, rowDotMean, total };
 }
 
 /**

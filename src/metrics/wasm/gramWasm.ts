@@ -19,6 +19,7 @@ interface Kernels {
   applyReflectors(v: number, n8: number, h: number, u: number, count: number): void;
   householderReduce(v: number, n8: number, d: number, e: number): void;
   tql2Values(d: number, e: number, n: number): number;
+  centreRows(a: number, n: number, d8: number, mean: number, rowDot: number): number;
   inverseIteration(
     diag: number,
     off: number,
@@ -210,6 +211,27 @@ export function wasmHouseholderReduce(n: number, e: Float64Array, d: Float64Arra
   d.set(mem.subarray(n * n, n * n + n));
   e.set(mem.subarray(n * n + n));
   return true;
+}
+
+/**
+ * Column means μ of the n×d row-major `data`, the centred rows X_c = data − 1μᵀ (float64), ‖X_c‖²_F
+ * and X_c·μ per row, by the `centreRows` kernel (the JS loop of `centeredPcaWithGram`, same order):
+ * as JS that first 1M-element loop ran interpreted until optimised, then deopted on the next input
+ * type (float64 deltas, float32 activations). Null when the kernels are unavailable.
+ */
+export function wasmCentreRows(
+  data: Float32Array | Float64Array,
+  n: number,
+  d: number,
+): { centred: Float64Array; mean: Float64Array; rowDotMean: Float64Array; total: number } | null {
+  const k = n < 1 || d < 1 ? null : kernels();
+  const size = n * d;
+  if (k === null || !ensureMemory(k, (size + d + n) * 8)) return null;
+  const mem = new Float64Array(k.memory.buffer, 0, size + d + n);
+  mem.set(data.subarray(0, size));
+  mem.fill(0, size, size + d);
+  const total = k.centreRows(0, n, d * 8, size * 8, (size + d) * 8);
+  return { centred: mem.slice(0, size), mean: mem.slice(size, size + d), rowDotMean: mem.slice(size + d, size + d + n), total };
 }
 
 /**
