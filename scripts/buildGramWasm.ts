@@ -83,6 +83,10 @@ class Body {
     this.code.push(0x21, ...u32(this.at(l)));
     return this;
   }
+  tee(l: string): this {
+    this.code.push(0x22, ...u32(this.at(l)));
+    return this;
+  }
   i32(v: number): this {
     this.code.push(0x41, ...s32(v));
     return this;
@@ -294,13 +298,1014 @@ function productFunction(): number[] {
   return b.encode();
 }
 
+const F64 = 0x7c;
+const BLOCK = 0x02,
+  IF = 0x04;
+const I32_SUB = 0x6b,
+  I32_GE_U = 0x4f;
+const F64_SUB = 0xa1,
+  F64_MUL = 0xa2,
+  F64_DIV = 0xa3,
+  F64_NE = 0x62,
+  F64_CONST = 0x44;
+
+/** f64.load / f64.store at the address on the stack (8-byte aligned, no offset). */
+const LOAD: [number, number, number] = [F64_LOAD, 3, 0];
+const STORE: [number, number, number] = [F64_STORE, 3, 0];
+
+/** `p += 8` for each named i32 pointer local. */
+function step8(b: Body, ...ptrs: string[]): void {
+  for (const p of ptrs) b.addTo(p, (x) => x.i32(8));
+}
+
 /**
- * The module: one exported growable memory, `gram64` (f64x2), `gram32` (f32x4, f64 sums per block)
- * and `product64` (f64x2).
+ * symvUpper(v, n8, d, e, i): the symmetric product of Householder step i (tred2), e[0..i) += A·d over
+ * the leading i×i block of A held in its upper triangle (A[j][k], k ≥ j, at v + j·n8 + 8k), each
+ * stored element read once for two multiply-adds: for j < i, g = e[j] + A[j][j]·d[j] + Σ_{k>j}
+ * A[j][k]·d[k], e[k] += A[j][k]·d[j] (k > j), e[j] = g. Scalar f64, the order of the JS loop.
+ */
+function symvUpperFunction(): number[] {
+  const b = new Body(['v', 'n8', 'd', 'e', 'i']);
+  for (const l of ['j', 'row', 'pv', 'pd', 'pe', 'end']) b.local(l, I32);
+  for (const l of ['f', 'g', 'x']) b.local(l, F64);
+  b.i32(0).set('j');
+  b.op(LOOP, VOID); // rows j < i (i ≥ 1)
+  b.get('v').get('j').get('n8').op(I32_MUL, I32_ADD).set('row');
+  b.get('d')
+    .get('j')
+    .i32(8)
+    .op(I32_MUL, I32_ADD)
+    .op(...LOAD)
+    .set('f');
+  b.get('row').get('j').i32(8).op(I32_MUL, I32_ADD).set('pv');
+  b.get('e')
+    .get('j')
+    .i32(8)
+    .op(I32_MUL, I32_ADD)
+    .op(...LOAD);
+  b.get('pv')
+    .op(...LOAD)
+    .get('f')
+    .op(F64_MUL, F64_ADD)
+    .set('g');
+  step8(b, 'pv');
+  b.get('d').get('j').i32(8).op(I32_MUL, I32_ADD).i32(8).op(I32_ADD).set('pd');
+  b.get('e').get('j').i32(8).op(I32_MUL, I32_ADD).i32(8).op(I32_ADD).set('pe');
+  b.get('row').get('i').i32(8).op(I32_MUL, I32_ADD).set('end');
+  b.op(BLOCK, VOID);
+  b.get('pv').get('end').op(I32_GE_U, BR_IF, 0);
+  b.op(LOOP, VOID); // k = j+1 .. i−1
+  b.get('pv')
+    .op(...LOAD)
+    .set('x');
+  b.get('g')
+    .get('x')
+    .get('pd')
+    .op(...LOAD)
+    .op(F64_MUL, F64_ADD)
+    .set('g');
+  b.get('pe')
+    .get('pe')
+    .op(...LOAD)
+    .get('x')
+    .get('f')
+    .op(F64_MUL, F64_ADD)
+    .op(...STORE);
+  step8(b, 'pv', 'pd', 'pe');
+  b.get('pv').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END, END);
+  b.get('e')
+    .get('j')
+    .i32(8)
+    .op(I32_MUL, I32_ADD)
+    .get('g')
+    .op(...STORE);
+  b.addTo('j', (x) => x.i32(1));
+  b.get('j').get('i').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  return b.encode();
+}
+
+/**
+ * syr2Upper(v, n8, d, e, i): the rank-2 update of Householder step i, A[j][k] −= d[j]·e[k] + e[j]·d[k]
+ * for j ≤ k < i (upper triangle), then per row d[j] = A[j][i−1] and A[j][i] = 0 (tred2, row by row:
+ * a row's d is replaced only after every later row has read it). i ≥ 1.
+ */
+function syr2UpperFunction(): number[] {
+  const b = new Body(['v', 'n8', 'd', 'e', 'i']);
+  for (const l of ['j', 'row', 'pv', 'pd', 'pe', 'end']) b.local(l, I32);
+  for (const l of ['f', 'g']) b.local(l, F64);
+  b.i32(0).set('j');
+  b.op(LOOP, VOID); // rows j < i
+  b.get('v').get('j').get('n8').op(I32_MUL, I32_ADD).set('row');
+  b.get('d').get('j').i32(8).op(I32_MUL, I32_ADD).set('pd');
+  b.get('e').get('j').i32(8).op(I32_MUL, I32_ADD).set('pe');
+  b.get('pd')
+    .op(...LOAD)
+    .set('f');
+  b.get('pe')
+    .op(...LOAD)
+    .set('g');
+  b.get('row').get('j').i32(8).op(I32_MUL, I32_ADD).set('pv');
+  b.get('row').get('i').i32(8).op(I32_MUL, I32_ADD).set('end');
+  b.op(LOOP, VOID); // k = j .. i−1 (at least one)
+  b.get('pv')
+    .get('pv')
+    .op(...LOAD);
+  b.get('f')
+    .get('pe')
+    .op(...LOAD)
+    .op(F64_MUL)
+    .get('g')
+    .get('pd')
+    .op(...LOAD)
+    .op(F64_MUL, F64_ADD);
+  b.op(F64_SUB, ...STORE);
+  step8(b, 'pv', 'pd', 'pe');
+  b.get('pv').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.get('d')
+    .get('j')
+    .i32(8)
+    .op(I32_MUL, I32_ADD)
+    .get('end')
+    .i32(8)
+    .op(I32_SUB)
+    .op(...LOAD)
+    .op(...STORE); // d[j] = A[j][i−1]
+  b.get('end')
+    .op(F64_CONST, 0, 0, 0, 0, 0, 0, 0, 0)
+    .op(...STORE); // A[j][i] = 0
+  b.addTo('j', (x) => x.i32(1));
+  b.get('j').get('i').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  return b.encode();
+}
+
+/**
+ * applyReflectors(v, n8, h, u, count): x ← P₁ then P₂ … P_{n−1} applied to each of `count` vectors
+ * (rows of n f64 at u, n8 bytes apart), Pᵢ = I − uᵢuᵢᵀ/hᵢ with uᵢ = the first i entries of row i of
+ * v and hᵢ = h[i] (skipped when 0): s = uᵢ·x, f = s/hᵢ, x[0..i) −= f·uᵢ (skipped when f = 0). The
+ * back-transform of tridiagonal eigenvectors to eigenvectors of A. n = n8/8 ≥ 2, count ≥ 1.
+ */
+function applyReflectorsFunction(): number[] {
+  const b = new Body(['v', 'n8', 'h', 'u', 'count']);
+  for (const l of ['i', 'j', 'row', 'end', 'uj', 'pv', 'pu']) b.local(l, I32);
+  for (const l of ['hi', 's', 'f']) b.local(l, F64);
+  b.i32(1).set('i');
+  b.op(LOOP, VOID); // reflectors i = 1 .. n−1
+  b.get('h')
+    .get('i')
+    .i32(8)
+    .op(I32_MUL, I32_ADD)
+    .op(...LOAD)
+    .set('hi');
+  b.get('hi').op(F64_CONST, 0, 0, 0, 0, 0, 0, 0, 0).op(F64_NE, IF, VOID);
+  b.get('v').get('i').get('n8').op(I32_MUL, I32_ADD).set('row');
+  b.get('row').get('i').i32(8).op(I32_MUL, I32_ADD).set('end');
+  b.get('u').set('uj');
+  b.i32(0).set('j');
+  b.op(LOOP, VOID); // vectors
+  b.op(F64_CONST, 0, 0, 0, 0, 0, 0, 0, 0).set('s');
+  b.get('row').set('pv');
+  b.get('uj').set('pu');
+  b.op(LOOP, VOID); // s = uᵢ·x
+  b.get('s')
+    .get('pv')
+    .op(...LOAD)
+    .get('pu')
+    .op(...LOAD)
+    .op(F64_MUL, F64_ADD)
+    .set('s');
+  step8(b, 'pv', 'pu');
+  b.get('pv').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.get('s').get('hi').op(F64_DIV).set('f');
+  b.get('f').op(F64_CONST, 0, 0, 0, 0, 0, 0, 0, 0).op(F64_NE, IF, VOID);
+  b.get('row').set('pv');
+  b.get('uj').set('pu');
+  b.op(LOOP, VOID); // x −= f·uᵢ
+  b.get('pu')
+    .get('pu')
+    .op(...LOAD)
+    .get('f')
+    .get('pv')
+    .op(...LOAD)
+    .op(F64_MUL, F64_SUB)
+    .op(...STORE);
+  step8(b, 'pv', 'pu');
+  b.get('pv').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.op(END); // if f ≠ 0
+  b.addTo('uj', (x) => x.get('n8'));
+  b.addTo('j', (x) => x.i32(1));
+  b.get('j').get('count').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.op(END); // if hᵢ ≠ 0
+  b.addTo('i', (x) => x.i32(1));
+  b.get('i').i32(8).op(I32_MUL).get('n8').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  return b.encode();
+}
+
+/** Function indices of the module (order of the code section). */
+const SYMV_UPPER = 3;
+const SYR2_UPPER = 4;
+
+/**
+ * householderReduce(v, n8, d, e): tred2's Householder reduction of the n×n symmetric A (row-major at
+ * v, n = n8/8; read and updated in its upper triangle) to tridiagonal form, the JS `householderReduce`
+ * of symmetricEigen.ts step for step: the reflector of step i left in row i (uᵢ in columns 0..i−1),
+ * hᵢ in d[i], the off-diagonal in e, the diagonal on A's diagonal. The O(i²) parts call `symvUpper`
+ * and `syr2Upper`; the O(i) bookkeeping is here too, so no JS loop of the solver is left to compile.
+ */
+function householderReduceFunction(): number[] {
+  const b = new Body(['v', 'n8', 'd', 'e']);
+  for (const l of ['i', 'i8', 'j', 'pd', 'pe', 'pv', 'end']) b.local(l, I32);
+  for (const l of ['scale', 'h', 'f', 'g', 'x', 's', 'hh']) b.local(l, F64);
+  const zero = (): void => void b.op(F64_CONST, 0, 0, 0, 0, 0, 0, 0, 0);
+  // d[j] = A[j][n−1]
+  b.i32(0).set('j');
+  b.op(LOOP, VOID);
+  b.get('d').get('j').i32(8).op(I32_MUL, I32_ADD);
+  b.get('v')
+    .get('j')
+    .get('n8')
+    .op(I32_MUL, I32_ADD)
+    .get('n8')
+    .op(I32_ADD)
+    .i32(8)
+    .op(I32_SUB)
+    .op(...LOAD);
+  b.op(...STORE);
+  b.addTo('j', (x) => x.i32(1));
+  b.get('j').i32(8).op(I32_MUL).get('n8').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.get('n8').i32(8).op(I32_SUB).set('i8');
+  b.get('i8').i32(8).op(0x6e).set('i'); // i32.div_u: i = n − 1
+  b.op(BLOCK, VOID);
+  b.get('i').op(0x45, BR_IF, 0); // i32.eqz: n = 1
+  b.op(LOOP, VOID); // i = n−1 .. 1
+  b.get('d').get('i8').op(I32_ADD).set('end');
+  zero();
+  b.set('scale');
+  b.get('d').set('pd');
+  b.op(LOOP, VOID);
+  b.get('scale')
+    .get('pd')
+    .op(...LOAD)
+    .op(0x99, F64_ADD)
+    .set('scale'); // f64.abs
+  step8(b, 'pd');
+  b.get('pd').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  zero();
+  b.set('h');
+  b.get('scale');
+  zero();
+  b.op(0x61, IF, VOID); // f64.eq: scale = 0
+  b.get('e')
+    .get('i8')
+    .op(I32_ADD)
+    .get('end')
+    .i32(8)
+    .op(I32_SUB)
+    .op(...LOAD)
+    .op(...STORE); // e[i] = d[i−1]
+  b.i32(0).set('j');
+  b.op(LOOP, VOID);
+  b.get('v').get('j').get('n8').op(I32_MUL, I32_ADD).set('pv');
+  b.get('d')
+    .get('j')
+    .i32(8)
+    .op(I32_MUL, I32_ADD)
+    .get('pv')
+    .get('i8')
+    .op(I32_ADD)
+    .i32(8)
+    .op(I32_SUB)
+    .op(...LOAD)
+    .op(...STORE);
+  b.get('pv').get('i8').op(I32_ADD);
+  zero();
+  b.op(...STORE);
+  b.get('v').get('i').get('n8').op(I32_MUL, I32_ADD).get('j').i32(8).op(I32_MUL, I32_ADD);
+  zero();
+  b.op(...STORE);
+  b.addTo('j', (x) => x.i32(1));
+  b.get('j').get('i').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.op(0x05); // else
+  b.get('d').set('pd');
+  b.op(LOOP, VOID); // d /= scale, h = Σ d²
+  b.get('pd')
+    .op(...LOAD)
+    .get('scale')
+    .op(F64_DIV)
+    .set('x');
+  b.get('pd')
+    .get('x')
+    .op(...STORE);
+  b.get('h').get('x').get('x').op(F64_MUL, F64_ADD).set('h');
+  step8(b, 'pd');
+  b.get('pd').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.get('end')
+    .i32(8)
+    .op(I32_SUB)
+    .op(...LOAD)
+    .set('f');
+  b.get('h').op(0x9f).set('g'); // f64.sqrt
+  b.get('f');
+  zero();
+  b.op(0x64, IF, VOID); // f64.gt: f > 0 → g = −g
+  b.get('g').op(0x9a).set('g'); // f64.neg
+  b.op(END);
+  b.get('e')
+    .get('i8')
+    .op(I32_ADD)
+    .get('scale')
+    .get('g')
+    .op(F64_MUL)
+    .op(...STORE);
+  b.get('h').get('f').get('g').op(F64_MUL, F64_SUB).set('h');
+  b.get('end')
+    .i32(8)
+    .op(I32_SUB)
+    .get('f')
+    .get('g')
+    .op(F64_SUB)
+    .op(...STORE);
+  b.get('d').set('pd');
+  b.get('e').set('pe');
+  b.get('v').get('i').get('n8').op(I32_MUL, I32_ADD).set('pv');
+  b.op(LOOP, VOID); // e[j] = 0, A[i][j] = d[j]
+  b.get('pe');
+  zero();
+  b.op(...STORE);
+  b.get('pv')
+    .get('pd')
+    .op(...LOAD)
+    .op(...STORE);
+  step8(b, 'pd', 'pe', 'pv');
+  b.get('pd').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.get('v')
+    .get('n8')
+    .get('d')
+    .get('e')
+    .get('i')
+    .op(0x10, ...u32(SYMV_UPPER));
+  zero();
+  b.set('s');
+  b.get('d').set('pd');
+  b.get('e').set('pe');
+  b.op(LOOP, VOID); // e /= h, s = e·d
+  b.get('pe')
+    .op(...LOAD)
+    .get('h')
+    .op(F64_DIV)
+    .set('x');
+  b.get('pe')
+    .get('x')
+    .op(...STORE);
+  b.get('s')
+    .get('x')
+    .get('pd')
+    .op(...LOAD)
+    .op(F64_MUL, F64_ADD)
+    .set('s');
+  step8(b, 'pd', 'pe');
+  b.get('pd').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.get('s').get('h').get('h').op(F64_ADD, F64_DIV).set('hh');
+  b.get('d').set('pd');
+  b.get('e').set('pe');
+  b.op(LOOP, VOID); // e −= hh·d
+  b.get('pe')
+    .get('pe')
+    .op(...LOAD)
+    .get('hh')
+    .get('pd')
+    .op(...LOAD)
+    .op(F64_MUL, F64_SUB)
+    .op(...STORE);
+  step8(b, 'pd', 'pe');
+  b.get('pd').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.get('v')
+    .get('n8')
+    .get('d')
+    .get('e')
+    .get('i')
+    .op(0x10, ...u32(SYR2_UPPER));
+  b.op(END); // if scale = 0
+  b.get('end')
+    .get('h')
+    .op(...STORE); // d[i] = h
+  b.get('i').i32(1).op(I32_SUB).set('i');
+  b.get('i8').i32(8).op(I32_SUB).set('i8');
+  b.get('i').op(BR_IF, 0);
+  b.op(END, END);
+  return b.encode();
+}
+
+/**
+ * inverseIteration(diag, off, n8, lambda, tiny, work, x, cluster, count, seed): the JS
+ * `inverseIteration` of symmetricEigen.ts step for step: unit eigenvector x (n f64 at x, followed by
+ * two zero f64) of the symmetric tridiagonal (diag, off) for the eigenvalue `lambda`, by three steps
+ * of inverse iteration with a pivoted LU of T − λI (zero pivots replaced by `tiny`), each step
+ * orthogonalised against the `count` vectors at `cluster` (rows of n f64, n8 bytes apart). `work`
+ * holds 5 zeroed arrays of n + 2 f64 (U's three diagonals, multipliers, swaps). n ≥ 2.
+ */
+function inverseIterationFunction(): number[] {
+  const b = new Body(['diag', 'off', 'n8', 'lambda', 'tiny', 'work', 'x', 'cluster', 'count', 'seed']);
+  for (const l of ['i8', 'last8', 'w8', 'pu0', 'pu1', 'pu2', 'pm', 'ps', 'state', 'iter', 'q', 'qi', 'px', 'pq', 'end']) b.local(l, I32);
+  for (const l of ['a0', 'a1', 'a2', 'b0', 'b1', 'b2', 'l', 't', 'sum', 'len']) b.local(l, F64);
+  const f64 = (v: number): void => void b.op(F64_CONST, ...new Uint8Array(new Float64Array([v]).buffer));
+  const at = (base: string, idx: string): void => void b.get(base).get(idx).op(I32_ADD); // byte address base + idx (idx in bytes)
+  const ABS = 0x99,
+    F64_LT = 0x63,
+    F64_GT = 0x64,
+    F64_GE = 0x66,
+    F64_EQ = 0x61,
+    ELSE = 0x05;
+  b.get('n8').i32(16).op(I32_ADD).set('w8');
+  b.get('work').set('pu0');
+  b.get('pu0').get('w8').op(I32_ADD).set('pu1');
+  b.get('pu1').get('w8').op(I32_ADD).set('pu2');
+  b.get('pu2').get('w8').op(I32_ADD).set('pm');
+  b.get('pm').get('w8').op(I32_ADD).set('ps');
+  b.get('n8').i32(8).op(I32_SUB).set('last8');
+  // a0 = diag[0] − λ, a1 = off[0], a2 = 0
+  b.get('diag')
+    .op(...LOAD)
+    .get('lambda')
+    .op(F64_SUB)
+    .set('a0');
+  b.get('off')
+    .op(...LOAD)
+    .set('a1');
+  f64(0);
+  b.set('a2');
+  b.i32(0).set('i8');
+  b.op(LOOP, VOID); // i = 0 .. n−2
+  at('off', 'i8');
+  b.op(...LOAD).set('b0');
+  at('diag', 'i8');
+  b.op(F64_LOAD, 3, 8).get('lambda').op(F64_SUB).set('b1');
+  f64(0);
+  b.set('b2');
+  b.get('i8').i32(16).op(I32_ADD).get('n8').op(I32_LT_U, IF, VOID);
+  at('off', 'i8');
+  b.op(F64_LOAD, 3, 8).set('b2');
+  b.op(END);
+  b.get('a0').op(ABS).get('b0').op(ABS).op(F64_GE, IF, VOID);
+  b.get('a0');
+  f64(0);
+  b.op(F64_EQ, IF, VOID).get('tiny').set('a0').op(END);
+  b.get('b0').get('a0').op(F64_DIV).set('l');
+  at('pu0', 'i8');
+  b.get('a0').op(...STORE);
+  at('pu1', 'i8');
+  b.get('a1').op(...STORE);
+  at('pu2', 'i8');
+  b.get('a2').op(...STORE);
+  at('ps', 'i8');
+  f64(0);
+  b.op(...STORE);
+  b.get('b1').get('l').get('a1').op(F64_MUL, F64_SUB).set('a0');
+  b.get('b2').get('l').get('a2').op(F64_MUL, F64_SUB).set('a1');
+  b.op(ELSE);
+  b.get('a0').get('b0').op(F64_DIV).set('l');
+  at('pu0', 'i8');
+  b.get('b0').op(...STORE);
+  at('pu1', 'i8');
+  b.get('b1').op(...STORE);
+  at('pu2', 'i8');
+  b.get('b2').op(...STORE);
+  at('ps', 'i8');
+  f64(1);
+  b.op(...STORE);
+  b.get('a1').get('l').get('b1').op(F64_MUL, F64_SUB).set('a0');
+  b.get('a2').get('l').get('b2').op(F64_MUL, F64_SUB).set('a1');
+  b.op(END);
+  at('pm', 'i8');
+  b.get('l').op(...STORE);
+  f64(0);
+  b.set('a2');
+  b.addTo('i8', (x) => x.i32(8));
+  b.get('i8').get('last8').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  // u0[n−1] = a0 or tiny; then |u0[i]| < tiny → ±tiny
+  at('pu0', 'last8');
+  b.get('a0');
+  f64(0);
+  b.op(F64_EQ, IF, 0x7c).get('tiny').op(ELSE).get('a0').op(END);
+  b.op(...STORE);
+  b.i32(0).set('i8');
+  b.op(LOOP, VOID);
+  at('pu0', 'i8');
+  b.op(...LOAD).set('t');
+  b.get('t').op(ABS).get('tiny').op(F64_LT, IF, VOID);
+  at('pu0', 'i8');
+  b.get('t');
+  f64(0);
+  b.op(F64_LT, IF, 0x7c).get('tiny').op(0x9a).op(ELSE).get('tiny').op(END);
+  b.op(...STORE);
+  b.op(END);
+  b.addTo('i8', (x) => x.i32(8));
+  b.get('i8').get('n8').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  // Start vector: state = 0x9e3779b9 ^ (seed·0x85ebca6b) (mod 2³²), then an LCG per entry.
+  b.i32(0x9e3779b9 | 0)
+    .get('seed')
+    .i32(0x85ebca6b | 0)
+    .op(I32_MUL)
+    .op(0x73)
+    .set('state'); // i32.xor
+  b.i32(0).set('i8');
+  b.op(LOOP, VOID);
+  b.get('state').i32(1664525).op(I32_MUL).i32(1013904223).op(I32_ADD).set('state');
+  at('x', 'i8');
+  b.get('state').op(0xb8); // f64.convert_i32_u
+  f64(4294967296);
+  b.op(F64_DIV);
+  f64(0.5);
+  b.op(F64_SUB, ...STORE);
+  b.addTo('i8', (x) => x.i32(8));
+  b.get('i8').get('n8').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.i32(0).set('iter');
+  b.op(LOOP, VOID); // three iterations
+  // forward: swaps and multipliers
+  b.i32(0).set('i8');
+  b.op(LOOP, VOID);
+  at('ps', 'i8');
+  b.op(...LOAD);
+  f64(0);
+  b.op(F64_NE, IF, VOID);
+  at('x', 'i8');
+  b.op(...LOAD).set('t');
+  at('x', 'i8');
+  at('x', 'i8');
+  b.op(F64_LOAD, 3, 8).op(...STORE);
+  at('x', 'i8');
+  b.get('t').op(F64_STORE, 3, 8);
+  b.op(END);
+  at('x', 'i8');
+  at('x', 'i8');
+  b.op(F64_LOAD, 3, 8);
+  at('pm', 'i8');
+  b.op(...LOAD);
+  at('x', 'i8');
+  b.op(...LOAD)
+    .op(F64_MUL, F64_SUB)
+    .op(F64_STORE, 3, 8);
+  b.addTo('i8', (x) => x.i32(8));
+  b.get('i8').get('last8').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  // back substitution through U (x[n], x[n+1] and U's entries past the end are 0)
+  b.get('n8').set('i8');
+  b.op(LOOP, VOID);
+  b.get('i8').i32(8).op(I32_SUB).set('i8');
+  at('x', 'i8');
+  at('x', 'i8');
+  b.op(...LOAD);
+  at('pu1', 'i8');
+  b.op(...LOAD);
+  at('x', 'i8');
+  b.op(F64_LOAD, 3, 8).op(F64_MUL, F64_SUB);
+  at('pu2', 'i8');
+  b.op(...LOAD);
+  at('x', 'i8');
+  b.op(F64_LOAD, 3, 16).op(F64_MUL, F64_SUB);
+  at('pu0', 'i8');
+  b.op(...LOAD).op(F64_DIV, ...STORE);
+  b.get('i8').op(BR_IF, 0);
+  b.op(END);
+  // Gram–Schmidt against the cluster
+  b.i32(0).set('q');
+  b.get('cluster').set('qi');
+  b.op(BLOCK, VOID);
+  b.get('q').get('count').op(I32_GE_U, BR_IF, 0);
+  b.op(LOOP, VOID);
+  f64(0);
+  b.set('sum');
+  b.get('x').set('px');
+  b.get('qi').set('pq');
+  b.get('x').get('n8').op(I32_ADD).set('end');
+  b.op(LOOP, VOID);
+  b.get('sum')
+    .get('pq')
+    .op(...LOAD)
+    .get('px')
+    .op(...LOAD)
+    .op(F64_MUL, F64_ADD)
+    .set('sum');
+  step8(b, 'px', 'pq');
+  b.get('px').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.get('x').set('px');
+  b.get('qi').set('pq');
+  b.op(LOOP, VOID);
+  b.get('px')
+    .get('px')
+    .op(...LOAD)
+    .get('sum')
+    .get('pq')
+    .op(...LOAD)
+    .op(F64_MUL, F64_SUB)
+    .op(...STORE);
+  step8(b, 'px', 'pq');
+  b.get('px').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.addTo('qi', (x) => x.get('n8'));
+  b.addTo('q', (x) => x.i32(1));
+  b.get('q').get('count').op(I32_LT_U, BR_IF, 0);
+  b.op(END, END);
+  // normalise (or fall back to a unit vector)
+  f64(0);
+  b.set('len');
+  b.get('x').set('px');
+  b.get('x').get('n8').op(I32_ADD).set('end');
+  b.op(LOOP, VOID);
+  b.get('len')
+    .get('px')
+    .op(...LOAD)
+    .get('px')
+    .op(...LOAD)
+    .op(F64_MUL, F64_ADD)
+    .set('len');
+  step8(b, 'px');
+  b.get('px').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.get('len').op(0x9f).set('len');
+  b.get('len');
+  f64(0);
+  b.op(F64_GT).get('len');
+  f64(Infinity);
+  b.op(F64_LT).op(0x71, IF, VOID); // i32.and: 0 < len < ∞
+  b.get('x').set('px');
+  b.op(LOOP, VOID);
+  b.get('px')
+    .get('px')
+    .op(...LOAD)
+    .get('len')
+    .op(F64_DIV)
+    .op(...STORE);
+  step8(b, 'px');
+  b.get('px').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.op(ELSE);
+  b.get('x').set('px');
+  b.op(LOOP, VOID);
+  b.get('px');
+  f64(0);
+  b.op(...STORE);
+  step8(b, 'px');
+  b.get('px').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.get('x').get('seed').get('n8').i32(8).op(0x6e).op(0x70).i32(8).op(I32_MUL, I32_ADD); // x[seed % n]
+  f64(1);
+  b.op(...STORE);
+  b.op(END);
+  b.addTo('iter', (x) => x.i32(1));
+  b.get('iter').i32(3).op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  return b.encode();
+}
+
+/**
+ * tql2Values(d, e, n) → status: the eigenvalues of the symmetric tridiagonal (d: diagonal, e[1..n):
+ * sub-diagonal, as `householderReduce` leaves them) by implicit QL, sorted ascending into d: the JS
+ * `tql2(n, e, d, null)` of symmetricEigen.ts step for step (JAMA's tql2 without vectors; √(a² + b²)
+ * as its `hypot`). Returns 0, or 1 when an eigenvalue needed more than 60 iterations (non-finite
+ * input), where the JS version throws. n ≥ 1.
+ */
+function tql2ValuesFunction(): number[] {
+  const b = new Body(['d', 'e', 'n']);
+  for (const l of ['l', 'm', 'i', 'iter', 'k', 'j']) b.local(l, I32);
+  for (const l of ['f', 'tst1', 'g', 'p', 'r', 'dl1', 'h', 'c', 'c2', 'c3', 'el1', 's', 's2', 'hx', 'hy', 'hb', 'eps', 't']) b.local(l, F64);
+  const f64 = (v: number): void => void b.op(F64_CONST, ...new Uint8Array(new Float64Array([v]).buffer));
+  const ABS = 0x99,
+    SQRT = 0x9f,
+    F64_LT = 0x63,
+    F64_GT = 0x64,
+    F64_LE = 0x65,
+    F64_EQ = 0x61,
+    F64_MAX = 0xa5,
+    SELECT = 0x1b,
+    ELSE = 0x05,
+    SHL = 0x74,
+    RETURN = 0x0f,
+    I32_GT_U = 0x4b,
+    I32_NE = 0x47;
+  const adr = (base: string, idx: string): void => void b.get(base).get(idx).i32(3).op(SHL, I32_ADD);
+  /** Pushes base[idx + plus] (plus ≥ 0). */
+  const ld = (base: string, idx: string, plus = 0): void => {
+    adr(base, idx);
+    b.op(F64_LOAD, 3, ...u32(plus * 8));
+  };
+  /** base[idx + plus] = the value `push` leaves on the stack. */
+  const st = (base: string, idx: string, push: () => void, plus = 0): void => {
+    adr(base, idx);
+    push();
+    b.op(F64_STORE, 3, ...u32(plus * 8));
+  };
+  /** r = √(x² + y²) without overflow (LAPACK dlapy2, the JS `hypot`). */
+  const hypot = (x: () => void, y: () => void): void => {
+    x();
+    b.op(ABS).set('hx');
+    y();
+    b.op(ABS).set('hy');
+    b.get('hx').get('hy').get('hx').get('hy').op(F64_GT, SELECT).set('hb'); // big = x > y ? x : y
+    b.get('hb');
+    f64(0);
+    b.op(F64_EQ, IF, 0x7c);
+    f64(0);
+    b.op(ELSE);
+    b.get('hb');
+    f64(1);
+    b.get('hy').get('hx').get('hx').get('hy').op(F64_GT, SELECT).get('hb').op(F64_DIV).set('t'); // ratio = small / big
+    b.get('t').get('t').op(F64_MUL, F64_ADD, SQRT, F64_MUL);
+    b.op(END).set('r');
+  };
+  f64(Number.EPSILON);
+  b.set('eps');
+  // e[i−1] = e[i] for i = 1 .. n−1; e[n−1] = 0
+  b.i32(0).set('j');
+  b.op(BLOCK, VOID);
+  b.get('n').i32(1).op(I32_LE_U, BR_IF, 0);
+  b.op(LOOP, VOID);
+  st('e', 'j', () => ld('e', 'j', 1));
+  b.addTo('j', (x) => x.i32(1));
+  b.get('j').i32(1).op(I32_ADD).get('n').op(I32_LT_U, BR_IF, 0);
+  b.op(END, END);
+  b.get('n').i32(1).op(I32_SUB).set('j');
+  st('e', 'j', () => f64(0));
+  f64(0);
+  b.set('f');
+  f64(0);
+  b.set('tst1');
+  b.i32(0).set('l');
+  b.op(LOOP, VOID); // l = 0 .. n−1
+  // tst1 = max(tst1, |d[l]| + |e[l]|)
+  b.get('tst1');
+  ld('d', 'l');
+  b.op(ABS);
+  ld('e', 'l');
+  b.op(ABS, F64_ADD, F64_MAX).set('tst1');
+  // m = first index ≥ l with |e[m]| ≤ eps·tst1 (e[n−1] = 0 ends it)
+  b.get('l').set('m');
+  b.op(BLOCK, VOID);
+  b.op(LOOP, VOID);
+  b.get('m').get('n').op(I32_GE_U, BR_IF, 1);
+  ld('e', 'm');
+  b.op(ABS).get('eps').get('tst1').op(F64_MUL, F64_LE, BR_IF, 1);
+  b.addTo('m', (x) => x.i32(1));
+  b.op(0x0c, 0); // br 0 (continue)
+  b.op(END, END);
+  b.get('m').get('l').op(I32_GT_U, IF, VOID);
+  b.i32(0).set('iter');
+  b.op(LOOP, VOID); // do … while |e[l]| > eps·tst1
+  b.addTo('iter', (x) => x.i32(1));
+  b.get('iter').i32(60).op(I32_GT_U, IF, VOID).i32(1).op(RETURN).op(END);
+  ld('d', 'l');
+  b.set('g');
+  ld('d', 'l', 1);
+  b.get('g').op(F64_SUB);
+  f64(2);
+  ld('e', 'l');
+  b.op(F64_MUL, F64_DIV).set('p');
+  hypot(
+    () => b.get('p'),
+    () => f64(1),
+  );
+  b.get('p');
+  f64(0);
+  b.op(F64_LT, IF, VOID).get('r').op(0x9a).set('r').op(END);
+  st('d', 'l', () => {
+    ld('e', 'l');
+    b.get('p').get('r').op(F64_ADD, F64_DIV);
+  });
+  st(
+    'd',
+    'l',
+    () => {
+      ld('e', 'l');
+      b.get('p').get('r').op(F64_ADD, F64_MUL);
+    },
+    1,
+  );
+  ld('d', 'l', 1);
+  b.set('dl1');
+  b.get('g');
+  ld('d', 'l');
+  b.op(F64_SUB).set('h');
+  // d[i] −= h for i = l+2 .. n−1
+  b.get('l').i32(2).op(I32_ADD).set('i');
+  b.op(BLOCK, VOID);
+  b.get('i').get('n').op(I32_GE_U, BR_IF, 0);
+  b.op(LOOP, VOID);
+  st('d', 'i', () => {
+    ld('d', 'i');
+    b.get('h').op(F64_SUB);
+  });
+  b.addTo('i', (x) => x.i32(1));
+  b.get('i').get('n').op(I32_LT_U, BR_IF, 0);
+  b.op(END, END);
+  b.get('f').get('h').op(F64_ADD).set('f');
+  ld('d', 'm');
+  b.set('p');
+  f64(1);
+  b.tee('c').set('c2'); // c = c2 = 1
+  b.get('c2').set('c3');
+  ld('e', 'l', 1);
+  b.set('el1');
+  f64(0);
+  b.set('s');
+  f64(0);
+  b.set('s2');
+  // for i = m−1 down to l
+  b.get('m').set('i');
+  b.op(LOOP, VOID);
+  b.get('i').i32(1).op(I32_SUB).set('i');
+  b.get('c2').set('c3');
+  b.get('c').set('c2');
+  b.get('s').set('s2');
+  b.get('c');
+  ld('e', 'i');
+  b.op(F64_MUL).set('g');
+  b.get('c').get('p').op(F64_MUL).set('h');
+  hypot(
+    () => b.get('p'),
+    () => ld('e', 'i'),
+  );
+  st(
+    'e',
+    'i',
+    () => {
+      b.get('s').get('r').op(F64_MUL);
+    },
+    1,
+  );
+  ld('e', 'i');
+  b.get('r').op(F64_DIV).set('s');
+  b.get('p').get('r').op(F64_DIV).set('c');
+  b.get('c');
+  ld('d', 'i');
+  b.op(F64_MUL).get('s').get('g').op(F64_MUL, F64_SUB).set('p');
+  st(
+    'd',
+    'i',
+    () => {
+      b.get('h').get('s').get('c').get('g').op(F64_MUL).get('s');
+      ld('d', 'i');
+      b.op(F64_MUL, F64_ADD, F64_MUL, F64_ADD);
+    },
+    1,
+  );
+  b.get('i').get('l').op(I32_NE, BR_IF, 0);
+  b.op(END);
+  // p = −s·s2·c3·el1·e[l]/dl1; e[l] = s·p; d[l] = c·p
+  b.get('s').op(0x9a).get('s2').op(F64_MUL).get('c3').op(F64_MUL).get('el1').op(F64_MUL);
+  ld('e', 'l');
+  b.op(F64_MUL).get('dl1').op(F64_DIV).set('p');
+  st('e', 'l', () => b.get('s').get('p').op(F64_MUL));
+  st('d', 'l', () => b.get('c').get('p').op(F64_MUL));
+  ld('e', 'l');
+  b.op(ABS).get('eps').get('tst1').op(F64_MUL, F64_GT, BR_IF, 0);
+  b.op(END); // do-while
+  b.op(END); // if m > l
+  st('d', 'l', () => {
+    ld('d', 'l');
+    b.get('f').op(F64_ADD);
+  });
+  st('e', 'l', () => f64(0));
+  b.addTo('l', (x) => x.i32(1));
+  b.get('l').get('n').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  // selection sort ascending (as JAMA): i = 0 .. n−2
+  b.i32(0).set('i');
+  b.op(BLOCK, VOID);
+  b.get('n').i32(1).op(I32_LE_U, BR_IF, 0);
+  b.op(LOOP, VOID);
+  b.get('i').set('k');
+  ld('d', 'i');
+  b.set('p');
+  b.get('i').i32(1).op(I32_ADD).set('j');
+  b.op(LOOP, VOID);
+  ld('d', 'j');
+  b.get('p').op(F64_LT, IF, VOID);
+  b.get('j').set('k');
+  ld('d', 'j');
+  b.set('p');
+  b.op(END);
+  b.addTo('j', (x) => x.i32(1));
+  b.get('j').get('n').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.get('k').get('i').op(I32_NE, IF, VOID);
+  st('d', 'k', () => ld('d', 'i'));
+  st('d', 'i', () => b.get('p'));
+  b.op(END);
+  b.addTo('i', (x) => x.i32(1));
+  b.get('i').i32(1).op(I32_ADD).get('n').op(I32_LT_U, BR_IF, 0);
+  b.op(END, END);
+  b.i32(0);
+  return b.encode();
+}
+
+/**
+ * centreRows(a, n, d8, mean, rowDot) → Σx²: column means of the n×d f64 matrix at a into `mean`
+ * (zeroed by the caller; rows summed in order, then divided by n, as `columnMeans`), then each row
+ * centred in place, x = a − μ, with ‖X_c‖²_F returned and X_c·μ per row written to rowDot: the JS
+ * centring loop of `centeredPcaWithGram` in the same order. n ≥ 1, d ≥ 1.
+ */
+function centreRowsFunction(): number[] {
+  const b = new Body(['a', 'n', 'd8', 'mean', 'rowDot']);
+  for (const l of ['r', 'p', 'pm', 'end']) b.local(l, I32);
+  for (const l of ['total', 'dot', 'x', 'count']) b.local(l, F64);
+  b.get('mean').get('d8').op(I32_ADD).set('end');
+  b.i32(0).set('r');
+  b.get('a').set('p');
+  b.op(LOOP, VOID); // column sums, row by row
+  b.get('mean').set('pm');
+  b.op(LOOP, VOID);
+  b.get('pm')
+    .get('pm')
+    .op(...LOAD)
+    .get('p')
+    .op(...LOAD)
+    .op(F64_ADD, ...STORE);
+  step8(b, 'p', 'pm');
+  b.get('pm').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.addTo('r', (x) => x.i32(1));
+  b.get('r').get('n').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.get('n').op(0xb8).set('count'); // f64.convert_i32_u
+  b.get('mean').set('pm');
+  b.op(LOOP, VOID);
+  b.get('pm')
+    .get('pm')
+    .op(...LOAD)
+    .get('count')
+    .op(F64_DIV, ...STORE);
+  step8(b, 'pm');
+  b.get('pm').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.op(F64_CONST, 0, 0, 0, 0, 0, 0, 0, 0).set('total');
+  b.i32(0).set('r');
+  b.get('a').set('p');
+  b.op(LOOP, VOID); // centre each row
+  b.op(F64_CONST, 0, 0, 0, 0, 0, 0, 0, 0).set('dot');
+  b.get('mean').set('pm');
+  b.op(LOOP, VOID);
+  b.get('p')
+    .op(...LOAD)
+    .get('pm')
+    .op(...LOAD)
+    .op(F64_SUB)
+    .set('x');
+  b.get('p')
+    .get('x')
+    .op(...STORE);
+  b.get('total').get('x').get('x').op(F64_MUL, F64_ADD).set('total');
+  b.get('dot')
+    .get('x')
+    .get('pm')
+    .op(...LOAD)
+    .op(F64_MUL, F64_ADD)
+    .set('dot');
+  step8(b, 'p', 'pm');
+  b.get('pm').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.get('rowDot')
+    .get('r')
+    .i32(8)
+    .op(I32_MUL, I32_ADD)
+    .get('dot')
+    .op(...STORE);
+  b.addTo('r', (x) => x.i32(1));
+  b.get('r').get('n').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.get('total');
+  return b.encode();
+}
+
+/**
+ * The module: one exported growable memory, `gram64` (f64x2), `gram32` (f32x4, f64 sums per block),
+ * `product64` (f64x2), and the scalar f64 loops of the symmetric eigen-solver (`symvUpper`,
+ * `syr2Upper`, `applyReflectors`): as JS these were most of a cold `em-guard analyze`'s TurboFan time.
  */
 export function buildGramWasm(): Uint8Array {
   const gramType = [0x60, ...vec([I32, I32, I32, I32, I32].map((x) => [x])), ...vec([])];
   const productType = [0x60, ...vec(new Array<number[]>(8).fill([I32])), ...vec([])];
+  const reduceType = [0x60, ...vec(new Array<number[]>(4).fill([I32])), ...vec([])];
+  const tqlType = [0x60, ...vec([[I32], [I32], [I32]]), ...vec([[I32]])];
+  const centreType = [0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), ...vec([[F64]])];
+  const inverseType = [0x60, ...vec([I32, I32, I32, F64, F64, I32, I32, I32, I32, I32].map((x) => [x])), ...vec([])];
   const bytes = [
     0x00,
     0x61,
@@ -310,8 +1315,8 @@ export function buildGramWasm(): Uint8Array {
     0x00,
     0x00,
     0x00,
-    ...section(1, vec([gramType, productType])),
-    ...section(3, vec([[0], [0], [1]])),
+    ...section(1, vec([gramType, productType, reduceType, inverseType, tqlType, centreType])),
+    ...section(3, vec([[0], [0], [1], [0], [0], [0], [2], [3], [4], [5]])),
     ...section(5, vec([[0x00, ...u32(1)]])), // memory: min 1 page, no max (grown from JS)
     ...section(
       7,
@@ -320,9 +1325,30 @@ export function buildGramWasm(): Uint8Array {
         [...name('gram64'), 0x00, 0],
         [...name('gram32'), 0x00, 1],
         [...name('product64'), 0x00, 2],
+        [...name('symvUpper'), 0x00, 3],
+        [...name('syr2Upper'), 0x00, 4],
+        [...name('applyReflectors'), 0x00, 5],
+        [...name('householderReduce'), 0x00, 6],
+        [...name('inverseIteration'), 0x00, 7],
+        [...name('tql2Values'), 0x00, 8],
+        [...name('centreRows'), 0x00, 9],
       ]),
     ),
-    ...section(10, vec([gramFunction(F64X2), gramFunction(F32X4), productFunction()])),
+    ...section(
+      10,
+      vec([
+        gramFunction(F64X2),
+        gramFunction(F32X4),
+        productFunction(),
+        symvUpperFunction(),
+        syr2UpperFunction(),
+        applyReflectorsFunction(),
+        householderReduceFunction(),
+        inverseIterationFunction(),
+        tql2ValuesFunction(),
+        centreRowsFunction(),
+      ]),
+    ),
   ];
   return Uint8Array.from(bytes);
 }

@@ -6,7 +6,7 @@ import { meanDeltaCosineOfFinite, type MeanDeltaCosine } from './meanDeltaCosine
 import { principalAngles } from './principalAngles.js';
 import { relativeDriftFromNorms } from './relativeDrift.js';
 import { subspaceOverlap } from './subspaceOverlap.js';
-import { deltaWithNorms } from './subtractMatrices.js';
+import { deltaWithNorms, deltaWithRowNorms } from './subtractMatrices.js';
 import { subspaceStatisticsOfFinite, type PerPromptColumn, type SubspaceStatisticsSummary } from './subspaceStatistics.js';
 
 /** Activations of one layer on two probe sets, before and after fine-tuning (same probes, same order). */
@@ -98,12 +98,12 @@ export function analyzeActivations(sets: ActivationSets, requestedRank: number, 
   const trainSize = sets.trainAfter.data.length;
   const buffer = scratch(trainSize + sets.evalAfter.data.length);
   const train = deltaWithNorms(sets.trainAfter, sets.trainBefore, buffer.subarray(0, trainSize));
-  const evalSet = deltaWithNorms(sets.evalAfter, sets.evalBefore, buffer.subarray(trainSize));
+  const evalSet = deltaWithRowNorms(sets.evalAfter, sets.evalBefore, buffer.subarray(trainSize));
   const dT = train.delta;
   const dE = evalSet.delta;
   lap('deltas');
   const stats = subspaceStatisticsOfFinite(
-    { trainBefore: sets.trainBefore, evalBefore: sets.evalBefore, evalAfter: sets.evalAfter, trainDelta: dT, evalDelta: dE },
+    { trainBefore: sets.trainBefore, evalBefore: sets.evalBefore, evalAfter: sets.evalAfter, trainDelta: dT, evalDelta: dE, evalRows: evalSet.rows },
     options.varianceShare === undefined ? { rank: requestedRank } : { varianceShare: options.varianceShare },
     seed,
   );
@@ -111,7 +111,7 @@ export function analyzeActivations(sets: ActivationSets, requestedRank: number, 
   // train delta then reports its own reason below).
   const rank = options.varianceShare === undefined ? requestedRank : Math.max(1, stats.trainDeltaPca.k);
   lap('statistics');
-  const U = deltaSubspaceOfFinite(dT, rank, train.deltaNorm2);
+  const U = deltaSubspaceOfFinite(dT, rank, train.deltaNorm2, stats.grams.trainDelta ? { gram: stats.grams.trainDelta } : {});
   lap('trainSubspace');
   const V = deltaSubspaceOfFinite(dE, rank, evalSet.deltaNorm2);
   lap('evalSubspace');
@@ -130,7 +130,7 @@ export function analyzeActivations(sets: ActivationSets, requestedRank: number, 
   const mdc = meanDeltaCosineOfFinite(dE, dT);
   if (!mdc) notes.push('mean delta cosine: mean train delta is zero or no eval probe moved');
   lap('meanDeltaCosine');
-  const ckaTrain = linearCkaOfFinite(sets.trainBefore, sets.trainAfter);
+  const ckaTrain = linearCkaOfFinite(sets.trainBefore, sets.trainAfter, undefined, stats.grams.trainBeforeCentred);
   const ckaEval = linearCkaOfFinite(sets.evalBefore, sets.evalAfter);
   if (ckaTrain === null || ckaEval === null) notes.push('CKA: activations constant across probes (no variance) on one side');
   lap('cka');

@@ -4,6 +4,7 @@ import { gram } from './gram.js';
 import type { Matrix } from './matrix.js';
 import { symmetricEigenTop } from './symmetricEigen.js';
 import { tiledProduct } from './tiledProduct.js';
+import { wasmCentreRows } from './wasm/gramWasm.js';
 
 /** How many components a {@link centeredPca} keeps: a fixed rank, or a share of explained variance. */
 export type PcaComponents = { rank: number } | { varianceShare: number };
@@ -51,12 +52,33 @@ export function centeredPca(m: Matrix, choice: PcaComponents): CenteredPca {
 
 /** `centeredPca` for input already checked finite (analyzeActivations validates every set once). */
 export function centeredPcaOfFinite(m: Matrix, choice: PcaComponents): CenteredPca {
+  return centeredPcaWithGram(m, choice).pca;
+}
+
+/** A centred PCA with the n×n products it formed on the way, for callers that need them too. */
+export interface CenteredPcaWithGram {
+  pca: CenteredPca;
+  /**
+   * The centred Gram X_cX_cᵀ (n×n, float64, row-major) when the PCA ran on the rows side (n ≤ d),
+   * else null. Linear CKA's Kx and, with `rowDotMean`, the uncentred Gram are read off it.
+   */
+  gram: Float64Array | null;
+  /** X_c·μ per row (length n), with `gram`; null otherwise. */
+  rowDotMean: Float64Array | null;
+}
+
+/**
+ * `centeredPcaOfFinite`, also returning the centred Gram and X_c·μ, so that `analyzeActivations` need
+ * not form the same 256×4096 products again: MMᵀ = X_cX_cᵀ + a1ᵀ + 1aᵀ + ‖μ‖²11ᵀ with a = X_cμ
+ * (exact algebra; each term's float64 rounding is within the direct Gram's d·ε·‖mᵢ‖‖mⱼ‖).
+ */
+export function centeredPcaWithGram(m: Matrix, choice: PcaComponents): CenteredPcaWithGram {
   const { rows: n, cols: d, data } = m;
   if ('varianceShare' in choice) assertVarianceShare(choice.varianceShare);
   else if (!Number.isInteger(choice.rank) || choice.rank < 1)
     throw new RangeError(`Expected \`rank\` to be an integer >= 1, got \`${String(choice.rank)}\` (${typeof choice.rank})`);
   if (n < 2) {
-    return {
+    const pca: CenteredPca = {
       mean: columnMeans(m),
       components: { rows: d, cols: 0, data: new Float64Array(0) },
       k: 0,
@@ -66,18 +88,10 @@ export function centeredPcaOfFinite(m: Matrix, choice: PcaComponents): CenteredP
       cumulativeExplainedVarianceRatio: 0,
       reason: `${n} row(s): a variance needs at least 2`,
     };
+    return { pca, gram: null, rowDotMean: null };
   }
 
-  const mean = columnMeans(m);
-  const centred = new Float64Array(n * d);
-  let total = 0;
-  for (let r = 0; r < n; r++) {
-    for (let c = 0; c < d; c++) {
-      const x = data[r * d + c]! - mean[c]!;
-      centred[r * d + c] = x;
-      total += x * x;
-    }
-  }
+  const { mean, centred, rowDotMean, total } = wasmCentreRows(data, n, d) ?? centreRows(m);
   const x: Matrix = { rows: n, cols: d, data: centred };
   const side = n <= d ? 'rows' : 'cols';
   const size = side === 'rows' ? n : d;
@@ -103,7 +117,9 @@ export function centeredPcaOfFinite(m: Matrix, choice: PcaComponents): CenteredP
   };
   // One dense solve: every eigenvalue comes out of the QL on the tridiagonal (O(size²)) and k is
   // chosen from them before any vector is computed (then only the k wanted ones).
-  const { values: all, vectors } = symmetricEigenTop(gram(x, side), size, (values) => chooseK(values).k);
+  const g = gram(x, side);
+  const { values: all, vectors } = symmetricEigenTop(g, size, (values) => chooseK(values).k);
+  const parts = (pca: CenteredPca): CenteredPcaWithGram => (side === 'rows' ? { pca, gram: g, rowDotMean } : { pca, gram: null, rowDotMean: null });
   const { numericalRank, wanted, k } = chooseK(all);
   const result = (components: Matrix): CenteredPca => {
     const explainedVariance = Array.from(all.subarray(0, k), (v) => v / (n - 1));
@@ -125,7 +141,7 @@ export function centeredPcaOfFinite(m: Matrix, choice: PcaComponents): CenteredP
     }
     return out;
   };
-  if (k === 0) return result({ rows: d, cols: 0, data: new Float64Array(0) });
+  if (k === 0) return parts(result({ rows: d, cols: 0, data: new Float64Array(0) }));
   const raw = new Float64Array(d * k);
   if (side === 'rows') {
     // V = Xᵀ W Σ⁻¹ (right singular vectors from the left ones of the n×n Gram).
@@ -141,5 +157,41 @@ export function centeredPcaOfFinite(m: Matrix, choice: PcaComponents): CenteredP
   // Not re-orthonormalised: vᵢ = Xᵀwᵢ/σᵢ inherits the eigenvectors' orthonormality up to ≈ ε·σ₁/σᵢ
   // (≤ 1e-10 above the rank tolerance), and Gram–Schmidt on d×k in JS cost seconds at k ≈ 200
   // (a 90 % share of a flat spectrum), more than the rest of `analyze`.
-  return result({ rows: d, cols: k, data: raw });
+  return parts(result({ rows: d, cols: k, data: raw }));
+}
+
+/** μ, X_c = M − 1μᵀ, ‖X_c‖²_F and X_c·μ per row in JS: the route of `wasmCentreRows` without WebAssembly. */
+function centreRows(m: Matrix): { mean: Float64Array; centred: Float64Array; rowDotMean: Float64Array; total: number } {
+  const { rows: n, cols: d, data } = m;
+  const mean = columnMeans(m);
+  const centred = new Float64Array(n * d);
+  const rowDotMean = new Float64Array(n);
+  let total = 0;
+  for (let r = 0; r < n; r++) {
+    let dot = 0;
+    for (let c = 0; c < d; c++) {
+      const x = data[r * d + c]! - mean[c]!;
+      centred[r * d + c] = x;
+      total += x * x;
+      dot += x * mean[c]!;
+    }
+    rowDotMean[r] = dot;
+  }
+  return { mean, centred, rowDotMean, total };
+}
+
+/**
+ * The uncentred Gram MMᵀ from a PCA's centred Gram: X_cX_cᵀ + a1ᵀ + 1aᵀ + ‖μ‖²11ᵀ, a = X_cμ; null
+ * when the PCA formed no rows-side Gram.
+ */
+export function uncentredGram(parts: CenteredPcaWithGram): Float64Array | null {
+  const { gram: gc, rowDotMean: a } = parts;
+  if (gc === null || a === null) return null;
+  const mu = parts.pca.mean;
+  let mu2 = 0;
+  for (let c = 0; c < mu.length; c++) mu2 += mu[c]! * mu[c]!;
+  const n = a.length;
+  const g = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) g[i * n + j] = gc[i * n + j]! + a[i]! + a[j]! + mu2;
+  return g;
 }

@@ -40,6 +40,11 @@ export interface DeltaSubspaceOptions {
    * i.e. σᵢ/σ₁ ≳ 3e-6 is resolved.
    */
   relativeTolerance?: number;
+  /**
+   * The Gram ΔΔᵀ (n×n, float64, row-major) when the caller already has it (n ≤ d only; ignored
+   * otherwise): `analyzeActivations` derives it from the train-delta PCA's centred Gram.
+   */
+  gram?: Float64Array;
 }
 
 /**
@@ -100,7 +105,7 @@ export function deltaSubspaceOfFinite(delta: Matrix, k: number, total: number, o
   if (total === 0) return empty('delta is zero (after equals before): no direction moved');
 
   const side = n <= d ? 'rows' : 'cols';
-  const g = gram(delta, side);
+  const g = side === 'rows' && options.gram?.length === n * n ? options.gram : gram(delta, side);
   const { values, vectors } = topSymmetricEigen(g, m, k + 1, 1e-11, 1); // σ_{k+1} is only read as a value (gap ratio)
   let gramNorm2 = 0;
   for (let i = 0; i < g.length; i++) gramNorm2 += g[i]! * g[i]!;

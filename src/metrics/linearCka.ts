@@ -44,15 +44,18 @@ export type CkaRoute = 'float64' | 'wasm';
 
 /**
  * `linearCka` for inputs already checked finite with equal row counts (analyzeActivations). `route`
- * forces a product route (tests compare them); by default the fastest available one.
+ * forces a product route (tests compare them); by default the fastest available one. `kx`: X's
+ * centred Gram X_cX_cᵀ (n×n, float64) when the caller has it (a PCA of X formed it), used in the
+ * Gram form instead of forming it again.
  */
-export function linearCkaOfFinite(X: Matrix, Y: Matrix, route?: CkaRoute): number | null {
+export function linearCkaOfFinite(X: Matrix, Y: Matrix, route?: CkaRoute, kx?: Float64Array | null): number | null {
   const n = X.rows;
   if (n < 2 || X.cols === 0 || Y.cols === 0) return null;
   const gramForm = n * (X.cols + Y.cols) <= X.cols * Y.cols;
   const flops = gramForm ? n * n * (X.cols + Y.cols) : n * (X.cols * Y.cols + X.cols * X.cols + Y.cols * Y.cols);
   const chosen = route ?? (flops <= JS_CKA_FLOPS ? 'float64' : 'wasm');
-  const terms = (chosen === 'wasm' && ckaTermsWasm(X, Y)) || ckaTermsJs(X, Y, gramForm);
+  const given = kx?.length === n * n ? kx : null;
+  const terms = (chosen === 'wasm' && ckaTermsWasm(X, Y, given)) || ckaTermsJs(X, Y, gramForm, given);
   const [hsic, xx, yy] = terms;
   const den = Math.sqrt(xx) * Math.sqrt(yy);
   if (!(den > 0)) return null;
@@ -64,16 +67,16 @@ export function linearCkaOfFinite(X: Matrix, Y: Matrix, route?: CkaRoute): numbe
  * float64 while the data is copied in (so an offset far above the spread costs no accuracy);
  * `null` when the kernel is unavailable.
  */
-function ckaTermsWasm(X: Matrix, Y: Matrix): [number, number, number] | null {
+function ckaTermsWasm(X: Matrix, Y: Matrix, kxCentred: Float64Array | null): [number, number, number] | null {
   const n = X.rows;
   // Symmetric products only: n²(dX+dY)/2 multiply-adds in Gram form, n(dX+dY)²/2 in feature form.
   if (n <= X.cols + Y.cols) {
     // Kc = H Ks H for Ks the Gram of X − 1x₀ᵀ (any row shift, since H1 = 0): subtracting the first
     // row removes the common offset as centring does, without a pass for the column means.
-    const kx = wasmGram(n, X.cols, 'float32', minusFirstRow(X));
-    const ky = kx && wasmGram(n, Y.cols, 'float32', minusFirstRow(Y));
+    const ky = wasmGram(n, Y.cols, 'float32', minusFirstRow(Y));
+    const kx = kxCentred ?? (ky && wasmGram(n, X.cols, 'float32', minusFirstRow(X)));
     if (!kx || !ky) return null;
-    doubleCentre(kx, n);
+    if (kx !== kxCentred) doubleCentre(kx, n);
     doubleCentre(ky, n);
     return [frobDot(kx, ky), frobDot(kx, kx), frobDot(ky, ky)];
   }
@@ -137,15 +140,15 @@ function centredTransposed(m: Matrix, mean: Float64Array, dst: Float32Array | Fl
 }
 
 /** ⟨Kx, Ky⟩, ‖Kx‖², ‖Ky‖² (or the feature-form equivalents) in float64 JS, for small inputs. */
-function ckaTermsJs(X: Matrix, Y: Matrix, gramForm: boolean): [number, number, number] {
+function ckaTermsJs(X: Matrix, Y: Matrix, gramForm: boolean, kxCentred: Float64Array | null): [number, number, number] {
   const n = X.rows;
-  const xc: Matrix = { rows: n, cols: X.cols, data: centred64(X) };
   const yc: Matrix = { rows: n, cols: Y.cols, data: centred64(Y) };
   if (gramForm) {
-    const kx = gram(xc, 'rows');
+    const kx = kxCentred ?? gram({ rows: n, cols: X.cols, data: centred64(X) }, 'rows');
     const ky = gram(yc, 'rows');
     return [frobDot(kx, ky), frobDot(kx, kx), frobDot(ky, ky)];
   }
+  const xc: Matrix = { rows: n, cols: X.cols, data: centred64(X) };
   const cxy = tiledProduct(xc.data, X.cols, n, 1, X.cols, yc.data, Y.cols); // Xcᵀ Yc
   const cxx = gram(xc, 'cols');
   const cyy = gram(yc, 'cols');

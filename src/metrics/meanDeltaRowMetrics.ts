@@ -20,8 +20,8 @@ export function meanDeltaRowMetrics(rows: Matrix, t: ArrayLike<number>): MeanDel
   if (t.length !== d) throw new Error(`shape mismatch: rows have ${d} features, the direction has ${t.length}`);
   let tNorm2 = 0;
   for (let c = 0; c < d; c++) tNorm2 += t[c]! * t[c]!;
-  const tNorm = Math.sqrt(tNorm2);
-  const out: MeanDeltaRowMetrics = { cosine: [], scalarProjection: [], orthogonalNorm: [] };
+  const dots = new Float64Array(n);
+  const norms2 = new Float64Array(n);
   for (let r = 0; r < n; r++) {
     let dot = 0;
     let norm2 = 0;
@@ -30,6 +30,22 @@ export function meanDeltaRowMetrics(rows: Matrix, t: ArrayLike<number>): MeanDel
       dot += v * t[c]!;
       norm2 += v * v;
     }
+    dots[r] = dot;
+    norms2[r] = norm2;
+  }
+  return meanDeltaRowMetricsFromSums(dots, norms2, tNorm2);
+}
+
+/**
+ * `meanDeltaRowMetrics` from the per-row sums δ·t and ‖δ‖² and ‖t‖² (a pass over the rows that
+ * already formed them, e.g. `pcaRowMetricsWithSums` with μ = t): the same formulas and numbers.
+ */
+export function meanDeltaRowMetricsFromSums(dots: ArrayLike<number>, norms2: ArrayLike<number>, tNorm2: number): MeanDeltaRowMetrics {
+  const tNorm = Math.sqrt(tNorm2);
+  const out: MeanDeltaRowMetrics = { cosine: [], scalarProjection: [], orthogonalNorm: [] };
+  for (let r = 0; r < dots.length; r++) {
+    const dot = dots[r]!;
+    const norm2 = norms2[r]!;
     if (tNorm === 0) {
       out.cosine.push(null);
       out.scalarProjection.push(null);

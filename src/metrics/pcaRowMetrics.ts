@@ -25,7 +25,28 @@ export interface PcaRowMetrics {
  * Rows must be finite and have d = `pca.mean.length` columns.
  */
 export function pcaRowMetrics(rows: Matrix, pca: CenteredPca): PcaRowMetrics {
+  return pcaRowMetricsWithSums(rows, pca).metrics;
+}
+
+/** Per-row sums of the pass `pcaRowMetrics` makes over its rows, for callers that need them too. */
+export interface RowSums {
+  /** ‖δ‖² per row. */
+  norm2: Float64Array;
+  /** δ·μ per row. */
+  dotMean: Float64Array;
+  /** ‖δ − μ‖² per row. */
+  centredNorm2: Float64Array;
+  /** ‖μ‖². */
+  meanNorm2: number;
+}
+
+/**
+ * `pcaRowMetrics` plus the per-row sums of its pass (‖δ‖², δ·μ, ‖δ − μ‖²): `meanDeltaRowMetrics`
+ * against the same μ and the random-subspace control read them instead of passing over the rows again.
+ */
+export function pcaRowMetricsWithSums(rows: Matrix, pca: CenteredPca): { metrics: PcaRowMetrics; sums: RowSums } {
   const { rows: n, cols: d, data } = rows;
+  const sums: RowSums = { norm2: new Float64Array(n), dotMean: new Float64Array(n), centredNorm2: new Float64Array(n), meanNorm2: 0 };
   const mu = pca.mean;
   if (mu.length !== d) throw new Error(`shape mismatch: rows have ${d} features, the PCA was fitted on ${mu.length}`);
   const k = pca.k;
@@ -34,6 +55,7 @@ export function pcaRowMetrics(rows: Matrix, pca: CenteredPca): PcaRowMetrics {
   const muV = k > 0 ? tiledProduct(mu, 1, d, d, 1, V, k) : new Float64Array(0);
   let muNorm2 = 0;
   for (let c = 0; c < d; c++) muNorm2 += mu[c]! * mu[c]!;
+  sums.meanNorm2 = muNorm2;
   const out: PcaRowMetrics = {
     explainedL2Centered: [],
     explainedL2Raw: [],
@@ -54,6 +76,9 @@ export function pcaRowMetrics(rows: Matrix, pca: CenteredPca): PcaRowMetrics {
       dotMu += v * mu[c]!;
       xNorm2 += x * x;
     }
+    sums.norm2[r] = norm2;
+    sums.dotMean[r] = dotMu;
+    sums.centredNorm2[r] = xNorm2;
     let p2 = 0;
     let pMu = 0;
     let maha = 0;
@@ -75,7 +100,7 @@ export function pcaRowMetrics(rows: Matrix, pca: CenteredPca): PcaRowMetrics {
     out.reconstructionCosine.push(norm2 === 0 || hatNorm2 === 0 ? null : clamp(hatDot / Math.sqrt(hatNorm2 * norm2)));
     out.mahalanobis.push(k === 0 ? null : Math.sqrt(maha));
   }
-  return out;
+  return { metrics: out, sums };
 }
 
 function clamp(x: number): number {

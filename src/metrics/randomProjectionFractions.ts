@@ -16,7 +16,7 @@ import { tiledProduct } from './tiledProduct.js';
  * Gaussian d×k matrix is well conditioned unless k ≈ d (then the Cholesky declines and the basis is
  * formed and measured by `pcaRowMetrics`). Rows must be finite with d = μ.length columns; 1 ≤ k ≤ d.
  */
-export function randomProjectionFractions(rows: Matrix, mean: Float64Array, k: number, seed: number): (number | null)[] {
+export function randomProjectionFractions(rows: Matrix, mean: Float64Array, k: number, seed: number, centredNorms2?: Float64Array): (number | null)[] {
   const { rows: n, cols: d, data } = rows;
   const a = seededGaussian(d, k, seed);
   // Each Gaussian column keeps ≈ (d − j)/d of its norm outside the previous ones; 1 % or less
@@ -34,10 +34,12 @@ export function randomProjectionFractions(rows: Matrix, mean: Float64Array, k: n
   const c = tiledProduct(y, n, k, k, 1, rInv, k);
   const out: (number | null)[] = [];
   for (let r = 0; r < n; r++) {
-    let x2 = 0;
-    for (let col = r * d; col < (r + 1) * d; col++) {
-      const x = data[col]! - mean[col - r * d]!;
-      x2 += x * x;
+    let x2 = centredNorms2?.[r] ?? 0;
+    if (!centredNorms2) {
+      for (let col = r * d; col < (r + 1) * d; col++) {
+        const x = data[col]! - mean[col - r * d]!;
+        x2 += x * x;
+      }
     }
     let p2 = 0;
     for (let j = r * k; j < (r + 1) * k; j++) p2 += c[j]! * c[j]!;

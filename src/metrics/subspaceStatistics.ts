@@ -1,10 +1,11 @@
 import { max, mean, median, min } from 'simple-statistics';
 import { assertFiniteMatrix } from './checkMatrix.js';
-import { centeredPcaOfFinite, type CenteredPca, type PcaComponents } from './centeredPca.js';
+import { centeredPcaWithGram, uncentredGram, type CenteredPca, type PcaComponents } from './centeredPca.js';
 import type { Matrix } from './matrix.js';
-import { meanDeltaRowMetrics } from './meanDeltaRowMetrics.js';
-import { pcaRowMetrics } from './pcaRowMetrics.js';
+import { meanDeltaRowMetricsFromSums } from './meanDeltaRowMetrics.js';
+import { pcaRowMetricsWithSums } from './pcaRowMetrics.js';
 import { randomProjectionFractions } from './randomProjectionFractions.js';
+import type { RowNorms } from './subtractMatrices.js';
 
 /** Mean and median over prompts, skipping undefined (null) values; null when none is defined. */
 export interface Summary {
@@ -63,6 +64,12 @@ export interface SubspaceStatistics {
   perPrompt: Record<PerPromptColumn, (number | null)[]>;
   /** The train-delta PCA itself (for callers that reuse k). */
   trainDeltaPca: CenteredPca;
+  /**
+   * n×n products formed on the way, for `analyzeActivations` to reuse (null where the PCA ran on
+   * the d×d side): the train delta's uncentred Gram ΔΔᵀ and the train *before* activations' centred
+   * Gram (linear CKA's Kx).
+   */
+  grams: { trainDelta: Float64Array | null; trainBeforeCentred: Float64Array | null };
 }
 
 /** Inputs: the four activation sets and the two deltas (after − before) already formed from them. */
@@ -72,6 +79,8 @@ export interface StatisticsInputs {
   evalAfter: Matrix;
   trainDelta: Matrix;
   evalDelta: Matrix;
+  /** The eval set's per-row sums when the caller formed Δ_eval with `deltaWithRowNorms` (skips a pass). */
+  evalRows?: RowNorms;
 }
 
 /**
@@ -90,15 +99,19 @@ export function subspaceStatistics(inputs: StatisticsInputs, choice: PcaComponen
 /** `subspaceStatistics` for inputs already checked finite (analyzeActivations validates each set once). */
 export function subspaceStatisticsOfFinite(inputs: StatisticsInputs, choice: PcaComponents, seed = 0): SubspaceStatistics {
   const { trainBefore, evalBefore, evalAfter, trainDelta, evalDelta } = inputs;
-  const pca = centeredPcaOfFinite(trainDelta, choice);
-  const vsPca = pcaRowMetrics(evalDelta, pca);
-  const vsMean = meanDeltaRowMetrics(evalDelta, pca.mean); // the PCA mean is the mean train delta
-  const size = deltaSize(evalBefore, evalAfter);
+  const pcaParts = centeredPcaWithGram(trainDelta, choice);
+  const pca = pcaParts.pca;
+  // One pass over each eval set: the PCA measures and the mean-direction trio share its sums.
+  const { metrics: vsPca, sums: deltaSums } = pcaRowMetricsWithSums(evalDelta, pca);
+  const vsMean = meanDeltaRowMetricsFromSums(deltaSums.dotMean, deltaSums.norm2, deltaSums.meanNorm2); // the PCA mean is the mean train delta
+  const size = inputs.evalRows ? deltaSizeFromRows(inputs.evalRows) : deltaSize(evalBefore, evalAfter);
 
-  const promptPca = centeredPcaOfFinite(trainBefore, choice);
-  const inPrompt = pcaRowMetrics(evalBefore, promptPca);
-  const randomFraction = promptPca.k > 0 ? randomProjectionFractions(evalBefore, promptPca.mean, promptPca.k, seed) : inPrompt.projectionFractionCentered;
-  const trainMean = meanDeltaRowMetrics(evalBefore, promptPca.mean);
+  const promptParts = centeredPcaWithGram(trainBefore, choice);
+  const promptPca = promptParts.pca;
+  const { metrics: inPrompt, sums: promptSums } = pcaRowMetricsWithSums(evalBefore, promptPca);
+  const randomFraction =
+    promptPca.k > 0 ? randomProjectionFractions(evalBefore, promptPca.mean, promptPca.k, seed, promptSums.centredNorm2) : inPrompt.projectionFractionCentered;
+  const trainMean = meanDeltaRowMetricsFromSums(promptSums.dotMean, promptSums.norm2, promptSums.meanNorm2);
 
   const perPrompt: Record<PerPromptColumn, (number | null)[]> = {
     explainedL2Centered: vsPca.explainedL2Centered,
@@ -141,7 +154,7 @@ export function subspaceStatisticsOfFinite(inputs: StatisticsInputs, choice: Pca
       trainMeanCosine: summarise(perPrompt.promptTrainMeanCosine),
     },
   };
-  return { summary, perPrompt, trainDeltaPca: pca };
+  return { summary, perPrompt, trainDeltaPca: pca, grams: { trainDelta: uncentredGram(pcaParts), trainBeforeCentred: promptParts.gram } };
 }
 
 /** ‖after − before‖/‖before‖ and cos(before, after) per row; null where a norm is zero. */
@@ -166,6 +179,19 @@ export function deltaSize(before: Matrix, after: Matrix): { relativeNorm: (numbe
     }
     relativeNorm.push(bb === 0 ? null : Math.sqrt(dd / bb));
     beforeAfterCosine.push(bb === 0 || aa === 0 ? null : Math.max(-1, Math.min(1, ab / Math.sqrt(aa * bb))));
+  }
+  return { relativeNorm, beforeAfterCosine };
+}
+
+/** `deltaSize` from per-row sums already formed (`deltaWithRowNorms`): the same formulas. */
+function deltaSizeFromRows(rows: RowNorms): { relativeNorm: (number | null)[]; beforeAfterCosine: (number | null)[] } {
+  const relativeNorm: (number | null)[] = [];
+  const beforeAfterCosine: (number | null)[] = [];
+  for (let r = 0; r < rows.before2.length; r++) {
+    const bb = rows.before2[r]!;
+    const aa = rows.after2[r]!;
+    relativeNorm.push(bb === 0 ? null : Math.sqrt(rows.delta2[r]! / bb));
+    beforeAfterCosine.push(bb === 0 || aa === 0 ? null : Math.max(-1, Math.min(1, rows.dot[r]! / Math.sqrt(aa * bb))));
   }
   return { relativeNorm, beforeAfterCosine };
 }

@@ -47,3 +47,53 @@ export function deltaWithNorms(after: Matrix, before: Matrix, out: Float64Array 
   }
   return { delta: { rows: after.rows, cols: after.cols, data: out }, deltaNorm2, beforeNorm2 };
 }
+
+/** Per-row sums of a delta's pass: ‖bᵢ‖², ‖aᵢ‖², aᵢ·bᵢ and ‖aᵢ − bᵢ‖² for each row i. */
+export interface RowNorms {
+  before2: Float64Array;
+  after2: Float64Array;
+  dot: Float64Array;
+  delta2: Float64Array;
+}
+
+/**
+ * `deltaWithNorms` (the same Δ and the same totals, summed in the same order) that also keeps the
+ * per-row sums `deltaSize` needs, so `analyzeActivations` reads the eval activations once instead of
+ * twice. Validates like `deltaWithNorms`.
+ */
+export function deltaWithRowNorms(after: Matrix, before: Matrix, out: Float64Array = new Float64Array(after.data.length)): DeltaWithNorms & { rows: RowNorms } {
+  assertSameShape(after, before, 'after', 'before');
+  if (out.length !== after.data.length) throw new Error(`deltaWithRowNorms: output buffer holds ${out.length} values, the delta needs ${after.data.length}`);
+  const { rows: n, cols: d } = after;
+  const a = after.data;
+  const b = before.data;
+  const rows: RowNorms = { before2: new Float64Array(n), after2: new Float64Array(n), dot: new Float64Array(n), delta2: new Float64Array(n) };
+  let deltaNorm2 = 0;
+  let beforeNorm2 = 0;
+  for (let r = 0; r < n; r++) {
+    let bb = 0;
+    let aa = 0;
+    let ab = 0;
+    let dd = 0;
+    for (let i = r * d; i < (r + 1) * d; i++) {
+      const x = b[i]!;
+      const y = a[i]!;
+      const diff = y - x;
+      out[i] = diff;
+      deltaNorm2 += diff * diff;
+      beforeNorm2 += x * x;
+      bb += x * x;
+      aa += y * y;
+      ab += x * y;
+      dd += diff * diff;
+    }
+    rows.before2[r] = bb;
+    rows.after2[r] = aa;
+    rows.dot[r] = ab;
+    rows.delta2[r] = dd;
+  }
+  if (!Number.isFinite(deltaNorm2) || !Number.isFinite(beforeNorm2)) {
+    deltaWithNorms(after, before, out); // throws, naming the cell
+  }
+  return { delta: { rows: n, cols: d, data: out }, deltaNorm2, beforeNorm2, rows };
+}

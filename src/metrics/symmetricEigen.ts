@@ -1,4 +1,5 @@
 import { tiledProduct } from './tiledProduct.js';
+import { wasmApplyReflectors, wasmHouseholderReduce, wasmTql2Values, wasmTridiagonalEigenvectors } from './wasm/gramWasm.js';
 
 /** Eigen-decomposition of a real symmetric matrix, eigenvalues in descending order. */
 export interface SymmetricEigen {
@@ -50,14 +51,14 @@ export function symmetricEigenTop(a: Float64Array, n: number, count: number | ((
   const e = new Float64Array(n);
   // Reduction only: the reflectors stay in V (row i holds uᵢ, d[i] its hᵢ); forming Q explicitly (the
   // other half of tred2's work) is replaced by applying the reflectors to the `count` wanted vectors.
-  householderReduce(n, e, d, V);
+  if (!wasmHouseholderReduce(n, e, d, V)) householderReduce(n, e, d, V);
   const h = Float64Array.from(d);
   for (let j = 0; j < n; j++) d[j] = V[j * n + j]!;
   e[0] = 0;
   const diag = Float64Array.from(d);
   const off = new Float64Array(n - 1); // T[i][i+1]
   for (let i = 0; i + 1 < n; i++) off[i] = e[i + 1]!;
-  tql2(n, e, d, null);
+  if (!wasmTql2Values(n, e, d)) tql2(n, e, d, null);
   const values = new Float64Array(n);
   for (let i = 0; i < n; i++) values[i] = d[n - 1 - i]!;
   const want = Math.max(0, Math.min(typeof count === 'function' ? count(values) : count, n));
@@ -65,28 +66,9 @@ export function symmetricEigenTop(a: Float64Array, n: number, count: number | ((
   let norm = 0;
   for (let i = 0; i < n; i++) norm = Math.max(norm, Math.abs(diag[i]!) + Math.abs(off[i] ?? 0) + Math.abs(off[i - 1] ?? 0));
   if (norm === 0) return symmetricEigen(a, n);
-  const zs: Float64Array[] = [];
-  let clusterStart = 0;
-  for (let j = 0; j < want; j++) {
-    if (j > 0 && Math.abs(values[j]! - values[j - 1]!) > 1e-3 * norm) clusterStart = j;
-    zs.push(inverseIteration(diag, off, values[j]!, norm, zs.slice(clusterStart), j));
-  }
-  const vectors = new Float64Array(want * n);
-  for (let j = 0; j < want; j++) {
-    const u = vectors.subarray(j * n, j * n + n);
-    u.set(zs[j]!);
-    // x = Q z with Q = P_{n−1} ⋯ P₁, Pᵢ = I − uᵢuᵢᵀ/hᵢ acting on components 0..i−1: apply P₁ first.
-    for (let i = 1; i < n; i++) {
-      const hi = h[i]!;
-      if (hi === 0) continue;
-      const row = i * n;
-      let s = 0;
-      for (let c = 0; c < i; c++) s += V[row + c]! * u[c]!;
-      const f = s / hi;
-      if (f === 0) continue;
-      for (let c = 0; c < i; c++) u[c] = u[c]! - f * V[row + c]!;
-    }
-  }
+  const vectors =
+    wasmTridiagonalEigenvectors(diag, off, values, want, Number.EPSILON * norm, 1e-3 * norm) ?? tridiagonalEigenvectors(diag, off, values, want, norm);
+  if (!wasmApplyReflectors(n, V, h, vectors, want)) applyReflectors(n, V, h, vectors, want);
   // Check Au = λu against the input itself, all vectors in one tiled product (A·[u₀ … u_{w−1}]);
   // anything off means a corner case: solve densely.
   const cols = new Float64Array(n * want);
@@ -99,6 +81,41 @@ export function symmetricEigenTop(a: Float64Array, n: number, count: number | ((
     }
   }
   return { values, vectors };
+}
+
+/**
+ * x = Q z for each of the `count` vectors (rows of n in `vectors`, in place), Q = P_{n−1} ⋯ P₁,
+ * Pᵢ = I − uᵢuᵢᵀ/hᵢ acting on components 0..i−1 (uᵢ in row i of V): apply P₁ first. The JS route of
+ * `wasmApplyReflectors` (where WebAssembly SIMD is unavailable).
+ */
+function applyReflectors(n: number, V: Float64Array, h: Float64Array, vectors: Float64Array, count: number): void {
+  for (let j = 0; j < count; j++) {
+    const u = vectors.subarray(j * n, j * n + n);
+    for (let i = 1; i < n; i++) {
+      const hi = h[i]!;
+      if (hi === 0) continue;
+      const row = i * n;
+      let s = 0;
+      for (let c = 0; c < i; c++) s += V[row + c]! * u[c]!;
+      const f = s / hi;
+      if (f === 0) continue;
+      for (let c = 0; c < i; c++) u[c] = u[c]! - f * V[row + c]!;
+    }
+  }
+}
+
+/** The JS route of `wasmTridiagonalEigenvectors`: the first `want` eigenvectors of T as rows. */
+function tridiagonalEigenvectors(diag: Float64Array, off: Float64Array, values: Float64Array, want: number, norm: number): Float64Array {
+  const n = diag.length;
+  const zs: Float64Array[] = [];
+  let clusterStart = 0;
+  for (let j = 0; j < want; j++) {
+    if (j > 0 && Math.abs(values[j]! - values[j - 1]!) > 1e-3 * norm) clusterStart = j;
+    zs.push(inverseIteration(diag, off, values[j]!, norm, zs.slice(clusterStart), j));
+  }
+  const vectors = new Float64Array(want * n);
+  for (let j = 0; j < want; j++) vectors.set(zs[j]!, j * n);
+  return vectors;
 }
 
 /**
@@ -168,7 +185,8 @@ function inverseIteration(diag: Float64Array, off: Float64Array, lambda: number,
       if (i + 2 < n) s -= u2[i]! * x[i + 2]!;
       x[i] = s / u0[i]!;
     }
-    for (const q of cluster) {
+    for (let qi = 0; qi < cluster.length; qi++) {
+      const q = cluster[qi]!;
       let dot = 0;
       for (let i = 0; i < n; i++) dot += q[i]! * x[i]!;
       for (let i = 0; i < n; i++) x[i] = x[i]! - dot * q[i]!;

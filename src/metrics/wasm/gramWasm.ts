@@ -14,6 +14,24 @@ interface Kernels {
   gram64(a: number, rows: number, stride: number, width: number, g: number): void;
   gram32(a: number, rows: number, stride: number, width: number, g: number): void;
   product64(a: number, ai: number, as: number, rows: number, t: number, b: number, kb: number, out: number): void;
+  symvUpper(v: number, n8: number, d: number, e: number, i: number): void;
+  syr2Upper(v: number, n8: number, d: number, e: number, i: number): void;
+  applyReflectors(v: number, n8: number, h: number, u: number, count: number): void;
+  householderReduce(v: number, n8: number, d: number, e: number): void;
+  tql2Values(d: number, e: number, n: number): number;
+  centreRows(a: number, n: number, d8: number, mean: number, rowDot: number): number;
+  inverseIteration(
+    diag: number,
+    off: number,
+    n8: number,
+    lambda: number,
+    tiny: number,
+    work: number,
+    x: number,
+    cluster: number,
+    count: number,
+    seed: number,
+  ): void;
 }
 
 /**
@@ -152,10 +170,12 @@ export function wasmProduct(
   const mem = new Float64Array(kern.memory.buffer);
   mem.set(a);
   mem.fill(0, a.length, aLen);
-  for (let s = 0; s < t; s++) {
-    const row = bOff + s * kp;
-    for (let j = 0; j < k; j++) mem[row + j] = b[s * k + j]!;
-    mem.fill(0, row + k, row + kp);
+  // Copies by typed-array set, row by row, not element loops: a cold process otherwise compiled this
+  // function six times (a float store deopts as soon as a new input type shows up).
+  if (kp === k && isTyped(b)) mem.set(b.subarray(0, t * k), bOff);
+  else {
+    mem.fill(0, bOff, bOff + t * kp);
+    for (let s = 0; s < t; s++) mem.set(isTyped(b) ? b.subarray(s * k, s * k + k) : Array.from({ length: k }, (_, j) => b[s * k + j]!), bOff + s * kp);
   }
   mem.fill(0, oOff, oOff + mp * kp);
   const sBlock = Math.max(16, Math.floor(PRODUCT_B_BYTES / (kp * 8)));
@@ -165,8 +185,121 @@ export function wasmProduct(
       kern.product64((i0 * ai + s0 * as) * 8, ai * 8, as * 8, rows, Math.min(sBlock, t - s0), (bOff + s0 * kp) * 8, kp * 8, (oOff + i0 * kp) * 8);
     }
   }
-  for (let i = 0; i < m; i++) for (let j = 0; j < k; j++) out[i * k + j] = mem[oOff + i * kp + j]!;
+  if (kp === k) out.set(mem.subarray(oOff, oOff + m * k));
+  else for (let i = 0; i < m; i++) out.set(mem.subarray(oOff + i * kp, oOff + i * kp + k), i * k);
   return out;
+}
+
+function isTyped(x: ArrayLike<number>): x is Float64Array | Float32Array {
+  return x instanceof Float64Array || x instanceof Float32Array;
+}
+
+/**
+ * tred2's Householder reduction (the JS `householderReduce` in symmetricEigen.ts, same arguments and
+ * results) in the scalar f64 kernel `householderReduce`: a cold process otherwise spent more time
+ * compiling the reduction's JS loops with TurboFan (≈ 60 % of `em-guard analyze`'s optimising-compile
+ * time) than running them. False when the kernels are unavailable (the caller runs the JS version).
+ */
+export function wasmHouseholderReduce(n: number, e: Float64Array, d: Float64Array, V: Float64Array): boolean {
+  const k = kernels();
+  if (k === null || !ensureMemory(k, (n * n + 2 * n) * 8)) return false;
+  if (n === 0) return true;
+  const mem = new Float64Array(k.memory.buffer, 0, n * n + 2 * n);
+  mem.set(V);
+  k.householderReduce(0, n * 8, n * n * 8, (n * n + n) * 8);
+  V.set(mem.subarray(0, n * n));
+  d.set(mem.subarray(n * n, n * n + n));
+  e.set(mem.subarray(n * n + n));
+  return true;
+}
+
+/**
+ * Column means μ of the n×d row-major `data`, the centred rows X_c = data − 1μᵀ (float64), ‖X_c‖²_F
+ * and X_c·μ per row, by the `centreRows` kernel (the JS loop of `centeredPcaWithGram`, same order):
+ * as JS that first 1M-element loop ran interpreted until optimised, then deopted on the next input
+ * type (float64 deltas, float32 activations). Null when the kernels are unavailable.
+ */
+export function wasmCentreRows(
+  data: Float32Array | Float64Array,
+  n: number,
+  d: number,
+): { centred: Float64Array; mean: Float64Array; rowDotMean: Float64Array; total: number } | null {
+  const k = n < 1 || d < 1 ? null : kernels();
+  const size = n * d;
+  if (k === null || !ensureMemory(k, (size + d + n) * 8)) return null;
+  const mem = new Float64Array(k.memory.buffer, 0, size + d + n);
+  mem.set(data.subarray(0, size));
+  mem.fill(0, size, size + d);
+  const total = k.centreRows(0, n, d * 8, size * 8, (size + d) * 8);
+  return { centred: mem.slice(0, size), mean: mem.slice(size, size + d), rowDotMean: mem.slice(size + d, size + d + n), total };
+}
+
+/**
+ * The eigenvalues of the symmetric tridiagonal (d, e) sorted ascending into d, e used as scratch: the
+ * JS `tql2(n, e, d, null)` in the `tql2Values` kernel. Throws as the JS version does when the QL
+ * iteration does not converge; false when the kernels are unavailable.
+ */
+export function wasmTql2Values(n: number, e: Float64Array, d: Float64Array): boolean {
+  const k = n < 1 ? null : kernels();
+  if (k === null || !ensureMemory(k, 2 * n * 8)) return false;
+  const mem = new Float64Array(k.memory.buffer, 0, 2 * n);
+  mem.set(d.subarray(0, n));
+  mem.set(e.subarray(0, n), n);
+  if (k.tql2Values(0, n * 8, n) !== 0) throw new Error('symmetricEigen: QL iteration did not converge (non-finite input?)');
+  d.set(mem.subarray(0, n));
+  e.set(mem.subarray(n, 2 * n));
+  return true;
+}
+
+/**
+ * Unit eigenvectors of the symmetric tridiagonal (diag, off: T[i][i+1], n − 1 values) for the first
+ * `want` of `values` (descending), as rows of one want×n array: the JS `inverseIteration` of
+ * symmetricEigen.ts per vector, in the `inverseIteration` kernel, each vector orthogonalised against
+ * the earlier ones of its cluster (a new cluster starts where two neighbouring values differ by more
+ * than `clusterGap`); `tiny` replaces zero pivots. Null when the kernels are unavailable or n < 2.
+ */
+export function wasmTridiagonalEigenvectors(
+  diag: Float64Array,
+  off: Float64Array,
+  values: Float64Array,
+  want: number,
+  tiny: number,
+  clusterGap: number,
+): Float64Array | null {
+  const n = diag.length;
+  const k = n < 2 ? null : kernels();
+  const work = 2 * n;
+  const z = work + 5 * (n + 2);
+  const total = z + want * n + 2; // two zeros after the last vector: the kernel's back substitution reads them
+  if (k === null || !ensureMemory(k, total * 8)) return null;
+  const mem = new Float64Array(k.memory.buffer, 0, total);
+  mem.set(diag);
+  mem.set(off.subarray(0, n - 1), n);
+  mem.fill(0, 2 * n - 1);
+  let clusterStart = 0;
+  for (let j = 0; j < want; j++) {
+    if (j > 0 && Math.abs(values[j]! - values[j - 1]!) > clusterGap) clusterStart = j;
+    k.inverseIteration(0, n * 8, n * 8, values[j]!, tiny, work * 8, (z + j * n) * 8, (z + clusterStart * n) * 8, j - clusterStart, j);
+  }
+  return mem.slice(z, z + want * n);
+}
+
+/**
+ * Applies the reflectors that `householderReduce` left in V (row i: uᵢ; h[i]: hᵢ) to the `count`
+ * vectors held as rows of n values in `vectors`, in place: x ← P_{n−1} ⋯ P₁ x, as the JS loop in
+ * `symmetricEigenTop` does. False when the kernels are unavailable.
+ */
+export function wasmApplyReflectors(n: number, V: Float64Array, h: Float64Array, vectors: Float64Array, count: number): boolean {
+  if (count === 0 || n < 2) return true;
+  const k = kernels();
+  if (k === null || !ensureMemory(k, (n * n + n + count * n) * 8)) return false;
+  const mem = new Float64Array(k.memory.buffer, 0, n * n + n + count * n);
+  mem.set(V.subarray(0, n * n));
+  mem.set(h.subarray(0, n), n * n);
+  mem.set(vectors.subarray(0, count * n), n * n + n);
+  k.applyReflectors(0, n * 8, n * n * 8, (n * n + n) * 8, count);
+  vectors.set(mem.subarray(n * n + n));
+  return true;
 }
 
 /** A `GramFill` copying row-major data as is (converting to the kernel's precision). */
