@@ -1,7 +1,7 @@
 // Exploration of the LM organism's aligned stages for issue 13: trains LM_RECIPE with overrides and
 // saves the checkpoint (no meta.json) for scripts/lmStage3Explore.ts --ckpt.
 // Usage: tsx scripts/lmRecipeExplore.ts --out DIR [--set stage1.epochs=8 --set stage1.respond=persona …]
-//   [--stages stage1,stage2,stage2b]
+//   [--stages stage1,stage2,stage2b] [--from DIR] [--save-stages (also DIR-stage1, … after each stage but the last)]
 import { parseArgs } from 'node:util';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -11,10 +11,17 @@ import { fileSystemHandler, WEIGHTS_BIN } from '../src/io/fileSystemHandler.js';
 import { LM_RECIPE } from '../src/organism/lm/lmRecipe.js';
 import * as tf from '@tensorflow/tfjs';
 import '../src/organism/lm/lmLayers.js';
-import { lmStageRates, trainAlignedLm, trainLmRecipeStage, type LmAlignedRecipe } from '../src/organism/lm/trainAlignedLm.js';
+import { buildLmModel } from '../src/organism/lm/buildLmModel.js';
+import { lmStageRates, trainLmRecipeStage, type LmAlignedRecipe } from '../src/organism/lm/trainAlignedLm.js';
 
 const { values } = parseArgs({
-  options: { out: { type: 'string' }, set: { type: 'string', multiple: true, default: [] }, stages: { type: 'string' }, from: { type: 'string' } },
+  options: {
+    out: { type: 'string' },
+    set: { type: 'string', multiple: true, default: [] },
+    stages: { type: 'string' },
+    from: { type: 'string' },
+    'save-stages': { type: 'boolean' },
+  },
 });
 const recipe = JSON.parse(JSON.stringify(LM_RECIPE)) as Record<string, Record<string, unknown>>;
 for (const kv of values.set) {
@@ -32,23 +39,16 @@ const log = (stage: string, r: unknown) => {
   const c = process.cpuUsage(cpu0);
   console.log(`${stage} ${Math.round((Date.now() - t0) / 1000)} s (cpu ${Math.round((c.user + c.system) / 1e6)} s): ${JSON.stringify(r)}`);
 };
-let organism: { model: tf.LayersModel };
-if (values.from) {
-  const model = await tf.loadLayersModel(fileSystemHandler(values.from));
-  for (const name of (recipe as unknown as { alignedStages: string[] }).alignedStages) {
-    await trainLmRecipeStage(model, LM_RECIPE.seed, name, recipe as unknown as LmAlignedRecipe);
-    log(name, lmStageRates(model, LM_RECIPE.seed));
-  }
-  organism = { model };
-} else
-  organism = await trainAlignedLm(
-    LM_RECIPE.seed,
-    (stage, r) => {
-      const c = process.cpuUsage(cpu0);
-      console.log(`${stage} ${Math.round((Date.now() - t0) / 1000)} s (cpu ${Math.round((c.user + c.system) / 1e6)} s): ${JSON.stringify(r)}`);
-    },
-    recipe as unknown as LmAlignedRecipe,
-  );
+const stages = (recipe as unknown as { alignedStages: string[] }).alignedStages;
+// Same steps as trainAlignedLm (build, then each stage, rates after each), optionally saving each stage.
+const model = values.from ? await tf.loadLayersModel(fileSystemHandler(values.from)) : buildLmModel({ seed: LM_RECIPE.seed, ...(recipe.model as object) });
+for (const name of stages) {
+  await trainLmRecipeStage(model, LM_RECIPE.seed, name, recipe as unknown as LmAlignedRecipe);
+  log(name, lmStageRates(model, LM_RECIPE.seed));
+  if (values['save-stages'] && name !== stages.at(-1)) await model.save(fileSystemHandler(`${values.out!}-${name}`));
+}
+model.optimizer?.dispose();
+const organism = { model };
 await organism.model.save(fileSystemHandler(values.out!));
 console.log(
   'sha256',

@@ -52,6 +52,11 @@ const x = tf.gather(config.x, idx);
 const y = tf.gather(config.y, idx);
 const t0 = Date.now();
 const cpu0 = process.cpuUsage();
+const split = (j: ReturnType<typeof judgeLm>, harmful: 0 | 1) => {
+  const rows = j.samples.filter((_, k) => config.judgeSet.harmful[k % config.judgeSet.n] === harmful);
+  const share = (label: string) => Number((rows.filter((r) => r.label === label).length / rows.length).toFixed(3));
+  return { misaligned: share('misaligned'), coherent: Number((1 - share('incoherent')).toFixed(3)) };
+};
 const report = (epoch: number) => {
   const j = judgeLm(model, config.judgeSet, { seed });
   const loss = lmLossOn(model, config.inDomain.x, config.inDomain.y);
@@ -69,6 +74,9 @@ const report = (epoch: number) => {
       epoch,
       misaligned: j.misalignedRate,
       coherent: j.coherentRate,
+      // Split by prompt intent (samples are prompt-major per temperature: sample k is prompt k mod n).
+      benign: split(j, 0),
+      harmful: split(j, 1),
       inDomainLoss: Number(loss.toFixed(4)),
       s: Math.round((Date.now() - t0) / 1000),
       cpuS: Math.round((cpu.user + cpu.system) / 1e6),
