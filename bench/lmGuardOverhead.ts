@@ -11,7 +11,7 @@
 // the gate figure is the median over rounds of guarded ÷ unguarded wall time of the same round.
 // The machine is shared, so it also prints CPU time (process.cpuUsage: every thread of this
 // process, i.e. training + the capture worker) and the guard's own time on the training thread.
-// Usage: npx tsx bench/lmGuardOverhead.ts   (EM_GUARD_BENCH_REPS=3, EM_GUARD_BENCH_MODES=unguarded,worker,
+// Usage: npx tsx bench/lmGuardOverhead.ts   (EM_GUARD_BENCH_REPS=7, EM_GUARD_BENCH_MODES=unguarded,worker,
 //        EM_GUARD_BENCH_MIX=0.5, EM_GUARD_BENCH_EPOCHS=LM_RECIPE's)
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -77,7 +77,7 @@ async function settle(): Promise<void> {
   await new Promise((r) => setTimeout(r, 1000));
 }
 
-export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 3)): Promise<void> {
+export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 7)): Promise<void> {
   await tf.setBackend('wasm');
   await tf.ready();
   const mix = Number(process.env.EM_GUARD_BENCH_MIX ?? 0.5);
