@@ -14,7 +14,7 @@ import {
 } from '../screen/lmOrganismScreenSets.js';
 import { lmScorer, type LmScorerOptions } from '../screen/lmScorer.js';
 import { readLmContrastFile, readLmPreferenceFile, readLmScreenData } from '../screen/readLmScreenData.js';
-import type { LmExamples } from '../screen/screenByGradient.js';
+import type { LmExamples, ScreenByGradientArgs } from '../screen/screenByGradient.js';
 import type { ScreeningScorer } from '../screen/screeningScorer.js';
 import { CliError } from './cliError.js';
 
@@ -26,15 +26,7 @@ export interface ScreenLmInputs {
 }
 
 /** What the gradient screen needs from an LM: examples, calibration, preference pairs and the tokenizer's ids. */
-export interface ScreenLmGradientInputs {
-  data: LmExamples;
-  calibration: LmExamples;
-  preference: LmPreferencePairs;
-  eos: number;
-  pad: number;
-  maxLength: number;
-  decode?: (ids: ArrayLike<number>) => string;
-}
+export type ScreenLmGradientInputs = Pick<ScreenByGradientArgs, 'data' | 'calibration' | 'preference' | 'eos' | 'pad' | 'maxLength' | 'decode'>;
 
 export interface ScreenLmArgs {
   model: tf.LayersModel;
