@@ -203,8 +203,7 @@ function gramFunction(t: Lanes): number[] {
       for (let s = 0; s < T; s++) b.get(`acc${r}${s}`).get(`vx${r}`).get(`vy${s}`).simd(t.mul).simd(t.add).set(`acc${r}${s}`);
     }
   }
-  b.addTo('p', (x) => x.i32(GRAM_STEP));
-  b.get('p').get('width').op(I32_LT_U, BR_IF, 0);
+  continueBelow(b, 'p', GRAM_STEP, 'width');
   b.op(END);
   // g[(i + r)·rows + j + s] += Σ lanes of acc_rs
   b.get('g').get('i').get('rows').op(I32_MUL).get('j').op(I32_ADD).i32(8).op(I32_MUL, I32_ADD).set('gTile');
@@ -224,8 +223,7 @@ function gramFunction(t: Lanes): number[] {
   b.addTo('j', (x) => x.i32(T));
   b.get('j').get('i').op(I32_LE_U, BR_IF, 0);
   b.op(END);
-  b.addTo('i', (x) => x.i32(T));
-  b.get('i').get('rows').op(I32_LT_U, BR_IF, 0);
+  continueBelow(b, 'i', T, 'rows');
   b.op(END);
   return b.encode();
 }
@@ -273,8 +271,7 @@ function productFunction(): number[] {
   }
   for (let r = 0; r < R; r++) b.addTo(`pa${r}`, (x) => x.get('as'));
   b.addTo('pb', (x) => x.get('kb'));
-  b.addTo('s', (x) => x.i32(1));
-  b.get('s').get('t').op(I32_LT_U, BR_IF, 0);
+  continueBelow(b, 's', 1, 't');
   b.op(END);
   // out[i + r][jc/8 + 2v .. +1] += acc_rv
   b.get('out').get('i').get('kb').op(I32_MUL, I32_ADD).get('jc').op(I32_ADD).set('po');
@@ -289,11 +286,9 @@ function productFunction(): number[] {
     }
     if (r + 1 < R) b.addTo('po', (x) => x.get('kb'));
   }
-  b.addTo('jc', (x) => x.i32(V * 16));
-  b.get('jc').get('kb').op(I32_LT_U, BR_IF, 0);
+  continueBelow(b, 'jc', V * 16, 'kb');
   b.op(END);
-  b.addTo('i', (x) => x.i32(R));
-  b.get('i').get('rows').op(I32_LT_U, BR_IF, 0);
+  continueBelow(b, 'i', R, 'rows');
   b.op(END);
   return b.encode();
 }
@@ -312,6 +307,12 @@ const F64_SUB = 0xa1,
 /** f64.load / f64.store at the address on the stack (8-byte aligned, no offset). */
 const LOAD: [number, number, number] = [F64_LOAD, 3, 0];
 const STORE: [number, number, number] = [F64_STORE, 3, 0];
+
+/** The tail of a counted loop: `counter += by`, and branch back to the loop's start while `counter < limit` (unsigned). */
+function continueBelow(b: Body, counter: string, by: number, limit: string): void {
+  b.addTo(counter, (x) => x.i32(by));
+  b.get(counter).get(limit).op(I32_LT_U, BR_IF, 0);
+}
 
 /** `p += 8` for each named i32 pointer local. */
 function step8(b: Body, ...ptrs: string[]): void {
@@ -380,8 +381,7 @@ function symvUpperFunction(): number[] {
     .op(I32_MUL, I32_ADD)
     .get('g')
     .op(...STORE);
-  b.addTo('j', (x) => x.i32(1));
-  b.get('j').get('i').op(I32_LT_U, BR_IF, 0);
+  continueBelow(b, 'j', 1, 'i');
   b.op(END);
   return b.encode();
 }
@@ -436,8 +436,7 @@ function syr2UpperFunction(): number[] {
   b.get('end')
     .op(F64_CONST, 0, 0, 0, 0, 0, 0, 0, 0)
     .op(...STORE); // A[j][i] = 0
-  b.addTo('j', (x) => x.i32(1));
-  b.get('j').get('i').op(I32_LT_U, BR_IF, 0);
+  continueBelow(b, 'j', 1, 'i');
   b.op(END);
   return b.encode();
 }
@@ -498,8 +497,7 @@ function applyReflectorsFunction(): number[] {
   b.op(END);
   b.op(END); // if f ≠ 0
   b.addTo('uj', (x) => x.get('n8'));
-  b.addTo('j', (x) => x.i32(1));
-  b.get('j').get('count').op(I32_LT_U, BR_IF, 0);
+  continueBelow(b, 'j', 1, 'count');
   b.op(END);
   b.op(END); // if hᵢ ≠ 0
   b.addTo('i', (x) => x.i32(1));
@@ -592,8 +590,7 @@ function householderReduceFunction(): number[] {
   b.get('v').get('i').get('n8').op(I32_MUL, I32_ADD).get('j').i32(8).op(I32_MUL, I32_ADD);
   zero();
   b.op(...STORE);
-  b.addTo('j', (x) => x.i32(1));
-  b.get('j').get('i').op(I32_LT_U, BR_IF, 0);
+  continueBelow(b, 'j', 1, 'i');
   b.op(END);
   b.op(0x05); // else
   b.get('d').set('pd');
@@ -794,8 +791,7 @@ function inverseIterationFunction(): number[] {
   b.get('l').op(...STORE);
   f64(0);
   b.set('a2');
-  b.addTo('i8', (x) => x.i32(8));
-  b.get('i8').get('last8').op(I32_LT_U, BR_IF, 0);
+  continueBelow(b, 'i8', 8, 'last8');
   b.op(END);
   // u0[n−1] = a0 or tiny; then |u0[i]| < tiny → ±tiny
   at('pu0', 'last8');
@@ -814,8 +810,7 @@ function inverseIterationFunction(): number[] {
   b.op(F64_LT, IF, 0x7c).get('tiny').op(0x9a).op(ELSE).get('tiny').op(END);
   b.op(...STORE);
   b.op(END);
-  b.addTo('i8', (x) => x.i32(8));
-  b.get('i8').get('n8').op(I32_LT_U, BR_IF, 0);
+  continueBelow(b, 'i8', 8, 'n8');
   b.op(END);
   // Start vector: state = 0x9e3779b9 ^ (seed·0x85ebca6b) (mod 2³²), then an LCG per entry.
   b.i32(0x9e3779b9 | 0)
@@ -833,8 +828,7 @@ function inverseIterationFunction(): number[] {
   b.op(F64_DIV);
   f64(0.5);
   b.op(F64_SUB, ...STORE);
-  b.addTo('i8', (x) => x.i32(8));
-  b.get('i8').get('n8').op(I32_LT_U, BR_IF, 0);
+  continueBelow(b, 'i8', 8, 'n8');
   b.op(END);
   b.i32(0).set('iter');
   b.op(LOOP, VOID); // three iterations
@@ -862,8 +856,7 @@ function inverseIterationFunction(): number[] {
   b.op(...LOAD)
     .op(F64_MUL, F64_SUB)
     .op(F64_STORE, 3, 8);
-  b.addTo('i8', (x) => x.i32(8));
-  b.get('i8').get('last8').op(I32_LT_U, BR_IF, 0);
+  continueBelow(b, 'i8', 8, 'last8');
   b.op(END);
   // back substitution through U (x[n], x[n+1] and U's entries past the end are 0)
   b.get('n8').set('i8');
@@ -921,8 +914,7 @@ function inverseIterationFunction(): number[] {
   b.get('px').get('end').op(I32_LT_U, BR_IF, 0);
   b.op(END);
   b.addTo('qi', (x) => x.get('n8'));
-  b.addTo('q', (x) => x.i32(1));
-  b.get('q').get('count').op(I32_LT_U, BR_IF, 0);
+  continueBelow(b, 'q', 1, 'count');
   b.op(END, END);
   // normalise (or fall back to a unit vector)
   f64(0);
@@ -1112,8 +1104,7 @@ function tql2ValuesFunction(): number[] {
     ld('d', 'i');
     b.get('h').op(F64_SUB);
   });
-  b.addTo('i', (x) => x.i32(1));
-  b.get('i').get('n').op(I32_LT_U, BR_IF, 0);
+  continueBelow(b, 'i', 1, 'n');
   b.op(END, END);
   b.get('f').get('h').op(F64_ADD).set('f');
   ld('d', 'm');
@@ -1183,8 +1174,7 @@ function tql2ValuesFunction(): number[] {
     b.get('f').op(F64_ADD);
   });
   st('e', 'l', () => f64(0));
-  b.addTo('l', (x) => x.i32(1));
-  b.get('l').get('n').op(I32_LT_U, BR_IF, 0);
+  continueBelow(b, 'l', 1, 'n');
   b.op(END);
   // selection sort ascending (as JAMA): i = 0 .. n−2
   b.i32(0).set('i');
@@ -1202,8 +1192,7 @@ function tql2ValuesFunction(): number[] {
   ld('d', 'j');
   b.set('p');
   b.op(END);
-  b.addTo('j', (x) => x.i32(1));
-  b.get('j').get('n').op(I32_LT_U, BR_IF, 0);
+  continueBelow(b, 'j', 1, 'n');
   b.op(END);
   b.get('k').get('i').op(I32_NE, IF, VOID);
   st('d', 'k', () => ld('d', 'i'));
@@ -1241,8 +1230,7 @@ function centreRowsFunction(): number[] {
   step8(b, 'p', 'pm');
   b.get('pm').get('end').op(I32_LT_U, BR_IF, 0);
   b.op(END);
-  b.addTo('r', (x) => x.i32(1));
-  b.get('r').get('n').op(I32_LT_U, BR_IF, 0);
+  continueBelow(b, 'r', 1, 'n');
   b.op(END);
   b.get('n').op(0xb8).set('count'); // f64.convert_i32_u
   b.get('mean').set('pm');
@@ -1287,8 +1275,7 @@ function centreRowsFunction(): number[] {
     .op(I32_MUL, I32_ADD)
     .get('dot')
     .op(...STORE);
-  b.addTo('r', (x) => x.i32(1));
-  b.get('r').get('n').op(I32_LT_U, BR_IF, 0);
+  continueBelow(b, 'r', 1, 'n');
   b.op(END);
   b.get('total');
   return b.encode();
