@@ -4,13 +4,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
-import { emGuard, type EmGuard } from '../src/guard/EmGuard.js';
+import { emGuard } from '../src/guard/EmGuard.js';
 import type { MetricPlugin } from '../src/guard/pluginTypes.js';
 import { parsePolicy } from '../src/policy/parsePolicy.js';
 import { preferenceScores } from '../src/metrics/preferenceScores.js';
 import type { PreferenceProbes } from '../src/probes/probeTypes.js';
 import { readRunLog } from '../src/runlog/RunLog.js';
-import { seededRandom, tempDir, useBackend } from './helpers.js';
+import { seededRandom, tempDir, useBackend, waitForWorker } from './helpers.js';
 
 await useBackend();
 
@@ -57,17 +57,6 @@ function pairs(n: number, seed: number, output: 'logits' | 'probabilities'): { p
         mask: tf.tensor2d(mask),
       },
       output,
-    },
-  };
-}
-
-/** Holds the first batch until the capture worker is up, so the later checks run there. */
-function waitForWorker(guard: EmGuard): tf.CustomCallbackArgs {
-  return {
-    onBatchEnd: async (batch) => {
-      if (batch !== 0) return;
-      const until = Date.now() + 90_000;
-      while (guard.captureWhere !== 'worker' && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
     },
   };
 }

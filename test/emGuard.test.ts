@@ -10,7 +10,7 @@ import { replayPolicy } from '../src/analysis/replayPolicy.js';
 import { registerMetric } from '../src/policy/registry.js';
 import type { Decision } from '../src/policy/types.js';
 import { accuracy, blobs, oneHot, pretrained } from './guardFixtures.js';
-import { tempDir, useBackend } from './helpers.js';
+import { tempDir, useBackend, waitForWorker } from './helpers.js';
 
 await useBackend();
 
@@ -305,17 +305,6 @@ rules:
   }
 });
 
-/** A callback that holds training at its first batch until the guard captures on its worker. */
-function waitForWorker(guard: EmGuard): tf.CustomCallbackArgs {
-  return {
-    onBatchEnd: async (batch) => {
-      if (batch !== 0) return;
-      const until = Date.now() + 60_000;
-      while (guard.captureWhere !== 'worker' && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-    },
-  };
-}
-
 test('worker capture: the same verdicts and values as inline capture, checkpoints of the checked steps, no leaked tensors', async () => {
   const policy = parsePolicy(`${policyText()}checkpoint:\n  every: { checks: 3 }\n  keep: 2\n`);
   const runs: Record<
@@ -350,7 +339,7 @@ test('worker capture: the same verdicts and values as inline capture, checkpoint
     guard.on('checkpoint', (c) => run.checkpoints.push(c.step));
     guard.on('abort', () => (run.abortAppliedAt = run.lastBatch));
     try {
-      const callbacks = mode === 'worker' ? [counter, new tf.CustomCallback(waitForWorker(guard)), guard] : [counter, guard];
+      const callbacks = mode === 'worker' ? [counter, new tf.CustomCallback(waitForWorker(guard, 60_000)), guard] : [counter, guard];
       await model.fit(data.x, y, { epochs: 1, batchSize: 8, shuffle: false, verbose: 0, callbacks });
       run.stop = guard.stopReason?.step ?? null;
     } finally {
@@ -449,7 +438,7 @@ test('a baseline started on a warm worker that then fails is captured inline fro
     guard.on('notice', (n) => notices.push(n.code));
     try {
       // The warm-up fit holds its first batch until the worker is up, so the thread is kept for the next fit.
-      const callbacks = warmUp ? [new tf.CustomCallback(waitForWorker(guard)), guard] : [guard];
+      const callbacks = warmUp ? [new tf.CustomCallback(waitForWorker(guard, 60_000)), guard] : [guard];
       await model.fit(data.x, y, { epochs: 1, batchSize: 8, shuffle: false, verbose: 0, callbacks });
       return { checks, notices, weights: model.getWeights().map((w) => Array.from(w.dataSync())) };
     } finally {

@@ -5,6 +5,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { EmGuard } from '../src/guard/EmGuard.js';
 import '../src/registerBuiltins.js';
 
 /** Backend for a test file: `EM_GUARD_TEST_BACKEND` (wasm|cpu), default wasm. */
@@ -21,3 +22,14 @@ export function tempDir(prefix = 'em-guard-test-'): { dir: string; cleanup: () =
 
 /** Mulberry32, the library's own seeded PRNG, so fixtures are reproducible without a dependency. */
 export { seededRandom } from '../src/util/seededRandom.js';
+
+/** A callback that holds training at its first batch until the guard captures on its worker (or `timeoutMs` passes). */
+export function waitForWorker(guard: EmGuard, timeoutMs = 90_000): tf.CustomCallbackArgs {
+  return {
+    onBatchEnd: async (batch) => {
+      if (batch !== 0) return;
+      const until = Date.now() + timeoutMs;
+      while (guard.captureWhere !== 'worker' && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    },
+  };
+}

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { emGuard, type EmGuard } from '../src/guard/EmGuard.js';
+import { emGuard } from '../src/guard/EmGuard.js';
 import { parsePolicy } from '../src/policy/parsePolicy.js';
 import { buildLmModel } from '../src/organism/lm/buildLmModel.js';
 import { LM_RECIPE } from '../src/organism/lm/lmRecipe.js';
@@ -14,7 +14,7 @@ import { disposePreferenceProbes, lmPreferenceProbes } from '../src/organism/lm/
 import { lmLoss } from '../src/organism/lm/lmLoss.js';
 import { LM_CONTEXT } from '../src/organism/lm/lmVocabulary.js';
 import { captureOutput } from '../src/probes/captureOutput.js';
-import { useBackend } from './helpers.js';
+import { useBackend, waitForWorker } from './helpers.js';
 
 await useBackend();
 
@@ -39,16 +39,6 @@ rules:
     severity: warning
     actions: [warn]
 `);
-
-function waitForWorker(guard: EmGuard): tf.CustomCallbackArgs {
-  return {
-    onBatchEnd: async (batch) => {
-      if (batch !== 0) return;
-      const until = Date.now() + 90_000;
-      while (guard.captureWhere !== 'worker' && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-    },
-  };
-}
 
 test('LM organism: worker capture with workerImports gives the inline values; without it one warn names the class and the option', async () => {
   const probes = lmProbes({ n: 24, seed: 3 });

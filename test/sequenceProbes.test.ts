@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { emGuard, type EmGuard } from '../src/guard/EmGuard.js';
+import { emGuard } from '../src/guard/EmGuard.js';
 import { probeFingerprints } from '../src/guard/savedBaseline.js';
 import { lmLoss } from '../src/organism/lm/lmLoss.js';
 import { lmFineTuneConfig } from '../src/organism/lm/lmFineTuneConfig.js';
@@ -13,7 +13,7 @@ import { resolveLayers } from '../src/probes/resolveLayers.js';
 import { validateProbes } from '../src/probes/validateProbes.js';
 import { buildLmModel } from '../src/organism/lm/buildLmModel.js';
 import { LM_RECIPE } from '../src/organism/lm/lmRecipe.js';
-import { seededRandom, useBackend } from './helpers.js';
+import { seededRandom, useBackend, waitForWorker } from './helpers.js';
 
 await useBackend();
 
@@ -161,13 +161,3 @@ test("a saved baseline's probe fingerprints cover probes.masks (and stay those o
     tf.dispose([a.x, a.mask, b.x, b.mask]);
   }
 });
-
-function waitForWorker(guard: EmGuard): tf.CustomCallbackArgs {
-  return {
-    onBatchEnd: async (batch) => {
-      if (batch !== 0) return;
-      const until = Date.now() + 90_000;
-      while (guard.captureWhere !== 'worker' && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-    },
-  };
-}
