@@ -31,8 +31,8 @@ export function trainingConfigOf(model: tf.LayersModel): tf.io.TrainingConfig | 
   }
 }
 
-/** Optimizer state encoded like tfjs weights: `optimizer.json` content + `optimizer.bin` bytes. */
-export async function captureOptimizerState(model: tf.LayersModel): Promise<{ json: string; data: Uint8Array }> {
+/** The model's optimizer, whose state a checkpoint with `includeOptimizer` saves; NO_OPTIMIZER when it has none. */
+export function optimizerToSave(model: tf.LayersModel): tf.Optimizer {
   const optimizer = model.optimizer as tf.Optimizer | undefined;
   if (!optimizer) {
     throw new CheckpointError(
@@ -40,6 +40,12 @@ export async function captureOptimizerState(model: tf.LayersModel): Promise<{ js
       `Cannot save optimizer state: model \`${model.name}\` has no optimizer (compile it first, or save with includeOptimizer: false)`,
     );
   }
+  return optimizer;
+}
+
+/** Optimizer state encoded like tfjs weights: `optimizer.json` content + `optimizer.bin` bytes. */
+export async function captureOptimizerState(model: tf.LayersModel): Promise<{ json: string; data: Uint8Array }> {
+  const optimizer = optimizerToSave(model);
   const weights = await optimizer.getWeights();
   try {
     const { data, specs } = await tf.io.encodeWeights(weights);

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { WEIGHTS_BIN } from '../io/fileSystemHandler.js';
-import { trainingConfigOf } from './captureModelState.js';
-import { CheckpointError } from './CheckpointError.js';
+import { optimizerToSave, trainingConfigOf } from './captureModelState.js';
 import { OPTIMIZER_BIN } from './checkpointIndex.js';
 import type { CapturedModelState } from './CheckpointStore.js';
 import { disposeOptimizerCopies } from './restoreWeights.js';
@@ -46,13 +45,7 @@ export async function planPackedState(model: tf.LayersModel, includeOptimizer: b
   const metadata = model.getUserDefinedMetadata();
   let optimizer: { weights: Awaited<ReturnType<tf.Optimizer['getWeights']>>; json: string } | null = null;
   if (includeOptimizer) {
-    const opt = model.optimizer as tf.Optimizer | undefined;
-    if (!opt) {
-      throw new CheckpointError(
-        'NO_OPTIMIZER',
-        `Cannot save optimizer state: model \`${model.name}\` has no optimizer (compile it first, or save with includeOptimizer: false)`,
-      );
-    }
+    const opt = optimizerToSave(model);
     const weights = await opt.getWeights();
     const specs = weights.map((w) => specOf(w.name, w.tensor));
     optimizer = { weights, json: JSON.stringify({ className: opt.getClassName(), config: opt.getConfig(), weightSpecs: specs }) };
