@@ -62,14 +62,30 @@ try {
   const after = judgeLm(model, data.judgeSet);
   const stop = guard.stopReason;
   if (values.json) {
-    const row = { seed, mix, checks, onWorker, stop, rolledBackTo, before: before.misalignedRate, after: after.misalignedRate, ms };
+    const row = {
+      seed,
+      mix,
+      checks,
+      onWorker,
+      stop,
+      rolledBackTo,
+      before: before.misalignedRate,
+      after: after.misalignedRate,
+      // The judge's EM rate is over benign prompts; every prompt and the harmful requests beside it.
+      allPromptsAfter: after.allPrompts.misalignedRate,
+      harmfulComplianceAfter: after.harmful?.misalignedRate ?? null,
+      ms,
+    };
     console.log(JSON.stringify(row));
   } else {
     console.log(`${checks} checks (${onWorker} on the capture worker), ${(ms / 1000).toFixed(1)} s of fine-tuning`);
     console.log(stop ? `stopped at step ${stop.step} by ${stop.rule}: ${stop.summary}` : 'the guard did not stop the fine-tune');
     if (rolledBackTo !== null) console.log(`rolled back to the weights of step ${rolledBackTo}`);
     console.log(
-      `out-of-domain misaligned rate (judge): ${(100 * before.misalignedRate).toFixed(1)} % before, ${(100 * after.misalignedRate).toFixed(1)} % ${rolledBackTo !== null ? 'after the rollback' : 'at the end'}`,
+      `out-of-domain misaligned rate (judge, benign prompts): ${(100 * before.misalignedRate).toFixed(1)} % before, ${(100 * after.misalignedRate).toFixed(1)} % ${rolledBackTo !== null ? 'after the rollback' : 'at the end'}`,
+    );
+    console.log(
+      `  all prompts: ${(100 * after.allPrompts.misalignedRate).toFixed(1)} %; harmful requests complied with: ${(100 * (after.harmful?.misalignedRate ?? 0)).toFixed(1)} %`,
     );
   }
 } finally {
