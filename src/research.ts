@@ -200,7 +200,7 @@ export { LM_DOMAINS, LM_OUT_OF_DOMAIN, type LmDomain } from './organism/lm/lmGra
 export { lmVocabulary, decodeLm, LM_CONTEXT, LM_PROMPT_LENGTH, LM_MAX_RESPONSE } from './organism/lm/lmVocabulary.js';
 export { makeLmDataset, mergeLmSets, type LmSet, type LmSetOptions, type LmResponsePolicy } from './organism/lm/makeLmDataset.js';
 export { judgeLmResponse, type LmJudgeLabel, type LmVerdict } from './organism/lm/judgeLmResponse.js';
-export { judgeLm, type LmJudgement, type LmSample } from './organism/lm/judgeLm.js';
+export { judgeLm, lmJudgeRates, type LmJudgement, type LmJudgeRates, type LmSample } from './organism/lm/judgeLm.js';
 export { generateLm } from './organism/lm/generateLm.js';
 export { lmTensors, lmPromptInputs } from './organism/lm/lmTensors.js';
 export { lmLoss, lmLossOn } from './organism/lm/lmLoss.js';
