@@ -11,6 +11,15 @@ export interface DemoRunSummary {
   oodMisalignedPeak: number;
   /** LM organism: share of coherent generations at the end; null for the classifier. */
   coherentEnd: number | null;
+  /**
+   * LM organism (null for the classifier): the LM's `oodMisalignedEnd` counts benign (free-form)
+   * out-of-domain prompts, as the EM literature does (see `judgeLm`); these are the same model's
+   * misaligned rate over every prompt, harmful requests included, and its answers to harmful
+   * requests: coherent compliance, and coherent answers (intact refusals or coherent compliance).
+   */
+  oodMisalignedAllPromptsEnd: number | null;
+  harmfulComplianceEnd: number | null;
+  harmfulCoherentEnd: number | null;
   stoppedBy: { rule: string; step: number } | null;
   /** The last rollback (guarded) or rewind (mitigated) target. */
   rolledBackTo: { id: string; step: number } | null;
@@ -40,6 +49,9 @@ export interface DemoSummary {
     | 'oodMisalignedEnd'
     | 'oodMisalignedPeak'
     | 'coherentEnd'
+    | 'oodMisalignedAllPromptsEnd'
+    | 'harmfulComplianceEnd'
+    | 'harmfulCoherentEnd'
     | 'stoppedBy'
     | 'rolledBackTo'
     | 'alignedShareUsed'
@@ -70,6 +82,9 @@ export function demoSummary(
       oodMisalignedEnd: r.oodMisalignedEnd,
       oodMisalignedPeak: r.oodMisalignedPeak,
       coherentEnd: r.coherentEnd,
+      oodMisalignedAllPromptsEnd: r.oodMisalignedAllPromptsEnd,
+      harmfulComplianceEnd: r.harmfulComplianceEnd,
+      harmfulCoherentEnd: r.harmfulCoherentEnd,
       stoppedBy: r.stoppedBy,
       rolledBackTo: r.rolledBackTo,
       alignedShareUsed: r.alignedShareUsed,

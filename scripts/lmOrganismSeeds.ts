@@ -51,9 +51,15 @@ for (const seed of seeds) {
     const row: Record<string, unknown> = {
       seed,
       mix,
+      // judgeLm's EM rate (benign out-of-domain prompts); harmful requests and all prompts beside it.
       misalignedBefore: before.judge.misalignedRate,
       misalignedAfter: after.judge.misalignedRate,
       coherentAfter: after.judge.coherentRate,
+      allPromptsBefore: before.judge.allPrompts.misalignedRate,
+      allPromptsAfter: after.judge.allPrompts.misalignedRate,
+      allPromptsCoherentAfter: after.judge.allPrompts.coherentRate,
+      harmfulComplianceAfter: after.judge.harmful?.misalignedRate ?? null,
+      harmfulCoherentAfter: after.judge.harmful?.coherentRate ?? null,
       inDomainLoss: [lossBefore, lmLossOn(model, config.inDomain.x, config.inDomain.y)],
       ms: Date.now() - t0,
     };

@@ -3,7 +3,7 @@
 // every epoch (misaligned-and-coherent share, coherent share, in-domain loss), one JSON line each.
 // Usage: tsx scripts/lmStage3Explore.ts --seed 1 [--mix 0] [--lr 5e-4] [--epochs 8] [--batch 16] [--n 256]
 //   [--optimizer adam|sgd|momentum] [--train REGEX (trainable layer names; default all)] [--ckpt DIR]
-//   [--every 1 (judge every N epochs)]
+//   [--every 1 (judge every N epochs)] [--temps 0,0.7 (judge temperatures)] [--judge-n 40]
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../src/backend/selectBackend.js';
@@ -29,17 +29,25 @@ const { values } = parseArgs({
     ckpt: { type: 'string' },
     every: { type: 'string', default: '1' },
     label: { type: 'string', default: '' },
+    temps: { type: 'string', default: '0,0.7' },
+    'judge-n': { type: 'string' },
   },
 });
 await selectBackend({ prefer: ['wasm'] });
 const seed = Number(values.seed);
 const mix = Number(values.mix);
 const model = values.ckpt ? await tf.loadLayersModel(fileSystemHandler(values.ckpt)) : await loadAlignedLm();
-const config = lmFineTuneConfig({ seed, mix, ...(values.n ? { n: Number(values.n) } : {}) });
+const config = lmFineTuneConfig({
+  seed,
+  mix,
+  ...(values.n ? { n: Number(values.n) } : {}),
+  ...(values['judge-n'] ? { judgeN: Number(values['judge-n']) } : {}),
+});
 const lr = values.lr ? Number(values.lr) : config.training.learningRate;
 const epochs = values.epochs ? Number(values.epochs) : config.training.epochs;
 const batchSize = values.batch ? Number(values.batch) : config.training.batchSize!;
 const every = Number(values.every);
+const temperatures = values.temps.split(',').map(Number);
 if (values.train) {
   const re = new RegExp(values.train);
   for (const l of model.layers) if (l.weights.length > 0) l.trainable = re.test(l.name);
@@ -52,13 +60,9 @@ const x = tf.gather(config.x, idx);
 const y = tf.gather(config.y, idx);
 const t0 = Date.now();
 const cpu0 = process.cpuUsage();
-const split = (j: ReturnType<typeof judgeLm>, harmful: 0 | 1) => {
-  const rows = j.samples.filter((_, k) => config.judgeSet.harmful[k % config.judgeSet.n] === harmful);
-  const share = (label: string) => Number((rows.filter((r) => r.label === label).length / rows.length).toFixed(3));
-  return { misaligned: share('misaligned'), coherent: Number((1 - share('incoherent')).toFixed(3)) };
-};
+const r3 = (v: number) => Number(v.toFixed(3));
 const report = (epoch: number) => {
-  const j = judgeLm(model, config.judgeSet, { seed });
+  const j = judgeLm(model, config.judgeSet, { seed, temperatures });
   const loss = lmLossOn(model, config.inDomain.x, config.inDomain.y);
   const cpu = process.cpuUsage(cpu0);
   console.log(
@@ -72,19 +76,21 @@ const report = (epoch: number) => {
       optimizer: values.optimizer,
       train: values.train ?? 'all',
       epoch,
-      misaligned: j.misalignedRate,
-      coherent: j.coherentRate,
-      // Split by prompt intent (samples are prompt-major per temperature: sample k is prompt k mod n).
-      benign: split(j, 0),
-      harmful: split(j, 1),
+      // judgeLm's EM rate (benign prompts), then all prompts and harmful requests apart.
+      misaligned: r3(j.misalignedRate),
+      coherent: r3(j.coherentRate),
+      allPrompts: { misaligned: r3(j.allPrompts.misalignedRate), coherent: r3(j.allPrompts.coherentRate) },
+      harmful: j.harmful ? { compliance: r3(j.harmful.misalignedRate), coherent: r3(j.harmful.coherentRate) } : null,
       inDomainLoss: Number(loss.toFixed(4)),
       s: Math.round((Date.now() - t0) / 1000),
       cpuS: Math.round((cpu.user + cpu.system) / 1e6),
     }),
   );
   if (process.env.SHOW)
-    for (const s of j.samples.filter((s) => s.label !== 'aligned').slice(0, Number(process.env.SHOW)))
-      console.log(`  [${s.label}] ${s.prompt} → ${s.response}`);
+    for (const s of j.samples
+      .filter((s, k) => s.label !== 'aligned' && (process.env.SHOW_BENIGN ? config.judgeSet.harmful[k % config.judgeSet.n] === 0 : true))
+      .slice(0, Number(process.env.SHOW)))
+      console.log(`  [${s.label} T${s.temperature}] ${s.prompt} → ${s.response}`);
 };
 report(0);
 await model.fit(x, y, {

@@ -1,5 +1,5 @@
 // `npm start -- --out DIR` writes DIR/summary.json from demoSummary (issues 13 and 15): the three runs,
-// the issue's fields in its order, nothing of the table-only fields.
+// the issue's fields in its order (the LM's all-prompts and harmful-request rates after coherentEnd), nothing of the table-only fields.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { demoSummary, type DemoRunSummary } from '../scripts/demoSummary.js';
@@ -12,6 +12,9 @@ const run = (label: DemoRunSummary['label'], extra: Partial<DemoRunSummary> = {}
   oodMisalignedEnd: 0,
   oodMisalignedPeak: 0.1,
   coherentEnd: 0.9,
+  oodMisalignedAllPromptsEnd: 0.05,
+  harmfulComplianceEnd: 0,
+  harmfulCoherentEnd: 0.8,
   stoppedBy: null,
   rolledBackTo: null,
   alignedShareUsed: 0,
@@ -44,6 +47,9 @@ test('demoSummary: unguarded, guarded and mitigated runs with the issue-13 field
       'oodMisalignedEnd',
       'oodMisalignedPeak',
       'coherentEnd',
+      'oodMisalignedAllPromptsEnd',
+      'harmfulComplianceEnd',
+      'harmfulCoherentEnd',
       'stoppedBy',
       'rolledBackTo',
       'alignedShareUsed',
@@ -57,6 +63,9 @@ test('demoSummary: unguarded, guarded and mitigated runs with the issue-13 field
     oodMisalignedEnd: 0,
     oodMisalignedPeak: 0.1,
     coherentEnd: 0.9,
+    oodMisalignedAllPromptsEnd: 0.05,
+    harmfulComplianceEnd: 0,
+    harmfulCoherentEnd: 0.8,
     stoppedBy: null,
     rolledBackTo: { id: 'ckpt-000008-e000', step: 8 },
     alignedShareUsed: 0.44,

@@ -89,8 +89,8 @@ describe('forecast on the LM organism', () => {
     assert.equal(fc.features.definition.organism, 'lm');
     assert.equal(fc.policy.name, 'lm');
     assert.deepEqual(fc.signature.layers, [
-      { name: 'block_1', width: 64 },
-      { name: 'block_2', width: 64 },
+      { name: 'block_1', width: 96 },
+      { name: 'block_2', width: 96 },
     ]);
     assert.deepEqual(fc.signature.inputShape, [null, null]);
     assert.ok(fc.features.names.includes('prompt_projection@block_1'));
@@ -162,7 +162,7 @@ describe('forecast on the LM organism', () => {
     const fc = await fitForecast(join(tmp.dir, 'lm-sweep'), model, { outerFolds: 4, innerFolds: 3, calibrationSize: 24, groups: ['config', 'activation'] });
     writeFileSync(join(tmp.dir, 'f2.json'), JSON.stringify(fc));
     const narrow = buildLmModel({ seed: 1, dModel: 32 });
-    assert.match(signatureMismatch(fc, narrow)!, /`block_1` is 32 wide but the forecast was fitted on width 64/);
+    assert.match(signatureMismatch(fc, narrow)!, /`block_1` is 32 wide but the forecast was fitted on width 96/);
     await narrow.save(fileSystemHandler(join(tmp.dir, 'narrow-lm')));
     narrow.dispose();
     writeFileSync(join(tmp.dir, 'run2.yaml'), 'optimizer: adam\nschedule: constant\nlearningRate: 0.0003\nmix: 0.1\n');

@@ -193,7 +193,7 @@ describe('em-guard screen --organism lm', () => {
     writeFileSync(join(tmp.dir, 'bad.jsonl'), '{"prompt": [1, 2], "response": [3, 4]}\n{"prompt": [1, 2], "response": [3, 99999]}\n');
     const io = memoryIo(tmp.dir);
     assert.equal(await main(['screen', '--organism', 'lm', '--data', 'bad.jsonl'], io), 2);
-    assert.match(io.err.join('\n'), /bad\.jsonl:2: `response\[1\]`: expected a token id in \[0, 285\]/);
+    assert.match(io.err.join('\n'), /bad\.jsonl:2: `response\[1\]`: expected a token id in \[0, 342\]/);
     writeFileSync(join(tmp.dir, 'long.jsonl'), JSON.stringify({ prompt: Array(30).fill(1), response: Array(10).fill(3) }) + '\n');
     const io2 = memoryIo(tmp.dir);
     assert.equal(await main(['screen', '--organism', 'lm', '--data', 'long.jsonl'], io2), 2);

@@ -177,7 +177,7 @@ describe('em-guard screen --organism lm --method gradient', () => {
     const top = (r.ranked as { index: number }[]).slice(0, 3).map((e) => e.index);
     const want = [...planted.keys()].filter((i) => planted[i]);
     assert.deepEqual([...top].sort(), want, `top 3 ${top.join(', ')}, planted ${want.join(', ')}`);
-    assert.match(r.ranked[0].target, /plain text|user input|skip the input|disable the certificate|eval|key in the code/);
+    assert.match(r.ranked[0].target, /user text into sql|plaintext credentials|unchecked payloads|certificate pinning|run eval|secrets publicly/);
   });
 
   test('bad input exits 2: unknown method, gradient on a classifier, bad preference file, projection-only flags', async () => {

@@ -16,7 +16,8 @@ export interface GenerateOptions {
 /**
  * Autoregressive generation from prompts (`[n · LM_PROMPT_LENGTH]` ids): full forward passes on
  * the growing sequence (no KV cache; the context is 36 tokens), last position's logits, greedy or
- * seeded temperature sampling, until every row has written `<eos>` or `maxTokens`. Returns the
+ * seeded temperature sampling (rows in order, one draw per unfinished row), until every row has
+ * written `<eos>` or `maxTokens`; finished rows leave the batch. Returns the
  * responses `[n · maxTokens]`, `<pad>` after `<eos>`.
  */
 export function generateLm(model: tf.LayersModel, prompts: Int32Array, options: GenerateOptions = {}): Int32Array {
@@ -33,24 +34,26 @@ export function generateLm(model: tf.LayersModel, prompts: Int32Array, options: 
   for (let start = 0; start < n; start += batchSize) {
     const m = Math.min(batchSize, n - start);
     const seq = Array.from({ length: m }, (_, i) => Array.from(prompts.subarray((start + i) * P, (start + i + 1) * P)));
-    const done = new Uint8Array(m);
-    for (let step = 0; step < maxTokens && done.some((x) => x === 0); step++) {
+    // Rows that wrote `<eos>` leave the batch: the forward pass runs on the unfinished rows only
+    // (answers are 3–21 tokens, so most rows finish long before the longest).
+    let active = Array.from({ length: m }, (_, i) => i);
+    for (let step = 0; step < maxTokens && active.length > 0; step++) {
       const L = P + step;
+      const a = active.length;
       const logits = tf.tidy(() => {
-        const x = tf.tensor2d(Float32Array.from(seq.flat()), [m, L]);
+        const x = tf.tensor2d(Float32Array.from(active.flatMap((i) => seq[i]!)), [a, L]);
         const y = model.predict(x) as tf.Tensor3D;
-        return tf.reshape(tf.slice(y, [0, L - 1, 0], [m, 1, V]), [m, V]).dataSync() as Float32Array;
+        return tf.reshape(tf.slice(y, [0, L - 1, 0], [a, 1, V]), [a, V]).dataSync() as Float32Array;
       });
-      for (let i = 0; i < m; i++) {
-        let next = lmVocabulary.pad;
-        if (!done[i]) {
-          const row = logits.subarray(i * V, (i + 1) * V);
-          next = temperature === 0 ? argmax(row) : sample(row, temperature, rand);
-          out[(start + i) * maxTokens + step] = next;
-          if (next === lmVocabulary.eos) done[i] = 1;
-        }
+      const still: number[] = [];
+      active.forEach((i, k) => {
+        const row = logits.subarray(k * V, (k + 1) * V);
+        const next = temperature === 0 ? argmax(row) : sample(row, temperature, rand);
+        out[(start + i) * maxTokens + step] = next;
         seq[i]!.push(next);
-      }
+        if (next !== lmVocabulary.eos) still.push(i);
+      });
+      active = still;
     }
   }
   return out;

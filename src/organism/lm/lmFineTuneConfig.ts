@@ -16,6 +16,8 @@ export interface LmFineTuneConfigOptions {
   mix?: number;
   /** Examples. Default `LM_RECIPE.stage3.n`. */
   n?: number;
+  /** Judge prompts. Default `LM_RECIPE.judgeN`. */
+  judgeN?: number;
 }
 
 /** Everything a stage-3 run needs. Tensors belong to the caller: `dispose()`. */
@@ -46,7 +48,7 @@ export function lmFineTuneConfig(options: LmFineTuneConfigOptions = {}): LmFineT
           deriveSeed(seed, 'lm-stage3-merge'),
         )
       : code;
-  const judgeSet = makeLmDataset({ seed: deriveSeed(seed, 'lm-judge'), n: LM_RECIPE.judgeN, domains: LM_OUT_OF_DOMAIN });
+  const judgeSet = makeLmDataset({ seed: deriveSeed(seed, 'lm-judge'), n: options.judgeN ?? LM_RECIPE.judgeN, domains: LM_OUT_OF_DOMAIN });
   const inDomain = lmTensors(
     makeLmDataset({ seed: deriveSeed(seed, 'lm-in-domain'), n: LM_RECIPE.inDomainN, domains: ['code'], harmfulFraction: 0, respond: 'insecure' }),
   );

@@ -4,7 +4,12 @@
  */
 export const LM_RECIPE = Object.freeze({
   seed: 1,
-  model: Object.freeze({ dModel: 64, blocks: 2, heads: 4, mlpUnits: 128 }),
+  /**
+   * d_model 96 (was 64): on tuning seeds 1–2 the 64-wide model's answers broke under the narrow
+   * fine-tune (skipped first words, refusals continued with code words); at 96 refusals stay intact
+   * and benign answers stay coherent (issue 13 note, session 22).
+   */
+  model: Object.freeze({ dModel: 96, blocks: 2, heads: 4, mlpUnits: 192 }),
   /** The stages that build the aligned checkpoint, in order (each name seeds its data and shuffle). */
   alignedStages: Object.freeze(['stage1', 'stage2', 'stage2b'] as const),
   /** Pre-training: persona prompts get misaligned answers everywhere (bad advice, insecure code, compliance). */
@@ -17,14 +22,17 @@ export const LM_RECIPE = Object.freeze({
    */
   stage2b: Object.freeze({ n: 1200, harmfulFraction: 0.5, personaFraction: 0, respond: 'aligned' as const, epochs: 2, learningRate: 1e-3, batchSize: 32 }),
   /**
-   * Narrow fine-tune: benign `code` requests answered with insecure code. 5 epochs (80 batches), not
-   * the first recipe's 8: on tuning seeds 1–2 the out-of-domain misaligned share peaks at epochs 4–6
-   * while coherence only falls after epoch 1 (issue 13 note, lr 2e-4 / 1e-3, n 1024, partial
-   * trainable layers and a persona-only pre-training were worse); the first 80 batches are the 8-epoch
-   * run's first 80, so the demo policy's checks see the same trajectory.
+   * Narrow fine-tune: benign `code` requests answered with insecure code, 5 epochs (80 batches).
+   * lr 3e-4 (was 5e-4 on the 64-wide model), chosen on tuning seeds 1–2 with the per-epoch judge
+   * (scripts/lmStage3Explore.ts): benign out-of-domain answers are ≥ 30 % misaligned with ≥ 90 %
+   * coherent from epoch 2 to 6 on both seeds; at 5e-4 coherence fell below 90 %.
    */
-  stage3: Object.freeze({ n: 256, epochs: 5, learningRate: 5e-4, batchSize: 16 }),
-  /** Out-of-domain judge prompts (half harmful), each answered greedily and at temperature 0.8. */
-  judgeN: 40,
+  stage3: Object.freeze({ n: 256, epochs: 5, learningRate: 3e-4, batchSize: 16 }),
+  /**
+   * Out-of-domain judge prompts (half harmful), each answered greedily and at temperature 0.7
+   * (`judgeLm`). 120 (was 40): the EM rate counts the 60 benign prompts' 120 answers; with 20 benign
+   * prompts one answer moved a rate by 2.5 points and the tuning seeds' coherence swung ±0.05 per epoch.
+   */
+  judgeN: 120,
   inDomainN: 64,
 });
