@@ -171,7 +171,7 @@ export type { AlignmentGradient, LmPreferencePairs, LmSequenceOptions } from './
 export type { LmScreenData } from './screen/readLmScreenData.js';
 export { screenCsv } from './screen/screenCsv.js';
 export { renderScreenSection, renderScreenReport } from './screen/screenReportSection.js';
-export { fitForecast, forecastLayers, modelOrganism } from './forecast/fitForecast.js';
+export { fitForecast, forecastLayers, modelOrganism, defaultForecastGroups } from './forecast/fitForecast.js';
 export type { FitForecastOptions } from './forecast/fitForecast.js';
 export { applyForecast } from './forecast/applyForecast.js';
 export type { ForecastOutcome } from './forecast/applyForecast.js';
@@ -182,6 +182,8 @@ export type { ForecastModel, ForecastTrainingRun } from './forecast/forecastMode
 export { dataFeatures, featureNames, featureVector, defaultFeatureDefinition } from './forecast/forecastFeatures.js';
 export type { DataFeatures, FeatureDefinition, ForecastRunSettings } from './forecast/forecastFeatures.js';
 export { organismDataFeatures } from './forecast/organismDataFeatures.js';
+export { gradientDataFeatures, lmGradientFeatureSource } from './forecast/lmGradientFeatures.js';
+export type { GradientFeatures, LmGradientFeatureSource } from './forecast/lmGradientFeatures.js';
 export { organismFeatureSource, defaultTrainSize } from './forecast/organismFeatureSource.js';
 export type { OrganismFeatureSource, ForecastOrganism } from './forecast/organismFeatureSource.js';
 export { sweepForecastRuns, sweepOrganism, SweepForecastError } from './forecast/sweepForecastRuns.js';

@@ -78,7 +78,13 @@ describe('forecast on the LM organism', () => {
   });
 
   test('fit / save / apply round trip: the saved forecast rebuilds a run from its settings and LM training set as the fit did', async () => {
-    const fc = await fitForecast(join(tmp.dir, 'lm-sweep'), model, { outerFolds: 4, innerFolds: 3, calibrationSize: 24 });
+    // The projection features (not the LM default since they failed held out) exercise the LM data path end to end.
+    const fc = await fitForecast(join(tmp.dir, 'lm-sweep'), model, {
+      outerFolds: 4,
+      innerFolds: 3,
+      calibrationSize: 24,
+      groups: ['config', 'activation', 'interaction'],
+    });
     assert.equal(fc.source.runs, 12);
     assert.equal(fc.features.definition.organism, 'lm');
     assert.equal(fc.policy.name, 'lm');
@@ -128,6 +134,26 @@ describe('forecast on the LM organism', () => {
     for (const p of evaluation.predictions) {
       const r = saved.runs.find((x) => x.runId === p.runId)!;
       const want = clip01(saved.model.intercept + r.features.reduce((s, v, k) => s + v * saved.model.coefficients[k]!, 0));
+      assert.ok(Math.abs(p.forecast - want) < 1e-9, `${p.runId}: ${p.forecast} vs ${want}`);
+    }
+  });
+
+  test('the LM default is config + interaction (chosen on sweep seeds 1-2); the CLI fit saves it', async () => {
+    const io = memoryIo(tmp.dir);
+    assert.equal(await main(['forecast', 'fit', 'lm-sweep', '--out', 'default.json', '--json'], io), 0, io.err.join('\n'));
+    const fc = readForecastModel(join(tmp.dir, 'default.json'));
+    assert.deepEqual(fc.features.definition.groups, ['config', 'interaction']);
+    assert.equal(fc.features.definition.organism, 'lm');
+    assert.ok(!fc.features.names.some((n) => /screen|projection|gradient/.test(n)), fc.features.names.join(', '));
+    assert.ok(fc.features.names.includes('optimizer=lion×log10_lr'));
+    // The rule is mix 0 → +0.3, lr and optimizer effects: configuration features express it.
+    assert.ok(fc.cv.r2 > 0.8, `nested-CV R² ${fc.cv.r2}`);
+    const ev = memoryIo(tmp.dir);
+    assert.equal(await main(['forecast', 'evaluate', 'default.json', 'lm-sweep', '--json'], ev), 0, ev.err.join('\n'));
+    const evaluation = JSON.parse(ev.out.join('\n'));
+    for (const p of evaluation.predictions) {
+      const r = fc.runs.find((x) => x.runId === p.runId)!;
+      const want = clip01(fc.model.intercept + r.features.reduce((s, v, k) => s + v * fc.model.coefficients[k]!, 0));
       assert.ok(Math.abs(p.forecast - want) < 1e-9, `${p.runId}: ${p.forecast} vs ${want}`);
     }
   });

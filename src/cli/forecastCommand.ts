@@ -31,11 +31,11 @@ const HELP = `Usage: em-guard forecast fit <sweepDir> --out forecast.json [--mod
 Forecasts a fine-tune's final out-of-domain misaligned rate BEFORE it runs.
 
 fit       Features of every run of an organism sweep (classifier, or LM with \`organism: lm\`):
-          its configuration (log10 lr, mix, epochs, optimizer, schedule, optimizer x lr) and
-          pre-fine-tuning activation features of its training set (screening score and share,
-          training prompts' projection on the misalignment direction, per layer; on the LM: its
-          block outputs at the last prompt token, and the LM screen). Target: final misaligned
-          rate. Ridge or Lasso and its penalty chosen by nested CV (5 outer x 4 inner folds); saves
+          its configuration (log10 lr, mix, epochs, optimizer, schedule, optimizer x lr) and, for
+          the classifier, pre-fine-tuning activation features of its training set (screening score
+          and share, training prompts' projection on the misalignment direction, per layer). An LM
+          sweep uses the configuration only: its screen features did not help on held-out seeds
+          (README "Forecasting a language model"). Target: final misaligned rate. Ridge or Lasso and its penalty chosen by nested CV (5 outer x 4 inner folds); saves
           the feature definition, the model's layers and widths, the nested-CV R^2 with a bootstrap
           interval, out-of-fold residuals (prediction interval), the bundled policy replayed on
           every run, and the source sweep.

@@ -6,6 +6,7 @@ import type { ContrastProbes } from '../probes/probeTypes.js';
 import { screenDataset } from '../screen/screenDataset.js';
 import type { ScreeningScorer } from '../screen/screeningScorer.js';
 import { SWEEP_OPTIMIZERS, SWEEP_SCHEDULES } from '../sweep/sweepConfig.js';
+import type { GradientFeatures } from './lmGradientFeatures.js';
 
 /** The run settings a forecast reads (a sweep run's `settings`, or a run.yaml). */
 export interface ForecastRunSettings {
@@ -25,8 +26,11 @@ export interface FeatureDefinition {
   layers: { name: string; width: number }[];
   /** Screening threshold quantile. */
   quantile: number;
-  /** Which groups are in the vector: config, activation (screen + prompt projections), interactions. */
-  groups: ('config' | 'activation' | 'interaction')[];
+  /**
+   * Which groups are in the vector: config, activation (projection screen + prompt projections per
+   * layer), gradient (LM only: the gradient-alignment screen's dataset mean and share), interactions.
+   */
+  groups: ('config' | 'activation' | 'gradient' | 'interaction')[];
   /** The organism whose training sets the data features are computed on; absent = the classifier organism. */
   organism?: 'classifier' | 'lm';
   /** LM only: aligned calibration examples for the screen threshold (default 300). */
@@ -54,6 +58,8 @@ export interface DataFeatures {
   screenShare: Record<string, number>;
   /** Mean of the training prompts' activations projected on the unit misalignment direction, minus the aligned contrast mean's. */
   promptProjection: Record<string, number>;
+  /** LM, group `gradient`: the gradient-alignment screen's dataset score (`lmGradientFeatureSource`). */
+  gradient?: GradientFeatures;
 }
 
 /**
@@ -101,9 +107,11 @@ export function featureNames(def: FeatureDefinition): string[] {
     names.push('log10_lr', 'mix', 'epochs', ...def.optimizers.map((o) => `optimizer=${o}`), ...def.schedules.map((s) => `schedule=${s}`));
   if (def.groups.includes('activation'))
     for (const l of def.layers) names.push(`screen_mean@${l.name}`, `screen_share@${l.name}`, `prompt_projection@${l.name}`);
+  if (def.groups.includes('gradient')) names.push('gradient_mean', 'gradient_share');
   if (def.groups.includes('interaction')) {
     names.push(...def.optimizers.map((o) => `optimizer=${o}×log10_lr`));
     if (def.groups.includes('activation')) for (const l of def.layers) names.push(`screen_mean@${l.name}×log10_lr`);
+    if (def.groups.includes('gradient')) names.push('gradient_mean×log10_lr');
   }
   return names;
 }
@@ -116,9 +124,16 @@ export function featureVector(def: FeatureDefinition, run: ForecastRunSettings, 
     v.push(lr, run.mix, run.epochs, ...def.optimizers.map((o) => (run.optimizer === o ? 1 : 0)), ...def.schedules.map((s) => (run.schedule === s ? 1 : 0)));
   if (def.groups.includes('activation'))
     for (const l of def.layers) v.push(data.screenMean[l.name] ?? 0, data.screenShare[l.name] ?? 0, data.promptProjection[l.name] ?? 0);
+  if (def.groups.includes('gradient')) v.push(gradientOf(data).mean, gradientOf(data).share);
   if (def.groups.includes('interaction')) {
     v.push(...def.optimizers.map((o) => (run.optimizer === o ? lr : 0)));
     if (def.groups.includes('activation')) for (const l of def.layers) v.push((data.screenMean[l.name] ?? 0) * lr);
+    if (def.groups.includes('gradient')) v.push(gradientOf(data).mean * lr);
   }
   return v;
+}
+
+function gradientOf(data: DataFeatures): GradientFeatures {
+  if (!data.gradient) throw new Error('forecast: the feature definition has the `gradient` group but the data features have no gradient screen score');
+  return data.gradient;
 }

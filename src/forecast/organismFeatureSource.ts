@@ -5,6 +5,7 @@ import { lmPromptInputs } from '../organism/lm/lmTensors.js';
 import { lmCalibrationSet, lmOrganismContrast, lmOrganismScorer } from '../screen/lmOrganismScreenSets.js';
 import { organismCalibrationSet, organismContrast, organismFineTuneSet, organismScorer } from '../screen/organismScreenSets.js';
 import { dataFeatures, type DataFeatures, type FeatureDefinition } from './forecastFeatures.js';
+import { lmGradientFeatureSource, type LmGradientFeatureSource } from './lmGradientFeatures.js';
 import { organismDataFeatures } from './organismDataFeatures.js';
 
 /** Which bundled organism a forecast's runs trained: the classifier (`organism`) or the language model (`lm`). */
@@ -29,11 +30,13 @@ export interface OrganismFeatureSource {
 }
 
 /**
- * A cached feature source for the organism `def` describes. The LM's features are the classifier
- * path's (`dataFeatures`) on LM inputs: the training prompts' activations at the watched layers, at
- * the last prompt token (`<asst>`, the guard's `last` pooling), projected on the contrast direction of
- * the guard's LM contrast probes; and the LM screen (`lmScorer`: teacher-forced training response
- * minus the model's greedy response, pooled over response tokens) with its aligned-data threshold.
+ * A cached feature source for the organism `def` describes. The LM's features, by group:
+ * `activation` = the classifier path's (`dataFeatures`) on LM inputs: the training prompts'
+ * activations at the watched layers, at the last prompt token (`<asst>`, the guard's `last` pooling),
+ * projected on the contrast direction of the guard's LM contrast probes, and the projection screen
+ * (`lmScorer`: teacher-forced training response minus the model's greedy response, pooled over
+ * response tokens); `gradient` = the gradient-alignment screen (`lmGradientFeatureSource`). Both
+ * screens' thresholds come from the same aligned calibration set.
  */
 export function organismFeatureSource(model: tf.LayersModel, def: FeatureDefinition): OrganismFeatureSource {
   const organism: ForecastOrganism = def.organism ?? 'classifier';
@@ -54,8 +57,12 @@ export function organismFeatureSource(model: tf.LayersModel, def: FeatureDefinit
       },
     };
   }
-  const contrast = lmOrganismContrast();
-  const calibration = lmOrganismScorer(model, lmCalibrationSet(1, def.calibrationSize ?? LM_CALIBRATION_SIZE));
+  const calibrationSet = lmCalibrationSet(1, def.calibrationSize ?? LM_CALIBRATION_SIZE);
+  const projection = def.groups.includes('activation');
+  const contrast = projection ? lmOrganismContrast() : null;
+  const calibration = projection ? lmOrganismScorer(model, calibrationSet) : null;
+  let gradient: LmGradientFeatureSource | null = null;
+  const none: DataFeatures = { screenMean: {}, screenShare: {}, promptProjection: {} };
   return {
     organism,
     async features(seed, mix, trainSize) {
@@ -64,20 +71,29 @@ export function organismFeatureSource(model: tf.LayersModel, def: FeatureDefinit
         // The sweep run's own training set (lmOrganismRun builds it the same way); its tensors are not needed here.
         const ft = lmFineTuneConfig({ seed, mix, n: trainSize });
         ft.dispose();
-        const data = lmOrganismScorer(model, ft.set);
-        const inputs = lmPromptInputs(ft.set);
-        try {
-          cache.set(key, await dataFeatures(model, def, { data, inputs, calibration, contrast }));
-        } finally {
-          data.dispose();
-          inputs.dispose();
+        let out = none;
+        if (projection) {
+          const data = lmOrganismScorer(model, ft.set);
+          const inputs = lmPromptInputs(ft.set);
+          try {
+            out = await dataFeatures(model, def, { data, inputs, calibration: calibration!, contrast: contrast! });
+          } finally {
+            data.dispose();
+            inputs.dispose();
+          }
         }
+        if (def.groups.includes('gradient')) {
+          gradient ??= lmGradientFeatureSource(model, { calibration: calibrationSet, quantile: def.quantile });
+          out = { ...out, gradient: gradient.features(ft.set) };
+        }
+        cache.set(key, out);
       }
       return cache.get(key)!;
     },
     dispose() {
-      calibration.dispose();
-      contrast.dispose();
+      calibration?.dispose();
+      contrast?.dispose();
+      gradient?.dispose();
     },
   };
 }
