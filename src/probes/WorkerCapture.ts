@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { ActivationSummary } from '../metrics/activationSummary.js';
 import type { Matrix } from '../metrics/matrix.js';
 import type { AnswerScoring, ModelOutput } from './captureOutput.js';
 import { packageRoot } from '../util/packageRoot.js';
@@ -13,6 +14,8 @@ import type { Pooling, ProbeInputs } from './probeTypes.js';
 export interface WorkerCaptureResult {
   activations: Map<string, Map<string, Matrix>>;
   outputs: Map<string, ModelOutput>;
+  /** Probe set → layer → summary, for the sets summarized on the worker (absent from `activations`). */
+  summaries: Map<string, Map<string, ActivationSummary>>;
   /** The weights and the `pack` tensors packed and hashed, when `capture` was given `pack`. */
   packed?: { weights: PackedBytes; extra: PackedBytes };
   /** Time the worker spent, ms (not on the training thread). */
@@ -139,7 +142,9 @@ export class WorkerCapture {
         for (const [set, layersOut] of Object.entries(msg.activations)) {
           activations.set(set, new Map(layersOut.map((a) => [a.layer, { rows: a.rows, cols: a.cols, data: a.data }])));
         }
-        p.resolve({ activations, outputs: new Map(Object.entries(msg.outputs)), ...(msg.packed ? { packed: msg.packed } : {}), workerMs: msg.ms });
+        const summaries = new Map<string, Map<string, ActivationSummary>>();
+        for (const [set, list] of Object.entries(msg.summaries ?? {})) summaries.set(set, new Map(list.map((s) => [s.layer, s.summary])));
+        p.resolve({ activations, outputs: new Map(Object.entries(msg.outputs)), summaries, ...(msg.packed ? { packed: msg.packed } : {}), workerMs: msg.ms });
       }
     };
     const onError = (e: Error) => fail(new Error(`capture worker crashed: ${e.message}`), true);
@@ -187,14 +192,27 @@ export class WorkerCapture {
    * Copies the model's current weights (synchronously: this is the checked step) and captures
    * `sets` (layer activations) and `outputs` (raw first model output) with them on the worker.
    * Given `pack` (read synchronously too), the worker also returns the weights and then `pack`
-   * laid out as `tf.io.encodeWeights` does, with their sha256 (`result.packed`).
+   * laid out as `tf.io.encodeWeights` does, with their sha256 (`result.packed`). `summaries`: see
+   * `CaptureRequest` (`summarize`, `reference`, `keepReference`); a reference is copied, not moved.
    */
-  capture(model: tf.LayersModel, sets: readonly string[], outputs: readonly string[], pack?: readonly tf.Tensor[]): Promise<WorkerCaptureResult> {
+  capture(
+    model: tf.LayersModel,
+    sets: readonly string[],
+    outputs: readonly string[],
+    pack?: readonly tf.Tensor[],
+    summaries: { summarize?: readonly string[]; reference?: ReadonlyMap<string, ReadonlyMap<string, Matrix>>; keepReference?: readonly string[] } = {},
+  ): Promise<WorkerCaptureResult> {
     if (this.failed) return Promise.reject(this.failed);
     const weights = model.weights.map((w) => transferred(w.read()));
     const extra = pack?.map(transferred);
     const id = nextRequestId++;
     const req: CaptureRequest = { type: 'capture', id, weights, sets: [...sets], outputs: [...outputs], ...(extra ? { pack: extra } : {}) };
+    if (summaries.summarize?.length) req.summarize = [...summaries.summarize];
+    if (summaries.keepReference?.length) req.keepReference = [...summaries.keepReference];
+    if (summaries.reference)
+      req.reference = Object.fromEntries(
+        [...summaries.reference].map(([set, layers]) => [set, [...layers].map(([layer, m]) => ({ layer, rows: m.rows, cols: m.cols, data: m.data }))]),
+      );
     return new Promise<WorkerCaptureResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.postMessage(

@@ -6,6 +6,8 @@ import { readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
+import { summarizeActivations } from '../metrics/activationSummary.js';
+import type { Matrix } from '../metrics/matrix.js';
 import { captureOutput, type AnswerScoring } from './captureOutput.js';
 import { ProbeCapture } from './ProbeCapture.js';
 import { WORKER_NICER_BY, type CaptureReply, type CaptureRequest, type PackedBytes, type TransferredTensor, type WorkerInit } from './captureWorkerProtocol.js';
@@ -27,6 +29,10 @@ let capture: ProbeCapture | null = null;
 const sets = new Map<string, tf.Tensor[]>();
 const masks = new Map<string, tf.Tensor>();
 const scorings = new Map<string, AnswerScoring>();
+/** Probe set → layer → the baseline activations its captures are summarized against. */
+const references = new Map<string, Map<string, Matrix>>();
+/** Delta buffers of the summaries, reused across checks. */
+const scratch = new Map<string, Float64Array>();
 let batchSize = 256;
 let backend: string | null = null;
 
@@ -70,6 +76,8 @@ async function init(msg: WorkerInit): Promise<void> {
   masks.clear();
   for (const s of scorings.values()) tf.dispose([s.targets, s.mask]);
   scorings.clear();
+  references.clear();
+  scratch.clear();
   model?.dispose();
   model = null;
   capture = null;
@@ -107,10 +115,27 @@ async function run(req: CaptureRequest): Promise<CaptureReply> {
   }
   const out: CaptureReply = { type: 'result', id: req.id, activations: {}, outputs: {}, ms: 0 };
   const transfer: ArrayBuffer[] = [];
+  for (const [name, list] of Object.entries(req.reference ?? {}))
+    references.set(name, new Map(list.map((a) => [a.layer, { rows: a.rows, cols: a.cols, data: a.data }])));
   for (const name of req.sets) {
     const inputs = sets.get(name);
     if (!inputs) throw new Error(`unknown probe set \`${name}\``);
     const acts = await capture!.capture(inputs.length === 1 ? inputs[0]! : inputs, masks.get(name));
+    // A copy: the captured arrays are moved to the training thread.
+    if (req.keepReference?.includes(name))
+      references.set(name, new Map([...acts].map(([layer, m]) => [layer, { rows: m.rows, cols: m.cols, data: m.data.slice() }])));
+    const reference = req.summarize?.includes(name) ? references.get(name) : undefined;
+    if (reference && [...acts.keys()].every((layer) => reference.has(layer))) {
+      // What the metrics read of them (the same `summarizeActivations` the training thread would run).
+      out.summaries ??= {};
+      out.summaries[name] = [...acts].map(([layer, m]) => {
+        const key = `${name}@${layer}`;
+        let buffer = scratch.get(key);
+        if (!buffer || buffer.length !== m.data.length) scratch.set(key, (buffer = new Float64Array(m.data.length)));
+        return { layer, summary: summarizeActivations(m, reference.get(layer)!, buffer) };
+      });
+      continue;
+    }
     out.activations[name] = [...acts].map(([layer, m]) => {
       transfer.push((m.data as Float32Array).buffer as ArrayBuffer);
       return { layer, rows: m.rows, cols: m.cols, data: m.data as Float32Array };

@@ -1,3 +1,4 @@
+import type { ActivationSummary } from '../metrics/activationSummary.js';
 import type { PreferenceOutput } from '../metrics/preferenceScores.js';
 import type { ModelOutput } from './captureOutput.js';
 import type { Pooling } from './probeTypes.js';
@@ -56,6 +57,15 @@ export interface CaptureRequest {
    * bytes of a checkpoint, made off the training thread from values sent anyway.
    */
   pack?: TransferredTensor[];
+  /**
+   * Probe sets to return as `ActivationSummary`s against the worker's reference for the set (the
+   * baseline activations) instead of as activations; a set without a reference comes back whole.
+   */
+  summarize?: string[];
+  /** Probe set → the reference activations to summarize it against from now on (replaces the kept one). */
+  reference?: Record<string, TransferredActivations[]>;
+  /** Probe sets whose activations captured by this request become their reference (the baseline capture). */
+  keepReference?: string[];
 }
 
 /** Tensors' bytes laid end to end, and their hex sha256. */
@@ -69,7 +79,13 @@ export interface TransferredActivations {
   layer: string;
   rows: number;
   cols: number;
-  data: Float32Array;
+  data: Float32Array | Float64Array;
+}
+
+/** A summarized layer of one probe set. */
+export interface TransferredSummary {
+  layer: string;
+  summary: ActivationSummary;
 }
 
 export type CaptureReply =
@@ -80,6 +96,8 @@ export type CaptureReply =
       id: number;
       activations: Record<string, TransferredActivations[]>;
       outputs: Record<string, ModelOutput>;
+      /** Sets asked for in `summarize` whose reference the worker had: their summaries (not in `activations`). */
+      summaries?: Record<string, TransferredSummary[]>;
       /** The packed weights and `pack` tensors, when the request asked for them. */
       packed?: { weights: PackedBytes; extra: PackedBytes };
       /** Worker time for this request, ms (off the training thread). */
