@@ -328,7 +328,8 @@ export class CheckRunner {
         this.plan.sets,
         this.plan.outputs.filter((name) => !here.includes(name)),
         packed?.extra,
-        { summarize, ...(reference ? { reference } : {}) },
+        // A periodic checkpoint's bytes stay on the worker, which writes them if the verdict keeps them.
+        { summarize, ...(reference ? { reference } : {}), keepPacked: true },
       );
     } finally {
       packed?.dispose();
@@ -339,7 +340,13 @@ export class CheckRunner {
     const ownMs = performance.now() - t0;
     pending.done = promise.then(
       (r) => {
-        if (packed && r.packed) pending.copy = packed.finish(r.packed);
+        if (packed && r.kept) {
+          const id = r.kept.id;
+          pending.copy = packed.finishRemote(r.kept, {
+            write: (dir, files, tail, optimizerBin) => worker.writeKept(id, dir, files, tail, optimizerBin),
+            drop: () => worker.dropKept(id),
+          });
+        } else if (packed && r.packed) pending.copy = packed.finish(r.packed);
         pending.result = {
           activations: r.activations,
           outputs: new Map([...r.outputs, ...outputs]),
