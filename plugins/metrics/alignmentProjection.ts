@@ -43,19 +43,23 @@ export function alignmentProjectionPlugin(): MetricPlugin {
     compute(ctx: CheckContext): MetricResult {
       if (missing) return { value: null, reason: missing };
       const ev = ctx.activations.get('eval');
+      const summaries = ctx.summaries?.get('eval');
       const perLayer: Record<string, number | null> = {};
       let worst: number | null = null;
       let reason: string | undefined;
       for (const layer of ctx.layers) {
         const s = state.get(layer);
         const m = ev?.get(layer);
-        if (!s || !m) continue;
+        // Reduced where captured (the same `columnMeans`), or from the activations.
+        const sm = summaries?.get(layer);
+        const captured = sm?.error === undefined ? sm?.columnMeans : undefined;
+        if (!s || (!m && !captured)) continue;
         if (s.norm2 === 0 || !Number.isFinite(s.norm2)) {
           perLayer[layer] = null;
           reason = 'contrast probes have identical mean activations: no misalignment direction';
           continue;
         }
-        const mean = columnMeans(m);
+        const mean = captured ?? columnMeans(m!);
         let dot = 0;
         for (let j = 0; j < mean.length; j++) dot += (mean[j]! - s.evalMean0[j]!) * s.direction[j]!;
         const v = dot / s.norm2;

@@ -3,15 +3,16 @@ import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MODEL_JSON, WEIGHTS_BIN, modelJsonFor, weightBytes } from '../io/fileSystemHandler.js';
-import { AtomicDirWriter, tempDirPid } from '../io/writeDirAtomic.js';
+import { tempDirPid } from '../io/writeDirAtomic.js';
 import { captureArtifacts, captureOptimizerState, trainingConfigOf } from './captureModelState.js';
 import { CheckpointError } from './CheckpointError.js';
 import type { BestMetric, CheckpointFileInfo, CheckpointIndex, CheckpointManifest, CheckpointSelector } from './CheckpointManifest.js';
-import { checkpointId, checkpointsDir, emptyIndex, MANIFEST_FILE, OPTIMIZER_BIN, OPTIMIZER_JSON, readIndex, stageIndex } from './checkpointIndex.js';
+import { checkpointId, checkpointsDir, emptyIndex, indexFile, MANIFEST_FILE, OPTIMIZER_BIN, OPTIMIZER_JSON, readIndex } from './checkpointIndex.js';
 import { resolveCheckpoint } from './resolveCheckpoint.js';
 import { retainedIds } from './retention.js';
 import { optimizerStateToRestore, restoreModelWeights, restoreOptimizerState } from './restoreWeights.js';
 import { sha256 } from './verifyCheckpoint.js';
+import { writeCheckpointDir, type CheckpointDirTail } from './writeCheckpointDir.js';
 
 /** Options of `CheckpointStore`. */
 export interface CheckpointStoreOptions {
@@ -180,27 +181,34 @@ export class CheckpointStore {
   }
 
   private async write(state: CapturedModelState, meta: CheckpointSaveMeta): Promise<CheckpointManifest> {
-    const { artifacts, optimizer, modelName } = state;
+    const { artifacts, optimizer, modelName, remote } = state;
     const known = new Set(this.index.checkpoints.map((c) => c.id));
     const id = checkpointId(meta.step, meta.epoch, (candidate) => known.has(candidate) || this.evicting.has(candidate) || this.exists(candidate));
-    const files: [string, Uint8Array | string][] = [
-      [WEIGHTS_BIN, weightBytes(artifacts.weightData as ArrayBuffer | ArrayBuffer[] | undefined)],
-      [MODEL_JSON, JSON.stringify(modelJsonFor(artifacts))],
-    ];
-    if (optimizer) files.push([OPTIMIZER_BIN, optimizer.data], [OPTIMIZER_JSON, optimizer.json]);
-    const writer = new AtomicDirWriter(join(this.dir, id));
-    let manifest: CheckpointManifest;
-    try {
-      // Each file's fsync runs on the thread pool while the main thread hashes it (measured:
-      // faster than hashing on the pool with WebCrypto, which competes with the fsyncs).
+    // The files this thread writes: all of them, or, for a checkpoint whose bytes the capture
+    // worker holds (`remote`), the JSON ones (the binary ones are written there).
+    const files: [string, Uint8Array | string][] = [];
+    if (!remote) files.push([WEIGHTS_BIN, weightBytes(artifacts.weightData as ArrayBuffer | ArrayBuffer[] | undefined)]);
+    files.push([MODEL_JSON, JSON.stringify(modelJsonFor(artifacts))]);
+    if (optimizer) {
+      if (!remote) files.push([OPTIMIZER_BIN, optimizer.data ?? new Uint8Array(0)]);
+      files.push([OPTIMIZER_JSON, optimizer.json]);
+    }
+    let planned: { manifest: CheckpointManifest; next: CheckpointIndex } | null = null;
+    // Each file's fsync runs on the thread pool while this thread hashes it (measured: faster than
+    // hashing on the pool with WebCrypto, which competes with the fsyncs).
+    const tail = (): CheckpointDirTail => {
+      const own = new Map(files);
       const infos: Record<string, CheckpointFileInfo> = {};
-      for (const [name, data] of files) {
-        writer.add(name, data);
-        infos[name] = { sha256: state.sha256?.[name] ?? sha256(data), bytes: typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength };
+      for (const name of [WEIGHTS_BIN, MODEL_JSON, OPTIMIZER_BIN, OPTIMIZER_JSON]) {
+        const given = remote?.files[name];
+        const data = own.get(name);
+        if (given) infos[name] = given;
+        else if (data !== undefined)
+          infos[name] = { sha256: state.sha256?.[name] ?? sha256(data), bytes: typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength };
       }
       const metrics: Record<string, number | null> = {};
       for (const [k, v] of Object.entries(meta.metrics)) metrics[k] = typeof v === 'number' && Number.isFinite(v) ? v : null;
-      manifest = {
+      const manifest: CheckpointManifest = {
         id,
         step: meta.step,
         epoch: meta.epoch,
@@ -213,27 +221,23 @@ export class CheckpointStore {
         hasOptimizer: optimizer !== null,
         modelName,
       };
-      writer.add(MANIFEST_FILE, JSON.stringify(manifest, null, 1) + '\n');
-    } catch (e) {
-      await writer.abort();
-      throw e;
-    }
-    const all = [...this.index.checkpoints, manifest];
-    const keepIds = retainedIds(all, { keep: this.keep, keepBest: this.keepBest, keepLastSafe: this.keepLastSafe });
-    const next: CheckpointIndex = { ...emptyIndex(this.keepBest), checkpoints: all.filter((c) => keepIds.has(c.id)) };
-    // The new index syncs alongside the checkpoint files but replaces index.json only once the
-    // checkpoint directory is durable under its final name.
-    const index = stageIndex(this.runDir, next);
-    try {
-      await writer.commit();
-    } catch (e) {
-      await index.abort();
-      throw e;
-    }
-    await index.commit();
+      const all = [...this.index.checkpoints, manifest];
+      const keepIds = retainedIds(all, { keep: this.keep, keepBest: this.keepBest, keepLastSafe: this.keepLastSafe });
+      const next: CheckpointIndex = { ...emptyIndex(this.keepBest), checkpoints: all.filter((c) => keepIds.has(c.id)) };
+      planned = { manifest, next };
+      // The new index syncs alongside the checkpoint files but replaces index.json only once the
+      // checkpoint directory is durable under its final name.
+      return { files: [[MANIFEST_FILE, JSON.stringify(manifest, null, 1) + '\n']], index: indexFile(this.runDir, next) };
+    };
+    const dir = join(this.dir, id);
+    if (remote) await remote.write(dir, files, tail());
+    else await writeCheckpointDir(dir, files, tail);
+    if (!planned) throw new Error('internal: checkpoint written without its manifest');
+    const { manifest, next } = planned as { manifest: CheckpointManifest; next: CheckpointIndex };
+    const kept = new Set(next.checkpoints.map((c) => c.id));
+    const evicted = [...this.index.checkpoints, manifest].filter((c) => !kept.has(c.id));
     this.index = next;
     // Evicted dirs are removed in the background, off the training step's critical path.
-    const evicted = all.filter((c) => !keepIds.has(c.id));
     for (const c of evicted) this.evicting.add(c.id);
     const removal = Promise.all(
       evicted.map((c) =>
@@ -273,10 +277,25 @@ export class CheckpointStore {
 /** A model's state copied out at one step: what a checkpoint holds (opaque to callers). */
 export interface CapturedModelState {
   readonly artifacts: tf.io.ModelArtifacts;
-  readonly optimizer: { json: string; data: Uint8Array } | null;
+  readonly optimizer: { json: string; data?: Uint8Array } | null;
   readonly modelName: string;
   /** sha256 of files whose bytes were hashed where they were packed (`planPackedState`: the capture worker). */
   readonly sha256?: Readonly<Record<string, string>>;
+  /**
+   * Set when another thread (the capture worker) holds the binary files' bytes (`weightData` and
+   * `optimizer.data` are then absent): their sizes and hashes, and how to have that thread write
+   * the checkpoint (`writeCheckpointDir` there, with this thread's JSON files and tail).
+   */
+  readonly remote?: RemoteCheckpointFiles;
+}
+
+/** The binary files of a checkpoint that another thread holds and writes; see `CapturedModelState.remote`. */
+export interface RemoteCheckpointFiles {
+  readonly files: Readonly<Record<string, CheckpointFileInfo>>;
+  /** `writeCheckpointDir(dir, [its files, ...files], () => tail)` on the thread holding the bytes. */
+  write(dir: string, files: readonly [string, Uint8Array | string][], tail: CheckpointDirTail): Promise<void>;
+  /** Frees the bytes when the checkpoint is not kept. */
+  drop(): void;
 }
 
 async function captureState(model: tf.LayersModel, includeOptimizer: boolean): Promise<CapturedModelState> {

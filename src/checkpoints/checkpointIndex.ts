@@ -79,7 +79,13 @@ export function readIndex(runDir: string): CheckpointIndex | null {
   return { format: 'em-guard-checkpoints', version: 1, best: index.best ?? null, checkpoints: index.checkpoints as CheckpointManifest[] };
 }
 
+/** Where `index` goes and its bytes: `runDir/checkpoints/index.json`. */
+export function indexFile(runDir: string, index: CheckpointIndex): { path: string; data: string } {
+  return { path: join(checkpointsDir(runDir), INDEX_FILE), data: JSON.stringify(index, null, 1) + '\n' };
+}
+
 /** Stages a new index (temp file, fsync started); `commit()` renames it over `index.json`. */
 export function stageIndex(runDir: string, index: CheckpointIndex): StagedFile {
-  return new StagedFile(join(checkpointsDir(runDir), INDEX_FILE), JSON.stringify(index, null, 1) + '\n');
+  const { path, data } = indexFile(runDir, index);
+  return new StagedFile(path, data);
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CapturedModelState, CheckpointSaveMeta, CheckpointStore } from './CheckpointStore.js';
 import type { MemorySnapshots } from './MemorySnapshots.js';
-import { planPackedState, type PackedWeightBytes } from './packedModelState.js';
+import { planPackedState, type KeptBytesWriter, type KeptWeightBytes, type PackedWeightBytes } from './packedModelState.js';
 
 /** What is recorded with a kept checkpoint (optimizer state is the target's own choice). */
 export type CheckpointTargetMeta = Omit<CheckpointSaveMeta, 'includeOptimizer'>;
@@ -32,6 +32,8 @@ export interface CheckpointTarget {
 export interface PackedCopy {
   readonly extra: readonly tf.Tensor[];
   finish(packed: PackedWeightBytes): WeightsCopy;
+  /** The copy whose bytes stay with the thread that packed them, written there (`PackedStatePlan.finishRemote`). */
+  finishRemote(kept: KeptWeightBytes, writer: KeptBytesWriter): WeightsCopy;
   dispose(): void;
 }
 
@@ -44,9 +46,16 @@ export function diskCheckpointTarget(store: CheckpointStore, saveOptimizer: bool
     copy: async (model) => ({ kind: 'store', state: await store.captureState(model, saveOptimizer) }),
     async packedCopy(model) {
       const plan = await planPackedState(model, saveOptimizer);
-      return { extra: plan.extra, finish: (packed) => ({ kind: 'store', state: plan.finish(packed) }), dispose: () => plan.dispose() };
+      return {
+        extra: plan.extra,
+        finish: (packed) => ({ kind: 'store', state: plan.finish(packed) }),
+        finishRemote: (kept, writer) => ({ kind: 'store', state: plan.finishRemote(kept, writer) }),
+        dispose: () => plan.dispose(),
+      };
     },
-    discard: () => undefined,
+    discard(copy) {
+      if (copy.kind === 'store') copy.state.remote?.drop();
+    },
     keep(copy, meta) {
       if (copy.kind !== 'store') throw new Error('internal: a memory copy given to the disk checkpoint target');
       return store.saveCaptured(copy.state, { ...meta, includeOptimizer: copy.state.optimizer !== null }).written.then((m) => m.id);

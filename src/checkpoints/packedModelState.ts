@@ -2,13 +2,26 @@ import * as tf from '@tensorflow/tfjs';
 import { WEIGHTS_BIN } from '../io/fileSystemHandler.js';
 import { optimizerToSave, trainingConfigOf } from './captureModelState.js';
 import { OPTIMIZER_BIN } from './checkpointIndex.js';
-import type { CapturedModelState } from './CheckpointStore.js';
+import type { CapturedModelState, RemoteCheckpointFiles } from './CheckpointStore.js';
+import type { CheckpointDirTail } from './writeCheckpointDir.js';
 import { disposeOptimizerCopies } from './restoreWeights.js';
 
 /** Bytes laid end to end as `tf.io.encodeWeights` does, with their hex sha256 (made by the capture worker). */
 export interface PackedWeightBytes {
   weights: { data: Uint8Array; sha256: string };
   extra: { data: Uint8Array; sha256: string };
+}
+
+/** Sizes and hashes of packed bytes that stay where they were packed (the capture worker). */
+export interface KeptWeightBytes {
+  weights: { bytes: number; sha256: string };
+  extra: { bytes: number; sha256: string };
+}
+
+/** The thread holding kept bytes: writes the checkpoint there, or frees them. */
+export interface KeptBytesWriter {
+  write(dir: string, files: readonly [string, Uint8Array | string][], tail: CheckpointDirTail, optimizerBin: boolean): Promise<void>;
+  drop(): void;
 }
 
 /**
@@ -24,6 +37,12 @@ export interface PackedStatePlan {
   readonly extra: readonly tf.Tensor[];
   /** The captured state from the packed bytes of `model.weights` then `extra`. */
   finish(packed: PackedWeightBytes): CapturedModelState;
+  /**
+   * The captured state whose binary files stay with the thread that packed them (`writer`): the
+   * store writes the JSON files, the manifest and the index through it (`CapturedModelState.remote`),
+   * with the same contents and hashes as `finish` would give.
+   */
+  finishRemote(kept: KeptWeightBytes, writer: KeptBytesWriter): CapturedModelState;
   /** Frees the tensors the plan made (the optimizer's iteration count); never the live ones. */
   dispose(): void;
 }
@@ -64,6 +83,21 @@ export async function planPackedState(model: tf.LayersModel, includeOptimizer: b
       const sha256: Record<string, string> = { [WEIGHTS_BIN]: packed.weights.sha256 };
       if (optimizer) sha256[OPTIMIZER_BIN] = packed.extra.sha256;
       return { artifacts, optimizer: optimizer ? { json: optimizer.json, data: packed.extra.data } : null, modelName, sha256 };
+    },
+    finishRemote(kept, writer) {
+      const artifacts: tf.io.ModelArtifacts = {
+        modelTopology,
+        weightSpecs,
+        ...(metadata !== undefined ? { userDefinedMetadata: metadata } : {}),
+        ...(trainingConfig !== undefined ? { trainingConfig } : {}),
+      };
+      const files: RemoteCheckpointFiles['files'] = { [WEIGHTS_BIN]: kept.weights, ...(optimizer ? { [OPTIMIZER_BIN]: kept.extra } : {}) };
+      const remote: RemoteCheckpointFiles = {
+        files,
+        write: (dir, own, tail) => writer.write(dir, own, tail, optimizer !== null),
+        drop: () => writer.drop(),
+      };
+      return { artifacts, optimizer: optimizer ? { json: optimizer.json } : null, modelName, remote };
     },
     dispose() {
       if (optimizer) disposeOptimizerCopies(optimizer.weights);

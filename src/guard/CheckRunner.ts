@@ -6,7 +6,7 @@ import { ProbeCapture } from '../probes/ProbeCapture.js';
 import { answerScoringOf, probeSetInputs } from '../probes/probeSets.js';
 import type { EmGuardProbes, Pooling, ProbeInputs } from '../probes/probeTypes.js';
 import { WorkerCapture, type WorkerCaptureResult } from '../probes/WorkerCapture.js';
-import type { SnapshotPoint } from './computeSnapshot.js';
+import type { ActivationSummaries, SnapshotPoint } from './computeSnapshot.js';
 import type { CheckCopy } from './GuardCheckpoints.js';
 import type { GuardRecorder } from './GuardRecorder.js';
 import type { CheckPlan } from './planChecks.js';
@@ -18,6 +18,8 @@ export interface CapturedCheck {
   at: SnapshotPoint;
   activations: ReadonlyMap<string, LayerActivations>;
   outputs: ReadonlyMap<string, ModelOutput>;
+  /** Sets reduced where captured (the worker; `CheckPlan.summarizeEval`), absent from `activations`. */
+  summaries?: ActivationSummaries;
   /** Training-thread capture time (`capture`) and, for a worker check, the worker's (`workerCapture`), ms. */
   timings: Record<string, number>;
   /** Weights copied at the checked step, kept as the periodic checkpoint if the verdict is safe. */
@@ -77,6 +79,14 @@ export class CheckRunner {
   private workerBaseline: { step0: tf.Tensor[]; done: Promise<WorkerCaptureResult | Error> } | null = null;
   private lossSum = 0;
   private lossCount = 0;
+  /**
+   * Whether the worker holds the baseline eval activations to summarize checks against
+   * (`plan.summarizeEval`): kept from its own baseline capture (`baseline`: until that answers),
+   * or sent with a check (`yes`). Without one it returns the activations, summarized here.
+   */
+  private referenceOnWorker: 'no' | 'baseline' | 'yes' = 'no';
+  /** The fit's baseline eval activations, once known (sent to a worker that lacks them). */
+  private baselineEval: LayerActivations | null = null;
 
   constructor(
     model: tf.LayersModel,
@@ -158,7 +168,9 @@ export class CheckRunner {
     if (!worker?.warm || userPlugins > 0) return false;
     // Kept until the worker answers: if it fails, the baseline is captured inline from these.
     const step0 = this.model.getWeights().map((w) => w.clone());
-    const done = worker.capture(this.model, this.plan.baselineSets, this.plan.outputs).then(
+    const keepReference = this.plan.summarizeEval ? ['eval'] : [];
+    if (keepReference.length > 0) this.referenceOnWorker = 'baseline';
+    const done = worker.capture(this.model, this.plan.baselineSets, this.plan.outputs, undefined, { keepReference }).then(
       (r) => r,
       (e: unknown) => e as Error,
     );
@@ -176,6 +188,14 @@ export class CheckRunner {
   async baseline(
     savedDir: string | undefined,
   ): Promise<{ activations: Map<string, LayerActivations>; outputs: Map<string, ModelOutput>; savedValues: Record<string, number | null> | null }> {
+    const base = await this.captureBaseline(savedDir);
+    this.baselineEval = base.activations.get('eval') ?? null;
+    return base;
+  }
+
+  private async captureBaseline(
+    savedDir: string | undefined,
+  ): Promise<{ activations: Map<string, LayerActivations>; outputs: Map<string, ModelOutput>; savedValues: Record<string, number | null> | null }> {
     const activations = new Map<string, LayerActivations>();
     if (savedDir !== undefined) {
       const saved = loadSavedBaselineFor(savedDir, this.fit);
@@ -188,13 +208,15 @@ export class CheckRunner {
       this.workerBaseline = null;
       if (!(r instanceof Error)) {
         tf.dispose(pending.step0);
+        if (this.referenceOnWorker === 'baseline') this.referenceOnWorker = 'yes';
         return { activations: r.activations, outputs: r.outputs, savedValues: null };
       }
+      if (this.referenceOnWorker === 'baseline') this.referenceOnWorker = 'no';
       this.notify('capture-worker-error', `the capture worker failed on the baseline (${r.message}); capturing it inline`, { err: r });
       const live = this.model.getWeights().map((w) => w.clone());
       this.model.setWeights(pending.step0);
       try {
-        return await this.baseline(undefined);
+        return await this.captureBaseline(undefined);
       } finally {
         this.model.setWeights(live);
         tf.dispose([...live, ...pending.step0]);
@@ -291,6 +313,13 @@ export class CheckRunner {
     }
     const pending: PendingCheck = { at, copy: weights, done: Promise.resolve(), result: null, error: null };
     const here = last ? this.plan.outputs.slice(-1) : [];
+    // The eval activations come back summarized once the worker has the baseline to do it against.
+    const summarize = this.plan.summarizeEval ? ['eval'] : [];
+    let reference: Map<string, LayerActivations> | undefined;
+    if (summarize.length > 0 && this.referenceOnWorker === 'no' && this.baselineEval) {
+      reference = new Map([['eval', this.baselineEval]]);
+      this.referenceOnWorker = 'yes';
+    }
     let promise: Promise<WorkerCaptureResult>;
     try {
       // Reads the weights and the packed copy's tensors before returning: this step's values.
@@ -299,6 +328,8 @@ export class CheckRunner {
         this.plan.sets,
         this.plan.outputs.filter((name) => !here.includes(name)),
         packed?.extra,
+        // A periodic checkpoint's bytes stay on the worker, which writes them if the verdict keeps them.
+        { summarize, ...(reference ? { reference } : {}), keepPacked: true },
       );
     } finally {
       packed?.dispose();
@@ -309,8 +340,19 @@ export class CheckRunner {
     const ownMs = performance.now() - t0;
     pending.done = promise.then(
       (r) => {
-        if (packed && r.packed) pending.copy = packed.finish(r.packed);
-        pending.result = { activations: r.activations, outputs: new Map([...r.outputs, ...outputs]), timings: { capture: ownMs, workerCapture: r.workerMs } };
+        if (packed && r.kept) {
+          const id = r.kept.id;
+          pending.copy = packed.finishRemote(r.kept, {
+            write: (dir, files, tail, optimizerBin) => worker.writeKept(id, dir, files, tail, optimizerBin),
+            drop: () => worker.dropKept(id),
+          });
+        } else if (packed && r.packed) pending.copy = packed.finish(r.packed);
+        pending.result = {
+          activations: r.activations,
+          outputs: new Map([...r.outputs, ...outputs]),
+          ...(r.summaries.size > 0 ? { summaries: r.summaries } : {}),
+          timings: { capture: ownMs, workerCapture: r.workerMs },
+        };
       },
       (e: unknown) => (pending.error = e as Error),
     );

@@ -250,7 +250,7 @@ export class EmGuard extends tf.CustomCallback {
     const captured = await this.runner!.finish({ step: this.step, epoch: this.epoch });
     if (!captured) return;
     await this.settleBaseline();
-    const snapshot = await computeSnapshot(this.setup!, captured.activations, captured.outputs, captured.at);
+    const snapshot = await computeSnapshot(this.setup!, captured.activations, captured.outputs, captured.at, captured.summaries);
     await this.decide(snapshot, captured.timings, captured.copy);
   }
 

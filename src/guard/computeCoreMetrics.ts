@@ -1,3 +1,4 @@
+import type { ActivationSummary } from '../metrics/activationSummary.js';
 import type { Matrix } from '../metrics/matrix.js';
 import { deltaWithNorms } from '../metrics/subtractMatrices.js';
 import { deltaSubspaceOf } from '../metrics/deltaSubspace.js';
@@ -83,9 +84,19 @@ function need(acts: LayerActivations | undefined, layer: string, set: string): M
 }
 
 /**
+ * Whether `summarizeActivations` of the eval probes holds all that `wanted` reads of them
+ * (`drift.eval` alone: no train probes, no CKA), so a check may reduce them where they are captured.
+ */
+export function evalSummarySuffices(wanted: ReadonlySet<CoreMetricName>): boolean {
+  return !needsTrainProbes(wanted) && !wanted.has('cka.eval');
+}
+
+/**
  * The delta-subspace metrics of one check for every watched layer: drift of train and eval probes,
  * the train delta subspace (top-k), how much of the eval delta lies in it (vs a random subspace of
  * the same rank), overlap with the eval delta subspace, mean-delta cosine, and CKA to baseline.
+ * `evalSummaries` (layer → `summarizeActivations` of the eval probes, when `evalSummarySuffices`)
+ * stand in for the current eval activations: the same numbers, without the matrices.
  */
 export function computeCoreMetrics(
   layers: readonly string[],
@@ -95,6 +106,7 @@ export function computeCoreMetrics(
   seed: number,
   wanted: ReadonlySet<CoreMetricName> = new Set(Object.keys(CORE_METRICS) as CoreMetricName[]),
   scratch: Map<string, Float64Array> = new Map(),
+  evalSummaries?: ReadonlyMap<string, ActivationSummary>,
 ): CoreMetricsResult {
   // Delta buffers reused across checks: allocating (and collecting) n×d float64 arrays at every
   // check cost more than the O(n·d) metrics computed from them.
@@ -116,7 +128,15 @@ export function computeCoreMetrics(
   };
   // Without train-side metrics the caller captured no train probes (see needsTrainProbes).
   const withTrain = needsTrainProbes(wanted);
+  const summarized = evalSummaries !== undefined && evalSummarySuffices(wanted);
   for (const layer of layers) {
+    if (summarized) {
+      const s = evalSummaries.get(layer);
+      if (!s) throw new Error(`internal: no eval summary for layer ${layer}`);
+      if (s.error !== undefined) throw new Error(s.error);
+      put('drift.eval', layer, relativeDriftFromNorms(s), 'baseline eval activations are all zero');
+      continue;
+    }
     const e0 = need(baseline.get('eval'), layer, 'baseline eval');
     const e1 = need(current.get('eval'), layer, 'current eval');
     const evalD = deltaWithNorms(e1, e0, buffer(`eval@${layer}`, e1.data.length));

@@ -1,3 +1,4 @@
+import { summarizeActivations, type ActivationSummary } from '../metrics/activationSummary.js';
 import type { ModelOutput } from '../probes/captureOutput.js';
 import { aggregateLayers, computeCoreMetrics, CORE_METRICS, type CoreMetricName } from './computeCoreMetrics.js';
 import type { CheckEvent } from './guardEvents.js';
@@ -22,26 +23,62 @@ export interface SnapshotSetup {
   plugins: readonly MetricPlugin[];
   /** Delta buffers reused across checks (see computeCoreMetrics). */
   scratch: Map<string, Float64Array>;
+  /**
+   * Checks reduce the eval activations to `ActivationSummary`s (`CheckPlan.summarizeEval`): on the
+   * capture worker, or here from the captured matrices by the same function.
+   */
+  summarizeEval: boolean;
   onMetricError(metric: string, e: Error): void;
+}
+
+/** Probe set → layer → summary of its current activations against the baseline. */
+export type ActivationSummaries = ReadonlyMap<string, ReadonlyMap<string, ActivationSummary>>;
+
+/**
+ * The eval summaries of a check: the ones reduced where it was captured, else made here from the
+ * current eval activations (`summarizeActivations`, the worker's function, so the same numbers).
+ */
+function evalSummariesOf(
+  setup: SnapshotSetup,
+  current: ReadonlyMap<string, LayerActivations>,
+  given: ActivationSummaries | undefined,
+): ReadonlyMap<string, ActivationSummary> {
+  const ready = given?.get('eval');
+  if (ready) return ready;
+  const out = new Map<string, ActivationSummary>();
+  const base = setup.context.activations.get('eval');
+  const now = current.get('eval');
+  for (const layer of setup.context.layers) {
+    const e0 = base?.get(layer);
+    const e1 = now?.get(layer);
+    if (!e0 || !e1) throw new Error(`internal: no ${e0 ? 'current' : 'baseline'} eval activations for layer ${layer}`);
+    let scratch = setup.scratch.get(`eval@${layer}`);
+    if (!scratch || scratch.length !== e1.data.length) setup.scratch.set(`eval@${layer}`, (scratch = new Float64Array(e1.data.length)));
+    out.set(layer, summarizeActivations(e1, e0, scratch));
+  }
+  return out;
 }
 
 /**
  * Every metric of one check on `current` activations (and the model outputs the plugins asked
  * for): core metrics per layer and aggregated to the worst layer, then the plugins, then the loss
- * window. Copied numbers only; a null value always comes with a reason.
+ * window. Copied numbers only; a null value always comes with a reason. With
+ * `setup.summarizeEval`, the eval activations enter as summaries (`summaries`, or made here).
  */
 export async function computeSnapshot(
   setup: SnapshotSetup,
   current: ReadonlyMap<string, LayerActivations>,
   outputs: ReadonlyMap<string, ModelOutput>,
   at: SnapshotPoint,
+  summaries?: ActivationSummaries,
 ): Promise<CheckEvent> {
   const { step, epoch } = at;
   const { layers } = setup.context;
   const tm = performance.now();
   const values: Record<string, number | null> = {};
   const reasons: Record<string, string> = {};
-  const core = computeCoreMetrics(layers, setup.context.activations, current, setup.rank, setup.seed, setup.wantedCore, setup.scratch);
+  const evalSummaries = setup.summarizeEval ? evalSummariesOf(setup, current, summaries) : undefined;
+  const core = computeCoreMetrics(layers, setup.context.activations, current, setup.rank, setup.seed, setup.wantedCore, setup.scratch, evalSummaries);
   Object.assign(values, core.perLayer);
   Object.assign(reasons, core.reasons);
   for (const [name, better] of Object.entries(CORE_METRICS)) {
@@ -52,7 +89,15 @@ export async function computeSnapshot(
     );
     if (values[name] === null) reasons[name] = reasons[`${name}@${layers[0]}`] ?? 'null on every layer';
   }
-  const ctx: CheckContext = { ...setup.context, activations: current, baseline: setup.context.activations, step, epoch, outputs };
+  const ctx: CheckContext = {
+    ...setup.context,
+    activations: current,
+    baseline: setup.context.activations,
+    step,
+    epoch,
+    outputs,
+    ...(evalSummaries ? { summaries: new Map([['eval', evalSummaries]]) } : {}),
+  };
   for (const p of setup.plugins) {
     try {
       const r = await p.compute(ctx);

@@ -55,6 +55,7 @@ export async function fitBaseline(input: {
     wantedCore: input.plan.wantedCore,
     plugins: input.plugins,
     scratch: new Map(),
+    summarizeEval: input.plan.summarizeEval,
     onMetricError: (metric, e) => recorder.error({ event: 'metric-error', metric, err: e }, `em-guard: metric ${metric} failed: ${e.message}`),
   };
   for (const p of input.plugins) await p.init?.(context);

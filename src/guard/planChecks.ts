@@ -1,7 +1,7 @@
 import type { Policy } from '../policy/types.js';
 import { baselineProbeSets, probeSetInputs } from '../probes/probeSets.js';
 import type { EmGuardProbes } from '../probes/probeTypes.js';
-import { CORE_METRICS, coreMetricsFor, needsTrainProbes, type CoreMetricName } from './computeCoreMetrics.js';
+import { CORE_METRICS, coreMetricsFor, evalSummarySuffices, needsTrainProbes, type CoreMetricName } from './computeCoreMetrics.js';
 import type { MetricPlugin } from './pluginTypes.js';
 
 /** What every check of a fit computes and therefore captures. */
@@ -17,6 +17,12 @@ export interface CheckPlan {
    * (a saved baseline serves any later plan). Skipping it cuts a fit's fixed start-up cost.
    */
   baselineSets: readonly string[];
+  /**
+   * Checks reduce the eval activations to `ActivationSummary`s where they are captured (on the
+   * capture worker): the core metrics read only `drift.eval` of them and no user metric plugin may
+   * read the matrices.
+   */
+  summarizeEval: boolean;
 }
 
 /**
@@ -43,5 +49,6 @@ export function planChecks(
   const captureTrain = needsTrainProbes(wantedCore) || userPlugins > 0;
   const outputs = [...new Set(plugins.flatMap((p) => p.outputs ?? []))].filter((name) => probeSetInputs(probes, name) !== undefined);
   const baselineSets = [...baselineProbeSets(probes)].map(([name]) => name).filter((name) => name !== 'train' || captureTrain || saveBaseline);
-  return { wantedCore, sets: captureTrain ? ['train', 'eval'] : ['eval'], outputs, baselineSets };
+  const summarizeEval = !captureTrain && userPlugins === 0 && evalSummarySuffices(wantedCore);
+  return { wantedCore, sets: captureTrain ? ['train', 'eval'] : ['eval'], outputs, baselineSets, summarizeEval };
 }

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Logger } from 'pino';
+import type { ActivationSummary } from '../metrics/activationSummary.js';
 import type { Matrix } from '../metrics/matrix.js';
 import type { ModelOutput } from '../probes/captureOutput.js';
 import type { EmGuardProbes } from '../probes/probeTypes.js';
@@ -35,6 +36,13 @@ export interface CheckContext extends BaselineContext {
    */
   outputs: ReadonlyMap<string, ModelOutput>;
   baseline: ReadonlyMap<string, LayerActivations>;
+  /**
+   * Probe set → layer → the current activations reduced against the baseline (norms of the delta,
+   * column means; see `ActivationSummary`), for sets the guard reduced where they were captured.
+   * Only without user metric plugins, when the policy's core metrics read nothing more of the eval
+   * probes (`drift.eval`): `activations` may then lack `eval`.
+   */
+  summaries?: ReadonlyMap<string, ReadonlyMap<string, ActivationSummary>>;
 }
 
 /**

@@ -2,10 +2,21 @@ import * as tf from '@tensorflow/tfjs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { ActivationSummary } from '../metrics/activationSummary.js';
 import type { Matrix } from '../metrics/matrix.js';
 import type { AnswerScoring, ModelOutput } from './captureOutput.js';
 import { packageRoot } from '../util/packageRoot.js';
-import type { CaptureReply, CaptureRequest, PackedBytes, TransferredTensor, WorkerInit } from './captureWorkerProtocol.js';
+import type { CheckpointDirTail } from '../checkpoints/writeCheckpointDir.js';
+import type {
+  CaptureReply,
+  CaptureRequest,
+  DropRequest,
+  KeptBytes,
+  PackedBytes,
+  TransferredTensor,
+  WorkerInit,
+  WriteRequest,
+} from './captureWorkerProtocol.js';
 import { probeTensors } from './probeTensors.js';
 import type { Pooling, ProbeInputs } from './probeTypes.js';
 
@@ -13,8 +24,12 @@ import type { Pooling, ProbeInputs } from './probeTypes.js';
 export interface WorkerCaptureResult {
   activations: Map<string, Map<string, Matrix>>;
   outputs: Map<string, ModelOutput>;
+  /** Probe set → layer → summary, for the sets summarized on the worker (absent from `activations`). */
+  summaries: Map<string, Map<string, ActivationSummary>>;
   /** The weights and the `pack` tensors packed and hashed, when `capture` was given `pack`. */
   packed?: { weights: PackedBytes; extra: PackedBytes };
+  /** The same bytes kept on the worker (`keepPacked`), for `writeKept` / `dropKept` with this capture's `id`. */
+  kept?: { id: number; weights: KeptBytes; extra: KeptBytes };
   /** Time the worker spent, ms (not on the training thread). */
   workerMs: number;
 }
@@ -80,6 +95,7 @@ export class WorkerCapture {
   readonly warm: boolean;
   private readonly worker: Worker;
   private readonly pending = new Map<number, { resolve: (r: WorkerCaptureResult) => void; reject: (e: Error) => void }>();
+  private readonly writes = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   private failed: Error | null = null;
   /** The thread itself is unusable (crashed, or could not rebuild the model): never reuse it. */
   private broken = false;
@@ -116,11 +132,18 @@ export class WorkerCapture {
       onFail(e);
       for (const p of this.pending.values()) p.reject(e);
       this.pending.clear();
+      for (const w of this.writes.values()) w.reject(e);
+      this.writes.clear();
     };
     const onMessage = (msg: CaptureReply) => {
       if (msg.type === 'ready') {
         this.isReady = true;
         onReady();
+      } else if (msg.type === 'written') {
+        const w = this.writes.get(msg.id);
+        this.writes.delete(msg.id);
+        if (msg.error === undefined) w?.resolve();
+        else w?.reject(new Error(msg.error));
       } else if (msg.type === 'error') {
         const e = new Error(`capture worker: ${msg.message}`);
         if (msg.id === null) {
@@ -139,7 +162,16 @@ export class WorkerCapture {
         for (const [set, layersOut] of Object.entries(msg.activations)) {
           activations.set(set, new Map(layersOut.map((a) => [a.layer, { rows: a.rows, cols: a.cols, data: a.data }])));
         }
-        p.resolve({ activations, outputs: new Map(Object.entries(msg.outputs)), ...(msg.packed ? { packed: msg.packed } : {}), workerMs: msg.ms });
+        const summaries = new Map<string, Map<string, ActivationSummary>>();
+        for (const [set, list] of Object.entries(msg.summaries ?? {})) summaries.set(set, new Map(list.map((s) => [s.layer, s.summary])));
+        p.resolve({
+          activations,
+          outputs: new Map(Object.entries(msg.outputs)),
+          summaries,
+          ...(msg.packed ? { packed: msg.packed } : {}),
+          ...(msg.kept ? { kept: { id: msg.id, ...msg.kept } } : {}),
+          workerMs: msg.ms,
+        });
       }
     };
     const onError = (e: Error) => fail(new Error(`capture worker crashed: ${e.message}`), true);
@@ -187,14 +219,34 @@ export class WorkerCapture {
    * Copies the model's current weights (synchronously: this is the checked step) and captures
    * `sets` (layer activations) and `outputs` (raw first model output) with them on the worker.
    * Given `pack` (read synchronously too), the worker also returns the weights and then `pack`
-   * laid out as `tf.io.encodeWeights` does, with their sha256 (`result.packed`).
+   * laid out as `tf.io.encodeWeights` does, with their sha256 (`result.packed`). `summaries`: see
+   * `CaptureRequest` (`summarize`, `reference`, `keepReference`); a reference is copied, not moved.
    */
-  capture(model: tf.LayersModel, sets: readonly string[], outputs: readonly string[], pack?: readonly tf.Tensor[]): Promise<WorkerCaptureResult> {
+  capture(
+    model: tf.LayersModel,
+    sets: readonly string[],
+    outputs: readonly string[],
+    pack?: readonly tf.Tensor[],
+    summaries: {
+      summarize?: readonly string[];
+      reference?: ReadonlyMap<string, ReadonlyMap<string, Matrix>>;
+      keepReference?: readonly string[];
+      /** Keep the `pack` bytes on the worker (`result.kept`) instead of sending them back (`result.packed`). */
+      keepPacked?: boolean;
+    } = {},
+  ): Promise<WorkerCaptureResult> {
     if (this.failed) return Promise.reject(this.failed);
     const weights = model.weights.map((w) => transferred(w.read()));
     const extra = pack?.map(transferred);
     const id = nextRequestId++;
     const req: CaptureRequest = { type: 'capture', id, weights, sets: [...sets], outputs: [...outputs], ...(extra ? { pack: extra } : {}) };
+    if (summaries.summarize?.length) req.summarize = [...summaries.summarize];
+    if (summaries.keepReference?.length) req.keepReference = [...summaries.keepReference];
+    if (summaries.keepPacked && extra) req.keepPacked = true;
+    if (summaries.reference)
+      req.reference = Object.fromEntries(
+        [...summaries.reference].map(([set, layers]) => [set, [...layers].map(([layer, m]) => ({ layer, rows: m.rows, cols: m.cols, data: m.data }))]),
+      );
     return new Promise<WorkerCaptureResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.postMessage(
@@ -202,6 +254,28 @@ export class WorkerCapture {
         [...weights, ...(extra ?? [])].map((w) => w.data.buffer as ArrayBuffer),
       );
     });
+  }
+
+  /**
+   * Writes the checkpoint whose bytes capture `capture` kept (`keepPacked`) on the worker thread:
+   * `writeCheckpointDir(dir, [weights.bin, optimizer.bin if `optimizerBin`, ...files], () => tail)`,
+   * beside its captures. Resolves once durable and indexed; rejects with the worker's error, or
+   * when the worker fails or the session ends first.
+   */
+  writeKept(capture: number, dir: string, files: readonly [string, Uint8Array | string][], tail: CheckpointDirTail, optimizerBin: boolean): Promise<void> {
+    if (this.failed) return Promise.reject(this.failed);
+    const id = nextRequestId++;
+    const req: WriteRequest = { type: 'write', id, capture, dir, optimizerBin, files: [...files], tail };
+    return new Promise<void>((resolve, reject) => {
+      this.writes.set(id, { resolve, reject });
+      this.worker.postMessage(req);
+    });
+  }
+
+  /** Frees the bytes capture `capture` kept (its checkpoint is not kept). */
+  dropKept(capture: number): void {
+    if (this.failed) return;
+    this.worker.postMessage({ type: 'drop', capture } satisfies DropRequest);
   }
 
   /**
@@ -213,6 +287,8 @@ export class WorkerCapture {
     this.failed ??= ended;
     for (const p of this.pending.values()) p.reject(this.failed);
     this.pending.clear();
+    for (const w of this.writes.values()) w.reject(this.failed);
+    this.writes.clear();
     this.detach();
     if (!options.discard && !this.broken && idleThread === null) {
       idleThread = this.worker;

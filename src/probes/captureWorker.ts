@@ -6,9 +6,23 @@ import { readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
+import { OPTIMIZER_BIN } from '../checkpoints/checkpointIndex.js';
+import { writeCheckpointDir } from '../checkpoints/writeCheckpointDir.js';
+import { WEIGHTS_BIN } from '../io/fileSystemHandler.js';
+import { summarizeActivations } from '../metrics/activationSummary.js';
+import type { Matrix } from '../metrics/matrix.js';
 import { captureOutput, type AnswerScoring } from './captureOutput.js';
 import { ProbeCapture } from './ProbeCapture.js';
-import { WORKER_NICER_BY, type CaptureReply, type CaptureRequest, type PackedBytes, type TransferredTensor, type WorkerInit } from './captureWorkerProtocol.js';
+import {
+  WORKER_NICER_BY,
+  type CaptureReply,
+  type CaptureRequest,
+  type DropRequest,
+  type PackedBytes,
+  type TransferredTensor,
+  type WorkerInit,
+  type WriteRequest,
+} from './captureWorkerProtocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('captureWorker: run me as a worker thread (WorkerCapture starts me)');
@@ -27,6 +41,12 @@ let capture: ProbeCapture | null = null;
 const sets = new Map<string, tf.Tensor[]>();
 const masks = new Map<string, tf.Tensor>();
 const scorings = new Map<string, AnswerScoring>();
+/** Probe set → layer → the baseline activations its captures are summarized against. */
+const references = new Map<string, Map<string, Matrix>>();
+/** Delta buffers of the summaries, reused across checks. */
+const scratch = new Map<string, Float64Array>();
+/** Capture request id → checkpoint bytes packed and kept for a `write` (`keepPacked`). */
+const keptPacked = new Map<number, { weights: Uint8Array; extra: Uint8Array }>();
 let batchSize = 256;
 let backend: string | null = null;
 
@@ -70,6 +90,9 @@ async function init(msg: WorkerInit): Promise<void> {
   masks.clear();
   for (const s of scorings.values()) tf.dispose([s.targets, s.mask]);
   scorings.clear();
+  references.clear();
+  scratch.clear();
+  keptPacked.clear();
   model?.dispose();
   model = null;
   capture = null;
@@ -107,10 +130,27 @@ async function run(req: CaptureRequest): Promise<CaptureReply> {
   }
   const out: CaptureReply = { type: 'result', id: req.id, activations: {}, outputs: {}, ms: 0 };
   const transfer: ArrayBuffer[] = [];
+  for (const [name, list] of Object.entries(req.reference ?? {}))
+    references.set(name, new Map(list.map((a) => [a.layer, { rows: a.rows, cols: a.cols, data: a.data }])));
   for (const name of req.sets) {
     const inputs = sets.get(name);
     if (!inputs) throw new Error(`unknown probe set \`${name}\``);
     const acts = await capture!.capture(inputs.length === 1 ? inputs[0]! : inputs, masks.get(name));
+    // A copy: the captured arrays are moved to the training thread.
+    if (req.keepReference?.includes(name))
+      references.set(name, new Map([...acts].map(([layer, m]) => [layer, { rows: m.rows, cols: m.cols, data: m.data.slice() }])));
+    const reference = req.summarize?.includes(name) ? references.get(name) : undefined;
+    if (reference && [...acts.keys()].every((layer) => reference.has(layer))) {
+      // What the metrics read of them (the same `summarizeActivations` the training thread would run).
+      out.summaries ??= {};
+      out.summaries[name] = [...acts].map(([layer, m]) => {
+        const key = `${name}@${layer}`;
+        let buffer = scratch.get(key);
+        if (!buffer || buffer.length !== m.data.length) scratch.set(key, (buffer = new Float64Array(m.data.length)));
+        return { layer, summary: summarizeActivations(m, reference.get(layer)!, buffer) };
+      });
+      continue;
+    }
     out.activations[name] = [...acts].map(([layer, m]) => {
       transfer.push((m.data as Float32Array).buffer as ArrayBuffer);
       return { layer, rows: m.rows, cols: m.cols, data: m.data as Float32Array };
@@ -126,16 +166,42 @@ async function run(req: CaptureRequest): Promise<CaptureReply> {
   if (req.pack) {
     // After the captures: the verdict waits for those, the checkpoint bytes only for the verdict.
     // The sent arrays are read, never moved back: a cpu-backend model here may still use them.
-    out.packed = { weights: pack(req.weights), extra: pack(req.pack) };
-    transfer.push(out.packed.weights.data.buffer as ArrayBuffer, out.packed.extra.data.buffer as ArrayBuffer);
+    const weights = pack(req.weights);
+    const extra = pack(req.pack);
+    if (req.keepPacked) {
+      keptPacked.set(req.id, { weights: weights.data, extra: extra.data });
+      const info = (p: PackedBytes) => ({ bytes: p.data.byteLength, sha256: p.sha256 });
+      out.kept = { weights: info(weights), extra: info(extra) };
+    } else {
+      out.packed = { weights, extra };
+      transfer.push(weights.data.buffer as ArrayBuffer, extra.data.buffer as ArrayBuffer);
+    }
   }
   out.ms = performance.now() - t0;
   port!.postMessage(out, transfer);
   return out;
 }
 
+/** A kept checkpoint's write: the same `writeCheckpointDir` as the training thread's, with the bytes packed here. */
+async function write(msg: WriteRequest): Promise<void> {
+  const bytes = keptPacked.get(msg.capture);
+  keptPacked.delete(msg.capture);
+  try {
+    if (!bytes) throw new Error(`no checkpoint bytes kept for capture ${msg.capture}`);
+    const files: [string, Uint8Array | string][] = [[WEIGHTS_BIN, bytes.weights]];
+    if (msg.optimizerBin) files.push([OPTIMIZER_BIN, bytes.extra]);
+    await writeCheckpointDir(msg.dir, [...files, ...msg.files], () => msg.tail);
+    port!.postMessage({ type: 'written', id: msg.id } satisfies CaptureReply);
+  } catch (e) {
+    port!.postMessage({ type: 'written', id: msg.id, error: (e as Error).message } satisfies CaptureReply);
+  }
+}
+
 let queue: Promise<unknown> = Promise.resolve();
-port.on('message', (msg: WorkerInit | CaptureRequest) => {
+port.on('message', (msg: WorkerInit | CaptureRequest | WriteRequest | DropRequest) => {
+  // Checkpoint writes wait on the disk, not the CPU: beside the captures, not in their queue.
+  if (msg.type === 'write') return void write(msg);
+  if (msg.type === 'drop') return void keptPacked.delete(msg.capture);
   // One message at a time: a request waits for init, captures never overlap.
   queue = queue.then(async () => {
     try {

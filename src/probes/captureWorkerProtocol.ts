@@ -1,3 +1,5 @@
+import type { CheckpointDirTail } from '../checkpoints/writeCheckpointDir.js';
+import type { ActivationSummary } from '../metrics/activationSummary.js';
 import type { PreferenceOutput } from '../metrics/preferenceScores.js';
 import type { ModelOutput } from './captureOutput.js';
 import type { Pooling } from './probeTypes.js';
@@ -56,6 +58,47 @@ export interface CaptureRequest {
    * bytes of a checkpoint, made off the training thread from values sent anyway.
    */
   pack?: TransferredTensor[];
+  /**
+   * Probe sets to return as `ActivationSummary`s against the worker's reference for the set (the
+   * baseline activations) instead of as activations; a set without a reference comes back whole.
+   */
+  summarize?: string[];
+  /** Probe set → the reference activations to summarize it against from now on (replaces the kept one). */
+  reference?: Record<string, TransferredActivations[]>;
+  /** Probe sets whose activations captured by this request become their reference (the baseline capture). */
+  keepReference?: string[];
+  /**
+   * With `pack`: keep the packed bytes here (reply `kept`: their sizes and hashes) for a later
+   * `write` (or `drop`) naming this request's id, instead of sending them back (`packed`).
+   */
+  keepPacked?: boolean;
+}
+
+/**
+ * Writes the checkpoint whose bytes capture request `capture` kept: `writeCheckpointDir(dir,
+ * [weights.bin, optimizer.bin when `optimizerBin`, ...files], () => tail)`. Answered by `written`.
+ * Runs beside the captures, not after them.
+ */
+export interface WriteRequest {
+  type: 'write';
+  id: number;
+  capture: number;
+  dir: string;
+  optimizerBin: boolean;
+  files: [string, Uint8Array | string][];
+  tail: CheckpointDirTail;
+}
+
+/** Frees the bytes capture request `capture` kept (its checkpoint is not kept). */
+export interface DropRequest {
+  type: 'drop';
+  capture: number;
+}
+
+/** Size and hash of bytes packed and kept on the worker. */
+export interface KeptBytes {
+  bytes: number;
+  sha256: string;
 }
 
 /** Tensors' bytes laid end to end, and their hex sha256. */
@@ -69,19 +112,30 @@ export interface TransferredActivations {
   layer: string;
   rows: number;
   cols: number;
-  data: Float32Array;
+  data: Float32Array | Float64Array;
+}
+
+/** A summarized layer of one probe set. */
+export interface TransferredSummary {
+  layer: string;
+  summary: ActivationSummary;
 }
 
 export type CaptureReply =
   | { type: 'ready' }
   | { type: 'error'; id: number | null; message: string }
+  | { type: 'written'; id: number; error?: string }
   | {
       type: 'result';
       id: number;
       activations: Record<string, TransferredActivations[]>;
       outputs: Record<string, ModelOutput>;
+      /** Sets asked for in `summarize` whose reference the worker had: their summaries (not in `activations`). */
+      summaries?: Record<string, TransferredSummary[]>;
       /** The packed weights and `pack` tensors, when the request asked for them. */
       packed?: { weights: PackedBytes; extra: PackedBytes };
+      /** The same, kept on the worker (`keepPacked`): sizes and hashes only. */
+      kept?: { weights: KeptBytes; extra: KeptBytes };
       /** Worker time for this request, ms (off the training thread). */
       ms: number;
     };

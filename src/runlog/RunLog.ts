@@ -5,13 +5,22 @@ import type { RunLogRecord } from './runLogRecord.js';
 
 export const RUN_LOG_FILE = 'run.jsonl';
 
+/**
+ * How long an append waits for others before its fsync starts: records a guard writes at each
+ * check (every few ms on a fast model) then share one fsync, and the training thread wakes the
+ * thread pool once per batch of records instead of once per record. `flush()` does not wait.
+ */
+export const RUN_LOG_SYNC_DELAY_MS = 200;
+
 type WithoutTime<T> = T extends unknown ? Omit<T, 'time' | 'runId'> : never;
 
 /**
  * Appends records to `run.jsonl`, one JSON object per line. Each append is written to the OS at
  * once (a crash of the process loses at most the record being written; a torn last line is skipped
  * by `readRunLog`); the fsync that makes it survive a power loss runs off the training thread
- * (measured ≈ 1 ms per record on the calling thread otherwise), and `flush()` waits for it.
+ * (measured ≈ 1 ms per record on the calling thread otherwise), at most `RUN_LOG_SYNC_DELAY_MS`
+ * after the append (one fsync for the records of that interval), and `flush()` starts it at once
+ * and waits for it.
  * The append descriptor stays open while records keep coming and is fsynced itself (no second
  * open per fsync); it is closed once the last fsync finds nothing new, so a log that is never
  * flushed holds no descriptor for long.
@@ -22,6 +31,8 @@ export class RunLog {
   private syncing: Promise<void> | null = null;
   private dirty = false;
   private fd: number | null = null;
+  /** A delayed fsync not started yet (it covers every record appended so far). */
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(path: string, runId: string) {
     this.path = path;
@@ -40,7 +51,15 @@ export class RunLog {
 
   /** Resolves once every appended record is fsynced. */
   async flush(): Promise<void> {
-    while (this.syncing) await this.syncing;
+    for (;;) {
+      if (this.timer) {
+        clearTimeout(this.timer);
+        this.timer = null;
+        this.startSync();
+      }
+      if (!this.syncing) return;
+      await this.syncing;
+    }
   }
 
   private scheduleSync(): void {
@@ -48,6 +67,14 @@ export class RunLog {
       this.dirty = true; // one more fsync after the running one covers this record
       return;
     }
+    // A delayed fsync already waiting covers this record. The timer keeps the process alive, as an fsync in flight does.
+    this.timer ??= setTimeout(() => {
+      this.timer = null;
+      this.startSync();
+    }, RUN_LOG_SYNC_DELAY_MS);
+  }
+
+  private startSync(): void {
     this.syncing = fsyncAsync(this.fd!).then(
       () => this.afterSync(),
       () => this.afterSync(), // a failed fsync leaves the data in the OS cache: nothing to undo

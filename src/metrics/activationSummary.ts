@@ -1,0 +1,39 @@
+import { columnMeans } from './columnMeans.js';
+import type { Matrix } from './matrix.js';
+import { deltaWithNorms } from './subtractMatrices.js';
+
+/**
+ * A layer's current activations reduced to what the eval-side metrics read (`drift.eval`: the two
+ * squared Frobenius norms against the baseline; `alignment.projection`: the column means), or the
+ * error forming them raised (non-finite or mismatched activations), to be thrown where the metrics
+ * are computed. Made by the capture worker next to the forward pass, so the training thread neither
+ * receives the n×d activations nor loops over them; inline, by the same `summarizeActivations`.
+ */
+export type ActivationSummary =
+  | {
+      rows: number;
+      cols: number;
+      /** ‖current − baseline‖²_F, summed as `deltaWithNorms` sums it. */
+      deltaNorm2: number;
+      /** ‖baseline‖²_F. */
+      beforeNorm2: number;
+      /** Column means of the current activations (`columnMeans`). */
+      columnMeans: Float64Array;
+      error?: undefined;
+    }
+  | { rows: number; cols: number; error: string };
+
+/**
+ * `current` against `baseline`: the norms of `deltaWithNorms` and the `columnMeans` of `current`,
+ * the same functions (so the same numbers) the metrics use on full matrices. `scratch` receives
+ * the delta (a reused buffer of current.data.length values). Never throws: an error is returned.
+ */
+export function summarizeActivations(current: Matrix, baseline: Matrix, scratch?: Float64Array): ActivationSummary {
+  try {
+    const buffer = scratch && scratch.length === current.data.length ? scratch : new Float64Array(current.data.length);
+    const { deltaNorm2, beforeNorm2 } = deltaWithNorms(current, baseline, buffer);
+    return { rows: current.rows, cols: current.cols, deltaNorm2, beforeNorm2, columnMeans: columnMeans(current) };
+  } catch (e) {
+    return { rows: current.rows, cols: current.cols, error: (e as Error).message };
+  }
+}

@@ -1,0 +1,31 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { readRunLog, RUN_LOG_SYNC_DELAY_MS, RunLog } from '../src/runlog/RunLog.js';
+import { tempDir } from './helpers.js';
+
+test('run log: appends reach the file at once, share a delayed fsync, and flush() starts it without waiting for the delay', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const path = join(dir, 'run.jsonl');
+    const log = new RunLog(path, 'r1');
+    for (let step = 1; step <= 5; step++) {
+      log.append({ type: 'check', step, epoch: 0, values: { loss: step }, reasons: {}, timingsMs: {} } as never);
+      // Written to the OS before append returns (a crash of the process loses nothing appended).
+      assert.equal(readRunLog(path).length, step);
+    }
+    const t0 = performance.now();
+    await log.flush();
+    assert.ok(performance.now() - t0 < RUN_LOG_SYNC_DELAY_MS, 'flush does not wait for the delay');
+    // Appends after a flush: again written at once, and a second flush covers them.
+    log.append({ type: 'check', step: 6, epoch: 0, values: {}, reasons: {}, timingsMs: {} } as never);
+    await log.flush();
+    assert.deepEqual(
+      readRunLog(path).map((r) => (r as { step: number }).step),
+      [1, 2, 3, 4, 5, 6],
+    );
+    await log.flush(); // nothing pending: resolves at once
+  } finally {
+    cleanup();
+  }
+});
