@@ -5,7 +5,16 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { useBackend, seededRandom } from './helpers.js';
 import { buildGramWasm, gramWasmSource, GRAM_WASM_BYTES_PATH } from '../scripts/buildGramWasm.js';
-import { copyRows, copyTransposed, gramWasmAvailable, wasmGram, wasmProduct, webAssembly } from '../src/metrics/wasm/gramWasm.js';
+import {
+  copyRows,
+  copyTransposed,
+  gramWasmAvailable,
+  wasmCentredRows,
+  wasmCentreRows,
+  wasmGram,
+  wasmProduct,
+  webAssembly,
+} from '../src/metrics/wasm/gramWasm.js';
 import { tiledProduct, tiledProductJs } from '../src/metrics/tiledProduct.js';
 import { gram, gramJs } from '../src/metrics/gram.js';
 import { fromRows, type Matrix } from '../src/metrics/matrix.js';
@@ -174,6 +183,41 @@ interface RefCase {
   ckaEval: number;
 }
 const reference = JSON.parse(readFileSync(new URL('./fixtures/metrics_reference.json', import.meta.url), 'utf8')) as { cases: RefCase[] };
+
+test("a resident centred matrix gives the copy route's numbers bit for bit and survives the kernels called while it is held", () => {
+  // Widths off the 4-double row step and row counts off the 3-row tile; float64 and float32 input.
+  for (const [n, d, type] of [
+    [5, 7, 'f64'],
+    [7, 13, 'f32'],
+    [12, 40, 'f64'],
+    [31, 130, 'f32'],
+  ] as const) {
+    const m = randomMatrix(n, d, n * d, type);
+    const copied = wasmCentreRows(m.data, n, d)!;
+    const expectedGram = wasmGram(n, d, 'float64', copyRows(copied.centred, n, d))!;
+    const w = randomMatrix(n, 3, d).data as Float64Array;
+    const expectedProduct = wasmProduct(copied.centred, d, n, 1, d, w, 3)!;
+    const resident = wasmCentredRows(m.data, n, d)!;
+    try {
+      assert.deepEqual(resident.mean, copied.mean);
+      assert.deepEqual(resident.rowDotMean, copied.rowDotMean);
+      assert.equal(resident.total, copied.total);
+      assert.deepEqual(resident.gram(), expectedGram);
+      // Kernels run meanwhile (a larger Gram and product, a second resident) leave it intact.
+      const other = randomMatrix(40, 90, 1);
+      wasmGram(40, 90, 'float64', copyRows(other.data, 40, 90));
+      wasmProduct(other.data, 40, 90, 90, 1, randomMatrix(90, 9, 2).data, 9);
+      const nested = wasmCentredRows(other.data, 40, 90)!;
+      assert.throws(() => resident.release(), /another one is held above it/);
+      nested.release();
+      assert.deepEqual(resident.transposeTimes(w, 3, new Float64Array(d * 3)), expectedProduct);
+      assert.deepEqual(resident.gram(), expectedGram);
+    } finally {
+      resident.release();
+    }
+    assert.throws(() => resident.gram(), /released/);
+  }
+});
 
 test('NumPy fixtures: singular values from the wasm float64 Gram (both sides) match numpy.linalg.svd to 1e-10·σ₁', () => {
   for (const c of reference.cases) {

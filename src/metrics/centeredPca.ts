@@ -4,7 +4,7 @@ import { gram } from './gram.js';
 import type { Matrix } from './matrix.js';
 import { symmetricEigenTop } from './symmetricEigen.js';
 import { tiledProduct } from './tiledProduct.js';
-import { wasmCentreRows } from './wasm/gramWasm.js';
+import { wasmCentredRows, wasmCentreRows, type ResidentCentredRows } from './wasm/gramWasm.js';
 
 /** How many components a {@link centeredPca} keeps: a fixed rank, or a share of explained variance. */
 export type PcaComponents = { rank: number } | { varianceShare: number };
@@ -91,8 +91,19 @@ export function centeredPcaWithGram(m: Matrix, choice: PcaComponents): CenteredP
     return { pca, gram: null, rowDotMean: null };
   }
 
-  const { mean, centred, rowDotMean, total } = wasmCentreRows(data, n, d) ?? centreRows(m);
-  const x: Matrix = { rows: n, cols: d, data: centred };
+  // Rows side: X_c stays in kernel memory for its Gram and the map-back product (no copies).
+  const resident = n <= d ? wasmCentredRows(data, n, d) : null;
+  try {
+    return centredPcaOf(m, choice, resident);
+  } finally {
+    resident?.release();
+  }
+}
+
+function centredPcaOf(m: Matrix, choice: PcaComponents, resident: ResidentCentredRows | null): CenteredPcaWithGram {
+  const { rows: n, cols: d, data } = m;
+  const copied = resident ? null : (wasmCentreRows(data, n, d) ?? centreRows(m));
+  const { mean, rowDotMean, total } = resident ?? copied!;
   const side = n <= d ? 'rows' : 'cols';
   const size = side === 'rows' ? n : d;
   const cap = Math.min(n - 1, d);
@@ -117,7 +128,7 @@ export function centeredPcaWithGram(m: Matrix, choice: PcaComponents): CenteredP
   };
   // One dense solve: every eigenvalue comes out of the QL on the tridiagonal (O(size²)) and k is
   // chosen from them before any vector is computed (then only the k wanted ones).
-  const g = gram(x, side);
+  const g = resident ? resident.gram() : gram({ rows: n, cols: d, data: copied!.centred }, side);
   const { values: all, vectors } = symmetricEigenTop(g, size, (values) => chooseK(values).k);
   const parts = (pca: CenteredPca): CenteredPcaWithGram => (side === 'rows' ? { pca, gram: g, rowDotMean } : { pca, gram: null, rowDotMean: null });
   const { numericalRank, wanted, k } = chooseK(all);
@@ -150,7 +161,8 @@ export function centeredPcaWithGram(m: Matrix, choice: PcaComponents): CenteredP
       const s = Math.sqrt(all[j]!);
       for (let r = 0; r < n; r++) w[r * k + j] = vectors[j * n + r]! / s;
     }
-    tiledProduct(centred, d, n, 1, d, w, k, raw);
+    if (resident) resident.transposeTimes(w, k, raw);
+    else tiledProduct(copied!.centred, d, n, 1, d, w, k, raw);
   } else {
     for (let j = 0; j < k; j++) for (let c = 0; c < d; c++) raw[c * k + j] = vectors[j * d + c]!;
   }

@@ -54,6 +54,11 @@ export const webAssembly = (globalThis as { WebAssembly?: WebAssemblyApi }).WebA
 
 let compiled: object | null | undefined;
 let instanceRef: WeakRef<Kernels> | undefined;
+/**
+ * Bytes at the start of kernel memory held by live resident matrices (`wasmCentredRows`): every
+ * wrapper lays its data out from here up, so a resident matrix survives the calls made while it is held.
+ */
+let floor = 0;
 
 /**
  * The kernels, or null where WebAssembly SIMD is unavailable (validation fails, or no WebAssembly).
@@ -100,18 +105,24 @@ export function wasmGram(rows: number, cols: number, precision: GramPrecision, f
   const stride = Math.ceil(cols / lanes) * lanes; // elements per padded row
   const padded = Math.ceil(rows / GRAM_TILE_ROWS) * GRAM_TILE_ROWS;
   const aBytes = padded * stride * bytesPer;
-  const gBytes = padded * padded * 8;
-  if (!ensureMemory(k, aBytes + gBytes)) return null; // the JS kernel has no 4 GB limit
+  if (!ensureMemory(k, floor + aBytes + padded * padded * 8)) return null; // the JS kernel has no 4 GB limit
   const buffer = k.memory.buffer;
-  const a = precision === 'float64' ? new Float64Array(buffer, 0, padded * stride) : new Float32Array(buffer, 0, padded * stride);
+  const a = precision === 'float64' ? new Float64Array(buffer, floor, padded * stride) : new Float32Array(buffer, floor, padded * stride);
   fill(a, stride);
   if (stride > cols) for (let r = 0; r < rows; r++) a.fill(0, r * stride + cols, (r + 1) * stride);
   a.fill(0, rows * stride); // padding rows: their Gram entries are never read, zeros keep garbage (NaN, subnormals) out
-  const g = new Float64Array(buffer, aBytes, padded * padded);
+  return gramAt(k, precision, floor, rows, padded, stride * bytesPer, floor + aBytes);
+}
+
+/**
+ * The Gram of the `padded` rows (`strideBytes` apart, zero-padded) already in kernel memory at byte
+ * `aByte`, summed in the scratch at `gByte` (padded² f64): the first `rows` rows' rows×rows Gram, mirrored.
+ */
+function gramAt(k: Kernels, precision: GramPrecision, aByte: number, rows: number, padded: number, strideBytes: number, gByte: number): Float64Array {
+  const g = new Float64Array(k.memory.buffer, gByte, padded * padded);
   g.fill(0);
-  const strideBytes = stride * bytesPer;
   const run = precision === 'float64' ? k.gram64.bind(k) : k.gram32.bind(k);
-  for (let c0 = 0; c0 < strideBytes; c0 += BLOCK_BYTES) run(c0, padded, strideBytes, Math.min(BLOCK_BYTES, strideBytes - c0), aBytes);
+  for (let c0 = 0; c0 < strideBytes; c0 += BLOCK_BYTES) run(aByte + c0, padded, strideBytes, Math.min(BLOCK_BYTES, strideBytes - c0), gByte);
   const out = new Float64Array(rows * rows);
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j <= i; j++) {
@@ -161,15 +172,38 @@ export function wasmProduct(
   if (m === 0 || k === 0) return out;
   if (t === 0) return out.fill(0, 0, m * k);
   const mp = Math.ceil(m / PRODUCT_TILE_ROWS) * PRODUCT_TILE_ROWS;
-  const kp = Math.ceil(k / 8) * 8;
   // The padded last row tile reads A one row past m: keep that inside zeroed memory.
   const aLen = Math.ceil(Math.max(a.length, (mp - 1) * ai + (t - 1) * as + 1) / 2) * 2;
-  const bOff = aLen;
+  if (!ensureMemory(kern, floor + aLen * 8)) return null;
+  const mem = new Float64Array(kern.memory.buffer, floor, aLen);
+  mem.set(a);
+  mem.fill(0, a.length, aLen);
+  return productAt(kern, floor, ai, as, m, t, b, k, out, floor + aLen * 8);
+}
+
+/**
+ * out = A·B for A already in kernel memory at byte `aByte` (element strides ai, as; a padded last
+ * row tile's reads inside zeroed memory), B and the result laid out from byte `free` up. Null when
+ * memory cannot grow.
+ */
+function productAt(
+  kern: Kernels,
+  aByte: number,
+  ai: number,
+  as: number,
+  m: number,
+  t: number,
+  b: ArrayLike<number>,
+  k: number,
+  out: Float64Array,
+  free: number,
+): Float64Array | null {
+  const mp = Math.ceil(m / PRODUCT_TILE_ROWS) * PRODUCT_TILE_ROWS;
+  const kp = Math.ceil(k / 8) * 8;
+  const bOff = free / 8;
   const oOff = bOff + t * kp;
   if (!ensureMemory(kern, (oOff + mp * kp) * 8)) return null;
   const mem = new Float64Array(kern.memory.buffer);
-  mem.set(a);
-  mem.fill(0, a.length, aLen);
   // Copies by typed-array set, row by row, not element loops: a cold process otherwise compiled this
   // function six times (a float store deopts as soon as a new input type shows up).
   if (kp === k && isTyped(b)) mem.set(b.subarray(0, t * k), bOff);
@@ -182,7 +216,7 @@ export function wasmProduct(
   for (let i0 = 0; i0 < mp; i0 += PRODUCT_ROW_BLOCK) {
     const rows = Math.min(PRODUCT_ROW_BLOCK, mp - i0);
     for (let s0 = 0; s0 < t; s0 += sBlock) {
-      kern.product64((i0 * ai + s0 * as) * 8, ai * 8, as * 8, rows, Math.min(sBlock, t - s0), (bOff + s0 * kp) * 8, kp * 8, (oOff + i0 * kp) * 8);
+      kern.product64(aByte + (i0 * ai + s0 * as) * 8, ai * 8, as * 8, rows, Math.min(sBlock, t - s0), (bOff + s0 * kp) * 8, kp * 8, (oOff + i0 * kp) * 8);
     }
   }
   if (kp === k) out.set(mem.subarray(oOff, oOff + m * k));
@@ -202,11 +236,12 @@ function isTyped(x: ArrayLike<number>): x is Float64Array | Float32Array {
  */
 export function wasmHouseholderReduce(n: number, e: Float64Array, d: Float64Array, V: Float64Array): boolean {
   const k = kernels();
-  if (k === null || !ensureMemory(k, (n * n + 2 * n) * 8)) return false;
+  const o = floor;
+  if (k === null || !ensureMemory(k, o + (n * n + 2 * n) * 8)) return false;
   if (n === 0) return true;
-  const mem = new Float64Array(k.memory.buffer, 0, n * n + 2 * n);
+  const mem = new Float64Array(k.memory.buffer, o, n * n + 2 * n);
   mem.set(V);
-  k.householderReduce(0, n * 8, n * n * 8, (n * n + n) * 8);
+  k.householderReduce(o, n * 8, o + n * n * 8, o + (n * n + n) * 8);
   V.set(mem.subarray(0, n * n));
   d.set(mem.subarray(n * n, n * n + n));
   e.set(mem.subarray(n * n + n));
@@ -226,12 +261,83 @@ export function wasmCentreRows(
 ): { centred: Float64Array; mean: Float64Array; rowDotMean: Float64Array; total: number } | null {
   const k = n < 1 || d < 1 ? null : kernels();
   const size = n * d;
-  if (k === null || !ensureMemory(k, (size + d + n) * 8)) return null;
-  const mem = new Float64Array(k.memory.buffer, 0, size + d + n);
+  const o = floor;
+  if (k === null || !ensureMemory(k, o + (size + d + n) * 8)) return null;
+  const mem = new Float64Array(k.memory.buffer, o, size + d + n);
   mem.set(data.subarray(0, size));
   mem.fill(0, size, size + d);
-  const total = k.centreRows(0, n, d * 8, size * 8, (size + d) * 8);
+  const total = k.centreRows(o, n, d * 8, o + size * 8, o + (size + d) * 8);
   return { centred: mem.slice(0, size), mean: mem.slice(size, size + d), rowDotMean: mem.slice(size + d, size + d + n), total };
+}
+
+/** A centred matrix kept in kernel memory between calls (`wasmCentredRows`). */
+export interface ResidentCentredRows {
+  /** Column means μ. */
+  mean: Float64Array;
+  /** X_c·μ per row. */
+  rowDotMean: Float64Array;
+  /** ‖X_c‖²_F. */
+  total: number;
+  /** X_cX_cᵀ (n×n, float64, row-major): what `gram(X_c, 'rows')` returns, without copying X_c in again. */
+  gram(): Float64Array;
+  /** X_cᵀ·w (d×k) for the n×k row-major w: what `tiledProduct(X_c, d, n, 1, d, w, k, out)` returns. */
+  transposeTimes(w: Float64Array, k: number, out: Float64Array): Float64Array;
+  /** Frees the kernel memory it holds; the other methods must not be called after. */
+  release(): void;
+}
+
+/**
+ * `wasmCentreRows`, leaving X_c in kernel memory (rows padded as `wasmGram` pads them) for its Gram
+ * and the map-back product Xᵀ·W of a PCA: the same numbers as centring, copying X_c out and in again
+ * twice, without those copies or the 8 MB array they fill (at 256×4096; in a fresh process every new
+ * page costs a fault, ≈ 30 ms per 8 MB here). Held until `release` (last in, first out); kernels
+ * called meanwhile lay their data out above it. Null when the kernels are unavailable.
+ */
+export function wasmCentredRows(data: Float32Array | Float64Array, n: number, d: number): ResidentCentredRows | null {
+  const k = n < 1 || d < 1 ? null : kernels();
+  if (k === null) return null;
+  const stride = Math.ceil(d / (GRAM_STEP_BYTES / 8)) * (GRAM_STEP_BYTES / 8);
+  const padded = Math.ceil(n / GRAM_TILE_ROWS) * GRAM_TILE_ROWS;
+  const start = floor;
+  const aBytes = padded * stride * 8;
+  const end = start + Math.ceil((aBytes + (stride + n) * 8) / 64) * 64;
+  if (!ensureMemory(k, end)) return null;
+  const a = new Float64Array(k.memory.buffer, start, padded * stride + stride + n);
+  if (stride === d) a.set(data.subarray(0, n * d));
+  else for (let r = 0; r < n; r++) a.set(data.subarray(r * d, r * d + d), r * stride);
+  if (stride > d) for (let r = 0; r < n; r++) a.fill(0, r * stride + d, (r + 1) * stride);
+  a.fill(0, n * stride); // padding rows and the means' accumulator
+  // Zero padding columns have mean 0 and stay 0: the sums over the real columns are unchanged.
+  const total = k.centreRows(start, n, stride * 8, start + aBytes, start + aBytes + stride * 8);
+  const sums = new Float64Array(k.memory.buffer, start + aBytes, stride + n);
+  const mean = sums.slice(0, d);
+  const rowDotMean = sums.slice(stride, stride + n);
+  floor = end;
+  let held = true;
+  const live = () => {
+    if (!held || floor !== end) throw new Error('wasmCentredRows: the resident matrix was released or another one is held above it');
+  };
+  return {
+    mean,
+    rowDotMean,
+    total,
+    gram() {
+      live();
+      if (!ensureMemory(k, end + padded * padded * 8)) throw new Error('wasmCentredRows: kernel memory cannot grow for the Gram');
+      return gramAt(k, 'float64', start, n, padded, stride * 8, end);
+    },
+    transposeTimes(w, cols, out) {
+      live();
+      const r = productAt(k, start, 1, stride, d, n, w, cols, out, end);
+      if (r === null) throw new Error('wasmCentredRows: kernel memory cannot grow for the product');
+      return r;
+    },
+    release() {
+      live();
+      held = false;
+      floor = start;
+    },
+  };
 }
 
 /**
@@ -241,11 +347,12 @@ export function wasmCentreRows(
  */
 export function wasmTql2Values(n: number, e: Float64Array, d: Float64Array): boolean {
   const k = n < 1 ? null : kernels();
-  if (k === null || !ensureMemory(k, 2 * n * 8)) return false;
-  const mem = new Float64Array(k.memory.buffer, 0, 2 * n);
+  const o = floor;
+  if (k === null || !ensureMemory(k, o + 2 * n * 8)) return false;
+  const mem = new Float64Array(k.memory.buffer, o, 2 * n);
   mem.set(d.subarray(0, n));
   mem.set(e.subarray(0, n), n);
-  if (k.tql2Values(0, n * 8, n) !== 0) throw new Error('symmetricEigen: QL iteration did not converge (non-finite input?)');
+  if (k.tql2Values(o, o + n * 8, n) !== 0) throw new Error('symmetricEigen: QL iteration did not converge (non-finite input?)');
   d.set(mem.subarray(0, n));
   e.set(mem.subarray(n, 2 * n));
   return true;
@@ -271,15 +378,16 @@ export function wasmTridiagonalEigenvectors(
   const work = 2 * n;
   const z = work + 5 * (n + 2);
   const total = z + want * n + 2; // two zeros after the last vector: the kernel's back substitution reads them
-  if (k === null || !ensureMemory(k, total * 8)) return null;
-  const mem = new Float64Array(k.memory.buffer, 0, total);
+  const o = floor;
+  if (k === null || !ensureMemory(k, o + total * 8)) return null;
+  const mem = new Float64Array(k.memory.buffer, o, total);
   mem.set(diag);
   mem.set(off.subarray(0, n - 1), n);
   mem.fill(0, 2 * n - 1);
   let clusterStart = 0;
   for (let j = 0; j < want; j++) {
     if (j > 0 && Math.abs(values[j]! - values[j - 1]!) > clusterGap) clusterStart = j;
-    k.inverseIteration(0, n * 8, n * 8, values[j]!, tiny, work * 8, (z + j * n) * 8, (z + clusterStart * n) * 8, j - clusterStart, j);
+    k.inverseIteration(o, o + n * 8, n * 8, values[j]!, tiny, o + work * 8, o + (z + j * n) * 8, o + (z + clusterStart * n) * 8, j - clusterStart, j);
   }
   return mem.slice(z, z + want * n);
 }
@@ -292,12 +400,13 @@ export function wasmTridiagonalEigenvectors(
 export function wasmApplyReflectors(n: number, V: Float64Array, h: Float64Array, vectors: Float64Array, count: number): boolean {
   if (count === 0 || n < 2) return true;
   const k = kernels();
-  if (k === null || !ensureMemory(k, (n * n + n + count * n) * 8)) return false;
-  const mem = new Float64Array(k.memory.buffer, 0, n * n + n + count * n);
+  const o = floor;
+  if (k === null || !ensureMemory(k, o + (n * n + n + count * n) * 8)) return false;
+  const mem = new Float64Array(k.memory.buffer, o, n * n + n + count * n);
   mem.set(V.subarray(0, n * n));
   mem.set(h.subarray(0, n), n * n);
   mem.set(vectors.subarray(0, count * n), n * n + n);
-  k.applyReflectors(0, n * 8, n * n * 8, (n * n + n) * 8, count);
+  k.applyReflectors(o, n * 8, o + n * n * 8, o + (n * n + n) * 8, count);
   vectors.set(mem.subarray(n * n + n));
   return true;
 }
