@@ -2,7 +2,7 @@ import { deltaSubspaceOfFinite } from './deltaSubspace.js';
 import { energyFractionsOfFinite, seededBasis } from './energyFraction.js';
 import { linearCkaOfFinite } from './linearCka.js';
 import type { Matrix } from './matrix.js';
-import { meanDeltaCosineOfFinite, type MeanDeltaCosine } from './meanDeltaCosine.js';
+import { meanDeltaCosineFromSums, type MeanDeltaCosine } from './meanDeltaCosine.js';
 import { principalAngles } from './principalAngles.js';
 import { relativeDriftFromNorms } from './relativeDrift.js';
 import { subspaceOverlap } from './subspaceOverlap.js';
@@ -127,7 +127,8 @@ export function analyzeActivations(sets: ActivationSets, requestedRank: number, 
     ? energyFractionsOfFinite(dE, evalSet.deltaNorm2, [U.basis, seededBasis(dE.cols, U.k, seed)])
     : [];
   lap('energy');
-  const mdc = meanDeltaCosineOfFinite(dE, dT);
+  // The statistics' pass over Δ_eval against the mean train delta (their PCA's mean) formed its sums.
+  const mdc = meanDeltaCosineFromSums(stats.evalDeltaSums.dotMean, stats.evalDeltaSums.norm2, stats.evalDeltaSums.meanNorm2);
   if (!mdc) notes.push('mean delta cosine: mean train delta is zero or no eval probe moved');
   lap('meanDeltaCosine');
   const ckaTrain = linearCkaOfFinite(sets.trainBefore, sets.trainAfter, undefined, stats.grams.trainBeforeCentred);

@@ -3,7 +3,7 @@ import { assertFiniteMatrix } from './checkMatrix.js';
 import { centeredPcaWithGram, uncentredGram, type CenteredPca, type PcaComponents } from './centeredPca.js';
 import type { Matrix } from './matrix.js';
 import { meanDeltaRowMetricsFromSums } from './meanDeltaRowMetrics.js';
-import { pcaRowMetricsWithSums } from './pcaRowMetrics.js';
+import { pcaRowMetricsWithSums, type RowSums } from './pcaRowMetrics.js';
 import { randomProjectionFractions } from './randomProjectionFractions.js';
 import type { RowNorms } from './subtractMatrices.js';
 
@@ -70,6 +70,8 @@ export interface SubspaceStatistics {
    * Gram (linear CKA's Kx).
    */
   grams: { trainDelta: Float64Array | null; trainBeforeCentred: Float64Array | null };
+  /** Per-row sums of Δ_eval against the train-delta PCA's mean (the mean train delta): `meanDeltaCosineFromSums` reads them. */
+  evalDeltaSums: RowSums;
 }
 
 /** Inputs: the four activation sets and the two deltas (after − before) already formed from them. */
@@ -154,7 +156,13 @@ export function subspaceStatisticsOfFinite(inputs: StatisticsInputs, choice: Pca
       trainMeanCosine: summarise(perPrompt.promptTrainMeanCosine),
     },
   };
-  return { summary, perPrompt, trainDeltaPca: pca, grams: { trainDelta: uncentredGram(pcaParts), trainBeforeCentred: promptParts.gram } };
+  return {
+    summary,
+    perPrompt,
+    trainDeltaPca: pca,
+    grams: { trainDelta: uncentredGram(pcaParts), trainBeforeCentred: promptParts.gram },
+    evalDeltaSums: deltaSums,
+  };
 }
 
 /** ‖after − before‖/‖before‖ and cos(before, after) per row; null where a norm is zero. */
