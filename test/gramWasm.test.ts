@@ -9,10 +9,13 @@ import {
   copyRows,
   copyTransposed,
   gramWasmAvailable,
+  minusFirstRowFill,
   wasmCentredRows,
   wasmCentreRows,
+  wasmDeltaRows,
   wasmGram,
   wasmProduct,
+  wasmRowsTimes,
   webAssembly,
 } from '../src/metrics/wasm/gramWasm.js';
 import { tiledProduct, tiledProductJs } from '../src/metrics/tiledProduct.js';
@@ -216,6 +219,72 @@ test("a resident centred matrix gives the copy route's numbers bit for bit and s
       resident.release();
     }
     assert.throws(() => resident.gram(), /released/);
+  }
+});
+
+test("the streaming kernels (deltas, row sums, rows less the first) give their JS loops' numbers bit for bit", () => {
+  // Shapes: one row, row counts across the delta kernel's row blocks (1 MB / 8d rows), odd widths.
+  for (const [n, d, type] of [
+    [1, 1, 'f32'],
+    [3, 5, 'f64'],
+    [40, 4000, 'f32'],
+    [70, 2049, 'f64'],
+  ] as const) {
+    const after = randomMatrix(n, d, n + d, type).data;
+    const before = randomMatrix(n, d, n * d + 1, type).data;
+    const out = new Float64Array(n * d);
+    const rows = { before2: new Float64Array(n), after2: new Float64Array(n), dot: new Float64Array(n), delta2: new Float64Array(n) };
+    const sums = wasmDeltaRows(after, before, n, d, out, rows)!;
+    let deltaNorm2 = 0;
+    let beforeNorm2 = 0;
+    for (let r = 0; r < n; r++) {
+      let bb = 0;
+      let aa = 0;
+      let ab = 0;
+      let dd = 0;
+      for (let i = r * d; i < (r + 1) * d; i++) {
+        const x = before[i]!;
+        const y = after[i]!;
+        const diff = y - x;
+        assert.equal(out[i], diff);
+        deltaNorm2 += diff * diff;
+        beforeNorm2 += x * x;
+        bb += x * x;
+        aa += y * y;
+        ab += x * y;
+        dd += diff * diff;
+      }
+      assert.deepEqual([rows.before2[r], rows.after2[r], rows.dot[r], rows.delta2[r]], [bb, aa, ab, dd]);
+    }
+    assert.deepEqual(sums, { deltaNorm2, beforeNorm2 });
+
+    const mu = randomMatrix(1, d, 7).data as Float64Array;
+    const basis = randomMatrix(d, 3, 8).data as Float64Array;
+    const fused = wasmRowsTimes(after, n, d, basis, 3, mu)!;
+    assert.deepEqual(fused.projected, wasmProduct(after, n, d, d, 1, basis, 3));
+    for (let r = 0; r < n; r++) {
+      let norm2 = 0;
+      let dot = 0;
+      let x2 = 0;
+      for (let c = 0; c < d; c++) {
+        const v = after[r * d + c]!;
+        const x = v - mu[c]!;
+        norm2 += v * v;
+        dot += v * mu[c]!;
+        x2 += x * x;
+      }
+      assert.deepEqual([fused.norm2[r], fused.dotMean[r], fused.centredNorm2[r]], [norm2, dot, x2]);
+    }
+    assert.equal(wasmRowsTimes(after, n, d, basis, 0, mu)!.projected.length, 0);
+
+    // The kernel route (float32 data into the kernel's float32 memory) against the JS loop (a plain array).
+    const viaKernel = wasmGram(n, d, 'float32', minusFirstRowFill(after, n, d))!;
+    const expected = new Float32Array(n * d);
+    for (let r = 0; r < n; r++) for (let c = 0; c < d; c++) expected[r * d + c] = after[r * d + c]! - after[c]!;
+    const jsFill = new Float32Array(n * d);
+    minusFirstRowFill(after, n, d)(jsFill, d);
+    assert.deepEqual(jsFill, expected);
+    assert.deepEqual(viaKernel, wasmGram(n, d, 'float32', copyRows(expected, n, d)));
   }
 });
 

@@ -20,6 +20,9 @@ interface Kernels {
   householderReduce(v: number, n8: number, d: number, e: number): void;
   tql2Values(d: number, e: number, n: number): number;
   centreRows(a: number, n: number, d8: number, mean: number, rowDot: number): number;
+  deltaRows(a: number, b: number, n: number, d8: number, sums: number, rowOut: number): void;
+  rowSums(a: number, n: number, d8: number, mu: number, out: number): void;
+  minusFirstRow32(a: number, n: number, cols4: number, stride4: number): void;
   inverseIteration(
     diag: number,
     off: number,
@@ -409,6 +412,111 @@ export function wasmApplyReflectors(n: number, V: Float64Array, h: Float64Array,
   k.applyReflectors(o, n * 8, o + n * n * 8, o + (n * n + n) * 8, count);
   vectors.set(mem.subarray(n * n + n));
   return true;
+}
+
+/** Bytes of each input per `deltaRows` call: a few calls per delta let V8 tier the kernel up, and the block stays in pages later calls use anyway. */
+const DELTA_BLOCK_BYTES = 1 << 20;
+
+/**
+ * out = after − before (n×d, float64) with ‖out‖²_F and ‖before‖²_F, and, when `rows` is given, per
+ * row ‖b‖², ‖a‖², a·b and ‖a − b‖² (its four arrays, length n): the JS loops of `deltaWithNorms` /
+ * `deltaWithRowNorms` in the `deltaRows` kernel, same order, same numbers. Row blocks of the inputs
+ * are copied in (float32 widened exactly) and the differences copied out: as a cold JS loop each
+ * pass ran interpreted for most of its 1M elements. Null when the kernels are unavailable.
+ */
+export function wasmDeltaRows(
+  after: Float32Array | Float64Array,
+  before: Float32Array | Float64Array,
+  n: number,
+  d: number,
+  out: Float64Array,
+  rows: { before2: Float64Array; after2: Float64Array; dot: Float64Array; delta2: Float64Array } | null,
+): { deltaNorm2: number; beforeNorm2: number } | null {
+  const k = n < 1 || d < 1 ? null : kernels();
+  if (k === null) return null;
+  const block = Math.max(1, Math.min(n, Math.floor(DELTA_BLOCK_BYTES / (8 * d))));
+  const o = floor;
+  const bOff = o + block * d * 8;
+  const sums = bOff + block * d * 8;
+  const rowOut = sums + 16;
+  if (!ensureMemory(k, rowOut + block * 32)) return null;
+  const mem = new Float64Array(k.memory.buffer);
+  mem[sums / 8] = 0;
+  mem[sums / 8 + 1] = 0;
+  for (let r0 = 0; r0 < n; r0 += block) {
+    const r1 = Math.min(n, r0 + block);
+    const len = (r1 - r0) * d;
+    mem.set(after.subarray(r0 * d, r1 * d), o / 8);
+    mem.set(before.subarray(r0 * d, r1 * d), bOff / 8);
+    k.deltaRows(o, bOff, r1 - r0, d * 8, sums, rowOut);
+    out.set(mem.subarray(o / 8, o / 8 + len), r0 * d);
+    if (rows) {
+      for (let r = r0; r < r1; r++) {
+        const at = rowOut / 8 + (r - r0) * 4;
+        rows.before2[r] = mem[at]!;
+        rows.after2[r] = mem[at + 1]!;
+        rows.dot[r] = mem[at + 2]!;
+        rows.delta2[r] = mem[at + 3]!;
+      }
+    }
+  }
+  return { deltaNorm2: mem[sums / 8]!, beforeNorm2: mem[sums / 8 + 1]! };
+}
+
+/**
+ * `rows`·B (n×k, as `tiledProduct(rows, n, d, d, 1, b, k)` by the wasm kernel) and, from the same
+ * copy of the rows, Σv², Σv·μ and Σ(v − μ)² per row v (the `rowSums` kernel: the JS pass of
+ * `pcaRowMetricsWithSums`, same order): one copy of the rows into kernel memory, no cold JS pass.
+ * k = 0 skips the product. Null when the kernels are unavailable.
+ */
+export function wasmRowsTimes(
+  rows: Float32Array | Float64Array,
+  n: number,
+  d: number,
+  b: Float32Array | Float64Array,
+  k: number,
+  mu: Float64Array,
+): { projected: Float64Array; norm2: Float64Array; dotMean: Float64Array; centredNorm2: Float64Array } | null {
+  const kern = n < 1 || d < 1 ? null : kernels();
+  if (kern === null) return null;
+  const mp = Math.ceil(n / PRODUCT_TILE_ROWS) * PRODUCT_TILE_ROWS;
+  const aLen = Math.ceil((mp * d) / 2) * 2; // the padded last row tile reads one zero row past n
+  const o = floor;
+  const muOff = o + aLen * 8;
+  const sumsOff = muOff + d * 8;
+  const free = Math.ceil((sumsOff + 3 * n * 8) / 16) * 16;
+  if (!ensureMemory(kern, free)) return null;
+  const mem = new Float64Array(kern.memory.buffer);
+  mem.set(rows.subarray(0, n * d), o / 8);
+  mem.fill(0, o / 8 + n * d, o / 8 + aLen);
+  mem.set(mu, muOff / 8);
+  kern.rowSums(o, n, d * 8, muOff, sumsOff);
+  const sums = mem.slice(sumsOff / 8, sumsOff / 8 + 3 * n);
+  const projected = new Float64Array(n * k);
+  if (k > 0 && productAt(kern, o, d, 1, n, d, b, k, projected, free) === null) return null;
+  const pick = (j: number) => Float64Array.from({ length: n }, (_, r) => sums[r * 3 + j]!);
+  return { projected, norm2: pick(0), dotMean: pick(1), centredNorm2: pick(2) };
+}
+
+/**
+ * A `GramFill` writing each row less the first (x − x₀, rounded to the destination's type as a JS
+ * store of the difference): for float32 data into the kernels' float32 memory, the rows copied in by
+ * `set` and then the `minusFirstRow32` kernel (same numbers, no cold JS loop); a JS loop otherwise.
+ */
+export function minusFirstRowFill(data: Float32Array | Float64Array, rows: number, cols: number): GramFill {
+  return (dst, stride) => {
+    const k = kernels();
+    if (k !== null && data instanceof Float32Array && dst instanceof Float32Array && dst.buffer === k.memory.buffer && rows > 0 && cols > 0) {
+      copyRows(data, rows, cols)(dst, stride);
+      k.minusFirstRow32(dst.byteOffset, rows, cols * 4, stride * 4);
+      return;
+    }
+    for (let r = 0; r < rows; r++) {
+      const src = r * cols;
+      const out = r * stride;
+      for (let c = 0; c < cols; c++) dst[out + c] = data[src + c]! - data[c]!;
+    }
+  };
 }
 
 /** A `GramFill` copying row-major data as is (converting to the kernel's precision). */
