@@ -13,6 +13,7 @@ import {
   wasmCentredRows,
   wasmCentreRows,
   wasmDeltaRows,
+  wasmDeltaTransposeTimes,
   wasmGram,
   wasmProduct,
   wasmRowsTimes,
@@ -285,6 +286,30 @@ test("the streaming kernels (deltas, row sums, rows less the first) give their J
     minusFirstRowFill(after, n, d)(jsFill, d);
     assert.deepEqual(jsFill, expected);
     assert.deepEqual(viaKernel, wasmGram(n, d, 'float32', copyRows(expected, n, d)));
+  }
+});
+
+test("a delta given by its two sets (formed in kernel memory) gives the formed delta's PCA rows and product bit for bit", () => {
+  for (const [n, d, type] of [
+    [2, 3, 'f32'],
+    [7, 13, 'f64'],
+    [40, 4000, 'f32'],
+  ] as const) {
+    const after = randomMatrix(n, d, n + 3 * d, type);
+    const before = randomMatrix(n, d, 5 * n + d, type);
+    const delta = subtractMatrices(after, before).data as Float64Array;
+    const pair = { after: after.data, before: before.data };
+    const fromData = wasmCentredRows(delta, n, d)!;
+    const expected = { mean: fromData.mean, rowDotMean: fromData.rowDotMean, total: fromData.total, gram: fromData.gram() };
+    fromData.release();
+    const fromPair = wasmCentredRows(pair, n, d)!;
+    try {
+      assert.deepEqual({ mean: fromPair.mean, rowDotMean: fromPair.rowDotMean, total: fromPair.total, gram: fromPair.gram() }, expected);
+    } finally {
+      fromPair.release();
+    }
+    const w = randomMatrix(n, 5, d).data as Float64Array;
+    assert.deepEqual(wasmDeltaTransposeTimes(pair, n, d, w, 5, new Float64Array(d * 5)), wasmProduct(delta, d, n, 1, d, w, 5));
   }
 });
 

@@ -1,6 +1,6 @@
 import { max, mean, median, min } from 'simple-statistics';
 import { assertFiniteMatrix } from './checkMatrix.js';
-import { centeredPcaWithGram, uncentredGram, type CenteredPca, type PcaComponents } from './centeredPca.js';
+import { centeredPcaWithGram, uncentredGram, type CenteredPca, type DeltaOf, type PcaComponents } from './centeredPca.js';
 import type { Matrix } from './matrix.js';
 import { meanDeltaRowMetricsFromSums } from './meanDeltaRowMetrics.js';
 import { pcaRowMetricsWithSums, type RowSums } from './pcaRowMetrics.js';
@@ -98,8 +98,15 @@ export function subspaceStatistics(inputs: StatisticsInputs, choice: PcaComponen
   return subspaceStatisticsOfFinite(inputs, choice, seed);
 }
 
-/** `subspaceStatistics` for inputs already checked finite (analyzeActivations validates each set once). */
-export function subspaceStatisticsOfFinite(inputs: StatisticsInputs, choice: PcaComponents, seed = 0): SubspaceStatistics {
+/**
+ * `subspaceStatistics` for inputs already checked finite (analyzeActivations validates each set once);
+ * the train delta may be given by its two sets, for the kernels to form it in their own memory.
+ */
+export function subspaceStatisticsOfFinite(
+  inputs: Omit<StatisticsInputs, 'trainDelta'> & { trainDelta: Matrix | DeltaOf },
+  choice: PcaComponents,
+  seed = 0,
+): SubspaceStatistics {
   const { trainBefore, evalBefore, evalAfter, trainDelta, evalDelta } = inputs;
   const pcaParts = centeredPcaWithGram(trainDelta, choice);
   const pca = pcaParts.pca;

@@ -281,6 +281,8 @@ export interface ResidentCentredRows {
   rowDotMean: Float64Array;
   /** ‖X_c‖²_F. */
   total: number;
+  /** For a `DeltaPair` source: ‖Δ‖²_F and ‖before‖²_F, summed as `deltaWithNorms` sums them; else null. */
+  deltaNorms: { deltaNorm2: number; beforeNorm2: number } | null;
   /** X_cX_cᵀ (n×n, float64, row-major): what `gram(X_c, 'rows')` returns, without copying X_c in again. */
   gram(): Float64Array;
   /** X_cᵀ·w (d×k) for the n×k row-major w: what `tiledProduct(X_c, d, n, 1, d, w, k, out)` returns. */
@@ -296,7 +298,7 @@ export interface ResidentCentredRows {
  * page costs a fault, ≈ 30 ms per 8 MB here). Held until `release` (last in, first out); kernels
  * called meanwhile lay their data out above it. Null when the kernels are unavailable.
  */
-export function wasmCentredRows(data: Float32Array | Float64Array, n: number, d: number): ResidentCentredRows | null {
+export function wasmCentredRows(source: Float32Array | Float64Array | DeltaPair, n: number, d: number): ResidentCentredRows | null {
   const k = n < 1 || d < 1 ? null : kernels();
   if (k === null) return null;
   const stride = Math.ceil(d / (GRAM_STEP_BYTES / 8)) * (GRAM_STEP_BYTES / 8);
@@ -304,10 +306,13 @@ export function wasmCentredRows(data: Float32Array | Float64Array, n: number, d:
   const start = floor;
   const aBytes = padded * stride * 8;
   const end = start + Math.ceil((aBytes + (stride + n) * 8) / 64) * 64;
-  if (!ensureMemory(k, end)) return null;
+  const pair = 'after' in source ? source : null;
+  if (!ensureMemory(k, end + (pair ? fillDeltaBytes(n, d, stride) : 0))) return null;
   const a = new Float64Array(k.memory.buffer, start, padded * stride + stride + n);
-  if (stride === d) a.set(data.subarray(0, n * d));
-  else for (let r = 0; r < n; r++) a.set(data.subarray(r * d, r * d + d), r * stride);
+  let norms: { deltaNorm2: number; beforeNorm2: number } | null = null;
+  if (pair) norms = fillDelta(k, pair, n, d, start, stride, end);
+  else if (stride === d) a.set((source as Float32Array | Float64Array).subarray(0, n * d));
+  else for (let r = 0; r < n; r++) a.set((source as Float32Array | Float64Array).subarray(r * d, r * d + d), r * stride);
   if (stride > d) for (let r = 0; r < n; r++) a.fill(0, r * stride + d, (r + 1) * stride);
   a.fill(0, n * stride); // padding rows and the means' accumulator
   // Zero padding columns have mean 0 and stay 0: the sums over the real columns are unchanged.
@@ -324,6 +329,7 @@ export function wasmCentredRows(data: Float32Array | Float64Array, n: number, d:
     mean,
     rowDotMean,
     total,
+    deltaNorms: norms,
     gram() {
       live();
       if (!ensureMemory(k, end + padded * padded * 8)) throw new Error('wasmCentredRows: kernel memory cannot grow for the Gram');
@@ -414,11 +420,63 @@ export function wasmApplyReflectors(n: number, V: Float64Array, h: Float64Array,
   return true;
 }
 
+/** Two activation sets whose difference after − before (float64) a kernel forms in its own memory. */
+export interface DeltaPair {
+  after: Float32Array | Float64Array;
+  before: Float32Array | Float64Array;
+}
+
+/**
+ * Writes after − before (n×d) into kernel memory at byte `at`, rows `stride` values apart, by the
+ * `deltaRows` kernel (`before` staged in row blocks at byte `temp`), and returns ‖Δ‖²_F and
+ * ‖before‖²_F summed as `deltaWithNorms` sums them. Memory must already hold at, temp and the block.
+ */
+function fillDelta(k: Kernels, pair: DeltaPair, n: number, d: number, at: number, stride: number, temp: number): { deltaNorm2: number; beforeNorm2: number } {
+  const block = stride === d ? Math.max(1, Math.min(n, Math.floor(DELTA_BLOCK_BYTES / (8 * d)))) : 1;
+  const sums = temp + block * d * 8;
+  const rowOut = sums + 16;
+  const mem = new Float64Array(k.memory.buffer);
+  mem[sums / 8] = 0;
+  mem[sums / 8 + 1] = 0;
+  for (let r0 = 0; r0 < n; r0 += block) {
+    const r1 = Math.min(n, r0 + block);
+    mem.set(pair.after.subarray(r0 * d, r1 * d), at / 8 + r0 * stride);
+    mem.set(pair.before.subarray(r0 * d, r1 * d), temp / 8);
+    k.deltaRows(at + r0 * stride * 8, temp, r1 - r0, d * 8, sums, rowOut);
+  }
+  return { deltaNorm2: mem[sums / 8]!, beforeNorm2: mem[sums / 8 + 1]! };
+}
+
+/** Bytes `fillDelta` needs above its `temp` address. */
+function fillDeltaBytes(n: number, d: number, stride: number): number {
+  const block = stride === d ? Math.max(1, Math.min(n, Math.floor(DELTA_BLOCK_BYTES / (8 * d)))) : 1;
+  return block * d * 8 + 16 + block * 32;
+}
+
+/**
+ * after − before (n×d, never formed in JS)ᵀ · w (n×k): Δ written into kernel memory by `fillDelta`
+ * and multiplied there: what `tiledProduct(Δ, d, n, 1, d, w, k, out)` returns by the wasm kernel
+ * (call it only at sizes where tiledProduct runs the kernel). Null when the kernels are unavailable.
+ */
+export function wasmDeltaTransposeTimes(pair: DeltaPair, n: number, d: number, w: Float64Array, k: number, out: Float64Array): Float64Array | null {
+  const kern = n < 1 || d < 1 ? null : kernels();
+  if (kern === null) return null;
+  const mp = Math.ceil(d / PRODUCT_TILE_ROWS) * PRODUCT_TILE_ROWS;
+  const aLen = Math.ceil(Math.max(n * d, mp - 1 + (n - 1) * d + 1) / 2) * 2;
+  const o = floor;
+  const temp = o + aLen * 8;
+  const free = Math.ceil((temp + fillDeltaBytes(n, d, d)) / 16) * 16;
+  if (!ensureMemory(kern, free)) return null;
+  new Float64Array(kern.memory.buffer, o, aLen).fill(0, n * d);
+  fillDelta(kern, pair, n, d, o, d, temp);
+  return productAt(kern, o, 1, d, d, n, w, k, out, free);
+}
+
 /** Bytes of each input per `deltaRows` call: a few calls per delta let V8 tier the kernel up, and the block stays in pages later calls use anyway. */
 const DELTA_BLOCK_BYTES = 1 << 20;
 
 /**
- * out = after − before (n×d, float64) with ‖out‖²_F and ‖before‖²_F, and, when `rows` is given, per
+ * out = after − before (n×d, float64; null: only the sums) with ‖out‖²_F and ‖before‖²_F, and, when `rows` is given, per
  * row ‖b‖², ‖a‖², a·b and ‖a − b‖² (its four arrays, length n): the JS loops of `deltaWithNorms` /
  * `deltaWithRowNorms` in the `deltaRows` kernel, same order, same numbers. Row blocks of the inputs
  * are copied in (float32 widened exactly) and the differences copied out: as a cold JS loop each
@@ -429,7 +487,7 @@ export function wasmDeltaRows(
   before: Float32Array | Float64Array,
   n: number,
   d: number,
-  out: Float64Array,
+  out: Float64Array | null,
   rows: { before2: Float64Array; after2: Float64Array; dot: Float64Array; delta2: Float64Array } | null,
 ): { deltaNorm2: number; beforeNorm2: number } | null {
   const k = n < 1 || d < 1 ? null : kernels();
@@ -449,7 +507,7 @@ export function wasmDeltaRows(
     mem.set(after.subarray(r0 * d, r1 * d), o / 8);
     mem.set(before.subarray(r0 * d, r1 * d), bOff / 8);
     k.deltaRows(o, bOff, r1 - r0, d * 8, sums, rowOut);
-    out.set(mem.subarray(o / 8, o / 8 + len), r0 * d);
+    out?.set(mem.subarray(o / 8, o / 8 + len), r0 * d);
     if (rows) {
       for (let r = r0; r < r1; r++) {
         const at = rowOut / 8 + (r - r0) * 4;
