@@ -1281,6 +1281,143 @@ function centreRowsFunction(): number[] {
   return b.encode();
 }
 
+/** `name = name + a·b` for f64 locals. */
+function addProduct(b: Body, acc: string, x: string, y: string): void {
+  b.get(acc).get(x).get(y).op(F64_MUL, F64_ADD).set(acc);
+}
+
+/**
+ * deltaRows(a, b, n, d8, sums, rowOut): for the n rows of d f64 values at a (after) and b (before),
+ * a ← a − b in place; sums[0] += Σ(a − b)², sums[1] += Σb² over all of them in order (running totals
+ * across calls), and per row rowOut gets Σb², Σa², Σa·b, Σ(a − b)² (4 f64): the JS loop of
+ * `deltaWithRowNorms` in the same order (bit-identical). n ≥ 1, d ≥ 1.
+ */
+function deltaRowsFunction(): number[] {
+  const b = new Body(['a', 'b', 'n', 'd8', 'sums', 'rowOut']);
+  for (const l of ['r', 'p', 'q', 'end', 'po']) b.local(l, I32);
+  for (const l of ['x', 'y', 'diff', 'dn', 'bn', 'bb', 'aa', 'ab', 'dd']) b.local(l, F64);
+  const zero = (l: string): void => void b.op(F64_CONST, 0, 0, 0, 0, 0, 0, 0, 0).set(l);
+  b.get('sums')
+    .op(...LOAD)
+    .set('dn');
+  b.get('sums').op(F64_LOAD, 3, 8).set('bn');
+  b.get('a').set('p');
+  b.get('b').set('q');
+  b.get('rowOut').set('po');
+  b.i32(0).set('r');
+  b.op(LOOP, VOID); // rows
+  for (const l of ['bb', 'aa', 'ab', 'dd']) zero(l);
+  b.get('p').get('d8').op(I32_ADD).set('end');
+  b.op(LOOP, VOID); // columns
+  b.get('q')
+    .op(...LOAD)
+    .set('x');
+  b.get('p')
+    .op(...LOAD)
+    .set('y');
+  b.get('y').get('x').op(F64_SUB).set('diff');
+  b.get('p')
+    .get('diff')
+    .op(...STORE);
+  addProduct(b, 'dn', 'diff', 'diff');
+  addProduct(b, 'bn', 'x', 'x');
+  addProduct(b, 'bb', 'x', 'x');
+  addProduct(b, 'aa', 'y', 'y');
+  addProduct(b, 'ab', 'x', 'y');
+  addProduct(b, 'dd', 'diff', 'diff');
+  step8(b, 'p', 'q');
+  b.get('p').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  ['bb', 'aa', 'ab', 'dd'].forEach(
+    (l, i) =>
+      void b
+        .get('po')
+        .get(l)
+        .op(F64_STORE, 3, ...u32(i * 8)),
+  );
+  b.addTo('po', (x) => x.i32(32));
+  continueBelow(b, 'r', 1, 'n');
+  b.op(END);
+  b.get('sums')
+    .get('dn')
+    .op(...STORE);
+  b.get('sums').get('bn').op(F64_STORE, 3, 8);
+  return b.encode();
+}
+
+/**
+ * rowSums(a, n, d8, mu, out): for each of the n rows v of d f64 values at a, out gets Σv², Σv·μ and
+ * Σ(v − μ)² (3 f64 per row), μ the d values at mu: the JS pass of `pcaRowMetricsWithSums` in the
+ * same order (bit-identical). n ≥ 1, d ≥ 1.
+ */
+function rowSumsFunction(): number[] {
+  const b = new Body(['a', 'n', 'd8', 'mu', 'out']);
+  for (const l of ['r', 'p', 'pm', 'end', 'po']) b.local(l, I32);
+  for (const l of ['v', 'm', 'x', 'norm2', 'dot', 'x2']) b.local(l, F64);
+  const zero = (l: string): void => void b.op(F64_CONST, 0, 0, 0, 0, 0, 0, 0, 0).set(l);
+  b.get('mu').get('d8').op(I32_ADD).set('end');
+  b.get('a').set('p');
+  b.get('out').set('po');
+  b.i32(0).set('r');
+  b.op(LOOP, VOID); // rows
+  for (const l of ['norm2', 'dot', 'x2']) zero(l);
+  b.get('mu').set('pm');
+  b.op(LOOP, VOID); // columns
+  b.get('p')
+    .op(...LOAD)
+    .set('v');
+  b.get('pm')
+    .op(...LOAD)
+    .set('m');
+  b.get('v').get('m').op(F64_SUB).set('x');
+  addProduct(b, 'norm2', 'v', 'v');
+  addProduct(b, 'dot', 'v', 'm');
+  addProduct(b, 'x2', 'x', 'x');
+  step8(b, 'p', 'pm');
+  b.get('pm').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  ['norm2', 'dot', 'x2'].forEach(
+    (l, i) =>
+      void b
+        .get('po')
+        .get(l)
+        .op(F64_STORE, 3, ...u32(i * 8)),
+  );
+  b.addTo('po', (x) => x.i32(24));
+  continueBelow(b, 'r', 1, 'n');
+  b.op(END);
+  return b.encode();
+}
+
+/**
+ * minusFirstRow32(a, n, cols4, stride4): the n rows of f32 values at a (stride4 bytes apart) less
+ * the first row, in place, over the first cols4 bytes of each: x ← f32(f64(x) − f64(x₀)), rows
+ * n − 1 down to 0 (the first row last, it becomes 0): what JS computes storing `x − x₀` into a
+ * Float32Array (bit-identical). n ≥ 1, cols4 ≥ 4.
+ */
+function minusFirstRow32Function(): number[] {
+  const F32_LOAD = 0x2a,
+    F32_STORE = 0x38,
+    F32_DEMOTE_F64 = 0xb6;
+  const b = new Body(['a', 'n', 'cols4', 'stride4']);
+  for (const l of ['r', 'p', 'p0', 'end']) b.local(l, I32);
+  b.get('n').set('r');
+  b.op(LOOP, VOID); // rows, last first
+  b.addTo('r', (x) => x.i32(-1));
+  b.get('a').get('r').get('stride4').op(I32_MUL, I32_ADD).set('p');
+  b.get('p').get('cols4').op(I32_ADD).set('end');
+  b.get('a').set('p0');
+  b.op(LOOP, VOID); // columns
+  b.get('p').get('p').op(F32_LOAD, 2, 0, F64_PROMOTE_F32).get('p0').op(F32_LOAD, 2, 0, F64_PROMOTE_F32, F64_SUB, F32_DEMOTE_F64, F32_STORE, 2, 0);
+  b.addTo('p', (x) => x.i32(4));
+  b.addTo('p0', (x) => x.i32(4));
+  b.get('p').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.get('r').op(BR_IF, 0); // while r ≠ 0
+  b.op(END);
+  return b.encode();
+}
+
 /**
  * The module: one exported growable memory, `gram64` (f64x2), `gram32` (f32x4, f64 sums per block),
  * `product64` (f64x2), and the scalar f64 loops of the symmetric eigen-solver (`symvUpper`,
@@ -1293,6 +1430,7 @@ export function buildGramWasm(): Uint8Array {
   const tqlType = [0x60, ...vec([[I32], [I32], [I32]]), ...vec([[I32]])];
   const centreType = [0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), ...vec([[F64]])];
   const inverseType = [0x60, ...vec([I32, I32, I32, F64, F64, I32, I32, I32, I32, I32].map((x) => [x])), ...vec([])];
+  const deltaType = [0x60, ...vec(new Array<number[]>(6).fill([I32])), ...vec([])];
   const bytes = [
     0x00,
     0x61,
@@ -1302,8 +1440,8 @@ export function buildGramWasm(): Uint8Array {
     0x00,
     0x00,
     0x00,
-    ...section(1, vec([gramType, productType, reduceType, inverseType, tqlType, centreType])),
-    ...section(3, vec([[0], [0], [1], [0], [0], [0], [2], [3], [4], [5]])),
+    ...section(1, vec([gramType, productType, reduceType, inverseType, tqlType, centreType, deltaType])),
+    ...section(3, vec([[0], [0], [1], [0], [0], [0], [2], [3], [4], [5], [6], [0], [2]])),
     ...section(5, vec([[0x00, ...u32(1)]])), // memory: min 1 page, no max (grown from JS)
     ...section(
       7,
@@ -1319,6 +1457,9 @@ export function buildGramWasm(): Uint8Array {
         [...name('inverseIteration'), 0x00, 7],
         [...name('tql2Values'), 0x00, 8],
         [...name('centreRows'), 0x00, 9],
+        [...name('deltaRows'), 0x00, 10],
+        [...name('rowSums'), 0x00, 11],
+        [...name('minusFirstRow32'), 0x00, 12],
       ]),
     ),
     ...section(
@@ -1334,6 +1475,9 @@ export function buildGramWasm(): Uint8Array {
         inverseIterationFunction(),
         tql2ValuesFunction(),
         centreRowsFunction(),
+        deltaRowsFunction(),
+        rowSumsFunction(),
+        minusFirstRow32Function(),
       ]),
     ),
   ];

@@ -5,7 +5,20 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { useBackend, seededRandom } from './helpers.js';
 import { buildGramWasm, gramWasmSource, GRAM_WASM_BYTES_PATH } from '../scripts/buildGramWasm.js';
-import { copyRows, copyTransposed, gramWasmAvailable, wasmGram, wasmProduct, webAssembly } from '../src/metrics/wasm/gramWasm.js';
+import {
+  copyRows,
+  copyTransposed,
+  gramWasmAvailable,
+  minusFirstRowFill,
+  wasmCentredRows,
+  wasmCentreRows,
+  wasmDeltaRows,
+  wasmDeltaTransposeTimes,
+  wasmGram,
+  wasmProduct,
+  wasmRowsTimes,
+  webAssembly,
+} from '../src/metrics/wasm/gramWasm.js';
 import { tiledProduct, tiledProductJs } from '../src/metrics/tiledProduct.js';
 import { gram, gramJs } from '../src/metrics/gram.js';
 import { fromRows, type Matrix } from '../src/metrics/matrix.js';
@@ -174,6 +187,131 @@ interface RefCase {
   ckaEval: number;
 }
 const reference = JSON.parse(readFileSync(new URL('./fixtures/metrics_reference.json', import.meta.url), 'utf8')) as { cases: RefCase[] };
+
+test("a resident centred matrix gives the copy route's numbers bit for bit and survives the kernels called while it is held", () => {
+  // Widths off the 4-double row step and row counts off the 3-row tile; float64 and float32 input.
+  for (const [n, d, type] of [
+    [5, 7, 'f64'],
+    [7, 13, 'f32'],
+    [12, 40, 'f64'],
+    [31, 130, 'f32'],
+  ] as const) {
+    const m = randomMatrix(n, d, n * d, type);
+    const copied = wasmCentreRows(m.data, n, d)!;
+    const expectedGram = wasmGram(n, d, 'float64', copyRows(copied.centred, n, d))!;
+    const w = randomMatrix(n, 3, d).data as Float64Array;
+    const expectedProduct = wasmProduct(copied.centred, d, n, 1, d, w, 3)!;
+    const resident = wasmCentredRows(m.data, n, d)!;
+    try {
+      assert.deepEqual(resident.mean, copied.mean);
+      assert.deepEqual(resident.rowDotMean, copied.rowDotMean);
+      assert.equal(resident.total, copied.total);
+      assert.deepEqual(resident.gram(), expectedGram);
+      // Kernels run meanwhile (a larger Gram and product, a second resident) leave it intact.
+      const other = randomMatrix(40, 90, 1);
+      wasmGram(40, 90, 'float64', copyRows(other.data, 40, 90));
+      wasmProduct(other.data, 40, 90, 90, 1, randomMatrix(90, 9, 2).data, 9);
+      const nested = wasmCentredRows(other.data, 40, 90)!;
+      assert.throws(() => resident.release(), /another one is held above it/);
+      nested.release();
+      assert.deepEqual(resident.transposeTimes(w, 3, new Float64Array(d * 3)), expectedProduct);
+      assert.deepEqual(resident.gram(), expectedGram);
+    } finally {
+      resident.release();
+    }
+    assert.throws(() => resident.gram(), /released/);
+  }
+});
+
+test("the streaming kernels (deltas, row sums, rows less the first) give their JS loops' numbers bit for bit", () => {
+  // Shapes: one row, row counts across the delta kernel's row blocks (1 MB / 8d rows), odd widths.
+  for (const [n, d, type] of [
+    [1, 1, 'f32'],
+    [3, 5, 'f64'],
+    [40, 4000, 'f32'],
+    [70, 2049, 'f64'],
+  ] as const) {
+    const after = randomMatrix(n, d, n + d, type).data;
+    const before = randomMatrix(n, d, n * d + 1, type).data;
+    const out = new Float64Array(n * d);
+    const rows = { before2: new Float64Array(n), after2: new Float64Array(n), dot: new Float64Array(n), delta2: new Float64Array(n) };
+    const sums = wasmDeltaRows(after, before, n, d, out, rows)!;
+    let deltaNorm2 = 0;
+    let beforeNorm2 = 0;
+    for (let r = 0; r < n; r++) {
+      let bb = 0;
+      let aa = 0;
+      let ab = 0;
+      let dd = 0;
+      for (let i = r * d; i < (r + 1) * d; i++) {
+        const x = before[i]!;
+        const y = after[i]!;
+        const diff = y - x;
+        assert.equal(out[i], diff);
+        deltaNorm2 += diff * diff;
+        beforeNorm2 += x * x;
+        bb += x * x;
+        aa += y * y;
+        ab += x * y;
+        dd += diff * diff;
+      }
+      assert.deepEqual([rows.before2[r], rows.after2[r], rows.dot[r], rows.delta2[r]], [bb, aa, ab, dd]);
+    }
+    assert.deepEqual(sums, { deltaNorm2, beforeNorm2 });
+
+    const mu = randomMatrix(1, d, 7).data as Float64Array;
+    const basis = randomMatrix(d, 3, 8).data as Float64Array;
+    const fused = wasmRowsTimes(after, n, d, basis, 3, mu)!;
+    assert.deepEqual(fused.projected, wasmProduct(after, n, d, d, 1, basis, 3));
+    for (let r = 0; r < n; r++) {
+      let norm2 = 0;
+      let dot = 0;
+      let x2 = 0;
+      for (let c = 0; c < d; c++) {
+        const v = after[r * d + c]!;
+        const x = v - mu[c]!;
+        norm2 += v * v;
+        dot += v * mu[c]!;
+        x2 += x * x;
+      }
+      assert.deepEqual([fused.norm2[r], fused.dotMean[r], fused.centredNorm2[r]], [norm2, dot, x2]);
+    }
+    assert.equal(wasmRowsTimes(after, n, d, basis, 0, mu)!.projected.length, 0);
+
+    // The kernel route (float32 data into the kernel's float32 memory) against the JS loop (a plain array).
+    const viaKernel = wasmGram(n, d, 'float32', minusFirstRowFill(after, n, d))!;
+    const expected = new Float32Array(n * d);
+    for (let r = 0; r < n; r++) for (let c = 0; c < d; c++) expected[r * d + c] = after[r * d + c]! - after[c]!;
+    const jsFill = new Float32Array(n * d);
+    minusFirstRowFill(after, n, d)(jsFill, d);
+    assert.deepEqual(jsFill, expected);
+    assert.deepEqual(viaKernel, wasmGram(n, d, 'float32', copyRows(expected, n, d)));
+  }
+});
+
+test("a delta given by its two sets (formed in kernel memory) gives the formed delta's PCA rows and product bit for bit", () => {
+  for (const [n, d, type] of [
+    [2, 3, 'f32'],
+    [7, 13, 'f64'],
+    [40, 4000, 'f32'],
+  ] as const) {
+    const after = randomMatrix(n, d, n + 3 * d, type);
+    const before = randomMatrix(n, d, 5 * n + d, type);
+    const delta = subtractMatrices(after, before).data as Float64Array;
+    const pair = { after: after.data, before: before.data };
+    const fromData = wasmCentredRows(delta, n, d)!;
+    const expected = { mean: fromData.mean, rowDotMean: fromData.rowDotMean, total: fromData.total, gram: fromData.gram() };
+    fromData.release();
+    const fromPair = wasmCentredRows(pair, n, d)!;
+    try {
+      assert.deepEqual({ mean: fromPair.mean, rowDotMean: fromPair.rowDotMean, total: fromPair.total, gram: fromPair.gram() }, expected);
+    } finally {
+      fromPair.release();
+    }
+    const w = randomMatrix(n, 5, d).data as Float64Array;
+    assert.deepEqual(wasmDeltaTransposeTimes(pair, n, d, w, 5, new Float64Array(d * 5)), wasmProduct(delta, d, n, 1, d, w, 5));
+  }
+});
 
 test('NumPy fixtures: singular values from the wasm float64 Gram (both sides) match numpy.linalg.svd to 1e-10·σ₁', () => {
   for (const c of reference.cases) {

@@ -77,9 +77,11 @@ export const analyzeCommand: Command = {
     const varianceShare = values['variance-share'] === undefined ? undefined : parseShare(values['variance-share']);
     const seed = parseInteger(values.seed, 'seed', 0);
     const m = {} as Record<FileFlag, Matrix>;
+    const paths = {} as Record<FileFlag, string>;
     for (const flag of FILE_FLAGS) {
       const path = values[flag]!;
       const abs = isAbsolute(path) ? path : resolve(io.cwd, path);
+      paths[flag] = abs;
       m[flag] = await load(abs, flag);
     }
     checkShapes(m, 'train');
@@ -93,12 +95,21 @@ export const analyzeCommand: Command = {
     // backend here (≈ 0.5 s of a one-shot call's start-up) bought nothing.
     const backend = gramWasmAvailable() ? 'wasm-simd' : 'js';
     const perPromptPath = values['per-prompt'];
-    const { perPrompt, ...result } = analyzeActivations(
-      { trainBefore: m['train-before'], trainAfter: m['train-after'], evalBefore: m['eval-before'], evalAfter: m['eval-after'] },
-      rank,
-      seed,
-      { ...(varianceShare === undefined ? {} : { varianceShare }), perPrompt: perPromptPath !== undefined },
-    );
+    let analysis: ActivationAnalysis;
+    try {
+      analysis = analyzeActivations(
+        { trainBefore: m['train-before'], trainAfter: m['train-after'], evalBefore: m['eval-before'], evalAfter: m['eval-after'] },
+        rank,
+        seed,
+        { ...(varianceShare === undefined ? {} : { varianceShare }), perPrompt: perPromptPath !== undefined },
+      );
+    } catch (e) {
+      // analyzeActivations validates every value in its first pass; only when it fails are the files
+      // scanned, to name the one with a NaN/Infinity (a scan up front cost a cold pass over each).
+      for (const flag of FILE_FLAGS) assertFiniteFile(m[flag], flag, paths[flag]);
+      throw e;
+    }
+    const { perPrompt, ...result } = analysis;
     if (perPromptPath !== undefined && perPrompt) {
       const abs = isAbsolute(perPromptPath) ? perPromptPath : resolve(io.cwd, perPromptPath);
       try {
@@ -155,12 +166,15 @@ async function load(path: string, flag: FileFlag): Promise<Matrix> {
   if (matrix.rows === 0 || matrix.cols === 0) {
     throw new CliError(`em-guard analyze: --${flag}: ${path} has shape (${matrix.rows}, ${matrix.cols}); expected at least one probe and one feature`);
   }
+  return matrix;
+}
+
+function assertFiniteFile(matrix: Matrix, flag: FileFlag, path: string): void {
   try {
     assertFiniteMatrix(matrix, `--${flag} (${path})`);
   } catch (e) {
     throw new CliError(`em-guard analyze: ${e instanceof Error ? e.message : String(e)}`);
   }
-  return matrix;
 }
 
 function checkShapes(m: Record<FileFlag, Matrix>, set: 'train' | 'eval'): void {

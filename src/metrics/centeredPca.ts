@@ -3,8 +3,9 @@ import { columnMeans } from './columnMeans.js';
 import { gram } from './gram.js';
 import type { Matrix } from './matrix.js';
 import { symmetricEigenTop } from './symmetricEigen.js';
+import { subtractMatrices } from './subtractMatrices.js';
 import { tiledProduct } from './tiledProduct.js';
-import { wasmCentreRows } from './wasm/gramWasm.js';
+import { wasmCentredRows, wasmCentreRows, type ResidentCentredRows } from './wasm/gramWasm.js';
 
 /** How many components a {@link centeredPca} keeps: a fixed rank, or a share of explained variance. */
 export type PcaComponents = { rank: number } | { varianceShare: number };
@@ -55,6 +56,12 @@ export function centeredPcaOfFinite(m: Matrix, choice: PcaComponents): CenteredP
   return centeredPcaWithGram(m, choice).pca;
 }
 
+/** A delta after − before given by its two sets (same shape, finite): `centeredPcaWithGram` forms it in kernel memory. */
+export interface DeltaOf {
+  after: Matrix;
+  before: Matrix;
+}
+
 /** A centred PCA with the n×n products it formed on the way, for callers that need them too. */
 export interface CenteredPcaWithGram {
   pca: CenteredPca;
@@ -72,14 +79,17 @@ export interface CenteredPcaWithGram {
  * not form the same 256×4096 products again: MMᵀ = X_cX_cᵀ + a1ᵀ + 1aᵀ + ‖μ‖²11ᵀ with a = X_cμ
  * (exact algebra; each term's float64 rounding is within the direct Gram's d·ε·‖mᵢ‖‖mⱼ‖).
  */
-export function centeredPcaWithGram(m: Matrix, choice: PcaComponents): CenteredPcaWithGram {
-  const { rows: n, cols: d, data } = m;
+export function centeredPcaWithGram(source: Matrix | DeltaOf, choice: PcaComponents): CenteredPcaWithGram {
+  const pair = 'after' in source ? source : null;
+  const { rows: n, cols: d } = pair ? pair.after : (source as Matrix);
+  // A delta is formed only where the kernels do not form it in their own memory.
+  const matrix = (): Matrix => (pair ? subtractMatrices(pair.after, pair.before) : (source as Matrix));
   if ('varianceShare' in choice) assertVarianceShare(choice.varianceShare);
   else if (!Number.isInteger(choice.rank) || choice.rank < 1)
     throw new RangeError(`Expected \`rank\` to be an integer >= 1, got \`${String(choice.rank)}\` (${typeof choice.rank})`);
   if (n < 2) {
     const pca: CenteredPca = {
-      mean: columnMeans(m),
+      mean: columnMeans(matrix()),
       components: { rows: d, cols: 0, data: new Float64Array(0) },
       k: 0,
       varianceShare: 'varianceShare' in choice ? choice.varianceShare : null,
@@ -91,8 +101,20 @@ export function centeredPcaWithGram(m: Matrix, choice: PcaComponents): CenteredP
     return { pca, gram: null, rowDotMean: null };
   }
 
-  const { mean, centred, rowDotMean, total } = wasmCentreRows(data, n, d) ?? centreRows(m);
-  const x: Matrix = { rows: n, cols: d, data: centred };
+  // Rows side: X_c stays in kernel memory for its Gram and the map-back product (no copies).
+  const resident = n <= d ? wasmCentredRows(pair ? { after: pair.after.data, before: pair.before.data } : (source as Matrix).data, n, d) : null;
+  try {
+    return centredPcaOf(resident ? { rows: n, cols: d, data: new Float64Array(0) } : matrix(), choice, resident);
+  } finally {
+    resident?.release();
+  }
+}
+
+/** The PCA of `m` (only its shape is read when `resident` holds its centred rows). */
+function centredPcaOf(m: Matrix, choice: PcaComponents, resident: ResidentCentredRows | null): CenteredPcaWithGram {
+  const { rows: n, cols: d, data } = m;
+  const copied = resident ? null : (wasmCentreRows(data, n, d) ?? centreRows(m));
+  const { mean, rowDotMean, total } = resident ?? copied!;
   const side = n <= d ? 'rows' : 'cols';
   const size = side === 'rows' ? n : d;
   const cap = Math.min(n - 1, d);
@@ -117,7 +139,7 @@ export function centeredPcaWithGram(m: Matrix, choice: PcaComponents): CenteredP
   };
   // One dense solve: every eigenvalue comes out of the QL on the tridiagonal (O(size²)) and k is
   // chosen from them before any vector is computed (then only the k wanted ones).
-  const g = gram(x, side);
+  const g = resident ? resident.gram() : gram({ rows: n, cols: d, data: copied!.centred }, side);
   const { values: all, vectors } = symmetricEigenTop(g, size, (values) => chooseK(values).k);
   const parts = (pca: CenteredPca): CenteredPcaWithGram => (side === 'rows' ? { pca, gram: g, rowDotMean } : { pca, gram: null, rowDotMean: null });
   const { numericalRank, wanted, k } = chooseK(all);
@@ -150,7 +172,8 @@ export function centeredPcaWithGram(m: Matrix, choice: PcaComponents): CenteredP
       const s = Math.sqrt(all[j]!);
       for (let r = 0; r < n; r++) w[r * k + j] = vectors[j * n + r]! / s;
     }
-    tiledProduct(centred, d, n, 1, d, w, k, raw);
+    if (resident) resident.transposeTimes(w, k, raw);
+    else tiledProduct(copied!.centred, d, n, 1, d, w, k, raw);
   } else {
     for (let j = 0; j < k; j++) for (let c = 0; c < d; c++) raw[c * k + j] = vectors[j * d + c]!;
   }

@@ -81,9 +81,16 @@ export function deltaSubspaceOf(delta: Matrix, k: number, options: DeltaSubspace
 
 /**
  * `deltaSubspaceOf` for a delta already checked finite, with ‖Δ‖²_F given (`deltaWithNorms` has
- * both): skips two passes over Δ.
+ * both): skips two passes over Δ. With `options.gram` and `transposeTimes` (Δᵀ·w into out, as
+ * `tiledProduct` forms it) only the delta's shape is read: `analyzeActivations` then never forms it in JS.
  */
-export function deltaSubspaceOfFinite(delta: Matrix, k: number, total: number, options: DeltaSubspaceOptions = {}): DeltaSubspace {
+export function deltaSubspaceOfFinite(
+  delta: Matrix,
+  k: number,
+  total: number,
+  options: DeltaSubspaceOptions = {},
+  transposeTimes?: (w: Float64Array, k: number, out: Float64Array) => void,
+): DeltaSubspace {
   assertRank(k, 'k');
   const n = delta.rows;
   const d = delta.cols;
@@ -105,7 +112,10 @@ export function deltaSubspaceOfFinite(delta: Matrix, k: number, total: number, o
   if (total === 0) return empty('delta is zero (after equals before): no direction moved');
 
   const side = n <= d ? 'rows' : 'cols';
-  const g = side === 'rows' && options.gram?.length === n * n ? options.gram : gram(delta, side);
+  const given = side === 'rows' && options.gram?.length === n * n ? options.gram : null;
+  if (data.length !== n * d && !(given && transposeTimes))
+    throw new Error(`deltaSubspaceOfFinite: a ${n}×${d} delta given by shape only needs its Gram and transposeTimes`);
+  const g = given ?? gram(delta, side);
   const { values, vectors } = topSymmetricEigen(g, m, k + 1, 1e-11, 1); // σ_{k+1} is only read as a value (gap ratio)
   let gramNorm2 = 0;
   for (let i = 0; i < g.length; i++) gramNorm2 += g[i]! * g[i]!;
@@ -122,7 +132,8 @@ export function deltaSubspaceOfFinite(delta: Matrix, k: number, total: number, o
     // U = Δᵀ V Σ⁻¹ = Δᵀ W.
     const w = new Float64Array(n * kEff);
     for (let j = 0; j < kEff; j++) for (let r = 0; r < n; r++) w[r * kEff + j] = vectors[j * n + r]! / sigma[j]!;
-    tiledProduct(data, d, n, 1, d, w, kEff, raw);
+    if (transposeTimes) transposeTimes(w, kEff, raw);
+    else tiledProduct(data, d, n, 1, d, w, kEff, raw);
   } else {
     for (let j = 0; j < kEff; j++) for (let c = 0; c < d; c++) raw[c * kEff + j] = vectors[j * d + c]!;
   }

@@ -2,7 +2,7 @@ import { assertFiniteMatrix } from './checkMatrix.js';
 import { gram } from './gram.js';
 import type { Matrix } from './matrix.js';
 import { tiledProduct } from './tiledProduct.js';
-import { wasmGram, type GramFill } from './wasm/gramWasm.js';
+import { minusFirstRowFill, wasmGram } from './wasm/gramWasm.js';
 import { columnMeans } from './columnMeans.js';
 
 /**
@@ -73,8 +73,8 @@ function ckaTermsWasm(X: Matrix, Y: Matrix, kxCentred: Float64Array | null): [nu
   if (n <= X.cols + Y.cols) {
     // Kc = H Ks H for Ks the Gram of X − 1x₀ᵀ (any row shift, since H1 = 0): subtracting the first
     // row removes the common offset as centring does, without a pass for the column means.
-    const ky = wasmGram(n, Y.cols, 'float32', minusFirstRow(Y));
-    const kx = kxCentred ?? (ky && wasmGram(n, X.cols, 'float32', minusFirstRow(X)));
+    const ky = wasmGram(n, Y.cols, 'float32', minusFirstRowFill(Y.data, n, Y.cols));
+    const kx = kxCentred ?? (ky && wasmGram(n, X.cols, 'float32', minusFirstRowFill(X.data, n, X.cols)));
     if (!kx || !ky) return null;
     if (kx !== kxCentred) doubleCentre(kx, n);
     doubleCentre(ky, n);
@@ -102,18 +102,6 @@ function ckaTermsWasm(X: Matrix, Y: Matrix, kxCentred: Float64Array | null): [nu
     }
   }
   return [hsic, xx, yy];
-}
-
-/** A `GramFill` writing the rows of `m` minus its first row (differences of float32 values, rounded once). */
-function minusFirstRow(m: Matrix): GramFill {
-  const { rows: n, cols: d, data } = m;
-  return (dst, stride) => {
-    for (let r = 0; r < n; r++) {
-      const src = r * d;
-      const out = r * stride;
-      for (let c = 0; c < d; c++) dst[out + c] = data[src + c]! - data[c]!;
-    }
-  };
 }
 
 /** K ← H K H, H = I − 11ᵀ/n, for a symmetric n×n K in place: K_ij − r_i − r_j + mean(r), r = row means. */

@@ -41,15 +41,14 @@ export function meanDeltaCosineOfFinite(evalDelta: Matrix, trainDelta: Matrix): 
   for (let r = 0; r < trainDelta.rows; r++) {
     for (let c = 0; c < d; c++) mean[c] = mean[c]! + trainDelta.data[r * d + c]!;
   }
-  let meanNorm = 0;
+  let meanNorm2 = 0;
   for (let c = 0; c < d; c++) {
     mean[c] = mean[c]! / trainDelta.rows;
-    meanNorm += mean[c]! * mean[c]!;
+    meanNorm2 += mean[c]! * mean[c]!;
   }
-  meanNorm = Math.sqrt(meanNorm);
-  if (meanNorm === 0) return null;
-  const values: number[] = [];
-  const excludedRows: number[] = [];
+  if (meanNorm2 === 0) return null;
+  const dots = new Float64Array(evalDelta.rows);
+  const norms2 = new Float64Array(evalDelta.rows);
   for (let r = 0; r < evalDelta.rows; r++) {
     let dot = 0;
     let norm = 0;
@@ -58,8 +57,26 @@ export function meanDeltaCosineOfFinite(evalDelta: Matrix, trainDelta: Matrix): 
       dot += x * mean[c]!;
       norm += x * x;
     }
+    dots[r] = dot;
+    norms2[r] = norm;
+  }
+  return meanDeltaCosineFromSums(dots, norms2, meanNorm2);
+}
+
+/**
+ * `meanDeltaCosineOfFinite` from per-row sums already formed: δ·t̄ and ‖δ‖² for each eval row δ,
+ * and ‖t̄‖² of the mean train delta t̄ (`pcaRowMetricsWithSums` against the train-delta PCA, whose
+ * mean is t̄ summed in the same order, forms exactly these): the same numbers without two more passes.
+ */
+export function meanDeltaCosineFromSums(dots: ArrayLike<number>, norms2: ArrayLike<number>, meanNorm2: number): MeanDeltaCosine | null {
+  const meanNorm = Math.sqrt(meanNorm2);
+  if (meanNorm === 0) return null;
+  const values: number[] = [];
+  const excludedRows: number[] = [];
+  for (let r = 0; r < dots.length; r++) {
+    const norm = norms2[r]!;
     if (norm === 0) excludedRows.push(r);
-    else values.push(Math.max(-1, Math.min(1, dot / (Math.sqrt(norm) * meanNorm))));
+    else values.push(Math.max(-1, Math.min(1, dots[r]! / (Math.sqrt(norm) * meanNorm))));
   }
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);

@@ -1,6 +1,7 @@
 import type { CenteredPca } from './centeredPca.js';
 import type { Matrix } from './matrix.js';
-import { tiledProduct } from './tiledProduct.js';
+import { tiledProduct, WASM_MIN_WORK } from './tiledProduct.js';
+import { wasmRowsTimes } from './wasm/gramWasm.js';
 
 /** Per-row measures of rows δ against a centred PCA (μ, V_k, λ); `null` where a norm is zero. */
 export interface PcaRowMetrics {
@@ -51,11 +52,36 @@ export function pcaRowMetricsWithSums(rows: Matrix, pca: CenteredPca): { metrics
   if (mu.length !== d) throw new Error(`shape mismatch: rows have ${d} features, the PCA was fitted on ${mu.length}`);
   const k = pca.k;
   const V = pca.components.data;
-  const projected = k > 0 ? tiledProduct(data, n, d, d, 1, V, k) : new Float64Array(0);
+  // One copy of the rows into kernel memory for the product and the row sums (what tiledProduct
+  // would run in wasm too); a JS pass below that size or without WebAssembly.
+  const fused = k === 0 || n * d * k >= WASM_MIN_WORK ? wasmRowsTimes(data, n, d, V, k, mu) : null;
+  const projected = fused ? fused.projected : k > 0 ? tiledProduct(data, n, d, d, 1, V, k) : new Float64Array(0);
   const muV = k > 0 ? tiledProduct(mu, 1, d, d, 1, V, k) : new Float64Array(0);
   let muNorm2 = 0;
   for (let c = 0; c < d; c++) muNorm2 += mu[c]! * mu[c]!;
   sums.meanNorm2 = muNorm2;
+  if (fused) {
+    sums.norm2 = fused.norm2;
+    sums.dotMean = fused.dotMean;
+    sums.centredNorm2 = fused.centredNorm2;
+  } else {
+    for (let r = 0; r < n; r++) {
+      let norm2 = 0;
+      let dotMu = 0;
+      let xNorm2 = 0;
+      const base = r * d;
+      for (let c = 0; c < d; c++) {
+        const v = data[base + c]!;
+        const x = v - mu[c]!;
+        norm2 += v * v;
+        dotMu += v * mu[c]!;
+        xNorm2 += x * x;
+      }
+      sums.norm2[r] = norm2;
+      sums.dotMean[r] = dotMu;
+      sums.centredNorm2[r] = xNorm2;
+    }
+  }
   const out: PcaRowMetrics = {
     explainedL2Centered: [],
     explainedL2Raw: [],
@@ -65,20 +91,9 @@ export function pcaRowMetricsWithSums(rows: Matrix, pca: CenteredPca): { metrics
     mahalanobis: [],
   };
   for (let r = 0; r < n; r++) {
-    let norm2 = 0;
-    let dotMu = 0;
-    let xNorm2 = 0;
-    const base = r * d;
-    for (let c = 0; c < d; c++) {
-      const v = data[base + c]!;
-      const x = v - mu[c]!;
-      norm2 += v * v;
-      dotMu += v * mu[c]!;
-      xNorm2 += x * x;
-    }
-    sums.norm2[r] = norm2;
-    sums.dotMean[r] = dotMu;
-    sums.centredNorm2[r] = xNorm2;
+    const norm2 = sums.norm2[r]!;
+    const dotMu = sums.dotMean[r]!;
+    const xNorm2 = sums.centredNorm2[r]!;
     let p2 = 0;
     let pMu = 0;
     let maha = 0;

@@ -1,9 +1,9 @@
 import { max, mean, median, min } from 'simple-statistics';
 import { assertFiniteMatrix } from './checkMatrix.js';
-import { centeredPcaWithGram, uncentredGram, type CenteredPca, type PcaComponents } from './centeredPca.js';
+import { centeredPcaWithGram, uncentredGram, type CenteredPca, type DeltaOf, type PcaComponents } from './centeredPca.js';
 import type { Matrix } from './matrix.js';
 import { meanDeltaRowMetricsFromSums } from './meanDeltaRowMetrics.js';
-import { pcaRowMetricsWithSums } from './pcaRowMetrics.js';
+import { pcaRowMetricsWithSums, type RowSums } from './pcaRowMetrics.js';
 import { randomProjectionFractions } from './randomProjectionFractions.js';
 import type { RowNorms } from './subtractMatrices.js';
 
@@ -70,6 +70,8 @@ export interface SubspaceStatistics {
    * Gram (linear CKA's Kx).
    */
   grams: { trainDelta: Float64Array | null; trainBeforeCentred: Float64Array | null };
+  /** Per-row sums of Δ_eval against the train-delta PCA's mean (the mean train delta): `meanDeltaCosineFromSums` reads them. */
+  evalDeltaSums: RowSums;
 }
 
 /** Inputs: the four activation sets and the two deltas (after − before) already formed from them. */
@@ -96,8 +98,15 @@ export function subspaceStatistics(inputs: StatisticsInputs, choice: PcaComponen
   return subspaceStatisticsOfFinite(inputs, choice, seed);
 }
 
-/** `subspaceStatistics` for inputs already checked finite (analyzeActivations validates each set once). */
-export function subspaceStatisticsOfFinite(inputs: StatisticsInputs, choice: PcaComponents, seed = 0): SubspaceStatistics {
+/**
+ * `subspaceStatistics` for inputs already checked finite (analyzeActivations validates each set once);
+ * the train delta may be given by its two sets, for the kernels to form it in their own memory.
+ */
+export function subspaceStatisticsOfFinite(
+  inputs: Omit<StatisticsInputs, 'trainDelta'> & { trainDelta: Matrix | DeltaOf },
+  choice: PcaComponents,
+  seed = 0,
+): SubspaceStatistics {
   const { trainBefore, evalBefore, evalAfter, trainDelta, evalDelta } = inputs;
   const pcaParts = centeredPcaWithGram(trainDelta, choice);
   const pca = pcaParts.pca;
@@ -154,7 +163,13 @@ export function subspaceStatisticsOfFinite(inputs: StatisticsInputs, choice: Pca
       trainMeanCosine: summarise(perPrompt.promptTrainMeanCosine),
     },
   };
-  return { summary, perPrompt, trainDeltaPca: pca, grams: { trainDelta: uncentredGram(pcaParts), trainBeforeCentred: promptParts.gram } };
+  return {
+    summary,
+    perPrompt,
+    trainDeltaPca: pca,
+    grams: { trainDelta: uncentredGram(pcaParts), trainBeforeCentred: promptParts.gram },
+    evalDeltaSums: deltaSums,
+  };
 }
 
 /** ‖after − before‖/‖before‖ and cos(before, after) per row; null where a norm is zero. */

@@ -1,5 +1,6 @@
 import { assertFiniteMatrix, assertSameShape } from './checkMatrix.js';
 import type { Matrix } from './matrix.js';
+import { wasmDeltaRows } from './wasm/gramWasm.js';
 
 /**
  * `after − before` in float64, uncentered (the common shift is the signal). Float64 because two
@@ -32,12 +33,16 @@ export function deltaWithNorms(after: Matrix, before: Matrix, out: Float64Array 
   const b = before.data;
   let deltaNorm2 = 0;
   let beforeNorm2 = 0;
-  for (let i = 0; i < out.length; i++) {
-    const x = b[i]!;
-    const diff = a[i]! - x;
-    out[i] = diff;
-    deltaNorm2 += diff * diff;
-    beforeNorm2 += x * x;
+  const viaKernel = wasmDeltaRows(a, b, after.rows, after.cols, out, null);
+  if (viaKernel) ({ deltaNorm2, beforeNorm2 } = viaKernel);
+  else {
+    for (let i = 0; i < out.length; i++) {
+      const x = b[i]!;
+      const diff = a[i]! - x;
+      out[i] = diff;
+      deltaNorm2 += diff * diff;
+      beforeNorm2 += x * x;
+    }
   }
   if (!Number.isFinite(deltaNorm2) || !Number.isFinite(beforeNorm2)) {
     assertFiniteMatrix(after, 'after activations');
@@ -68,6 +73,23 @@ export function deltaWithRowNorms(after: Matrix, before: Matrix, out: Float64Arr
   const a = after.data;
   const b = before.data;
   const rows: RowNorms = { before2: new Float64Array(n), after2: new Float64Array(n), dot: new Float64Array(n), delta2: new Float64Array(n) };
+  const viaKernel = wasmDeltaRows(a, b, n, d, out, rows);
+  const { deltaNorm2, beforeNorm2 } = viaKernel ?? deltaRowsJs(a, b, n, d, out, rows);
+  if (!Number.isFinite(deltaNorm2) || !Number.isFinite(beforeNorm2)) {
+    deltaWithNorms(after, before, out); // throws, naming the cell
+  }
+  return { delta: { rows: n, cols: d, data: out }, deltaNorm2, beforeNorm2, rows };
+}
+
+/** The JS route of `wasmDeltaRows` with row sums (no WebAssembly). */
+function deltaRowsJs(
+  a: Float32Array | Float64Array,
+  b: Float32Array | Float64Array,
+  n: number,
+  d: number,
+  out: Float64Array,
+  rows: RowNorms,
+): { deltaNorm2: number; beforeNorm2: number } {
   let deltaNorm2 = 0;
   let beforeNorm2 = 0;
   for (let r = 0; r < n; r++) {
@@ -92,8 +114,5 @@ export function deltaWithRowNorms(after: Matrix, before: Matrix, out: Float64Arr
     rows.dot[r] = ab;
     rows.delta2[r] = dd;
   }
-  if (!Number.isFinite(deltaNorm2) || !Number.isFinite(beforeNorm2)) {
-    deltaWithNorms(after, before, out); // throws, naming the cell
-  }
-  return { delta: { rows: n, cols: d, data: out }, deltaNorm2, beforeNorm2, rows };
+  return { deltaNorm2, beforeNorm2 };
 }

@@ -25,7 +25,7 @@ export function tiledProduct(
  * included): measured even at 16×64×16 (20 µs), 2.6x ahead at 128×64×8, and at 256×4096 Δ·Q (32
  * columns) 6.6 ms against 22 ms, Δᵀ·W (16 columns) 6.3 against 11.
  */
-const WASM_MIN_WORK = 32768;
+export const WASM_MIN_WORK = 32768;
 
 /** `tiledProduct` in plain JS: the fallback without WebAssembly SIMD, small products, and the tests' reference. */
 export function tiledProductJs(

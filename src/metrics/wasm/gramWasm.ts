@@ -20,6 +20,9 @@ interface Kernels {
   householderReduce(v: number, n8: number, d: number, e: number): void;
   tql2Values(d: number, e: number, n: number): number;
   centreRows(a: number, n: number, d8: number, mean: number, rowDot: number): number;
+  deltaRows(a: number, b: number, n: number, d8: number, sums: number, rowOut: number): void;
+  rowSums(a: number, n: number, d8: number, mu: number, out: number): void;
+  minusFirstRow32(a: number, n: number, cols4: number, stride4: number): void;
   inverseIteration(
     diag: number,
     off: number,
@@ -54,6 +57,11 @@ export const webAssembly = (globalThis as { WebAssembly?: WebAssemblyApi }).WebA
 
 let compiled: object | null | undefined;
 let instanceRef: WeakRef<Kernels> | undefined;
+/**
+ * Bytes at the start of kernel memory held by live resident matrices (`wasmCentredRows`): every
+ * wrapper lays its data out from here up, so a resident matrix survives the calls made while it is held.
+ */
+let floor = 0;
 
 /**
  * The kernels, or null where WebAssembly SIMD is unavailable (validation fails, or no WebAssembly).
@@ -100,18 +108,24 @@ export function wasmGram(rows: number, cols: number, precision: GramPrecision, f
   const stride = Math.ceil(cols / lanes) * lanes; // elements per padded row
   const padded = Math.ceil(rows / GRAM_TILE_ROWS) * GRAM_TILE_ROWS;
   const aBytes = padded * stride * bytesPer;
-  const gBytes = padded * padded * 8;
-  if (!ensureMemory(k, aBytes + gBytes)) return null; // the JS kernel has no 4 GB limit
+  if (!ensureMemory(k, floor + aBytes + padded * padded * 8)) return null; // the JS kernel has no 4 GB limit
   const buffer = k.memory.buffer;
-  const a = precision === 'float64' ? new Float64Array(buffer, 0, padded * stride) : new Float32Array(buffer, 0, padded * stride);
+  const a = precision === 'float64' ? new Float64Array(buffer, floor, padded * stride) : new Float32Array(buffer, floor, padded * stride);
   fill(a, stride);
   if (stride > cols) for (let r = 0; r < rows; r++) a.fill(0, r * stride + cols, (r + 1) * stride);
   a.fill(0, rows * stride); // padding rows: their Gram entries are never read, zeros keep garbage (NaN, subnormals) out
-  const g = new Float64Array(buffer, aBytes, padded * padded);
+  return gramAt(k, precision, floor, rows, padded, stride * bytesPer, floor + aBytes);
+}
+
+/**
+ * The Gram of the `padded` rows (`strideBytes` apart, zero-padded) already in kernel memory at byte
+ * `aByte`, summed in the scratch at `gByte` (padded² f64): the first `rows` rows' rows×rows Gram, mirrored.
+ */
+function gramAt(k: Kernels, precision: GramPrecision, aByte: number, rows: number, padded: number, strideBytes: number, gByte: number): Float64Array {
+  const g = new Float64Array(k.memory.buffer, gByte, padded * padded);
   g.fill(0);
-  const strideBytes = stride * bytesPer;
   const run = precision === 'float64' ? k.gram64.bind(k) : k.gram32.bind(k);
-  for (let c0 = 0; c0 < strideBytes; c0 += BLOCK_BYTES) run(c0, padded, strideBytes, Math.min(BLOCK_BYTES, strideBytes - c0), aBytes);
+  for (let c0 = 0; c0 < strideBytes; c0 += BLOCK_BYTES) run(aByte + c0, padded, strideBytes, Math.min(BLOCK_BYTES, strideBytes - c0), gByte);
   const out = new Float64Array(rows * rows);
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j <= i; j++) {
@@ -161,15 +175,38 @@ export function wasmProduct(
   if (m === 0 || k === 0) return out;
   if (t === 0) return out.fill(0, 0, m * k);
   const mp = Math.ceil(m / PRODUCT_TILE_ROWS) * PRODUCT_TILE_ROWS;
-  const kp = Math.ceil(k / 8) * 8;
   // The padded last row tile reads A one row past m: keep that inside zeroed memory.
   const aLen = Math.ceil(Math.max(a.length, (mp - 1) * ai + (t - 1) * as + 1) / 2) * 2;
-  const bOff = aLen;
+  if (!ensureMemory(kern, floor + aLen * 8)) return null;
+  const mem = new Float64Array(kern.memory.buffer, floor, aLen);
+  mem.set(a);
+  mem.fill(0, a.length, aLen);
+  return productAt(kern, floor, ai, as, m, t, b, k, out, floor + aLen * 8);
+}
+
+/**
+ * out = A·B for A already in kernel memory at byte `aByte` (element strides ai, as; a padded last
+ * row tile's reads inside zeroed memory), B and the result laid out from byte `free` up. Null when
+ * memory cannot grow.
+ */
+function productAt(
+  kern: Kernels,
+  aByte: number,
+  ai: number,
+  as: number,
+  m: number,
+  t: number,
+  b: ArrayLike<number>,
+  k: number,
+  out: Float64Array,
+  free: number,
+): Float64Array | null {
+  const mp = Math.ceil(m / PRODUCT_TILE_ROWS) * PRODUCT_TILE_ROWS;
+  const kp = Math.ceil(k / 8) * 8;
+  const bOff = free / 8;
   const oOff = bOff + t * kp;
   if (!ensureMemory(kern, (oOff + mp * kp) * 8)) return null;
   const mem = new Float64Array(kern.memory.buffer);
-  mem.set(a);
-  mem.fill(0, a.length, aLen);
   // Copies by typed-array set, row by row, not element loops: a cold process otherwise compiled this
   // function six times (a float store deopts as soon as a new input type shows up).
   if (kp === k && isTyped(b)) mem.set(b.subarray(0, t * k), bOff);
@@ -182,7 +219,7 @@ export function wasmProduct(
   for (let i0 = 0; i0 < mp; i0 += PRODUCT_ROW_BLOCK) {
     const rows = Math.min(PRODUCT_ROW_BLOCK, mp - i0);
     for (let s0 = 0; s0 < t; s0 += sBlock) {
-      kern.product64((i0 * ai + s0 * as) * 8, ai * 8, as * 8, rows, Math.min(sBlock, t - s0), (bOff + s0 * kp) * 8, kp * 8, (oOff + i0 * kp) * 8);
+      kern.product64(aByte + (i0 * ai + s0 * as) * 8, ai * 8, as * 8, rows, Math.min(sBlock, t - s0), (bOff + s0 * kp) * 8, kp * 8, (oOff + i0 * kp) * 8);
     }
   }
   if (kp === k) out.set(mem.subarray(oOff, oOff + m * k));
@@ -202,11 +239,12 @@ function isTyped(x: ArrayLike<number>): x is Float64Array | Float32Array {
  */
 export function wasmHouseholderReduce(n: number, e: Float64Array, d: Float64Array, V: Float64Array): boolean {
   const k = kernels();
-  if (k === null || !ensureMemory(k, (n * n + 2 * n) * 8)) return false;
+  const o = floor;
+  if (k === null || !ensureMemory(k, o + (n * n + 2 * n) * 8)) return false;
   if (n === 0) return true;
-  const mem = new Float64Array(k.memory.buffer, 0, n * n + 2 * n);
+  const mem = new Float64Array(k.memory.buffer, o, n * n + 2 * n);
   mem.set(V);
-  k.householderReduce(0, n * 8, n * n * 8, (n * n + n) * 8);
+  k.householderReduce(o, n * 8, o + n * n * 8, o + (n * n + n) * 8);
   V.set(mem.subarray(0, n * n));
   d.set(mem.subarray(n * n, n * n + n));
   e.set(mem.subarray(n * n + n));
@@ -226,12 +264,89 @@ export function wasmCentreRows(
 ): { centred: Float64Array; mean: Float64Array; rowDotMean: Float64Array; total: number } | null {
   const k = n < 1 || d < 1 ? null : kernels();
   const size = n * d;
-  if (k === null || !ensureMemory(k, (size + d + n) * 8)) return null;
-  const mem = new Float64Array(k.memory.buffer, 0, size + d + n);
+  const o = floor;
+  if (k === null || !ensureMemory(k, o + (size + d + n) * 8)) return null;
+  const mem = new Float64Array(k.memory.buffer, o, size + d + n);
   mem.set(data.subarray(0, size));
   mem.fill(0, size, size + d);
-  const total = k.centreRows(0, n, d * 8, size * 8, (size + d) * 8);
+  const total = k.centreRows(o, n, d * 8, o + size * 8, o + (size + d) * 8);
   return { centred: mem.slice(0, size), mean: mem.slice(size, size + d), rowDotMean: mem.slice(size + d, size + d + n), total };
+}
+
+/** A centred matrix kept in kernel memory between calls (`wasmCentredRows`). */
+export interface ResidentCentredRows {
+  /** Column means μ. */
+  mean: Float64Array;
+  /** X_c·μ per row. */
+  rowDotMean: Float64Array;
+  /** ‖X_c‖²_F. */
+  total: number;
+  /** For a `DeltaPair` source: ‖Δ‖²_F and ‖before‖²_F, summed as `deltaWithNorms` sums them; else null. */
+  deltaNorms: { deltaNorm2: number; beforeNorm2: number } | null;
+  /** X_cX_cᵀ (n×n, float64, row-major): what `gram(X_c, 'rows')` returns, without copying X_c in again. */
+  gram(): Float64Array;
+  /** X_cᵀ·w (d×k) for the n×k row-major w: what `tiledProduct(X_c, d, n, 1, d, w, k, out)` returns. */
+  transposeTimes(w: Float64Array, k: number, out: Float64Array): Float64Array;
+  /** Frees the kernel memory it holds; the other methods must not be called after. */
+  release(): void;
+}
+
+/**
+ * `wasmCentreRows`, leaving X_c in kernel memory (rows padded as `wasmGram` pads them) for its Gram
+ * and the map-back product Xᵀ·W of a PCA: the same numbers as centring, copying X_c out and in again
+ * twice, without those copies or the 8 MB array they fill (at 256×4096; in a fresh process every new
+ * page costs a fault, ≈ 30 ms per 8 MB here). Held until `release` (last in, first out); kernels
+ * called meanwhile lay their data out above it. Null when the kernels are unavailable.
+ */
+export function wasmCentredRows(source: Float32Array | Float64Array | DeltaPair, n: number, d: number): ResidentCentredRows | null {
+  const k = n < 1 || d < 1 ? null : kernels();
+  if (k === null) return null;
+  const stride = Math.ceil(d / (GRAM_STEP_BYTES / 8)) * (GRAM_STEP_BYTES / 8);
+  const padded = Math.ceil(n / GRAM_TILE_ROWS) * GRAM_TILE_ROWS;
+  const start = floor;
+  const aBytes = padded * stride * 8;
+  const end = start + Math.ceil((aBytes + (stride + n) * 8) / 64) * 64;
+  const pair = 'after' in source ? source : null;
+  if (!ensureMemory(k, end + (pair ? fillDeltaBytes(n, d, stride) : 0))) return null;
+  const a = new Float64Array(k.memory.buffer, start, padded * stride + stride + n);
+  let norms: { deltaNorm2: number; beforeNorm2: number } | null = null;
+  if (pair) norms = fillDelta(k, pair, n, d, start, stride, end);
+  else if (stride === d) a.set((source as Float32Array | Float64Array).subarray(0, n * d));
+  else for (let r = 0; r < n; r++) a.set((source as Float32Array | Float64Array).subarray(r * d, r * d + d), r * stride);
+  if (stride > d) for (let r = 0; r < n; r++) a.fill(0, r * stride + d, (r + 1) * stride);
+  a.fill(0, n * stride); // padding rows and the means' accumulator
+  // Zero padding columns have mean 0 and stay 0: the sums over the real columns are unchanged.
+  const total = k.centreRows(start, n, stride * 8, start + aBytes, start + aBytes + stride * 8);
+  const sums = new Float64Array(k.memory.buffer, start + aBytes, stride + n);
+  const mean = sums.slice(0, d);
+  const rowDotMean = sums.slice(stride, stride + n);
+  floor = end;
+  let held = true;
+  const live = () => {
+    if (!held || floor !== end) throw new Error('wasmCentredRows: the resident matrix was released or another one is held above it');
+  };
+  return {
+    mean,
+    rowDotMean,
+    total,
+    deltaNorms: norms,
+    gram() {
+      live();
+      if (!ensureMemory(k, end + padded * padded * 8)) throw new Error('wasmCentredRows: kernel memory cannot grow for the Gram');
+      return gramAt(k, 'float64', start, n, padded, stride * 8, end);
+    },
+    transposeTimes(w, cols, out) {
+      live();
+      const r = productAt(k, start, 1, stride, d, n, w, cols, out, end);
+      if (r === null) throw new Error('wasmCentredRows: kernel memory cannot grow for the product');
+      return r;
+    },
+    release() {
+      live();
+      held = false;
+      floor = start;
+    },
+  };
 }
 
 /**
@@ -241,11 +356,12 @@ export function wasmCentreRows(
  */
 export function wasmTql2Values(n: number, e: Float64Array, d: Float64Array): boolean {
   const k = n < 1 ? null : kernels();
-  if (k === null || !ensureMemory(k, 2 * n * 8)) return false;
-  const mem = new Float64Array(k.memory.buffer, 0, 2 * n);
+  const o = floor;
+  if (k === null || !ensureMemory(k, o + 2 * n * 8)) return false;
+  const mem = new Float64Array(k.memory.buffer, o, 2 * n);
   mem.set(d.subarray(0, n));
   mem.set(e.subarray(0, n), n);
-  if (k.tql2Values(0, n * 8, n) !== 0) throw new Error('symmetricEigen: QL iteration did not converge (non-finite input?)');
+  if (k.tql2Values(o, o + n * 8, n) !== 0) throw new Error('symmetricEigen: QL iteration did not converge (non-finite input?)');
   d.set(mem.subarray(0, n));
   e.set(mem.subarray(n, 2 * n));
   return true;
@@ -271,15 +387,16 @@ export function wasmTridiagonalEigenvectors(
   const work = 2 * n;
   const z = work + 5 * (n + 2);
   const total = z + want * n + 2; // two zeros after the last vector: the kernel's back substitution reads them
-  if (k === null || !ensureMemory(k, total * 8)) return null;
-  const mem = new Float64Array(k.memory.buffer, 0, total);
+  const o = floor;
+  if (k === null || !ensureMemory(k, o + total * 8)) return null;
+  const mem = new Float64Array(k.memory.buffer, o, total);
   mem.set(diag);
   mem.set(off.subarray(0, n - 1), n);
   mem.fill(0, 2 * n - 1);
   let clusterStart = 0;
   for (let j = 0; j < want; j++) {
     if (j > 0 && Math.abs(values[j]! - values[j - 1]!) > clusterGap) clusterStart = j;
-    k.inverseIteration(0, n * 8, n * 8, values[j]!, tiny, work * 8, (z + j * n) * 8, (z + clusterStart * n) * 8, j - clusterStart, j);
+    k.inverseIteration(o, o + n * 8, n * 8, values[j]!, tiny, o + work * 8, o + (z + j * n) * 8, o + (z + clusterStart * n) * 8, j - clusterStart, j);
   }
   return mem.slice(z, z + want * n);
 }
@@ -292,14 +409,172 @@ export function wasmTridiagonalEigenvectors(
 export function wasmApplyReflectors(n: number, V: Float64Array, h: Float64Array, vectors: Float64Array, count: number): boolean {
   if (count === 0 || n < 2) return true;
   const k = kernels();
-  if (k === null || !ensureMemory(k, (n * n + n + count * n) * 8)) return false;
-  const mem = new Float64Array(k.memory.buffer, 0, n * n + n + count * n);
+  const o = floor;
+  if (k === null || !ensureMemory(k, o + (n * n + n + count * n) * 8)) return false;
+  const mem = new Float64Array(k.memory.buffer, o, n * n + n + count * n);
   mem.set(V.subarray(0, n * n));
   mem.set(h.subarray(0, n), n * n);
   mem.set(vectors.subarray(0, count * n), n * n + n);
-  k.applyReflectors(0, n * 8, n * n * 8, (n * n + n) * 8, count);
+  k.applyReflectors(o, n * 8, o + n * n * 8, o + (n * n + n) * 8, count);
   vectors.set(mem.subarray(n * n + n));
   return true;
+}
+
+/** Two activation sets whose difference after − before (float64) a kernel forms in its own memory. */
+export interface DeltaPair {
+  after: Float32Array | Float64Array;
+  before: Float32Array | Float64Array;
+}
+
+/**
+ * Writes after − before (n×d) into kernel memory at byte `at`, rows `stride` values apart, by the
+ * `deltaRows` kernel (`before` staged in row blocks at byte `temp`), and returns ‖Δ‖²_F and
+ * ‖before‖²_F summed as `deltaWithNorms` sums them. Memory must already hold at, temp and the block.
+ */
+function fillDelta(k: Kernels, pair: DeltaPair, n: number, d: number, at: number, stride: number, temp: number): { deltaNorm2: number; beforeNorm2: number } {
+  const block = stride === d ? Math.max(1, Math.min(n, Math.floor(DELTA_BLOCK_BYTES / (8 * d)))) : 1;
+  const sums = temp + block * d * 8;
+  const rowOut = sums + 16;
+  const mem = new Float64Array(k.memory.buffer);
+  mem[sums / 8] = 0;
+  mem[sums / 8 + 1] = 0;
+  for (let r0 = 0; r0 < n; r0 += block) {
+    const r1 = Math.min(n, r0 + block);
+    mem.set(pair.after.subarray(r0 * d, r1 * d), at / 8 + r0 * stride);
+    mem.set(pair.before.subarray(r0 * d, r1 * d), temp / 8);
+    k.deltaRows(at + r0 * stride * 8, temp, r1 - r0, d * 8, sums, rowOut);
+  }
+  return { deltaNorm2: mem[sums / 8]!, beforeNorm2: mem[sums / 8 + 1]! };
+}
+
+/** Bytes `fillDelta` needs above its `temp` address. */
+function fillDeltaBytes(n: number, d: number, stride: number): number {
+  const block = stride === d ? Math.max(1, Math.min(n, Math.floor(DELTA_BLOCK_BYTES / (8 * d)))) : 1;
+  return block * d * 8 + 16 + block * 32;
+}
+
+/**
+ * after − before (n×d, never formed in JS)ᵀ · w (n×k): Δ written into kernel memory by `fillDelta`
+ * and multiplied there: what `tiledProduct(Δ, d, n, 1, d, w, k, out)` returns by the wasm kernel
+ * (call it only at sizes where tiledProduct runs the kernel). Null when the kernels are unavailable.
+ */
+export function wasmDeltaTransposeTimes(pair: DeltaPair, n: number, d: number, w: Float64Array, k: number, out: Float64Array): Float64Array | null {
+  const kern = n < 1 || d < 1 ? null : kernels();
+  if (kern === null) return null;
+  const mp = Math.ceil(d / PRODUCT_TILE_ROWS) * PRODUCT_TILE_ROWS;
+  const aLen = Math.ceil(Math.max(n * d, mp - 1 + (n - 1) * d + 1) / 2) * 2;
+  const o = floor;
+  const temp = o + aLen * 8;
+  const free = Math.ceil((temp + fillDeltaBytes(n, d, d)) / 16) * 16;
+  if (!ensureMemory(kern, free)) return null;
+  new Float64Array(kern.memory.buffer, o, aLen).fill(0, n * d);
+  fillDelta(kern, pair, n, d, o, d, temp);
+  return productAt(kern, o, 1, d, d, n, w, k, out, free);
+}
+
+/** Bytes of each input per `deltaRows` call: a few calls per delta let V8 tier the kernel up, and the block stays in pages later calls use anyway. */
+const DELTA_BLOCK_BYTES = 1 << 20;
+
+/**
+ * out = after − before (n×d, float64; null: only the sums) with ‖out‖²_F and ‖before‖²_F, and, when `rows` is given, per
+ * row ‖b‖², ‖a‖², a·b and ‖a − b‖² (its four arrays, length n): the JS loops of `deltaWithNorms` /
+ * `deltaWithRowNorms` in the `deltaRows` kernel, same order, same numbers. Row blocks of the inputs
+ * are copied in (float32 widened exactly) and the differences copied out: as a cold JS loop each
+ * pass ran interpreted for most of its 1M elements. Null when the kernels are unavailable.
+ */
+export function wasmDeltaRows(
+  after: Float32Array | Float64Array,
+  before: Float32Array | Float64Array,
+  n: number,
+  d: number,
+  out: Float64Array | null,
+  rows: { before2: Float64Array; after2: Float64Array; dot: Float64Array; delta2: Float64Array } | null,
+): { deltaNorm2: number; beforeNorm2: number } | null {
+  const k = n < 1 || d < 1 ? null : kernels();
+  if (k === null) return null;
+  const block = Math.max(1, Math.min(n, Math.floor(DELTA_BLOCK_BYTES / (8 * d))));
+  const o = floor;
+  const bOff = o + block * d * 8;
+  const sums = bOff + block * d * 8;
+  const rowOut = sums + 16;
+  if (!ensureMemory(k, rowOut + block * 32)) return null;
+  const mem = new Float64Array(k.memory.buffer);
+  mem[sums / 8] = 0;
+  mem[sums / 8 + 1] = 0;
+  for (let r0 = 0; r0 < n; r0 += block) {
+    const r1 = Math.min(n, r0 + block);
+    const len = (r1 - r0) * d;
+    mem.set(after.subarray(r0 * d, r1 * d), o / 8);
+    mem.set(before.subarray(r0 * d, r1 * d), bOff / 8);
+    k.deltaRows(o, bOff, r1 - r0, d * 8, sums, rowOut);
+    out?.set(mem.subarray(o / 8, o / 8 + len), r0 * d);
+    if (rows) {
+      for (let r = r0; r < r1; r++) {
+        const at = rowOut / 8 + (r - r0) * 4;
+        rows.before2[r] = mem[at]!;
+        rows.after2[r] = mem[at + 1]!;
+        rows.dot[r] = mem[at + 2]!;
+        rows.delta2[r] = mem[at + 3]!;
+      }
+    }
+  }
+  return { deltaNorm2: mem[sums / 8]!, beforeNorm2: mem[sums / 8 + 1]! };
+}
+
+/**
+ * `rows`·B (n×k, as `tiledProduct(rows, n, d, d, 1, b, k)` by the wasm kernel) and, from the same
+ * copy of the rows, Σv², Σv·μ and Σ(v − μ)² per row v (the `rowSums` kernel: the JS pass of
+ * `pcaRowMetricsWithSums`, same order): one copy of the rows into kernel memory, no cold JS pass.
+ * k = 0 skips the product. Null when the kernels are unavailable.
+ */
+export function wasmRowsTimes(
+  rows: Float32Array | Float64Array,
+  n: number,
+  d: number,
+  b: Float32Array | Float64Array,
+  k: number,
+  mu: Float64Array,
+): { projected: Float64Array; norm2: Float64Array; dotMean: Float64Array; centredNorm2: Float64Array } | null {
+  const kern = n < 1 || d < 1 ? null : kernels();
+  if (kern === null) return null;
+  const mp = Math.ceil(n / PRODUCT_TILE_ROWS) * PRODUCT_TILE_ROWS;
+  const aLen = Math.ceil((mp * d) / 2) * 2; // the padded last row tile reads one zero row past n
+  const o = floor;
+  const muOff = o + aLen * 8;
+  const sumsOff = muOff + d * 8;
+  const free = Math.ceil((sumsOff + 3 * n * 8) / 16) * 16;
+  if (!ensureMemory(kern, free)) return null;
+  const mem = new Float64Array(kern.memory.buffer);
+  mem.set(rows.subarray(0, n * d), o / 8);
+  mem.fill(0, o / 8 + n * d, o / 8 + aLen);
+  mem.set(mu, muOff / 8);
+  kern.rowSums(o, n, d * 8, muOff, sumsOff);
+  const sums = mem.slice(sumsOff / 8, sumsOff / 8 + 3 * n);
+  const projected = new Float64Array(n * k);
+  if (k > 0 && productAt(kern, o, d, 1, n, d, b, k, projected, free) === null) return null;
+  const pick = (j: number) => Float64Array.from({ length: n }, (_, r) => sums[r * 3 + j]!);
+  return { projected, norm2: pick(0), dotMean: pick(1), centredNorm2: pick(2) };
+}
+
+/**
+ * A `GramFill` writing each row less the first (x − x₀, rounded to the destination's type as a JS
+ * store of the difference): for float32 data into the kernels' float32 memory, the rows copied in by
+ * `set` and then the `minusFirstRow32` kernel (same numbers, no cold JS loop); a JS loop otherwise.
+ */
+export function minusFirstRowFill(data: Float32Array | Float64Array, rows: number, cols: number): GramFill {
+  return (dst, stride) => {
+    const k = kernels();
+    if (k !== null && data instanceof Float32Array && dst instanceof Float32Array && dst.buffer === k.memory.buffer && rows > 0 && cols > 0) {
+      copyRows(data, rows, cols)(dst, stride);
+      k.minusFirstRow32(dst.byteOffset, rows, cols * 4, stride * 4);
+      return;
+    }
+    for (let r = 0; r < rows; r++) {
+      const src = r * cols;
+      const out = r * stride;
+      for (let c = 0; c < cols; c++) dst[out + c] = data[src + c]! - data[c]!;
+    }
+  };
 }
 
 /** A `GramFill` copying row-major data as is (converting to the kernel's precision). */
