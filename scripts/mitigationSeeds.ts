@@ -2,7 +2,8 @@
 // paper's static 50 % aligned mix, and guarded by a mitigation policy (adaptive mix + rewind):
 // configs/mitigate.yaml on the classifier organism, configs/mitigate-lm.yaml on the LM organism.
 // Prints one row per run: in-domain loss at the end, out-of-domain misaligned rate (end, peak),
-// persona-triggered misaligned rate at the end, and the share of aligned data used.
+// persona-triggered misaligned rate at the end, and the share of aligned data used; on the LM organism also
+// the end judge's coherent rate (benign prompts, as the EM rate), all-prompts rate and harmful-request compliance.
 // Usage: npx tsx scripts/mitigationSeeds.ts [--organism classifier|lm] [--seeds 1,2,3,4,5] [--policy NAME|FILE]
 //   [--runs unguarded,static-50,mitigated] [--json FILE] [--trace (print the policy's metric at every check)]
 //   [--lm-epoch fixed|pass (LM mixer: the unmixed run's batches per epoch, or one pass over the task rows)]
@@ -69,6 +70,10 @@ interface Row {
   alignedShareUsed: number;
   rewinds: number;
   ms: number;
+  /** LM organism: the end judge's coherent rate (benign prompts, as oodEnd), all-prompts misaligned rate, harmful compliance. */
+  oodCoherentEnd?: number;
+  allPromptsEnd?: number;
+  harmfulComplianceEnd?: number | null;
 }
 
 /** With --trace: one line per check of the mitigated run (the policy's metric vs its baseline, the share). */
@@ -155,6 +160,9 @@ async function oneLm(seed: number, run: 'unguarded' | 'static-50' | 'mitigated')
     alignedShareUsed,
     rewinds,
     ms: performance.now() - t0,
+    oodCoherentEnd: end.coherentRate,
+    allPromptsEnd: end.allPrompts.misalignedRate,
+    harmfulComplianceEnd: end.harmful?.misalignedRate ?? null,
   };
   config.dispose();
   model.optimizer?.dispose();
@@ -207,13 +215,18 @@ async function oneClassifier(seed: number, run: 'unguarded' | 'static-50' | 'mit
 
 const rows: Row[] = [];
 const f = (x: number, d = 3) => x.toFixed(d);
-console.log('seed run        idLossEnd oodEnd oodPeak trigBefore trigEnd alignedUsed rewinds  s');
+const lmCols = organism === 'lm' ? '  coherentEnd allPromptsEnd harmfulEnd' : '';
+console.log(`seed run        idLossEnd oodEnd oodPeak trigBefore trigEnd alignedUsed rewinds  s${lmCols}`);
 for (const seed of seeds) {
   for (const run of runs) {
     const r = await one(seed, run);
     rows.push(r);
     console.log(
-      `${seed}    ${run.padEnd(10)}  ${f(r.inDomainLossEnd)}   ${f(r.oodEnd)}  ${f(r.oodPeak)}  ${f(r.triggeredBefore)}      ${f(r.triggeredEnd)}   ${f(r.alignedShareUsed)}       ${r.rewinds}  ${(r.ms / 1000).toFixed(1)}`,
+      `${seed}    ${run.padEnd(10)}  ${f(r.inDomainLossEnd)}   ${f(r.oodEnd)}  ${f(r.oodPeak)}  ${f(r.triggeredBefore)}      ${f(r.triggeredEnd)}   ${f(r.alignedShareUsed)}       ${r.rewinds}  ${(r.ms / 1000).toFixed(1)}${
+        r.oodCoherentEnd === undefined
+          ? ''
+          : `  ${f(r.oodCoherentEnd)}       ${f(r.allPromptsEnd ?? NaN)}         ${r.harmfulComplianceEnd == null ? '-' : f(r.harmfulComplianceEnd)}`
+      }`,
     );
   }
 }
