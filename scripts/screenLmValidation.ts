@@ -42,6 +42,8 @@ const { values } = parseArgs({
     layers: { type: 'string' },
     /** Projection: primary layer (default the middle screened layer, block_1). */
     layer: { type: 'string' },
+    /** Skips the planted-AUROC sets (only the dataset scores of --sets, e.g. to add sets to a --save file). */
+    'skip-planted': { type: 'boolean', default: false },
   },
 });
 await selectBackend({ prefer: ['wasm'] });
@@ -126,8 +128,9 @@ for (const seed of values['from-scores'] ? [] : seeds) {
       );
     }
     if (method === 'gradient') lines.push(`  aligned calibration mean ${fmt(calMean)}`);
-    lines.push(`  narrow > mixed 50 %: ${means['mix0']! > means['mix0.5']!}; narrow > secure: ${means['mix0']! > means['secure']!}`);
-    for (const over of [0, 0.05]) {
+    if (['mix0', 'mix0.5', 'secure'].every((n) => n in means))
+      lines.push(`  narrow > mixed 50 %: ${means['mix0']! > means['mix0.5']!}; narrow > secure: ${means['mix0']! > means['secure']!}`);
+    for (const over of values['skip-planted'] ? [] : [0, 0.05]) {
       const { set, planted } = lmPlantedSet(seed, 0.05, { overRefusal: over });
       const { scores } = await scoresOf(method, set, seed, calibration);
       const k = planted.reduce((a, b) => a + b, 0);
