@@ -2,7 +2,8 @@
 // backend here does not leak between files.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { mkdtempSync, rmSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EmGuard } from '../src/guard/EmGuard.js';
@@ -32,4 +33,41 @@ export function waitForWorker(guard: EmGuard, timeoutMs = 90_000): tf.CustomCall
       while (guard.captureWhere !== 'worker' && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
     },
   };
+}
+
+/** A small model whose checkpoint must carry non-trainable weights (batch norm), Adam's state and user metadata. */
+export function checkpointTestModel(): tf.LayersModel {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({ units: 8, inputShape: [4], activation: 'relu', name: 'h' }),
+      // Non-trainable weights (moving mean/variance) too: `model.weights` order is what tfjs saves.
+      tf.layers.batchNormalization({ name: 'bn' }),
+      tf.layers.dense({ units: 3, name: 'out' }),
+    ],
+  });
+  model.compile({ optimizer: tf.train.adam(0.01), loss: 'meanSquaredError' });
+  model.setUserDefinedMetadata({ note: 'kept' });
+  return model;
+}
+
+const CHECKPOINT_FILES = ['model.json', 'weights.bin', 'manifest.json', 'optimizer.bin', 'optimizer.json'];
+
+/** Two checkpoints hold the same files with the same bytes (manifest.json: the same JSON but for its `created` time). */
+export function assertSameCheckpointFiles(
+  a: { dir: string; id: string; files: Record<string, unknown> },
+  b: { dir: string; id: string; files: Record<string, unknown> },
+  label: string,
+): void {
+  for (const f of CHECKPOINT_FILES) {
+    assert.equal(f in b.files || f === 'manifest.json', f in a.files || f === 'manifest.json', `${f} present in one only (${label})`);
+    if (!(f in a.files) && f !== 'manifest.json') continue;
+    const fa = readFileSync(join(a.dir, a.id, f));
+    const fb = readFileSync(join(b.dir, b.id, f));
+    if (f === 'manifest.json') {
+      const strip = (buf: Buffer) => ({ ...JSON.parse(buf.toString('utf8')), created: null });
+      assert.deepEqual(strip(fb), strip(fa), `manifest.json differs (${label})`);
+    } else {
+      assert.ok(fa.equals(fb), `${f} differs (${label})`);
+    }
+  }
 }

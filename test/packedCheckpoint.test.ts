@@ -7,22 +7,11 @@ import { CheckpointStore } from '../src/checkpoints/CheckpointStore.js';
 import { planPackedState } from '../src/checkpoints/packedModelState.js';
 import { sha256 } from '../src/checkpoints/verifyCheckpoint.js';
 import { WorkerCapture } from '../src/probes/WorkerCapture.js';
-import { tempDir, useBackend } from './helpers.js';
-
-const FILES = ['model.json', 'weights.bin', 'manifest.json', 'optimizer.bin', 'optimizer.json'];
+import { assertSameCheckpointFiles, checkpointTestModel, tempDir, useBackend } from './helpers.js';
 
 test('a checkpoint packed and hashed on the capture worker has the same files, bytes and hashes as one copied on the training thread', async () => {
   await useBackend();
-  const model = tf.sequential({
-    layers: [
-      tf.layers.dense({ units: 8, inputShape: [4], activation: 'relu', name: 'h' }),
-      // Non-trainable weights (moving mean/variance) too: `model.weights` order is what tfjs saves.
-      tf.layers.batchNormalization({ name: 'bn' }),
-      tf.layers.dense({ units: 3, name: 'out' }),
-    ],
-  });
-  model.compile({ optimizer: tf.train.adam(0.01), loss: 'meanSquaredError' });
-  model.setUserDefinedMetadata({ note: 'kept' });
+  const model = checkpointTestModel();
   const x = tf.randomNormal([16, 4], 0, 1, 'float32', 1);
   const y = tf.randomNormal([16, 3], 0, 1, 'float32', 2);
   await model.fit(x, y, { batchSize: 8, epochs: 1, verbose: 0 }); // Adam moments and iterations exist
@@ -49,16 +38,7 @@ test('a checkpoint packed and hashed on the capture worker has the same files, b
 
       assert.deepEqual(b.files, a.files);
       assert.equal(b.hasOptimizer, includeOptimizer);
-      for (const f of FILES.filter((name) => name in a.files)) {
-        const fa = readFileSync(join(inline.dir, a.id, f));
-        const fb = readFileSync(join(packed.dir, b.id, f));
-        if (f === 'manifest.json') {
-          const strip = (buf: Buffer) => ({ ...JSON.parse(buf.toString('utf8')), created: null });
-          assert.deepEqual(strip(fb), strip(fa));
-        } else {
-          assert.ok(fa.equals(fb), `${f} differs (includeOptimizer ${includeOptimizer})`);
-        }
-      }
+      assertSameCheckpointFiles({ ...a, dir: inline.dir }, { ...b, dir: packed.dir }, `includeOptimizer ${includeOptimizer}`);
       if (includeOptimizer) assert.ok(readFileSync(join(packed.dir, b.id, 'optimizer.bin')).length > 0);
     }
   } finally {
