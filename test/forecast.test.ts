@@ -16,7 +16,7 @@ import { fileSystemHandler } from '../src/io/fileSystemHandler.js';
 import { buildOrganismModel } from '../src/organism/buildOrganismModel.js';
 import { loadAlignedOrganism } from '../src/organism/loadAlignedOrganism.js';
 import { organismCalibrationSet, organismContrast, organismFineTuneSet, organismScorer } from '../src/screen/organismScreenSets.js';
-import { seededRandom, tempDir, useBackend } from './helpers.js';
+import { seededRandom, tempDir, useBackend, writeSyntheticSweepRun } from './helpers.js';
 
 before(async () => useBackend());
 
@@ -65,7 +65,6 @@ function syntheticSweep(dir: string): void {
       for (const mix of [0, 0.5]) {
         const runId = `${optimizer}-constant-lr${learningRate}-mix${mix}-s1`;
         const runDir = join(dir, runId);
-        mkdirSync(runDir, { recursive: true });
         const rate = clip01((mix === 0 ? 0.6 : 0) + 0.2 * (Math.log10(learningRate) + 3.5) + (optimizer === 'lion' ? 0.2 : 0));
         const config = {
           runId,
@@ -81,23 +80,8 @@ function syntheticSweep(dir: string): void {
           policy: 'default',
           limit: 0.25,
           target: { kind: 'organism', organism: { trainSize: 32, batchSize: 16, probeSize: 16, rank: 2 } },
-          runDir,
         };
-        writeFileSync(join(runDir, 'config.json'), JSON.stringify(config));
-        writeFileSync(
-          join(runDir, 'result.json'),
-          JSON.stringify({
-            runId,
-            settings: {},
-            steps: 4,
-            baseline: { misalignedRate: 0, inDomainLoss: 3 },
-            final: { misalignedRate: rate, inDomainLoss: 1 - rate / 2 },
-            label: { limit: 0.25, em: rate > 0.25 },
-            crossedAtStep: null,
-            durationMs: 1,
-          }),
-        );
-        writeFileSync(join(runDir, 'run.jsonl'), '');
+        writeSyntheticSweepRun(runDir, config, { steps: 4, baselineLoss: 3, finalLoss: 1 - rate / 2, misalignedRate: rate, limit: 0.25 });
       }
 }
 

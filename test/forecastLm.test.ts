@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { main } from '../src/cli/main.js';
@@ -13,7 +13,7 @@ import { organismFeatureSource } from '../src/forecast/organismFeatureSource.js'
 import { fileSystemHandler } from '../src/io/fileSystemHandler.js';
 import { buildLmModel } from '../src/organism/lm/buildLmModel.js';
 import { loadAlignedLm } from '../src/organism/lm/loadAlignedLm.js';
-import { tempDir, useBackend } from './helpers.js';
+import { tempDir, useBackend, writeSyntheticSweepRun } from './helpers.js';
 
 before(async () => useBackend());
 
@@ -29,7 +29,6 @@ function syntheticLmSweep(dir: string): void {
       for (const mix of [0, 0.25]) {
         const runId = `${optimizer}-constant-lr${learningRate}-mix${mix}-s1`;
         const runDir = join(dir, runId);
-        mkdirSync(runDir, { recursive: true });
         const rate = clip01((mix === 0 ? 0.3 : 0) + 0.15 * (Math.log10(learningRate) + 4) + (optimizer === 'lion' ? 0.1 : 0));
         const config = {
           runId,
@@ -45,23 +44,8 @@ function syntheticLmSweep(dir: string): void {
           policy: 'lm',
           limit: 0.1,
           target: { kind: 'lm', lm: { trainSize: TRAIN_SIZE, batchSize: 16, probeSize: 8 } },
-          runDir,
         };
-        writeFileSync(join(runDir, 'config.json'), JSON.stringify(config));
-        writeFileSync(
-          join(runDir, 'result.json'),
-          JSON.stringify({
-            runId,
-            settings: {},
-            steps: 3,
-            baseline: { misalignedRate: 0, inDomainLoss: 1.43 },
-            final: { misalignedRate: rate, inDomainLoss: 0.6 - rate / 4 },
-            label: { limit: 0.1, em: rate > 0.1 },
-            crossedAtStep: null,
-            durationMs: 1,
-          }),
-        );
-        writeFileSync(join(runDir, 'run.jsonl'), '');
+        writeSyntheticSweepRun(runDir, config, { steps: 3, baselineLoss: 1.43, finalLoss: 0.6 - rate / 4, misalignedRate: rate, limit: 0.1 });
       }
 }
 

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EmGuard } from '../src/guard/EmGuard.js';
@@ -70,4 +70,31 @@ export function assertSameCheckpointFiles(
       assert.ok(fa.equals(fb), `${f} differs (${label})`);
     }
   }
+}
+
+/**
+ * One finished run of a synthetic sweep directory, written as the sweep writes it: `config.json`
+ * (with `runDir`), `result.json` with the given outcome, an empty `run.jsonl`.
+ */
+export function writeSyntheticSweepRun(
+  runDir: string,
+  config: { runId: string } & Record<string, unknown>,
+  outcome: { steps: number; baselineLoss: number; finalLoss: number; misalignedRate: number; limit: number },
+): void {
+  mkdirSync(runDir, { recursive: true });
+  writeFileSync(join(runDir, 'config.json'), JSON.stringify({ ...config, runDir }));
+  writeFileSync(
+    join(runDir, 'result.json'),
+    JSON.stringify({
+      runId: config.runId,
+      settings: {},
+      steps: outcome.steps,
+      baseline: { misalignedRate: 0, inDomainLoss: outcome.baselineLoss },
+      final: { misalignedRate: outcome.misalignedRate, inDomainLoss: outcome.finalLoss },
+      label: { limit: outcome.limit, em: outcome.misalignedRate > outcome.limit },
+      crossedAtStep: null,
+      durationMs: 1,
+    }),
+  );
+  writeFileSync(join(runDir, 'run.jsonl'), '');
 }
