@@ -10,22 +10,44 @@ export function seededGaussian(d: number, k: number, seed: number): Float64Array
   // `analyze` asks for the same matrix twice (the prompt PCA's random control and the energy
   // baseline at the same k): the last one is kept. Callers only read it.
   if (last && last.d === d && last.k === k && Object.is(last.seed, seed)) return last.data;
-  const data = generate(d, k, seed);
+  const data = new Float64Array(d * k);
+  generate(d, k, seed, data, k, 1);
   last = { d, k, seed, data };
   return data;
 }
 
+/**
+ * The same d×k matrix as `seededGaussian` (same draws, same values), written transposed into `dst`:
+ * entry (r, j) at dst[j·stride + r]. For a kernel that wants the columns as rows (its Gram AᵀA and
+ * products with A), with no d×k array in between.
+ */
+export function seededGaussianTransposed(d: number, k: number, seed: number, dst: Float64Array | Float32Array, stride: number): void {
+  generate(d, k, seed, dst, 1, stride);
+}
+
 let last: { d: number; k: number; seed: number; data: Float64Array } | undefined;
 
-function generate(d: number, k: number, seed: number): Float64Array {
+/** Entry i = r·k + j of the row-major d×k draw goes to data[r·rowStep + j·colStep]. */
+function generate(d: number, k: number, seed: number, data: Float64Array | Float32Array, rowStep: number, colStep: number): void {
   const rand = seededRandom(seed);
-  const data = new Float64Array(d * k);
-  for (let i = 0; i < data.length; i += 2) {
+  const length = d * k;
+  let r = 0;
+  let j = 0;
+  for (let i = 0; i < length; i += 2) {
     const u1 = 1 - rand();
     const u2 = rand();
-    const r = Math.sqrt(-2 * Math.log(u1));
-    data[i] = r * Math.cos(2 * Math.PI * u2);
-    if (i + 1 < data.length) data[i + 1] = r * Math.sin(2 * Math.PI * u2);
+    const radius = Math.sqrt(-2 * Math.log(u1));
+    data[r * rowStep + j * colStep] = radius * Math.cos(2 * Math.PI * u2);
+    if (++j === k) {
+      j = 0;
+      r++;
+    }
+    if (i + 1 < length) {
+      data[r * rowStep + j * colStep] = radius * Math.sin(2 * Math.PI * u2);
+      if (++j === k) {
+        j = 0;
+        r++;
+      }
+    }
   }
-  return data;
 }
