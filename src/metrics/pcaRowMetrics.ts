@@ -1,7 +1,20 @@
-import type { CenteredPca } from './centeredPca.js';
 import type { Matrix } from './matrix.js';
 import { tiledProduct, WASM_MIN_WORK } from './tiledProduct.js';
 import { wasmRowsTimes } from './wasm/gramWasm.js';
+
+/**
+ * What the row measures read of a centred PCA (a `CenteredPca` has it; declared here so that
+ * centeredPca.ts can project rows without an import cycle).
+ */
+export interface PcaFit {
+  /** Column means μ (length d). */
+  mean: Float64Array;
+  /** d×k orthonormal components V_k, float64 row-major. */
+  components: Matrix;
+  k: number;
+  /** λ_i of the kept components. */
+  explainedVariance: readonly number[];
+}
 
 /** Per-row measures of rows δ against a centred PCA (μ, V_k, λ); `null` where a norm is zero. */
 export interface PcaRowMetrics {
@@ -25,7 +38,7 @@ export interface PcaRowMetrics {
  * projection: ‖p‖ = ‖c‖ (orthonormal V_k), p·μ = c·(V_kᵀμ), so no n×d reconstruction is formed.
  * Rows must be finite and have d = `pca.mean.length` columns.
  */
-export function pcaRowMetrics(rows: Matrix, pca: CenteredPca): PcaRowMetrics {
+export function pcaRowMetrics(rows: Matrix, pca: PcaFit): PcaRowMetrics {
   return pcaRowMetricsWithSums(rows, pca).metrics;
 }
 
@@ -45,13 +58,13 @@ export interface RowSums {
  * `pcaRowMetrics` plus the per-row sums of its pass (‖δ‖², δ·μ, ‖δ − μ‖²): `meanDeltaRowMetrics`
  * against the same μ and the random-subspace control read them instead of passing over the rows again.
  */
-export function pcaRowMetricsWithSums(rows: Matrix, pca: CenteredPca): { metrics: PcaRowMetrics; sums: RowSums } {
+export function pcaRowMetricsWithSums(rows: Matrix, pca: PcaFit): { metrics: PcaRowMetrics; sums: RowSums } {
   const projection = rowProjection(rows, pca);
   return { metrics: pcaRowMetricsOfProjection(projection, pca.k, pca.explainedVariance), sums: projection.sums };
 }
 
 /** The `RowProjection` of rows onto a PCA's components: one product rows·V_k and one pass of row sums. */
-export function rowProjection(rows: Matrix, pca: Pick<CenteredPca, 'mean' | 'k' | 'components'>): RowProjection {
+export function rowProjection(rows: Matrix, pca: Omit<PcaFit, 'explainedVariance'>): RowProjection {
   const { rows: n, cols: d, data } = rows;
   const sums: RowSums = { norm2: new Float64Array(n), dotMean: new Float64Array(n), centredNorm2: new Float64Array(n), meanNorm2: 0 };
   const mu = pca.mean;

@@ -34,8 +34,8 @@ export function randomProjectionFractions(
   const rInv = inverseCholeskyFactor(gram({ rows: d, cols: k, data: a }, 'cols'), k, 1e-2);
   if (!rInv) {
     const components = randomOrthonormalBasis(d, k, seed);
-    const fake = { mean, components, k: components.cols, varianceShare: null, explainedVariance: new Array<number>(components.cols).fill(1) };
-    return pcaRowMetrics(rows, { ...fake, explainedVarianceRatio: [], cumulativeExplainedVarianceRatio: 0 }).projectionFractionCentered;
+    return pcaRowMetrics(rows, { mean, components, k: components.cols, explainedVariance: new Array<number>(components.cols).fill(1) })
+      .projectionFractionCentered;
   }
   // Rows of (rows − 1μᵀ)·A·R⁻¹ are (Qᵀx)ᵀ.
   const y = tiledProduct(data, n, d, d, 1, a, k);
