@@ -8,6 +8,8 @@ import { fromRows, type Matrix } from '../src/metrics/matrix.js';
 import { subtractMatrices } from '../src/metrics/subtractMatrices.js';
 import { PER_PROMPT_COLUMNS, subspaceStatistics, subspaceStatisticsOfFinite } from '../src/metrics/subspaceStatistics.js';
 import { randomProjectionFractions } from '../src/metrics/randomProjectionFractions.js';
+import { max as summaryMax, mean as summaryMean, median as summaryMedian, min as summaryMin } from '../src/metrics/summaryStatistics.js';
+import * as ss from 'simple-statistics';
 import { seededRandom } from './helpers.js';
 
 // Reference: test/fixtures/seed_statistics_reference.py (sklearn PCA, NumPy). Tolerance 1e-9
@@ -136,6 +138,19 @@ test('prompt projection: the Gram route (cross products, no V_k) gives the compo
   const a = subspaceStatisticsOfFinite(sets, { varianceShare: 0.95 }, 5, 'gram');
   const b = subspaceStatisticsOfFinite(sets, { varianceShare: 0.95 }, 5, 'components');
   for (const column of PER_PROMPT_COLUMNS) near(a.perPrompt[column] as number[], b.perPrompt[column] as number[], column);
+});
+
+test('summaryStatistics: mean, median, min, max equal simple-statistics bit for bit (even and odd lengths, ties, wide ranges)', () => {
+  const rand = seededRandom(7);
+  for (let trial = 0; trial < 200; trial++) {
+    const n = 1 + Math.floor(rand() * 40);
+    const xs = Array.from({ length: n }, () => (rand() < 0.1 ? 0.25 : (rand() - 0.5) * 10 ** Math.floor(rand() * 12 - 6)));
+    assert.equal(summaryMean(xs), ss.mean(xs), `mean ${trial}`);
+    assert.equal(summaryMedian(xs), ss.median(xs), `median ${trial}`);
+    assert.equal(summaryMin(xs), ss.min(xs), `min ${trial}`);
+    assert.equal(summaryMax(xs), ss.max(xs), `max ${trial}`);
+  }
+  assert.throws(() => summaryMean([]), /at least one/);
 });
 
 test('centeredPca: share and rank validation, k capped at n−1 and at the numerical rank', () => {

@@ -1,4 +1,4 @@
-import { max, mean, median, min } from 'simple-statistics';
+import { max, mean, median, min } from './summaryStatistics.js';
 import { assertFiniteMatrix } from './checkMatrix.js';
 import {
   centeredPcaProjecting,
