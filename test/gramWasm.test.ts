@@ -266,13 +266,21 @@ test('resident rows: cross64 products A·Bᵀ equal a float64 dot product to 1e-
   }
 });
 
-test('seededGaussianTransposed writes the seededGaussian draw transposed, bit for bit', () => {
+test('seededGaussian is Box–Muller on seededRandom (Mulberry32) draws; seededGaussianTransposed writes it transposed, bit for bit', () => {
   for (const [d, k] of [
     [5, 3],
     [64, 7],
     [9, 1],
   ] as const) {
     const rowMajor = seededGaussian(d, k, 11);
+    const rand = seededRandom(11);
+    for (let i = 0; i < d * k; i += 2) {
+      const u1 = 1 - rand();
+      const u2 = rand();
+      const radius = Math.sqrt(-2 * Math.log(u1));
+      assert.equal(rowMajor[i], radius * Math.cos(2 * Math.PI * u2), `entry ${i}`);
+      if (i + 1 < d * k) assert.equal(rowMajor[i + 1], radius * Math.sin(2 * Math.PI * u2), `entry ${i + 1}`);
+    }
     const stride = d + 3;
     const t = new Float64Array(k * stride);
     seededGaussianTransposed(d, k, 11, t, stride);
