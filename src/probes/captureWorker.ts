@@ -152,7 +152,8 @@ async function run(req: CaptureRequest): Promise<CaptureReply> {
         if (!buffer || buffer.length !== m.data.length) scratch.set(key, (buffer = new Float64Array(m.data.length)));
         return { layer, summary: summarizeActivations(m, reference.get(layer)!, buffer) };
       });
-      continue;
+      // A set that just became the reference (the baseline) is also returned whole: the metrics' baseline.
+      if (!req.keepReference?.includes(name)) continue;
     }
     out.activations[name] = [...acts].map(([layer, m]) => {
       transfer.push((m.data as Float32Array).buffer as ArrayBuffer);
