@@ -17,6 +17,7 @@ import {
   wasmGram,
   wasmProduct,
   wasmResidentRows,
+  wasmRowBlocks,
   wasmRowsTimes,
   webAssembly,
 } from '../src/metrics/wasm/gramWasm.js';
@@ -263,6 +264,37 @@ test('resident rows: cross64 products A·Bᵀ equal a float64 dot product to 1e-
       ra.release();
     }
     assert.throws(() => ra.gram(), /released/);
+  }
+});
+
+test('wasmRowBlocks: products and row sums by blocks of rows equal the whole set held at once, bit for bit', () => {
+  // 100 rows of 2100: blocks of 93 rows (≈ 1.5 MB of float64), so two blocks, the second partial.
+  const m = 100;
+  const d = 2100;
+  const rows = randomMatrix(m, d, 5, 'f32');
+  const other = randomMatrix(7, d, 6);
+  const mu = Float64Array.from(randomMatrix(1, d, 8).data);
+  const below = wasmResidentRows(7, d, copyRows(other.data, 7, d))!;
+  try {
+    const whole = wasmResidentRows(m, d, copyRows(rows.data, m, d))!;
+    const expected = whole.timesTransposeOf(below);
+    const expectedSums = whole.rowSums(mu);
+    whole.release();
+    const got = new Float64Array(m * 7);
+    const norm2 = new Float64Array(m);
+    const firsts: number[] = [];
+    assert.ok(
+      wasmRowBlocks(rows.data, m, d, (block, r0) => {
+        firsts.push(r0);
+        got.set(block.timesTransposeOf(below), r0 * 7);
+        norm2.set(block.rowSums(mu).norm2, r0);
+      }),
+    );
+    assert.deepEqual(firsts, [0, 93]);
+    assert.deepEqual(got, expected);
+    assert.deepEqual(norm2, expectedSums.norm2);
+  } finally {
+    below.release();
   }
 });
 

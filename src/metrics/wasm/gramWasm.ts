@@ -460,6 +460,31 @@ export function wasmResidentRows(rows: number, cols: number, fill: GramFill): Re
   return resident;
 }
 
+/** Bytes of rows per block of `wasmRowBlocks`. */
+const ROW_BLOCK_BYTES = 3 << 19;
+
+/**
+ * Walks the m×d row-major `rows` in blocks of whole rows (≈ 1.5 MB of float64, a multiple of the
+ * 3-row tile), each held in kernel memory by `wasmResidentRows` while `each(block, firstRow)` runs,
+ * then released: products of every row with a resident matrix below, with only one block's pages
+ * above it (the whole set at once took 8 MB of new kernel pages at 256×4096, ≈ 1700 page faults).
+ * Each row's results do not depend on the blocking. False when the kernels are unavailable.
+ */
+export function wasmRowBlocks(rows: Float32Array | Float64Array, m: number, d: number, each: (block: ResidentRows, firstRow: number) => void): boolean {
+  const step = Math.max(GRAM_TILE_ROWS, Math.floor(ROW_BLOCK_BYTES / (8 * Math.max(1, d)) / GRAM_TILE_ROWS) * GRAM_TILE_ROWS);
+  for (let r0 = 0; r0 < m; r0 += step) {
+    const count = Math.min(step, m - r0);
+    const block = wasmResidentRows(count, d, copyRows(rows.subarray(r0 * d, (r0 + count) * d), count, d));
+    if (!block) return false;
+    try {
+      each(block, r0);
+    } finally {
+      block.release();
+    }
+  }
+  return true;
+}
+
 /**
  * The eigenvalues of the symmetric tridiagonal (d, e) sorted ascending into d, e used as scratch: the
  * JS `tql2(n, e, d, null)` in the `tql2Values` kernel. Throws as the JS version does when the QL
