@@ -16,6 +16,7 @@ import {
   wasmDeltaTransposeTimes,
   wasmGram,
   wasmProduct,
+  wasmInverseCholeskyFactor,
   wasmResidentRows,
   wasmRowBlocks,
   wasmRowsTimes,
@@ -29,6 +30,7 @@ import { symmetricEigen } from '../src/metrics/symmetricEigen.js';
 import { linearCkaOfFinite, type CkaRoute } from '../src/metrics/linearCka.js';
 import { fallbackFixtureNumbers, fallbackFixtureSets } from './gramWasmFixtures.js';
 import { seededGaussian, seededGaussianTransposed } from '../src/metrics/seededGaussian.js';
+import { inverseCholeskyFactorJs } from '../src/metrics/choleskyQr.js';
 
 await useBackend();
 
@@ -295,6 +297,29 @@ test('wasmRowBlocks: products and row sums by blocks of rows equal the whole set
     assert.deepEqual(norm2, expectedSums.norm2);
   } finally {
     below.release();
+  }
+});
+
+test('the choleskyInverse kernel gives the JS inverseCholeskyFactor bit for bit, and declines where it declines', () => {
+  // k across the 8-column call ranges; Gaussian Grams (well conditioned) and ones with a dependent column (declined).
+  for (const [d, k] of [
+    [5, 1],
+    [9, 7],
+    [40, 17],
+    [300, 64],
+  ] as const) {
+    const a = seededGaussian(d, k, k);
+    const g = gram({ rows: d, cols: k, data: a }, 'cols');
+    const viaKernel = wasmInverseCholeskyFactor(g, k, 1e-2);
+    assert.ok(viaKernel, `${d}×${k} accepted`);
+    assert.deepEqual(viaKernel, inverseCholeskyFactorJs(g, k, 1e-2), `${d}×${k}`);
+    if (k > 1) {
+      const dependent = Float64Array.from(a);
+      for (let r = 0; r < d; r++) dependent[r * k + k - 1] = dependent[r * k]! * 2 + dependent[r * k + 1]!; // last column in the span of the first two
+      const gd = gram({ rows: d, cols: k, data: dependent }, 'cols');
+      assert.equal(inverseCholeskyFactorJs(gd, k, 1e-2), null);
+      assert.equal(wasmInverseCholeskyFactor(gd, k, 1e-2), null, `${d}×${k} declined`);
+    }
   }
 });
 
