@@ -1438,6 +1438,107 @@ function minusFirstRow32Function(): number[] {
 }
 
 /**
+ * choleskyInverse(g, l, r, k, pivot, j0, j1, c0, c1) → 1, or 0 when a pivot s fails s > pivot·g_jj:
+ * the JS `inverseCholeskyFactor` of choleskyQr.ts step for step (same operations in the same order,
+ * so the same bits): columns j0..j1−1 of L (lower, k×k f64 at l) with G = LLᵀ, then rows c0..c1−1
+ * of R⁻¹ = (L⁻¹)ᵀ into the k×k f64 at r by forward substitution (row c of R⁻¹ = column c of L⁻¹,
+ * from all of L). l and r zeroed by the caller, who walks the ranges in order over several calls
+ * (V8 tiers a kernel up between calls, not within one). As cold JS these triple loops ran
+ * interpreted for most of a first call (18–40 ms at k = 217, 10 warm).
+ */
+function choleskyInverseFunction(): number[] {
+  const b = new Body(['g', 'l', 'r', 'k', 'pivot', 'j0', 'j1', 'c0', 'c1']);
+  for (const l of ['j', 'i', 'p', 'c', 'kb', 'rowJ', 'rowI', 'rowC', 'gj']) b.local(l, I32);
+  for (const l of ['s', 't', 'ljj', 'v']) b.local(l, F64);
+  const SQRT = 0x9f,
+    F64_GT = 0x64,
+    SHL = 0x74,
+    SELECT = 0x1b,
+    I32_EQ = 0x46,
+    I32_EQZ = 0x45,
+    RETURN = 0x0f;
+  const f64 = (v: number): void => void b.op(F64_CONST, ...new Uint8Array(new Float64Array([v]).buffer));
+  /** Pushes the address row + idx·8. */
+  const at = (row: string, idx: string): void => void b.get(row).get(idx).i32(3).op(SHL, I32_ADD);
+  /** while (counter < limit) { body; counter++ } (no pass when counter ≥ limit at the start). */
+  const whileBelow = (counter: string, limit: string, body: () => void): void => {
+    b.op(BLOCK, VOID);
+    b.get(counter).get(limit).op(I32_GE_U, BR_IF, 0);
+    b.op(LOOP, VOID);
+    body();
+    b.addTo(counter, (x) => x.i32(1));
+    b.get(counter).get(limit).op(I32_LT_U, BR_IF, 0);
+    b.op(END, END);
+  };
+  b.get('k').i32(3).op(SHL).set('kb');
+  b.get('j0').set('j');
+  whileBelow('j', 'j1', () => {
+    b.get('l').get('j').get('kb').op(I32_MUL, I32_ADD).set('rowJ');
+    b.get('g').get('j').get('kb').op(I32_MUL, I32_ADD).set('gj');
+    at('gj', 'j');
+    b.op(...LOAD).set('s');
+    b.i32(0).set('p');
+    whileBelow('p', 'j', () => {
+      at('rowJ', 'p');
+      b.op(...LOAD).set('v');
+      b.get('s').get('v').get('v').op(F64_MUL, F64_SUB).set('s');
+    });
+    // if (!(s > pivot·g_jj)) return 0
+    b.get('s').get('pivot');
+    at('gj', 'j');
+    b.op(...LOAD, F64_MUL, F64_GT, I32_EQZ, IF, VOID);
+    b.i32(0).op(RETURN);
+    b.op(END);
+    b.get('s').op(SQRT).set('ljj');
+    at('rowJ', 'j');
+    b.get('ljj').op(...STORE);
+    b.get('j').i32(1).op(I32_ADD).set('i');
+    whileBelow('i', 'k', () => {
+      b.get('l').get('i').get('kb').op(I32_MUL, I32_ADD).set('rowI');
+      b.get('g').get('i').get('kb').op(I32_MUL, I32_ADD).get('j').i32(3).op(SHL, I32_ADD);
+      b.op(...LOAD).set('t');
+      b.i32(0).set('p');
+      whileBelow('p', 'j', () => {
+        b.get('t');
+        at('rowI', 'p');
+        b.op(...LOAD);
+        at('rowJ', 'p');
+        b.op(...LOAD, F64_MUL, F64_SUB).set('t');
+      });
+      at('rowI', 'j');
+      b.get('t')
+        .get('ljj')
+        .op(F64_DIV, ...STORE);
+    });
+  });
+  b.get('c0').set('c');
+  whileBelow('c', 'c1', () => {
+    b.get('r').get('c').get('kb').op(I32_MUL, I32_ADD).set('rowC');
+    b.get('c').set('i');
+    whileBelow('i', 'k', () => {
+      b.get('l').get('i').get('kb').op(I32_MUL, I32_ADD).set('rowI');
+      f64(1);
+      f64(0);
+      b.get('i').get('c').op(I32_EQ, SELECT).set('s');
+      b.get('c').set('p');
+      whileBelow('p', 'i', () => {
+        b.get('s');
+        at('rowI', 'p');
+        b.op(...LOAD);
+        at('rowC', 'p');
+        b.op(...LOAD, F64_MUL, F64_SUB).set('s');
+      });
+      at('rowC', 'i');
+      b.get('s');
+      at('rowI', 'i');
+      b.op(...LOAD, F64_DIV, ...STORE);
+    });
+  });
+  b.i32(1);
+  return b.encode();
+}
+
+/**
  * The module: one exported growable memory, `gram64` (f64x2), `gram32` (f32x4, f64 sums per block),
  * `cross64` (f64x2, A·Bᵀ of two row sets), `product64` (f64x2), and the scalar f64 loops of the symmetric eigen-solver (`symvUpper`,
  * `syr2Upper`, `applyReflectors`): as JS these were most of a cold `em-guard analyze`'s TurboFan time.
@@ -1451,6 +1552,7 @@ export function buildGramWasm(): Uint8Array {
   const inverseType = [0x60, ...vec([I32, I32, I32, F64, F64, I32, I32, I32, I32, I32].map((x) => [x])), ...vec([])];
   const deltaType = [0x60, ...vec(new Array<number[]>(6).fill([I32])), ...vec([])];
   const crossType = [0x60, ...vec(new Array<number[]>(7).fill([I32])), ...vec([])];
+  const choleskyType = [0x60, ...vec([[I32], [I32], [I32], [I32], [F64], [I32], [I32], [I32], [I32]]), ...vec([[I32]])];
   const bytes = [
     0x00,
     0x61,
@@ -1460,8 +1562,8 @@ export function buildGramWasm(): Uint8Array {
     0x00,
     0x00,
     0x00,
-    ...section(1, vec([gramType, productType, reduceType, inverseType, tqlType, centreType, deltaType, crossType])),
-    ...section(3, vec([[0], [0], [1], [0], [0], [0], [2], [3], [4], [5], [6], [0], [2], [7]])),
+    ...section(1, vec([gramType, productType, reduceType, inverseType, tqlType, centreType, deltaType, crossType, choleskyType])),
+    ...section(3, vec([[0], [0], [1], [0], [0], [0], [2], [3], [4], [5], [6], [0], [2], [7], [8]])),
     ...section(5, vec([[0x00, ...u32(1)]])), // memory: min 1 page, no max (grown from JS)
     ...section(
       7,
@@ -1481,6 +1583,7 @@ export function buildGramWasm(): Uint8Array {
         [...name('rowSums'), 0x00, 11],
         [...name('minusFirstRow32'), 0x00, 12],
         [...name('cross64'), 0x00, 13],
+        [...name('choleskyInverse'), 0x00, 14],
       ]),
     ),
     ...section(
@@ -1500,6 +1603,7 @@ export function buildGramWasm(): Uint8Array {
         rowSumsFunction(),
         minusFirstRow32Function(),
         gramFunction(F64X2, true),
+        choleskyInverseFunction(),
       ]),
     ),
   ];

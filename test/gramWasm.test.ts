@@ -16,7 +16,9 @@ import {
   wasmDeltaTransposeTimes,
   wasmGram,
   wasmProduct,
+  wasmInverseCholeskyFactor,
   wasmResidentRows,
+  wasmRowBlocks,
   wasmRowsTimes,
   webAssembly,
 } from '../src/metrics/wasm/gramWasm.js';
@@ -28,6 +30,7 @@ import { symmetricEigen } from '../src/metrics/symmetricEigen.js';
 import { linearCkaOfFinite, type CkaRoute } from '../src/metrics/linearCka.js';
 import { fallbackFixtureNumbers, fallbackFixtureSets } from './gramWasmFixtures.js';
 import { seededGaussian, seededGaussianTransposed } from '../src/metrics/seededGaussian.js';
+import { inverseCholeskyFactorJs } from '../src/metrics/choleskyQr.js';
 
 await useBackend();
 
@@ -263,6 +266,60 @@ test('resident rows: cross64 products A·Bᵀ equal a float64 dot product to 1e-
       ra.release();
     }
     assert.throws(() => ra.gram(), /released/);
+  }
+});
+
+test('wasmRowBlocks: products and row sums by blocks of rows equal the whole set held at once, bit for bit', () => {
+  // 100 rows of 2100: blocks of 93 rows (≈ 1.5 MB of float64), so two blocks, the second partial.
+  const m = 100;
+  const d = 2100;
+  const rows = randomMatrix(m, d, 5, 'f32');
+  const other = randomMatrix(7, d, 6);
+  const mu = Float64Array.from(randomMatrix(1, d, 8).data);
+  const below = wasmResidentRows(7, d, copyRows(other.data, 7, d))!;
+  try {
+    const whole = wasmResidentRows(m, d, copyRows(rows.data, m, d))!;
+    const expected = whole.timesTransposeOf(below);
+    const expectedSums = whole.rowSums(mu);
+    whole.release();
+    const got = new Float64Array(m * 7);
+    const norm2 = new Float64Array(m);
+    const firsts: number[] = [];
+    assert.ok(
+      wasmRowBlocks(rows.data, m, d, (block, r0) => {
+        firsts.push(r0);
+        got.set(block.timesTransposeOf(below), r0 * 7);
+        norm2.set(block.rowSums(mu).norm2, r0);
+      }),
+    );
+    assert.deepEqual(firsts, [0, 93]);
+    assert.deepEqual(got, expected);
+    assert.deepEqual(norm2, expectedSums.norm2);
+  } finally {
+    below.release();
+  }
+});
+
+test('the choleskyInverse kernel gives the JS inverseCholeskyFactor bit for bit, and declines where it declines', () => {
+  // k across the 8-column call ranges; Gaussian Grams (well conditioned) and ones with a dependent column (declined).
+  for (const [d, k] of [
+    [5, 1],
+    [9, 7],
+    [40, 17],
+    [300, 64],
+  ] as const) {
+    const a = seededGaussian(d, k, k);
+    const g = gram({ rows: d, cols: k, data: a }, 'cols');
+    const viaKernel = wasmInverseCholeskyFactor(g, k, 1e-2);
+    assert.ok(viaKernel, `${d}×${k} accepted`);
+    assert.deepEqual(viaKernel, inverseCholeskyFactorJs(g, k, 1e-2), `${d}×${k}`);
+    if (k > 1) {
+      const dependent = Float64Array.from(a);
+      for (let r = 0; r < d; r++) dependent[r * k + k - 1] = dependent[r * k]! * 2 + dependent[r * k + 1]!; // last column in the span of the first two
+      const gd = gram({ rows: d, cols: k, data: dependent }, 'cols');
+      assert.equal(inverseCholeskyFactorJs(gd, k, 1e-2), null);
+      assert.equal(wasmInverseCholeskyFactor(gd, k, 1e-2), null, `${d}×${k} declined`);
+    }
   }
 });
 

@@ -6,7 +6,7 @@ import { symmetricEigenTop } from './symmetricEigen.js';
 import { subtractMatrices } from './subtractMatrices.js';
 import { rowProjection, type RowProjection } from './pcaRowMetrics.js';
 import { tiledProduct as product } from './tiledProduct.js';
-import { copyRows, wasmCentredRows, wasmCentreRows, wasmResidentRows, type ResidentCentredRows } from './wasm/gramWasm.js';
+import { wasmCentredRows, wasmCentreRows, wasmRowBlocks, type ResidentCentredRows } from './wasm/gramWasm.js';
 
 /** How many components a {@link centeredPca} keeps: a fixed rank, or a share of explained variance. */
 export type PcaComponents = { rank: number } | { varianceShare: number };
@@ -246,22 +246,22 @@ function centredPcaOf(
 
 /**
  * The Gram route of `centeredPcaProjecting`: the other rows copied into kernel memory above the
- * resident X_c, their row sums against μ and their cross products with X_c there, then mapped by
- * W' = WΛ^(−1/2) (n×k). Null when the kernels cannot hold the rows.
+ * resident X_c a block at a time, their row sums against μ and their cross products with X_c there,
+ * then mapped by W' = WΛ^(−1/2) (n×k). Null when the kernels cannot hold them.
  */
 function gramRouteProjection(rows: Matrix, resident: ResidentCentredRows, mean: Float64Array, w: Float64Array, k: number): RowProjection | null {
   const { rows: m, cols: d, data } = rows;
   const n = resident.rowDotMean.length;
-  const held = wasmResidentRows(m, d, copyRows(data, m, d));
-  if (!held) return null;
-  let cross: Float64Array;
-  let sums: Omit<RowProjection['sums'], 'meanNorm2'>;
-  try {
-    sums = held.rowSums(mean);
-    cross = held.timesTransposeOf(resident);
-  } finally {
-    held.release();
-  }
+  const cross = new Float64Array(m * n);
+  const sums = { norm2: new Float64Array(m), dotMean: new Float64Array(m), centredNorm2: new Float64Array(m) };
+  const done = wasmRowBlocks(data, m, d, (block, r0) => {
+    const s = block.rowSums(mean);
+    sums.norm2.set(s.norm2, r0);
+    sums.dotMean.set(s.dotMean, r0);
+    sums.centredNorm2.set(s.centredNorm2, r0);
+    cross.set(block.timesTransposeOf(resident), r0 * n);
+  });
+  if (!done) return null;
   let meanNorm2 = 0;
   for (let c = 0; c < d; c++) meanNorm2 += mean[c]! * mean[c]!;
   return {

@@ -5,7 +5,7 @@ import { pcaRowMetrics } from './pcaRowMetrics.js';
 import { randomOrthonormalBasis } from './randomOrthonormalBasis.js';
 import { seededGaussian, seededGaussianTransposed } from './seededGaussian.js';
 import { tiledProduct } from './tiledProduct.js';
-import { copyRows, wasmResidentRows } from './wasm/gramWasm.js';
+import { copyRows, wasmResidentRows, wasmRowBlocks } from './wasm/gramWasm.js';
 
 /**
  * ‖P(x)‖/‖x‖ for each row x = row − μ of `rows` (n×d), P the orthogonal projection onto the seeded
@@ -45,8 +45,8 @@ export function randomProjectionFractions(
 }
 
 /**
- * The `resident` route: A is drawn straight into kernel memory as Aᵀ (k rows of d), next to the
- * rows; AᵀA, Aᵀ·rowsᵀ and Aᵀμ are formed there by the Gram and cross kernels. The same AᵀA bit for
+ * The `resident` route: A is drawn straight into kernel memory as Aᵀ (k rows of d); AᵀA, Aᵀμ and
+ * rows·A (the rows copied in above it a block at a time) are formed there by the Gram and cross kernels. The same AᵀA bit for
  * bit and the same products up to summation order (≈ d·ε relative), without the d×k array, its
  * transposed copy for the Gram and its copy for the product (7 MB each at k ≈ 200). Returns
  * (rows − 1μᵀ)·A (n×k) and R⁻¹; undefined when the kernels cannot hold them or the Cholesky declines
@@ -54,33 +54,28 @@ export function randomProjectionFractions(
  */
 function residentProducts(rows: Matrix, mean: Float64Array, k: number, seed: number): { y: Float64Array; rInv: Float64Array } | undefined {
   const { rows: n, cols: d, data } = rows;
-  const held = wasmResidentRows(n, d, copyRows(data, n, d));
-  if (!held) return undefined;
+  const at = wasmResidentRows(k, d, (dst, stride) => seededGaussianTransposed(d, k, seed, dst, stride));
+  if (!at) return undefined;
   try {
-    const at = wasmResidentRows(k, d, (dst, stride) => seededGaussianTransposed(d, k, seed, dst, stride));
-    if (!at) return undefined;
-    let yT: Float64Array;
+    const rInv = inverseCholeskyFactor(at.gram(), k, 1e-2);
+    if (!rInv) return undefined;
+    const mu = wasmResidentRows(1, d, copyRows(mean, 1, d));
+    if (!mu) return undefined;
     let muA: Float64Array;
-    let rInv: Float64Array | null;
     try {
-      rInv = inverseCholeskyFactor(at.gram(), k, 1e-2);
-      if (!rInv) return undefined;
-      yT = at.timesTransposeOf(held); // k×n: (rows·A)ᵀ
-      const mu = wasmResidentRows(1, d, copyRows(mean, 1, d));
-      if (!mu) return undefined;
-      try {
-        muA = mu.timesTransposeOf(at);
-      } finally {
-        mu.release();
-      }
+      muA = mu.timesTransposeOf(at);
     } finally {
-      at.release();
+      mu.release();
     }
+    // rows·A a block of rows at a time above Aᵀ (B·(Aᵀ)ᵀ by the cross kernel).
     const y = new Float64Array(n * k);
-    for (let r = 0; r < n; r++) for (let j = 0; j < k; j++) y[r * k + j] = yT[j * n + r]! - muA[j]!;
-    return { y, rInv };
+    const done = wasmRowBlocks(data, n, d, (block, r0) => {
+      const part = block.timesTransposeOf(at);
+      for (let i = 0; i < part.length; i++) y[r0 * k + i] = part[i]! - muA[i % k]!;
+    });
+    return done ? { y, rInv } : undefined;
   } finally {
-    held.release();
+    at.release();
   }
 }
 

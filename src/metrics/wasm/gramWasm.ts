@@ -24,6 +24,7 @@ interface Kernels {
   rowSums(a: number, n: number, d8: number, mu: number, out: number): void;
   minusFirstRow32(a: number, n: number, cols4: number, stride4: number): void;
   cross64(a: number, b: number, rows: number, rowsB: number, stride: number, width: number, g: number): void;
+  choleskyInverse(g: number, l: number, r: number, k: number, pivot: number, j0: number, j1: number, c0: number, c1: number): number;
   inverseIteration(
     diag: number,
     off: number,
@@ -458,6 +459,55 @@ export function wasmResidentRows(rows: number, cols: number, fill: GramFill): Re
   };
   blocks.set(resident, block);
   return resident;
+}
+
+/**
+ * `inverseCholeskyFactor` (choleskyQr.ts) in the `choleskyInverse` kernel, the same operations in the
+ * same order (same bits): R⁻¹ (k×k upper, row-major) for G = RᵀR, or null when a pivot falls below
+ * `minPivot` of its diagonal entry. Undefined when the kernels are unavailable.
+ */
+export function wasmInverseCholeskyFactor(g: Float64Array, k: number, minPivot: number): Float64Array | null | undefined {
+  const kern = k < 1 ? null : kernels();
+  const o = floor;
+  const size = k * k;
+  if (kern === null || !ensureMemory(kern, o + 3 * size * 8)) return undefined;
+  const mem = new Float64Array(kern.memory.buffer, o, 3 * size);
+  mem.set(g.subarray(0, size));
+  mem.fill(0, size);
+  // Ranges of CHOLESKY_STEP columns per call: several calls let V8 tier the kernel up (one long call
+  // would run in its baseline code throughout).
+  const call = (j0: number, j1: number, c0: number, c1: number) => kern.choleskyInverse(o, o + size * 8, o + 2 * size * 8, k, minPivot, j0, j1, c0, c1);
+  for (let j = 0; j < k; j += CHOLESKY_STEP) if (call(j, Math.min(k, j + CHOLESKY_STEP), k, k) === 0) return null;
+  for (let c = 0; c < k; c += CHOLESKY_STEP) call(k, k, c, Math.min(k, c + CHOLESKY_STEP));
+  return mem.slice(2 * size, 3 * size);
+}
+
+/** Columns per `choleskyInverse` call. */
+const CHOLESKY_STEP = 8;
+
+/** Bytes of rows per block of `wasmRowBlocks`. */
+const ROW_BLOCK_BYTES = 3 << 19;
+
+/**
+ * Walks the m×d row-major `rows` in blocks of whole rows (≈ 1.5 MB of float64, a multiple of the
+ * 3-row tile), each held in kernel memory by `wasmResidentRows` while `each(block, firstRow)` runs,
+ * then released: products of every row with a resident matrix below, with only one block's pages
+ * above it (the whole set at once took 8 MB of new kernel pages at 256×4096, ≈ 1700 page faults).
+ * Each row's results do not depend on the blocking. False when the kernels are unavailable.
+ */
+export function wasmRowBlocks(rows: Float32Array | Float64Array, m: number, d: number, each: (block: ResidentRows, firstRow: number) => void): boolean {
+  const step = Math.max(GRAM_TILE_ROWS, Math.floor(ROW_BLOCK_BYTES / (8 * Math.max(1, d)) / GRAM_TILE_ROWS) * GRAM_TILE_ROWS);
+  for (let r0 = 0; r0 < m; r0 += step) {
+    const count = Math.min(step, m - r0);
+    const block = wasmResidentRows(count, d, copyRows(rows.subarray(r0 * d, (r0 + count) * d), count, d));
+    if (!block) return false;
+    try {
+      each(block, r0);
+    } finally {
+      block.release();
+    }
+  }
+  return true;
 }
 
 /**
