@@ -157,9 +157,12 @@ const F32X4: Lanes = { mul: 0xe6, add: 0xe4, extract: 0x1f, lanes: 4, promote: t
  * (keeps the i rows in L1, bounds float32 accumulation, and lets V8 tier the kernel up from Liftoff to
  * TurboFan after the first few calls instead of running one long call in baseline code).
  */
-function gramFunction(t: Lanes): number[] {
+// cross = true: cross64(a, b, rows, rowsB, stride, width, g) adds A·Bᵀ (rows×rowsB, every tile) into
+// g for B's `rowsB` rows at b (same stride and width, rowsB a multiple of the tile): the Gram loop
+// with its j tiles read from B, so each entry is summed in the same order as a Gram entry.
+function gramFunction(t: Lanes, cross = false): number[] {
   const T = GRAM_TILE;
-  const b = new Body(['a', 'rows', 'stride', 'width', 'g']);
+  const b = new Body(cross ? ['a', 'b', 'rows', 'rowsB', 'stride', 'width', 'g'] : ['a', 'rows', 'stride', 'width', 'g']);
   for (const l of ['i', 'j', 'p', 'gRow', 'gTile']) b.local(l, I32);
   for (let r = 0; r < T; r++) b.local(`x${r}`, I32);
   for (let r = 0; r < T; r++) b.local(`y${r}`, I32);
@@ -168,7 +171,10 @@ function gramFunction(t: Lanes): number[] {
   for (let r = 0; r < T; r++) for (let s = 0; s < T; s++) b.local(`acc${r}${s}`, V128);
   for (let r = 0; r < T; r++) b.local(`vx${r}`, V128);
   for (let s = 0; s < T; s++) b.local(`vy${s}`, V128);
-  b.get('rows').i32(8).op(I32_MUL).set('gRow');
+  b.get(cross ? 'rowsB' : 'rows')
+    .i32(8)
+    .op(I32_MUL)
+    .set('gRow');
   b.i32(0).set('i');
   b.op(LOOP, VOID); // i tiles
   b.get('a').get('i').get('stride').op(I32_MUL, I32_ADD).set('x0');
@@ -178,8 +184,12 @@ function gramFunction(t: Lanes): number[] {
       .op(I32_ADD)
       .set(`x${r}`);
   b.i32(0).set('j');
-  b.op(LOOP, VOID); // j tiles, j ≤ i
-  b.get('a').get('j').get('stride').op(I32_MUL, I32_ADD).set('y0');
+  b.op(LOOP, VOID); // j tiles, j ≤ i (cross: every j tile of B)
+  b.get(cross ? 'b' : 'a')
+    .get('j')
+    .get('stride')
+    .op(I32_MUL, I32_ADD)
+    .set('y0');
   for (let s = 1; s < T; s++)
     b.get(`y${s - 1}`)
       .get('stride')
@@ -206,7 +216,15 @@ function gramFunction(t: Lanes): number[] {
   continueBelow(b, 'p', GRAM_STEP, 'width');
   b.op(END);
   // g[(i + r)·rows + j + s] += Σ lanes of acc_rs
-  b.get('g').get('i').get('rows').op(I32_MUL).get('j').op(I32_ADD).i32(8).op(I32_MUL, I32_ADD).set('gTile');
+  b.get('g')
+    .get('i')
+    .get(cross ? 'rowsB' : 'rows')
+    .op(I32_MUL)
+    .get('j')
+    .op(I32_ADD)
+    .i32(8)
+    .op(I32_MUL, I32_ADD)
+    .set('gTile');
   for (let r = 0; r < T; r++) {
     for (let s = 0; s < T; s++) {
       b.get('gTile');
@@ -221,7 +239,8 @@ function gramFunction(t: Lanes): number[] {
     if (r + 1 < T) b.addTo('gTile', (x) => x.get('gRow'));
   }
   b.addTo('j', (x) => x.i32(T));
-  b.get('j').get('i').op(I32_LE_U, BR_IF, 0);
+  if (cross) b.get('j').get('rowsB').op(I32_LT_U, BR_IF, 0);
+  else b.get('j').get('i').op(I32_LE_U, BR_IF, 0);
   b.op(END);
   continueBelow(b, 'i', T, 'rows');
   b.op(END);
@@ -1420,7 +1439,7 @@ function minusFirstRow32Function(): number[] {
 
 /**
  * The module: one exported growable memory, `gram64` (f64x2), `gram32` (f32x4, f64 sums per block),
- * `product64` (f64x2), and the scalar f64 loops of the symmetric eigen-solver (`symvUpper`,
+ * `cross64` (f64x2, A·Bᵀ of two row sets), `product64` (f64x2), and the scalar f64 loops of the symmetric eigen-solver (`symvUpper`,
  * `syr2Upper`, `applyReflectors`): as JS these were most of a cold `em-guard analyze`'s TurboFan time.
  */
 export function buildGramWasm(): Uint8Array {
@@ -1431,6 +1450,7 @@ export function buildGramWasm(): Uint8Array {
   const centreType = [0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), ...vec([[F64]])];
   const inverseType = [0x60, ...vec([I32, I32, I32, F64, F64, I32, I32, I32, I32, I32].map((x) => [x])), ...vec([])];
   const deltaType = [0x60, ...vec(new Array<number[]>(6).fill([I32])), ...vec([])];
+  const crossType = [0x60, ...vec(new Array<number[]>(7).fill([I32])), ...vec([])];
   const bytes = [
     0x00,
     0x61,
@@ -1440,8 +1460,8 @@ export function buildGramWasm(): Uint8Array {
     0x00,
     0x00,
     0x00,
-    ...section(1, vec([gramType, productType, reduceType, inverseType, tqlType, centreType, deltaType])),
-    ...section(3, vec([[0], [0], [1], [0], [0], [0], [2], [3], [4], [5], [6], [0], [2]])),
+    ...section(1, vec([gramType, productType, reduceType, inverseType, tqlType, centreType, deltaType, crossType])),
+    ...section(3, vec([[0], [0], [1], [0], [0], [0], [2], [3], [4], [5], [6], [0], [2], [7]])),
     ...section(5, vec([[0x00, ...u32(1)]])), // memory: min 1 page, no max (grown from JS)
     ...section(
       7,
@@ -1460,6 +1480,7 @@ export function buildGramWasm(): Uint8Array {
         [...name('deltaRows'), 0x00, 10],
         [...name('rowSums'), 0x00, 11],
         [...name('minusFirstRow32'), 0x00, 12],
+        [...name('cross64'), 0x00, 13],
       ]),
     ),
     ...section(
@@ -1478,6 +1499,7 @@ export function buildGramWasm(): Uint8Array {
         deltaRowsFunction(),
         rowSumsFunction(),
         minusFirstRow32Function(),
+        gramFunction(F64X2, true),
       ]),
     ),
   ];

@@ -3,7 +3,8 @@
 // layer's bias is filled with the step number, so the parent can tell which save's bytes it loaded.
 import * as tf from '@tensorflow/tfjs';
 import { CheckpointStore } from '../src/checkpoints/CheckpointStore.js';
-import { seededRandom } from './helpers.js';
+// Not from ./helpers.js: that also loads the wasm backend and every built-in plugin, a second of CPU per child.
+import { seededRandom } from '../src/util/seededRandom.js';
 
 const [runDir, seedArg] = process.argv.slice(2);
 if (!runDir || !seedArg) throw new Error('usage: checkpointCrashChild.ts <runDir> <seed>');

@@ -1,7 +1,7 @@
 // Inputs shared by test/gramWasm.test.ts and its --jitless child: big enough that every wasm route
 // runs where WebAssembly is available (Gram, products, CKA above their size limits), small enough for
 // V8's interpreter.
-import { seededRandom } from './helpers.js';
+import { seededRandom } from '../src/util/seededRandom.js';
 import { analyzeActivations, type ActivationSets } from '../src/metrics/analyzeActivations.js';
 import type { Matrix } from '../src/metrics/matrix.js';
 

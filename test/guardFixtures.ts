@@ -61,13 +61,35 @@ export function accuracy(model: tf.LayersModel, set: Blobs): number {
   return ok / set.labels.length;
 }
 
-/** A model pre-trained to high accuracy on the blobs. */
+/** Pre-trained weights per backend and seed, as plain arrays (no tensor outlives a test). */
+const pretrainedWeights = new Map<string, { shape: number[]; values: Float32Array }[]>();
+
+/**
+ * A model pre-trained to high accuracy on the blobs, compiled with a fresh Adam. The training runs
+ * once per backend and seed in a process (deterministic, so every later call would give the same
+ * weights bit for bit); later calls copy its weights into a new model.
+ */
 export async function pretrained(seed = 1): Promise<tf.Sequential> {
+  const key = `${tf.getBackend()}:${seed}`;
+  if (!pretrainedWeights.has(key)) {
+    const trained = buildMlp(seed);
+    const adam = tf.train.adam(0.01);
+    trained.compile({ optimizer: adam, loss: tf.losses.softmaxCrossEntropy });
+    const train = blobs(400, 99);
+    const y = oneHot(train.labels);
+    await trained.fit(train.x, y, { epochs: 15, batchSize: 32, shuffle: false, verbose: 0 });
+    tf.dispose([train.x, y]);
+    pretrainedWeights.set(
+      key,
+      trained.getWeights().map((w) => ({ shape: w.shape, values: Float32Array.from(w.dataSync()) })),
+    );
+    adam.dispose();
+    trained.dispose();
+  }
   const model = buildMlp(seed);
   model.compile({ optimizer: tf.train.adam(0.01), loss: tf.losses.softmaxCrossEntropy });
-  const train = blobs(400, 99);
-  const y = oneHot(train.labels);
-  await model.fit(train.x, y, { epochs: 15, batchSize: 32, shuffle: false, verbose: 0 });
-  tf.dispose([train.x, y]);
+  const weights = pretrainedWeights.get(key)!.map((w) => tf.tensor(w.values, w.shape));
+  model.setWeights(weights);
+  tf.dispose(weights);
   return model;
 }

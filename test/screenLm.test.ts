@@ -6,7 +6,6 @@ import { after, before, describe, test } from 'node:test';
 import { main } from '../src/cli/main.js';
 import { memoryIo } from '../src/cli/cliIo.js';
 import { generateLm } from '../src/organism/lm/generateLm.js';
-import { PositionEmbedding, TokenEmbedding } from '../src/organism/lm/lmLayers.js';
 import { loadAlignedLm } from '../src/organism/lm/loadAlignedLm.js';
 import { LM_MAX_RESPONSE, LM_PROMPT_LENGTH, lmVocabulary } from '../src/organism/lm/lmVocabulary.js';
 import { greedyDecode } from '../src/screen/greedyDecode.js';
@@ -14,41 +13,20 @@ import { lmCalibrationSet, lmPlantedSet, lmSetRows } from '../src/screen/lmOrgan
 import { lmScorer } from '../src/screen/lmScorer.js';
 import { screenDataset } from '../src/screen/screenDataset.js';
 import { tempDir, useBackend } from './helpers.js';
+import { roundedMatrices, TOY_LM, toyCausalLm } from './toyCausalLm.js';
 
 before(async () => useBackend());
 
-// A toy causal LM whose activations have a closed form: no attention, so position t's activation
-// is h_t = relu((E[x_t] + P[t]) W + b) and its logits z_t = h_t V + c. Vocabulary 6: 0 = pad, 5 = eos.
-const VOCAB = 6;
-const EOS = 5;
-const PAD = 0;
-const CONTEXT = 8;
-const D = 3;
-const rand = (() => {
-  let s = 12345;
-  return () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
-})();
-const mat = (r: number, c: number) => Array.from({ length: r }, () => Array.from({ length: c }, () => Math.round(rand() * 100) / 100));
+// The toy LM's activations have a closed form (test/toyCausalLm.ts), so a float64 reference checks them.
+const { VOCAB, EOS, PAD, CONTEXT, D } = TOY_LM;
+const mat = roundedMatrices(12345);
 const E = mat(VOCAB, D);
 const P = mat(CONTEXT, D);
 const W = mat(D, D);
 const b = [0.1, -0.05, 0.2];
 const V = mat(D, VOCAB);
 const c = [0, 0.1, -0.1, 0.05, 0, -0.2];
-
-function toyLm(): tf.LayersModel {
-  const input = tf.input({ shape: [null], dtype: 'float32' });
-  let x = new TokenEmbedding({ name: 'emb', vocabSize: VOCAB, units: D, seed: 1 }).apply(input) as tf.SymbolicTensor;
-  x = new PositionEmbedding({ name: 'pos', maxLength: CONTEXT, seed: 2 }).apply(x) as tf.SymbolicTensor;
-  const h = tf.layers.dense({ name: 'h', units: D, activation: 'relu' }).apply(x) as tf.SymbolicTensor;
-  const z = tf.layers.dense({ name: 'logits', units: VOCAB }).apply(h) as tf.SymbolicTensor;
-  const m = tf.model({ inputs: input, outputs: z });
-  m.getLayer('emb').setWeights([tf.tensor2d(E)]);
-  m.getLayer('pos').setWeights([tf.tensor2d(P)]);
-  m.getLayer('h').setWeights([tf.tensor2d(W), tf.tensor1d(b)]);
-  m.getLayer('logits').setWeights([tf.tensor2d(V), tf.tensor1d(c)]);
-  return m;
-}
+const toyLm = () => toyCausalLm({ E, P, W, b, V, c });
 
 /** Float64 reference: activation of token `x` at position `t`. */
 function act(x: number, t: number): number[] {

@@ -5,43 +5,24 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { memoryIo } from '../src/cli/cliIo.js';
 import { main } from '../src/cli/main.js';
-import { PositionEmbedding, TokenEmbedding } from '../src/organism/lm/lmLayers.js';
 import { lmVocabulary } from '../src/organism/lm/lmVocabulary.js';
 import { alignmentGradient, lmGradientScores } from '../src/screen/lmGradientScore.js';
 import { lmCalibrationSet, lmOrganismPreference, lmPlantedSet, lmSetRows } from '../src/screen/lmOrganismScreenSets.js';
 import { tempDir, useBackend } from './helpers.js';
+import { roundedMatrices, TOY_LM, toyCausalLm } from './toyCausalLm.js';
 
 before(async () => useBackend());
 
-// A toy causal LM with a float64 reference: no attention, so position t's logits are
-// z_t = relu((E[x_t] + P[t]) W + b) V + c. Vocabulary 6: 0 = pad, 5 = eos.
-const VOCAB = 6;
-const EOS = 5;
-const PAD = 0;
-const CONTEXT = 8;
-const D = 3;
-const rand = (() => {
-  let s = 2024;
-  return () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
-})();
-const mat = (r: number, c: number) => Array.from({ length: r }, () => Array.from({ length: c }, () => Math.round(rand() * 100) / 100));
+// The toy LM (test/toyCausalLm.ts) has no attention, so position t's logits are
+// z_t = relu((E[x_t] + P[t]) W + b) V + c: a float64 reference checks its losses and gradients.
+const { VOCAB, EOS, PAD, CONTEXT, D } = TOY_LM;
+const mat = roundedMatrices(2024);
+const weights0 = { E: mat(VOCAB, D), P: mat(CONTEXT, D), W: mat(D, D), b: mat(1, D)[0]!, V: mat(D, VOCAB), c: mat(1, VOCAB)[0]! };
 // Weights as one flat float64 vector in the model's weight order: E, P, W, b, V, c.
 const shapes = [[VOCAB, D], [CONTEXT, D], [D, D], [D], [D, VOCAB], [VOCAB]] as const;
-const theta0 = Float64Array.from(shapes.flatMap((s) => (s.length === 2 ? mat(s[0], s[1]).flat() : mat(1, s[0])[0]!)));
+const theta0 = Float64Array.from([weights0.E, weights0.P, weights0.W, [weights0.b], weights0.V, [weights0.c]].flatMap((m) => m.flat()));
 const offsets = shapes.reduce<number[]>((o, s) => [...o, o.at(-1)! + s.reduce((a: number, b: number) => a * b, 1)], [0]);
-
-function toyLm(): tf.LayersModel {
-  const input = tf.input({ shape: [null], dtype: 'float32' });
-  let x = new TokenEmbedding({ name: 'emb', vocabSize: VOCAB, units: D, seed: 1 }).apply(input) as tf.SymbolicTensor;
-  x = new PositionEmbedding({ name: 'pos', maxLength: CONTEXT, seed: 2 }).apply(x) as tf.SymbolicTensor;
-  const h = tf.layers.dense({ name: 'h', units: D, activation: 'relu' }).apply(x) as tf.SymbolicTensor;
-  const z = tf.layers.dense({ name: 'logits', units: VOCAB }).apply(h) as tf.SymbolicTensor;
-  const m = tf.model({ inputs: input, outputs: z });
-  const w = shapes.map((s, k) => tf.tensor(Float32Array.from(theta0.subarray(offsets[k]!, offsets[k + 1]!)), [...s]));
-  m.setWeights(w);
-  tf.dispose(w);
-  return m;
-}
+const toyLm = () => toyCausalLm(weights0);
 
 /** Float64 reference of one example's loss: mean over response tokens of −log softmax(z_t)[next token]. */
 function lossRef(theta: Float64Array, prompt: number[], response: number[]): number {

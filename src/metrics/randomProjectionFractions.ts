@@ -3,8 +3,9 @@ import { gram } from './gram.js';
 import type { Matrix } from './matrix.js';
 import { pcaRowMetrics } from './pcaRowMetrics.js';
 import { randomOrthonormalBasis } from './randomOrthonormalBasis.js';
-import { seededGaussian } from './seededGaussian.js';
+import { seededGaussian, seededGaussianTransposed } from './seededGaussian.js';
 import { tiledProduct } from './tiledProduct.js';
+import { copyRows, wasmResidentRows } from './wasm/gramWasm.js';
 
 /**
  * ‖P(x)‖/‖x‖ for each row x = row − μ of `rows` (n×d), P the orthogonal projection onto the seeded
@@ -16,21 +17,76 @@ import { tiledProduct } from './tiledProduct.js';
  * Gaussian d×k matrix is well conditioned unless k ≈ d (then the Cholesky declines and the basis is
  * formed and measured by `pcaRowMetrics`). Rows must be finite with d = μ.length columns; 1 ≤ k ≤ d.
  */
-export function randomProjectionFractions(rows: Matrix, mean: Float64Array, k: number, seed: number, centredNorms2?: Float64Array): (number | null)[] {
+export function randomProjectionFractions(
+  rows: Matrix,
+  mean: Float64Array,
+  k: number,
+  seed: number,
+  centredNorms2?: Float64Array,
+  route: 'copy' | 'resident' = 'copy',
+): (number | null)[] {
   const { rows: n, cols: d, data } = rows;
+  const resident = route === 'resident' ? residentProducts(rows, mean, k, seed) : undefined;
+  if (resident) return fractions(rows, mean, k, resident.y, resident.rInv, centredNorms2);
   const a = seededGaussian(d, k, seed);
   // Each Gaussian column keeps ≈ (d − j)/d of its norm outside the previous ones; 1 % or less
   // means k is close to d, where the normal-equations route would lose digits.
   const rInv = inverseCholeskyFactor(gram({ rows: d, cols: k, data: a }, 'cols'), k, 1e-2);
   if (!rInv) {
     const components = randomOrthonormalBasis(d, k, seed);
-    const fake = { mean, components, k: components.cols, varianceShare: null, explainedVariance: new Array<number>(components.cols).fill(1) };
-    return pcaRowMetrics(rows, { ...fake, explainedVarianceRatio: [], cumulativeExplainedVarianceRatio: 0 }).projectionFractionCentered;
+    return pcaRowMetrics(rows, { mean, components, k: components.cols, explainedVariance: new Array<number>(components.cols).fill(1) })
+      .projectionFractionCentered;
   }
   // Rows of (rows − 1μᵀ)·A·R⁻¹ are (Qᵀx)ᵀ.
   const y = tiledProduct(data, n, d, d, 1, a, k);
   const muA = tiledProduct(mean, 1, d, d, 1, a, k);
   for (let r = 0; r < n; r++) for (let j = 0; j < k; j++) y[r * k + j] = y[r * k + j]! - muA[j]!;
+  return fractions(rows, mean, k, y, rInv, centredNorms2);
+}
+
+/**
+ * The `resident` route: A is drawn straight into kernel memory as Aᵀ (k rows of d), next to the
+ * rows; AᵀA, Aᵀ·rowsᵀ and Aᵀμ are formed there by the Gram and cross kernels. The same AᵀA bit for
+ * bit and the same products up to summation order (≈ d·ε relative), without the d×k array, its
+ * transposed copy for the Gram and its copy for the product (7 MB each at k ≈ 200). Returns
+ * (rows − 1μᵀ)·A (n×k) and R⁻¹; undefined when the kernels cannot hold them or the Cholesky declines
+ * (the caller takes the copy route, which handles that case).
+ */
+function residentProducts(rows: Matrix, mean: Float64Array, k: number, seed: number): { y: Float64Array; rInv: Float64Array } | undefined {
+  const { rows: n, cols: d, data } = rows;
+  const held = wasmResidentRows(n, d, copyRows(data, n, d));
+  if (!held) return undefined;
+  try {
+    const at = wasmResidentRows(k, d, (dst, stride) => seededGaussianTransposed(d, k, seed, dst, stride));
+    if (!at) return undefined;
+    let yT: Float64Array;
+    let muA: Float64Array;
+    let rInv: Float64Array | null;
+    try {
+      rInv = inverseCholeskyFactor(at.gram(), k, 1e-2);
+      if (!rInv) return undefined;
+      yT = at.timesTransposeOf(held); // k×n: (rows·A)ᵀ
+      const mu = wasmResidentRows(1, d, copyRows(mean, 1, d));
+      if (!mu) return undefined;
+      try {
+        muA = mu.timesTransposeOf(at);
+      } finally {
+        mu.release();
+      }
+    } finally {
+      at.release();
+    }
+    const y = new Float64Array(n * k);
+    for (let r = 0; r < n; r++) for (let j = 0; j < k; j++) y[r * k + j] = yT[j * n + r]! - muA[j]!;
+    return { y, rInv };
+  } finally {
+    held.release();
+  }
+}
+
+/** ‖R⁻ᵀ·yᵣ‖/‖xᵣ‖ per row from y = (rows − 1μᵀ)·A. */
+function fractions(rows: Matrix, mean: Float64Array, k: number, y: Float64Array, rInv: Float64Array, centredNorms2?: Float64Array): (number | null)[] {
+  const { rows: n, cols: d, data } = rows;
   const c = tiledProduct(y, n, k, k, 1, rInv, k);
   const out: (number | null)[] = [];
   for (let r = 0; r < n; r++) {
