@@ -96,8 +96,11 @@ test('benign fine-tune: checks on schedule, no critical decision, runs to the en
   const decisions: Decision[] = [];
   guard.on('check', (c) => checks.push(c.step));
   guard.on('breach', (d) => decisions.push(d));
+  // Every batch loss as tfjs resolves it for a callback, to check the guard's loss windows against.
+  const batchLosses: number[] = [];
+  const recorder = new tf.CustomCallback({ onBatchEnd: (_batch, logs) => void batchLosses.push(logs!.loss as number) });
   try {
-    const history = await model.fit(data.x, y, { epochs: 2, batchSize: 32, shuffle: false, verbose: 0, callbacks: [guard] });
+    const history = await model.fit(data.x, y, { epochs: 2, batchSize: 32, shuffle: false, verbose: 0, callbacks: [guard, recorder] });
     assert.equal(history.epoch.length, 2);
     assert.deepEqual(checks, [5, 10, 15, 20]);
     assert.equal(decisions.filter((d) => d.severity === 'critical').length, 0);
@@ -110,6 +113,16 @@ test('benign fine-tune: checks on schedule, no critical decision, runs to the en
       assert.ok(key in check.values, `check record has ${key}`);
     }
     assert.equal(typeof check.values.loss, 'number');
+    // Each check's loss is the mean of the batch losses since the previous check, to the last bit.
+    assert.equal(batchLosses.length, 20);
+    const windows = log.filter((r) => r.type === 'check').map((r) => (r.type === 'check' ? [r.step, r.values.loss] : []));
+    let from = 0;
+    for (const [step, loss] of windows) {
+      let sum = 0;
+      for (const l of batchLosses.slice(from, step as number)) sum += l;
+      assert.equal(loss, sum / ((step as number) - from), `loss window of the check at step ${step}`);
+      from = step as number;
+    }
   } finally {
     tf.dispose([data.x, y]);
     model.dispose();

@@ -5,6 +5,7 @@ import { classesUnknownToWorker } from '../probes/classesUnknownToWorker.js';
 import { ProbeCapture } from '../probes/ProbeCapture.js';
 import { answerScoringOf, probeSetInputs } from '../probes/probeSets.js';
 import type { EmGuardProbes, Pooling, ProbeInputs } from '../probes/probeTypes.js';
+import { wasmHeapView } from '../probes/sharedWeights.js';
 import { WorkerCapture, type WorkerCaptureResult } from '../probes/WorkerCapture.js';
 import type { ActivationSummaries, SnapshotPoint } from './computeSnapshot.js';
 import type { CheckCopy } from './GuardCheckpoints.js';
@@ -46,13 +47,15 @@ interface PendingCheck {
 }
 
 /**
- * A logs entry as a number (tfjs passes Scalars to `onBatchEnd`); never disposes it. Read with
- * `dataSync`: at every batch, `data()`'s promise machinery cost more than the read itself.
+ * A logs entry as a number (tfjs passes Scalars to `onBatchEnd`); never disposes it. Read where the
+ * wasm backend holds it (`wasmHeapView`: no copy), else with `dataSync` (at every batch, `data()`'s
+ * promise machinery cost more than the read itself; `dataSync` allocates a buffer per read).
  */
 function readLogNumber(v: unknown): number | undefined {
   if (typeof v === 'number') return v;
   if (v && typeof v === 'object' && typeof (v as tf.Tensor).dataSync === 'function' && !(v as tf.Tensor).isDisposed) {
-    return (v as tf.Tensor).dataSync()[0];
+    const t = v as tf.Tensor;
+    return (t.size === 1 ? wasmHeapView(t)?.[0] : undefined) ?? t.dataSync()[0];
   }
   return undefined;
 }
