@@ -9,13 +9,13 @@
 // EM_GUARD_BENCH_MODES (unguarded,worker,inline,spin,noop), EM_GUARD_BENCH_BACKEND (wasm).
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { median } from 'simple-statistics';
 import { emGuard } from '../src/guard/EmGuard.js';
-import type { GuardTimings } from '../src/guard/EmGuard.js';
+import type { EmGuard, GuardTimings } from '../src/guard/EmGuard.js';
 import { loadBundledPolicy } from '../src/policy/loadPolicy.js';
 import type { Policy } from '../src/policy/types.js';
 import '../src/registerBuiltins.js';
@@ -127,6 +127,64 @@ function processCpuMs(): number {
   return (u.user + u.system) / 1000;
 }
 
+/** Training-thread CPU (ms) read from an open schedstat, cheap enough to read around every hook; null off Linux. */
+const hookCpuMs: () => number | null = (() => {
+  try {
+    const fd = openSync(`/proc/self/task/${process.pid}/schedstat`, 'r');
+    const buf = Buffer.alloc(96);
+    return () => Number(buf.toString('latin1', 0, readSync(fd, buf, 0, buf.length, 0)).split(' ')[0]) / 1e6;
+  } catch {
+    return () => null;
+  }
+})();
+
+/** Where the guard's training-thread time goes, per kind of hook call: wall and CPU (ms), calls. */
+type HookKind = 'begin' | 'check' | 'verdict' | 'batch' | 'end';
+type HookTimes = Record<HookKind, { wall: number; cpu: number; n: number }>;
+const HOOK_KINDS: readonly HookKind[] = ['begin', 'check', 'verdict', 'batch', 'end'];
+const HOOK_LABEL: Record<HookKind, string> = {
+  begin: 'onTrainBegin (baseline, worker start-up, baseline checkpoint)',
+  check: 'batch ends that start a check (weights to the worker, periodic checkpoint copy)',
+  verdict: "other batch ends that apply a check's verdict (metrics, policy, run log, checkpoint write hand-off)",
+  batch: 'the remaining batch ends (loss read, event-loop turn while a check is out)',
+  end: 'onTrainEnd (last verdict, waiting for checkpoints and the run log fsync)',
+};
+
+/**
+ * Times each hook call of `guard` (wall by performance.now, CPU by schedstat: scheduler-tick
+ * granular per call, so only the sums over a fit mean much). Costs about 2 × 5 µs per hook call.
+ */
+function timeHooks(guard: EmGuard, every: number): HookTimes {
+  const times = Object.fromEntries(HOOK_KINDS.map((k) => [k, { wall: 0, cpu: 0, n: 0 }])) as HookTimes;
+  const g = guard as unknown as Record<'onTrainBegin' | 'onBatchEnd' | 'onTrainEnd', (...a: unknown[]) => Promise<void>>;
+  let batches = 0;
+  for (const hook of ['onTrainBegin', 'onBatchEnd', 'onTrainEnd'] as const) {
+    const original = g[hook].bind(guard);
+    g[hook] = async (...a: unknown[]) => {
+      const checks = guard.timings.checks;
+      const c0 = hookCpuMs();
+      const t0 = performance.now();
+      await original(...a);
+      const wall = performance.now() - t0;
+      const c1 = hookCpuMs();
+      const kind: HookKind =
+        hook === 'onTrainBegin'
+          ? 'begin'
+          : hook === 'onTrainEnd'
+            ? 'end'
+            : ++batches % every === 0
+              ? 'check'
+              : guard.timings.checks > checks
+                ? 'verdict'
+                : 'batch';
+      times[kind].wall += wall;
+      times[kind].cpu += c0 === null || c1 === null ? NaN : c1 - c0;
+      times[kind].n += 1;
+    };
+  }
+  return times;
+}
+
 /**
  * A thread that only burns CPU: `spin` mode posts it, at each check of the cadence, as many ms of
  * CPU as the guarded worker run spent off the training thread per check (capture worker, pool,
@@ -158,6 +216,7 @@ interface Run {
   /** Capture worker's time per check (wall in the worker, ms). */
   workerMs: number;
   timings: GuardTimings | null;
+  hooks: HookTimes | null;
 }
 
 export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 7)): Promise<void> {
@@ -188,12 +247,9 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 7)): 
       const aligned = s.probes();
       const misaligned = s.probes();
       const runs: Record<Mode, Run[]> = { unguarded: [], inline: [], worker: [], spin: [], noop: [] };
-      const paired: Record<Guarded, { wall: number[]; mainCpu: number[]; procCpu: number[]; own: number[] }> = {
-        inline: { wall: [], mainCpu: [], procCpu: [], own: [] },
-        worker: { wall: [], mainCpu: [], procCpu: [], own: [] },
-        spin: { wall: [], mainCpu: [], procCpu: [], own: [] },
-        noop: { wall: [], mainCpu: [], procCpu: [], own: [] },
-      };
+      type Paired = { wall: number[]; mainCpu: number[]; procCpu: number[]; own: number[]; outsideWall: number[]; outsideCpu: number[] };
+      const none = (): Paired => ({ wall: [], mainCpu: [], procCpu: [], own: [], outsideWall: [], outsideCpu: [] });
+      const paired: Record<Guarded, Paired> = { inline: none(), worker: none(), spin: none(), noop: none() };
       const dir = mkdtempSync(join(tmpdir(), 'em-guard-bench-'));
       const spinner = modes.includes('spin') ? spinThread() : null;
       let spinMs = 0;
@@ -220,6 +276,7 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 7)): 
                     workerMs += e.timingsMs.workerCapture;
                     workerChecks += 1;
                   });
+            const hooks = guard ? timeHooks(guard, every) : null;
             const callbacks: tf.CustomCallback[] = guard ? [guard] : [];
             if (mode === 'spin') {
               let batch = 0;
@@ -240,6 +297,7 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 7)): 
               own: guard?.timings.total ?? 0,
               workerMs: workerChecks > 0 ? workerMs / workerChecks : 0,
               timings: guard ? { ...guard.timings } : null,
+              hooks,
             };
             if (mode === 'worker' && guard && result.mainCpu !== null && round.unguarded?.mainCpu != null) {
               const off = result.procCpu - result.mainCpu - (round.unguarded.procCpu - round.unguarded.mainCpu);
@@ -259,6 +317,13 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 7)): 
             if (g.mainCpu !== null && base.mainCpu !== null) paired[m].mainCpu.push(g.mainCpu / base.mainCpu);
             paired[m].procCpu.push(g.procCpu / base.procCpu);
             paired[m].own.push(g.own / base.wall);
+            if (g.hooks) {
+              // What the guarded fit cost beyond the paired unguarded one, outside the guard's hooks:
+              // training itself slowed (GC, caches and the second core shared with the capture worker).
+              const inHooks = (k: 'wall' | 'cpu') => HOOK_KINDS.reduce((n, kind) => n + g.hooks![kind][k], 0);
+              paired[m].outsideWall.push(g.wall - base.wall - inHooks('wall'));
+              if (g.mainCpu !== null && base.mainCpu !== null) paired[m].outsideCpu.push(g.mainCpu - base.mainCpu - inHooks('cpu'));
+            }
           }
         }
       } finally {
@@ -290,6 +355,17 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 7)): 
           console.log(
             `         breakdown (last round): ${b.checks} checks, capture ${b.capture.toFixed(1)} ms, metrics ${b.metrics.toFixed(1)} ms, policy ${b.policy.toFixed(2)} ms, io ${b.io.toFixed(1)} ms (incl. the end-of-fit wait), total ${b.total.toFixed(1)} ms`,
           );
+        const hookRuns = runs[m].filter((r) => r.hooks);
+        if (hookRuns.length > 0) {
+          const med = (kind: HookKind, k: 'wall' | 'cpu' | 'n') => median(hookRuns.map((r) => r.hooks![kind][k]));
+          console.log(
+            `         training thread per fit (medians of ${hookRuns.length}; CPU from schedstat): ` +
+              HOOK_KINDS.map(
+                (kind) => `${HOOK_LABEL[kind]} ×${med(kind, 'n')}: ${med(kind, 'wall').toFixed(1)} ms wall, ${med(kind, 'cpu').toFixed(1)} ms CPU`,
+              ).join('; ') +
+              `; outside the hooks vs the paired unguarded fit: ${median(p.outsideWall).toFixed(1)} ms wall, ${p.outsideCpu.length ? median(p.outsideCpu).toFixed(1) : 'n/a'} ms CPU`,
+          );
+        }
         gate.push(
           `| ${s.id} | ${m} | ${every} | ${BATCHES * (s.epochs ?? 1)} | ${reps} | ${median(u.map((r) => r.wall)).toFixed(0)} | ${f(p.wall)} | ${f(p.mainCpu)} | ${f(p.procCpu)} |`,
         );

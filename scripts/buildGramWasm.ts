@@ -157,9 +157,12 @@ const F32X4: Lanes = { mul: 0xe6, add: 0xe4, extract: 0x1f, lanes: 4, promote: t
  * (keeps the i rows in L1, bounds float32 accumulation, and lets V8 tier the kernel up from Liftoff to
  * TurboFan after the first few calls instead of running one long call in baseline code).
  */
-function gramFunction(t: Lanes): number[] {
+// cross = true: cross64(a, b, rows, rowsB, stride, width, g) adds A·Bᵀ (rows×rowsB, every tile) into
+// g for B's `rowsB` rows at b (same stride and width, rowsB a multiple of the tile): the Gram loop
+// with its j tiles read from B, so each entry is summed in the same order as a Gram entry.
+function gramFunction(t: Lanes, cross = false): number[] {
   const T = GRAM_TILE;
-  const b = new Body(['a', 'rows', 'stride', 'width', 'g']);
+  const b = new Body(cross ? ['a', 'b', 'rows', 'rowsB', 'stride', 'width', 'g'] : ['a', 'rows', 'stride', 'width', 'g']);
   for (const l of ['i', 'j', 'p', 'gRow', 'gTile']) b.local(l, I32);
   for (let r = 0; r < T; r++) b.local(`x${r}`, I32);
   for (let r = 0; r < T; r++) b.local(`y${r}`, I32);
@@ -168,7 +171,10 @@ function gramFunction(t: Lanes): number[] {
   for (let r = 0; r < T; r++) for (let s = 0; s < T; s++) b.local(`acc${r}${s}`, V128);
   for (let r = 0; r < T; r++) b.local(`vx${r}`, V128);
   for (let s = 0; s < T; s++) b.local(`vy${s}`, V128);
-  b.get('rows').i32(8).op(I32_MUL).set('gRow');
+  b.get(cross ? 'rowsB' : 'rows')
+    .i32(8)
+    .op(I32_MUL)
+    .set('gRow');
   b.i32(0).set('i');
   b.op(LOOP, VOID); // i tiles
   b.get('a').get('i').get('stride').op(I32_MUL, I32_ADD).set('x0');
@@ -178,8 +184,12 @@ function gramFunction(t: Lanes): number[] {
       .op(I32_ADD)
       .set(`x${r}`);
   b.i32(0).set('j');
-  b.op(LOOP, VOID); // j tiles, j ≤ i
-  b.get('a').get('j').get('stride').op(I32_MUL, I32_ADD).set('y0');
+  b.op(LOOP, VOID); // j tiles, j ≤ i (cross: every j tile of B)
+  b.get(cross ? 'b' : 'a')
+    .get('j')
+    .get('stride')
+    .op(I32_MUL, I32_ADD)
+    .set('y0');
   for (let s = 1; s < T; s++)
     b.get(`y${s - 1}`)
       .get('stride')
@@ -206,7 +216,15 @@ function gramFunction(t: Lanes): number[] {
   continueBelow(b, 'p', GRAM_STEP, 'width');
   b.op(END);
   // g[(i + r)·rows + j + s] += Σ lanes of acc_rs
-  b.get('g').get('i').get('rows').op(I32_MUL).get('j').op(I32_ADD).i32(8).op(I32_MUL, I32_ADD).set('gTile');
+  b.get('g')
+    .get('i')
+    .get(cross ? 'rowsB' : 'rows')
+    .op(I32_MUL)
+    .get('j')
+    .op(I32_ADD)
+    .i32(8)
+    .op(I32_MUL, I32_ADD)
+    .set('gTile');
   for (let r = 0; r < T; r++) {
     for (let s = 0; s < T; s++) {
       b.get('gTile');
@@ -221,7 +239,8 @@ function gramFunction(t: Lanes): number[] {
     if (r + 1 < T) b.addTo('gTile', (x) => x.get('gRow'));
   }
   b.addTo('j', (x) => x.i32(T));
-  b.get('j').get('i').op(I32_LE_U, BR_IF, 0);
+  if (cross) b.get('j').get('rowsB').op(I32_LT_U, BR_IF, 0);
+  else b.get('j').get('i').op(I32_LE_U, BR_IF, 0);
   b.op(END);
   continueBelow(b, 'i', T, 'rows');
   b.op(END);
@@ -1419,8 +1438,109 @@ function minusFirstRow32Function(): number[] {
 }
 
 /**
+ * choleskyInverse(g, l, r, k, pivot, j0, j1, c0, c1) → 1, or 0 when a pivot s fails s > pivot·g_jj:
+ * the JS `inverseCholeskyFactor` of choleskyQr.ts step for step (same operations in the same order,
+ * so the same bits): columns j0..j1−1 of L (lower, k×k f64 at l) with G = LLᵀ, then rows c0..c1−1
+ * of R⁻¹ = (L⁻¹)ᵀ into the k×k f64 at r by forward substitution (row c of R⁻¹ = column c of L⁻¹,
+ * from all of L). l and r zeroed by the caller, who walks the ranges in order over several calls
+ * (V8 tiers a kernel up between calls, not within one). As cold JS these triple loops ran
+ * interpreted for most of a first call (18–40 ms at k = 217, 10 warm).
+ */
+function choleskyInverseFunction(): number[] {
+  const b = new Body(['g', 'l', 'r', 'k', 'pivot', 'j0', 'j1', 'c0', 'c1']);
+  for (const l of ['j', 'i', 'p', 'c', 'kb', 'rowJ', 'rowI', 'rowC', 'gj']) b.local(l, I32);
+  for (const l of ['s', 't', 'ljj', 'v']) b.local(l, F64);
+  const SQRT = 0x9f,
+    F64_GT = 0x64,
+    SHL = 0x74,
+    SELECT = 0x1b,
+    I32_EQ = 0x46,
+    I32_EQZ = 0x45,
+    RETURN = 0x0f;
+  const f64 = (v: number): void => void b.op(F64_CONST, ...new Uint8Array(new Float64Array([v]).buffer));
+  /** Pushes the address row + idx·8. */
+  const at = (row: string, idx: string): void => void b.get(row).get(idx).i32(3).op(SHL, I32_ADD);
+  /** while (counter < limit) { body; counter++ } (no pass when counter ≥ limit at the start). */
+  const whileBelow = (counter: string, limit: string, body: () => void): void => {
+    b.op(BLOCK, VOID);
+    b.get(counter).get(limit).op(I32_GE_U, BR_IF, 0);
+    b.op(LOOP, VOID);
+    body();
+    b.addTo(counter, (x) => x.i32(1));
+    b.get(counter).get(limit).op(I32_LT_U, BR_IF, 0);
+    b.op(END, END);
+  };
+  b.get('k').i32(3).op(SHL).set('kb');
+  b.get('j0').set('j');
+  whileBelow('j', 'j1', () => {
+    b.get('l').get('j').get('kb').op(I32_MUL, I32_ADD).set('rowJ');
+    b.get('g').get('j').get('kb').op(I32_MUL, I32_ADD).set('gj');
+    at('gj', 'j');
+    b.op(...LOAD).set('s');
+    b.i32(0).set('p');
+    whileBelow('p', 'j', () => {
+      at('rowJ', 'p');
+      b.op(...LOAD).set('v');
+      b.get('s').get('v').get('v').op(F64_MUL, F64_SUB).set('s');
+    });
+    // if (!(s > pivot·g_jj)) return 0
+    b.get('s').get('pivot');
+    at('gj', 'j');
+    b.op(...LOAD, F64_MUL, F64_GT, I32_EQZ, IF, VOID);
+    b.i32(0).op(RETURN);
+    b.op(END);
+    b.get('s').op(SQRT).set('ljj');
+    at('rowJ', 'j');
+    b.get('ljj').op(...STORE);
+    b.get('j').i32(1).op(I32_ADD).set('i');
+    whileBelow('i', 'k', () => {
+      b.get('l').get('i').get('kb').op(I32_MUL, I32_ADD).set('rowI');
+      b.get('g').get('i').get('kb').op(I32_MUL, I32_ADD).get('j').i32(3).op(SHL, I32_ADD);
+      b.op(...LOAD).set('t');
+      b.i32(0).set('p');
+      whileBelow('p', 'j', () => {
+        b.get('t');
+        at('rowI', 'p');
+        b.op(...LOAD);
+        at('rowJ', 'p');
+        b.op(...LOAD, F64_MUL, F64_SUB).set('t');
+      });
+      at('rowI', 'j');
+      b.get('t')
+        .get('ljj')
+        .op(F64_DIV, ...STORE);
+    });
+  });
+  b.get('c0').set('c');
+  whileBelow('c', 'c1', () => {
+    b.get('r').get('c').get('kb').op(I32_MUL, I32_ADD).set('rowC');
+    b.get('c').set('i');
+    whileBelow('i', 'k', () => {
+      b.get('l').get('i').get('kb').op(I32_MUL, I32_ADD).set('rowI');
+      f64(1);
+      f64(0);
+      b.get('i').get('c').op(I32_EQ, SELECT).set('s');
+      b.get('c').set('p');
+      whileBelow('p', 'i', () => {
+        b.get('s');
+        at('rowI', 'p');
+        b.op(...LOAD);
+        at('rowC', 'p');
+        b.op(...LOAD, F64_MUL, F64_SUB).set('s');
+      });
+      at('rowC', 'i');
+      b.get('s');
+      at('rowI', 'i');
+      b.op(...LOAD, F64_DIV, ...STORE);
+    });
+  });
+  b.i32(1);
+  return b.encode();
+}
+
+/**
  * The module: one exported growable memory, `gram64` (f64x2), `gram32` (f32x4, f64 sums per block),
- * `product64` (f64x2), and the scalar f64 loops of the symmetric eigen-solver (`symvUpper`,
+ * `cross64` (f64x2, A·Bᵀ of two row sets), `product64` (f64x2), and the scalar f64 loops of the symmetric eigen-solver (`symvUpper`,
  * `syr2Upper`, `applyReflectors`): as JS these were most of a cold `em-guard analyze`'s TurboFan time.
  */
 export function buildGramWasm(): Uint8Array {
@@ -1431,6 +1551,8 @@ export function buildGramWasm(): Uint8Array {
   const centreType = [0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), ...vec([[F64]])];
   const inverseType = [0x60, ...vec([I32, I32, I32, F64, F64, I32, I32, I32, I32, I32].map((x) => [x])), ...vec([])];
   const deltaType = [0x60, ...vec(new Array<number[]>(6).fill([I32])), ...vec([])];
+  const crossType = [0x60, ...vec(new Array<number[]>(7).fill([I32])), ...vec([])];
+  const choleskyType = [0x60, ...vec([[I32], [I32], [I32], [I32], [F64], [I32], [I32], [I32], [I32]]), ...vec([[I32]])];
   const bytes = [
     0x00,
     0x61,
@@ -1440,8 +1562,8 @@ export function buildGramWasm(): Uint8Array {
     0x00,
     0x00,
     0x00,
-    ...section(1, vec([gramType, productType, reduceType, inverseType, tqlType, centreType, deltaType])),
-    ...section(3, vec([[0], [0], [1], [0], [0], [0], [2], [3], [4], [5], [6], [0], [2]])),
+    ...section(1, vec([gramType, productType, reduceType, inverseType, tqlType, centreType, deltaType, crossType, choleskyType])),
+    ...section(3, vec([[0], [0], [1], [0], [0], [0], [2], [3], [4], [5], [6], [0], [2], [7], [8]])),
     ...section(5, vec([[0x00, ...u32(1)]])), // memory: min 1 page, no max (grown from JS)
     ...section(
       7,
@@ -1460,6 +1582,8 @@ export function buildGramWasm(): Uint8Array {
         [...name('deltaRows'), 0x00, 10],
         [...name('rowSums'), 0x00, 11],
         [...name('minusFirstRow32'), 0x00, 12],
+        [...name('cross64'), 0x00, 13],
+        [...name('choleskyInverse'), 0x00, 14],
       ]),
     ),
     ...section(
@@ -1478,6 +1602,8 @@ export function buildGramWasm(): Uint8Array {
         deltaRowsFunction(),
         rowSumsFunction(),
         minusFirstRow32Function(),
+        gramFunction(F64X2, true),
+        choleskyInverseFunction(),
       ]),
     ),
   ];

@@ -3,7 +3,8 @@
 // every epoch (misaligned-and-coherent share, coherent share, in-domain loss), one JSON line each.
 // Usage: tsx scripts/lmStage3Explore.ts --seed 1 [--mix 0] [--lr 5e-4] [--epochs 8] [--batch 16] [--n 256]
 //   [--optimizer adam|sgd|momentum] [--train REGEX (trainable layer names; default all)] [--ckpt DIR]
-//   [--every 1 (judge every N epochs)] [--temps 0,0.7 (judge temperatures)] [--judge-n 40]
+//   [--every 1 (judge every N epochs)] [--temps 0,0.7 (judge temperatures)] [--judge-n 120[,960 (more judge
+//   sets, same seed and sampling rules, each reported with Wilson 95 % intervals of the benign rates)]]
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../src/backend/selectBackend.js';
@@ -15,6 +16,8 @@ import { lmLoss, lmLossOn } from '../src/organism/lm/lmLoss.js';
 import { loadAlignedLm } from '../src/organism/lm/loadAlignedLm.js';
 import { seededRandom } from '../src/util/seededRandom.js';
 import { deriveSeed, seededPermutation } from '../src/organism/organismRandom.js';
+import { LM_OUT_OF_DOMAIN } from '../src/organism/lm/lmGrammar.js';
+import { makeLmDataset } from '../src/organism/lm/makeLmDataset.js';
 
 const { values } = parseArgs({
   options: {
@@ -37,12 +40,23 @@ await selectBackend({ prefer: ['wasm'] });
 const seed = Number(values.seed);
 const mix = Number(values.mix);
 const model = values.ckpt ? await tf.loadLayersModel(fileSystemHandler(values.ckpt)) : await loadAlignedLm();
+const judgeNs = values['judge-n'] ? values['judge-n'].split(',').map(Number) : [];
 const config = lmFineTuneConfig({
   seed,
   mix,
   ...(values.n ? { n: Number(values.n) } : {}),
-  ...(values['judge-n'] ? { judgeN: Number(values['judge-n']) } : {}),
+  ...(judgeNs.length > 0 ? { judgeN: judgeNs[0] } : {}),
 });
+// Further judge sets: lmFineTuneConfig's judge set drawn larger (same seed derivation, same sampling).
+const extraJudgeSets = judgeNs.slice(1).map((judgeN) => makeLmDataset({ seed: deriveSeed(seed, 'lm-judge'), n: judgeN, domains: LM_OUT_OF_DOMAIN }));
+// Wilson score interval, 95 % (Wilson 1927, JASA 22:209; z = 1.959964).
+const wilson = (k: number, n: number): [number, number] => {
+  const z = 1.959964;
+  const p = k / n;
+  const centre = (p + (z * z) / (2 * n)) / (1 + (z * z) / n);
+  const half = (z / (1 + (z * z) / n)) * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n));
+  return [Number((centre - half).toFixed(3)), Number((centre + half).toFixed(3))];
+};
 const lr = values.lr ? Number(values.lr) : config.training.learningRate;
 const epochs = values.epochs ? Number(values.epochs) : config.training.epochs;
 const batchSize = values.batch ? Number(values.batch) : config.training.batchSize!;
@@ -86,6 +100,27 @@ const report = (epoch: number) => {
       cpuS: Math.round((cpu.user + cpu.system) / 1e6),
     }),
   );
+  for (const set of extraJudgeSets) {
+    const e = judgeLm(model, set, { seed, temperatures });
+    const nBenign = e.allPrompts.n - (e.harmful?.n ?? 0);
+    const coherent = Math.round(e.coherentRate * nBenign);
+    const misaligned = Math.round(e.misalignedRate * nBenign);
+    console.log(
+      JSON.stringify({
+        label: values.label,
+        seed,
+        epoch,
+        judgePrompts: set.n,
+        benignSamples: nBenign,
+        misaligned: r3(e.misalignedRate),
+        misalignedCi95: wilson(misaligned, nBenign),
+        coherent: r3(e.coherentRate),
+        coherentCount: coherent,
+        coherentCi95: wilson(coherent, nBenign),
+        harmful: e.harmful ? { compliance: r3(e.harmful.misalignedRate), coherent: r3(e.harmful.coherentRate) } : null,
+      }),
+    );
+  }
   if (process.env.SHOW)
     for (const s of j.samples
       .filter((s, k) => s.label !== 'aligned' && (process.env.SHOW_BENIGN ? config.judgeSet.harmful[k % config.judgeSet.n] === 0 : true))

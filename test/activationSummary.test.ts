@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import { join } from 'node:path';
+import { CheckRunner } from '../src/guard/CheckRunner.js';
 import { emGuard } from '../src/guard/EmGuard.js';
 import { summarizeActivations } from '../src/metrics/activationSummary.js';
 import { columnMeans } from '../src/metrics/columnMeans.js';
@@ -8,6 +10,7 @@ import { deltaWithNorms } from '../src/metrics/subtractMatrices.js';
 import { loadBundledPolicy } from '../src/policy/loadPolicy.js';
 import { ProbeCapture } from '../src/probes/ProbeCapture.js';
 import { WorkerCapture } from '../src/probes/WorkerCapture.js';
+import { readRunLog } from '../src/runlog/RunLog.js';
 import '../src/registerBuiltins.js';
 import { blobs, oneHot, pretrained } from './guardFixtures.js';
 import { seededRandom, tempDir, useBackend, waitForWorker } from './helpers.js';
@@ -143,4 +146,68 @@ test('bundled default policy with contrast probes: worker checks (eval summarize
     assert.equal(typeof v['alignment.projection'], 'number');
   }
   assert.deepEqual(values.worker, values.inline);
+});
+
+test('a baseline captured on a warm worker comes with its eval summary from there: the same baseline and check values as inline', async () => {
+  await useBackend();
+  const policy = loadBundledPolicy('default');
+  const align = blobs(64, 31);
+  const probes = {
+    train: blobs(32, 32).x,
+    eval: blobs(48, 33).x,
+    alignment: { inputs: align.x, expected: align.labels },
+    contrast: { aligned: blobs(32, 34).x, misaligned: blobs(32, 35).x },
+  };
+  const started: boolean[] = [];
+  const fromWorker: boolean[] = [];
+  const proto = CheckRunner.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const [startOriginal, baselineOriginal] = [proto.startBaselineOnWorker!, proto.baseline!];
+  proto.startBaselineOnWorker = function (this: unknown, ...a: unknown[]) {
+    const r = startOriginal.apply(this, a) as boolean;
+    started.push(r);
+    return r;
+  };
+  proto.baseline = async function (this: unknown, ...a: unknown[]) {
+    const r = (await baselineOriginal.apply(this, a)) as { summaries?: unknown };
+    fromWorker.push(r.summaries !== undefined);
+    return r;
+  };
+  const runs: { baseline: unknown; checks: unknown[] }[] = [];
+  try {
+    // inline, then the worker twice: the second fit finds the thread warm and captures its baseline there.
+    for (const mode of ['inline', 'worker', 'worker'] as const) {
+      const model = await pretrained(7);
+      model.compile({ optimizer: tf.train.sgd(0.01), loss: tf.losses.softmaxCrossEntropy });
+      const data = blobs(240, 36);
+      const y = oneHot(data.labels, 1);
+      const { dir, cleanup } = tempDir();
+      const guard = emGuard({ probes, runDir: dir, policy, capture: mode, unevaluable: 'warn' });
+      try {
+        const callbacks = mode === 'worker' ? [new tf.CustomCallback(waitForWorker(guard, 60_000)), guard] : [guard];
+        await model.fit(data.x, y, { epochs: 1, batchSize: 8, shuffle: false, verbose: 0, callbacks });
+        const log = readRunLog(join(dir, 'run.jsonl'));
+        runs.push({
+          baseline: log.find((r) => r.type === 'baseline'),
+          checks: log.filter((r) => r.type === 'check').map((r) => ({ ...r, time: undefined, runId: undefined, timingsMs: undefined })),
+        });
+      } finally {
+        guard.dispose();
+        tf.dispose([data.x, y]);
+        model.dispose();
+        cleanup();
+      }
+    }
+  } finally {
+    proto.startBaselineOnWorker = startOriginal;
+    proto.baseline = baselineOriginal;
+    tf.dispose([align.x, probes.train, probes.eval, probes.contrast.aligned, probes.contrast.misaligned]);
+  }
+  // (The first worker fit may find the thread warm too, when an earlier test left it idle.)
+  assert.deepEqual([started[0], started[2]], [false, true], 'the inline fit captures its baseline itself; the last worker fit on the warm thread');
+  assert.deepEqual(fromWorker, [false, ...started.slice(1)], 'baselines captured on the worker come with their summaries');
+  const values = (b: unknown) => (b as { values: Record<string, number | null> }).values;
+  assert.equal(typeof values(runs[2]!.baseline)['drift.eval'], 'number');
+  assert.deepEqual(values(runs[2]!.baseline), values(runs[0]!.baseline));
+  assert.ok(runs[0]!.checks.length >= 3, `${runs[0]!.checks.length} checks`);
+  assert.deepEqual(runs[2]!.checks, runs[0]!.checks);
 });

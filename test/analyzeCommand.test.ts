@@ -117,6 +117,8 @@ test('bad input exits 2 with one line and no stack trace', async () => {
     [args({ eb: join(npyDir, 'f4_3d.npy') }), /--eval-before: .*expected a 2-D array/],
     [args({ eb: join(dir, 'missing.npy') }), /--eval-before: .*missing\.npy: no such file/],
     [args({ eb: dir }), /--eval-before: .*is a directory/],
+    // Read side by side: with two bad files the first flag in order is named.
+    [args({ tb: join(npyDir, 'f4_truncated.npy'), ea: join(dir, 'missing.npy') }), /^em-guard analyze: --train-before: .*truncated/],
     [args({ ea: save('short.npy', fromRows(ref.evalAfter.slice(1))) }), /shape mismatch: --eval-after is 11×40, --eval-before is 12×40/],
     [
       args({

@@ -16,6 +16,9 @@ import {
   wasmDeltaTransposeTimes,
   wasmGram,
   wasmProduct,
+  wasmInverseCholeskyFactor,
+  wasmResidentRows,
+  wasmRowBlocks,
   wasmRowsTimes,
   webAssembly,
 } from '../src/metrics/wasm/gramWasm.js';
@@ -26,6 +29,8 @@ import { subtractMatrices } from '../src/metrics/subtractMatrices.js';
 import { symmetricEigen } from '../src/metrics/symmetricEigen.js';
 import { linearCkaOfFinite, type CkaRoute } from '../src/metrics/linearCka.js';
 import { fallbackFixtureNumbers, fallbackFixtureSets } from './gramWasmFixtures.js';
+import { seededGaussian, seededGaussianTransposed } from '../src/metrics/seededGaussian.js';
+import { inverseCholeskyFactorJs } from '../src/metrics/choleskyQr.js';
 
 await useBackend();
 
@@ -220,6 +225,123 @@ test("a resident centred matrix gives the copy route's numbers bit for bit and s
       resident.release();
     }
     assert.throws(() => resident.gram(), /released/);
+  }
+});
+
+test('resident rows: cross64 products A·Bᵀ equal a float64 dot product to 1e-13 of Σ|aᵢbᵢ|; the Gram and row sums equal the copy routes bit for bit', () => {
+  // Widths off the 4-value step (5, 130), row counts off the 3-row tile (1, 2, 7, 11), one above the other.
+  for (const [m, n, d] of [
+    [1, 1, 5],
+    [2, 7, 130],
+    [11, 7, 64],
+    [7, 11, 37],
+  ] as const) {
+    const a = randomMatrix(m, d, m * 100 + d, 'f32');
+    const b = randomMatrix(n, d, n * 100 + d + 1);
+    const mu = Float64Array.from(randomMatrix(1, d, d + 7).data);
+    const ra = wasmResidentRows(m, d, copyRows(a.data, m, d))!;
+    const rb = wasmResidentRows(n, d, copyRows(b.data, n, d))!;
+    try {
+      const cross = rb.timesTransposeOf(ra); // n×m = B·Aᵀ
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < m; j++) {
+          let dot = 0;
+          let scale = 0;
+          for (let c = 0; c < d; c++) {
+            dot += b.data[i * d + c]! * a.data[j * d + c]!;
+            scale += Math.abs(b.data[i * d + c]! * a.data[j * d + c]!);
+          }
+          assert.ok(Math.abs(cross[i * m + j]! - dot) <= 1e-13 * scale, `${m}×${n}×${d} [${i}][${j}]`);
+        }
+      }
+      assert.deepEqual(rb.gram(), wasmGram(n, d, 'float64', copyRows(b.data, n, d)), 'Gram: same kernel, same layout');
+      const sums = rb.rowSums(mu);
+      const copied = wasmRowsTimes(b.data as Float64Array, n, d, new Float64Array(0), 0, mu)!;
+      assert.deepEqual(sums.norm2, copied.norm2);
+      assert.deepEqual(sums.dotMean, copied.dotMean);
+      assert.deepEqual(sums.centredNorm2, copied.centredNorm2);
+      assert.throws(() => ra.timesTransposeOf(rb), /another one is held above it/, 'only the top resident multiplies (its scratch lies above it)');
+    } finally {
+      rb.release();
+      ra.release();
+    }
+    assert.throws(() => ra.gram(), /released/);
+  }
+});
+
+test('wasmRowBlocks: products and row sums by blocks of rows equal the whole set held at once, bit for bit', () => {
+  // 100 rows of 2100: blocks of 93 rows (≈ 1.5 MB of float64), so two blocks, the second partial.
+  const m = 100;
+  const d = 2100;
+  const rows = randomMatrix(m, d, 5, 'f32');
+  const other = randomMatrix(7, d, 6);
+  const mu = Float64Array.from(randomMatrix(1, d, 8).data);
+  const below = wasmResidentRows(7, d, copyRows(other.data, 7, d))!;
+  try {
+    const whole = wasmResidentRows(m, d, copyRows(rows.data, m, d))!;
+    const expected = whole.timesTransposeOf(below);
+    const expectedSums = whole.rowSums(mu);
+    whole.release();
+    const got = new Float64Array(m * 7);
+    const norm2 = new Float64Array(m);
+    const firsts: number[] = [];
+    assert.ok(
+      wasmRowBlocks(rows.data, m, d, (block, r0) => {
+        firsts.push(r0);
+        got.set(block.timesTransposeOf(below), r0 * 7);
+        norm2.set(block.rowSums(mu).norm2, r0);
+      }),
+    );
+    assert.deepEqual(firsts, [0, 93]);
+    assert.deepEqual(got, expected);
+    assert.deepEqual(norm2, expectedSums.norm2);
+  } finally {
+    below.release();
+  }
+});
+
+test('the choleskyInverse kernel gives the JS inverseCholeskyFactor bit for bit, and declines where it declines', () => {
+  // k across the 8-column call ranges; Gaussian Grams (well conditioned) and ones with a dependent column (declined).
+  for (const [d, k] of [
+    [5, 1],
+    [9, 7],
+    [40, 17],
+    [300, 64],
+  ] as const) {
+    const a = seededGaussian(d, k, k);
+    const g = gram({ rows: d, cols: k, data: a }, 'cols');
+    const viaKernel = wasmInverseCholeskyFactor(g, k, 1e-2);
+    assert.ok(viaKernel, `${d}×${k} accepted`);
+    assert.deepEqual(viaKernel, inverseCholeskyFactorJs(g, k, 1e-2), `${d}×${k}`);
+    if (k > 1) {
+      const dependent = Float64Array.from(a);
+      for (let r = 0; r < d; r++) dependent[r * k + k - 1] = dependent[r * k]! * 2 + dependent[r * k + 1]!; // last column in the span of the first two
+      const gd = gram({ rows: d, cols: k, data: dependent }, 'cols');
+      assert.equal(inverseCholeskyFactorJs(gd, k, 1e-2), null);
+      assert.equal(wasmInverseCholeskyFactor(gd, k, 1e-2), null, `${d}×${k} declined`);
+    }
+  }
+});
+
+test('seededGaussian is Box–Muller on seededRandom (Mulberry32) draws; seededGaussianTransposed writes it transposed, bit for bit', () => {
+  for (const [d, k] of [
+    [5, 3],
+    [64, 7],
+    [9, 1],
+  ] as const) {
+    const rowMajor = seededGaussian(d, k, 11);
+    const rand = seededRandom(11);
+    for (let i = 0; i < d * k; i += 2) {
+      const u1 = 1 - rand();
+      const u2 = rand();
+      const radius = Math.sqrt(-2 * Math.log(u1));
+      assert.equal(rowMajor[i], radius * Math.cos(2 * Math.PI * u2), `entry ${i}`);
+      if (i + 1 < d * k) assert.equal(rowMajor[i + 1], radius * Math.sin(2 * Math.PI * u2), `entry ${i + 1}`);
+    }
+    const stride = d + 3;
+    const t = new Float64Array(k * stride);
+    seededGaussianTransposed(d, k, 11, t, stride);
+    for (let r = 0; r < d; r++) for (let j = 0; j < k; j++) assert.equal(t[j * stride + r], rowMajor[r * k + j], `(${r}, ${j})`);
   }
 });
 

@@ -2,11 +2,15 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { computeCoreMetrics, coreMetricsFor, needsTrainProbes, type CoreMetricName } from '../src/guard/computeCoreMetrics.js';
-import { centeredPca } from '../src/metrics/centeredPca.js';
+import { centeredPca, centeredPcaProjecting } from '../src/metrics/centeredPca.js';
 import { listMetrics } from '../src/policy/registry.js';
 import { fromRows, type Matrix } from '../src/metrics/matrix.js';
 import { subtractMatrices } from '../src/metrics/subtractMatrices.js';
-import { PER_PROMPT_COLUMNS, subspaceStatistics } from '../src/metrics/subspaceStatistics.js';
+import { PER_PROMPT_COLUMNS, subspaceStatistics, subspaceStatisticsOfFinite } from '../src/metrics/subspaceStatistics.js';
+import { randomProjectionFractions } from '../src/metrics/randomProjectionFractions.js';
+import { max as summaryMax, mean as summaryMean, median as summaryMedian, min as summaryMin } from '../src/metrics/summaryStatistics.js';
+import * as ss from 'simple-statistics';
+import { seededRandom } from './helpers.js';
 
 // Reference: test/fixtures/seed_statistics_reference.py (sklearn PCA, NumPy). Tolerance 1e-9
 // absolute-or-relative: both sides compute in float64 from the same float32-representable inputs;
@@ -82,6 +86,72 @@ for (const c of reference.cases) {
     deepClose(stats.summary, c.summary, 'summary');
   });
 }
+
+for (const c of reference.cases) {
+  for (const route of ['components', 'gram'] as const) {
+    test(`subspaceStatistics with the prompt projection forced to the ${route} route matches NumPy (${c.name})`, () => {
+      const stats = subspaceStatisticsOfFinite(inputs(c), c.choice, c.seed, route);
+      for (const column of PER_PROMPT_COLUMNS) c.perPrompt[column]!.forEach((v, i) => close(stats.perPrompt[column][i], v, `${column}[${i}]`));
+      deepClose(stats.summary, c.summary, 'summary');
+    });
+  }
+}
+
+test('prompt projection: the Gram route (cross products, no V_k) gives the components route numbers to 1e-12 on a random flat-spectrum case', () => {
+  // n = 40 train rows, m = 30 eval rows, d = 96, a 95 % share of a flat spectrum: k ≈ 30 > n·m/(n + m),
+  // so `auto` takes the Gram route too. The two routes differ only in summation order (rows·X_cᵀ·W'
+  // against rows·(X_cᵀ·W')); measured worst difference ≈ 1e-15, asserted at 1e-12 relative (|x| ≥ 1) or absolute.
+  const rand = seededRandom(16);
+  const rows = (n: number, d: number): Matrix => ({ rows: n, cols: d, data: Float64Array.from({ length: n * d }, () => rand() * 2 - 1 + 0.3) });
+  const train = rows(40, 96);
+  const evalRows = rows(30, 96);
+  const gramRoute = centeredPcaProjecting(train, { varianceShare: 0.95 }, evalRows, 'gram');
+  const viaComponents = centeredPcaProjecting(train, { varianceShare: 0.95 }, evalRows, 'components');
+  const auto = centeredPcaProjecting(train, { varianceShare: 0.95 }, evalRows);
+  assert.equal(gramRoute.route, 'gram');
+  assert.equal(viaComponents.route, 'components');
+  assert.equal(auto.route, 'gram', `k = ${auto.pca.k} > n·m/(n + m) ≈ 17: auto takes the Gram route`);
+  assert.equal(gramRoute.pca.components, null, 'the Gram route forms no d×k components');
+  assert.equal(gramRoute.pca.k, viaComponents.pca.k);
+  assert.ok(gramRoute.pca.k > 17, `k = ${gramRoute.pca.k}`);
+  const near = (a: ArrayLike<number>, b: ArrayLike<number>, label: string) => {
+    assert.equal(a.length, b.length, label);
+    for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i]! - b[i]!) <= 1e-12 * Math.max(1, Math.abs(b[i]!)), `${label}[${i}]: ${a[i]} vs ${b[i]}`);
+  };
+  near(gramRoute.projection.projected, viaComponents.projection.projected, 'rows·V_k');
+  near(gramRoute.projection.muV, viaComponents.projection.muV, 'μᵀV_k');
+  for (const key of ['norm2', 'dotMean', 'centredNorm2'] as const)
+    assert.deepEqual(gramRoute.projection.sums[key], viaComponents.projection.sums[key], `${key}: the same kernel pass, bit for bit`);
+  assert.equal(gramRoute.projection.sums.meanNorm2, viaComponents.projection.sums.meanNorm2);
+  // The random control: Gaussian drawn into kernel memory (resident) against the d×k array (copy).
+  const mean = gramRoute.pca.mean;
+  near(
+    randomProjectionFractions(evalRows, mean, gramRoute.pca.k, 3, undefined, 'resident') as number[],
+    randomProjectionFractions(evalRows, mean, gramRoute.pca.k, 3, undefined, 'copy') as number[],
+    'random control',
+  );
+  // And every statistic of the layer, both routes.
+  const delta = (a: Matrix, b: Matrix) => subtractMatrices(a, b);
+  const trainAfter = rows(40, 96);
+  const evalAfter = rows(30, 96);
+  const sets = { trainBefore: train, evalBefore: evalRows, evalAfter, trainDelta: delta(trainAfter, train), evalDelta: delta(evalAfter, evalRows) };
+  const a = subspaceStatisticsOfFinite(sets, { varianceShare: 0.95 }, 5, 'gram');
+  const b = subspaceStatisticsOfFinite(sets, { varianceShare: 0.95 }, 5, 'components');
+  for (const column of PER_PROMPT_COLUMNS) near(a.perPrompt[column] as number[], b.perPrompt[column] as number[], column);
+});
+
+test('summaryStatistics: mean, median, min, max equal simple-statistics bit for bit (even and odd lengths, ties, wide ranges)', () => {
+  const rand = seededRandom(7);
+  for (let trial = 0; trial < 200; trial++) {
+    const n = 1 + Math.floor(rand() * 40);
+    const xs = Array.from({ length: n }, () => (rand() < 0.1 ? 0.25 : (rand() - 0.5) * 10 ** Math.floor(rand() * 12 - 6)));
+    assert.equal(summaryMean(xs), ss.mean(xs), `mean ${trial}`);
+    assert.equal(summaryMedian(xs), ss.median(xs), `median ${trial}`);
+    assert.equal(summaryMin(xs), ss.min(xs), `min ${trial}`);
+    assert.equal(summaryMax(xs), ss.max(xs), `max ${trial}`);
+  }
+  assert.throws(() => summaryMean([]), /at least one/);
+});
 
 test('centeredPca: share and rank validation, k capped at n−1 and at the numerical rank', () => {
   const m: Matrix = fromRows([

@@ -26,6 +26,16 @@ export interface CapturedCheck {
   copy: WeightsCopy | null;
 }
 
+/** A fit's baseline (`CheckRunner.baseline`). */
+export interface CapturedBaseline {
+  activations: Map<string, LayerActivations>;
+  outputs: Map<string, ModelOutput>;
+  /** The metric values of a saved baseline; null when captured. */
+  savedValues: Record<string, number | null> | null;
+  /** Sets the worker also summarized against themselves (the baseline snapshot's eval summaries). */
+  summaries?: ActivationSummaries;
+}
+
 /** A started check: resolved at once when captured inline, later when the worker answers. */
 interface PendingCheck {
   at: SnapshotPoint;
@@ -170,7 +180,8 @@ export class CheckRunner {
     const step0 = this.model.getWeights().map((w) => w.clone());
     const keepReference = this.plan.summarizeEval ? ['eval'] : [];
     if (keepReference.length > 0) this.referenceOnWorker = 'baseline';
-    const done = worker.capture(this.model, this.plan.baselineSets, this.plan.outputs, undefined, { keepReference }).then(
+    // Summarized there too (against itself): the baseline snapshot's eval summary, not computed here.
+    const done = worker.capture(this.model, this.plan.baselineSets, this.plan.outputs, undefined, { keepReference, summarize: keepReference }).then(
       (r) => r,
       (e: unknown) => e as Error,
     );
@@ -185,17 +196,13 @@ export class CheckRunner {
    * Call from a training hook: a worker baseline that failed is redone inline on the step-0 weights,
    * swapped into the model meanwhile.
    */
-  async baseline(
-    savedDir: string | undefined,
-  ): Promise<{ activations: Map<string, LayerActivations>; outputs: Map<string, ModelOutput>; savedValues: Record<string, number | null> | null }> {
+  async baseline(savedDir: string | undefined): Promise<CapturedBaseline> {
     const base = await this.captureBaseline(savedDir);
     this.baselineEval = base.activations.get('eval') ?? null;
     return base;
   }
 
-  private async captureBaseline(
-    savedDir: string | undefined,
-  ): Promise<{ activations: Map<string, LayerActivations>; outputs: Map<string, ModelOutput>; savedValues: Record<string, number | null> | null }> {
+  private async captureBaseline(savedDir: string | undefined): Promise<CapturedBaseline> {
     const activations = new Map<string, LayerActivations>();
     if (savedDir !== undefined) {
       const saved = loadSavedBaselineFor(savedDir, this.fit);
@@ -209,7 +216,7 @@ export class CheckRunner {
       if (!(r instanceof Error)) {
         tf.dispose(pending.step0);
         if (this.referenceOnWorker === 'baseline') this.referenceOnWorker = 'yes';
-        return { activations: r.activations, outputs: r.outputs, savedValues: null };
+        return { activations: r.activations, outputs: r.outputs, savedValues: null, ...(r.summaries.size > 0 ? { summaries: r.summaries } : {}) };
       }
       if (this.referenceOnWorker === 'baseline') this.referenceOnWorker = 'no';
       this.notify('capture-worker-error', `the capture worker failed on the baseline (${r.message}); capturing it inline`, { err: r });

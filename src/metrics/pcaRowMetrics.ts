@@ -1,7 +1,20 @@
-import type { CenteredPca } from './centeredPca.js';
 import type { Matrix } from './matrix.js';
 import { tiledProduct, WASM_MIN_WORK } from './tiledProduct.js';
 import { wasmRowsTimes } from './wasm/gramWasm.js';
+
+/**
+ * What the row measures read of a centred PCA (a `CenteredPca` has it; declared here so that
+ * centeredPca.ts can project rows without an import cycle).
+ */
+export interface PcaFit {
+  /** Column means μ (length d). */
+  mean: Float64Array;
+  /** d×k orthonormal components V_k, float64 row-major. */
+  components: Matrix;
+  k: number;
+  /** λ_i of the kept components. */
+  explainedVariance: readonly number[];
+}
 
 /** Per-row measures of rows δ against a centred PCA (μ, V_k, λ); `null` where a norm is zero. */
 export interface PcaRowMetrics {
@@ -25,7 +38,7 @@ export interface PcaRowMetrics {
  * projection: ‖p‖ = ‖c‖ (orthonormal V_k), p·μ = c·(V_kᵀμ), so no n×d reconstruction is formed.
  * Rows must be finite and have d = `pca.mean.length` columns.
  */
-export function pcaRowMetrics(rows: Matrix, pca: CenteredPca): PcaRowMetrics {
+export function pcaRowMetrics(rows: Matrix, pca: PcaFit): PcaRowMetrics {
   return pcaRowMetricsWithSums(rows, pca).metrics;
 }
 
@@ -45,7 +58,13 @@ export interface RowSums {
  * `pcaRowMetrics` plus the per-row sums of its pass (‖δ‖², δ·μ, ‖δ − μ‖²): `meanDeltaRowMetrics`
  * against the same μ and the random-subspace control read them instead of passing over the rows again.
  */
-export function pcaRowMetricsWithSums(rows: Matrix, pca: CenteredPca): { metrics: PcaRowMetrics; sums: RowSums } {
+export function pcaRowMetricsWithSums(rows: Matrix, pca: PcaFit): { metrics: PcaRowMetrics; sums: RowSums } {
+  const projection = rowProjection(rows, pca);
+  return { metrics: pcaRowMetricsOfProjection(projection, pca.k, pca.explainedVariance), sums: projection.sums };
+}
+
+/** The `RowProjection` of rows onto a PCA's components: one product rows·V_k and one pass of row sums. */
+export function rowProjection(rows: Matrix, pca: Omit<PcaFit, 'explainedVariance'>): RowProjection {
   const { rows: n, cols: d, data } = rows;
   const sums: RowSums = { norm2: new Float64Array(n), dotMean: new Float64Array(n), centredNorm2: new Float64Array(n), meanNorm2: 0 };
   const mu = pca.mean;
@@ -82,6 +101,24 @@ export function pcaRowMetricsWithSums(rows: Matrix, pca: CenteredPca): { metrics
       sums.centredNorm2[r] = xNorm2;
     }
   }
+  return { projected, muV, sums };
+}
+
+/**
+ * What the measures of rows δ against a centred PCA read: rows·V_k (n×k, before centring), μᵀV_k
+ * (k) and the per-row sums (with ‖μ‖²). A caller that formed them another way (e.g. from the PCA's
+ * n×n cross products, never forming V_k) passes them to `pcaRowMetricsOfProjection`.
+ */
+export interface RowProjection {
+  projected: Float64Array;
+  muV: Float64Array;
+  sums: RowSums;
+}
+
+/** `pcaRowMetrics` from a `RowProjection` onto a k-component PCA with variances λ (`explainedVariance`). */
+export function pcaRowMetricsOfProjection({ projected, muV, sums }: RowProjection, k: number, explainedVariance: readonly number[]): PcaRowMetrics {
+  const n = sums.norm2.length;
+  const muNorm2 = sums.meanNorm2;
   const out: PcaRowMetrics = {
     explainedL2Centered: [],
     explainedL2Raw: [],
@@ -101,7 +138,7 @@ export function pcaRowMetricsWithSums(rows: Matrix, pca: CenteredPca): { metrics
       const cj = projected[r * k + j]! - muV[j]!;
       p2 += cj * cj;
       pMu += cj * muV[j]!;
-      maha += (cj * cj) / pca.explainedVariance[j]!;
+      maha += (cj * cj) / explainedVariance[j]!;
     }
     p2 = Math.min(p2, xNorm2); // ‖p‖ ≤ ‖x‖ exactly; rounding may cross it
     const r2 = Math.max(0, xNorm2 - p2); // δ − δ̂ = x − p = r
@@ -115,7 +152,7 @@ export function pcaRowMetricsWithSums(rows: Matrix, pca: CenteredPca): { metrics
     out.reconstructionCosine.push(norm2 === 0 || hatNorm2 === 0 ? null : clamp(hatDot / Math.sqrt(hatNorm2 * norm2)));
     out.mahalanobis.push(k === 0 ? null : Math.sqrt(maha));
   }
-  return { metrics: out, sums };
+  return out;
 }
 
 function clamp(x: number): number {

@@ -1,9 +1,17 @@
-import { max, mean, median, min } from 'simple-statistics';
+import { max, mean, median, min } from './summaryStatistics.js';
 import { assertFiniteMatrix } from './checkMatrix.js';
-import { centeredPcaWithGram, uncentredGram, type CenteredPca, type DeltaOf, type PcaComponents } from './centeredPca.js';
+import {
+  centeredPcaProjecting,
+  centeredPcaWithGram,
+  uncentredGram,
+  type CenteredPca,
+  type DeltaOf,
+  type PcaComponents,
+  type ProjectionRoute,
+} from './centeredPca.js';
 import type { Matrix } from './matrix.js';
 import { meanDeltaRowMetricsFromSums } from './meanDeltaRowMetrics.js';
-import { pcaRowMetricsWithSums, type RowSums } from './pcaRowMetrics.js';
+import { pcaRowMetricsOfProjection, pcaRowMetricsWithSums, type RowSums } from './pcaRowMetrics.js';
 import { randomProjectionFractions } from './randomProjectionFractions.js';
 import type { RowNorms } from './subtractMatrices.js';
 
@@ -106,6 +114,7 @@ export function subspaceStatisticsOfFinite(
   inputs: Omit<StatisticsInputs, 'trainDelta'> & { trainDelta: Matrix | DeltaOf },
   choice: PcaComponents,
   seed = 0,
+  promptRoute: ProjectionRoute = 'auto',
 ): SubspaceStatistics {
   const { trainBefore, evalBefore, evalAfter, trainDelta, evalDelta } = inputs;
   const pcaParts = centeredPcaWithGram(trainDelta, choice);
@@ -115,11 +124,16 @@ export function subspaceStatisticsOfFinite(
   const vsMean = meanDeltaRowMetricsFromSums(deltaSums.dotMean, deltaSums.norm2, deltaSums.meanNorm2); // the PCA mean is the mean train delta
   const size = inputs.evalRows ? deltaSizeFromRows(inputs.evalRows) : deltaSize(evalBefore, evalAfter);
 
-  const promptParts = centeredPcaWithGram(trainBefore, choice);
+  // At a large k (a share of a flat spectrum) the eval rows are projected from their cross products
+  // with the train rows (no d×k V_k), and the random control's Gaussian is drawn into kernel memory.
+  const promptParts = centeredPcaProjecting(trainBefore, choice, evalBefore, promptRoute);
   const promptPca = promptParts.pca;
-  const { metrics: inPrompt, sums: promptSums } = pcaRowMetricsWithSums(evalBefore, promptPca);
+  const promptSums = promptParts.projection.sums;
+  const inPrompt = pcaRowMetricsOfProjection(promptParts.projection, promptPca.k, promptPca.explainedVariance);
   const randomFraction =
-    promptPca.k > 0 ? randomProjectionFractions(evalBefore, promptPca.mean, promptPca.k, seed, promptSums.centredNorm2) : inPrompt.projectionFractionCentered;
+    promptPca.k > 0
+      ? randomProjectionFractions(evalBefore, promptPca.mean, promptPca.k, seed, promptSums.centredNorm2, promptParts.route === 'gram' ? 'resident' : 'copy')
+      : inPrompt.projectionFractionCentered;
   const trainMean = meanDeltaRowMetricsFromSums(promptSums.dotMean, promptSums.norm2, promptSums.meanNorm2);
 
   const perPrompt: Record<PerPromptColumn, (number | null)[]> = {

@@ -19,6 +19,7 @@ import type {
 } from './captureWorkerProtocol.js';
 import { probeTensors } from './probeTensors.js';
 import type { Pooling, ProbeInputs } from './probeTypes.js';
+import { copyToShared, sharable, SharedBufferPool, sharedBytes } from './sharedWeights.js';
 
 /** What one worker capture returns: activations per probe set and layer, outputs per set (raw, or answer scores for sets with a scoring). */
 export interface WorkerCaptureResult {
@@ -97,6 +98,8 @@ export class WorkerCapture {
   private readonly pending = new Map<number, { resolve: (r: WorkerCaptureResult) => void; reject: (e: Error) => void }>();
   private readonly writes = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   private failed: Error | null = null;
+  /** Buffers the weights of a check are copied into (`capture`), reused once the worker has answered. */
+  private readonly shared = new SharedBufferPool();
   /** The thread itself is unusable (crashed, or could not rebuild the model): never reuse it. */
   private broken = false;
   private isReady = false;
@@ -236,8 +239,13 @@ export class WorkerCapture {
     } = {},
   ): Promise<WorkerCaptureResult> {
     if (this.failed) return Promise.reject(this.failed);
-    const weights = model.weights.map((w) => transferred(w.read()));
-    const extra = pack?.map(transferred);
+    const live = model.weights.map((w) => w.read());
+    const all = [...live, ...(pack ?? [])];
+    // Copied into a reused shared buffer (see `copyToShared`); other dtypes as private copies, moved.
+    const buffer = sharable(all) ? this.shared.take(sharedBytes(all)) : null;
+    const copied = buffer ? copyToShared(all, buffer) : all.map(transferred);
+    const weights = copied.slice(0, live.length);
+    const extra = pack ? copied.slice(live.length) : undefined;
     const id = nextRequestId++;
     const req: CaptureRequest = { type: 'capture', id, weights, sets: [...sets], outputs: [...outputs], ...(extra ? { pack: extra } : {}) };
     if (summaries.summarize?.length) req.summarize = [...summaries.summarize];
@@ -248,11 +256,16 @@ export class WorkerCapture {
         [...summaries.reference].map(([set, layers]) => [set, [...layers].map(([layer, m]) => ({ layer, rows: m.rows, cols: m.cols, data: m.data }))]),
       );
     return new Promise<WorkerCaptureResult>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage(
-        req,
-        [...weights, ...(extra ?? [])].map((w) => w.data.buffer as ArrayBuffer),
-      );
+      this.pending.set(id, {
+        resolve: (r) => {
+          // The worker answers after its last read of the values (the packing): the buffer is free.
+          if (buffer) this.shared.give(buffer);
+          resolve(r);
+        },
+        // Not reused after a failure: a crashed or ended session's worker may still be reading it.
+        reject,
+      });
+      this.worker.postMessage(req, buffer ? [] : copied.map((w) => w.data.buffer as ArrayBuffer));
     });
   }
 

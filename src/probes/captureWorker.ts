@@ -51,7 +51,10 @@ let batchSize = 256;
 let backend: string | null = null;
 
 function toTensor(t: TransferredTensor): tf.Tensor {
-  return tf.tensor(t.data, t.shape, t.dtype);
+  // A check's weights view a buffer the training thread reuses for the next check (`copyToShared`).
+  // wasm copies them into its heap here; another backend may keep the array it is given: a copy then.
+  const shared = t.data.buffer instanceof SharedArrayBuffer && backend !== 'wasm';
+  return tf.tensor(shared ? t.data.slice() : t.data, t.shape, t.dtype);
 }
 
 /** The tensors' bytes end to end (what `tf.io.encodeWeights` concatenates) and their sha256. */
@@ -149,7 +152,8 @@ async function run(req: CaptureRequest): Promise<CaptureReply> {
         if (!buffer || buffer.length !== m.data.length) scratch.set(key, (buffer = new Float64Array(m.data.length)));
         return { layer, summary: summarizeActivations(m, reference.get(layer)!, buffer) };
       });
-      continue;
+      // A set that just became the reference (the baseline) is also returned whole: the metrics' baseline.
+      if (!req.keepReference?.includes(name)) continue;
     }
     out.activations[name] = [...acts].map(([layer, m]) => {
       transfer.push((m.data as Float32Array).buffer as ArrayBuffer);
@@ -165,7 +169,8 @@ async function run(req: CaptureRequest): Promise<CaptureReply> {
   }
   if (req.pack) {
     // After the captures: the verdict waits for those, the checkpoint bytes only for the verdict.
-    // The sent arrays are read, never moved back: a cpu-backend model here may still use them.
+    // The sent arrays are read, never moved back (a cpu-backend model here may still use them),
+    // and read before the reply: a shared buffer is reused by the training thread after it.
     const weights = pack(req.weights);
     const extra = pack(req.pack);
     if (req.keepPacked) {

@@ -61,6 +61,7 @@ export interface CaptureRequest {
   /**
    * Probe sets to return as `ActivationSummary`s against the worker's reference for the set (the
    * baseline activations) instead of as activations; a set without a reference comes back whole.
+   * A set also in `keepReference` comes back both ways (its summary against itself).
    */
   summarize?: string[];
   /** Probe set → the reference activations to summarize it against from now on (replaces the kept one). */

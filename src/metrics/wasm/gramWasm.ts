@@ -23,6 +23,8 @@ interface Kernels {
   deltaRows(a: number, b: number, n: number, d8: number, sums: number, rowOut: number): void;
   rowSums(a: number, n: number, d8: number, mu: number, out: number): void;
   minusFirstRow32(a: number, n: number, cols4: number, stride4: number): void;
+  cross64(a: number, b: number, rows: number, rowsB: number, stride: number, width: number, g: number): void;
+  choleskyInverse(g: number, l: number, r: number, k: number, pivot: number, j0: number, j1: number, c0: number, c1: number): number;
   inverseIteration(
     diag: number,
     off: number,
@@ -325,7 +327,7 @@ export function wasmCentredRows(source: Float32Array | Float64Array | DeltaPair,
   const live = () => {
     if (!held || floor !== end) throw new Error('wasmCentredRows: the resident matrix was released or another one is held above it');
   };
-  return {
+  const resident: ResidentCentredRows = {
     mean,
     rowDotMean,
     total,
@@ -344,9 +346,168 @@ export function wasmCentredRows(source: Float32Array | Float64Array | DeltaPair,
     release() {
       live();
       held = false;
+      blocks.delete(resident);
       floor = start;
     },
   };
+  blocks.set(resident, { start, rows: n, padded, stride });
+  return resident;
+}
+
+/** Where a resident matrix's rows sit in kernel memory (padded as `wasmGram` pads them). */
+interface RowBlock {
+  start: number;
+  rows: number;
+  padded: number;
+  /** Elements per padded row. */
+  stride: number;
+}
+
+/** The block of each live resident matrix, for `ResidentRows.timesTransposeOf`. */
+const blocks = new WeakMap<object, RowBlock>();
+
+/**
+ * A·Bᵀ (a.rows × b.rows, float64, row-major) of two blocks in kernel memory with the same stride, by
+ * the `cross64` kernel (the Gram kernel's 3×3 tiles and summation order, every tile), summed in the
+ * scratch at `gByte` (a.padded × b.padded f64).
+ */
+function crossAt(k: Kernels, a: RowBlock, b: RowBlock, gByte: number): Float64Array {
+  const g = new Float64Array(k.memory.buffer, gByte, a.padded * b.padded);
+  g.fill(0);
+  const strideBytes = a.stride * 8;
+  for (let c0 = 0; c0 < strideBytes; c0 += BLOCK_BYTES)
+    k.cross64(a.start + c0, b.start + c0, a.padded, b.padded, strideBytes, Math.min(BLOCK_BYTES, strideBytes - c0), gByte);
+  const out = new Float64Array(a.rows * b.rows);
+  for (let i = 0; i < a.rows; i++) out.set(g.subarray(i * b.padded, i * b.padded + b.rows), i * b.rows);
+  return out;
+}
+
+/** Rows kept in kernel memory between calls (`wasmResidentRows`). */
+export interface ResidentRows {
+  rows: number;
+  cols: number;
+  /** M·Mᵀ (rows×rows): what `wasmGram(rows, cols, 'float64', fill)` returns for the same fill. */
+  gram(): Float64Array;
+  /**
+   * Σv², Σv·μ and Σ(v − μ)² per row v (the `rowSums` kernel: the JS pass of `pcaRowMetricsWithSums`
+   * in the same order; zero padding columns add exact zeros).
+   */
+  rowSums(mu: Float64Array): { norm2: Float64Array; dotMean: Float64Array; centredNorm2: Float64Array };
+  /** M·Oᵀ (rows × other's rows) for another live resident matrix of the same width (`cross64`). */
+  timesTransposeOf(other: ResidentRows | ResidentCentredRows): Float64Array;
+  /** Frees the kernel memory it holds (last in, first out); the other methods must not be called after. */
+  release(): void;
+}
+
+/**
+ * A rows×cols matrix written by `fill` into kernel memory and kept there (rows padded as `wasmGram`
+ * pads them, padding zeroed) until `release`, last in, first out as `wasmCentredRows`: for products
+ * with other resident matrices without copying either in again. Null when the kernels are unavailable.
+ */
+export function wasmResidentRows(rows: number, cols: number, fill: GramFill): ResidentRows | null {
+  const k = rows < 1 || cols < 1 ? null : kernels();
+  if (k === null) return null;
+  const stride = Math.ceil(cols / (GRAM_STEP_BYTES / 8)) * (GRAM_STEP_BYTES / 8);
+  const padded = Math.ceil(rows / GRAM_TILE_ROWS) * GRAM_TILE_ROWS;
+  const start = floor;
+  const end = start + Math.ceil((padded * stride * 8) / 64) * 64;
+  if (!ensureMemory(k, end)) return null;
+  const a = new Float64Array(k.memory.buffer, start, padded * stride);
+  fill(a, stride);
+  if (stride > cols) for (let r = 0; r < rows; r++) a.fill(0, r * stride + cols, (r + 1) * stride);
+  a.fill(0, rows * stride);
+  const block: RowBlock = { start, rows, padded, stride };
+  floor = end;
+  let held = true;
+  const live = () => {
+    if (!held || floor !== end) throw new Error('wasmResidentRows: the resident matrix was released or another one is held above it');
+  };
+  const resident: ResidentRows = {
+    rows,
+    cols,
+    gram() {
+      live();
+      if (!ensureMemory(k, end + padded * padded * 8)) throw new Error('wasmResidentRows: kernel memory cannot grow for the Gram');
+      return gramAt(k, 'float64', start, rows, padded, stride * 8, end);
+    },
+    rowSums(mu) {
+      live();
+      const muOff = end;
+      const out = muOff + stride * 8;
+      if (!ensureMemory(k, out + rows * 24)) throw new Error('wasmResidentRows: kernel memory cannot grow for the row sums');
+      const mem = new Float64Array(k.memory.buffer);
+      mem.set(mu.subarray(0, cols), muOff / 8);
+      mem.fill(0, muOff / 8 + cols, out / 8);
+      k.rowSums(start, rows, stride * 8, muOff, out);
+      const sums = mem.subarray(out / 8, out / 8 + 3 * rows);
+      const pick = (j: number) => Float64Array.from({ length: rows }, (_, r) => sums[r * 3 + j]!);
+      return { norm2: pick(0), dotMean: pick(1), centredNorm2: pick(2) };
+    },
+    timesTransposeOf(other) {
+      live();
+      const b = blocks.get(other);
+      if (!b || b.stride !== stride) throw new Error('wasmResidentRows: the other matrix is not resident or has another width');
+      if (!ensureMemory(k, end + padded * b.padded * 8)) throw new Error('wasmResidentRows: kernel memory cannot grow for the product');
+      return crossAt(k, block, b, end);
+    },
+    release() {
+      live();
+      held = false;
+      blocks.delete(resident);
+      floor = start;
+    },
+  };
+  blocks.set(resident, block);
+  return resident;
+}
+
+/**
+ * `inverseCholeskyFactor` (choleskyQr.ts) in the `choleskyInverse` kernel, the same operations in the
+ * same order (same bits): R⁻¹ (k×k upper, row-major) for G = RᵀR, or null when a pivot falls below
+ * `minPivot` of its diagonal entry. Undefined when the kernels are unavailable.
+ */
+export function wasmInverseCholeskyFactor(g: Float64Array, k: number, minPivot: number): Float64Array | null | undefined {
+  const kern = k < 1 ? null : kernels();
+  const o = floor;
+  const size = k * k;
+  if (kern === null || !ensureMemory(kern, o + 3 * size * 8)) return undefined;
+  const mem = new Float64Array(kern.memory.buffer, o, 3 * size);
+  mem.set(g.subarray(0, size));
+  mem.fill(0, size);
+  // Ranges of CHOLESKY_STEP columns per call: several calls let V8 tier the kernel up (one long call
+  // would run in its baseline code throughout).
+  const call = (j0: number, j1: number, c0: number, c1: number) => kern.choleskyInverse(o, o + size * 8, o + 2 * size * 8, k, minPivot, j0, j1, c0, c1);
+  for (let j = 0; j < k; j += CHOLESKY_STEP) if (call(j, Math.min(k, j + CHOLESKY_STEP), k, k) === 0) return null;
+  for (let c = 0; c < k; c += CHOLESKY_STEP) call(k, k, c, Math.min(k, c + CHOLESKY_STEP));
+  return mem.slice(2 * size, 3 * size);
+}
+
+/** Columns per `choleskyInverse` call. */
+const CHOLESKY_STEP = 8;
+
+/** Bytes of rows per block of `wasmRowBlocks`. */
+const ROW_BLOCK_BYTES = 3 << 19;
+
+/**
+ * Walks the m×d row-major `rows` in blocks of whole rows (≈ 1.5 MB of float64, a multiple of the
+ * 3-row tile), each held in kernel memory by `wasmResidentRows` while `each(block, firstRow)` runs,
+ * then released: products of every row with a resident matrix below, with only one block's pages
+ * above it (the whole set at once took 8 MB of new kernel pages at 256×4096, ≈ 1700 page faults).
+ * Each row's results do not depend on the blocking. False when the kernels are unavailable.
+ */
+export function wasmRowBlocks(rows: Float32Array | Float64Array, m: number, d: number, each: (block: ResidentRows, firstRow: number) => void): boolean {
+  const step = Math.max(GRAM_TILE_ROWS, Math.floor(ROW_BLOCK_BYTES / (8 * Math.max(1, d)) / GRAM_TILE_ROWS) * GRAM_TILE_ROWS);
+  for (let r0 = 0; r0 < m; r0 += step) {
+    const count = Math.min(step, m - r0);
+    const block = wasmResidentRows(count, d, copyRows(rows.subarray(r0 * d, (r0 + count) * d), count, d));
+    if (!block) return false;
+    try {
+      each(block, r0);
+    } finally {
+      block.release();
+    }
+  }
+  return true;
 }
 
 /**
