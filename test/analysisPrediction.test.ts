@@ -7,7 +7,7 @@ import { randomForestR2 } from '../src/analysis/randomForestR2.js';
 import { ridgeFit } from '../src/analysis/ridgeFit.js';
 import { pearsonR } from '../src/analysis/pearson.js';
 import { assertClose, reference } from './analysisHelpers.js';
-import { seededRandom } from './helpers.js';
+import { seededRandom } from '../src/util/seededRandom.js';
 
 const { X, y, fits, crossValidation } = reference.regression;
 const TOL = 1e-9;

@@ -3,8 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EmGuard } from '../src/guard/EmGuard.js';
 import '../src/registerBuiltins.js';
@@ -15,11 +14,7 @@ export async function useBackend(name: string = process.env.EM_GUARD_TEST_BACKEN
   await tf.ready();
 }
 
-/** A fresh temporary directory; removed by the returned cleanup. */
-export function tempDir(prefix = 'em-guard-test-'): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
+export { tempDir } from './tempDir.js';
 
 /** Mulberry32, the library's own seeded PRNG, so fixtures are reproducible without a dependency. */
 export { seededRandom } from '../src/util/seededRandom.js';

@@ -8,7 +8,7 @@ import { loadPolicy, parsePolicy } from '../src/policy/loadPolicy.js';
 import { PolicyError, type PolicyProblem } from '../src/policy/policyError.js';
 import { POLICY_ERROR_CODES } from '../src/policy/policyErrorCodes.js';
 import { MAX_POLICY_BYTES } from '../src/policy/readPolicyYaml.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from './tempDir.js';
 
 const DIR = 'test/fixtures/policies/errors';
 

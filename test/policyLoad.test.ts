@@ -10,7 +10,7 @@ import { PolicyError } from '../src/policy/policyError.js';
 import { POLICY_DEFAULTS } from '../src/policy/policyDefaults.js';
 import { BUNDLED_POLICIES } from '../src/policy/policyKeys.js';
 import { isKnownMetric, listActions, listMetrics, registerAction, registerMetric } from '../src/policy/registry.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from './tempDir.js';
 
 const MINIMAL = 'version: 1\nrules:\n  - { name: r, metric: loss, op: ">", threshold: 5, actions: [abort] }\n';
 

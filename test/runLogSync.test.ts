@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readRunLog, RUN_LOG_SYNC_DELAY_MS, RunLog } from '../src/runlog/RunLog.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from './tempDir.js';
 
 test('run log: appends reach the file at once, share a delayed fsync, and flush() starts it without waiting for the delay', async () => {
   const { dir, cleanup } = tempDir();

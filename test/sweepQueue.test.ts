@@ -89,10 +89,7 @@ function sweepRecords(out: string): Record<string, unknown>[] {
 
 async function analyze(dir: string): Promise<unknown> {
   const io = memoryIo(dir);
-  // Without the within-train predictor (5×10-fold CV with a LassoCV per fold: ~13 s of CPU per run,
-  // twice 3 runs here): its only inputs, each run's result.json `prediction`, are compared run by run
-  // (runNumbers) before the reports are, and test/sweep.test.ts runs analyze-runs with it on a real sweep.
-  assert.equal(await main(['analyze-runs', dir, '--json', '--permutations', '5', '--no-within-train'], io), 0, io.err.join('\n'));
+  assert.equal(await main(['analyze-runs', dir, '--json', '--permutations', '5'], io), 0, io.err.join('\n'));
   // The report names the directory it read; everything else must match.
   const { dir: _dir, ...report } = JSON.parse(io.out.join('')) as Record<string, unknown>;
   return report;

@@ -8,7 +8,7 @@ import { EXIT_OK, EXIT_USAGE } from '../src/cli/exitCodes.js';
 import { main } from '../src/cli/main.js';
 import { describePolicy } from '../src/policy/describePolicy.js';
 import { loadPolicy } from '../src/policy/loadPolicy.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from './tempDir.js';
 
 test('valid files: exit 0, one summary line each with rules, schedule and actions', async () => {
   const io = memoryIo();

@@ -4,7 +4,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AtomicDirWriter, tempDirPid } from '../src/io/writeDirAtomic.js';
 import { StagedFile } from '../src/io/StagedFile.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from './tempDir.js';
 
 test('AtomicDirWriter: nothing visible under the final name until commit; then exactly the files', async () => {
   const { dir, cleanup } = tempDir();
