@@ -46,10 +46,7 @@ export function symmetricEigen(a: Float64Array, n: number): SymmetricEigen {
  */
 export function symmetricEigenTop(a: Float64Array, n: number, count: number | ((values: Float64Array) => number)): SymmetricEigen {
   if (n <= 2 || (typeof count === 'number' && count >= n)) return symmetricEigen(a, n);
-  // V (n×n), then the wanted vectors as columns (n×want, once V is spent) and their image live in
-  // reused scratch: in a fresh process every n×n array is new pages (≈ 128 page faults at n = 256).
-  const V = scratch(0, n * n);
-  V.set(a.subarray(0, n * n));
+  const V = Float64Array.from(a);
   const d = new Float64Array(n);
   const e = new Float64Array(n);
   // Reduction only: the reflectors stay in V (row i holds uᵢ, d[i] its hᵢ); forming Q explicitly (the
@@ -74,9 +71,9 @@ export function symmetricEigenTop(a: Float64Array, n: number, count: number | ((
   if (!wasmApplyReflectors(n, V, h, vectors, want)) applyReflectors(n, V, h, vectors, want);
   // Check Au = λu against the input itself, all vectors in one tiled product (A·[u₀ … u_{w−1}]);
   // anything off means a corner case: solve densely.
-  const cols = V.subarray(0, n * want);
+  const cols = new Float64Array(n * want);
   for (let j = 0; j < want; j++) for (let r = 0; r < n; r++) cols[r * want + j] = vectors[j * n + r]!;
-  const image = tiledProduct(a, n, n, n, 1, cols, want, scratch(1, n * want));
+  const image = tiledProduct(a, n, n, n, 1, cols, want);
   const limit = 1e-10 * Math.abs(values[0]!);
   for (let r = 0; r < n; r++) {
     for (let j = 0; j < want; j++) {
@@ -84,20 +81,6 @@ export function symmetricEigenTop(a: Float64Array, n: number, count: number | ((
     }
   }
   return { values, vectors };
-}
-
-const scratchRefs: (WeakRef<Float64Array<ArrayBuffer>> | undefined)[] = [undefined, undefined];
-
-/**
- * Scratch buffer `slot` of at least `length` values (contents undefined), held weakly between calls.
- * Only `symmetricEigenTop` uses it, and nothing it calls re-enters it: the buffers never escape.
- */
-function scratch(slot: 0 | 1, length: number): Float64Array<ArrayBuffer> {
-  const held = scratchRefs[slot]?.deref();
-  if (held && held.length >= length) return held.subarray(0, length);
-  const fresh = new Float64Array(length);
-  scratchRefs[slot] = new WeakRef(fresh);
-  return fresh;
 }
 
 /**
