@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fsyncDir } from './fsyncDir.js';
@@ -10,9 +9,17 @@ export function writeAndSync(fd: number, data: Uint8Array | string): void {
   fsyncSync(fd);
 }
 
-/** The temp sibling a file is written to before it is renamed over `path`: `.<name>.<pid>.<random>.tmp`. */
+/**
+ * The temp sibling a file is written to before it is renamed over `path`: `.<name>.<pid>.<random>.tmp`
+ * (8 hex digits). The suffix only keeps one process's writers apart (the file is opened exclusively,
+ * so a clash fails loudly instead of sharing a file), so Math.random serves: node:crypto cost a
+ * one-shot command such as `analyze` ≈ 10 ms CPU to load.
+ */
 export function tempFilePath(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const random = Math.floor(Math.random() * 0x100000000)
+    .toString(16)
+    .padStart(8, '0');
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${random}.tmp`);
 }
 
 /**
