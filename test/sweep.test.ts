@@ -53,9 +53,8 @@ test('sweep-small runs 4 organism runs end to end, then resumes by skipping them
     const second = JSON.parse(again.out.join('')) as { ok: number; skipped: number };
     assert.deepEqual([second.ok, second.skipped], [0, 4]);
     // The analysis runs on the result (2 classes are not guaranteed in 4 tiny runs, so check shape only).
-    // The within-train predictor (≈ 50 s CPU here, nothing of it asserted) runs through the CLI in sweepQueue.test.ts.
     const analysis = memoryIo(dir);
-    assert.equal(await main(['analyze-runs', config.out, '--json', '--permutations', '5', '--no-within-train'], analysis), 0, analysis.err.join('\n'));
+    assert.equal(await main(['analyze-runs', config.out, '--json', '--permutations', '5'], analysis), 0, analysis.err.join('\n'));
     const report = JSON.parse(analysis.out.join('')) as { runs: number; detection: { auroc: { fraction: number }[] } };
     assert.equal(report.runs, 4);
     assert.deepEqual(
