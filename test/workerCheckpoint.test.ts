@@ -8,6 +8,7 @@ import { readIndex } from '../src/checkpoints/checkpointIndex.js';
 import { loadCheckpoint } from '../src/checkpoints/loadCheckpoint.js';
 import { planPackedState } from '../src/checkpoints/packedModelState.js';
 import { WorkerCapture } from '../src/probes/WorkerCapture.js';
+import { fittedModelWithWorker, inlineCheckpoint } from './checkpointWorkerFixture.js';
 import { assertSameCheckpointFiles, checkpointTestModel, seededRandom, tempDir, useBackend } from './helpers.js';
 
 /** A checkpoint of `model` whose bytes the worker packs and keeps, to be written there. */
@@ -26,24 +27,17 @@ async function keptCopy(worker: WorkerCapture, model: tf.LayersModel, includeOpt
 
 test('a checkpoint written by the capture worker from the bytes it packed has the files, bytes and hashes of one written on the training thread', async () => {
   await useBackend();
-  const model = checkpointTestModel();
-  const x = tf.randomNormal([16, 4], 0, 1, 'float32', 1);
-  const y = tf.randomNormal([16, 3], 0, 1, 'float32', 2);
-  await model.fit(x, y, { batchSize: 8, epochs: 1, verbose: 0 });
-  const probes = tf.randomNormal([4, 4], 0, 1, 'float32', 3);
-  const worker = new WorkerCapture(model, ['h'], { pooling: 'last', batchSize: 4 }, new Map([['eval', probes]]));
+  const { model, worker, dispose } = await fittedModelWithWorker();
   const { dir, cleanup } = tempDir();
   try {
-    await worker.ready;
     for (const includeOptimizer of [true, false]) {
       const meta = { step: 2, epoch: 0, metrics: { loss: 0.5 }, safe: true, reason: 'test', includeOptimizer };
-      const inline = new CheckpointStore({ runDir: join(dir, `inline-${includeOptimizer}`) });
-      const a = await inline.saveCaptured(await inline.captureState(model, includeOptimizer), meta).written;
+      const a = await inlineCheckpoint(join(dir, `inline-${includeOptimizer}`), model, meta);
       const remote = new CheckpointStore({ runDir: join(dir, `remote-${includeOptimizer}`) });
       const b = await remote.saveCaptured(await keptCopy(worker, model, includeOptimizer), meta).written;
       assert.deepEqual(b.files, a.files);
       assert.equal(b.hasOptimizer, includeOptimizer);
-      assertSameCheckpointFiles({ ...a, dir: inline.dir }, { ...b, dir: remote.dir }, `includeOptimizer ${includeOptimizer}`);
+      assertSameCheckpointFiles(a, { ...b, dir: remote.dir }, `includeOptimizer ${includeOptimizer}`);
       assert.deepEqual(readIndex(remote.runDir)!.checkpoints, [b]);
       assert.deepEqual(
         readdirSync(remote.dir).filter((n) => n.startsWith('.')),
@@ -63,10 +57,8 @@ test('a checkpoint written by the capture worker from the bytes it packed has th
     assert.deepEqual(readIndex(store.runDir)!.checkpoints, [first]);
     assert.equal((await loadCheckpoint(store.runDir, 'latest')).manifest.id, first.id);
   } finally {
-    await worker.release({ discard: true });
+    await dispose();
     cleanup();
-    tf.dispose([x, y, probes]);
-    model.dispose();
   }
 });
 
