@@ -12,7 +12,9 @@ import {
   minusFirstRowFill,
   wasmCentredRows,
   wasmCentreRows,
+  wasmDeltaGram,
   wasmDeltaRows,
+  wasmDeltaTimes,
   wasmDeltaTransposeTimes,
   wasmGram,
   wasmProduct,
@@ -23,7 +25,7 @@ import {
   webAssembly,
 } from '../src/metrics/wasm/gramWasm.js';
 import { tiledProduct, tiledProductJs } from '../src/metrics/tiledProduct.js';
-import { gram, gramJs } from '../src/metrics/gram.js';
+import { deltaRowGram, gram, gramJs } from '../src/metrics/gram.js';
 import { fromRows, type Matrix } from '../src/metrics/matrix.js';
 import { subtractMatrices } from '../src/metrics/subtractMatrices.js';
 import { symmetricEigen } from '../src/metrics/symmetricEigen.js';
@@ -411,7 +413,7 @@ test("the streaming kernels (deltas, row sums, rows less the first) give their J
   }
 });
 
-test("a delta given by its two sets (formed in kernel memory) gives the formed delta's PCA rows and product bit for bit", () => {
+test("a delta given by its two sets (formed in kernel memory) gives the formed delta's PCA rows, Gram and products bit for bit", () => {
   for (const [n, d, type] of [
     [2, 3, 'f32'],
     [7, 13, 'f64'],
@@ -432,6 +434,14 @@ test("a delta given by its two sets (formed in kernel memory) gives the formed d
     }
     const w = randomMatrix(n, 5, d).data as Float64Array;
     assert.deepEqual(wasmDeltaTransposeTimes(pair, n, d, w, 5, new Float64Array(d * 5)), wasmProduct(delta, d, n, 1, d, w, 5));
+    // The uncentred Gram, Δ·B and the fused row projection (eval deltas are never formed in JS either).
+    assert.deepEqual(wasmDeltaGram(pair, n, d), wasmGram(n, d, 'float64', copyRows(delta, n, d)));
+    assert.deepEqual(deltaRowGram({ after, before }), gram({ rows: n, cols: d, data: delta }, 'rows'));
+    const b = randomMatrix(d, 7, 2 * d + n).data as Float64Array;
+    assert.deepEqual(wasmDeltaTimes(pair, n, d, b, 7), wasmProduct(delta, n, d, d, 1, b, 7));
+    assert.deepEqual(wasmDeltaTimes(pair, n, d, b, 0), new Float64Array(0));
+    const mu = randomMatrix(1, d, 3 * d).data as Float64Array;
+    for (const k of [0, 3]) assert.deepEqual(wasmRowsTimes(pair, n, d, b.subarray(0, d * k), k, mu), wasmRowsTimes(delta, n, d, b.subarray(0, d * k), k, mu));
   }
 });
 

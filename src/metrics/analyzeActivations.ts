@@ -1,4 +1,5 @@
 import { deltaSubspaceOfFinite } from './deltaSubspace.js';
+import { deltaRowGram } from './gram.js';
 import { energyFractionsOfFinite, seededBasis } from './energyFraction.js';
 import { linearCkaOfFinite } from './linearCka.js';
 import type { Matrix } from './matrix.js';
@@ -7,8 +8,8 @@ import { principalAngles } from './principalAngles.js';
 import { relativeDriftFromNorms } from './relativeDrift.js';
 import { subspaceOverlap } from './subspaceOverlap.js';
 import { deltaWithNorms, deltaWithRowNorms, subtractMatrices } from './subtractMatrices.js';
-import { tiledProduct, WASM_MIN_WORK } from './tiledProduct.js';
-import { gramWasmAvailable, wasmDeltaRows, wasmDeltaTransposeTimes } from './wasm/gramWasm.js';
+import { tiledProduct, tiledProductJs, WASM_MIN_WORK } from './tiledProduct.js';
+import { gramWasmAvailable, wasmDeltaRows, wasmDeltaTimes, wasmDeltaTransposeTimes } from './wasm/gramWasm.js';
 import { subspaceStatisticsOfFinite, type PerPromptColumn, type SubspaceStatisticsSummary } from './subspaceStatistics.js';
 
 /** Activations of one layer on two probe sets, before and after fine-tuning (same probes, same order). */
@@ -106,15 +107,30 @@ export function analyzeActivations(sets: ActivationSets, requestedRank: number, 
   const leanNorms = lean ? wasmDeltaRows(sets.trainAfter.data, sets.trainBefore.data, nt, d, null, null) : null;
   // A non-finite sum takes the JS route, which names the bad cell.
   const leanOk = leanNorms !== null && Number.isFinite(leanNorms.deltaNorm2) && Number.isFinite(leanNorms.beforeNorm2);
+  // Δ_eval likewise: its consumers (the train-PCA row measures, its Gram and map-back, the energy
+  // product) form it in kernel memory from the two sets, so its 8 MB float64 array (≈ 2000 new pages,
+  // ≈ 40–60 ms of a fresh process) is never filled. This pass only sums its norms, per row too.
+  const { rows: ne } = sets.evalAfter;
+  const leanEval = ne >= 1 && ne <= d && gramWasmAvailable() && sets.evalAfter.cols === d && sets.evalBefore.rows === ne && sets.evalBefore.cols === d;
+  const leanRows = leanEval ? { before2: new Float64Array(ne), after2: new Float64Array(ne), dot: new Float64Array(ne), delta2: new Float64Array(ne) } : null;
+  const leanEvalNorms = leanRows ? wasmDeltaRows(sets.evalAfter.data, sets.evalBefore.data, ne, d, null, leanRows) : null;
+  const leanEvalOk = leanEvalNorms !== null && Number.isFinite(leanEvalNorms.deltaNorm2) && Number.isFinite(leanEvalNorms.beforeNorm2);
   const trainSize = leanOk ? 0 : sets.trainAfter.data.length;
-  const buffer = scratch(trainSize + sets.evalAfter.data.length);
+  const buffer = scratch(trainSize + (leanEvalOk ? 0 : sets.evalAfter.data.length));
   const train = leanOk
     ? { delta: { rows: nt, cols: d, data: new Float64Array(0) }, ...leanNorms }
     : deltaWithNorms(sets.trainAfter, sets.trainBefore, buffer.subarray(0, trainSize));
-  const evalSet = deltaWithRowNorms(sets.evalAfter, sets.evalBefore, buffer.subarray(trainSize));
+  const evalSet = leanEvalOk
+    ? { delta: { rows: ne, cols: d, data: new Float64Array(0) }, ...leanEvalNorms, rows: leanRows! }
+    : deltaWithRowNorms(sets.evalAfter, sets.evalBefore, buffer.subarray(trainSize));
   const dT = train.delta;
   const dE = evalSet.delta;
   const formed = dT.data.length > 0;
+  const evalPair = { after: sets.evalAfter, before: sets.evalBefore };
+  const evalPairData = { after: sets.evalAfter.data, before: sets.evalBefore.data };
+  // Δ_eval in JS, only where a kernel route declines.
+  let evalFormed: Float64Array | Float32Array | null = null;
+  const evalData = () => (evalFormed ??= subtractMatrices(sets.evalAfter, sets.evalBefore).data);
   lap('deltas');
   const stats = subspaceStatisticsOfFinite(
     {
@@ -122,7 +138,7 @@ export function analyzeActivations(sets: ActivationSets, requestedRank: number, 
       evalBefore: sets.evalBefore,
       evalAfter: sets.evalAfter,
       trainDelta: formed ? dT : trainPair,
-      evalDelta: dE,
+      evalDelta: leanEvalOk ? evalPair : dE,
       evalRows: evalSet.rows,
     },
     options.varianceShare === undefined ? { rank: requestedRank } : { varianceShare: options.varianceShare },
@@ -140,7 +156,17 @@ export function analyzeActivations(sets: ActivationSets, requestedRank: number, 
       };
   const U = deltaSubspaceOfFinite(dT, rank, train.deltaNorm2, stats.grams.trainDelta ? { gram: stats.grams.trainDelta } : {}, mapBack);
   lap('trainSubspace');
-  const V = deltaSubspaceOfFinite(dE, rank, evalSet.deltaNorm2);
+  const V = leanEvalOk
+    ? deltaSubspaceOfFinite(
+        dE,
+        rank,
+        evalSet.deltaNorm2,
+        evalSet.deltaNorm2 > 0 ? { gram: deltaRowGram(evalPair) } : {},
+        (w: Float64Array, k: number, out: Float64Array) => {
+          if (!(d * ne * k >= WASM_MIN_WORK && wasmDeltaTransposeTimes(evalPairData, ne, d, w, k, out))) out.set(tiledProduct(evalData(), d, ne, 1, d, w, k));
+        },
+      )
+    : deltaSubspaceOfFinite(dE, rank, evalSet.deltaNorm2);
   lap('evalSubspace');
   const notes: string[] = [];
   if (stats.trainDeltaPca.reason) notes.push(`train-delta PCA: ${stats.trainDeltaPca.reason}`);
@@ -151,7 +177,15 @@ export function analyzeActivations(sets: ActivationSets, requestedRank: number, 
   lap('angles');
   // One pass over Δ_eval for the train basis and its random baseline (= randomEnergyFraction(dE, k, seed)).
   const [evalEnergyFraction = null, randomBaselineEnergyFraction = null] = U.basis
-    ? energyFractionsOfFinite(dE, evalSet.deltaNorm2, [U.basis, seededBasis(dE.cols, U.k, seed)])
+    ? energyFractionsOfFinite(
+        dE,
+        evalSet.deltaNorm2,
+        [U.basis, seededBasis(dE.cols, U.k, seed)],
+        leanEvalOk
+          ? (b, width) =>
+              (ne * d * width >= WASM_MIN_WORK && wasmDeltaTimes(evalPairData, ne, d, b, width)) || tiledProductJs(evalData(), ne, d, d, 1, b, width)
+          : undefined,
+      )
     : [];
   lap('energy');
   // The statistics' pass over Δ_eval against the mean train delta (their PCA's mean) formed its sums.

@@ -1,6 +1,7 @@
 import { assertFiniteMatrix } from './checkMatrix.js';
 import { columnMeans } from './columnMeans.js';
 import { gram } from './gram.js';
+import type { DeltaOf } from './deltaOf.js';
 import type { Matrix } from './matrix.js';
 import { symmetricEigenTop } from './symmetricEigen.js';
 import { subtractMatrices } from './subtractMatrices.js';
@@ -57,11 +58,7 @@ export function centeredPcaOfFinite(m: Matrix, choice: PcaComponents): CenteredP
   return centeredPcaWithGram(m, choice).pca;
 }
 
-/** A delta after − before given by its two sets (same shape, finite): `centeredPcaWithGram` forms it in kernel memory. */
-export interface DeltaOf {
-  after: Matrix;
-  before: Matrix;
-}
+export type { DeltaOf } from './deltaOf.js';
 
 /** A centred PCA with the n×n products it formed on the way, for callers that need them too. */
 export interface CenteredPcaWithGram {

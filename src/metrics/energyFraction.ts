@@ -34,9 +34,16 @@ export function energyFractions(delta: Matrix, bases: readonly Matrix[]): (numbe
 
 /**
  * `energyFractions` for a delta already checked finite, with ‖Δ‖²_F given (analyzeActivations has
- * both from forming the delta; skips two passes over it).
+ * both from forming the delta; skips two passes over it). With `times` (Δ·B for the d×width
+ * row-major B, as `tiledProduct` forms it) only the delta's shape is read: `analyzeActivations` then
+ * never forms it in JS.
  */
-export function energyFractionsOfFinite(delta: Matrix, total: number, bases: readonly Matrix[]): (number | null)[] {
+export function energyFractionsOfFinite(
+  delta: Matrix,
+  total: number,
+  bases: readonly Matrix[],
+  times?: (b: Float64Array, width: number) => Float64Array,
+): (number | null)[] {
   if (total === 0 || delta.rows === 0) return bases.map(() => null);
   const qs = bases.map((U) => orthonormalColumns(U));
   const width = qs.reduce((a, q) => a + q.cols, 0);
@@ -48,7 +55,7 @@ export function energyFractionsOfFinite(delta: Matrix, total: number, bases: rea
     for (let c = 0; c < d; c++) for (let j = 0; j < q.cols; j++) stacked[c * width + offset + j] = q.data[c * q.cols + j]!;
     offset += q.cols;
   }
-  const projected = tiledProduct(delta.data, delta.rows, d, d, 1, stacked, width);
+  const projected = times ? times(stacked, width) : tiledProduct(delta.data, delta.rows, d, d, 1, stacked, width);
   offset = 0;
   return qs.map((q) => {
     let inside = 0;

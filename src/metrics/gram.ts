@@ -1,5 +1,7 @@
+import type { DeltaOf } from './deltaOf.js';
 import type { Matrix } from './matrix.js';
-import { copyRows, copyTransposed, wasmGram } from './wasm/gramWasm.js';
+import { subtractMatrices } from './subtractMatrices.js';
+import { copyRows, copyTransposed, wasmDeltaGram, wasmGram } from './wasm/gramWasm.js';
 
 /**
  * The Gram matrix of a Matrix in float64: `M Mᵀ` (side `rows`, n×n) or `Mᵀ M` (side `cols`, d×d),
@@ -18,6 +20,16 @@ export function gram(m: Matrix, side: 'rows' | 'cols'): Float64Array {
     if (g) return g;
   }
   return gramJs(m, side);
+}
+
+/**
+ * `gram(after − before, 'rows')` for a delta given by its two sets: where `gram` runs the kernel, the
+ * delta is formed in kernel memory (`wasmDeltaGram`: same layout, same bits), never in JS.
+ */
+export function deltaRowGram(delta: DeltaOf): Float64Array {
+  const { rows: n, cols: d } = delta.after;
+  const g = n * n * d >= WASM_MIN_WORK ? wasmDeltaGram({ after: delta.after.data, before: delta.before.data }, n, d) : null;
+  return g ?? gram(subtractMatrices(delta.after, delta.before), 'rows');
 }
 
 /**

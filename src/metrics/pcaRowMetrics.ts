@@ -1,4 +1,6 @@
+import type { DeltaOf } from './deltaOf.js';
 import type { Matrix } from './matrix.js';
+import { subtractMatrices } from './subtractMatrices.js';
 import { tiledProduct, WASM_MIN_WORK } from './tiledProduct.js';
 import { wasmRowsTimes } from './wasm/gramWasm.js';
 
@@ -58,14 +60,20 @@ export interface RowSums {
  * `pcaRowMetrics` plus the per-row sums of its pass (‖δ‖², δ·μ, ‖δ − μ‖²): `meanDeltaRowMetrics`
  * against the same μ and the random-subspace control read them instead of passing over the rows again.
  */
-export function pcaRowMetricsWithSums(rows: Matrix, pca: PcaFit): { metrics: PcaRowMetrics; sums: RowSums } {
+export function pcaRowMetricsWithSums(rows: Matrix | DeltaOf, pca: PcaFit): { metrics: PcaRowMetrics; sums: RowSums } {
   const projection = rowProjection(rows, pca);
   return { metrics: pcaRowMetricsOfProjection(projection, pca.k, pca.explainedVariance), sums: projection.sums };
 }
 
-/** The `RowProjection` of rows onto a PCA's components: one product rows·V_k and one pass of row sums. */
-export function rowProjection(rows: Matrix, pca: Omit<PcaFit, 'explainedVariance'>): RowProjection {
-  const { rows: n, cols: d, data } = rows;
+/**
+ * The `RowProjection` of rows onto a PCA's components: one product rows·V_k and one pass of row sums.
+ * Rows given as a delta's two sets are formed in kernel memory (in JS only on the JS routes).
+ */
+export function rowProjection(rows: Matrix | DeltaOf, pca: Omit<PcaFit, 'explainedVariance'>): RowProjection {
+  const pair = 'after' in rows ? rows : null;
+  const { rows: n, cols: d } = pair ? pair.after : (rows as Matrix);
+  let formed: Matrix | null = pair ? null : (rows as Matrix);
+  const rowData = () => (formed ??= subtractMatrices(pair!.after, pair!.before)).data;
   const sums: RowSums = { norm2: new Float64Array(n), dotMean: new Float64Array(n), centredNorm2: new Float64Array(n), meanNorm2: 0 };
   const mu = pca.mean;
   if (mu.length !== d) throw new Error(`shape mismatch: rows have ${d} features, the PCA was fitted on ${mu.length}`);
@@ -73,8 +81,9 @@ export function rowProjection(rows: Matrix, pca: Omit<PcaFit, 'explainedVariance
   const V = pca.components.data;
   // One copy of the rows into kernel memory for the product and the row sums (what tiledProduct
   // would run in wasm too); a JS pass below that size or without WebAssembly.
-  const fused = k === 0 || n * d * k >= WASM_MIN_WORK ? wasmRowsTimes(data, n, d, V, k, mu) : null;
-  const projected = fused ? fused.projected : k > 0 ? tiledProduct(data, n, d, d, 1, V, k) : new Float64Array(0);
+  const fused =
+    k === 0 || n * d * k >= WASM_MIN_WORK ? wasmRowsTimes(pair ? { after: pair.after.data, before: pair.before.data } : rowData(), n, d, V, k, mu) : null;
+  const projected = fused ? fused.projected : k > 0 ? tiledProduct(rowData(), n, d, d, 1, V, k) : new Float64Array(0);
   const muV = k > 0 ? tiledProduct(mu, 1, d, d, 1, V, k) : new Float64Array(0);
   let muNorm2 = 0;
   for (let c = 0; c < d; c++) muNorm2 += mu[c]! * mu[c]!;
@@ -84,6 +93,7 @@ export function rowProjection(rows: Matrix, pca: Omit<PcaFit, 'explainedVariance
     sums.dotMean = fused.dotMean;
     sums.centredNorm2 = fused.centredNorm2;
   } else {
+    const data = rowData();
     for (let r = 0; r < n; r++) {
       let norm2 = 0;
       let dotMu = 0;

@@ -108,10 +108,10 @@ export function subspaceStatistics(inputs: StatisticsInputs, choice: PcaComponen
 
 /**
  * `subspaceStatistics` for inputs already checked finite (analyzeActivations validates each set once);
- * the train delta may be given by its two sets, for the kernels to form it in their own memory.
+ * either delta may be given by its two sets, for the kernels to form it in their own memory.
  */
 export function subspaceStatisticsOfFinite(
-  inputs: Omit<StatisticsInputs, 'trainDelta'> & { trainDelta: Matrix | DeltaOf },
+  inputs: Omit<StatisticsInputs, 'trainDelta' | 'evalDelta'> & { trainDelta: Matrix | DeltaOf; evalDelta: Matrix | DeltaOf },
   choice: PcaComponents,
   seed = 0,
   promptRoute: ProjectionRoute = 'auto',

@@ -633,6 +633,45 @@ export function wasmDeltaTransposeTimes(pair: DeltaPair, n: number, d: number, w
   return productAt(kern, o, 1, d, d, n, w, k, out, free);
 }
 
+/**
+ * `wasmGram(n, d, 'float64', copyRows(Δ, n, d))` for Δ = after − before given by its two sets: Δ is
+ * written into kernel memory by `fillDelta` (staging its `before` rows where the Gram then sums), so
+ * it is never formed in JS. Same layout, same kernel, same bits. Null when the kernels are unavailable.
+ */
+export function wasmDeltaGram(pair: DeltaPair, n: number, d: number): Float64Array | null {
+  const k = n < 1 || d < 1 ? null : kernels();
+  if (k === null) return null;
+  const stride = Math.ceil(d / (GRAM_STEP_BYTES / 8)) * (GRAM_STEP_BYTES / 8);
+  const padded = Math.ceil(n / GRAM_TILE_ROWS) * GRAM_TILE_ROWS;
+  const o = floor;
+  const scratchAt = o + padded * stride * 8;
+  if (!ensureMemory(k, scratchAt + Math.max(padded * padded * 8, fillDeltaBytes(n, d, stride)))) return null;
+  const a = new Float64Array(k.memory.buffer, o, padded * stride);
+  fillDelta(k, pair, n, d, o, stride, scratchAt);
+  if (stride > d) for (let r = 0; r < n; r++) a.fill(0, r * stride + d, (r + 1) * stride);
+  a.fill(0, n * stride);
+  return gramAt(k, 'float64', o, n, padded, stride * 8, scratchAt);
+}
+
+/**
+ * Δ·B (n×k) for Δ = after − before (n×d) given by its two sets: what `wasmProduct(Δ, n, d, d, 1, b, k)`
+ * returns (the same layout and kernel calls), with Δ written into kernel memory by `fillDelta`
+ * instead of copied from JS. Null when the kernels are unavailable.
+ */
+export function wasmDeltaTimes(pair: DeltaPair, n: number, d: number, b: Float64Array, k: number, out = new Float64Array(n * k)): Float64Array | null {
+  const kern = n < 1 || d < 1 ? null : kernels();
+  if (kern === null) return null;
+  if (k === 0) return out;
+  const mp = Math.ceil(n / PRODUCT_TILE_ROWS) * PRODUCT_TILE_ROWS;
+  const aLen = Math.ceil(Math.max(n * d, (mp - 1) * d + (d - 1) + 1) / 2) * 2;
+  const o = floor;
+  const free = o + aLen * 8;
+  if (!ensureMemory(kern, free + fillDeltaBytes(n, d, d))) return null;
+  new Float64Array(kern.memory.buffer, o, aLen).fill(0, n * d);
+  fillDelta(kern, pair, n, d, o, d, free);
+  return productAt(kern, o, d, 1, n, d, b, k, out, free);
+}
+
 /** Bytes of each input per `deltaRows` call: a few calls per delta let V8 tier the kernel up, and the block stays in pages later calls use anyway. */
 const DELTA_BLOCK_BYTES = 1 << 20;
 
@@ -686,10 +725,11 @@ export function wasmDeltaRows(
  * `rows`·B (n×k, as `tiledProduct(rows, n, d, d, 1, b, k)` by the wasm kernel) and, from the same
  * copy of the rows, Σv², Σv·μ and Σ(v − μ)² per row v (the `rowSums` kernel: the JS pass of
  * `pcaRowMetricsWithSums`, same order): one copy of the rows into kernel memory, no cold JS pass.
- * k = 0 skips the product. Null when the kernels are unavailable.
+ * `rows` may be a delta after − before given by its two sets (written in by `fillDelta`, the same
+ * numbers as its formed float64 rows). k = 0 skips the product. Null when the kernels are unavailable.
  */
 export function wasmRowsTimes(
-  rows: Float32Array | Float64Array,
+  rows: Float32Array | Float64Array | DeltaPair,
   n: number,
   d: number,
   b: Float32Array | Float64Array,
@@ -704,9 +744,12 @@ export function wasmRowsTimes(
   const muOff = o + aLen * 8;
   const sumsOff = muOff + d * 8;
   const free = Math.ceil((sumsOff + 3 * n * 8) / 16) * 16;
-  if (!ensureMemory(kern, free)) return null;
+  const pair = 'after' in rows ? rows : null;
+  if (!ensureMemory(kern, free + (pair ? fillDeltaBytes(n, d, d) : 0))) return null;
   const mem = new Float64Array(kern.memory.buffer);
-  mem.set(rows.subarray(0, n * d), o / 8);
+  // A delta is written by `fillDelta` (its `before` rows staged above, where the product's B goes next).
+  if (pair) fillDelta(kern, pair, n, d, o, d, free);
+  else mem.set((rows as Float32Array | Float64Array).subarray(0, n * d), o / 8);
   mem.fill(0, o / 8 + n * d, o / 8 + aLen);
   mem.set(mu, muOff / 8);
   kern.rowSums(o, n, d * 8, muOff, sumsOff);
