@@ -509,6 +509,17 @@ test('NumPy fixtures and random inputs: CKA routes (float64 JS, wasm float32) ag
   assert.ok(Math.abs(linearCkaOfFinite(P, Q, 'wasm')! - exact) <= 1e-6, `offset 1000: ${linearCkaOfFinite(P, Q, 'wasm')} vs ${exact}`);
 });
 
+test('kernels compiled in the background first (compileGramWasm, as analyze does) give the same numbers in a fresh process', () => {
+  const child = fileURLToPath(new URL('./gramWasmCompileChild.ts', import.meta.url));
+  const output = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', child], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })) as {
+    available: boolean;
+    gram: number[];
+  };
+  assert.equal(output.available, true);
+  const data = Float64Array.from({ length: 7 * 13 }, (_, i) => Math.sin(i) * (i % 5));
+  assert.deepEqual(output.gram, Array.from(wasmGram(7, 13, 'float64', copyRows(data, 7, 13))!));
+});
+
 test('without WebAssembly (node --jitless) analyzeActivations falls back to the JS kernels, same numbers', () => {
   const child = fileURLToPath(new URL('./gramWasmFallbackChild.ts', import.meta.url));
   const output = execFileSync(process.execPath, ['--jitless', '--import', 'tsx', child], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

@@ -3,7 +3,7 @@ import { analyzeActivations, type ActivationAnalysis } from '../metrics/analyzeA
 import { assertFiniteMatrix } from '../metrics/checkMatrix.js';
 import type { Matrix } from '../metrics/matrix.js';
 import { PER_PROMPT_COLUMNS, type PerPromptColumn } from '../metrics/subspaceStatistics.js';
-import { gramWasmAvailable } from '../metrics/wasm/gramWasm.js';
+import { compileGramWasm, gramWasmAvailable } from '../metrics/wasm/gramWasm.js';
 import { readNpy } from '../npy/readNpy.js';
 import { writeFileAtomic } from '../io/writeFileAtomic.js';
 import { CliError } from './cliError.js';
@@ -84,7 +84,12 @@ export const analyzeCommand: Command = {
     }
     // The four reads overlap (libuv's thread pool): most of a read is the kernel filling new pages,
     // which two cores do side by side. The first failing flag in order is reported, as before.
-    const loaded = await Promise.allSettled(FILE_FLAGS.map((flag) => load(paths[flag], flag)));
+    // Meanwhile V8's background threads compile the kernels (bin.ts compiles them eagerly for
+    // analyze): lazily, each kernel's optimising compile ran on the main thread at its first call.
+    const reads = Promise.allSettled(FILE_FLAGS.map((flag) => load(paths[flag], flag)));
+    const compiledKernels = compileGramWasm();
+    const loaded = await reads;
+    await compiledKernels;
     FILE_FLAGS.forEach((flag, i) => {
       const r = loaded[i]!;
       if (r.status === 'rejected') throw r.reason;

@@ -13,10 +13,13 @@ import { main } from './main.js';
 // calls ran at baseline speed. Compiling the ≈ 9 kB module with the optimising compiler up front cut a
 // d=4096, n=256 `analyze --variance-share 0.9` by ≈ 0.1–0.2 s CPU (the numbers are the same: wasm float
 // arithmetic is exact IEEE in either tier, with no fused multiply-add).
+// V8 also compiles wasm lazily by default, each function at its first call, on the calling thread;
+// eager compilation lets `analyze` compile the module on background threads while it reads its files.
 if (process.argv[2] === 'analyze') {
   setFlagsFromString('--no-concurrent-recompilation');
   setFlagsFromString('--no-concurrent-osr');
   setFlagsFromString('--no-liftoff');
+  setFlagsFromString('--no-wasm-lazy-compilation');
 }
 
 main(process.argv.slice(2), processIo).then(

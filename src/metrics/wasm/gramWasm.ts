@@ -50,6 +50,7 @@ const BLOCK_BYTES = 256;
 /** The slice of the WebAssembly JS API used here (the project's `lib` has no DOM types, where it is declared). */
 export interface WebAssemblyApi {
   validate(bytes: Uint8Array): boolean;
+  compile(bytes: Uint8Array): Promise<object>;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: unknown };
 }
@@ -75,7 +76,7 @@ function kernels(): Kernels | null {
   if (held) return held;
   if (compiled === undefined) {
     try {
-      const bytes = Uint8Array.from(atob(GRAM_WASM_BASE64), (ch) => ch.charCodeAt(0));
+      const bytes = moduleBytes();
       compiled = webAssembly?.validate(bytes) ? new webAssembly.Module(bytes) : null;
     } catch {
       compiled = null;
@@ -85,6 +86,33 @@ function kernels(): Kernels | null {
   const fresh = new webAssembly!.Instance(compiled, {}).exports as Kernels;
   instanceRef = new WeakRef(fresh);
   return fresh;
+}
+
+function moduleBytes(): Uint8Array {
+  return Uint8Array.from(atob(GRAM_WASM_BASE64), (ch) => ch.charCodeAt(0));
+}
+
+let compiling: Promise<void> | undefined;
+
+/**
+ * Compiles the kernels off the main thread (`WebAssembly.compile`, V8's background compile tasks),
+ * so that a caller with other waiting to do (`em-guard analyze` reading its files) overlaps the two;
+ * the first kernel call then finds the module compiled. Never rejects: a failure leaves the synchronous
+ * route (and its fallback to JS) to the first call.
+ */
+export function compileGramWasm(): Promise<void> {
+  if (compiled !== undefined || !webAssembly) return Promise.resolve();
+  compiling ??= (async () => {
+    try {
+      const bytes = moduleBytes();
+      if (!webAssembly.validate(bytes)) return;
+      const module = await webAssembly.compile(bytes);
+      compiled ??= module;
+    } catch {
+      // The synchronous compile in `kernels` decides (and falls back to JS).
+    }
+  })();
+  return compiling;
 }
 
 /** True when the WebAssembly SIMD kernels load here (Node ≥ 16.4, current browsers). */
