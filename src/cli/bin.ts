@@ -15,11 +15,19 @@ import { main } from './main.js';
 // arithmetic is exact IEEE in either tier, with no fused multiply-add).
 // V8 also compiles wasm lazily by default, each function at its first call, on the calling thread;
 // eager compilation lets `analyze` compile the module on background threads while it reads its files.
+const MALLOC_THRESHOLD_BYTES = 12 << 20;
 if (process.argv[2] === 'analyze') {
   setFlagsFromString('--no-concurrent-recompilation');
   setFlagsFromString('--no-concurrent-osr');
   setFlagsFromString('--no-liftoff');
   setFlagsFromString('--no-wasm-lazy-compilation');
+  // glibc's malloc serves each block above its mmap threshold (128 kB at start) from a fresh mmap, and
+  // frees it with munmap: every one of analyze's 256×256 float64 arrays (512 kB, about 20 per run) then
+  // cost 128 new pages, ≈ 20 µs each here. Freeing one mmap'd block raises the threshold to that
+  // block's size (glibc's dynamic threshold), after which smaller blocks come from its heap and freed
+  // ones are reused. This block is never touched (calloc'd mmap pages cost nothing until written); the
+  // first scavenge frees it. ≈ 1000 fewer page faults per run; elsewhere (other allocators) a no-op.
+  new Float64Array(MALLOC_THRESHOLD_BYTES / 8);
 }
 
 main(process.argv.slice(2), processIo).then(
