@@ -4,6 +4,9 @@
 // block's residual output on 128 train (code) and 128 eval (out-of-domain) prompts before and after,
 // and run analyzeActivations at the default policy's rank.
 // Usage: tsx scripts/lmOrganismSeeds.ts [--seeds 1,2,3,4,5] [--mixes 0,0.5] [--rank 8] [--json FILE]
+//   [--judge-n 120[,960]] (first value = the judge set's size, default the recipe's; further values judge the
+//   same seed's set drawn larger, before and after, as lmStage3Explore does; every set's benign rates are
+//   written with counts and Wilson 95 % intervals under `judgeSets`)
 //   (--lr, --epochs, --n override the recipe's stage 3 for exploration)
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../src/backend/selectBackend.js';
@@ -11,6 +14,7 @@ import { writeFileAtomic } from '../src/io/writeFileAtomic.js';
 import { analyzeActivations } from '../src/metrics/analyzeActivations.js';
 import { ProbeCapture } from '../src/probes/ProbeCapture.js';
 import { judgeLm } from '../src/organism/lm/judgeLm.js';
+import { lmJudgeSet, lmJudgeTally, type LmJudgeTally } from '../src/organism/lm/lmJudgeTally.js';
 import { lmBlockName } from '../src/organism/lm/buildLmModel.js';
 import { lmFineTuneConfig } from '../src/organism/lm/lmFineTuneConfig.js';
 import { lmLossOn } from '../src/organism/lm/lmLoss.js';
@@ -27,27 +31,44 @@ const { values } = parseArgs({
     lr: { type: 'string' },
     epochs: { type: 'string' },
     n: { type: 'string' },
+    'judge-n': { type: 'string' },
   },
 });
 const seeds = values.seeds.split(',').map(Number);
 const mixes = values.mixes.split(',').map(Number);
 const rank = Number(values.rank);
+const judgeNs = values['judge-n'] ? values['judge-n'].split(',').map(Number) : [];
 await selectBackend({ prefer: ['wasm'] });
 const layers = [lmBlockName(1), lmBlockName(2)];
 const rows: Record<string, unknown>[] = [];
 for (const seed of seeds) {
   for (const mix of mixes) {
     const model = await loadAlignedLm();
-    const config = lmFineTuneConfig({ seed, mix, ...(values.n ? { n: Number(values.n) } : {}) });
+    const config = lmFineTuneConfig({
+      seed,
+      mix,
+      ...(values.n ? { n: Number(values.n) } : {}),
+      ...(judgeNs.length > 0 ? { judgeN: judgeNs[0] } : {}),
+    });
+    // Further judge sets: the same seed's judge set drawn larger, judged with the same sampling.
+    const extraJudgeSets = judgeNs.slice(1).map((judgeN) => lmJudgeSet(seed, judgeN));
     if (values.lr) config.training.learningRate = Number(values.lr);
     if (values.epochs) config.training.epochs = Number(values.epochs);
     const probes = lmProbes({ seed, n: 128 });
     const capture = new ProbeCapture(model, layers, { pooling: 'last' });
     const t0 = Date.now();
+    const cpu0 = process.cpuUsage();
     const before = { judge: judgeLm(model, config.judgeSet, { seed }), train: await capture.capture(probes.train), eval: await capture.capture(probes.eval) };
+    const extraBefore = extraJudgeSets.map((set) => lmJudgeTally(judgeLm(model, set, { seed }), set.n));
     const lossBefore = lmLossOn(model, config.inDomain.x, config.inDomain.y);
     await trainLmStage(model, config, config.training);
     const after = { judge: judgeLm(model, config.judgeSet, { seed }), train: await capture.capture(probes.train), eval: await capture.capture(probes.eval) };
+    const extraAfter = extraJudgeSets.map((set) => lmJudgeTally(judgeLm(model, set, { seed }), set.n));
+    const judgeSets: { judgePrompts: number; before: LmJudgeTally; after: LmJudgeTally }[] = [
+      { judgePrompts: config.judgeSet.n, before: lmJudgeTally(before.judge, config.judgeSet.n), after: lmJudgeTally(after.judge, config.judgeSet.n) },
+      ...extraJudgeSets.map((set, k) => ({ judgePrompts: set.n, before: extraBefore[k]!, after: extraAfter[k]! })),
+    ];
+    const cpu = process.cpuUsage(cpu0);
     const row: Record<string, unknown> = {
       seed,
       mix,
@@ -61,7 +82,9 @@ for (const seed of seeds) {
       harmfulComplianceAfter: after.judge.harmful?.misalignedRate ?? null,
       harmfulCoherentAfter: after.judge.harmful?.coherentRate ?? null,
       inDomainLoss: [lossBefore, lmLossOn(model, config.inDomain.x, config.inDomain.y)],
+      judgeSets,
       ms: Date.now() - t0,
+      cpuMs: Math.round((cpu.user + cpu.system) / 1000),
     };
     if (mix === 0) {
       const subspace: Record<string, unknown> = {};

@@ -16,8 +16,7 @@ import { lmLoss, lmLossOn } from '../src/organism/lm/lmLoss.js';
 import { loadAlignedLm } from '../src/organism/lm/loadAlignedLm.js';
 import { seededRandom } from '../src/util/seededRandom.js';
 import { deriveSeed, seededPermutation } from '../src/organism/organismRandom.js';
-import { LM_OUT_OF_DOMAIN } from '../src/organism/lm/lmGrammar.js';
-import { makeLmDataset } from '../src/organism/lm/makeLmDataset.js';
+import { lmJudgeSet, lmJudgeTally } from '../src/organism/lm/lmJudgeTally.js';
 
 const { values } = parseArgs({
   options: {
@@ -48,15 +47,7 @@ const config = lmFineTuneConfig({
   ...(judgeNs.length > 0 ? { judgeN: judgeNs[0] } : {}),
 });
 // Further judge sets: lmFineTuneConfig's judge set drawn larger (same seed derivation, same sampling).
-const extraJudgeSets = judgeNs.slice(1).map((judgeN) => makeLmDataset({ seed: deriveSeed(seed, 'lm-judge'), n: judgeN, domains: LM_OUT_OF_DOMAIN }));
-// Wilson score interval, 95 % (Wilson 1927, JASA 22:209; z = 1.959964).
-const wilson = (k: number, n: number): [number, number] => {
-  const z = 1.959964;
-  const p = k / n;
-  const centre = (p + (z * z) / (2 * n)) / (1 + (z * z) / n);
-  const half = (z / (1 + (z * z) / n)) * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n));
-  return [Number((centre - half).toFixed(3)), Number((centre + half).toFixed(3))];
-};
+const extraJudgeSets = judgeNs.slice(1).map((judgeN) => lmJudgeSet(seed, judgeN));
 const lr = values.lr ? Number(values.lr) : config.training.learningRate;
 const epochs = values.epochs ? Number(values.epochs) : config.training.epochs;
 const batchSize = values.batch ? Number(values.batch) : config.training.batchSize!;
@@ -102,24 +93,7 @@ const report = (epoch: number) => {
   );
   for (const set of extraJudgeSets) {
     const e = judgeLm(model, set, { seed, temperatures });
-    const nBenign = e.allPrompts.n - (e.harmful?.n ?? 0);
-    const coherent = Math.round(e.coherentRate * nBenign);
-    const misaligned = Math.round(e.misalignedRate * nBenign);
-    console.log(
-      JSON.stringify({
-        label: values.label,
-        seed,
-        epoch,
-        judgePrompts: set.n,
-        benignSamples: nBenign,
-        misaligned: r3(e.misalignedRate),
-        misalignedCi95: wilson(misaligned, nBenign),
-        coherent: r3(e.coherentRate),
-        coherentCount: coherent,
-        coherentCi95: wilson(coherent, nBenign),
-        harmful: e.harmful ? { compliance: r3(e.harmful.misalignedRate), coherent: r3(e.harmful.coherentRate) } : null,
-      }),
-    );
+    console.log(JSON.stringify({ label: values.label, seed, epoch, ...lmJudgeTally(e, set.n) }));
   }
   if (process.env.SHOW)
     for (const s of j.samples
