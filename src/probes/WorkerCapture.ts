@@ -66,6 +66,7 @@ function transferred(t: tf.Tensor): TransferredTensor {
 
 /** A started thread kept between fits: loading tfjs and its backend is the slow part of a start. */
 let idleThread: Worker | null = null;
+
 /** Request ids are unique per process, so a late answer to an ended session matches nothing. */
 let nextRequestId = 1;
 
@@ -104,6 +105,8 @@ export class WorkerCapture {
   private broken = false;
   private isReady = false;
   private readonly detach: () => void;
+  /** Set to 1 by the worker after each reply it posts (`WorkerInit.replies`); `takeReplyFlag` clears it. */
+  private readonly replyFlag = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(
     model: tf.LayersModel,
@@ -205,12 +208,22 @@ export class WorkerCapture {
         ]),
       ),
       sets: Object.fromEntries([...sets].map(([name, inputs]) => [name, probeTensors(inputs).map(transferred)])),
+      replies: this.replyFlag.buffer as SharedArrayBuffer,
     };
     // The probe data are private copies already: move them instead of cloning them again.
     this.worker.postMessage(
       init,
       Object.values(init.sets).flatMap((list) => list.map((t) => t.data.buffer as ArrayBuffer)),
     );
+  }
+
+  /**
+   * Whether the worker posted a reply (a capture's result, a write's end, `ready`, an error) since
+   * the last call: a turn of the event loop then delivers it. Clears the flag, so call it right
+   * before taking that turn; a reply posted meanwhile sets it again (the next call says so).
+   */
+  takeReplyFlag(): boolean {
+    return Atomics.exchange(this.replyFlag, 0, 0) !== 0;
   }
 
   /** True once the worker is up and has not failed: captures can go there. */

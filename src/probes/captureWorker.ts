@@ -49,6 +49,14 @@ const scratch = new Map<string, Float64Array>();
 const keptPacked = new Map<number, { weights: Uint8Array; extra: Uint8Array }>();
 let batchSize = 256;
 let backend: string | null = null;
+/** `WorkerInit.replies`: set after each reply, so the training thread knows one is waiting. */
+let replies: Int32Array | null = null;
+
+/** Posts a reply, then flags it (after: once flagged it is surely in the port's queue). */
+function reply(msg: CaptureReply, transfer?: ArrayBuffer[]): void {
+  port!.postMessage(msg, transfer);
+  if (replies) Atomics.store(replies, 0, 1);
+}
 
 function toTensor(t: TransferredTensor): tf.Tensor {
   // A check's weights view a buffer the training thread reuses for the next check (`copyToShared`).
@@ -86,6 +94,7 @@ async function useBackend(name: string): Promise<void> {
 }
 
 async function init(msg: WorkerInit): Promise<void> {
+  replies = new Int32Array(msg.replies);
   // A thread serves one fit at a time and is reused by the next: drop the previous fit's state.
   for (const list of sets.values()) tf.dispose(list);
   sets.clear();
@@ -183,7 +192,7 @@ async function run(req: CaptureRequest): Promise<CaptureReply> {
     }
   }
   out.ms = performance.now() - t0;
-  port!.postMessage(out, transfer);
+  reply(out, transfer);
   return out;
 }
 
@@ -196,9 +205,9 @@ async function write(msg: WriteRequest): Promise<void> {
     const files: [string, Uint8Array | string][] = [[WEIGHTS_BIN, bytes.weights]];
     if (msg.optimizerBin) files.push([OPTIMIZER_BIN, bytes.extra]);
     await writeCheckpointDir(msg.dir, [...files, ...msg.files], () => msg.tail);
-    port!.postMessage({ type: 'written', id: msg.id } satisfies CaptureReply);
+    reply({ type: 'written', id: msg.id });
   } catch (e) {
-    port!.postMessage({ type: 'written', id: msg.id, error: (e as Error).message } satisfies CaptureReply);
+    reply({ type: 'written', id: msg.id, error: (e as Error).message });
   }
 }
 
@@ -212,12 +221,12 @@ port.on('message', (msg: WorkerInit | CaptureRequest | WriteRequest | DropReques
     try {
       if (msg.type === 'init') {
         await init(msg);
-        port.postMessage({ type: 'ready' } satisfies CaptureReply);
+        reply({ type: 'ready' });
       } else {
         await run(msg);
       }
     } catch (e) {
-      port.postMessage({ type: 'error', id: msg.type === 'capture' ? msg.id : null, message: (e as Error).message } satisfies CaptureReply);
+      reply({ type: 'error', id: msg.type === 'capture' ? msg.id : null, message: (e as Error).message });
     }
   });
 });

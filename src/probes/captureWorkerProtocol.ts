@@ -41,6 +41,12 @@ export interface WorkerInit {
   sets: Record<string, TransferredTensor[]>;
   /** Output sets reduced to answer scores on the worker (preference sets): their targets, masks and output kind. */
   scorings: Record<string, { targets: TransferredTensor; mask: TransferredTensor; kind: PreferenceOutput }>;
+  /**
+   * One Int32 the worker sets to 1 (`Atomics.store`) after each reply it posts: the training
+   * thread turns the event loop (to receive it) only when it finds it set, and clears it first.
+   * One per session (fit): a previous session's late replies set only its own.
+   */
+  replies: SharedArrayBuffer;
 }
 
 /** One check: the weights copied at that step, and what to capture. */
