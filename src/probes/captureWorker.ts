@@ -95,8 +95,13 @@ async function useBackend(name: string): Promise<void> {
 
 async function init(msg: WorkerInit): Promise<void> {
   replies = new Int32Array(msg.replies);
-  // A thread serves one fit at a time and is reused by the next: drop the previous fit's state.
-  for (const list of sets.values()) tf.dispose(list);
+  // A thread serves one fit at a time and is reused by the next: drop the previous fit's state,
+  // except the probe sets the training thread did not send again (`kept`: the same tensors).
+  const kept = new Map<string, tf.Tensor[]>();
+  for (const [name, list] of sets) {
+    if (msg.sets[name] === 'kept' && backend === msg.backend) kept.set(name, list);
+    else tf.dispose(list);
+  }
   sets.clear();
   for (const m of masks.values()) m.dispose();
   masks.clear();
@@ -127,7 +132,15 @@ async function init(msg: WorkerInit): Promise<void> {
   }
   capture = new ProbeCapture(model, msg.layers, { pooling: msg.pooling, batchSize: msg.batchSize });
   batchSize = msg.batchSize;
-  for (const [name, list] of Object.entries(msg.sets)) sets.set(name, list.map(toTensor));
+  for (const [name, list] of Object.entries(msg.sets)) {
+    if (list !== 'kept') {
+      sets.set(name, list.map(toTensor));
+      continue;
+    }
+    const held = kept.get(name);
+    if (!held) throw new Error(`internal: probe set \`${name}\` was not kept on the worker`);
+    sets.set(name, held);
+  }
   for (const [name, m] of Object.entries(msg.masks)) masks.set(name, toTensor(m));
   for (const [name, s] of Object.entries(msg.scorings)) scorings.set(name, { targets: toTensor(s.targets), mask: toTensor(s.mask), kind: s.kind });
 }
