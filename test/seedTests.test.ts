@@ -84,7 +84,7 @@ test('Lasso and LassoCV (standardised) match sklearn', () => {
   }
 });
 
-test('LassoCV path in covariance form (p <= 2n) and residual form (p > 2n) matches cold-start Lasso fits per fold', () => {
+test('LassoCV path and refit in covariance form (p <= 2n) and residual form (p > 2n) match cold-start Lasso fits', () => {
   // Reference: the pipeline's scaler on all rows, then per contiguous fold and α a cold-start lassoFit
   // (checked against sklearn above) at tol 1e-12; both converge to the unique optimum, so the fold-mean
   // MSEs agree to 1e-8 relative.
@@ -115,6 +115,9 @@ test('LassoCV path in covariance form (p <= 2n) and residual form (p > 2n) match
       }
       near(cv.mse[a]!, sum / folds.length, 1e-8, 0, `n ${n} p ${p} mse ${a}`);
     });
+    // The refit on all rows is lassoFit's descent at the chosen α (same stopping point up to rounding).
+    const refit = lassoFit(X, y, cv.lambda, { standardize: true, tol: 1e-12 });
+    refit.coefficients.forEach((w, j) => near(cv.coefficients[j]!, w, 1e-9, 1e-12, `n ${n} p ${p} refit w${j}`));
   }
 });
 

@@ -73,9 +73,11 @@ function descend(c: Centred, alpha: number, w: Float64Array, tol: number, maxSwe
  * The same cyclic coordinate descent as {@link descend} (same order, same soft-threshold, same stopping
  * rule) in covariance form (Friedman, Hastie & Tibshirani 2010, section 2.2; sklearn's
  * `enet_coordinate_descent_gram`): it keeps q = Xᵀr instead of r, so ρ_j costs O(1) and a changed weight
- * O(p) instead of O(n) each. Equal to `descend` in exact arithmetic; rounding differs.
+ * O(p) instead of O(n) each. Equal to `descend` in exact arithmetic; rounding differs. With `faceSteps`
+ * it also tries {@link stepOnSupport} once the support and signs settle (then it stops at the optimum, not
+ * where `descend` would stop).
  */
-function descendGram(g: Gram, alpha: number, w: Float64Array, tol: number, maxSweeps: number): void {
+function descendGram(g: Gram, alpha: number, w: Float64Array, tol: number, maxSweeps: number, faceSteps: boolean): void {
   const { n, p, G, xty } = g;
   const q = Float64Array.from(xty);
   for (let k = 0; k < p; k++) {
@@ -107,7 +109,7 @@ function descendGram(g: Gram, alpha: number, w: Float64Array, tol: number, maxSw
     }
     if (maxDelta <= tol * Math.max(maxW, 1e-300)) return;
     stable = supportMoved ? 0 : stable + 1;
-    if (stable >= SOLVE_AFTER && sweep >= nextSolve) {
+    if (faceSteps && stable >= SOLVE_AFTER && sweep >= nextSolve) {
       const step = stepOnSupport(g, alpha, w, q);
       if (step === 'optimal') return;
       stable = 0;
@@ -323,7 +325,7 @@ export function lassoCvFit(X: number[][], y: readonly number[], options: LassoCv
     // Covariance form when a changed weight's O(p) update undercuts the residual form's O(n) dot and update.
     const g = c.p <= 2 * c.n ? gram(c) : null;
     alphas.forEach((alpha, a) => {
-      if (g) descendGram(g, alpha, w, tol, maxSweeps);
+      if (g) descendGram(g, alpha, w, tol, maxSweeps, true);
       else descend(c, alpha, w, tol, maxSweeps);
       const m = model(c, w, alpha);
       const predicted = m.predict(test.map((i) => Xs[i]!));
@@ -335,6 +337,11 @@ export function lassoCvFit(X: number[][], y: readonly number[], options: LassoCv
   const mse = sums.map((s) => s / folds);
   let best = 0;
   for (let a = 1; a < count; a++) if (mse[a]! < mse[best]!) best = a;
-  const fitted = lassoFit(X, y, alphas[best]!, { standardize, tol, maxSweeps });
+  // The refit: lassoFit's cold-start descent on all rows (already centred as `all`), in covariance form
+  // when cheaper but without face steps, so it stops where lassoFit's descent stops (up to rounding).
+  const w = new Float64Array(all.p);
+  if (all.p <= 2 * all.n) descendGram(gram(all), alphas[best]!, w, tol, maxSweeps, false);
+  else descend(all, alphas[best]!, w, tol, maxSweeps);
+  const fitted = model(all, w, alphas[best]!);
   return { ...fitted, alphas, mse };
 }
