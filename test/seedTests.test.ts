@@ -84,13 +84,14 @@ test('Lasso and LassoCV (standardised) match sklearn', () => {
   }
 });
 
-test('LassoCV path and refit in covariance form (p <= 2n) and residual form (p > 2n) match cold-start Lasso fits', () => {
+test('LassoCV path and refit in covariance form (p <= 2n; rank-deficient at p 25, n 16 per fold) and residual form (p > 2n) match cold-start Lasso fits', () => {
   // Reference: the pipeline's scaler on all rows, then per contiguous fold and α a cold-start lassoFit
   // (checked against sklearn above) at tol 1e-12; both converge to the unique optimum, so the fold-mean
   // MSEs agree to 1e-8 relative.
   const rand = seededRandom(3);
   for (const [n, p] of [
     [40, 9],
+    [20, 25],
     [20, 50],
   ] as const) {
     const X = Array.from({ length: n }, () => Array.from({ length: p }, () => rand() * 2 - 1));

@@ -149,7 +149,7 @@ function stepOnSupport(g: Gram, alpha: number, w: Float64Array, q: Float64Array)
       let s = G[S[a]! * p + S[b]!]!;
       for (let t = 0; t < b; t++) s -= L[a * k + t]! * L[b * k + t]!;
       if (a === b) {
-        if (!(s > 1e-10 * maxDiag)) return 'singular';
+        if (!(s > 1e-10 * maxDiag)) return a > 0 ? stepAlongNullDirection(g, alpha, w, q, S, L, a) : 'singular';
         L[a * k + a] = Math.sqrt(s);
       } else L[a * k + b] = s / L[b * k + b]!;
     }
@@ -197,6 +197,61 @@ function stepOnSupport(g: Gram, alpha: number, w: Float64Array, q: Float64Array)
     q[j] = r;
   }
   return 'moved';
+}
+
+/**
+ * Cholesky of G_SS broke down at pivot `a`: column S[a] is (numerically) a combination of S[0..a−1], so
+ * v = (−G_BB⁻¹G_B,S[a], 1) on B ∪ {S[a]} leaves Xw (nearly) unchanged. On the face the objective along
+ * w + tv is a quadratic in t with slope −qᵀv/n + αsᵀv and curvature vᵀGv/n; `w` moves to its minimum
+ * clipped to the range where the signs hold ('moved' when a weight reached 0 there, the support
+ * shrinking, else 'singular'). Never raises the objective.
+ */
+function stepAlongNullDirection(g: Gram, alpha: number, w: Float64Array, q: Float64Array, S: number[], L: Float64Array, a: number): 'moved' | 'singular' {
+  const { n, p, G, xty } = g;
+  const k = S.length;
+  const v = new Float64Array(a + 1);
+  for (let i = 0; i < a; i++) {
+    let s = G[S[i]! * p + S[a]!]!;
+    for (let t = 0; t < i; t++) s -= L[i * k + t]! * v[t]!;
+    v[i] = s / L[i * k + i]!;
+  }
+  for (let i = a - 1; i >= 0; i--) {
+    let s = v[i]!;
+    for (let t = i + 1; t < a; t++) s -= L[t * k + i]! * v[t]!;
+    v[i] = s / L[i * k + i]!;
+  }
+  for (let i = 0; i < a; i++) v[i] = -v[i]!;
+  v[a] = 1;
+  let slope = 0;
+  let curvature = 0;
+  let tLo = -Infinity;
+  let tHi = Infinity;
+  let hitLo = -1;
+  let hitHi = -1;
+  for (let i = 0; i <= a; i++) {
+    const j = S[i]!;
+    slope += -q[j]! * v[i]! + n * alpha * Math.sign(w[j]!) * v[i]!;
+    let gv = 0;
+    for (let t = 0; t <= a; t++) gv += G[j * p + S[t]!]! * v[t]!;
+    curvature += v[i]! * gv;
+    if (v[i] !== 0) {
+      const ti = -w[j]! / v[i]!;
+      if (ti > 0 && ti < tHi) [tHi, hitHi] = [ti, i];
+      if (ti < 0 && ti > tLo) [tLo, hitLo] = [ti, i];
+    }
+  }
+  let t = curvature > 0 ? -slope / curvature : slope < 0 ? Infinity : -Infinity;
+  let hit = -1;
+  if (t >= tHi) [t, hit] = [tHi, hitHi];
+  else if (t <= tLo) [t, hit] = [tLo, hitLo];
+  if (!Number.isFinite(t)) return 'singular';
+  for (let i = 0; i <= a; i++) w[S[i]!] = i === hit ? 0 : w[S[i]!]! + t * v[i]!;
+  for (let j = 0; j < p; j++) {
+    let r = xty[j]!;
+    for (const i of S) r -= G[j * p + i]! * w[i]!;
+    q[j] = r;
+  }
+  return hit >= 0 ? 'moved' : 'singular';
 }
 
 /** XᵀX (row-major p×p, symmetric) and Xᵀy of centred data. */
