@@ -113,15 +113,13 @@ function descendGram(g: Gram, alpha: number, w: Float64Array, tol: number, maxSw
       const step = stepOnSupport(g, alpha, w, q);
       if (step === 'optimal') return;
       stable = 0;
-      if (step === 'singular') {
-        gap *= 2;
-        nextSolve = sweep + gap;
-      }
+      gap += SOLVE_AFTER;
+      nextSolve = sweep + gap;
     }
   }
 }
 
-/** Sweeps with an unchanged support and signs before {@link stepOnSupport} is tried (and the first back-off). */
+/** Sweeps with an unchanged support and signs before {@link stepOnSupport} is tried; each try that does not end the descent waits this many sweeps longer for the next (when targets carry no signal the support can cycle between steps and descent). */
 const SOLVE_AFTER = 4;
 
 /**
