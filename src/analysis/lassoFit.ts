@@ -119,7 +119,11 @@ function descendGram(g: Gram, alpha: number, w: Float64Array, tol: number, maxSw
   }
 }
 
-/** Sweeps with an unchanged support and signs before {@link stepOnSupport} is tried; each try that does not end the descent waits this many sweeps longer for the next (when targets carry no signal the support can cycle between steps and descent). */
+/**
+ * Sweeps with an unchanged support and signs before {@link stepOnSupport} is tried; each try that does
+ * not end the descent waits this many sweeps longer for the next (on permuted targets the support can
+ * cycle between steps and descent).
+ */
 const SOLVE_AFTER = 4;
 
 /**
@@ -129,8 +133,8 @@ const SOLVE_AFTER = 4;
  * the optimum: `w` becomes it ('optimal'), exact up to rounding, where descent would creep towards it
  * for thousands of sweeps when features are nearly collinear. Otherwise `w` moves towards z as far as
  * the signs hold (the first weight to reach 0 is set to 0), which lowers the objective, and descent goes
- * on from there ('moved'; `q` = Xᵀy − Gw is recomputed). 'singular': G_SS is numerically singular, `w`
- * is left alone.
+ * on from there ('moved'; `q` = Xᵀy − Gw is recomputed). When G_SS is numerically singular the step is
+ * {@link stepAlongNullDirection}'s instead.
  */
 function stepOnSupport(g: Gram, alpha: number, w: Float64Array, q: Float64Array): 'optimal' | 'moved' | 'singular' {
   const { n, p, G, xty } = g;
