@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { beforeAfterTests } from '../src/analysis/beforeAfterTests.js';
+import { kFoldIndices } from '../src/analysis/kFoldIndices.js';
 import { ksTwoSample } from '../src/analysis/ksTwoSample.js';
 import { lassoCvFit, lassoFit } from '../src/analysis/lassoFit.js';
 import { nadeauBengio } from '../src/analysis/nadeauBengio.js';
@@ -80,6 +81,44 @@ test('Lasso and LassoCV (standardised) match sklearn', () => {
     near(cv.lambda, c.cv.alpha, 1e-12, 0, `${c.name} chosen α`);
     const predicted = cv.predict(c.X);
     c.cv.predictions.forEach((p, i) => near(predicted[i]!, p, 0, 1e-6, `${c.name} prediction ${i}`));
+  }
+});
+
+test('LassoCV path and refit in covariance form (p <= 2n; rank-deficient at p 25, n 16 per fold) and residual form (p > 2n) match cold-start Lasso fits', () => {
+  // Reference: the pipeline's scaler on all rows, then per contiguous fold and α a cold-start lassoFit
+  // (checked against sklearn above) at tol 1e-12; both converge to the unique optimum, so the fold-mean
+  // MSEs agree to 1e-8 relative.
+  const rand = seededRandom(3);
+  for (const [n, p] of [
+    [40, 9],
+    [20, 25],
+    [20, 50],
+  ] as const) {
+    const X = Array.from({ length: n }, () => Array.from({ length: p }, () => rand() * 2 - 1));
+    const y = X.map((r) => 2 * r[0]! - r[1]! + 0.5 * rand());
+    const cv = lassoCvFit(X, y, { standardize: true, alphas: 8, tol: 1e-12 });
+    const mean = Array.from({ length: p }, (_, j) => X.reduce((s, r) => s + r[j]!, 0) / n);
+    const sd = mean.map((m, j) => Math.sqrt(X.reduce((s, r) => s + (r[j]! - m) ** 2, 0) / n));
+    const Xs = X.map((r) => r.map((v, j) => (v - mean[j]!) / sd[j]!));
+    const folds = kFoldIndices(n, 5);
+    cv.alphas.forEach((alpha, a) => {
+      let sum = 0;
+      for (const test of folds) {
+        const train = Xs.flatMap((_, i) => (test.includes(i) ? [] : [i]));
+        const m = lassoFit(
+          train.map((i) => Xs[i]!),
+          train.map((i) => y[i]!),
+          alpha,
+          { tol: 1e-12 },
+        );
+        const predicted = m.predict(test.map((i) => Xs[i]!));
+        sum += test.reduce((s, i, t) => s + (y[i]! - predicted[t]!) ** 2, 0) / test.length;
+      }
+      near(cv.mse[a]!, sum / folds.length, 1e-8, 0, `n ${n} p ${p} mse ${a}`);
+    });
+    // The refit on all rows is lassoFit's descent at the chosen α (same stopping point up to rounding).
+    const refit = lassoFit(X, y, cv.lambda, { standardize: true, tol: 1e-12 });
+    refit.coefficients.forEach((w, j) => near(cv.coefficients[j]!, w, 1e-9, 1e-12, `n ${n} p ${p} refit w${j}`));
   }
 });
 

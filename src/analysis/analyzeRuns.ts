@@ -46,8 +46,8 @@ export interface AnalyzeRunsOptions {
   trees?: number;
   /**
    * Permutations of the within-train predictor's test, on one run (the paper's is 200). Default 0:
-   * each permutation reruns a 10-fold CV with a LassoCV per fold per model (≈ 40× the repeated CV's
-   * cost, minutes per run on 2 cores), too slow for the default `analyze-runs`.
+   * each permutation reruns a 10-fold CV with a LassoCV per fold per model (200 of them ≈ 20× the
+   * repeated CV's cost: ≈ 35 s CPU on a 128-prompt run, more on runs with fewer prompts than features).
    */
   withinTrainPermutations?: number;
   /** Run the within-train predictor (the costly part: repeated CV with a LassoCV per fold). Default true. */
