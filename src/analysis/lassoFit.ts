@@ -127,6 +127,23 @@ function descendGram(g: Gram, alpha: number, w: Float64Array, tol: number, maxSw
 const SOLVE_AFTER = 4;
 
 /**
+ * Solves (L Lᵀ) x = v in place for the leading m×m block of the row-major lower triangle L (row stride k):
+ * forward then back substitution (Golub & Van Loan, Matrix Computations, 4th ed., alg. 4.2.1 and 3.1.1–3.1.2).
+ */
+function solveCholeskyInPlace(L: Float64Array, k: number, m: number, v: Float64Array): void {
+  for (let i = 0; i < m; i++) {
+    let s = v[i]!;
+    for (let t = 0; t < i; t++) s -= L[i * k + t]! * v[t]!;
+    v[i] = s / L[i * k + i]!;
+  }
+  for (let i = m - 1; i >= 0; i--) {
+    let s = v[i]!;
+    for (let t = i + 1; t < m; t++) s -= L[t * k + i]! * v[t]!;
+    v[i] = s / L[i * k + i]!;
+  }
+}
+
+/**
  * On the face of the current support S and signs s the Lasso objective is the quadratic
  * (1/2n)‖y − Xw‖² + αsᵀw, minimised at z_S = G_SS⁻¹(Xᵀy_S − nαs). If z keeps the signs and every j outside
  * S satisfies |Xᵀy_j − G_jS z_S| ≤ nα (the Lasso's KKT conditions; Osborne, Presnell & Turlach 2000), z is
@@ -157,16 +174,8 @@ function stepOnSupport(g: Gram, alpha: number, w: Float64Array, q: Float64Array)
     }
   }
   const z = new Float64Array(k);
-  for (let a = 0; a < k; a++) {
-    let s = xty[S[a]!]! - n * alpha * Math.sign(w[S[a]!]!);
-    for (let t = 0; t < a; t++) s -= L[a * k + t]! * z[t]!;
-    z[a] = s / L[a * k + a]!;
-  }
-  for (let a = k - 1; a >= 0; a--) {
-    let s = z[a]!;
-    for (let t = a + 1; t < k; t++) s -= L[t * k + a]! * z[t]!;
-    z[a] = s / L[a * k + a]!;
-  }
+  for (let a = 0; a < k; a++) z[a] = xty[S[a]!]! - n * alpha * Math.sign(w[S[a]!]!);
+  solveCholeskyInPlace(L, k, k, z);
   // The largest step t ≤ 1 along z − w that keeps every sign; `hit` is the weight that reaches 0 first.
   let t = 1;
   let hit = -1;
@@ -212,16 +221,8 @@ function stepAlongNullDirection(g: Gram, alpha: number, w: Float64Array, q: Floa
   const { n, p, G, xty } = g;
   const k = S.length;
   const v = new Float64Array(a + 1);
-  for (let i = 0; i < a; i++) {
-    let s = G[S[i]! * p + S[a]!]!;
-    for (let t = 0; t < i; t++) s -= L[i * k + t]! * v[t]!;
-    v[i] = s / L[i * k + i]!;
-  }
-  for (let i = a - 1; i >= 0; i--) {
-    let s = v[i]!;
-    for (let t = i + 1; t < a; t++) s -= L[t * k + i]! * v[t]!;
-    v[i] = s / L[i * k + i]!;
-  }
+  for (let i = 0; i < a; i++) v[i] = G[S[i]! * p + S[a]!]!;
+  solveCholeskyInPlace(L, k, a, v);
   for (let i = 0; i < a; i++) v[i] = -v[i]!;
   v[a] = 1;
   let slope = 0;
