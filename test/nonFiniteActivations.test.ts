@@ -156,6 +156,45 @@ test('without a nonfinite rule a broken check still reads nonfinite, and never b
   }
 });
 
+test('weights that turn NaN while every logged loss stays finite (categoricalCrossentropy on linear outputs summing to 0) read nonfinite at the next check', async () => {
+  // categoricalCrossentropy divides the outputs by their row sum S and clips to [ε, 1 − ε]: with
+  // S = 0 the gradient is 0 · ∞ = NaN, Adam makes every weight NaN, and on wasm the clip maps the
+  // NaN outputs into range, so every later loss is a finite −ln ε ≈ 16.118. Paired output columns
+  // (w, −w) and zero biases make S exactly 0 for every row, the rare event of a real fit made certain.
+  const model = await pretrained();
+  const optimizer = model.optimizer;
+  model.compile({ optimizer, loss: 'categoricalCrossentropy' });
+  const out = model.getLayer('out');
+  const [kernel, bias] = out.getWeights();
+  const paired = tf.tidy(() => {
+    const half = kernel!.slice([0, 0], [-1, kernel!.shape[1]! / 2]);
+    return [tf.stack([half, half.neg()], 2).reshape(kernel!.shape), tf.zerosLike(bias!)];
+  });
+  out.setWeights(paired);
+  tf.dispose(paired);
+  const losses: number[] = [];
+  const checks: CheckEvent[] = [];
+  const guard = emGuard({ probes: { train: probeTrain.x, eval: probeEval.x }, runDir: false, policy: policyFor('drift.eval', true), capture: 'inline' });
+  guard.on('check', (c) => checks.push(c));
+  try {
+    const logLoss = new tf.CustomCallback({ onBatchEnd: async (_b, logs) => void losses.push(logs!.loss as number) });
+    await model.fit(data.x, y, { epochs: 1, batchSize: 8, shuffle: false, verbose: 0, callbacks: [logLoss, guard] });
+    assert.equal(guard.stopReason?.rule, 'nonfinite');
+    const broken = checks.find((c) => c.values.nonfinite === 1);
+    assert.ok(broken, `a check read nonfinite: ${JSON.stringify(checks.map((c) => [c.step, c.values.nonfinite]))}`);
+    if (tf.getBackend() === 'wasm') {
+      // The loss never said so: the activations did, at the first check.
+      assert.ok(losses.every(Number.isFinite), `finite losses: ${losses.join(' ')}`);
+      assert.equal(broken.step, 5);
+      assert.match(broken.reasons.nonfinite ?? '', /^non-finite activations \(probe set `eval`, layer `(h1|out)`: NaN/);
+    }
+  } finally {
+    guard.dispose();
+    model.dispose();
+    optimizer.dispose();
+  }
+});
+
 test('findNonFiniteActivations names the set, layer and cell; summaries made where captured carry it', () => {
   const base = { rows: 2, cols: 3, data: new Float32Array([1, 2, 3, 4, 5, 6]) };
   const fine = { rows: 2, cols: 3, data: new Float32Array([1, 2, 3, 4, 5, 7]) };
