@@ -260,7 +260,7 @@ export class EmGuard extends tf.CustomCallback {
       const { step, epoch } = captured.at;
       this.recorder.notice({
         code: 'activations-nonfinite',
-        message: `the activations captured at step ${step} are not finite (${describeNonFinite(bad)}): the weights are broken; the check reads \`nonfinite\` = 1`,
+        message: `the activations captured at step ${step} are not finite (${describeNonFinite(bad)}): the model computes NaN or ±Infinity at this step (usually weights that broke after the batch's loss); the check reads \`nonfinite\` = 1`,
         step,
         epoch,
       });
