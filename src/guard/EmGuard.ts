@@ -253,8 +253,9 @@ export class EmGuard extends tf.CustomCallback {
     const captured = await this.runner!.finish({ step: this.step, epoch: this.epoch });
     if (!captured) return;
     await this.settleBaseline();
-    // Broken weights (NaN/±Infinity after the checked batch's finite loss) give non-finite
-    // activations: the check reads `nonfinite` and the policy decides, as for a non-finite loss.
+    // Broken weights give non-finite activations, also when the losses stayed finite (broken after
+    // the checked batch's loss, or a loss that clips NaN): the check reads `nonfinite` and the policy
+    // decides, as for a non-finite loss.
     const bad = findNonFiniteActivations(captured.activations, captured.outputs, captured.summaries);
     if (bad && !this.activationsNonFinite) {
       const { step, epoch } = captured.at;
@@ -296,7 +297,7 @@ export class EmGuard extends tf.CustomCallback {
 
     // Periodic safe checkpoints while nothing worse than `info` fires.
     const every = this.policy.checkpoint.every;
-    // A non-finite reading is never a safe point, whatever the policy says about it: its weights are broken.
+    // A non-finite reading is never a safe point, whatever the policy says about it: its weights are likely broken.
     if (every && periodicSafeCheckpointDue(this.policy, this.checks, decisions) && this.stopReason === null && nonfiniteValue(snapshot) === 0) {
       const reason = `periodic (every ${every.checks} checks)`;
       if (copy) await this.checkpoints!.keep(copy, { step: snapshot.step, epoch: snapshot.epoch }, { ...snapshot.values }, true, reason, false);

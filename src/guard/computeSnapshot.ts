@@ -124,7 +124,7 @@ export function nonFiniteSnapshot(step: number, epoch: number): CheckEvent {
 
 /**
  * The snapshot of a check whose captured activations hold a non-finite value (`findNonFiniteActivations`):
- * the weights broke after the checked batch's loss was computed. Like `nonFiniteSnapshot`, no
+ * the weights are broken though the window's losses may be finite. Like `nonFiniteSnapshot`, no
  * metric is computed; the window's loss is kept.
  */
 export function nonFiniteActivationsSnapshot(at: SnapshotPoint, bad: NonFiniteActivation): CheckEvent {

@@ -16,9 +16,9 @@ export interface NonFiniteActivation {
 /**
  * The first NaN or ±Infinity among a check's captured values: the summaries made where they were
  * captured (which carry the bad cell, `ActivationSummary.nonfinite`), the activation matrices, then
- * the model outputs; null when all are finite. Finite weights give finite activations, so a hit
- * means the weights broke in the checked batch, after its loss was computed (a non-finite loss is
- * caught before any capture).
+ * the model outputs; null when all are finite. A hit nearly always means non-finite weights: broken
+ * after the checked batch's loss was computed, or earlier under a loss that hides them (on wasm
+ * `clipByValue` maps NaN into range, so `categoricalCrossentropy` logs a finite loss on NaN outputs).
  */
 export function findNonFiniteActivations(
   activations: ReadonlyMap<string, LayerActivations>,
