@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import type { WeightsCopy } from '../checkpoints/checkpointTarget.js';
 import { installInterruptHandler } from '../checkpoints/interruptHandler.js';
-import { evaluatePolicy } from '../policy/evaluatePolicy.js';
+import { evaluatePolicy, nonfiniteValue } from '../policy/evaluatePolicy.js';
 import { keepsSafeCheckpoints, periodicSafeCheckpointDue } from '../policy/safeCheckpoints.js';
 import type { Decision, Policy, PolicyState } from '../policy/types.js';
 import { resolveLayers } from '../probes/resolveLayers.js';
@@ -11,7 +11,8 @@ import { resolveWorkerImports } from '../probes/resolveWorkerImports.js';
 import { validateProbes } from '../probes/validateProbes.js';
 import { ActionRunner } from './ActionRunner.js';
 import { CheckRunner } from './CheckRunner.js';
-import { computeSnapshot, nonFiniteSnapshot, type SnapshotSetup } from './computeSnapshot.js';
+import { computeSnapshot, nonFiniteActivationsSnapshot, nonFiniteSnapshot, type SnapshotSetup } from './computeSnapshot.js';
+import { describeNonFinite, findNonFiniteActivations } from './findNonFiniteActivations.js';
 import { fitBaseline } from './fitBaseline.js';
 import { fitTotalSteps } from './fitTotalSteps.js';
 import type { EmGuardArgs } from './emGuardArgs.js';
@@ -74,6 +75,8 @@ export class EmGuard extends tf.CustomCallback {
   private currentRunId = '';
   private attached: tf.LayersModel | null = null;
   private mixerControl: GuardControls['mixer'] = null;
+  /** The last check's captured activations held a non-finite value (its notice is said once per such run of checks). */
+  private activationsNonFinite = false;
 
   constructor(args: EmGuardArgs) {
     super({}, 'never');
@@ -250,7 +253,23 @@ export class EmGuard extends tf.CustomCallback {
     const captured = await this.runner!.finish({ step: this.step, epoch: this.epoch });
     if (!captured) return;
     await this.settleBaseline();
-    const snapshot = await computeSnapshot(this.setup!, captured.activations, captured.outputs, captured.at, captured.summaries);
+    // Broken weights give non-finite activations, also when the losses stayed finite (broken after
+    // the checked batch's loss, or a loss that clips NaN): the check reads `nonfinite` and the policy
+    // decides, as for a non-finite loss.
+    const bad = findNonFiniteActivations(captured.activations, captured.outputs, captured.summaries);
+    if (bad && !this.activationsNonFinite) {
+      const { step, epoch } = captured.at;
+      this.recorder.notice({
+        code: 'activations-nonfinite',
+        message: `the activations captured at step ${step} are not finite (${describeNonFinite(bad)}): the model computes NaN or ±Infinity at this step (usually weights that broke after the batch's loss); the check reads \`nonfinite\` = 1`,
+        step,
+        epoch,
+      });
+    }
+    this.activationsNonFinite = bad !== null;
+    const snapshot = bad
+      ? nonFiniteActivationsSnapshot(captured.at, bad)
+      : await computeSnapshot(this.setup!, captured.activations, captured.outputs, captured.at, captured.summaries);
     await this.decide(snapshot, captured.timings, captured.copy);
   }
 
@@ -278,7 +297,8 @@ export class EmGuard extends tf.CustomCallback {
 
     // Periodic safe checkpoints while nothing worse than `info` fires.
     const every = this.policy.checkpoint.every;
-    if (every && periodicSafeCheckpointDue(this.policy, this.checks, decisions) && this.stopReason === null) {
+    // A non-finite reading is never a safe point, whatever the policy says about it: its weights are likely broken.
+    if (every && periodicSafeCheckpointDue(this.policy, this.checks, decisions) && this.stopReason === null && nonfiniteValue(snapshot) === 0) {
       const reason = `periodic (every ${every.checks} checks)`;
       if (copy) await this.checkpoints!.keep(copy, { step: snapshot.step, epoch: snapshot.epoch }, { ...snapshot.values }, true, reason, false);
       else await this.checkpoint(reason, true, false);
@@ -332,6 +352,7 @@ export class EmGuard extends tf.CustomCallback {
     this.lastStep = null;
     this.epoch = 0;
     this.checks = 0;
+    this.activationsNonFinite = false;
     this.actionRunner = new ActionRunner(this.policy, this.actions, this.recorder);
     this.checkpoints?.dispose();
     this.checkpoints = null;

@@ -1,6 +1,7 @@
 import { summarizeActivations, type ActivationSummary } from '../metrics/activationSummary.js';
 import type { ModelOutput } from '../probes/captureOutput.js';
 import { aggregateLayers, computeCoreMetrics, CORE_METRICS, type CoreMetricName } from './computeCoreMetrics.js';
+import { describeNonFinite, type NonFiniteActivation } from './findNonFiniteActivations.js';
 import type { CheckEvent } from './guardEvents.js';
 import type { BaselineContext, CheckContext, LayerActivations, MetricPlugin } from './pluginTypes.js';
 
@@ -119,4 +120,16 @@ export async function computeSnapshot(
 /** The snapshot of a batch with a non-finite loss: the weights are broken, a forward pass would only give NaNs. */
 export function nonFiniteSnapshot(step: number, epoch: number): CheckEvent {
   return { step, epoch, values: { nonfinite: 1, loss: null }, reasons: { loss: 'non-finite batch loss' }, timingsMs: { metrics: 0 } };
+}
+
+/**
+ * The snapshot of a check whose captured activations hold a non-finite value (`findNonFiniteActivations`):
+ * the weights are broken though the window's losses may be finite. Like `nonFiniteSnapshot`, no
+ * metric is computed; the window's loss is kept.
+ */
+export function nonFiniteActivationsSnapshot(at: SnapshotPoint, bad: NonFiniteActivation): CheckEvent {
+  const reasons: Record<string, string> = { nonfinite: `non-finite activations (${describeNonFinite(bad)})` };
+  const loss = at.loss ?? null;
+  if (loss === null) reasons.loss = at.nonfinite ? 'non-finite batch loss' : 'no finite loss since the last check';
+  return { step: at.step, epoch: at.epoch, values: { nonfinite: 1, loss }, reasons, timingsMs: { metrics: 0 } };
 }

@@ -35,7 +35,7 @@ export interface RollbackEvent {
 /**
  * Payload of the `notice` event: something the guard cannot watch, with a stable `code`
  * (`unevaluable-rule`, `unevaluable-exception`, `metric-null`, `metric-missing`,
- * `metric-nonfinite`, `baseline-missing`, `capture-worker-unavailable`, `capture-worker-error`).
+ * `metric-nonfinite`, `baseline-missing`, `capture-worker-unavailable`, `capture-worker-error`, `activations-nonfinite`).
  */
 export interface NoticeEvent {
   code: string;

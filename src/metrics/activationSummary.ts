@@ -1,3 +1,4 @@
+import { firstNonFinite } from './checkMatrix.js';
 import { columnMeans } from './columnMeans.js';
 import type { Matrix } from './matrix.js';
 import { deltaWithNorms } from './subtractMatrices.js';
@@ -21,12 +22,19 @@ export type ActivationSummary =
       columnMeans: Float64Array;
       error?: undefined;
     }
-  | { rows: number; cols: number; error: string };
+  | {
+      rows: number;
+      cols: number;
+      error: string;
+      /** Set when the error is a non-finite value in the current activations: its first cell. */
+      nonfinite?: { row: number; col: number; value: number };
+    };
 
 /**
  * `current` against `baseline`: the norms of `deltaWithNorms` and the `columnMeans` of `current`,
  * the same functions (so the same numbers) the metrics use on full matrices. `scratch` receives
- * the delta (a reused buffer of current.data.length values). Never throws: an error is returned.
+ * the delta (a reused buffer of current.data.length values). Never throws: an error is returned,
+ * with the first non-finite cell of `current` when there is one (broken weights, not a bug).
  */
 export function summarizeActivations(current: Matrix, baseline: Matrix, scratch?: Float64Array): ActivationSummary {
   try {
@@ -34,6 +42,7 @@ export function summarizeActivations(current: Matrix, baseline: Matrix, scratch?
     const { deltaNorm2, beforeNorm2 } = deltaWithNorms(current, baseline, buffer);
     return { rows: current.rows, cols: current.cols, deltaNorm2, beforeNorm2, columnMeans: columnMeans(current) };
   } catch (e) {
-    return { rows: current.rows, cols: current.cols, error: (e as Error).message };
+    const bad = firstNonFinite(current);
+    return { rows: current.rows, cols: current.cols, error: (e as Error).message, ...(bad ? { nonfinite: bad } : {}) };
   }
 }

@@ -1,19 +1,24 @@
 import type { Matrix } from './matrix.js';
 
+/** Where a matrix first holds NaN or ±Infinity (row-major order), or null when every value is finite. */
+export function firstNonFinite(m: Matrix): { row: number; col: number; value: number } | null {
+  const { data, cols } = m;
+  for (let i = 0; i < data.length; i++) {
+    const x = data[i]!;
+    // x − x is NaN exactly for NaN and ±Infinity.
+    if (x - x !== 0) return { row: cols === 0 ? 0 : Math.floor(i / cols), col: cols === 0 ? 0 : i % cols, value: x };
+  }
+  return null;
+}
+
 /**
  * Throws when a matrix holds NaN or ±Infinity, naming the first bad cell. Runs before any solver:
  * ml-matrix and the eigen-solvers either throw cryptic errors or return NaN silently on such input.
  */
 export function assertFiniteMatrix(m: Matrix, what = 'activations'): void {
-  const { data, cols } = m;
-  for (let i = 0; i < data.length; i++) {
-    const x = data[i]!;
-    if (x - x !== 0) {
-      const row = cols === 0 ? 0 : Math.floor(i / cols);
-      const col = cols === 0 ? 0 : i % cols;
-      throw new Error(`${what} contain a non-finite value at row ${row}, col ${col} (${x}); clean or drop that probe before computing metrics`);
-    }
-  }
+  const bad = firstNonFinite(m);
+  if (bad)
+    throw new Error(`${what} contain a non-finite value at row ${bad.row}, col ${bad.col} (${bad.value}); clean or drop that probe before computing metrics`);
 }
 
 /** Throws `shape mismatch: after is 4×8, before is 4×9` when two matrices must align cell by cell. */

@@ -125,7 +125,8 @@ export interface JudgeSample {
  * Something the guard could not watch: a rule or exception unevaluable for the whole fit
  * (`unevaluable-rule`, `unevaluable-exception`, at the start), a rule skipped at a check
  * (`metric-null`, `metric-missing`, `metric-nonfinite`, `baseline-missing`, once per episode), or
- * checks that cannot use the capture worker (`capture-worker-unavailable`, `capture-worker-error`).
+ * checks that cannot use the capture worker (`capture-worker-unavailable`, `capture-worker-error`),
+ * or a check whose captured activations were not finite (`activations-nonfinite`: it reads `nonfinite` = 1).
  */
 export interface NoticeRecord extends Base {
   type: 'notice';
