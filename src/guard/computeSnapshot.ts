@@ -1,4 +1,4 @@
-import { summarizeActivations, type ActivationSummary } from '../metrics/activationSummary.js';
+import { summarizeActivations, type ActivationSummaries, type ActivationSummary } from '../metrics/activationSummary.js';
 import type { ModelOutput } from '../probes/captureOutput.js';
 import { aggregateLayers, computeCoreMetrics, CORE_METRICS, type CoreMetricName } from './computeCoreMetrics.js';
 import { describeNonFinite, type NonFiniteActivation } from './findNonFiniteActivations.js';
@@ -32,8 +32,7 @@ export interface SnapshotSetup {
   onMetricError(metric: string, e: Error): void;
 }
 
-/** Probe set → layer → summary of its current activations against the baseline. */
-export type ActivationSummaries = ReadonlyMap<string, ReadonlyMap<string, ActivationSummary>>;
+export type { ActivationSummaries } from '../metrics/activationSummary.js';
 
 /**
  * The eval summaries of a check: the ones reduced where it was captured, else made here from the

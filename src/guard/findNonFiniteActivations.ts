@@ -1,6 +1,6 @@
+import type { ActivationSummaries } from '../metrics/activationSummary.js';
 import { firstNonFinite } from '../metrics/checkMatrix.js';
 import type { ModelOutput } from '../probes/captureOutput.js';
-import type { ActivationSummaries } from './computeSnapshot.js';
 import type { LayerActivations } from './pluginTypes.js';
 
 /** The first non-finite value a check captured: where (probe set, and layer or the model output) and which. */

@@ -30,6 +30,9 @@ export type ActivationSummary =
       nonfinite?: { row: number; col: number; value: number };
     };
 
+/** Probe set → layer → summary of its current activations against the baseline. */
+export type ActivationSummaries = ReadonlyMap<string, ReadonlyMap<string, ActivationSummary>>;
+
 /**
  * `current` against `baseline`: the norms of `deltaWithNorms` and the `columnMeans` of `current`,
  * the same functions (so the same numbers) the metrics use on full matrices. `scratch` receives
