@@ -355,11 +355,7 @@ export function wasmCentredRows(source: Float32Array | Float64Array | DeltaPair,
   const sums = new Float64Array(k.memory.buffer, start + aBytes, stride + n);
   const mean = sums.slice(0, d);
   const rowDotMean = sums.slice(stride, stride + n);
-  floor = end;
-  let held = true;
-  const live = () => {
-    if (!held || floor !== end) throw new Error('wasmCentredRows: the resident matrix was released or another one is held above it');
-  };
+  const { live, release } = holdFloor('wasmCentredRows', start, end);
   const resident: ResidentCentredRows = {
     mean,
     rowDotMean,
@@ -367,8 +363,7 @@ export function wasmCentredRows(source: Float32Array | Float64Array | DeltaPair,
     deltaNorms: norms,
     gram() {
       live();
-      if (!ensureMemory(k, end + padded * padded * 8)) throw new Error('wasmCentredRows: kernel memory cannot grow for the Gram');
-      return gramAt(k, 'float64', start, n, padded, stride * 8, end);
+      return residentGram(k, 'wasmCentredRows', { start, rows: n, padded, stride }, end);
     },
     transposeTimes(w, cols, out) {
       live();
@@ -377,10 +372,8 @@ export function wasmCentredRows(source: Float32Array | Float64Array | DeltaPair,
       return r;
     },
     release() {
-      live();
-      held = false;
+      release();
       blocks.delete(resident);
-      floor = start;
     },
   };
   blocks.set(resident, { start, rows: n, padded, stride });
@@ -433,6 +426,33 @@ export interface ResidentRows {
 }
 
 /**
+ * Holds kernel memory [start, end) for a resident matrix of `owner`: the floor rises to `end`, so the
+ * calls made meanwhile lay their data out above it. `live` throws once it is released or while another
+ * matrix is held above it; `release` (last in, first out) lowers the floor back to `start`.
+ */
+function holdFloor(owner: string, start: number, end: number): { live: () => void; release: () => void } {
+  floor = end;
+  let held = true;
+  const live = () => {
+    if (!held || floor !== end) throw new Error(`${owner}: the resident matrix was released or another one is held above it`);
+  };
+  return {
+    live,
+    release: () => {
+      live();
+      held = false;
+      floor = start;
+    },
+  };
+}
+
+/** The Gram of a resident matrix's rows (`gramAt` on its padded block), laid out from `end` up. */
+function residentGram(k: Kernels, owner: string, block: RowBlock, end: number): Float64Array {
+  if (!ensureMemory(k, end + block.padded * block.padded * 8)) throw new Error(`${owner}: kernel memory cannot grow for the Gram`);
+  return gramAt(k, 'float64', block.start, block.rows, block.padded, block.stride * 8, end);
+}
+
+/**
  * A rows×cols matrix written by `fill` into kernel memory and kept there (rows padded as `wasmGram`
  * pads them, padding zeroed) until `release`, last in, first out as `wasmCentredRows`: for products
  * with other resident matrices without copying either in again. Null when the kernels are unavailable.
@@ -450,18 +470,13 @@ export function wasmResidentRows(rows: number, cols: number, fill: GramFill): Re
   if (stride > cols) for (let r = 0; r < rows; r++) a.fill(0, r * stride + cols, (r + 1) * stride);
   a.fill(0, rows * stride);
   const block: RowBlock = { start, rows, padded, stride };
-  floor = end;
-  let held = true;
-  const live = () => {
-    if (!held || floor !== end) throw new Error('wasmResidentRows: the resident matrix was released or another one is held above it');
-  };
+  const { live, release } = holdFloor('wasmResidentRows', start, end);
   const resident: ResidentRows = {
     rows,
     cols,
     gram() {
       live();
-      if (!ensureMemory(k, end + padded * padded * 8)) throw new Error('wasmResidentRows: kernel memory cannot grow for the Gram');
-      return gramAt(k, 'float64', start, rows, padded, stride * 8, end);
+      return residentGram(k, 'wasmResidentRows', block, end);
     },
     rowSums(mu) {
       live();
@@ -484,10 +499,8 @@ export function wasmResidentRows(rows: number, cols: number, fill: GramFill): Re
       return crossAt(k, block, b, end);
     },
     release() {
-      live();
-      held = false;
+      release();
       blocks.delete(resident);
-      floor = start;
     },
   };
   blocks.set(resident, block);
