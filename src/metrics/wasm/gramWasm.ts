@@ -126,6 +126,16 @@ export function gramWasmAvailable(): boolean {
 }
 
 /**
+ * The Gram kernels' padded layout of a rows×cols matrix: elements per row rounded up to whole
+ * `GRAM_STEP_BYTES` steps, rows rounded up to whole `GRAM_TILE_ROWS` tiles (every resident matrix
+ * uses `wasmGram`'s layout, so its products run the same kernels on the same bytes).
+ */
+function gramLayout(rows: number, cols: number, bytesPer: 4 | 8): { stride: number; padded: number } {
+  const lanes = GRAM_STEP_BYTES / bytesPer;
+  return { stride: Math.ceil(cols / lanes) * lanes, padded: Math.ceil(rows / GRAM_TILE_ROWS) * GRAM_TILE_ROWS };
+}
+
+/**
  * The Gram matrix M·Mᵀ (rows×rows, float64, row-major, symmetric) of the rows×cols matrix that `fill`
  * writes, by the WebAssembly SIMD kernel (scripts/buildGramWasm.ts): lower triangle in 3×3 tiles of
  * 128-bit accumulators, mirrored. Rows are zero-padded to a multiple of 3 and to whole 32-byte
@@ -139,9 +149,7 @@ export function wasmGram(rows: number, cols: number, precision: GramPrecision, f
   if (k === null) return null;
   if (rows === 0) return new Float64Array(0);
   const bytesPer = precision === 'float64' ? 8 : 4;
-  const lanes = GRAM_STEP_BYTES / bytesPer;
-  const stride = Math.ceil(cols / lanes) * lanes; // elements per padded row
-  const padded = Math.ceil(rows / GRAM_TILE_ROWS) * GRAM_TILE_ROWS;
+  const { stride, padded } = gramLayout(rows, cols, bytesPer);
   const aBytes = padded * stride * bytesPer;
   if (!ensureMemory(k, floor + aBytes + padded * padded * 8)) return null; // the JS kernel has no 4 GB limit
   const buffer = k.memory.buffer;
@@ -336,8 +344,7 @@ export interface ResidentCentredRows {
 export function wasmCentredRows(source: Float32Array | Float64Array | DeltaPair, n: number, d: number): ResidentCentredRows | null {
   const k = n < 1 || d < 1 ? null : kernels();
   if (k === null) return null;
-  const stride = Math.ceil(d / (GRAM_STEP_BYTES / 8)) * (GRAM_STEP_BYTES / 8);
-  const padded = Math.ceil(n / GRAM_TILE_ROWS) * GRAM_TILE_ROWS;
+  const { stride, padded } = gramLayout(n, d, 8);
   const start = floor;
   const aBytes = padded * stride * 8;
   const end = start + Math.ceil((aBytes + (stride + n) * 8) / 64) * 64;
@@ -460,8 +467,7 @@ function residentGram(k: Kernels, owner: string, block: RowBlock, end: number): 
 export function wasmResidentRows(rows: number, cols: number, fill: GramFill): ResidentRows | null {
   const k = rows < 1 || cols < 1 ? null : kernels();
   if (k === null) return null;
-  const stride = Math.ceil(cols / (GRAM_STEP_BYTES / 8)) * (GRAM_STEP_BYTES / 8);
-  const padded = Math.ceil(rows / GRAM_TILE_ROWS) * GRAM_TILE_ROWS;
+  const { stride, padded } = gramLayout(rows, cols, 8);
   const start = floor;
   const end = start + Math.ceil((padded * stride * 8) / 64) * 64;
   if (!ensureMemory(k, end)) return null;
@@ -687,8 +693,7 @@ export function wasmDeltaTransposeTimes(pair: DeltaPair, n: number, d: number, w
 export function wasmDeltaGram(pair: DeltaPair, n: number, d: number): Float64Array | null {
   const k = n < 1 || d < 1 ? null : kernels();
   if (k === null) return null;
-  const stride = Math.ceil(d / (GRAM_STEP_BYTES / 8)) * (GRAM_STEP_BYTES / 8);
-  const padded = Math.ceil(n / GRAM_TILE_ROWS) * GRAM_TILE_ROWS;
+  const { stride, padded } = gramLayout(n, d, 8);
   const o = floor;
   const scratchAt = o + padded * stride * 8;
   if (!ensureMemory(k, scratchAt + Math.max(padded * padded * 8, fillDeltaBytes(n, d, stride)))) return null;
