@@ -1,10 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFile, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readNpy, parseNpy } from '../src/npy/readNpy.js';
 import { writeNpy } from '../src/npy/writeNpy.js';
 import { NpyError } from '../src/npy/npyError.js';
+import { seededRandom } from '../src/util/seededRandom.js';
 
 // Fixtures written by NumPy itself: test/fixtures/npy_fixtures.py.
 const dir = new URL('./fixtures/npy/', import.meta.url).pathname;
@@ -63,4 +66,29 @@ test('writeNpy round-trips through parseNpy and writes the same bytes as numpy.s
   const values = { rows: 3, cols: 4, data: Float64Array.from(expected.values.flat()) };
   assert.deepEqual(writeNpy(values, '<f8'), new Uint8Array(readFileSync(join(dir, 'f8_c.npy'))));
   assert.deepEqual(writeNpy(values, '<f4'), new Uint8Array(readFileSync(join(dir, 'f4_c.npy'))));
+});
+
+test('readNpy reads a file of several read chunks, and a source of unknown size (a FIFO), to the same bytes', async () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'em-guard-npy-'));
+  try {
+    // 257 × 301 float64 + header: ≈ 619 kB, three 256 kB chunks and a partial one.
+    const r = seededRandom(7);
+    const m = { rows: 257, cols: 301, data: Float64Array.from({ length: 257 * 301 }, () => r() * 2 - 1) };
+    const bytes = writeNpy(m, '<f8');
+    const file = join(tmp, 'big.npy');
+    writeFileSync(file, bytes);
+    const back = await readNpy(file);
+    assert.deepEqual([back.rows, back.cols], [257, 301]);
+    assert.ok(back.data instanceof Float64Array);
+    assert.deepEqual(new Uint8Array(back.data.buffer, back.data.byteOffset, back.data.byteLength), bytes.subarray(bytes.length - 257 * 301 * 8));
+    // fstat gives no size for a FIFO: read to its end.
+    const fifo = join(tmp, 'pipe.npy');
+    execFileSync('mkfifo', [fifo]);
+    const writer = new Promise<void>((resolve, reject) => writeFile(fifo, bytes, (e) => (e ? reject(e) : resolve())));
+    const piped = await readNpy(fifo);
+    await writer;
+    assert.deepEqual(Array.from(piped.data), Array.from(back.data));
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 });

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs';
+import { close, fstat, open, read } from 'node:fs';
 import type { Matrix } from '../metrics/matrix.js';
 import { NpyError } from './npyError.js';
 
@@ -15,11 +15,47 @@ const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
  */
 export async function readNpy(path: string): Promise<Matrix> {
   // The file's buffer is ours alone: the matrix may view it instead of copying (2 fewer copies of
-  // every file, which a one-shot \`em-guard analyze\` paid in page faults and GC).
-  // The callback API: node:fs/promises (and the readline and stream modules it pulls in) cost a
-  // one-shot `em-guard analyze` ≈ 4 ms CPU to load; the reads still run side by side on the thread pool.
-  const bytes = await new Promise<Buffer>((resolve, reject) => readFile(path, (e, data) => (e ? reject(e) : resolve(data))));
-  return parseNpyBytes(bytes, path, true);
+  // every file, which a one-shot `em-guard analyze` paid in page faults and GC).
+  return parseNpyBytes(await readWhole(path), path, true);
+}
+
+/** Bytes per read into the bounce buffer of `readWhole`. */
+const READ_CHUNK_BYTES = 1 << 18;
+
+/**
+ * The whole file in a fresh buffer of its own, read in chunks into one small buffer and copied from
+ * there. A page the kernel writes first (a `read` straight into fresh memory) costs twice here: its
+ * fault inside the read and again at its first touch from JS (measured ≈ 8–10 ms more CPU per 4 MB
+ * file on this VM, whose page tables are shadowed per mode); pages that JS's copy touches first
+ * fault once. The callback API: node:fs/promises (and the readline and stream modules it pulls in)
+ * cost a one-shot `em-guard analyze` ≈ 4 ms CPU to load; reads of several files still run side by
+ * side on the thread pool.
+ */
+async function readWhole(path: string): Promise<Uint8Array> {
+  const fd = await new Promise<number>((resolve, reject) => open(path, 'r', (e, f) => (e ? reject(e) : resolve(f))));
+  try {
+    const size = await new Promise<number>((resolve, reject) => fstat(fd, (e, st) => (e ? reject(e) : resolve(st.isFile() ? st.size : 0))));
+    // A size fstat does not know (not a regular file, or empty) is read to the end, growing the buffer.
+    let out = new Uint8Array(size);
+    const bounce = new Uint8Array(size > 0 ? Math.min(READ_CHUNK_BYTES, size) : READ_CHUNK_BYTES);
+    let length = 0;
+    for (;;) {
+      if (length === out.length) {
+        if (size > 0) break;
+        const grown = new Uint8Array(Math.max(READ_CHUNK_BYTES, out.length * 2));
+        grown.set(out);
+        out = grown;
+      }
+      const want = Math.min(bounce.length, out.length - length);
+      const got = await new Promise<number>((resolve, reject) => read(fd, bounce, 0, want, -1, (e, n) => (e ? reject(e) : resolve(n))));
+      if (got === 0) break;
+      out.set(got === bounce.length ? bounce : bounce.subarray(0, got), length);
+      length += got;
+    }
+    return length === out.length ? out : out.slice(0, length);
+  } finally {
+    close(fd, () => {});
+  }
 }
 
 /** `readNpy` on bytes already in memory; `name` only labels error messages. */
