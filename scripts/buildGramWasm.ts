@@ -1539,6 +1539,131 @@ function choleskyInverseFunction(): number[] {
 }
 
 /**
+ * householderR(src, rs8, cs8, len, k, a, v): the k×k R of a Householder QR of the len×k matrix whose
+ * element (i, c) sits at src + i·rs8 + c·cs8 (f64): its columns copied to a (column c at a + c·len·8),
+ * then the JS `householderR` of singularValues.ts step for step (same operations in the same order,
+ * so the same bits), reflecting the columns in place with v (len f64) as the reflector's scratch; R's
+ * row i, column c (i ≤ c) is then a[c·len + i]. len > k ≥ 1. As cold JS (a one-shot `em-guard
+ * analyze` calls it once, for principal angles' sines at 4096×k) its loops ran interpreted and
+ * OSR-compiled on the main thread: 11–17 ms for 4096×4.
+ */
+function householderRFunction(): number[] {
+  const b = new Body(['src', 'rs8', 'cs8', 'len', 'k', 'a', 'v']);
+  for (const l of ['j', 'c', 'len8', 'x', 'p', 'q', 'end', 'vEnd']) b.local(l, I32);
+  for (const l of ['norm', 'alpha', 'vv', 'dot', 'f']) b.local(l, F64);
+  const SQRT = 0x9f,
+    NEG = 0x9a,
+    F64_EQ = 0x61,
+    F64_GT = 0x64,
+    SHL = 0x74,
+    SELECT = 0x1b;
+  const zero = (l: string): void => void b.op(F64_CONST, 0, 0, 0, 0, 0, 0, 0, 0).set(l);
+  b.get('len').i32(3).op(SHL).set('len8');
+  // Columns out of the strided source: a[c·len + i] = src(i, c).
+  b.i32(0).set('c');
+  b.op(LOOP, VOID);
+  b.get('a').get('c').get('len8').op(I32_MUL, I32_ADD).tee('p').get('len8').op(I32_ADD).set('end');
+  b.get('src').get('c').get('cs8').op(I32_MUL, I32_ADD).set('q');
+  b.op(LOOP, VOID);
+  b.get('p')
+    .get('q')
+    .op(...LOAD, ...STORE);
+  b.addTo('p', (x) => x.i32(8));
+  b.addTo('q', (x) => x.get('rs8'));
+  b.get('p').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  continueBelow(b, 'c', 1, 'k');
+  b.op(END);
+  b.i32(0).set('j');
+  b.op(LOOP, VOID); // j = 0 .. k − 1
+  b.op(BLOCK, VOID); // `continue` = br 0 out of this block
+  // x = column j; norm = √Σ_{i ≥ j} x[i]²
+  b.get('a').get('j').get('len8').op(I32_MUL, I32_ADD).tee('x').get('len8').op(I32_ADD).set('end');
+  b.get('x').get('j').i32(3).op(SHL, I32_ADD).set('p');
+  zero('norm');
+  b.op(LOOP, VOID);
+  b.get('norm')
+    .get('p')
+    .op(...LOAD)
+    .get('p')
+    .op(...LOAD, F64_MUL, F64_ADD)
+    .set('norm');
+  b.addTo('p', (x) => x.i32(8));
+  b.get('p').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.get('norm').op(SQRT).tee('norm');
+  b.op(F64_CONST, 0, 0, 0, 0, 0, 0, 0, 0, F64_EQ, BR_IF, 0);
+  // alpha = x[j] > 0 ? −norm : norm
+  b.get('norm').op(NEG).get('norm');
+  b.get('x').get('j').i32(3).op(SHL, I32_ADD);
+  b.op(...LOAD, F64_CONST, 0, 0, 0, 0, 0, 0, 0, 0, F64_GT, SELECT).set('alpha');
+  // v = x[j:]; v[0] −= alpha; vv = Σ v²
+  b.get('x').get('j').i32(3).op(SHL, I32_ADD).set('p');
+  b.get('v').set('q');
+  b.op(LOOP, VOID);
+  b.get('q')
+    .get('p')
+    .op(...LOAD, ...STORE);
+  step8(b, 'p', 'q');
+  b.get('p').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.get('q').set('vEnd');
+  b.get('v')
+    .get('v')
+    .op(...LOAD)
+    .get('alpha')
+    .op(F64_SUB, ...STORE);
+  zero('vv');
+  b.get('v').set('q');
+  b.op(LOOP, VOID);
+  b.get('vv')
+    .get('q')
+    .op(...LOAD)
+    .get('q')
+    .op(...LOAD, F64_MUL, F64_ADD)
+    .set('vv');
+  b.addTo('q', (x) => x.i32(8));
+  b.get('q').get('vEnd').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.get('vv').op(F64_CONST, 0, 0, 0, 0, 0, 0, 0, 0, F64_EQ, BR_IF, 0);
+  // each column c ≥ j: y[j:] −= (2·(v·y[j:])/vv)·v
+  b.get('j').set('c');
+  b.op(LOOP, VOID);
+  zero('dot');
+  b.get('a').get('c').get('len8').op(I32_MUL, I32_ADD).get('j').i32(3).op(SHL, I32_ADD).tee('x').set('p');
+  b.get('v').set('q');
+  b.op(LOOP, VOID);
+  b.get('dot')
+    .get('q')
+    .op(...LOAD)
+    .get('p')
+    .op(...LOAD, F64_MUL, F64_ADD)
+    .set('dot');
+  step8(b, 'p', 'q');
+  b.get('q').get('vEnd').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.op(F64_CONST, 0, 0, 0, 0, 0, 0, 0, 0x40).get('dot').op(F64_MUL).get('vv').op(F64_DIV).set('f');
+  b.get('x').set('p');
+  b.get('v').set('q');
+  b.op(LOOP, VOID);
+  b.get('p')
+    .get('p')
+    .op(...LOAD)
+    .get('f')
+    .get('q')
+    .op(...LOAD, F64_MUL, F64_SUB, ...STORE);
+  step8(b, 'p', 'q');
+  b.get('q').get('vEnd').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  continueBelow(b, 'c', 1, 'k');
+  b.op(END);
+  b.op(END); // block
+  continueBelow(b, 'j', 1, 'k');
+  b.op(END);
+  return b.encode();
+}
+
+/**
  * The module: one exported growable memory, `gram64` (f64x2), `gram32` (f32x4, f64 sums per block),
  * `cross64` (f64x2, A·Bᵀ of two row sets), `product64` (f64x2), and the scalar f64 loops of the symmetric eigen-solver (`symvUpper`,
  * `syr2Upper`, `applyReflectors`): as JS these were most of a cold `em-guard analyze`'s TurboFan time.
@@ -1553,6 +1678,7 @@ export function buildGramWasm(): Uint8Array {
   const deltaType = [0x60, ...vec(new Array<number[]>(6).fill([I32])), ...vec([])];
   const crossType = [0x60, ...vec(new Array<number[]>(7).fill([I32])), ...vec([])];
   const choleskyType = [0x60, ...vec([[I32], [I32], [I32], [I32], [F64], [I32], [I32], [I32], [I32]]), ...vec([[I32]])];
+  const householderRType = [0x60, ...vec(new Array<number[]>(7).fill([I32])), ...vec([])];
   const bytes = [
     0x00,
     0x61,
@@ -1562,8 +1688,8 @@ export function buildGramWasm(): Uint8Array {
     0x00,
     0x00,
     0x00,
-    ...section(1, vec([gramType, productType, reduceType, inverseType, tqlType, centreType, deltaType, crossType, choleskyType])),
-    ...section(3, vec([[0], [0], [1], [0], [0], [0], [2], [3], [4], [5], [6], [0], [2], [7], [8]])),
+    ...section(1, vec([gramType, productType, reduceType, inverseType, tqlType, centreType, deltaType, crossType, choleskyType, householderRType])),
+    ...section(3, vec([[0], [0], [1], [0], [0], [0], [2], [3], [4], [5], [6], [0], [2], [7], [8], [9]])),
     ...section(5, vec([[0x00, ...u32(1)]])), // memory: min 1 page, no max (grown from JS)
     ...section(
       7,
@@ -1584,6 +1710,7 @@ export function buildGramWasm(): Uint8Array {
         [...name('minusFirstRow32'), 0x00, 12],
         [...name('cross64'), 0x00, 13],
         [...name('choleskyInverse'), 0x00, 14],
+        [...name('householderR'), 0x00, 15],
       ]),
     ),
     ...section(
@@ -1604,6 +1731,7 @@ export function buildGramWasm(): Uint8Array {
         minusFirstRow32Function(),
         gramFunction(F64X2, true),
         choleskyInverseFunction(),
+        householderRFunction(),
       ]),
     ),
   ];

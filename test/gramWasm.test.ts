@@ -18,6 +18,7 @@ import {
   wasmDeltaTransposeTimes,
   wasmGram,
   wasmProduct,
+  wasmHouseholderR,
   wasmInverseCholeskyFactor,
   wasmResidentRows,
   wasmRowBlocks,
@@ -33,6 +34,7 @@ import { linearCkaOfFinite, type CkaRoute } from '../src/metrics/linearCka.js';
 import { fallbackFixtureNumbers, fallbackFixtureSets } from './gramWasmFixtures.js';
 import { seededGaussian, seededGaussianTransposed } from '../src/metrics/seededGaussian.js';
 import { inverseCholeskyFactorJs } from '../src/metrics/choleskyQr.js';
+import { householderRJs, singularValues } from '../src/metrics/singularValues.js';
 
 await useBackend();
 
@@ -323,6 +325,30 @@ test('the choleskyInverse kernel gives the JS inverseCholeskyFactor bit for bit,
       assert.equal(wasmInverseCholeskyFactor(gd, k, 1e-2), null, `${d}×${k} declined`);
     }
   }
+});
+
+test('the householderR kernel gives the JS Householder R bit for bit: tall and wide, float32 and float64, zero and dependent columns', () => {
+  const cases: Matrix[] = [randomMatrix(4096, 4, 41), randomMatrix(9, 2, 42), randomMatrix(3, 40, 43), randomMatrix(100, 5, 44, 'f32'), randomMatrix(7, 6, 45)];
+  // A zero column (its norm is 0: skipped), a dependent one (its norm after the reflections is rounding) and a negative leading entry.
+  const odd = randomMatrix(50, 4, 46);
+  for (let r = 0; r < 50; r++) {
+    odd.data[r * 4 + 1] = 0;
+    odd.data[r * 4 + 3] = odd.data[r * 4]! * 3;
+  }
+  odd.data[0] = -2;
+  cases.push(odd);
+  for (const m of cases) {
+    const tall = m.rows >= m.cols;
+    const [len, k] = tall ? [m.rows, m.cols] : [m.cols, m.rows];
+    const viaKernel = wasmHouseholderR(m.data, tall ? m.cols : 1, tall ? 1 : m.cols, len, k);
+    assert.ok(viaKernel, `${m.rows}×${m.cols}`);
+    const js = householderRJs(m);
+    assert.deepEqual([js.rows, js.cols], [k, k]);
+    assert.deepEqual(viaKernel, js.data, `${m.rows}×${m.cols}`);
+  }
+  // singularValues takes the kernel's R for a tall matrix: its values are the JS route's (the R's Jacobi).
+  const m = cases[0]!;
+  assert.deepEqual(singularValues(m), singularValues(householderRJs(m)));
 });
 
 test('seededGaussian is Box–Muller on seededRandom (Mulberry32) draws; seededGaussianTransposed writes it transposed, bit for bit', () => {

@@ -1,4 +1,5 @@
 import type { Matrix } from './matrix.js';
+import { wasmHouseholderR } from './wasm/gramWasm.js';
 
 /**
  * Singular values (descending) of a small-to-medium matrix by one-sided Jacobi (Hestenes 1958;
@@ -12,13 +13,13 @@ export function singularValues(m: Matrix): number[] {
   const tall = m.rows >= m.cols;
   const len = tall ? m.rows : m.cols;
   const count = tall ? m.cols : m.rows;
-  const cols: Float64Array[] = [];
-  for (let j = 0; j < count; j++) {
-    const v = new Float64Array(len);
-    for (let i = 0; i < len; i++) v[i] = tall ? m.data[i * m.cols + j]! : m.data[j * m.cols + i]!;
-    cols.push(v);
+  if (len > 2 * count) {
+    // The kernel reads the columns from m itself: as cold JS (one call per one-shot `analyze`) the
+    // column copy and the reflections ran interpreted and OSR-compiled on the main thread.
+    const r = count > 0 ? wasmHouseholderR(m.data, tall ? m.cols : 1, tall ? 1 : m.cols, len, count) : null;
+    return singularValues(r ? { rows: count, cols: count, data: r } : householderRJs(m));
   }
-  if (len > 2 * count) return singularValues(householderR(cols, len));
+  const cols = columnsOf(m);
   const eps = Number.EPSILON;
   for (let sweep = 0; sweep < 60; sweep++) {
     let rotated = false;
@@ -53,6 +54,28 @@ export function singularValues(m: Matrix): number[] {
     if (!rotated) break;
   }
   return cols.map((v) => Math.hypot(...v)).sort((x, y) => y - x);
+}
+
+/**
+ * The k×k upper-triangular R (row-major) of a Householder QR of the columns of m's taller orientation,
+ * in plain JS: the fallback without WebAssembly, and the reference of the `householderR` kernel.
+ */
+export function householderRJs(m: Matrix): Matrix {
+  return householderR(columnsOf(m), Math.max(m.rows, m.cols));
+}
+
+/** The columns of m's taller orientation (rows of m when it is wide), each as its own float64 array. */
+function columnsOf(m: Matrix): Float64Array[] {
+  const tall = m.rows >= m.cols;
+  const len = tall ? m.rows : m.cols;
+  const count = tall ? m.cols : m.rows;
+  const cols: Float64Array[] = [];
+  for (let j = 0; j < count; j++) {
+    const v = new Float64Array(len);
+    for (let i = 0; i < len; i++) v[i] = tall ? m.data[i * m.cols + j]! : m.data[j * m.cols + i]!;
+    cols.push(v);
+  }
+  return cols;
 }
 
 /** The k×k upper-triangular R of a Householder QR of the columns `cols` (each of length `len`), row-major. */

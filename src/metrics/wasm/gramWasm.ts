@@ -25,6 +25,7 @@ interface Kernels {
   minusFirstRow32(a: number, n: number, cols4: number, stride4: number): void;
   cross64(a: number, b: number, rows: number, rowsB: number, stride: number, width: number, g: number): void;
   choleskyInverse(g: number, l: number, r: number, k: number, pivot: number, j0: number, j1: number, c0: number, c1: number): number;
+  householderR(src: number, rs8: number, cs8: number, len: number, k: number, a: number, v: number): void;
   inverseIteration(
     diag: number,
     off: number,
@@ -532,6 +533,27 @@ export function wasmInverseCholeskyFactor(g: Float64Array, k: number, minPivot: 
   for (let j = 0; j < k; j += CHOLESKY_STEP) if (call(j, Math.min(k, j + CHOLESKY_STEP), k, k) === 0) return null;
   for (let c = 0; c < k; c += CHOLESKY_STEP) call(k, k, c, Math.min(k, c + CHOLESKY_STEP));
   return mem.slice(2 * size, 3 * size);
+}
+
+/**
+ * The k×k upper-triangular R (row-major) of a Householder QR of the len×k matrix whose element (i, c)
+ * is `data[i·rs + c·cs]`: singularValues.ts's `householderR` on those columns in the `householderR`
+ * kernel, the same operations in the same order (same bits). Null when the kernels are unavailable.
+ */
+export function wasmHouseholderR(data: Float32Array | Float64Array, rs: number, cs: number, len: number, k: number): Float64Array | null {
+  const kern = len < 1 || k < 1 || len <= k ? null : kernels();
+  const o = floor;
+  const srcLen = data.length;
+  const aOff = o + srcLen * 8;
+  const vOff = aOff + len * k * 8;
+  if (kern === null || !ensureMemory(kern, vOff + len * 8)) return null;
+  const mem = new Float64Array(kern.memory.buffer);
+  mem.set(data, o / 8);
+  kern.householderR(o, rs * 8, cs * 8, len, k, aOff, vOff);
+  const r = new Float64Array(k * k);
+  const a = aOff / 8;
+  for (let i = 0; i < k; i++) for (let c = i; c < k; c++) r[i * k + c] = mem[a + c * len + i]!;
+  return r;
 }
 
 /** Columns per `choleskyInverse` call. */
