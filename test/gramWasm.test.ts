@@ -18,7 +18,9 @@ import {
   wasmDeltaTransposeTimes,
   wasmGram,
   wasmProduct,
+  wasmColumnGram,
   wasmHouseholderR,
+  wasmInterleaveColumns,
   wasmInverseCholeskyFactor,
   wasmResidentRows,
   wasmRowBlocks,
@@ -349,6 +351,28 @@ test('the householderR kernel gives the JS Householder R bit for bit: tall and w
   // singularValues takes the kernel's R for a tall matrix: its values are the JS route's (the R's Jacobi).
   const m = cases[0]!;
   assert.deepEqual(singularValues(m), singularValues(householderRJs(m)));
+});
+
+test('copy64 transposes and interleaves exactly: the column Gram equals the copyTransposed fill bit for bit; interleaved bases equal a JS copy', () => {
+  for (const m of [randomMatrix(4096, 4, 51), randomMatrix(37, 5, 52, 'f32'), randomMatrix(5, 37, 53), randomMatrix(1, 1, 54), randomMatrix(300, 31, 55)]) {
+    const viaCopy = wasmGram(m.cols, m.rows, 'float64', copyTransposed(m.data, m.rows, m.cols));
+    assert.ok(viaCopy);
+    assert.deepEqual(wasmColumnGram(m.data, m.rows, m.cols), viaCopy, `${m.rows}×${m.cols}`);
+    if (m.cols * m.cols * m.rows >= 4096) assert.deepEqual(gram(m, 'cols'), viaCopy, 'gram takes the kernel route'); // below: gramJs
+  }
+  assert.deepEqual(wasmColumnGram(new Float64Array(0), 3, 0), new Float64Array(0));
+  for (const widths of [[4, 4], [1, 7, 0, 3], [16]]) {
+    const d = 97;
+    const bases = widths.map((w, i) => randomMatrix(d, w, 60 + i));
+    const width = widths.reduce((a, b) => a + b, 0);
+    const expected = new Float64Array(d * width);
+    let offset = 0;
+    for (const b of bases) {
+      for (let c = 0; c < d; c++) for (let j = 0; j < b.cols; j++) expected[c * width + offset + j] = b.data[c * b.cols + j]!;
+      offset += b.cols;
+    }
+    assert.deepEqual(wasmInterleaveColumns(bases, d), expected, widths.join('+'));
+  }
 });
 
 test('seededGaussian is Box–Muller on seededRandom (Mulberry32) draws; seededGaussianTransposed writes it transposed, bit for bit', () => {

@@ -3,6 +3,7 @@ import type { Matrix } from './matrix.js';
 import { orthonormalColumns } from './orthonormalColumns.js';
 import { randomOrthonormalBasis } from './randomOrthonormalBasis.js';
 import { tiledProduct } from './tiledProduct.js';
+import { wasmInterleaveColumns } from './wasm/gramWasm.js';
 
 /**
  * ‖Δ Q‖²_F / ‖Δ‖²_F: the share of a delta's energy (n×d) inside the column space of U (d×k,
@@ -49,14 +50,9 @@ export function energyFractionsOfFinite(
   const width = qs.reduce((a, q) => a + q.cols, 0);
   if (width === 0) return bases.map(() => 0);
   const d = delta.cols;
-  const stacked = new Float64Array(d * width);
-  let offset = 0;
-  for (const q of qs) {
-    for (let c = 0; c < d; c++) for (let j = 0; j < q.cols; j++) stacked[c * width + offset + j] = q.data[c * q.cols + j]!;
-    offset += q.cols;
-  }
+  const stacked = wasmInterleaveColumns(qs, d) ?? interleaveColumns(qs, d, width);
   const projected = times ? times(stacked, width) : tiledProduct(delta.data, delta.rows, d, d, 1, stacked, width);
-  offset = 0;
+  let offset = 0;
   return qs.map((q) => {
     let inside = 0;
     for (let r = 0; r < delta.rows; r++) {
@@ -68,6 +64,17 @@ export function energyFractionsOfFinite(
     offset += q.cols;
     return Math.min(1, inside / total);
   });
+}
+
+/** The bases side by side (d × width, row-major), in plain JS: the fallback of `wasmInterleaveColumns`. */
+function interleaveColumns(qs: readonly Matrix[], d: number, width: number): Float64Array {
+  const stacked = new Float64Array(d * width);
+  let offset = 0;
+  for (const q of qs) {
+    for (let c = 0; c < d; c++) for (let j = 0; j < q.cols; j++) stacked[c * width + offset + j] = q.data[c * q.cols + j]!;
+    offset += q.cols;
+  }
+  return stacked;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { DeltaOf } from './deltaOf.js';
 import type { Matrix } from './matrix.js';
 import { subtractMatrices } from './subtractMatrices.js';
-import { copyRows, copyTransposed, wasmDeltaGram, wasmGram } from './wasm/gramWasm.js';
+import { copyRows, wasmColumnGram, wasmDeltaGram, wasmGram } from './wasm/gramWasm.js';
 
 /**
  * The Gram matrix of a Matrix in float64: `M Mᵀ` (side `rows`, n×n) or `Mᵀ M` (side `cols`, d×d),
@@ -16,7 +16,7 @@ export function gram(m: Matrix, side: 'rows' | 'cols'): Float64Array {
   const { rows: n, cols: d, data } = m;
   const size = side === 'rows' ? n : d;
   if (size * size * (side === 'rows' ? d : n) >= WASM_MIN_WORK) {
-    const g = side === 'rows' ? wasmGram(n, d, 'float64', copyRows(data, n, d)) : wasmGram(d, n, 'float64', copyTransposed(data, n, d));
+    const g = side === 'rows' ? wasmGram(n, d, 'float64', copyRows(data, n, d)) : wasmColumnGram(data, n, d);
     if (g) return g;
   }
   return gramJs(m, side);

@@ -26,6 +26,7 @@ interface Kernels {
   cross64(a: number, b: number, rows: number, rowsB: number, stride: number, width: number, g: number): void;
   choleskyInverse(g: number, l: number, r: number, k: number, pivot: number, j0: number, j1: number, c0: number, c1: number): number;
   householderR(src: number, rs8: number, cs8: number, len: number, k: number, a: number, v: number): void;
+  copy64(src: number, rs8: number, cs8: number, rows: number, cols: number, dst: number, drs8: number): void;
   inverseIteration(
     diag: number,
     off: number,
@@ -179,6 +180,56 @@ function gramAt(k: Kernels, precision: GramPrecision, aByte: number, rows: numbe
     }
   }
   return out;
+}
+
+/**
+ * MᵀM (cols×cols, float64) of the rows×cols row-major `data`: what `wasmGram(cols, rows, 'float64',
+ * copyTransposed(data, rows, cols))` returns (the same layout and kernel calls, so the same bits),
+ * with the transpose made by the `copy64` kernel from a copy of `data` staged where the Gram then sums:
+ * as cold JS the transposing loop ran interpreted (a one-shot `analyze` orthonormalises its seeded
+ * 4096×k basis this way). Null when the kernels are unavailable.
+ */
+export function wasmColumnGram(data: Float32Array | Float64Array, rows: number, cols: number): Float64Array | null {
+  const k = kernels();
+  if (k === null) return null;
+  if (cols === 0) return new Float64Array(0);
+  const { stride, padded } = gramLayout(cols, rows, 8);
+  const aBytes = padded * stride * 8;
+  const stage = floor + aBytes;
+  if (!ensureMemory(k, stage + Math.max(padded * padded * 8, rows * cols * 8))) return null;
+  const a = new Float64Array(k.memory.buffer, floor, padded * stride);
+  if (rows > 0) {
+    new Float64Array(k.memory.buffer, stage, rows * cols).set(data.subarray(0, rows * cols));
+    k.copy64(stage, 8, cols * 8, cols, rows, floor, stride * 8);
+  }
+  if (stride > rows) for (let r = 0; r < cols; r++) a.fill(0, r * stride + rows, (r + 1) * stride);
+  a.fill(0, cols * stride);
+  return gramAt(k, 'float64', floor, cols, padded, stride * 8, stage);
+}
+
+/**
+ * The d-row bases side by side (d × Σ cols, row-major: row c is row c of each basis in turn), copied
+ * by the `copy64` kernel: the stacked matrix of one product Δ·[Q₁ … Q_b], without the cold JS loop
+ * that interleaved it. Null when the kernels are unavailable.
+ */
+export function wasmInterleaveColumns(bases: readonly { cols: number; data: Float32Array | Float64Array }[], d: number): Float64Array | null {
+  const width = bases.reduce((w, b) => w + b.cols, 0);
+  if (width === 0 || d === 0) return new Float64Array(d * width);
+  const k = kernels();
+  const o = floor;
+  const out = o + d * width * 8;
+  if (k === null || !ensureMemory(k, out + d * width * 8)) return null;
+  const mem = new Float64Array(k.memory.buffer);
+  let at = o;
+  let offset = 0;
+  for (const b of bases) {
+    if (b.cols === 0) continue;
+    mem.set(b.data.subarray(0, d * b.cols), at / 8);
+    k.copy64(at, b.cols * 8, 8, d, b.cols, out + offset * 8, width * 8);
+    at += d * b.cols * 8;
+    offset += b.cols;
+  }
+  return mem.slice(out / 8, out / 8 + d * width);
 }
 
 /** Grows the kernels' memory to at least `bytes`; false when the engine refuses (beyond 4 GB). */
