@@ -1690,6 +1690,138 @@ function copy64Function(): number[] {
 }
 
 /**
+ * mirrorLower(g, gs8, rows, out): the rows×rows symmetric matrix (row-major f64 at out) whose lower
+ * triangle is that of the matrix at g (rows gs8 bytes apart): out[i][j] = out[j][i] = g[i][j] for
+ * j ≤ i, as the Gram wrappers' JS mirror loop wrote it (whose 33 K iterations per 256×256 Gram ran
+ * interpreted and were OSR-compiled on the main thread). rows ≥ 1.
+ */
+function mirrorLowerFunction(): number[] {
+  const b = new Body(['g', 'gs8', 'rows', 'out']);
+  for (const l of ['i', 'j', 'p', 'rowI', 'colI', 'rows8']) b.local(l, I32);
+  b.local('v', F64);
+  const SHL = 0x74;
+  b.get('rows').i32(3).op(SHL).set('rows8');
+  b.i32(0).set('i');
+  b.op(LOOP, VOID);
+  b.get('g').get('i').get('gs8').op(I32_MUL, I32_ADD).set('p');
+  b.get('out').get('i').get('rows8').op(I32_MUL, I32_ADD).set('rowI'); // &out[i][0]
+  b.get('out').get('i').i32(3).op(SHL, I32_ADD).set('colI'); // &out[0][i]
+  b.i32(0).set('j');
+  b.op(LOOP, VOID);
+  b.get('p')
+    .op(...LOAD)
+    .set('v');
+  b.get('rowI')
+    .get('j')
+    .i32(3)
+    .op(SHL, I32_ADD)
+    .get('v')
+    .op(...STORE);
+  b.get('colI')
+    .get('j')
+    .get('rows8')
+    .op(I32_MUL, I32_ADD)
+    .get('v')
+    .op(...STORE);
+  b.addTo('p', (x) => x.i32(8));
+  b.addTo('j', (x) => x.i32(1));
+  b.get('j').get('i').op(I32_LE_U, BR_IF, 0);
+  b.op(END);
+  continueBelow(b, 'i', 1, 'rows');
+  b.op(END);
+  return b.encode();
+}
+
+/**
+ * doubleCentre(k, n, rowMean): K ← H K H in place for the symmetric n×n f64 K at k (H = I − 11ᵀ/n),
+ * rowMean n f64 of scratch: linearCka.ts's JS `doubleCentre` step for step (row sums in order,
+ * rowMean[i] = s/n, total = Σ s / n², then K_ij − r_i − r_j + total left to right: the same bits). n ≥ 1.
+ */
+function doubleCentreFunction(): number[] {
+  const b = new Body(['k', 'n', 'rowMean']);
+  for (const l of ['i', 'j', 'p', 'end', 'pm', 'n8']) b.local(l, I32);
+  for (const l of ['s', 'total', 'nf', 'ri']) b.local(l, F64);
+  const F64_CONVERT_I32_U = 0xb8;
+  const SHL = 0x74;
+  b.get('n').i32(3).op(SHL).set('n8');
+  b.get('n').op(F64_CONVERT_I32_U).set('nf');
+  b.op(F64_CONST, 0, 0, 0, 0, 0, 0, 0, 0).set('total');
+  b.get('k').set('p');
+  b.get('rowMean').set('pm');
+  b.i32(0).set('i');
+  b.op(LOOP, VOID);
+  b.op(F64_CONST, 0, 0, 0, 0, 0, 0, 0, 0).set('s');
+  b.get('p').get('n8').op(I32_ADD).set('end');
+  b.op(LOOP, VOID);
+  b.get('s')
+    .get('p')
+    .op(...LOAD, F64_ADD)
+    .set('s');
+  b.addTo('p', (x) => x.i32(8));
+  b.get('p').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.get('pm')
+    .get('s')
+    .get('nf')
+    .op(F64_DIV, ...STORE);
+  b.get('total').get('s').op(F64_ADD).set('total');
+  b.addTo('pm', (x) => x.i32(8));
+  continueBelow(b, 'i', 1, 'n');
+  b.op(END);
+  b.get('total').get('nf').get('nf').op(F64_MUL, F64_DIV).set('total');
+  b.get('k').set('p');
+  b.get('rowMean').set('pm');
+  b.i32(0).set('i');
+  b.op(LOOP, VOID);
+  b.get('pm')
+    .op(...LOAD)
+    .set('ri');
+  b.get('rowMean').set('end'); // walks rowMean[j]
+  b.i32(0).set('j');
+  b.op(LOOP, VOID);
+  b.get('p')
+    .get('p')
+    .op(...LOAD)
+    .get('ri')
+    .op(F64_SUB)
+    .get('end')
+    .op(...LOAD, F64_SUB)
+    .get('total')
+    .op(F64_ADD, ...STORE);
+  b.addTo('p', (x) => x.i32(8));
+  b.addTo('end', (x) => x.i32(8));
+  continueBelow(b, 'j', 1, 'n');
+  b.op(END);
+  b.addTo('pm', (x) => x.i32(8));
+  continueBelow(b, 'i', 1, 'n');
+  b.op(END);
+  return b.encode();
+}
+
+/** frobDot(a, b, len) → Σ a[i]·b[i] over len f64, in order (linearCka.ts's `frobDot`: the same bits). len ≥ 1. */
+function frobDotFunction(): number[] {
+  const b = new Body(['a', 'b', 'len']);
+  for (const l of ['p', 'q', 'end']) b.local(l, I32);
+  b.local('s', F64);
+  b.op(F64_CONST, 0, 0, 0, 0, 0, 0, 0, 0).set('s');
+  b.get('a').set('p');
+  b.get('b').set('q');
+  b.get('a').get('len').i32(3).op(0x74, I32_ADD).set('end');
+  b.op(LOOP, VOID);
+  b.get('s')
+    .get('p')
+    .op(...LOAD)
+    .get('q')
+    .op(...LOAD, F64_MUL, F64_ADD)
+    .set('s');
+  step8(b, 'p', 'q');
+  b.get('p').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.get('s');
+  return b.encode();
+}
+
+/**
  * The module: one exported growable memory, `gram64` (f64x2), `gram32` (f32x4, f64 sums per block),
  * `cross64` (f64x2, A·Bᵀ of two row sets), `product64` (f64x2), and the scalar f64 loops of the symmetric eigen-solver (`symvUpper`,
  * `syr2Upper`, `applyReflectors`): as JS these were most of a cold `em-guard analyze`'s TurboFan time.
@@ -1705,6 +1837,9 @@ export function buildGramWasm(): Uint8Array {
   const crossType = [0x60, ...vec(new Array<number[]>(7).fill([I32])), ...vec([])];
   const choleskyType = [0x60, ...vec([[I32], [I32], [I32], [I32], [F64], [I32], [I32], [I32], [I32]]), ...vec([[I32]])];
   const householderRType = [0x60, ...vec(new Array<number[]>(7).fill([I32])), ...vec([])];
+  const mirrorType = [0x60, ...vec(new Array<number[]>(4).fill([I32])), ...vec([])];
+  const centreKType = [0x60, ...vec(new Array<number[]>(3).fill([I32])), ...vec([])];
+  const dotType = [0x60, ...vec(new Array<number[]>(3).fill([I32])), ...vec([[F64]])];
   const bytes = [
     0x00,
     0x61,
@@ -1714,8 +1849,25 @@ export function buildGramWasm(): Uint8Array {
     0x00,
     0x00,
     0x00,
-    ...section(1, vec([gramType, productType, reduceType, inverseType, tqlType, centreType, deltaType, crossType, choleskyType, householderRType])),
-    ...section(3, vec([[0], [0], [1], [0], [0], [0], [2], [3], [4], [5], [6], [0], [2], [7], [8], [9], [9]])),
+    ...section(
+      1,
+      vec([
+        gramType,
+        productType,
+        reduceType,
+        inverseType,
+        tqlType,
+        centreType,
+        deltaType,
+        crossType,
+        choleskyType,
+        householderRType,
+        mirrorType,
+        centreKType,
+        dotType,
+      ]),
+    ),
+    ...section(3, vec([[0], [0], [1], [0], [0], [0], [2], [3], [4], [5], [6], [0], [2], [7], [8], [9], [9], [10], [11], [12]])),
     ...section(5, vec([[0x00, ...u32(1)]])), // memory: min 1 page, no max (grown from JS)
     ...section(
       7,
@@ -1738,6 +1890,9 @@ export function buildGramWasm(): Uint8Array {
         [...name('choleskyInverse'), 0x00, 14],
         [...name('householderR'), 0x00, 15],
         [...name('copy64'), 0x00, 16],
+        [...name('mirrorLower'), 0x00, 17],
+        [...name('doubleCentre'), 0x00, 18],
+        [...name('frobDot'), 0x00, 19],
       ]),
     ),
     ...section(
@@ -1760,6 +1915,9 @@ export function buildGramWasm(): Uint8Array {
         choleskyInverseFunction(),
         householderRFunction(),
         copy64Function(),
+        mirrorLowerFunction(),
+        doubleCentreFunction(),
+        frobDotFunction(),
       ]),
     ),
   ];

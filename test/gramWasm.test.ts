@@ -18,6 +18,7 @@ import {
   wasmDeltaTransposeTimes,
   wasmGram,
   wasmProduct,
+  wasmCkaTerms,
   wasmColumnGram,
   wasmHouseholderR,
   wasmInterleaveColumns,
@@ -32,7 +33,7 @@ import { deltaRowGram, gram, gramJs } from '../src/metrics/gram.js';
 import { fromRows, type Matrix } from '../src/metrics/matrix.js';
 import { subtractMatrices } from '../src/metrics/subtractMatrices.js';
 import { symmetricEigen } from '../src/metrics/symmetricEigen.js';
-import { linearCkaOfFinite, type CkaRoute } from '../src/metrics/linearCka.js';
+import { ckaTermsFromGramsJs, linearCkaOfFinite, type CkaRoute } from '../src/metrics/linearCka.js';
 import { fallbackFixtureNumbers, fallbackFixtureSets } from './gramWasmFixtures.js';
 import { seededGaussian, seededGaussianTransposed } from '../src/metrics/seededGaussian.js';
 import { inverseCholeskyFactorJs } from '../src/metrics/choleskyQr.js';
@@ -372,6 +373,43 @@ test('copy64 transposes and interleaves exactly: the column Gram equals the copy
       offset += b.cols;
     }
     assert.deepEqual(wasmInterleaveColumns(bases, d), expected, widths.join('+'));
+  }
+});
+
+test("the Gram mirror, product padding and CKA kernels give the JS loops' numbers bit for bit", () => {
+  // mirrorLower: wasmGram's result equals the lower triangle of the JS-mirrored kernel sums, i.e. gramJs within rounding, symmetric exactly.
+  for (const [n, d] of [
+    [1, 5],
+    [7, 13],
+    [40, 33],
+  ] as const) {
+    const m = randomMatrix(n, d, 70 + n);
+    const g = wasmGram(n, d, 'float64', copyRows(m.data, n, d))!;
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) assert.equal(g[i * n + j], g[j * n + i], `symmetric ${i},${j}`);
+    assert.ok(relativeError(g, gramJs(m, 'rows'), m) < 1e-12);
+  }
+  // product64 with k not a multiple of 8 (padded and unpadded by copy64) equals the JS kernel to rounding and equals itself
+  // with k padded to 8 by hand (the same kernel calls on the same bytes).
+  for (const k of [1, 4, 11]) {
+    const a = randomMatrix(37, 29, 80 + k);
+    const b = randomMatrix(29, k, 90 + k);
+    const got = wasmProduct(a.data, 37, 29, 29, 1, b.data, k)!;
+    const kp = Math.ceil(k / 8) * 8;
+    const bp = new Float64Array(29 * kp);
+    for (let s = 0; s < 29; s++) for (let j = 0; j < k; j++) bp[s * kp + j] = b.data[s * k + j]!;
+    const wide = wasmProduct(a.data, 37, 29, 29, 1, bp, kp)!;
+    for (let i = 0; i < 37; i++) for (let j = 0; j < k; j++) assert.equal(got[i * k + j], wide[i * kp + j], `k=${k} (${i},${j})`);
+  }
+  // CKA terms: double-centring and the three Frobenius products, with Kx given centred or not.
+  for (const n of [1, 2, 9, 64]) {
+    const x = randomMatrix(n, 50, 100 + n);
+    const y = randomMatrix(n, 31, 200 + n);
+    const kx = gram(x, 'rows');
+    const ky = gram(y, 'rows');
+    for (const centred of [false, true]) {
+      const viaKernels = wasmCkaTerms(kx, ky, n, centred);
+      assert.deepEqual(viaKernels, ckaTermsFromGramsJs(Float64Array.from(kx), Float64Array.from(ky), n, centred), `n=${n} centred=${centred}`);
+    }
   }
 });
 

@@ -2,7 +2,7 @@ import { assertFiniteMatrix } from './checkMatrix.js';
 import { gram } from './gram.js';
 import type { Matrix } from './matrix.js';
 import { tiledProduct } from './tiledProduct.js';
-import { minusFirstRowFill, wasmGram } from './wasm/gramWasm.js';
+import { minusFirstRowFill, wasmCkaTerms, wasmGram } from './wasm/gramWasm.js';
 import { columnMeans } from './columnMeans.js';
 
 /**
@@ -76,9 +76,7 @@ function ckaTermsWasm(X: Matrix, Y: Matrix, kxCentred: Float64Array | null): [nu
     const ky = wasmGram(n, Y.cols, 'float32', minusFirstRowFill(Y.data, n, Y.cols));
     const kx = kxCentred ?? (ky && wasmGram(n, X.cols, 'float32', minusFirstRowFill(X.data, n, X.cols)));
     if (!kx || !ky) return null;
-    if (kx !== kxCentred) doubleCentre(kx, n);
-    doubleCentre(ky, n);
-    return [frobDot(kx, ky), frobDot(kx, kx), frobDot(ky, ky)];
+    return wasmCkaTerms(kx, ky, n, kx === kxCentred) ?? ckaTermsFromGramsJs(kx, ky, n, kx === kxCentred);
   }
   const mx = columnMeans(X);
   const my = columnMeans(Y);
@@ -102,6 +100,16 @@ function ckaTermsWasm(X: Matrix, Y: Matrix, kxCentred: Float64Array | null): [nu
     }
   }
   return [hsic, xx, yy];
+}
+
+/**
+ * ⟨Kx, Ky⟩, ‖Kx‖², ‖Ky‖² after double-centring Ky (and Kx unless `kxCentred`) in place, in plain JS:
+ * the fallback of `wasmCkaTerms` and its reference in the tests.
+ */
+export function ckaTermsFromGramsJs(kx: Float64Array, ky: Float64Array, n: number, kxCentred: boolean): [number, number, number] {
+  if (!kxCentred) doubleCentre(kx, n);
+  doubleCentre(ky, n);
+  return [frobDot(kx, ky), frobDot(kx, kx), frobDot(ky, ky)];
 }
 
 /** K ← H K H, H = I − 11ᵀ/n, for a symmetric n×n K in place: K_ij − r_i − r_j + mean(r), r = row means. */

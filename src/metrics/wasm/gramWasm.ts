@@ -27,6 +27,9 @@ interface Kernels {
   choleskyInverse(g: number, l: number, r: number, k: number, pivot: number, j0: number, j1: number, c0: number, c1: number): number;
   householderR(src: number, rs8: number, cs8: number, len: number, k: number, a: number, v: number): void;
   copy64(src: number, rs8: number, cs8: number, rows: number, cols: number, dst: number, drs8: number): void;
+  mirrorLower(g: number, gs8: number, rows: number, out: number): void;
+  doubleCentre(k: number, n: number, rowMean: number): void;
+  frobDot(a: number, b: number, len: number): number;
   inverseIteration(
     diag: number,
     off: number,
@@ -91,6 +94,10 @@ function kernels(): Kernels | null {
 }
 
 function moduleBytes(): Uint8Array {
+  // Node's native base64 decoder where there is one: the JS loop below ran interpreted and was then
+  // OSR-compiled on the main thread (≈ 5 ms of a one-shot `em-guard analyze`).
+  const nodeBuffer = (globalThis as { Buffer?: { from(text: string, encoding: 'base64'): Uint8Array } }).Buffer;
+  if (nodeBuffer) return nodeBuffer.from(GRAM_WASM_BASE64, 'base64');
   // A plain loop: `Uint8Array.from(string, fn)` went through the string iterator and an intermediate
   // array (≈ 200 new pages of garbage in a fresh process for 8.7 kB of bytes).
   const text = atob(GRAM_WASM_BASE64);
@@ -171,6 +178,13 @@ function gramAt(k: Kernels, precision: GramPrecision, aByte: number, rows: numbe
   g.fill(0);
   const run = precision === 'float64' ? k.gram64.bind(k) : k.gram32.bind(k);
   for (let c0 = 0; c0 < strideBytes; c0 += BLOCK_BYTES) run(aByte + c0, padded, strideBytes, Math.min(BLOCK_BYTES, strideBytes - c0), gByte);
+  // The mirrored copy is made by the `mirrorLower` kernel above the scratch (as a JS loop it ran
+  // interpreted, then OSR-compiled on the main thread, in a one-shot `analyze`).
+  const outByte = gByte + padded * padded * 8;
+  if (rows > 0 && ensureMemory(k, outByte + rows * rows * 8)) {
+    k.mirrorLower(gByte, padded * 8, rows, outByte);
+    return new Float64Array(k.memory.buffer, outByte, rows * rows).slice();
+  }
   const out = new Float64Array(rows * rows);
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j <= i; j++) {
@@ -230,6 +244,27 @@ export function wasmInterleaveColumns(bases: readonly { cols: number; data: Floa
     offset += b.cols;
   }
   return mem.slice(out / 8, out / 8 + d * width);
+}
+
+/**
+ * Linear CKA's three terms from two n×n Grams: Kx and Ky double-centred (K ← HKH; Kx as given when
+ * `kxCentred`), then ⟨Kx, Ky⟩, ‖Kx‖², ‖Ky‖², by the `doubleCentre` and `frobDot` kernels: linearCka.ts's
+ * JS loops in the same order (same bits), which a one-shot `analyze` ran cold (interpreted, then
+ * OSR-compiled with deopts). The inputs are not modified. Null when the kernels are unavailable.
+ */
+export function wasmCkaTerms(kx: Float64Array, ky: Float64Array, n: number, kxCentred: boolean): [number, number, number] | null {
+  const k = n < 1 ? null : kernels();
+  const size = n * n;
+  const o = floor;
+  const yOff = o + size * 8;
+  const rowMean = yOff + size * 8;
+  if (k === null || !ensureMemory(k, rowMean + n * 8)) return null;
+  const mem = new Float64Array(k.memory.buffer);
+  mem.set(kx.subarray(0, size), o / 8);
+  mem.set(ky.subarray(0, size), yOff / 8);
+  if (!kxCentred) k.doubleCentre(o, n, rowMean);
+  k.doubleCentre(yOff, n, rowMean);
+  return [k.frobDot(o, yOff, size), k.frobDot(o, o, size), k.frobDot(yOff, yOff, size)];
 }
 
 /** Grows the kernels' memory to at least `bytes`; false when the engine refuses (beyond 4 GB). */
@@ -300,14 +335,18 @@ function productAt(
   const kp = Math.ceil(k / 8) * 8;
   const bOff = free / 8;
   const oOff = bOff + t * kp;
-  if (!ensureMemory(kern, (oOff + mp * kp) * 8)) return null;
+  // Rows of k < kp values are padded and unpadded by the `copy64` kernel through a staging area above
+  // the result (row-by-row copies from JS made a cold process OSR-compile and deopt this function).
+  const padded = kp !== k;
+  const sOff = oOff + mp * kp;
+  if (!ensureMemory(kern, (sOff + (padded ? Math.max(t, m) * k : 0)) * 8)) return null;
   const mem = new Float64Array(kern.memory.buffer);
-  // Copies by typed-array set, row by row, not element loops: a cold process otherwise compiled this
-  // function six times (a float store deopts as soon as a new input type shows up).
-  if (kp === k && isTyped(b)) mem.set(b.subarray(0, t * k), bOff);
+  const bRows = isTyped(b) ? b.subarray(0, t * k) : Array.from({ length: t * k }, (_, i) => b[i]!);
+  if (!padded) mem.set(bRows, bOff);
   else {
     mem.fill(0, bOff, bOff + t * kp);
-    for (let s = 0; s < t; s++) mem.set(isTyped(b) ? b.subarray(s * k, s * k + k) : Array.from({ length: k }, (_, j) => b[s * k + j]!), bOff + s * kp);
+    mem.set(bRows, sOff);
+    if (t > 0) kern.copy64(sOff * 8, k * 8, 8, t, k, bOff * 8, kp * 8);
   }
   mem.fill(0, oOff, oOff + mp * kp);
   const sBlock = Math.max(16, Math.floor(PRODUCT_B_BYTES / (kp * 8)));
@@ -317,8 +356,11 @@ function productAt(
       kern.product64(aByte + (i0 * ai + s0 * as) * 8, ai * 8, as * 8, rows, Math.min(sBlock, t - s0), (bOff + s0 * kp) * 8, kp * 8, (oOff + i0 * kp) * 8);
     }
   }
-  if (kp === k) out.set(mem.subarray(oOff, oOff + m * k));
-  else for (let i = 0; i < m; i++) out.set(mem.subarray(oOff + i * kp, oOff + i * kp + k), i * k);
+  if (!padded) out.set(mem.subarray(oOff, oOff + m * k));
+  else if (m > 0) {
+    kern.copy64(oOff * 8, kp * 8, 8, m, k, sOff * 8, k * 8);
+    out.set(mem.subarray(sOff, sOff + m * k));
+  }
   return out;
 }
 
