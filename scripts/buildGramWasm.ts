@@ -1822,6 +1822,119 @@ function frobDotFunction(): number[] {
 }
 
 /**
+ * residualWithin(image, cols, values, n, want, limit) → 1 when |image[r][j] − values[j]·cols[r][j]| ≤
+ * limit for every r < n, j < want (n×want row-major f64 matrices, values want f64), else 0 (NaN fails):
+ * symmetricEigenTop's check of Au = λu, the JS comparison in the same order. n, want ≥ 1.
+ */
+function residualWithinFunction(): number[] {
+  const b = new Body(['image', 'cols', 'values', 'n', 'want', 'limit']);
+  for (const l of ['r', 'j', 'p', 'q', 'pv']) b.local(l, I32);
+  const F64_ABS = 0x99,
+    F64_LE = 0x65,
+    I32_EQZ = 0x45,
+    RETURN = 0x0f;
+  b.get('image').set('p');
+  b.get('cols').set('q');
+  b.i32(0).set('r');
+  b.op(LOOP, VOID);
+  b.get('values').set('pv');
+  b.i32(0).set('j');
+  b.op(LOOP, VOID);
+  b.get('p')
+    .op(...LOAD)
+    .get('pv')
+    .op(...LOAD)
+    .get('q')
+    .op(...LOAD, F64_MUL, F64_SUB, F64_ABS)
+    .get('limit')
+    .op(F64_LE, I32_EQZ, IF, VOID);
+  b.i32(0).op(RETURN);
+  b.op(END);
+  step8(b, 'p', 'q', 'pv');
+  continueBelow(b, 'j', 1, 'want');
+  b.op(END);
+  continueBelow(b, 'r', 1, 'n');
+  b.op(END);
+  b.i32(1);
+  return b.encode();
+}
+
+/**
+ * projectionSums(projected, muV, ev, n, k, out): per row r of the n×k f64 `projected`, with
+ * c_j = projected[r][j] − muV[j]: Σc², Σc·muV[j] and Σ(c·c)/ev[j] in order into out (3 f64 per row):
+ * the inner loop of pcaRowMetrics.ts's `pcaRowMetricsOfProjection` (the same bits). n, k ≥ 1.
+ */
+function projectionSumsFunction(): number[] {
+  const b = new Body(['projected', 'muV', 'ev', 'n', 'k', 'out']);
+  for (const l of ['r', 'j', 'p', 'pm', 'pe', 'po']) b.local(l, I32);
+  for (const l of ['c', 'm', 'p2', 'pMu', 'maha']) b.local(l, F64);
+  const zero = (l: string): void => void b.op(F64_CONST, 0, 0, 0, 0, 0, 0, 0, 0).set(l);
+  b.get('projected').set('p');
+  b.get('out').set('po');
+  b.i32(0).set('r');
+  b.op(LOOP, VOID);
+  zero('p2');
+  zero('pMu');
+  zero('maha');
+  b.get('muV').set('pm');
+  b.get('ev').set('pe');
+  b.i32(0).set('j');
+  b.op(LOOP, VOID);
+  b.get('pm')
+    .op(...LOAD)
+    .set('m');
+  b.get('p')
+    .op(...LOAD)
+    .get('m')
+    .op(F64_SUB)
+    .set('c');
+  b.get('p2').get('c').get('c').op(F64_MUL, F64_ADD).set('p2');
+  b.get('pMu').get('c').get('m').op(F64_MUL, F64_ADD).set('pMu');
+  b.get('maha')
+    .get('c')
+    .get('c')
+    .op(F64_MUL)
+    .get('pe')
+    .op(...LOAD, F64_DIV, F64_ADD)
+    .set('maha');
+  step8(b, 'p', 'pm', 'pe');
+  continueBelow(b, 'j', 1, 'k');
+  b.op(END);
+  b.get('po')
+    .get('p2')
+    .op(...STORE);
+  b.get('po').get('pMu').op(F64_STORE, 3, 8);
+  b.get('po').get('maha').op(F64_STORE, 3, 16);
+  b.addTo('po', (x) => x.i32(24));
+  continueBelow(b, 'r', 1, 'n');
+  b.op(END);
+  return b.encode();
+}
+
+/** allFinite(a, len) → 1 when none of the len f64 at a is NaN or ±Infinity (x − x = 0 for all), else 0. len ≥ 1. */
+function allFiniteFunction(): number[] {
+  const b = new Body(['a', 'len']);
+  for (const l of ['p', 'end']) b.local(l, I32);
+  b.local('s', F64);
+  const F64_EQ = 0x61;
+  b.op(F64_CONST, 0, 0, 0, 0, 0, 0, 0, 0).set('s');
+  b.get('a').set('p');
+  b.get('a').get('len').i32(3).op(0x74, I32_ADD).set('end');
+  b.op(LOOP, VOID);
+  b.get('s')
+    .get('p')
+    .op(...LOAD)
+    .get('p')
+    .op(...LOAD, F64_SUB, F64_ADD)
+    .set('s');
+  b.addTo('p', (x) => x.i32(8));
+  b.get('p').get('end').op(I32_LT_U, BR_IF, 0);
+  b.op(END);
+  b.get('s').op(F64_CONST, 0, 0, 0, 0, 0, 0, 0, 0, F64_EQ);
+  return b.encode();
+}
+
+/**
  * The module: one exported growable memory, `gram64` (f64x2), `gram32` (f32x4, f64 sums per block),
  * `cross64` (f64x2, A·Bᵀ of two row sets), `product64` (f64x2), and the scalar f64 loops of the symmetric eigen-solver (`symvUpper`,
  * `syr2Upper`, `applyReflectors`): as JS these were most of a cold `em-guard analyze`'s TurboFan time.
@@ -1840,6 +1953,9 @@ export function buildGramWasm(): Uint8Array {
   const mirrorType = [0x60, ...vec(new Array<number[]>(4).fill([I32])), ...vec([])];
   const centreKType = [0x60, ...vec(new Array<number[]>(3).fill([I32])), ...vec([])];
   const dotType = [0x60, ...vec(new Array<number[]>(3).fill([I32])), ...vec([[F64]])];
+  const residualType = [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [F64]]), ...vec([[I32]])];
+  const projectionSumsType = [0x60, ...vec(new Array<number[]>(6).fill([I32])), ...vec([])];
+  const finiteType = [0x60, ...vec([[I32], [I32]]), ...vec([[I32]])];
   const bytes = [
     0x00,
     0x61,
@@ -1865,9 +1981,12 @@ export function buildGramWasm(): Uint8Array {
         mirrorType,
         centreKType,
         dotType,
+        residualType,
+        projectionSumsType,
+        finiteType,
       ]),
     ),
-    ...section(3, vec([[0], [0], [1], [0], [0], [0], [2], [3], [4], [5], [6], [0], [2], [7], [8], [9], [9], [10], [11], [12]])),
+    ...section(3, vec([[0], [0], [1], [0], [0], [0], [2], [3], [4], [5], [6], [0], [2], [7], [8], [9], [9], [10], [11], [12], [13], [14], [15]])),
     ...section(5, vec([[0x00, ...u32(1)]])), // memory: min 1 page, no max (grown from JS)
     ...section(
       7,
@@ -1893,6 +2012,9 @@ export function buildGramWasm(): Uint8Array {
         [...name('mirrorLower'), 0x00, 17],
         [...name('doubleCentre'), 0x00, 18],
         [...name('frobDot'), 0x00, 19],
+        [...name('residualWithin'), 0x00, 20],
+        [...name('projectionSums'), 0x00, 21],
+        [...name('allFinite'), 0x00, 22],
       ]),
     ),
     ...section(
@@ -1918,6 +2040,9 @@ export function buildGramWasm(): Uint8Array {
         mirrorLowerFunction(),
         doubleCentreFunction(),
         frobDotFunction(),
+        residualWithinFunction(),
+        projectionSumsFunction(),
+        allFiniteFunction(),
       ]),
     ),
   ];

@@ -18,6 +18,9 @@ import {
   wasmDeltaTransposeTimes,
   wasmGram,
   wasmProduct,
+  wasmProjectionSums,
+  wasmResidualWithin,
+  wasmAllFinite,
   wasmCkaTerms,
   wasmColumnGram,
   wasmHouseholderR,
@@ -26,6 +29,7 @@ import {
   wasmResidentRows,
   wasmRowBlocks,
   wasmRowsTimes,
+  wasmTransposed,
   webAssembly,
 } from '../src/metrics/wasm/gramWasm.js';
 import { tiledProduct, tiledProductJs } from '../src/metrics/tiledProduct.js';
@@ -410,6 +414,63 @@ test("the Gram mirror, product padding and CKA kernels give the JS loops' number
       const viaKernels = wasmCkaTerms(kx, ky, n, centred);
       assert.deepEqual(viaKernels, ckaTermsFromGramsJs(Float64Array.from(kx), Float64Array.from(ky), n, centred), `n=${n} centred=${centred}`);
     }
+  }
+});
+
+test("transpose, eigen-residual check, projection sums and finiteness kernels give the JS loops' answers bit for bit", () => {
+  const m = randomMatrix(13, 37, 300);
+  const t = wasmTransposed(m.data, 13, 37)!;
+  for (let r = 0; r < 13; r++) for (let c = 0; c < 37; c++) assert.equal(t[c * 13 + r], m.data[r * 37 + c]);
+  // residualWithin: |image − values·cols| ≤ limit everywhere; one entry just over, or NaN, fails.
+  const n = 11;
+  const want = 5;
+  const cols = randomMatrix(n, want, 301).data as Float64Array;
+  const values = Float64Array.from({ length: want }, (_, j) => 3 - j * 0.7);
+  const image = Float64Array.from(cols, (x, i) => values[i % want]! * x + 1e-12 * ((i % 3) - 1));
+  const within = (img: Float64Array, limit: number): boolean => {
+    for (let r = 0; r < n; r++) for (let j = 0; j < want; j++) if (!(Math.abs(img[r * want + j]! - values[j]! * cols[r * want + j]!) <= limit)) return false;
+    return true;
+  };
+  const bad = Float64Array.from(image);
+  bad[n * want - 1] = NaN;
+  const answers = new Set<boolean>();
+  for (const limit of [1e-13, 0.9e-12, 1e-12, 1.1e-12, 2e-12, 1]) {
+    for (const img of [image, bad]) {
+      const expected = within(img, limit);
+      answers.add(expected);
+      assert.equal(wasmResidualWithin(img, cols, values, n, want, limit), expected, `limit ${limit}`);
+    }
+  }
+  assert.equal(answers.size, 2, 'both answers exercised');
+  // projectionSums against the loop of pcaRowMetricsOfProjection.
+  for (const [rows, k] of [
+    [1, 1],
+    [9, 4],
+    [40, 217],
+  ] as const) {
+    const projected = randomMatrix(rows, k, 400 + k).data as Float64Array;
+    const muV = randomMatrix(1, k, 500 + k).data as Float64Array;
+    const ev = Array.from({ length: k }, (_, j) => 1 / (j + 1));
+    const got = wasmProjectionSums(projected, muV, ev, rows, k)!;
+    for (let r = 0; r < rows; r++) {
+      let p2 = 0;
+      let pMu = 0;
+      let maha = 0;
+      for (let j = 0; j < k; j++) {
+        const cj = projected[r * k + j]! - muV[j]!;
+        p2 += cj * cj;
+        pMu += cj * muV[j]!;
+        maha += (cj * cj) / ev[j]!;
+      }
+      assert.deepEqual([got[3 * r], got[3 * r + 1], got[3 * r + 2]], [p2, pMu, maha], `${rows}×${k} row ${r}`);
+    }
+  }
+  assert.equal(wasmProjectionSums(new Float64Array(4), new Float64Array(2), [1], 2, 2), null, 'too few variances: the JS route');
+  for (const x of [NaN, Infinity, -Infinity]) {
+    const data = randomMatrix(50, 30, 600).data;
+    assert.equal(wasmAllFinite(data), true);
+    data[777] = x;
+    assert.equal(wasmAllFinite(data), false, String(x));
   }
 });
 

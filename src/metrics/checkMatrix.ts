@@ -1,4 +1,5 @@
 import type { Matrix } from './matrix.js';
+import { wasmAllFinite } from './wasm/gramWasm.js';
 
 /** Where a matrix first holds NaN or ±Infinity (row-major order), or null when every value is finite. */
 export function firstNonFinite(m: Matrix): { row: number; col: number; value: number } | null {
@@ -11,11 +12,17 @@ export function firstNonFinite(m: Matrix): { row: number; col: number; value: nu
   return null;
 }
 
+/** Values from which `assertFiniteMatrix` asks the kernel first (below, the JS scan is as cheap as the copy). */
+const FINITE_KERNEL_MIN = 1024;
+
 /**
  * Throws when a matrix holds NaN or ±Infinity, naming the first bad cell. Runs before any solver:
  * ml-matrix and the eigen-solvers either throw cryptic errors or return NaN silently on such input.
  */
 export function assertFiniteMatrix(m: Matrix, what = 'activations'): void {
+  // The kernel answers whether all are finite (as a cold JS loop, a one-shot `analyze` OSR-compiled
+  // this scan for its bases); the JS scan then names the first bad cell.
+  if (m.data.length >= FINITE_KERNEL_MIN && wasmAllFinite(m.data) === true) return;
   const bad = firstNonFinite(m);
   if (bad)
     throw new Error(`${what} contain a non-finite value at row ${bad.row}, col ${bad.col} (${bad.value}); clean or drop that probe before computing metrics`);

@@ -2,7 +2,7 @@ import type { DeltaOf } from './deltaOf.js';
 import type { Matrix } from './matrix.js';
 import { subtractMatrices } from './subtractMatrices.js';
 import { tiledProduct, WASM_MIN_WORK } from './tiledProduct.js';
-import { wasmRowsTimes } from './wasm/gramWasm.js';
+import { wasmProjectionSums, wasmRowsTimes } from './wasm/gramWasm.js';
 
 /**
  * What the row measures read of a centred PCA (a `CenteredPca` has it; declared here so that
@@ -137,19 +137,16 @@ export function pcaRowMetricsOfProjection({ projected, muV, sums }: RowProjectio
     reconstructionCosine: [],
     mahalanobis: [],
   };
+  // The n·k inner loop in a kernel where available (as cold JS, 55 K iterations at k = 217 made a
+  // one-shot `analyze` OSR-compile this function); the same sums in the same order.
+  const rowSums = wasmProjectionSums(projected, muV, explainedVariance, n, k) ?? projectionSumsJs(projected, muV, explainedVariance, n, k);
   for (let r = 0; r < n; r++) {
     const norm2 = sums.norm2[r]!;
     const dotMu = sums.dotMean[r]!;
     const xNorm2 = sums.centredNorm2[r]!;
-    let p2 = 0;
-    let pMu = 0;
-    let maha = 0;
-    for (let j = 0; j < k; j++) {
-      const cj = projected[r * k + j]! - muV[j]!;
-      p2 += cj * cj;
-      pMu += cj * muV[j]!;
-      maha += (cj * cj) / explainedVariance[j]!;
-    }
+    let p2 = rowSums[3 * r]!;
+    const pMu = rowSums[3 * r + 1]!;
+    const maha = rowSums[3 * r + 2]!;
     p2 = Math.min(p2, xNorm2); // ‖p‖ ≤ ‖x‖ exactly; rounding may cross it
     const r2 = Math.max(0, xNorm2 - p2); // δ − δ̂ = x − p = r
     const pDelta = p2 + pMu; // p·δ = p·(x + μ) = ‖p‖² + p·μ
@@ -161,6 +158,26 @@ export function pcaRowMetricsOfProjection({ projected, muV, sums }: RowProjectio
     out.projectionFractionCentered.push(xNorm2 === 0 ? null : Math.sqrt(p2 / xNorm2));
     out.reconstructionCosine.push(norm2 === 0 || hatNorm2 === 0 ? null : clamp(hatDot / Math.sqrt(hatNorm2 * norm2)));
     out.mahalanobis.push(k === 0 ? null : Math.sqrt(maha));
+  }
+  return out;
+}
+
+/** Σc², Σc·μV and Σc²/ev per row (c = projected row − μV), in plain JS: the fallback of `wasmProjectionSums`. */
+function projectionSumsJs(projected: Float64Array, muV: Float64Array, explainedVariance: readonly number[], n: number, k: number): Float64Array {
+  const out = new Float64Array(3 * n);
+  for (let r = 0; r < n; r++) {
+    let p2 = 0;
+    let pMu = 0;
+    let maha = 0;
+    for (let j = 0; j < k; j++) {
+      const cj = projected[r * k + j]! - muV[j]!;
+      p2 += cj * cj;
+      pMu += cj * muV[j]!;
+      maha += (cj * cj) / explainedVariance[j]!;
+    }
+    out[3 * r] = p2;
+    out[3 * r + 1] = pMu;
+    out[3 * r + 2] = maha;
   }
   return out;
 }

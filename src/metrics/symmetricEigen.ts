@@ -1,5 +1,12 @@
 import { tiledProduct } from './tiledProduct.js';
-import { wasmApplyReflectors, wasmHouseholderReduce, wasmTql2Values, wasmTridiagonalEigenvectors } from './wasm/gramWasm.js';
+import {
+  wasmApplyReflectors,
+  wasmHouseholderReduce,
+  wasmResidualWithin,
+  wasmTql2Values,
+  wasmTransposed,
+  wasmTridiagonalEigenvectors,
+} from './wasm/gramWasm.js';
 
 /** Eigen-decomposition of a real symmetric matrix, eigenvalues in descending order. */
 export interface SymmetricEigen {
@@ -71,16 +78,30 @@ export function symmetricEigenTop(a: Float64Array, n: number, count: number | ((
   if (!wasmApplyReflectors(n, V, h, vectors, want)) applyReflectors(n, V, h, vectors, want);
   // Check Au = λu against the input itself, all vectors in one tiled product (A·[u₀ … u_{w−1}]);
   // anything off means a corner case: solve densely.
-  const cols = new Float64Array(n * want);
-  for (let j = 0; j < want; j++) for (let r = 0; r < n; r++) cols[r * want + j] = vectors[j * n + r]!;
+  // The transpose and the check run in kernels where available: as cold JS their n·want iterations
+  // (55 K at a 90 % share's k = 217) made a one-shot `analyze` OSR-compile this function.
+  const cols = wasmTransposed(vectors, want, n) ?? transposedJs(vectors, want, n);
   const image = tiledProduct(a, n, n, n, 1, cols, want);
   const limit = 1e-10 * Math.abs(values[0]!);
+  const within = wasmResidualWithin(image, cols, values, n, want, limit) ?? residualWithinJs(image, cols, values, n, want, limit);
+  return within ? { values, vectors } : symmetricEigen(a, n);
+}
+
+/** The transpose (cols×rows) of rows×cols row-major data, in plain JS (the fallback of `wasmTransposed`). */
+function transposedJs(data: Float64Array, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(rows * cols);
+  for (let j = 0; j < rows; j++) for (let r = 0; r < cols; r++) out[r * rows + j] = data[j * cols + r]!;
+  return out;
+}
+
+/** |image − values·cols| ≤ limit everywhere (NaN fails), in plain JS (the fallback of `wasmResidualWithin`). */
+function residualWithinJs(image: Float64Array, cols: Float64Array, values: Float64Array, n: number, want: number, limit: number): boolean {
   for (let r = 0; r < n; r++) {
     for (let j = 0; j < want; j++) {
-      if (!(Math.abs(image[r * want + j]! - values[j]! * cols[r * want + j]!) <= limit)) return symmetricEigen(a, n);
+      if (!(Math.abs(image[r * want + j]! - values[j]! * cols[r * want + j]!) <= limit)) return false;
     }
   }
-  return { values, vectors };
+  return true;
 }
 
 /**

@@ -30,6 +30,9 @@ interface Kernels {
   mirrorLower(g: number, gs8: number, rows: number, out: number): void;
   doubleCentre(k: number, n: number, rowMean: number): void;
   frobDot(a: number, b: number, len: number): number;
+  residualWithin(image: number, cols: number, values: number, n: number, want: number, limit: number): number;
+  projectionSums(projected: number, muV: number, ev: number, n: number, k: number, out: number): void;
+  allFinite(a: number, len: number): number;
   inverseIteration(
     diag: number,
     off: number,
@@ -265,6 +268,76 @@ export function wasmCkaTerms(kx: Float64Array, ky: Float64Array, n: number, kxCe
   if (!kxCentred) k.doubleCentre(o, n, rowMean);
   k.doubleCentre(yOff, n, rowMean);
   return [k.frobDot(o, yOff, size), k.frobDot(o, o, size), k.frobDot(yOff, yOff, size)];
+}
+
+/**
+ * The transpose (cols×rows, row-major float64) of the rows×cols row-major `data`, by the `copy64`
+ * kernel (an exact copy, without a cold JS loop). Null when the kernels are unavailable.
+ */
+export function wasmTransposed(data: Float32Array | Float64Array, rows: number, cols: number): Float64Array | null {
+  const size = rows * cols;
+  if (size === 0) return new Float64Array(0);
+  const k = kernels();
+  const o = floor;
+  const out = o + size * 8;
+  if (k === null || !ensureMemory(k, out + size * 8)) return null;
+  const mem = new Float64Array(k.memory.buffer);
+  mem.set(data.subarray(0, size), o / 8);
+  k.copy64(o, 8, cols * 8, cols, rows, out, rows * 8);
+  return mem.slice(out / 8, out / 8 + size);
+}
+
+/**
+ * Whether |image[r][j] − values[j]·cols[r][j]| ≤ limit for every entry of the n×want row-major
+ * `image` and `cols` (NaN fails), by the `residualWithin` kernel: symmetricEigenTop's check, the same
+ * comparisons. Null when the kernels are unavailable.
+ */
+export function wasmResidualWithin(image: Float64Array, cols: Float64Array, values: Float64Array, n: number, want: number, limit: number): boolean | null {
+  if (n === 0 || want === 0) return true;
+  const k = kernels();
+  const size = n * want;
+  const o = floor;
+  const colsOff = o + size * 8;
+  const valuesOff = colsOff + size * 8;
+  if (k === null || !ensureMemory(k, valuesOff + want * 8)) return null;
+  const mem = new Float64Array(k.memory.buffer);
+  mem.set(image.subarray(0, size), o / 8);
+  mem.set(cols.subarray(0, size), colsOff / 8);
+  mem.set(values.subarray(0, want), valuesOff / 8);
+  return k.residualWithin(o, colsOff, valuesOff, n, want, limit) === 1;
+}
+
+/**
+ * Per row r of the n×k `projected`, with c_j = projected[r][j] − muV[j]: Σc², Σc·muV[j] and
+ * Σ(c·c)/ev[j] (3 values per row), by the `projectionSums` kernel: pcaRowMetricsOfProjection's inner
+ * loop in the same order (same bits). Null when the kernels are unavailable.
+ */
+export function wasmProjectionSums(projected: Float64Array, muV: Float64Array, ev: readonly number[], n: number, k: number): Float64Array | null {
+  if (n === 0) return new Float64Array(0);
+  if (k === 0) return new Float64Array(3 * n);
+  if (ev.length < k || projected.length < n * k || muV.length < k) return null; // the JS loop's reads past the end give NaN
+  const kern = kernels();
+  const o = floor;
+  const muOff = o + n * k * 8;
+  const evOff = muOff + k * 8;
+  const out = evOff + k * 8;
+  if (kern === null || !ensureMemory(kern, out + 3 * n * 8)) return null;
+  const mem = new Float64Array(kern.memory.buffer);
+  mem.set(projected.subarray(0, n * k), o / 8);
+  mem.set(muV.subarray(0, k), muOff / 8);
+  mem.set(ev.length === k ? ev : ev.slice(0, k), evOff / 8);
+  kern.projectionSums(o, muOff, evOff, n, k, out);
+  return mem.slice(out / 8, out / 8 + 3 * n);
+}
+
+/** Whether every value of `data` is finite (no NaN, no ±Infinity), by the `allFinite` kernel. Null when the kernels are unavailable. */
+export function wasmAllFinite(data: Float32Array | Float64Array): boolean | null {
+  if (data.length === 0) return true;
+  const k = kernels();
+  const o = floor;
+  if (k === null || !ensureMemory(k, o + data.length * 8)) return null;
+  new Float64Array(k.memory.buffer, o, data.length).set(data);
+  return k.allFinite(o, data.length) === 1;
 }
 
 /** Grows the kernels' memory to at least `bytes`; false when the engine refuses (beyond 4 GB). */
