@@ -1935,6 +1935,44 @@ function allFiniteFunction(): number[] {
 }
 
 /**
+ * addOuter(gc, a, n, c, out): out[i][j] = ((gc[i][j] + a[i]) + a[j]) + c for the n×n f64 gc and n f64 a,
+ * row-major: centeredPca.ts's `uncentredGram` loop (ΔΔᵀ from the centred Gram) in the same order (the
+ * same bits). n ≥ 1.
+ */
+function addOuterFunction(): number[] {
+  const b = new Body(['gc', 'a', 'n', 'c', 'out']);
+  for (const l of ['i', 'j', 'p', 'q', 'pa', 'pj']) b.local(l, I32);
+  b.local('ai', F64);
+  b.get('gc').set('p');
+  b.get('out').set('q');
+  b.get('a').set('pa');
+  b.i32(0).set('i');
+  b.op(LOOP, VOID);
+  b.get('pa')
+    .op(...LOAD)
+    .set('ai');
+  b.get('a').set('pj');
+  b.i32(0).set('j');
+  b.op(LOOP, VOID);
+  b.get('q')
+    .get('p')
+    .op(...LOAD)
+    .get('ai')
+    .op(F64_ADD)
+    .get('pj')
+    .op(...LOAD, F64_ADD)
+    .get('c')
+    .op(F64_ADD, ...STORE);
+  step8(b, 'p', 'q', 'pj');
+  continueBelow(b, 'j', 1, 'n');
+  b.op(END);
+  b.addTo('pa', (x) => x.i32(8));
+  continueBelow(b, 'i', 1, 'n');
+  b.op(END);
+  return b.encode();
+}
+
+/**
  * The module: one exported growable memory, `gram64` (f64x2), `gram32` (f32x4, f64 sums per block),
  * `cross64` (f64x2, A·Bᵀ of two row sets), `product64` (f64x2), and the scalar f64 loops of the symmetric eigen-solver (`symvUpper`,
  * `syr2Upper`, `applyReflectors`): as JS these were most of a cold `em-guard analyze`'s TurboFan time.
@@ -1956,6 +1994,7 @@ export function buildGramWasm(): Uint8Array {
   const residualType = [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [F64]]), ...vec([[I32]])];
   const projectionSumsType = [0x60, ...vec(new Array<number[]>(6).fill([I32])), ...vec([])];
   const finiteType = [0x60, ...vec([[I32], [I32]]), ...vec([[I32]])];
+  const addOuterType = [0x60, ...vec([[I32], [I32], [I32], [F64], [I32]]), ...vec([])];
   const bytes = [
     0x00,
     0x61,
@@ -1984,9 +2023,10 @@ export function buildGramWasm(): Uint8Array {
         residualType,
         projectionSumsType,
         finiteType,
+        addOuterType,
       ]),
     ),
-    ...section(3, vec([[0], [0], [1], [0], [0], [0], [2], [3], [4], [5], [6], [0], [2], [7], [8], [9], [9], [10], [11], [12], [13], [14], [15]])),
+    ...section(3, vec([[0], [0], [1], [0], [0], [0], [2], [3], [4], [5], [6], [0], [2], [7], [8], [9], [9], [10], [11], [12], [13], [14], [15], [16]])),
     ...section(5, vec([[0x00, ...u32(1)]])), // memory: min 1 page, no max (grown from JS)
     ...section(
       7,
@@ -2015,6 +2055,7 @@ export function buildGramWasm(): Uint8Array {
         [...name('residualWithin'), 0x00, 20],
         [...name('projectionSums'), 0x00, 21],
         [...name('allFinite'), 0x00, 22],
+        [...name('addOuter'), 0x00, 23],
       ]),
     ),
     ...section(
@@ -2043,6 +2084,7 @@ export function buildGramWasm(): Uint8Array {
         residualWithinFunction(),
         projectionSumsFunction(),
         allFiniteFunction(),
+        addOuterFunction(),
       ]),
     ),
   ];

@@ -20,6 +20,7 @@ import {
   wasmProduct,
   wasmProjectionSums,
   wasmResidualWithin,
+  wasmAddOuter,
   wasmAllFinite,
   wasmCkaTerms,
   wasmColumnGram,
@@ -466,6 +467,14 @@ test("transpose, eigen-residual check, projection sums and finiteness kernels gi
     }
   }
   assert.equal(wasmProjectionSums(new Float64Array(4), new Float64Array(2), [1], 2, 2), null, 'too few variances: the JS route');
+  // addOuter: uncentredGram's ((gc + a_i) + a_j) + c.
+  for (const n of [1, 3, 50]) {
+    const gc = randomMatrix(n, n, 700 + n).data as Float64Array;
+    const a = randomMatrix(1, n, 800 + n).data as Float64Array;
+    const expected = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) expected[i * n + j] = gc[i * n + j]! + a[i]! + a[j]! + 0.37;
+    assert.deepEqual(wasmAddOuter(gc, a, n, 0.37), expected, `n=${n}`);
+  }
   for (const x of [NaN, Infinity, -Infinity]) {
     const data = randomMatrix(50, 30, 600).data;
     assert.equal(wasmAllFinite(data), true);

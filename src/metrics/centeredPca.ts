@@ -7,7 +7,7 @@ import { symmetricEigenTop } from './symmetricEigen.js';
 import { subtractMatrices } from './subtractMatrices.js';
 import { rowProjection, type RowProjection } from './pcaRowMetrics.js';
 import { tiledProduct as product } from './tiledProduct.js';
-import { wasmCentredRows, wasmCentreRows, wasmRowBlocks, type ResidentCentredRows } from './wasm/gramWasm.js';
+import { wasmAddOuter, wasmCentredRows, wasmCentreRows, wasmRowBlocks, type ResidentCentredRows } from './wasm/gramWasm.js';
 
 /** How many components a {@link centeredPca} keeps: a fixed rank, or a share of explained variance. */
 export type PcaComponents = { rank: number } | { varianceShare: number };
@@ -299,6 +299,9 @@ export function uncentredGram(parts: CenteredPcaWithGram): Float64Array | null {
   let mu2 = 0;
   for (let c = 0; c < mu.length; c++) mu2 += mu[c]! * mu[c]!;
   const n = a.length;
+  // The n² loop in a kernel where available (as cold JS a one-shot `analyze` OSR-compiled it).
+  const viaKernel = wasmAddOuter(gc, a, n, mu2);
+  if (viaKernel) return viaKernel;
   const g = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) g[i * n + j] = gc[i * n + j]! + a[i]! + a[j]! + mu2;
   return g;

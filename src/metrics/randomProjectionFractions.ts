@@ -5,7 +5,7 @@ import { pcaRowMetrics } from './pcaRowMetrics.js';
 import { randomOrthonormalBasis } from './randomOrthonormalBasis.js';
 import { seededGaussian, seededGaussianTransposed } from './seededGaussian.js';
 import { tiledProduct } from './tiledProduct.js';
-import { copyRows, wasmResidentRows, wasmRowBlocks } from './wasm/gramWasm.js';
+import { copyRows, wasmProjectionSums, wasmResidentRows, wasmRowBlocks } from './wasm/gramWasm.js';
 
 /**
  * ‖P(x)‖/‖x‖ for each row x = row − μ of `rows` (n×d), P the orthogonal projection onto the seeded
@@ -83,6 +83,9 @@ function residentProducts(rows: Matrix, mean: Float64Array, k: number, seed: num
 function fractions(rows: Matrix, mean: Float64Array, k: number, y: Float64Array, rInv: Float64Array, centredNorms2?: Float64Array): (number | null)[] {
   const { rows: n, cols: d, data } = rows;
   const c = tiledProduct(y, n, k, k, 1, rInv, k);
+  // Σc² per row by the projectionSums kernel (μ = 0, variances 1: its first sum is Σ(c − 0)² = Σc²
+  // in order, the same bits as the loop below, which a one-shot `analyze` otherwise OSR-compiled).
+  const viaKernel = wasmProjectionSums(c, new Float64Array(k), new Array<number>(k).fill(1), n, k);
   const out: (number | null)[] = [];
   for (let r = 0; r < n; r++) {
     let x2 = centredNorms2?.[r] ?? 0;
@@ -93,7 +96,8 @@ function fractions(rows: Matrix, mean: Float64Array, k: number, y: Float64Array,
       }
     }
     let p2 = 0;
-    for (let j = r * k; j < (r + 1) * k; j++) p2 += c[j]! * c[j]!;
+    if (viaKernel) p2 = viaKernel[3 * r]!;
+    else for (let j = r * k; j < (r + 1) * k; j++) p2 += c[j]! * c[j]!;
     out.push(x2 === 0 ? null : Math.sqrt(Math.min(p2, x2) / x2));
   }
   return out;

@@ -33,6 +33,7 @@ interface Kernels {
   residualWithin(image: number, cols: number, values: number, n: number, want: number, limit: number): number;
   projectionSums(projected: number, muV: number, ev: number, n: number, k: number, out: number): void;
   allFinite(a: number, len: number): number;
+  addOuter(gc: number, a: number, n: number, c: number, out: number): void;
   inverseIteration(
     diag: number,
     off: number,
@@ -338,6 +339,25 @@ export function wasmAllFinite(data: Float32Array | Float64Array): boolean | null
   if (k === null || !ensureMemory(k, o + data.length * 8)) return null;
   new Float64Array(k.memory.buffer, o, data.length).set(data);
   return k.allFinite(o, data.length) === 1;
+}
+
+/**
+ * out[i][j] = ((gc[i][j] + a[i]) + a[j]) + c (n×n, row-major float64) by the `addOuter` kernel:
+ * `uncentredGram`'s loop in the same order (same bits). Null when the kernels are unavailable.
+ */
+export function wasmAddOuter(gc: Float64Array, a: Float64Array, n: number, c: number): Float64Array | null {
+  if (n === 0) return new Float64Array(0);
+  const k = kernels();
+  const size = n * n;
+  const o = floor;
+  const aOff = o + size * 8;
+  const out = aOff + n * 8;
+  if (k === null || !ensureMemory(k, out + size * 8)) return null;
+  const mem = new Float64Array(k.memory.buffer);
+  mem.set(gc.subarray(0, size), o / 8);
+  mem.set(a.subarray(0, n), aOff / 8);
+  k.addOuter(o, aOff, n, c, out);
+  return mem.slice(out / 8, out / 8 + size);
 }
 
 /** Grows the kernels' memory to at least `bytes`; false when the engine refuses (beyond 4 GB). */
