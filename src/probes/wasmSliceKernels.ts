@@ -23,11 +23,12 @@ function heapOffset(b: WasmBackendInternals, t: tf.TensorInfo): number | null {
 /**
  * `x[begin : begin + size]` copied inside the wasm heap (`copyWithin`: a memmove per contiguous
  * run, every byte as it is), or null when the tensor is not one this handles (another dtype, no
- * heap offset, rank 0 or above 4): the backend's own kernel then runs. tfjs-backend-wasm 4.x slices in JS: it first
- * copies the *whole* input out of the heap into a new ArrayBuffer (`readSync`), then copies each
- * row from there with a new `subarray` per row. A GRU step splits its gate matrices that way
- * (three `SplitV`s of three slices each, and an `Unpack` over time), so on a GRU(32) over 6 steps
- * those copies and the garbage they leave were about a third of a 256-row forward pass.
+ * heap offset, rank 0 or above 4): the backend's own kernel then runs. tfjs-backend-wasm 4.x
+ * slices in JS: it first copies the *whole* input out of the heap into a new ArrayBuffer
+ * (`readSync`), then copies each row from there through a new `subarray`. A GRU step splits its
+ * gate matrices that way (three `SplitV`s of three slices each, and an `Unpack` over time): on a
+ * GRU(32) over 6 steps, 256 rows, a forward pass took 4.66 ms of CPU with the backend's slices
+ * and 3.52 ms with these (paired, median of 12 blocks of 200).
  */
 function copySlice(b: WasmBackendInternals, x: tf.TensorInfo, begin: readonly number[], size: readonly number[]): tf.TensorInfo | null {
   const bpe = BYTES[x.dtype];
