@@ -376,6 +376,35 @@ export class CheckRunner {
   }
 
   /**
+   * A copy of the model's weights of now (and `copy`'s optimizer state) whose bytes the capture
+   * worker packs, hashes and writes, as it does for a check's periodic checkpoint: the same files.
+   * Reads the weights before returning; `done` resolves once the worker holds the bytes (wrapped:
+   * an awaited promise of a promise would wait for it). Null (copy here instead) without a usable
+   * worker or when `copy` cannot be packed.
+   */
+  async copyOnWorker(copy: CheckCopy): Promise<{ done: Promise<WeightsCopy> } | null> {
+    const worker = this.worker?.usable ? this.worker : null;
+    const packed = worker ? await copy.packed() : null;
+    if (!worker || !packed) return null;
+    let promise: Promise<WorkerCaptureResult>;
+    try {
+      // No probe set, no output: only the packing.
+      promise = worker.capture(this.model, [], [], packed.extra, { keepPacked: true });
+    } finally {
+      packed.dispose();
+    }
+    const done = promise.then((r) => {
+      if (!r.kept) throw new Error('internal: the capture worker kept no checkpoint bytes');
+      const id = r.kept.id;
+      return packed.finishRemote(r.kept, {
+        write: (dir, files, tail, optimizerBin) => worker.writeKept(id, dir, files, tail, optimizerBin),
+        drop: () => worker.dropKept(id),
+      });
+    });
+    return { done };
+  }
+
+  /**
    * The pending check once captured (waits for the worker if needed), or null. When the worker
    * failed, it is dropped and the check is redone inline on the weights of `now`.
    */

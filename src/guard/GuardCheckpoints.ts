@@ -64,6 +64,21 @@ export class GuardCheckpoints {
     return `pending:${at.step}`;
   }
 
+  /**
+   * Keeps, in the background, a copy that is still being made (`CheckRunner.copyOnWorker`: packed
+   * by the capture worker from weights read now); resolves to `pending:<step>` at once. Like a
+   * background `keep`: the record and event once durable, `settle` and a rollback wait for it; a
+   * copy that fails is logged and lost (the weights of that step are gone from the model).
+   */
+  keepLater(copy: Promise<WeightsCopy>, at: At, metrics: Record<string, number | null>, safe: boolean, reason: string): string {
+    const recorded = copy.then(async (c) => {
+      const kept = this.target.keep(c, { ...at, metrics, safe, reason });
+      return this.record(typeof kept === 'string' ? kept : await kept, at, safe, reason);
+    });
+    this.track(recorded, at.step, reason);
+    return `pending:${at.step}`;
+  }
+
   /** Adds a background write that `settle` waits for; a failure loses that write only, and is logged. */
   track(write: Promise<unknown>, step: number, reason: string): void {
     this.writes = Promise.all([

@@ -1,0 +1,159 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { Worker } from 'node:worker_threads';
+import { emGuard } from '../src/guard/EmGuard.js';
+import { loadCheckpoint } from '../src/checkpoints/loadCheckpoint.js';
+import { parsePolicy } from '../src/policy/parsePolicy.js';
+import { readRunLog } from '../src/runlog/RunLog.js';
+import { join } from 'node:path';
+import { blobs, oneHot, pretrained } from './guardFixtures.js';
+import { tempDir, useBackend, waitForWorker } from './helpers.js';
+
+await useBackend();
+
+const probeSet = blobs(64, 10);
+
+/** A warning rule that fires at every check (any finite loss), keeping the live weights, and an optional abort rule. */
+const policy = (abortAt: number | null) =>
+  parsePolicy(`
+version: 1
+check:
+  every: { batches: 4 }
+  layers: [h1]
+rules:
+  - name: keep-for-analysis
+    metric: loss
+    op: ">"
+    threshold: -1
+    for: 1
+    severity: warning
+    actions: [checkpoint]
+${
+  abortAt === null
+    ? ''
+    : `  - name: stop-late
+    metric: loss
+    op: ">"
+    threshold: -1
+    for: ${abortAt}
+    severity: critical
+    actions: [checkpoint, abort]
+`
+}`);
+
+test("the `checkpoint` action of a rule that does not stop training: written by the capture worker in the background, the live weights of the verdict's batch, recorded once durable", async () => {
+  const { dir, cleanup } = tempDir();
+  // What tfjs itself keeps after such a fit (the optimizer's state), measured on the same fit unguarded.
+  const tfjsGrowth = await (async () => {
+    const m = await pretrained();
+    m.compile({ optimizer: tf.train.adam(0.01), loss: tf.losses.softmaxCrossEntropy });
+    const d = blobs(480, 4);
+    const yy = oneHot(d.labels, 1);
+    const before = tf.memory().numTensors;
+    await m.fit(d.x, yy, { epochs: 1, batchSize: 8, shuffle: false, verbose: 0 });
+    const growth = tf.memory().numTensors - before;
+    tf.dispose([d.x, yy]);
+    m.dispose();
+    return growth;
+  })();
+  const model = await pretrained();
+  model.compile({ optimizer: tf.train.adam(0.01), loss: tf.losses.softmaxCrossEntropy });
+  const data = blobs(480, 4);
+  const y = oneHot(data.labels, 1);
+  const guard = emGuard({ probes: { train: probeSet.x, eval: probeSet.x }, runDir: dir, policy: policy(null), capture: 'worker' });
+  const tensorsBefore = tf.memory().numTensors;
+  // The weights at every batch end, read after the guard's hook (no training step in between).
+  const weightsAt = new Map<number, Float32Array[]>();
+  let batch = 0;
+  const recorder = new tf.CustomCallback({
+    onBatchEnd: async () => {
+      batch += 1;
+      weightsAt.set(
+        batch,
+        model.getWeights().map((w) => w.dataSync() as Float32Array),
+      );
+    },
+  });
+  const written: string[] = [];
+  const proto = Worker.prototype as unknown as { postMessage: (this: Worker, msg: unknown, transfer?: readonly ArrayBuffer[]) => void };
+  const post = proto.postMessage;
+  proto.postMessage = function (this: Worker, msg: unknown, transfer?: readonly ArrayBuffer[]) {
+    const m = msg as { type?: string; dir?: string };
+    if (m?.type === 'write' && m.dir) written.push(m.dir);
+    post.call(this, msg, transfer);
+  };
+  const events: { id: string; step: number; reason: string }[] = [];
+  guard.on('checkpoint', (c) => events.push({ id: c.id, step: c.step, reason: c.reason }));
+  try {
+    await model.fit(data.x, y, {
+      epochs: 1,
+      batchSize: 8,
+      shuffle: false,
+      verbose: 0,
+      callbacks: [new tf.CustomCallback(waitForWorker(guard, 60_000)), guard, recorder],
+    });
+    guard.dispose();
+    assert.equal(tf.memory().numTensors - tensorsBefore, tfjsGrowth, 'the guard leaves no tensor behind');
+    const actions = events.filter((e) => e.reason === 'rule keep-for-analysis');
+    // The rule fires from the first check on, once per episode: one checkpoint, applied on the worker's verdict.
+    assert.equal(actions.length, 1, JSON.stringify(events));
+    const action = actions[0]!;
+    assert.ok(
+      written.some((d) => d.endsWith(action.id)),
+      `the capture worker wrote ${action.id} (worker writes: ${written.join(', ')})`,
+    );
+    // Its weights are the live ones of the batch whose verdict fired the rule, bit for bit.
+    const loaded = await loadCheckpoint(dir, action.id, { restoreOptimizer: false });
+    try {
+      const expected = weightsAt.get(action.step)!;
+      const got = loaded.model.getWeights().map((w) => w.dataSync());
+      assert.equal(got.length, expected.length);
+      got.forEach((g, i) => assert.deepEqual(Array.from(g), Array.from(expected[i]!), `weight ${i} at step ${action.step}`));
+      // And not those of the next batch (the copy is taken when the action runs, not when written).
+      const next = weightsAt.get(action.step + 1)!;
+      assert.notDeepEqual(Array.from(got[0]!), Array.from(next[0]!));
+    } finally {
+      loaded.model.dispose();
+    }
+    // In the run log once durable, with the decision that fired it before it.
+    const log = readRunLog(join(dir, 'run.jsonl'));
+    const types = log.map((r) => `${r.type}${r.type === 'checkpoint' ? `:${(r as { reason: string }).reason}` : ''}`);
+    assert.ok(types.indexOf('decision') < types.indexOf('checkpoint:rule keep-for-analysis'), types.join(' '));
+    assert.equal(types.at(-1), 'end');
+  } finally {
+    proto.postMessage = post;
+    guard.dispose();
+    tf.dispose([data.x, y]);
+    model.dispose();
+    cleanup();
+  }
+});
+
+test('the `checkpoint` action of a check that also aborts is awaited: its record comes before the abort', async () => {
+  const { dir, cleanup } = tempDir();
+  const model = await pretrained();
+  model.compile({ optimizer: tf.train.adam(0.01), loss: tf.losses.softmaxCrossEntropy });
+  const data = blobs(480, 4);
+  const y = oneHot(data.labels, 1);
+  const guard = emGuard({ probes: { train: probeSet.x, eval: probeSet.x }, runDir: dir, policy: policy(3), capture: 'worker' });
+  try {
+    await model.fit(data.x, y, {
+      epochs: 1,
+      batchSize: 8,
+      shuffle: false,
+      verbose: 0,
+      callbacks: [new tf.CustomCallback(waitForWorker(guard, 60_000)), guard],
+    });
+    assert.equal(guard.stopReason?.rule, 'stop-late');
+    const log = readRunLog(join(dir, 'run.jsonl'));
+    const types = log.map((r) => `${r.type}${r.type === 'checkpoint' ? `:${(r as { reason: string }).reason}` : ''}`);
+    assert.ok(types.includes('checkpoint:rule stop-late'), types.join(' '));
+    assert.ok(types.indexOf('checkpoint:rule stop-late') < types.indexOf('abort'), types.join(' '));
+  } finally {
+    guard.dispose();
+    tf.dispose([data.x, y]);
+    model.dispose();
+    cleanup();
+  }
+});
