@@ -13,6 +13,7 @@ import { summarizeActivations } from '../metrics/activationSummary.js';
 import type { Matrix } from '../metrics/matrix.js';
 import { captureOutput, type AnswerScoring } from './captureOutput.js';
 import { ProbeCapture } from './ProbeCapture.js';
+import { installWasmSliceKernels } from './wasmSliceKernels.js';
 import {
   WORKER_NICER_BY,
   type CaptureReply,
@@ -79,6 +80,8 @@ function pack(list: readonly TransferredTensor[]): PackedBytes {
   return { data, sha256: hash.digest('hex') };
 }
 
+let sliceKernelsInstalled = false;
+
 async function useBackend(name: string): Promise<void> {
   if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
   else if (name === 'tensorflow') {
@@ -91,6 +94,11 @@ async function useBackend(name: string): Promise<void> {
   }
   if (!(await tf.setBackend(name))) throw new Error(`backend \`${name}\` did not initialise in the worker`);
   await tf.ready();
+  // This thread's tfjs only (the training thread's is the user's): the same bytes, less copying.
+  if (name === 'wasm' && !sliceKernelsInstalled) {
+    installWasmSliceKernels();
+    sliceKernelsInstalled = true;
+  }
 }
 
 async function init(msg: WorkerInit): Promise<void> {
