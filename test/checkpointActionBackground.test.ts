@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Worker } from 'node:worker_threads';
 import { emGuard } from '../src/guard/EmGuard.js';
 import { loadCheckpoint } from '../src/checkpoints/loadCheckpoint.js';
+import { readIndex } from '../src/checkpoints/checkpointIndex.js';
 import { parsePolicy } from '../src/policy/parsePolicy.js';
 import { readRunLog } from '../src/runlog/RunLog.js';
 import { join } from 'node:path';
@@ -150,6 +151,56 @@ test('the `checkpoint` action of a check that also aborts is awaited: its record
     const types = log.map((r) => `${r.type}${r.type === 'checkpoint' ? `:${(r as { reason: string }).reason}` : ''}`);
     assert.ok(types.includes('checkpoint:rule stop-late'), types.join(' '));
     assert.ok(types.indexOf('checkpoint:rule stop-late') < types.indexOf('abort'), types.join(' '));
+  } finally {
+    guard.dispose();
+    tf.dispose([data.x, y]);
+    model.dispose();
+    cleanup();
+  }
+});
+
+test("a background checkpoint action keeps the order of checkpoints: the same verdict's periodic checkpoint is written and indexed after it", async () => {
+  const { dir, cleanup } = tempDir();
+  const model = await pretrained();
+  model.compile({ optimizer: tf.train.adam(0.01), loss: tf.losses.softmaxCrossEntropy });
+  const data = blobs(480, 4);
+  const y = oneHot(data.labels, 1);
+  // An info rule does not stop periodic safe checkpoints: its verdict keeps both.
+  const infoPolicy = parsePolicy(`
+version: 1
+check:
+  every: { batches: 4 }
+  layers: [h1]
+checkpoint:
+  every: { checks: 1 }
+  keep: 50
+rules:
+  - name: note-it
+    metric: loss
+    op: ">"
+    threshold: -1
+    severity: info
+    actions: [checkpoint]
+`);
+  const guard = emGuard({ probes: { train: probeSet.x, eval: probeSet.x }, runDir: dir, policy: infoPolicy, capture: 'worker' });
+  try {
+    await model.fit(data.x, y, {
+      epochs: 1,
+      batchSize: 8,
+      shuffle: false,
+      verbose: 0,
+      callbacks: [new tf.CustomCallback(waitForWorker(guard, 60_000)), guard],
+    });
+    const log = readRunLog(join(dir, 'run.jsonl')).filter((r) => r.type === 'checkpoint') as { reason: string; step: number; id: string }[];
+    const action = log.findIndex((r) => r.reason === 'rule note-it');
+    assert.ok(action > 0, log.map((r) => r.reason).join(', '));
+    // The verdict that ran the action also kept its check's periodic checkpoint (an earlier step): after the action's.
+    const next = log[action + 1]!;
+    assert.match(next.reason, /^periodic/);
+    assert.ok(next.step < log[action]!.step, `periodic of step ${next.step}, action at step ${log[action]!.step}`);
+    // The index lists them in the same order.
+    const ids = readIndex(dir)!.checkpoints.map((c) => c.id);
+    assert.ok(ids.indexOf(log[action]!.id) < ids.indexOf(next.id), ids.join(' '));
   } finally {
     guard.dispose();
     tf.dispose([data.x, y]);
