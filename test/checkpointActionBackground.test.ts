@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import { rmSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { emGuard } from '../src/guard/EmGuard.js';
 import { loadCheckpoint } from '../src/checkpoints/loadCheckpoint.js';
@@ -9,7 +10,9 @@ import { parsePolicy } from '../src/policy/parsePolicy.js';
 import { readRunLog } from '../src/runlog/RunLog.js';
 import { join } from 'node:path';
 import { blobs, oneHot, pretrained } from './guardFixtures.js';
-import { tempDir, useBackend, waitForWorker } from './helpers.js';
+import { inlineCheckpoint } from './checkpointWorkerFixture.js';
+import { assertSameCheckpointFiles, tempDir, useBackend, waitForWorker } from './helpers.js';
+import { WorkerCapture } from '../src/probes/WorkerCapture.js';
 
 await useBackend();
 
@@ -207,4 +210,101 @@ rules:
     model.dispose();
     cleanup();
   }
+});
+
+/**
+ * A guarded fit on a warm capture thread (an earlier fit started it), after a reference checkpoint
+ * of the model at step 0 written on this thread; `breakPack` makes the worker's pack-only request
+ * fail (as when the worker died or could not rebuild the model). Returns the baseline checkpoint
+ * next to the reference, and whether the worker wrote it.
+ */
+async function baselineOnWarmThread(breakPack: boolean) {
+  const { dir, cleanup } = tempDir();
+  const model = await pretrained();
+  model.compile({ optimizer: tf.train.adam(0.01), loss: tf.losses.softmaxCrossEntropy });
+  const data = blobs(160, 4);
+  const y = oneHot(data.labels, 1);
+  const quiet = parsePolicy(`
+version: 1
+check:
+  every: { batches: 4 }
+  layers: [h1]
+checkpoint:
+  every: { checks: 2 }
+rules:
+  - name: never
+    metric: loss
+    op: "<"
+    threshold: -1
+    severity: info
+    actions: [warn]
+`);
+  const guard = () => emGuard({ probes: { train: probeSet.x, eval: probeSet.x }, runDir: join(dir, 'run'), policy: quiet, capture: 'worker' });
+  const written: string[] = [];
+  const proto = Worker.prototype as unknown as { postMessage: (this: Worker, msg: unknown, transfer?: readonly ArrayBuffer[]) => void };
+  const post = proto.postMessage;
+  const workerProto = WorkerCapture.prototype as unknown as {
+    capture: (this: WorkerCapture, ...a: Parameters<WorkerCapture['capture']>) => ReturnType<WorkerCapture['capture']>;
+  };
+  const capture = workerProto.capture;
+  try {
+    // The first fit starts the thread (and gives Adam its moments); it stays for the next fit.
+    const first = guard();
+    await model.fit(data.x, y, {
+      epochs: 1,
+      batchSize: 8,
+      shuffle: false,
+      verbose: 0,
+      callbacks: [new tf.CustomCallback(waitForWorker(first, 60_000)), first],
+    });
+    first.dispose();
+    rmSync(join(dir, 'run'), { recursive: true, force: true });
+    // `Sequential.fit` runs its inner functional model's `fit`: that is the model callbacks get, and checkpoint.
+    const seen = (model as unknown as { model: tf.LayersModel }).model;
+    const reference = await inlineCheckpoint(join(dir, 'reference'), seen, {
+      step: 0,
+      epoch: 0,
+      metrics: {},
+      safe: true,
+      reason: 'baseline',
+      includeOptimizer: true,
+    });
+    proto.postMessage = function (this: Worker, msg: unknown, transfer?: readonly ArrayBuffer[]) {
+      const m = msg as { type?: string; dir?: string };
+      if (m?.type === 'write' && m.dir) written.push(m.dir);
+      post.call(this, msg, transfer);
+    };
+    if (breakPack)
+      workerProto.capture = function (this: WorkerCapture, ...a: Parameters<WorkerCapture['capture']>) {
+        if (a[1].length === 0) return Promise.reject(new Error('capture worker exited (code 1)'));
+        return capture.apply(this, a);
+      };
+    const second = guard();
+    const tensorsBefore = tf.memory().numTensors;
+    await model.fit(data.x, y, { epochs: 1, batchSize: 8, shuffle: false, verbose: 0, callbacks: [second] });
+    second.dispose();
+    const growth = tf.memory().numTensors - tensorsBefore;
+    const baseline = readIndex(join(dir, 'run'))!.checkpoints.find((c) => c.reason === 'baseline')!;
+    assert.ok(baseline, 'a baseline checkpoint');
+    assertSameCheckpointFiles(reference, { ...baseline, dir: join(dir, 'run', 'checkpoints') }, `baseline, pack ${breakPack ? 'failed' : 'on the worker'}`);
+    return { byWorker: written.some((d) => d.endsWith(baseline.id)), growth };
+  } finally {
+    proto.postMessage = post;
+    workerProto.capture = capture;
+    tf.dispose([data.x, y]);
+    model.dispose();
+    cleanup();
+  }
+}
+
+test('on a warm capture thread the baseline checkpoint is packed and written by the worker: the same files as one written here at step 0', async () => {
+  const { byWorker, growth } = await baselineOnWarmThread(false);
+  assert.ok(byWorker, 'the capture worker wrote the baseline checkpoint');
+  assert.equal(growth, 0, 'no tensor left behind');
+});
+
+test('when the worker fails before packing it, the baseline checkpoint is packed here from the values of step 0: the same files', async () => {
+  const { byWorker, growth } = await baselineOnWarmThread(true);
+  assert.ok(!byWorker, 'written on this thread');
+  assert.equal(growth, 0, 'no tensor left behind (the held step-0 values are freed)');
 });
