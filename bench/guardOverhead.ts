@@ -9,12 +9,21 @@
 //
 // Knobs: EM_GUARD_BENCH_BATCHES (128), EM_GUARD_BENCH_EVERY (the policy's own; comma list to
 // sweep), EM_GUARD_BENCH_REPS (11), EM_GUARD_BENCH_ONLY (gru,mlp; also mlp5, gru64),
-// EM_GUARD_BENCH_MODES (unguarded,worker,inline,spin,noop), EM_GUARD_BENCH_BACKEND (wasm).
+// EM_GUARD_BENCH_MODES (unguarded,worker,inline,spin,noop), EM_GUARD_BENCH_BACKEND (wasm),
+// EM_GUARD_BENCH_GC (unset; 1: also the training thread's GC pauses per fit and inside the guard's
+// hooks, from a PerformanceObserver, which itself runs at event-loop turns: off for the gate).
+//
+// Reading the per-hook wall figures: a hook that turns the event loop (a batch end that receives
+// the worker's verdict) also runs what V8 has queued for such a turn, mostly a scavenge it would
+// otherwise run inside the next tfjs op (measured: a bare setImmediate turn every 5 batches of an
+// unguarded GRU fit took 0.1 ms at p50 but 1.2–1.7 ms on average, GC included; the fit's GC count
+// did not change). So GC moves into those hooks from "outside the hooks" without being added.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { median } from 'simple-statistics';
 import { emGuard } from '../src/guard/EmGuard.js';
@@ -115,14 +124,41 @@ function defaultPolicy(batches: number | null): Policy {
   return batches === null ? p : { ...p, source: `${p.source} (every ${batches} batches)`, check: { ...p.check, every: { batches } } };
 }
 
-/** CPU time of the calling (training) thread in ms, from Linux's per-thread schedstat (ns); null elsewhere. */
-function threadCpuMs(): number | null {
+/**
+ * CPU time of the calling (training) thread and the time it waited on a run queue (runnable, no
+ * core free: preempted, or woken while both cores were busy), in ms, from Linux's per-thread
+ * schedstat (ns); null elsewhere.
+ */
+function threadSched(): { cpu: number; wait: number } | null {
   try {
-    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+    const [cpu, wait] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ');
+    return { cpu: Number(cpu) / 1e6, wait: Number(wait) / 1e6 };
   } catch {
     return null;
   }
 }
+
+/** GC pauses on this thread (start, duration; ms), recorded while `EM_GUARD_BENCH_GC=1`. */
+const gcPauses: { start: number; ms: number }[] = [];
+if (process.env.EM_GUARD_BENCH_GC === '1')
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcPauses.push({ start: e.startTime, ms: e.duration });
+  }).observe({ entryTypes: ['gc'] });
+/**
+ * Fills each hook kind's GC time from its calls' windows. The observer's entries arrive at a later
+ * event-loop turn than the pauses: call after one (`settleGcEntries`).
+ */
+function fillHookGc(times: HookTimes): void {
+  for (const kind of HOOK_KINDS) times[kind].gc = times[kind].windows.reduce((n, [t0, t1]) => n + gcWithin(t0, t1), 0);
+}
+
+/** Lets the GC observer receive the entries of pauses so far (delivered at an event-loop turn). */
+async function settleGcEntries(): Promise<void> {
+  if (process.env.EM_GUARD_BENCH_GC === '1') await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+/** GC pause time that started within [t0, t1) (performance.now ms). */
+const gcWithin = (t0: number, t1: number): number => gcPauses.reduce((n, g) => (g.start >= t0 && g.start < t1 ? n + g.ms : n), 0);
 
 /** CPU time of the whole process (every thread: training, capture worker, GC, libuv pool), ms. */
 function processCpuMs(): number {
@@ -132,7 +168,8 @@ function processCpuMs(): number {
 
 /** Where the guard's training-thread time goes, per kind of hook call: wall time (ms) and calls. */
 type HookKind = 'begin' | 'check' | 'verdict' | 'batch' | 'end';
-type HookTimes = Record<HookKind, { wall: number; n: number }>;
+/** `gc`: GC pause time within the calls (`windows`), filled in after the fit (`fillHookGc`). */
+type HookTimes = Record<HookKind, { wall: number; n: number; gc: number; windows: [number, number][] }>;
 const HOOK_KINDS: readonly HookKind[] = ['begin', 'check', 'verdict', 'batch', 'end'];
 const HOOK_LABEL: Record<HookKind, string> = {
   begin: 'onTrainBegin (baseline, worker start-up, baseline checkpoint)',
@@ -149,7 +186,7 @@ const HOOK_LABEL: Record<HookKind, string> = {
  * `perf` found ≈ 0.03 ms); the fit's whole CPU time is read at its ends and is not skewed.
  */
 function timeHooks(guard: EmGuard, every: number): HookTimes {
-  const times = Object.fromEntries(HOOK_KINDS.map((k) => [k, { wall: 0, n: 0 }])) as HookTimes;
+  const times = Object.fromEntries(HOOK_KINDS.map((k) => [k, { wall: 0, n: 0, gc: 0, windows: [] as [number, number][] }])) as HookTimes;
   const g = guard as unknown as Record<'onTrainBegin' | 'onBatchEnd' | 'onTrainEnd', (...a: unknown[]) => Promise<void>>;
   let batches = 0;
   for (const hook of ['onTrainBegin', 'onBatchEnd', 'onTrainEnd'] as const) {
@@ -158,7 +195,8 @@ function timeHooks(guard: EmGuard, every: number): HookTimes {
       const checks = guard.timings.checks;
       const t0 = performance.now();
       await original(...a);
-      const wall = performance.now() - t0;
+      const t1 = performance.now();
+      const wall = t1 - t0;
       const kind: HookKind =
         hook === 'onTrainBegin'
           ? 'begin'
@@ -171,6 +209,7 @@ function timeHooks(guard: EmGuard, every: number): HookTimes {
                 : 'batch';
       times[kind].wall += wall;
       times[kind].n += 1;
+      if (process.env.EM_GUARD_BENCH_GC === '1') times[kind].windows.push([t0, t1]);
     };
   }
   return times;
@@ -201,7 +240,11 @@ type Guarded = Exclude<Mode, 'unguarded'>;
 interface Run {
   wall: number;
   mainCpu: number | null;
+  /** Training thread's time waiting for a core (schedstat run-queue wait), ms. */
+  mainWait: number | null;
   procCpu: number;
+  /** GC pause time on the training thread during the fit (with EM_GUARD_BENCH_GC=1), ms. */
+  gc: number;
   /** Guard's own time on the training thread (wall, ms). */
   own: number;
   /** Capture worker's time per check (wall in the worker, ms). */
@@ -275,16 +318,21 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 11)):
             }
             // The same kind of callback without the spinning: tfjs then reads the logs' scalars for it at every batch.
             if (mode === 'noop') callbacks.push(new tf.CustomCallback({ onBatchEnd: () => undefined }, 'never'));
-            const c0 = threadCpuMs();
+            const c0 = threadSched();
             const p0 = processCpuMs();
             const t0 = performance.now();
             await model.fit(x, y, { batchSize: BATCH, epochs: s.epochs ?? 1, shuffle: false, verbose: 0, callbacks });
-            const wall = performance.now() - t0;
-            const c1 = threadCpuMs();
+            const t1 = performance.now();
+            const wall = t1 - t0;
+            const c1 = threadSched();
+            await settleGcEntries();
+            if (hooks) fillHookGc(hooks);
             const result: Run = {
               wall,
-              mainCpu: c0 === null || c1 === null ? null : c1 - c0,
+              mainCpu: c0 === null || c1 === null ? null : c1.cpu - c0.cpu,
+              mainWait: c0 === null || c1 === null ? null : c1.wait - c0.wait,
               procCpu: processCpuMs() - p0,
+              gc: gcWithin(t0, t1),
               own: guard?.timings.total ?? 0,
               workerMs: workerChecks > 0 ? workerMs / workerChecks : 0,
               timings: guard ? { ...guard.timings } : null,
@@ -322,8 +370,12 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 11)):
       }
       const u = runs.unguarded;
       const uMain = median(u.map((r) => r.mainCpu ?? NaN));
+      const gcOn = process.env.EM_GUARD_BENCH_GC === '1';
+      // Off-CPU time of the training thread: waiting for a core (preempted, or woken with both busy).
+      const waitOf = (rs: Run[]) => `${median(rs.map((r) => r.mainWait ?? NaN)).toFixed(1)} ms waiting for a core`;
+      const gcOf = (rs: Run[]) => (gcOn ? `, ${median(rs.map((r) => r.gc)).toFixed(1)} ms in GC` : '');
       console.log(
-        `${s.name}: unguarded fit ${median(u.map((r) => r.wall)).toFixed(0)} ms wall, training thread ${uMain.toFixed(0)} ms CPU, process ${median(u.map((r) => r.procCpu)).toFixed(0)} ms CPU (medians of ${reps})`,
+        `${s.name}: unguarded fit ${median(u.map((r) => r.wall)).toFixed(0)} ms wall, training thread ${uMain.toFixed(0)} ms CPU (${waitOf(u)}${gcOf(u)}), process ${median(u.map((r) => r.procCpu)).toFixed(0)} ms CPU (medians of ${reps})`,
       );
       for (const m of ['worker', 'inline', 'spin', 'noop'] as const) {
         if (!modes.includes(m)) continue;
@@ -337,7 +389,8 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 11)):
               : m === 'spin'
                 ? `; spun ${spinMs.toFixed(1)} ms CPU per check`
                 : `; guard's own wall time on the training thread ${(100 * median(p.own)).toFixed(1)} % of the unguarded fit` +
-                  (m === 'worker' ? `; capture worker ${median(runs[m].map((r) => r.workerMs)).toFixed(1)} ms wall per check` : '')),
+                  (m === 'worker' ? `; capture worker ${median(runs[m].map((r) => r.workerMs)).toFixed(1)} ms wall per check` : '')) +
+            `; training thread ${waitOf(runs[m])}${gcOf(runs[m])} per fit`,
         );
         const b = last.timings;
         if (b)
@@ -346,10 +399,12 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 11)):
           );
         const hookRuns = runs[m].filter((r) => r.hooks);
         if (hookRuns.length > 0) {
-          const med = (kind: HookKind, k: 'wall' | 'n') => median(hookRuns.map((r) => r.hooks![kind][k]));
+          const med = (kind: HookKind, k: 'wall' | 'n' | 'gc') => median(hookRuns.map((r) => r.hooks![kind][k]));
           console.log(
             `         training thread per fit, wall (medians of ${hookRuns.length}): ` +
-              HOOK_KINDS.map((kind) => `${HOOK_LABEL[kind]} ×${med(kind, 'n')}: ${med(kind, 'wall').toFixed(1)} ms`).join('; ') +
+              HOOK_KINDS.map(
+                (kind) => `${HOOK_LABEL[kind]} ×${med(kind, 'n')}: ${med(kind, 'wall').toFixed(1)} ms${gcOn ? ` (GC ${med(kind, 'gc').toFixed(1)})` : ''}`,
+              ).join('; ') +
               `; outside the hooks, beyond the paired unguarded fit: ${median(p.outsideWall).toFixed(1)} ms`,
           );
         }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ProbeCapture } from '../src/probes/ProbeCapture.js';
-import { copyToShared, SharedBufferPool, sharedBytes, wasmHeapView } from '../src/probes/sharedWeights.js';
+import { copyToShared, KEPT_FREE_BUFFERS, SharedBufferPool, sharedBytes, wasmHeapView } from '../src/probes/sharedWeights.js';
 import { WorkerCapture } from '../src/probes/WorkerCapture.js';
 import { useBackend } from './helpers.js';
 
@@ -109,4 +109,26 @@ test('worker captures from shared buffers: two requests in flight keep their own
   }
   assert.ok(tf.memory().numTensors <= before, `tensors: ${before} before, ${tf.memory().numTensors} after`);
   model.dispose();
+});
+
+test('SharedBufferPool: a buffer given back by one pool (one fit) is reused by the next, the smallest that fits first; at most KEPT_FREE_BUFFERS are kept', () => {
+  // Sizes larger than any other test's buffers, so buffers other tests gave back are never the answer.
+  const big = 8 << 20;
+  const a = new SharedBufferPool();
+  const b = new SharedBufferPool();
+  const x = a.take(big + 4);
+  const y = a.take(big + 400);
+  assert.notEqual(x, y);
+  a.give(y);
+  a.give(x);
+  assert.equal(b.take(big + 1), x, 'another pool (the next fit) takes what the first gave back: the smallest that fits');
+  assert.equal(b.take(big + 1), y);
+  const fresh = b.take(big + 1);
+  assert.ok(fresh !== x && fresh !== y && fresh.byteLength >= big + 1, 'none free: a new one');
+  // Bounded: of KEPT_FREE_BUFFERS + 1 given back, the smallest is dropped.
+  const many = Array.from({ length: KEPT_FREE_BUFFERS + 1 }, (_, i) => a.take(big + 1000 * (i + 1)));
+  for (const buffer of many) a.give(buffer);
+  const back = many.map(() => b.take(big + 1));
+  assert.deepEqual(back.slice(0, KEPT_FREE_BUFFERS), many.slice(1), 'the larger ones kept, handed out smallest first');
+  assert.ok(!many.includes(back.at(-1)!), 'the smallest was not kept');
 });

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { createHash } from 'node:crypto';
 import { WEIGHTS_BIN } from '../io/fileSystemHandler.js';
 import { optimizerToSave, trainingConfigOf } from './captureModelState.js';
 import { OPTIMIZER_BIN } from './checkpointIndex.js';
@@ -45,6 +46,27 @@ export interface PackedStatePlan {
   finishRemote(kept: KeptWeightBytes, writer: KeptBytesWriter): CapturedModelState;
   /** Frees the tensors the plan made (the optimizer's iteration count); never the live ones. */
   dispose(): void;
+}
+
+/**
+ * The tensors' bytes end to end and their hex sha256, packed on this thread: what the capture
+ * worker's `pack` gives for the same values (each tensor's typed array, in order; the layout
+ * `tf.io.encodeWeights` concatenates), for a copy whose worker failed before packing it.
+ */
+export function packTensors(tensors: readonly tf.Tensor[]): { data: Uint8Array; sha256: string } {
+  const parts = tensors.map((t) => {
+    const v = t.dataSync();
+    return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  });
+  const data = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  const hash = createHash('sha256');
+  let offset = 0;
+  for (const p of parts) {
+    data.set(p, offset);
+    hash.update(p);
+    offset += p.byteLength;
+  }
+  return { data, sha256: hash.digest('hex') };
 }
 
 /** The bytes as an ArrayBuffer: the array's own buffer when it spans all of it (a packed array does), else a copy. */

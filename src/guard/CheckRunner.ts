@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WeightsCopy } from '../checkpoints/checkpointTarget.js';
+import { packTensors } from '../checkpoints/packedModelState.js';
 import { captureOutput, type AnswerScoring, type ModelOutput } from '../probes/captureOutput.js';
 import { classesUnknownToWorker } from '../probes/classesUnknownToWorker.js';
 import { ProbeCapture } from '../probes/ProbeCapture.js';
@@ -373,6 +374,45 @@ export class CheckRunner {
       (e: unknown) => (pending.error = e as Error),
     );
     this.pending = pending;
+  }
+
+  /**
+   * A copy of the model's weights of now (and `copy`'s optimizer state) whose bytes the capture
+   * worker packs, hashes and writes, as it does for a check's periodic checkpoint: the same files.
+   * Taken when the worker is up, or warm and still rebuilding the model (the request waits behind
+   * that: the baseline checkpoint at `onTrainBegin`). Reads the values before returning; `done`
+   * resolves once the worker holds the bytes (wrapped: an awaited promise of a promise would wait
+   * for it). If the worker fails first, the same values (held until then: tensor clones, which
+   * training does not change) are packed here instead, so the checkpoint is never lost. Null
+   * (copy here instead) without such a worker or when `copy` cannot be packed.
+   */
+  async copyOnWorker(copy: CheckCopy): Promise<{ done: Promise<WeightsCopy> } | null> {
+    const worker = this.worker?.usable || this.worker?.warm ? this.worker : null;
+    const packed = worker ? await copy.packed() : null;
+    if (!worker || !packed) return null;
+    const live = this.model.weights.map((w) => w.read());
+    const held = [...live, ...packed.extra].map((t) => t.clone());
+    let promise: Promise<WorkerCaptureResult>;
+    try {
+      // No probe set, no output: only the packing.
+      promise = worker.capture(this.model, [], [], packed.extra, { keepPacked: true });
+    } catch (e) {
+      promise = Promise.reject(e as Error);
+    } finally {
+      packed.dispose();
+    }
+    const done = promise
+      .then((r) => {
+        if (!r.kept) throw new Error('internal: the capture worker kept no checkpoint bytes');
+        const id = r.kept.id;
+        return packed.finishRemote(r.kept, {
+          write: (dir, files, tail, optimizerBin) => worker.writeKept(id, dir, files, tail, optimizerBin),
+          drop: () => worker.dropKept(id),
+        });
+      })
+      .catch(() => packed.finish({ weights: packTensors(held.slice(0, live.length)), extra: packTensors(held.slice(live.length)) }))
+      .finally(() => tf.dispose(held));
+    return { done };
   }
 
   /**

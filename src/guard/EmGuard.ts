@@ -315,7 +315,7 @@ export class EmGuard extends tf.CustomCallback {
   private controls(): GuardControls {
     return {
       stop: (d) => this.stop(d),
-      checkpoint: (reason, safe) => this.checkpoint(reason, safe),
+      checkpoint: (reason, safe, options) => this.checkpoint(reason, safe, options?.background !== true),
       rollback: (reason) => this.checkpoints!.rollback(this.lmodel, { step: this.step, epoch: this.epoch }, reason),
       logger: this.recorder.logger,
       runDir: this.runDir,
@@ -330,11 +330,18 @@ export class EmGuard extends tf.CustomCallback {
     this.recorder.abort(this.stopReason, d);
   }
 
-  /** Checkpoints the live weights; `wait: false` writes in the background (see GuardCheckpoints.keep). */
+  /**
+   * Checkpoints the live weights; `wait: false` writes in the background (see GuardCheckpoints.keep):
+   * with the capture worker up, the worker packs, hashes and writes the bytes (`CheckRunner.copyOnWorker`),
+   * so this thread neither encodes nor hashes them nor runs the file operations' callbacks.
+   */
   private async checkpoint(reason: string, safe: boolean, wait = true): Promise<string> {
     const metrics = this.lastSnapshot ? { ...this.lastSnapshot.values } : {};
     const checkpoints = this.checkpoints!;
-    return checkpoints.keep(await checkpoints.copy(this.lmodel), { step: this.step, epoch: this.epoch }, metrics, safe, reason, wait);
+    const at = { step: this.step, epoch: this.epoch };
+    const remote = wait ? null : await this.runner?.copyOnWorker(checkpoints.copyAt(this.lmodel));
+    if (remote) return checkpoints.keepLater(remote.done, at, metrics, safe, reason);
+    return checkpoints.keep(await checkpoints.copy(this.lmodel), at, metrics, safe, reason, wait);
   }
 
   private releaseFitResources(): void {

@@ -21,6 +21,14 @@ export interface CheckCopy {
 export class GuardCheckpoints {
   lastSafe: { id: string; step: number } | null = null;
   private writes: Promise<void> = Promise.resolve();
+  /**
+   * Resolves once every `keepLater` copy so far has reached the target (or failed): later keeps go
+   * to the target after it, so checkpoints are written, indexed and evicted in the order they were
+   * kept, as when every copy was made at once.
+   */
+  private submitted: Promise<void> = Promise.resolve();
+  /** Copies waiting in that order (`inOrder`), not yet handed to the target. */
+  private queued = 0;
   private readonly target: CheckpointTarget;
   private readonly recorder: GuardRecorder;
 
@@ -56,12 +64,59 @@ export class GuardCheckpoints {
    * the record, the event and the rollback target appear once it is durable.
    */
   async keep(copy: WeightsCopy, at: At, metrics: Record<string, number | null>, safe: boolean, reason: string, wait: boolean): Promise<string> {
+    if (this.queued > 0) {
+      // Behind a copy still being made: handed to the target after it, without waiting here.
+      const recorded = this.inOrder(Promise.resolve(copy), at, metrics, safe, reason);
+      if (wait) return recorded;
+      this.track(recorded, at.step, reason);
+      return `pending:${at.step}`;
+    }
     const kept = this.target.keep(copy, { ...at, metrics, safe, reason });
     if (typeof kept === 'string') return this.record(kept, at, safe, reason);
     const recorded = kept.then((id) => this.record(id, at, safe, reason));
     if (wait) return recorded;
     this.track(recorded, at.step, reason);
     return `pending:${at.step}`;
+  }
+
+  /**
+   * Keeps, in the background, a copy that is still being made (`CheckRunner.copyOnWorker`: packed
+   * by the capture worker from weights read now); resolves to `pending:<step>` at once. Like a
+   * background `keep`: the record and event once durable, `settle` and a rollback wait for it; a
+   * copy that fails is logged and lost (the weights of that step are gone from the model).
+   */
+  keepLater(copy: Promise<WeightsCopy>, at: At, metrics: Record<string, number | null>, safe: boolean, reason: string): string {
+    const recorded = this.inOrder(copy, at, metrics, safe, reason);
+    this.track(recorded, at.step, reason);
+    return `pending:${at.step}`;
+  }
+
+  /**
+   * Hands `copy` to the target once it is made and every copy queued before it was handed over;
+   * resolves to the id once recorded.
+   */
+  private inOrder(copy: Promise<WeightsCopy>, at: At, metrics: Record<string, number | null>, safe: boolean, reason: string): Promise<string> {
+    this.queued += 1;
+    const handedOver = () => (this.queued -= 1);
+    // Wrapped so that `submitted` resolves when the copy is handed over, not when it is durable.
+    const handed = this.submitted
+      .then(() => copy)
+      .then(
+        (c) => {
+          const kept = this.target.keep(c, { ...at, metrics, safe, reason });
+          handedOver();
+          return { kept };
+        },
+        (e: unknown) => {
+          handedOver();
+          throw e;
+        },
+      );
+    this.submitted = handed.then(
+      () => undefined,
+      () => undefined,
+    );
+    return handed.then(async ({ kept }) => this.record(typeof kept === 'string' ? kept : await kept, at, safe, reason));
   }
 
   /** Adds a background write that `settle` waits for; a failure loses that write only, and is logged. */

@@ -85,8 +85,13 @@ export interface MetricPlugin {
 export interface GuardControls {
   /** Asks `fit` to stop after the current batch (sets `model.stopTraining`). */
   stop(decision: Decision): void;
-  /** Writes a checkpoint now; resolves to its id (or `memory:<step>`). */
-  checkpoint(reason: string, safe: boolean): Promise<string>;
+  /**
+   * Writes a checkpoint of the weights of now; resolves to its id (or `memory:<step>`) once durable.
+   * With `background: true` the weights are copied now and the write goes on while training
+   * continues (resolves to `pending:<step>` at once; the `checkpoint` record and event follow once
+   * it is durable; a rollback and the end of `fit` wait for it), as periodic checkpoints are written.
+   */
+  checkpoint(reason: string, safe: boolean, options?: { background?: boolean }): Promise<string>;
   /** Restores the last safe weights into the model in memory; resolves to what was restored, or null. */
   rollback(reason: string): Promise<string | null>;
   logger: Logger;
