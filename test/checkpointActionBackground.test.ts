@@ -18,6 +18,36 @@ await useBackend();
 
 const probeSet = blobs(64, 10);
 
+/** A pretrained model compiled with Adam and `rows` blob rows to fine-tune it on; `dispose` frees all three. */
+async function fineTuneSetup(rows = 480) {
+  const model = await pretrained();
+  model.compile({ optimizer: tf.train.adam(0.01), loss: tf.losses.softmaxCrossEntropy });
+  const data = blobs(rows, 4);
+  const y = oneHot(data.labels, 1);
+  return { model, x: data.x, y, dispose: () => (tf.dispose([data.x, y]), model.dispose()) };
+}
+
+/** One epoch in batches of 8, in order, silent. */
+const fitOnce = (model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, callbacks: tf.CustomCallback[]) =>
+  model.fit(x, y, { epochs: 1, batchSize: 8, shuffle: false, verbose: 0, callbacks });
+
+/** Records the directory of every checkpoint `write` request sent to a worker thread until `restore`. */
+function spyWorkerWrites(): { written: string[]; restore: () => void } {
+  const written: string[] = [];
+  const proto = Worker.prototype as unknown as { postMessage: (this: Worker, msg: unknown, transfer?: readonly ArrayBuffer[]) => void };
+  const post = proto.postMessage;
+  proto.postMessage = function (this: Worker, msg: unknown, transfer?: readonly ArrayBuffer[]) {
+    const m = msg as { type?: string; dir?: string };
+    if (m?.type === 'write' && m.dir) written.push(m.dir);
+    post.call(this, msg, transfer);
+  };
+  return { written, restore: () => void (proto.postMessage = post) };
+}
+
+/** The run log's record types in order, checkpoints with their reason (`checkpoint:rule x`). */
+const recordTypes = (dir: string) =>
+  readRunLog(join(dir, 'run.jsonl')).map((r) => `${r.type}${r.type === 'checkpoint' ? `:${(r as { reason: string }).reason}` : ''}`);
+
 /** A warning rule that fires at every check (any finite loss), keeping the live weights, and an optional abort rule. */
 const policy = (abortAt: number | null) =>
   parsePolicy(`
@@ -50,21 +80,14 @@ test("the `checkpoint` action of a rule that does not stop training: written by 
   const { dir, cleanup } = tempDir();
   // What tfjs itself keeps after such a fit (the optimizer's state), measured on the same fit unguarded.
   const tfjsGrowth = await (async () => {
-    const m = await pretrained();
-    m.compile({ optimizer: tf.train.adam(0.01), loss: tf.losses.softmaxCrossEntropy });
-    const d = blobs(480, 4);
-    const yy = oneHot(d.labels, 1);
+    const plain = await fineTuneSetup();
     const before = tf.memory().numTensors;
-    await m.fit(d.x, yy, { epochs: 1, batchSize: 8, shuffle: false, verbose: 0 });
+    await fitOnce(plain.model, plain.x, plain.y, []);
     const growth = tf.memory().numTensors - before;
-    tf.dispose([d.x, yy]);
-    m.dispose();
+    plain.dispose();
     return growth;
   })();
-  const model = await pretrained();
-  model.compile({ optimizer: tf.train.adam(0.01), loss: tf.losses.softmaxCrossEntropy });
-  const data = blobs(480, 4);
-  const y = oneHot(data.labels, 1);
+  const { model, x, y, dispose } = await fineTuneSetup();
   const guard = emGuard({ probes: { train: probeSet.x, eval: probeSet.x }, runDir: dir, policy: policy(null), capture: 'worker' });
   const tensorsBefore = tf.memory().numTensors;
   // The weights at every batch end, read after the guard's hook (no training step in between).
@@ -79,24 +102,11 @@ test("the `checkpoint` action of a rule that does not stop training: written by 
       );
     },
   });
-  const written: string[] = [];
-  const proto = Worker.prototype as unknown as { postMessage: (this: Worker, msg: unknown, transfer?: readonly ArrayBuffer[]) => void };
-  const post = proto.postMessage;
-  proto.postMessage = function (this: Worker, msg: unknown, transfer?: readonly ArrayBuffer[]) {
-    const m = msg as { type?: string; dir?: string };
-    if (m?.type === 'write' && m.dir) written.push(m.dir);
-    post.call(this, msg, transfer);
-  };
+  const { written, restore } = spyWorkerWrites();
   const events: { id: string; step: number; reason: string }[] = [];
   guard.on('checkpoint', (c) => events.push({ id: c.id, step: c.step, reason: c.reason }));
   try {
-    await model.fit(data.x, y, {
-      epochs: 1,
-      batchSize: 8,
-      shuffle: false,
-      verbose: 0,
-      callbacks: [new tf.CustomCallback(waitForWorker(guard, 60_000)), guard, recorder],
-    });
+    await fitOnce(model, x, y, [new tf.CustomCallback(waitForWorker(guard, 60_000)), guard, recorder]);
     guard.dispose();
     assert.equal(tf.memory().numTensors - tensorsBefore, tfjsGrowth, 'the guard leaves no tensor behind');
     const actions = events.filter((e) => e.reason === 'rule keep-for-analysis');
@@ -121,53 +131,37 @@ test("the `checkpoint` action of a rule that does not stop training: written by 
       loaded.model.dispose();
     }
     // In the run log once durable, with the decision that fired it before it.
-    const log = readRunLog(join(dir, 'run.jsonl'));
-    const types = log.map((r) => `${r.type}${r.type === 'checkpoint' ? `:${(r as { reason: string }).reason}` : ''}`);
+    const types = recordTypes(dir);
     assert.ok(types.indexOf('decision') < types.indexOf('checkpoint:rule keep-for-analysis'), types.join(' '));
     assert.equal(types.at(-1), 'end');
   } finally {
-    proto.postMessage = post;
+    restore();
     guard.dispose();
-    tf.dispose([data.x, y]);
-    model.dispose();
+    dispose();
     cleanup();
   }
 });
 
 test('the `checkpoint` action of a check that also aborts is awaited: its record comes before the abort', async () => {
   const { dir, cleanup } = tempDir();
-  const model = await pretrained();
-  model.compile({ optimizer: tf.train.adam(0.01), loss: tf.losses.softmaxCrossEntropy });
-  const data = blobs(480, 4);
-  const y = oneHot(data.labels, 1);
+  const { model, x, y, dispose } = await fineTuneSetup();
   const guard = emGuard({ probes: { train: probeSet.x, eval: probeSet.x }, runDir: dir, policy: policy(3), capture: 'worker' });
   try {
-    await model.fit(data.x, y, {
-      epochs: 1,
-      batchSize: 8,
-      shuffle: false,
-      verbose: 0,
-      callbacks: [new tf.CustomCallback(waitForWorker(guard, 60_000)), guard],
-    });
+    await fitOnce(model, x, y, [new tf.CustomCallback(waitForWorker(guard, 60_000)), guard]);
     assert.equal(guard.stopReason?.rule, 'stop-late');
-    const log = readRunLog(join(dir, 'run.jsonl'));
-    const types = log.map((r) => `${r.type}${r.type === 'checkpoint' ? `:${(r as { reason: string }).reason}` : ''}`);
+    const types = recordTypes(dir);
     assert.ok(types.includes('checkpoint:rule stop-late'), types.join(' '));
     assert.ok(types.indexOf('checkpoint:rule stop-late') < types.indexOf('abort'), types.join(' '));
   } finally {
     guard.dispose();
-    tf.dispose([data.x, y]);
-    model.dispose();
+    dispose();
     cleanup();
   }
 });
 
 test("a background checkpoint action keeps the order of checkpoints: the same verdict's periodic checkpoint is written and indexed after it", async () => {
   const { dir, cleanup } = tempDir();
-  const model = await pretrained();
-  model.compile({ optimizer: tf.train.adam(0.01), loss: tf.losses.softmaxCrossEntropy });
-  const data = blobs(480, 4);
-  const y = oneHot(data.labels, 1);
+  const { model, x, y, dispose } = await fineTuneSetup();
   // An info rule does not stop periodic safe checkpoints: its verdict keeps both.
   const infoPolicy = parsePolicy(`
 version: 1
@@ -187,13 +181,7 @@ rules:
 `);
   const guard = emGuard({ probes: { train: probeSet.x, eval: probeSet.x }, runDir: dir, policy: infoPolicy, capture: 'worker' });
   try {
-    await model.fit(data.x, y, {
-      epochs: 1,
-      batchSize: 8,
-      shuffle: false,
-      verbose: 0,
-      callbacks: [new tf.CustomCallback(waitForWorker(guard, 60_000)), guard],
-    });
+    await fitOnce(model, x, y, [new tf.CustomCallback(waitForWorker(guard, 60_000)), guard]);
     const log = readRunLog(join(dir, 'run.jsonl')).filter((r) => r.type === 'checkpoint') as { reason: string; step: number; id: string }[];
     const action = log.findIndex((r) => r.reason === 'rule note-it');
     assert.ok(action > 0, log.map((r) => r.reason).join(', '));
@@ -206,8 +194,7 @@ rules:
     assert.ok(ids.indexOf(log[action]!.id) < ids.indexOf(next.id), ids.join(' '));
   } finally {
     guard.dispose();
-    tf.dispose([data.x, y]);
-    model.dispose();
+    dispose();
     cleanup();
   }
 });
@@ -220,10 +207,7 @@ rules:
  */
 async function baselineOnWarmThread(breakPack: boolean) {
   const { dir, cleanup } = tempDir();
-  const model = await pretrained();
-  model.compile({ optimizer: tf.train.adam(0.01), loss: tf.losses.softmaxCrossEntropy });
-  const data = blobs(160, 4);
-  const y = oneHot(data.labels, 1);
+  const { model, x, y, dispose } = await fineTuneSetup(160);
   const quiet = parsePolicy(`
 version: 1
 check:
@@ -240,9 +224,7 @@ rules:
     actions: [warn]
 `);
   const guard = () => emGuard({ probes: { train: probeSet.x, eval: probeSet.x }, runDir: join(dir, 'run'), policy: quiet, capture: 'worker' });
-  const written: string[] = [];
-  const proto = Worker.prototype as unknown as { postMessage: (this: Worker, msg: unknown, transfer?: readonly ArrayBuffer[]) => void };
-  const post = proto.postMessage;
+  let writes: ReturnType<typeof spyWorkerWrites> | null = null;
   const workerProto = WorkerCapture.prototype as unknown as {
     capture: (this: WorkerCapture, ...a: Parameters<WorkerCapture['capture']>) => ReturnType<WorkerCapture['capture']>;
   };
@@ -250,13 +232,7 @@ rules:
   try {
     // The first fit starts the thread (and gives Adam its moments); it stays for the next fit.
     const first = guard();
-    await model.fit(data.x, y, {
-      epochs: 1,
-      batchSize: 8,
-      shuffle: false,
-      verbose: 0,
-      callbacks: [new tf.CustomCallback(waitForWorker(first, 60_000)), first],
-    });
+    await fitOnce(model, x, y, [new tf.CustomCallback(waitForWorker(first, 60_000)), first]);
     first.dispose();
     rmSync(join(dir, 'run'), { recursive: true, force: true });
     // `Sequential.fit` runs its inner functional model's `fit`: that is the model callbacks get, and checkpoint.
@@ -269,11 +245,7 @@ rules:
       reason: 'baseline',
       includeOptimizer: true,
     });
-    proto.postMessage = function (this: Worker, msg: unknown, transfer?: readonly ArrayBuffer[]) {
-      const m = msg as { type?: string; dir?: string };
-      if (m?.type === 'write' && m.dir) written.push(m.dir);
-      post.call(this, msg, transfer);
-    };
+    writes = spyWorkerWrites();
     if (breakPack)
       workerProto.capture = function (this: WorkerCapture, ...a: Parameters<WorkerCapture['capture']>) {
         if (a[1].length === 0) return Promise.reject(new Error('capture worker exited (code 1)'));
@@ -281,18 +253,17 @@ rules:
       };
     const second = guard();
     const tensorsBefore = tf.memory().numTensors;
-    await model.fit(data.x, y, { epochs: 1, batchSize: 8, shuffle: false, verbose: 0, callbacks: [second] });
+    await fitOnce(model, x, y, [second]);
     second.dispose();
     const growth = tf.memory().numTensors - tensorsBefore;
     const baseline = readIndex(join(dir, 'run'))!.checkpoints.find((c) => c.reason === 'baseline')!;
     assert.ok(baseline, 'a baseline checkpoint');
     assertSameCheckpointFiles(reference, { ...baseline, dir: join(dir, 'run', 'checkpoints') }, `baseline, pack ${breakPack ? 'failed' : 'on the worker'}`);
-    return { byWorker: written.some((d) => d.endsWith(baseline.id)), growth };
+    return { byWorker: writes.written.some((d) => d.endsWith(baseline.id)), growth };
   } finally {
-    proto.postMessage = post;
+    writes?.restore();
     workerProto.capture = capture;
-    tf.dispose([data.x, y]);
-    model.dispose();
+    dispose();
     cleanup();
   }
 }

@@ -163,7 +163,7 @@ export function pcaRowMetricsOfProjection({ projected, muV, sums }: RowProjectio
 }
 
 /** Σc², Σc·μV and Σc²/ev per row (c = projected row − μV), in plain JS: the fallback of `wasmProjectionSums`. */
-function projectionSumsJs(projected: Float64Array, muV: Float64Array, explainedVariance: readonly number[], n: number, k: number): Float64Array {
+export function projectionSumsJs(projected: Float64Array, muV: Float64Array, explainedVariance: readonly number[], n: number, k: number): Float64Array {
   const out = new Float64Array(3 * n);
   for (let r = 0; r < n; r++) {
     let p2 = 0;
