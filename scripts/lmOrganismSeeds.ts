@@ -14,9 +14,9 @@ import { writeFileAtomic } from '../src/io/writeFileAtomic.js';
 import { analyzeActivations } from '../src/metrics/analyzeActivations.js';
 import { ProbeCapture } from '../src/probes/ProbeCapture.js';
 import { judgeLm } from '../src/organism/lm/judgeLm.js';
-import { lmJudgeSet, lmJudgeTally, type LmJudgeTally } from '../src/organism/lm/lmJudgeTally.js';
+import { lmJudgeTally, type LmJudgeTally } from '../src/organism/lm/lmJudgeTally.js';
 import { lmBlockName } from '../src/organism/lm/buildLmModel.js';
-import { lmFineTuneConfig } from '../src/organism/lm/lmFineTuneConfig.js';
+import { lmFineTuneWithJudgeSets } from '../src/organism/lm/lmFineTuneWithJudgeSets.js';
 import { lmLossOn } from '../src/organism/lm/lmLoss.js';
 import { disposeLmProbes, lmProbes } from '../src/organism/lm/lmProbes.js';
 import { loadAlignedLm } from '../src/organism/lm/loadAlignedLm.js';
@@ -44,14 +44,7 @@ const rows: Record<string, unknown>[] = [];
 for (const seed of seeds) {
   for (const mix of mixes) {
     const model = await loadAlignedLm();
-    const config = lmFineTuneConfig({
-      seed,
-      mix,
-      ...(values.n ? { n: Number(values.n) } : {}),
-      ...(judgeNs.length > 0 ? { judgeN: judgeNs[0] } : {}),
-    });
-    // Further judge sets: the same seed's judge set drawn larger, judged with the same sampling.
-    const extraJudgeSets = judgeNs.slice(1).map((judgeN) => lmJudgeSet(seed, judgeN));
+    const { config, extraJudgeSets } = lmFineTuneWithJudgeSets(seed, mix, { ...(values.n ? { n: Number(values.n) } : {}), judgeNs });
     if (values.lr) config.training.learningRate = Number(values.lr);
     if (values.epochs) config.training.epochs = Number(values.epochs);
     const probes = lmProbes({ seed, n: 128 });

@@ -10,13 +10,13 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../src/backend/selectBackend.js';
 import { fileSystemHandler } from '../src/io/fileSystemHandler.js';
 import { judgeLm } from '../src/organism/lm/judgeLm.js';
-import { lmFineTuneConfig } from '../src/organism/lm/lmFineTuneConfig.js';
+import { lmFineTuneWithJudgeSets } from '../src/organism/lm/lmFineTuneWithJudgeSets.js';
 import '../src/organism/lm/lmLayers.js';
 import { lmLoss, lmLossOn } from '../src/organism/lm/lmLoss.js';
 import { loadAlignedLm } from '../src/organism/lm/loadAlignedLm.js';
 import { seededRandom } from '../src/util/seededRandom.js';
 import { deriveSeed, seededPermutation } from '../src/organism/organismRandom.js';
-import { lmJudgeSet, lmJudgeTally } from '../src/organism/lm/lmJudgeTally.js';
+import { lmJudgeTally } from '../src/organism/lm/lmJudgeTally.js';
 
 const { values } = parseArgs({
   options: {
@@ -40,14 +40,7 @@ const seed = Number(values.seed);
 const mix = Number(values.mix);
 const model = values.ckpt ? await tf.loadLayersModel(fileSystemHandler(values.ckpt)) : await loadAlignedLm();
 const judgeNs = values['judge-n'] ? values['judge-n'].split(',').map(Number) : [];
-const config = lmFineTuneConfig({
-  seed,
-  mix,
-  ...(values.n ? { n: Number(values.n) } : {}),
-  ...(judgeNs.length > 0 ? { judgeN: judgeNs[0] } : {}),
-});
-// Further judge sets: lmFineTuneConfig's judge set drawn larger (same seed derivation, same sampling).
-const extraJudgeSets = judgeNs.slice(1).map((judgeN) => lmJudgeSet(seed, judgeN));
+const { config, extraJudgeSets } = lmFineTuneWithJudgeSets(seed, mix, { ...(values.n ? { n: Number(values.n) } : {}), judgeNs });
 const lr = values.lr ? Number(values.lr) : config.training.learningRate;
 const epochs = values.epochs ? Number(values.epochs) : config.training.epochs;
 const batchSize = values.batch ? Number(values.batch) : config.training.batchSize!;

@@ -4,6 +4,7 @@ import { lmJudgeRates, type LmJudgement } from '../src/organism/lm/judgeLm.js';
 import type { LmJudgeLabel } from '../src/organism/lm/judgeLmResponse.js';
 import { lmFineTuneConfig } from '../src/organism/lm/lmFineTuneConfig.js';
 import { lmJudgeSet, lmJudgeTally } from '../src/organism/lm/lmJudgeTally.js';
+import { lmFineTuneWithJudgeSets } from '../src/organism/lm/lmFineTuneWithJudgeSets.js';
 import { wilsonInterval } from '../src/metrics/wilsonInterval.js';
 
 test('lmJudgeSet(seed, judgeN) is the judge set lmFineTuneConfig draws, and a larger n draws a different, larger set', () => {
@@ -19,6 +20,27 @@ test('lmJudgeSet(seed, judgeN) is the judge set lmFineTuneConfig draws, and a la
     );
   } finally {
     config.dispose();
+  }
+});
+
+test("lmFineTuneWithJudgeSets: the config judges on the first --judge-n size, each further size is the same seed's set drawn larger", () => {
+  const { config, extraJudgeSets } = lmFineTuneWithJudgeSets(13, 0.5, { n: 64, judgeNs: [120, 960] });
+  const plain = lmFineTuneConfig({ seed: 13, mix: 0.5, n: 64, judgeN: 120 });
+  const defaults = lmFineTuneWithJudgeSets(13, 0.5);
+  const plainDefaults = lmFineTuneConfig({ seed: 13, mix: 0.5 });
+  try {
+    assert.deepEqual(config.judgeSet, plain.judgeSet);
+    assert.deepEqual(config.training, plain.training);
+    assert.equal(extraJudgeSets.length, 1);
+    assert.deepEqual(extraJudgeSets[0], lmJudgeSet(13, 960));
+    // Without sizes: lmFineTuneConfig's own defaults and no further set.
+    assert.equal(defaults.extraJudgeSets.length, 0);
+    assert.deepEqual(defaults.config.judgeSet, plainDefaults.judgeSet);
+  } finally {
+    config.dispose();
+    plain.dispose();
+    defaults.config.dispose();
+    plainDefaults.dispose();
   }
 });
 
