@@ -7,7 +7,6 @@ import { useBackend, seededRandom } from './helpers.js';
 import { buildGramWasm, gramWasmSource, GRAM_WASM_BYTES_PATH } from '../scripts/buildGramWasm.js';
 import {
   copyRows,
-  copyTransposed,
   gramWasmAvailable,
   minusFirstRowFill,
   wasmCentredRows,
@@ -32,6 +31,7 @@ import {
   wasmRowsTimes,
   wasmTransposed,
   webAssembly,
+  type GramFill,
 } from '../src/metrics/wasm/gramWasm.js';
 import { tiledProduct, tiledProductJs } from '../src/metrics/tiledProduct.js';
 import { deltaRowGram, gram, gramJs } from '../src/metrics/gram.js';
@@ -46,6 +46,16 @@ import { householderRJs, singularValues } from '../src/metrics/singularValues.js
 import { projectionSumsJs } from '../src/metrics/pcaRowMetrics.js';
 
 await useBackend();
+
+/** A `GramFill` writing the transpose of row-major rows×cols data (so the kernel forms MᵀM): the reference of `wasmColumnGram`. */
+function copyTransposed(data: Float32Array | Float64Array, rows: number, cols: number): GramFill {
+  return (dst, stride) => {
+    for (let r = 0; r < rows; r++) {
+      const base = r * cols;
+      for (let c = 0; c < cols; c++) dst[c * stride + r] = data[base + c]!;
+    }
+  };
+}
 
 function randomMatrix(rows: number, cols: number, seed: number, type: 'f32' | 'f64' = 'f64'): Matrix {
   const rand = seededRandom(seed);

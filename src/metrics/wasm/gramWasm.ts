@@ -201,8 +201,8 @@ function gramAt(k: Kernels, precision: GramPrecision, aByte: number, rows: numbe
 }
 
 /**
- * MᵀM (cols×cols, float64) of the rows×cols row-major `data`: what `wasmGram(cols, rows, 'float64',
- * copyTransposed(data, rows, cols))` returns (the same layout and kernel calls, so the same bits),
+ * MᵀM (cols×cols, float64) of the rows×cols row-major `data`: what `wasmGram(cols, rows, 'float64', fill)`
+ * returns for a fill writing the transpose (the tests' `copyTransposed`) (the same layout and kernel calls, so the same bits),
  * with the transpose made by the `copy64` kernel from a copy of `data` staged where the Gram then sums:
  * as cold JS the transposing loop ran interpreted (a one-shot `analyze` orthonormalises its seeded
  * 4096×k basis this way). Null when the kernels are unavailable.
@@ -1045,15 +1045,5 @@ export function copyRows(data: Float32Array | Float64Array, rows: number, cols: 
   return (dst, stride) => {
     if (stride === cols) dst.set(data.subarray(0, rows * cols));
     else for (let r = 0; r < rows; r++) dst.set(data.subarray(r * cols, r * cols + cols), r * stride);
-  };
-}
-
-/** A `GramFill` writing the transpose of row-major rows×cols data (so the kernel forms MᵀM). */
-export function copyTransposed(data: Float32Array | Float64Array, rows: number, cols: number): GramFill {
-  return (dst, stride) => {
-    for (let r = 0; r < rows; r++) {
-      const base = r * cols;
-      for (let c = 0; c < cols; c++) dst[c * stride + r] = data[base + c]!;
-    }
   };
 }
