@@ -8,6 +8,8 @@ import { answerScoringOf, probeSetInputs } from '../probes/probeSets.js';
 import type { EmGuardProbes, Pooling, ProbeInputs } from '../probes/probeTypes.js';
 import { wasmHeapView } from '../probes/sharedWeights.js';
 import { WorkerCapture, type WorkerCaptureResult } from '../probes/WorkerCapture.js';
+import type { CoreMetricsSpec } from '../probes/captureWorkerProtocol.js';
+import type { CoreSnapshotValues } from './computeCoreMetrics.js';
 import type { ActivationSummaries, SnapshotPoint } from './computeSnapshot.js';
 import type { CheckCopy } from './GuardCheckpoints.js';
 import type { GuardRecorder } from './GuardRecorder.js';
@@ -22,6 +24,8 @@ export interface CapturedCheck {
   outputs: ReadonlyMap<string, ModelOutput>;
   /** Sets reduced where captured (the worker; `CheckPlan.summarizeEval`), absent from `activations`. */
   summaries?: ActivationSummaries;
+  /** The core metrics, when the worker computed them from its eval summaries (`computeSnapshot`'s `given`). */
+  core?: CoreSnapshotValues;
   /** Training-thread capture time (`capture`) and, for a worker check, the worker's (`workerCapture`), ms. */
   timings: Record<string, number>;
   /** Weights copied at the checked step, kept as the periodic checkpoint if the verdict is safe. */
@@ -36,6 +40,8 @@ export interface CapturedBaseline {
   savedValues: Record<string, number | null> | null;
   /** Sets the worker also summarized against themselves (the baseline snapshot's eval summaries). */
   summaries?: ActivationSummaries;
+  /** The baseline's core metrics, when the worker computed them from those summaries. */
+  core?: CoreSnapshotValues;
 }
 
 /** A started check: resolved at once when captured inline, later when the worker answers. */
@@ -101,6 +107,11 @@ export class CheckRunner {
   private referenceOnWorker: 'no' | 'baseline' | 'yes' = 'no';
   /** The fit's baseline eval activations, once known (sent to a worker that lacks them). */
   private baselineEval: LayerActivations | null = null;
+  /**
+   * With `plan.summarizeEval`: what the worker needs to compute the core metrics from the eval
+   * summaries it makes, sent with the reference (it needs both), so those metrics are not computed here.
+   */
+  private readonly coreSpec: CoreMetricsSpec | undefined;
 
   constructor(
     model: tf.LayersModel,
@@ -111,6 +122,7 @@ export class CheckRunner {
     recorder: GuardRecorder,
     discard: (copy: WeightsCopy | null) => void,
     notify: (code: string, message: string, fields?: Record<string, unknown>) => void,
+    core: { rank: number; seed: number },
   ) {
     this.model = model;
     this.probes = probes;
@@ -119,6 +131,7 @@ export class CheckRunner {
     this.discard = discard;
     this.notify = notify;
     this.capture = new ProbeCapture(model, layers, options);
+    if (plan.summarizeEval) this.coreSpec = { layers: [...this.capture.layers], rank: core.rank, seed: core.seed, wanted: [...plan.wantedCore] };
   }
 
   /** Where the next check runs its forward passes. */
@@ -191,10 +204,16 @@ export class CheckRunner {
     const keepReference = this.plan.summarizeEval ? ['eval'] : [];
     if (keepReference.length > 0) this.referenceOnWorker = 'baseline';
     // Summarized there too (against itself): the baseline snapshot's eval summary, not computed here.
-    const done = worker.capture(this.model, this.plan.baselineSets, this.plan.outputs, undefined, { keepReference, summarize: keepReference }).then(
-      (r) => r,
-      (e: unknown) => e as Error,
-    );
+    const done = worker
+      .capture(this.model, this.plan.baselineSets, this.plan.outputs, undefined, {
+        keepReference,
+        summarize: keepReference,
+        ...(keepReference.length > 0 && this.coreSpec ? { core: this.coreSpec } : {}),
+      })
+      .then(
+        (r) => r,
+        (e: unknown) => e as Error,
+      );
     this.workerBaseline = { step0, done };
     return true;
   }
@@ -226,7 +245,13 @@ export class CheckRunner {
       if (!(r instanceof Error)) {
         tf.dispose(pending.step0);
         if (this.referenceOnWorker === 'baseline') this.referenceOnWorker = 'yes';
-        return { activations: r.activations, outputs: r.outputs, savedValues: null, ...(r.summaries.size > 0 ? { summaries: r.summaries } : {}) };
+        return {
+          activations: r.activations,
+          outputs: r.outputs,
+          savedValues: null,
+          ...(r.summaries.size > 0 ? { summaries: r.summaries } : {}),
+          ...(r.core ? { core: r.core } : {}),
+        };
       }
       if (this.referenceOnWorker === 'baseline') this.referenceOnWorker = 'no';
       this.notify('capture-worker-error', `the capture worker failed on the baseline (${r.message}); capturing it inline`, { err: r });
@@ -346,7 +371,7 @@ export class CheckRunner {
         this.plan.outputs.filter((name) => !here.includes(name)),
         packed?.extra,
         // A periodic checkpoint's bytes stay on the worker, which writes them if the verdict keeps them.
-        { summarize, ...(reference ? { reference } : {}), keepPacked: true },
+        { summarize, ...(reference ? { reference, ...(this.coreSpec ? { core: this.coreSpec } : {}) } : {}), keepPacked: true },
       );
     } finally {
       packed?.dispose();
@@ -368,6 +393,7 @@ export class CheckRunner {
           activations: r.activations,
           outputs: new Map([...r.outputs, ...outputs]),
           ...(r.summaries.size > 0 ? { summaries: r.summaries } : {}),
+          ...(r.core ? { core: r.core } : {}),
           timings: { capture: ownMs, workerCapture: r.workerMs },
         };
       },

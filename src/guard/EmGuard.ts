@@ -143,7 +143,10 @@ export class EmGuard extends tf.CustomCallback {
     const options = { pooling: args.pooling ?? policy.check.pooling, batchSize: args.probeBatchSize ?? policy.check.batchSize };
     const notify = (code: string, message: string, fields?: Record<string, unknown>) =>
       this.recorder.notice({ code, message, step: this.step, epoch: this.epoch }, fields);
-    const runner = (this.runner = new CheckRunner(model, layers, options, args.probes, this.plan, this.recorder, (c) => checkpoints.discard(c), notify));
+    const runner = (this.runner = new CheckRunner(model, layers, options, args.probes, this.plan, this.recorder, (c) => checkpoints.discard(c), notify, {
+      rank: policy.check.rank,
+      seed: args.seed ?? 0,
+    }));
     this.recorder.start(policy, layers, tf.getBackend(), probeCounts, args.meta);
     if (args.unevaluable === 'warn')
       for (const u of unevaluable) this.recorder.notice({ code: u.code, message: u.message, step: 0, epoch: 0, rule: u.rule, metric: u.metric });
@@ -269,7 +272,7 @@ export class EmGuard extends tf.CustomCallback {
     this.activationsNonFinite = bad !== null;
     const snapshot = bad
       ? nonFiniteActivationsSnapshot(captured.at, bad)
-      : await computeSnapshot(this.setup!, captured.activations, captured.outputs, captured.at, captured.summaries);
+      : await computeSnapshot(this.setup!, captured.activations, captured.outputs, captured.at, captured.summaries, captured.core);
     await this.decide(snapshot, captured.timings, captured.copy);
   }
 

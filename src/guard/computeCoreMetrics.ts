@@ -188,6 +188,42 @@ export function computeCoreMetrics(
   return { perLayer, reasons };
 }
 
+/** The core part of a check's snapshot: `metric@layer` values, then each metric aggregated over layers. */
+export interface CoreSnapshotValues {
+  values: Record<string, number | null>;
+  reasons: Record<string, string>;
+}
+
+/**
+ * The core metrics of one check as they enter its snapshot (`computeSnapshot`): per layer
+ * (`computeCoreMetrics`), then each wanted metric aggregated to its worst layer, in that key order.
+ * Run on the training thread, or on the capture worker from the eval summaries it made (the same
+ * function on the same numbers: the same values bit for bit).
+ */
+export function coreSnapshotValues(
+  layers: readonly string[],
+  baseline: ReadonlyMap<string, LayerActivations>,
+  current: ReadonlyMap<string, LayerActivations>,
+  rank: number,
+  seed: number,
+  wanted: ReadonlySet<CoreMetricName>,
+  scratch: Map<string, Float64Array>,
+  evalSummaries?: ReadonlyMap<string, ActivationSummary>,
+): CoreSnapshotValues {
+  const core = computeCoreMetrics(layers, baseline, current, rank, seed, wanted, scratch, evalSummaries);
+  const values: Record<string, number | null> = { ...core.perLayer };
+  const reasons: Record<string, string> = { ...core.reasons };
+  for (const [name, better] of Object.entries(CORE_METRICS)) {
+    if (!wanted.has(name as CoreMetricName)) continue;
+    values[name] = aggregateLayers(
+      layers.map((l) => core.perLayer[`${name}@${l}`] ?? null),
+      better,
+    );
+    if (values[name] === null) reasons[name] = reasons[`${name}@${layers[0]}`] ?? 'null on every layer';
+  }
+  return { values, reasons };
+}
+
 /**
  * Worst value across layers, by the metric's safe direction; null only when every layer is null.
  */

@@ -1,6 +1,6 @@
 import { summarizeActivations, type ActivationSummaries, type ActivationSummary } from '../metrics/activationSummary.js';
 import type { ModelOutput } from '../probes/captureOutput.js';
-import { aggregateLayers, computeCoreMetrics, CORE_METRICS, type CoreMetricName } from './computeCoreMetrics.js';
+import { coreSnapshotValues, type CoreMetricName, type CoreSnapshotValues } from './computeCoreMetrics.js';
 import { describeNonFinite, type NonFiniteActivation } from './findNonFiniteActivations.js';
 import type { CheckEvent } from './guardEvents.js';
 import type { BaselineContext, CheckContext, LayerActivations, MetricPlugin } from './pluginTypes.js';
@@ -64,6 +64,8 @@ function evalSummariesOf(
  * for): core metrics per layer and aggregated to the worst layer, then the plugins, then the loss
  * window. Copied numbers only; a null value always comes with a reason. With
  * `setup.summarizeEval`, the eval activations enter as summaries (`summaries`, or made here).
+ * `given`: the core metrics as the capture worker computed them (`coreSnapshotValues`, the same
+ * function), so they are not computed here.
  */
 export async function computeSnapshot(
   setup: SnapshotSetup,
@@ -71,6 +73,7 @@ export async function computeSnapshot(
   outputs: ReadonlyMap<string, ModelOutput>,
   at: SnapshotPoint,
   summaries?: ActivationSummaries,
+  given?: CoreSnapshotValues,
 ): Promise<CheckEvent> {
   const { step, epoch } = at;
   const { layers } = setup.context;
@@ -78,17 +81,9 @@ export async function computeSnapshot(
   const values: Record<string, number | null> = {};
   const reasons: Record<string, string> = {};
   const evalSummaries = setup.summarizeEval ? evalSummariesOf(setup, current, summaries) : undefined;
-  const core = computeCoreMetrics(layers, setup.context.activations, current, setup.rank, setup.seed, setup.wantedCore, setup.scratch, evalSummaries);
-  Object.assign(values, core.perLayer);
+  const core = given ?? coreSnapshotValues(layers, setup.context.activations, current, setup.rank, setup.seed, setup.wantedCore, setup.scratch, evalSummaries);
+  Object.assign(values, core.values);
   Object.assign(reasons, core.reasons);
-  for (const [name, better] of Object.entries(CORE_METRICS)) {
-    if (!setup.wantedCore.has(name as CoreMetricName)) continue;
-    values[name] = aggregateLayers(
-      layers.map((l) => core.perLayer[`${name}@${l}`] ?? null),
-      better,
-    );
-    if (values[name] === null) reasons[name] = reasons[`${name}@${layers[0]}`] ?? 'null on every layer';
-  }
   const ctx: CheckContext = {
     ...setup.context,
     activations: current,

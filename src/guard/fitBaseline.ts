@@ -61,7 +61,7 @@ export async function fitBaseline(input: {
   for (const p of input.plugins) await p.init?.(context);
   const baseline: CheckEvent = base.savedValues
     ? { step: 0, epoch: 0, values: { ...base.savedValues }, reasons: {}, timingsMs: {} }
-    : await computeSnapshot(setup, base.activations, base.outputs, { step: 0, epoch: 0, loss: undefined, nonfinite: false }, base.summaries);
+    : await computeSnapshot(setup, base.activations, base.outputs, { step: 0, epoch: 0, loss: undefined, nonfinite: false }, base.summaries, base.core);
   if (args.saveBaseline && runDir && !base.savedValues)
     input.checkpoints.track(
       saveBaselineLogged(join(runDir, 'baseline'), baselineToSave(runner.fit, base.activations, baseline.values), recorder.logger),

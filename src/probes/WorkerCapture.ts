@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { CoreSnapshotValues } from '../guard/computeCoreMetrics.js';
 import type { ActivationSummary } from '../metrics/activationSummary.js';
 import type { Matrix } from '../metrics/matrix.js';
 import type { AnswerScoring, ModelOutput } from './captureOutput.js';
@@ -10,6 +11,7 @@ import type { CheckpointDirTail } from '../checkpoints/writeCheckpointDir.js';
 import type {
   CaptureReply,
   CaptureRequest,
+  CoreMetricsSpec,
   DropRequest,
   KeptBytes,
   PackedBytes,
@@ -27,6 +29,8 @@ export interface WorkerCaptureResult {
   outputs: Map<string, ModelOutput>;
   /** Probe set → layer → summary, for the sets summarized on the worker (absent from `activations`). */
   summaries: Map<string, Map<string, ActivationSummary>>;
+  /** The core metrics the worker computed from the eval summaries (`CaptureRequest.core`). */
+  core?: CoreSnapshotValues;
   /** The weights and the `pack` tensors packed and hashed, when `capture` was given `pack`. */
   packed?: { weights: PackedBytes; extra: PackedBytes };
   /** The same bytes kept on the worker (`keepPacked`), for `writeKept` / `dropKept` with this capture's `id`. */
@@ -182,6 +186,7 @@ export class WorkerCapture {
           activations,
           outputs: new Map(Object.entries(msg.outputs)),
           summaries,
+          ...(msg.core ? { core: msg.core } : {}),
           ...(msg.packed ? { packed: msg.packed } : {}),
           ...(msg.kept ? { kept: { id: msg.id, ...msg.kept } } : {}),
           workerMs: msg.ms,
@@ -274,6 +279,8 @@ export class WorkerCapture {
       keepReference?: readonly string[];
       /** Keep the `pack` bytes on the worker (`result.kept`) instead of sending them back (`result.packed`). */
       keepPacked?: boolean;
+      /** From now on, compute the core metrics of summarized eval captures there (`result.core`). */
+      core?: CoreMetricsSpec;
     } = {},
   ): Promise<WorkerCaptureResult> {
     if (this.failed) return Promise.reject(this.failed);
@@ -289,6 +296,7 @@ export class WorkerCapture {
     if (summaries.summarize?.length) req.summarize = [...summaries.summarize];
     if (summaries.keepReference?.length) req.keepReference = [...summaries.keepReference];
     if (summaries.keepPacked && extra) req.keepPacked = true;
+    if (summaries.core) req.core = summaries.core;
     if (summaries.reference)
       req.reference = Object.fromEntries(
         [...summaries.reference].map(([set, layers]) => [set, [...layers].map(([layer, m]) => ({ layer, rows: m.rows, cols: m.cols, data: m.data }))]),

@@ -9,7 +9,8 @@ import * as tf from '@tensorflow/tfjs';
 import { OPTIMIZER_BIN } from '../checkpoints/checkpointIndex.js';
 import { writeCheckpointDir } from '../checkpoints/writeCheckpointDir.js';
 import { WEIGHTS_BIN } from '../io/fileSystemHandler.js';
-import { summarizeActivations } from '../metrics/activationSummary.js';
+import { coreSnapshotValues, type CoreMetricName, type CoreSnapshotValues } from '../guard/computeCoreMetrics.js';
+import { summarizeActivations, type ActivationSummary } from '../metrics/activationSummary.js';
 import type { Matrix } from '../metrics/matrix.js';
 import { captureOutput, type AnswerScoring } from './captureOutput.js';
 import { ProbeCapture } from './ProbeCapture.js';
@@ -18,6 +19,7 @@ import {
   WORKER_NICER_BY,
   type CaptureReply,
   type CaptureRequest,
+  type CoreMetricsSpec,
   type DropRequest,
   type PackedBytes,
   type TransferredTensor,
@@ -44,6 +46,8 @@ const masks = new Map<string, tf.Tensor>();
 const scorings = new Map<string, AnswerScoring>();
 /** Probe set → layer → the baseline activations its captures are summarized against. */
 const references = new Map<string, Map<string, Matrix>>();
+/** `CaptureRequest.core` of this fit: set, the core metrics of summarized eval captures are computed here. */
+let coreSpec: (CoreMetricsSpec & { wantedSet: ReadonlySet<CoreMetricName> }) | null = null;
 /** Delta buffers of the summaries, reused across checks. */
 const scratch = new Map<string, Float64Array>();
 /** Capture request id → checkpoint bytes packed and kept for a `write` (`keepPacked`). */
@@ -116,6 +120,7 @@ async function init(msg: WorkerInit): Promise<void> {
   for (const s of scorings.values()) tf.dispose([s.targets, s.mask]);
   scorings.clear();
   references.clear();
+  coreSpec = null;
   scratch.clear();
   keptPacked.clear();
   model?.dispose();
@@ -165,6 +170,7 @@ async function run(req: CaptureRequest): Promise<CaptureReply> {
   const transfer: ArrayBuffer[] = [];
   for (const [name, list] of Object.entries(req.reference ?? {}))
     references.set(name, new Map(list.map((a) => [a.layer, { rows: a.rows, cols: a.cols, data: a.data }])));
+  if (req.core) coreSpec = { ...req.core, wantedSet: new Set(req.core.wanted as CoreMetricName[]) };
   for (const name of req.sets) {
     const inputs = sets.get(name);
     if (!inputs) throw new Error(`unknown probe set \`${name}\``);
@@ -190,6 +196,9 @@ async function run(req: CaptureRequest): Promise<CaptureReply> {
       return { layer, rows: m.rows, cols: m.cols, data: m.data as Float32Array };
     });
   }
+  const evalSummaries = out.summaries?.eval;
+  const core = coreSpec && evalSummaries ? coreOf(coreSpec, new Map(evalSummaries.map((s) => [s.layer, s.summary]))) : undefined;
+  if (core) out.core = core;
   for (const name of req.outputs) {
     const inputs = sets.get(name);
     if (!inputs) throw new Error(`unknown probe set \`${name}\``);
@@ -215,6 +224,21 @@ async function run(req: CaptureRequest): Promise<CaptureReply> {
   out.ms = performance.now() - t0;
   reply(out, transfer);
   return out;
+}
+
+const noActivations = new Map<string, Map<string, Matrix>>();
+
+/**
+ * A check's core metrics from its eval summaries, by the training thread's own function. Undefined
+ * when they cannot be computed from them (e.g. a summary of non-finite activations): the training
+ * thread then handles the check as before and says why.
+ */
+function coreOf(spec: NonNullable<typeof coreSpec>, summaries: ReadonlyMap<string, ActivationSummary>): CoreSnapshotValues | undefined {
+  try {
+    return coreSnapshotValues(spec.layers, noActivations, noActivations, spec.rank, spec.seed, spec.wantedSet, scratch, summaries);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A kept checkpoint's write: the same `writeCheckpointDir` as the training thread's, with the bytes packed here. */

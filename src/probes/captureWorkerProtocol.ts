@@ -1,4 +1,5 @@
 import type { CheckpointDirTail } from '../checkpoints/writeCheckpointDir.js';
+import type { CoreSnapshotValues } from '../guard/computeCoreMetrics.js';
 import type { ActivationSummary } from '../metrics/activationSummary.js';
 import type { PreferenceOutput } from '../metrics/preferenceScores.js';
 import type { ModelOutput } from './captureOutput.js';
@@ -52,6 +53,18 @@ export interface WorkerInit {
   replies: SharedArrayBuffer;
 }
 
+/**
+ * What the worker needs to compute a check's core metrics from its eval summaries
+ * (`coreSnapshotValues` with `evalSummaries`): the watched layers in the snapshot's order, the
+ * subspace rank, the seed and the wanted core metrics (only ones an eval summary suffices for).
+ */
+export interface CoreMetricsSpec {
+  layers: string[];
+  rank: number;
+  seed: number;
+  wanted: string[];
+}
+
 /** One check: the weights copied at that step, and what to capture. */
 export interface CaptureRequest {
   type: 'capture';
@@ -77,6 +90,11 @@ export interface CaptureRequest {
   reference?: Record<string, TransferredActivations[]>;
   /** Probe sets whose activations captured by this request become their reference (the baseline capture). */
   keepReference?: string[];
+  /**
+   * From this request on (until the next `init`): compute the core metrics of each capture whose
+   * `eval` set comes back summarized, and return them (`core`), so the training thread does not.
+   */
+  core?: CoreMetricsSpec;
   /**
    * With `pack`: keep the packed bytes here (reply `kept`: their sizes and hashes) for a later
    * `write` (or `drop`) naming this request's id, instead of sending them back (`packed`).
@@ -142,6 +160,8 @@ export type CaptureReply =
       outputs: Record<string, ModelOutput>;
       /** Sets asked for in `summarize` whose reference the worker had: their summaries (not in `activations`). */
       summaries?: Record<string, TransferredSummary[]>;
+      /** The core metrics of the summarized `eval` set (`CaptureRequest.core`), when it could compute them. */
+      core?: CoreSnapshotValues;
       /** The packed weights and `pack` tensors, when the request asked for them. */
       packed?: { weights: PackedBytes; extra: PackedBytes };
       /** The same, kept on the worker (`keepPacked`): sizes and hashes only. */
