@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { rm, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MODEL_JSON, WEIGHTS_BIN, modelJsonFor, weightBytes } from '../io/fileSystemHandler.js';
 import { tempDirPid } from '../io/writeDirAtomic.js';
@@ -96,6 +96,14 @@ export class CheckpointStore {
   private background: Promise<void> = Promise.resolve();
   /** Ids whose directories are still being removed: never reused until gone. */
   private readonly evicting = new Set<string>();
+  /**
+   * Ids this store began to write, durable or not (a write that failed after its rename leaves the
+   * directory): never reused. With the index and `evicting` these are every store-named directory
+   * under `checkpoints/` since the constructor removed the others, so no id is probed on disk.
+   */
+  private readonly begun = new Set<string>();
+  /** sha256 of the last JSON file of each name: a fit's `model.json` and `optimizer.json` rarely change between checkpoints. */
+  private readonly jsonHashes = new Map<string, { data: string; sha256: string }>();
 
   constructor(options: CheckpointStoreOptions) {
     if (!options || typeof options.runDir !== 'string' || options.runDir === '') {
@@ -183,7 +191,8 @@ export class CheckpointStore {
   private async write(state: CapturedModelState, meta: CheckpointSaveMeta): Promise<CheckpointManifest> {
     const { artifacts, optimizer, modelName, remote } = state;
     const known = new Set(this.index.checkpoints.map((c) => c.id));
-    const id = checkpointId(meta.step, meta.epoch, (candidate) => known.has(candidate) || this.evicting.has(candidate) || this.exists(candidate));
+    const id = checkpointId(meta.step, meta.epoch, (candidate) => known.has(candidate) || this.evicting.has(candidate) || this.begun.has(candidate));
+    this.begun.add(id);
     // The files this thread writes: all of them, or, for a checkpoint whose bytes the capture
     // worker holds (`remote`), the JSON ones (the binary ones are written there).
     const files: [string, Uint8Array | string][] = [];
@@ -204,7 +213,10 @@ export class CheckpointStore {
         const data = own.get(name);
         if (given) infos[name] = given;
         else if (data !== undefined)
-          infos[name] = { sha256: state.sha256?.[name] ?? sha256(data), bytes: typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength };
+          infos[name] = {
+            sha256: state.sha256?.[name] ?? this.hashOf(name, data),
+            bytes: typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength,
+          };
       }
       const metrics: Record<string, number | null> = {};
       for (const [k, v] of Object.entries(meta.metrics)) metrics[k] = typeof v === 'number' && Number.isFinite(v) ? v : null;
@@ -241,7 +253,7 @@ export class CheckpointStore {
     for (const c of evicted) this.evicting.add(c.id);
     const removal = Promise.all(
       evicted.map((c) =>
-        rm(join(this.dir, c.id), { recursive: true, force: true }).then(
+        removeCheckpointDir(join(this.dir, c.id), c).then(
           () => this.evicting.delete(c.id),
           () => undefined, // still on disk, so never reused: the next open removes the orphan
         ),
@@ -251,9 +263,13 @@ export class CheckpointStore {
     return manifest;
   }
 
-  private exists(id: string): boolean {
-    // No throw for the usual answer (absent): an ENOENT error and its stack trace cost more than the stat (≈ 0.3 ms per checkpoint).
-    return statSync(join(this.dir, id), { throwIfNoEntry: false }) !== undefined;
+  private hashOf(name: string, data: Uint8Array | string): string {
+    if (typeof data !== 'string') return sha256(data);
+    const last = this.jsonHashes.get(name);
+    if (last?.data === data) return last.sha256;
+    const hash = sha256(data);
+    this.jsonHashes.set(name, { data, sha256: hash });
+    return hash;
   }
 
   /**
@@ -293,6 +309,27 @@ export interface RemoteCheckpointFiles {
   /** Frees the bytes when the checkpoint is not kept. */
   drop(): void;
 }
+
+/**
+ * Removes an evicted checkpoint's directory by the names its manifest lists (the files the store
+ * wrote), then the directory: a handful of unlinks where a recursive `rm` stats, lists and
+ * retries (≈ 14 file-system calls per checkpoint, each a thread-pool job whose callback runs on the
+ * training thread). Anything else in it (a file put there by hand) falls back to the recursive `rm`.
+ */
+async function removeCheckpointDir(dir: string, manifest: CheckpointManifest): Promise<void> {
+  const names = Object.keys(manifest.files);
+  try {
+    // Only names the store writes: an index edited by hand cannot point the unlinks elsewhere.
+    if (!names.every((name) => STORE_FILES.has(name))) throw new Error("not only the store's files");
+    // One at a time: each is a thread-pool job, and a burst of them wakes several pool threads at once.
+    for (const name of [...names, MANIFEST_FILE]) await unlink(join(dir, name));
+    await rmdir(dir);
+  } catch {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const STORE_FILES: ReadonlySet<string> = new Set([WEIGHTS_BIN, MODEL_JSON, OPTIMIZER_BIN, OPTIMIZER_JSON]);
 
 async function captureState(model: tf.LayersModel, includeOptimizer: boolean): Promise<CapturedModelState> {
   const artifacts = await captureArtifacts(model);
