@@ -78,6 +78,32 @@ test("a fit's packed checkpoints build the model's topology once, and their file
   }
 });
 
+test("a nested model's layer changing its trainable flag reaches the next packed checkpoint", async () => {
+  await useBackend();
+  const { dir, cleanup } = tempDir();
+  const inner = tf.sequential({ layers: [tf.layers.dense({ units: 8, inputShape: [4], activation: 'relu', name: 'h' })], name: 'inner' });
+  const model = tf.sequential({ layers: [inner, tf.layers.dense({ units: 3, name: 'out' })] });
+  model.compile({ optimizer: tf.train.adam(0.01), loss: 'meanSquaredError' });
+  try {
+    const target = diskCheckpointTarget(new CheckpointStore({ runDir: join(dir, 'fit'), keep: 10 }), true);
+    for (let step = 1; step <= 2; step++) {
+      await trainOneBatch(model, 10 * step);
+      if (step === 2) inner.getLayer('h').trainable = false;
+      const packed = (await target.packedCopy(model))!;
+      const copy = packed.finish({ weights: packTensors(model.weights.map((w) => w.read())), extra: packTensors(packed.extra) });
+      packed.dispose();
+      const meta = { step, epoch: 0, metrics: {}, safe: true, reason: 'test' };
+      const id = await target.keep(copy, meta);
+      const fresh = await inlineCheckpoint(join(dir, `fresh-${step}`), model, { ...meta, includeOptimizer: true });
+      const store = new CheckpointStore({ runDir: join(dir, 'fit'), keep: 10 });
+      assertSameCheckpointFiles(fresh, { ...store.list().find((c) => c.id === id)!, dir: store.dir }, `step ${step}`);
+    }
+  } finally {
+    model.dispose();
+    cleanup();
+  }
+});
+
 test('checkpoint ids are not probed on disk; an id whose write failed after its directory appeared is not reused', async () => {
   await useBackend();
   const { dir, cleanup } = tempDir();

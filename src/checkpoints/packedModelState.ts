@@ -99,9 +99,10 @@ export class ModelLayoutCache {
   }
 }
 
-function trainableKey(model: tf.LayersModel): string {
+/** Every layer's trainable flag, nested models' layers included. */
+function trainableKey(model: { trainable: boolean; layers?: readonly { trainable: boolean }[] }): string {
   let key = model.trainable ? '1' : '0';
-  for (const layer of model.layers) key += layer.trainable ? '1' : '0';
+  if (model.layers) key += `[${model.layers.map(trainableKey).join('')}]`;
   return key;
 }
 
