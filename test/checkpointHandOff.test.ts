@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { diskCheckpointTarget } from '../src/checkpoints/checkpointTarget.js';
 import { CheckpointStore, type CapturedModelState } from '../src/checkpoints/CheckpointStore.js';
-import { packTensors } from '../src/checkpoints/packedModelState.js';
+import { packTensors, planPackedState } from '../src/checkpoints/packedModelState.js';
 import { checkpointTestModel, assertSameCheckpointFiles, tempDir, useBackend } from './helpers.js';
-import { inlineCheckpoint } from './checkpointWorkerFixture.js';
+import { fittedModelWithWorker, inlineCheckpoint } from './checkpointWorkerFixture.js';
 
 /** Replaces `obj[name]` (a built-in module's export, seen by the modules that imported it) while `body` runs; counts the calls. */
 async function counting<T extends object, K extends keyof T>(obj: T, name: K, body: (calls: unknown[][]) => Promise<void>): Promise<void> {
@@ -188,6 +188,49 @@ test("a store hashes a fit's unchanged model.json and optimizer.json once; the m
         );
   } finally {
     model.dispose();
+    cleanup();
+  }
+});
+
+test('checkpoints the capture worker writes are evicted by the worker: no file-system call for them on this thread', async () => {
+  await useBackend();
+  const { model, worker, dispose } = await fittedModelWithWorker();
+  const { dir, cleanup } = tempDir();
+  try {
+    const store = new CheckpointStore({ runDir: dir, keep: 1, keepLastSafe: false });
+    const kept = async () => {
+      const plan = await planPackedState(model, true);
+      const r = await worker.capture(model, ['eval'], [], plan.extra, { keepPacked: true });
+      plan.dispose();
+      const id = r.kept!.id;
+      return plan.finishRemote(r.kept!, {
+        write: (d, files, tail, optimizerBin) => worker.writeKept(id, d, files, tail, optimizerBin),
+        drop: () => worker.dropKept(id),
+      });
+    };
+    const onDisk = () =>
+      fs
+        .readdirSync(store.dir)
+        .filter((n) => n !== 'index.json')
+        .sort();
+    await counting(fsp, 'unlink', async (unlinks) => {
+      await counting(fsp, 'rm', async (rms) => {
+        for (let step = 1; step <= 3; step++) {
+          const m = await store.saveCaptured(await kept(), { step, epoch: 0, metrics: {}, safe: true, reason: 'test', includeOptimizer: true }).written;
+          // The worker removes the evicted directory after replying: wait for it (bounded).
+          for (let i = 0; i < 200 && onDisk().length > 1; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+          assert.deepEqual(onDisk(), [m.id], `step ${step}`);
+        }
+        await store.flush();
+        assert.equal(unlinks.length + rms.length, 0, 'nothing removed from this thread');
+      });
+    });
+    assert.deepEqual(
+      store.list().map((c) => c.id),
+      ['ckpt-000003-e000'],
+    );
+  } finally {
+    await dispose();
     cleanup();
   }
 });

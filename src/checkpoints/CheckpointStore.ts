@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { rm, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MODEL_JSON, WEIGHTS_BIN, modelJsonFor, weightBytes } from '../io/fileSystemHandler.js';
 import { tempDirPid } from '../io/writeDirAtomic.js';
@@ -8,6 +7,7 @@ import { captureArtifacts, captureOptimizerState, trainingConfigOf } from './cap
 import { CheckpointError } from './CheckpointError.js';
 import type { BestMetric, CheckpointFileInfo, CheckpointIndex, CheckpointManifest, CheckpointSelector } from './CheckpointManifest.js';
 import { checkpointId, checkpointsDir, emptyIndex, indexFile, MANIFEST_FILE, OPTIMIZER_BIN, OPTIMIZER_JSON, readIndex } from './checkpointIndex.js';
+import { removeCheckpointDir } from './removeCheckpointDir.js';
 import { resolveCheckpoint } from './resolveCheckpoint.js';
 import { retainedIds } from './retention.js';
 import { optimizerStateToRestore, restoreModelWeights, restoreOptimizerState } from './restoreWeights.js';
@@ -238,8 +238,16 @@ export class CheckpointStore {
       const next: CheckpointIndex = { ...emptyIndex(this.keepBest), checkpoints: all.filter((c) => keepIds.has(c.id)) };
       planned = { manifest, next };
       // The new index syncs alongside the checkpoint files but replaces index.json only once the
-      // checkpoint directory is durable under its final name.
-      return { files: [[MANIFEST_FILE, JSON.stringify(manifest, null, 1) + '\n']], index: indexFile(this.runDir, next) };
+      // checkpoint directory is durable under its final name. The thread holding a checkpoint's
+      // bytes (`remote`) also removes the directories the new index drops, once it is committed.
+      const evict = remote
+        ? all.filter((c) => !keepIds.has(c.id) && OWN_DIR.test(c.id)).map((c) => ({ dir: join(this.dir, c.id), files: Object.keys(c.files) }))
+        : [];
+      return {
+        files: [[MANIFEST_FILE, JSON.stringify(manifest, null, 1) + '\n']],
+        index: indexFile(this.runDir, next),
+        ...(evict.length > 0 ? { evict } : {}),
+      };
     };
     const dir = join(this.dir, id);
     if (remote) await remote.write(dir, files, tail());
@@ -249,15 +257,21 @@ export class CheckpointStore {
     const kept = new Set(next.checkpoints.map((c) => c.id));
     const evicted = [...this.index.checkpoints, manifest].filter((c) => !kept.has(c.id));
     this.index = next;
-    // Evicted dirs are removed in the background, off the training step's critical path.
+    // Evicted dirs are removed in the background, off the training step's critical path: by the
+    // thread that wrote this checkpoint (`remote`: it does not say when it is done, so those ids
+    // stay taken), else from here.
     for (const c of evicted) this.evicting.add(c.id);
+    if (remote) return manifest;
     const removal = Promise.all(
-      evicted.map((c) =>
-        removeCheckpointDir(join(this.dir, c.id), c).then(
-          () => this.evicting.delete(c.id),
-          () => undefined, // still on disk, so never reused: the next open removes the orphan
+      // Only directories named as the store names them: an index edited by hand cannot point the removal elsewhere.
+      evicted
+        .filter((c) => OWN_DIR.test(c.id))
+        .map((c) =>
+          removeCheckpointDir(join(this.dir, c.id), Object.keys(c.files)).then(
+            () => this.evicting.delete(c.id),
+            () => undefined, // still on disk, so never reused: the next open removes the orphan
+          ),
         ),
-      ),
     );
     this.background = Promise.all([this.background, removal]).then(() => undefined);
     return manifest;
@@ -309,27 +323,6 @@ export interface RemoteCheckpointFiles {
   /** Frees the bytes when the checkpoint is not kept. */
   drop(): void;
 }
-
-/**
- * Removes an evicted checkpoint's directory by the names its manifest lists (the files the store
- * wrote), then the directory: a handful of unlinks where a recursive `rm` stats, lists and
- * retries (≈ 14 file-system calls per checkpoint, each a thread-pool job whose callback runs on the
- * training thread). Anything else in it (a file put there by hand) falls back to the recursive `rm`.
- */
-async function removeCheckpointDir(dir: string, manifest: CheckpointManifest): Promise<void> {
-  const names = Object.keys(manifest.files);
-  try {
-    // Only names the store writes: an index edited by hand cannot point the unlinks elsewhere.
-    if (!names.every((name) => STORE_FILES.has(name))) throw new Error("not only the store's files");
-    // One at a time: each is a thread-pool job, and a burst of them wakes several pool threads at once.
-    for (const name of [...names, MANIFEST_FILE]) await unlink(join(dir, name));
-    await rmdir(dir);
-  } catch {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-const STORE_FILES: ReadonlySet<string> = new Set([WEIGHTS_BIN, MODEL_JSON, OPTIMIZER_BIN, OPTIMIZER_JSON]);
 
 async function captureState(model: tf.LayersModel, includeOptimizer: boolean): Promise<CapturedModelState> {
   const artifacts = await captureArtifacts(model);
