@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CapturedModelState, CheckpointSaveMeta, CheckpointStore } from './CheckpointStore.js';
 import type { MemorySnapshots } from './MemorySnapshots.js';
-import { planPackedState, type KeptBytesWriter, type KeptWeightBytes, type PackedWeightBytes } from './packedModelState.js';
+import { ModelLayoutCache, planPackedState, type KeptBytesWriter, type KeptWeightBytes, type PackedWeightBytes } from './packedModelState.js';
 
 /** What is recorded with a kept checkpoint (optimizer state is the target's own choice). */
 export type CheckpointTargetMeta = Omit<CheckpointSaveMeta, 'includeOptimizer'>;
@@ -42,10 +42,12 @@ export type WeightsCopy = { kind: 'store'; state: CapturedModelState } | { kind:
 
 /** Checkpoints on disk under `<runDir>/checkpoints`, written in the background. */
 export function diskCheckpointTarget(store: CheckpointStore, saveOptimizer: boolean): CheckpointTarget {
+  // One target per fit: the model's topology is built once for its checkpoints.
+  const layouts = new ModelLayoutCache();
   return {
     copy: async (model) => ({ kind: 'store', state: await store.captureState(model, saveOptimizer) }),
     async packedCopy(model) {
-      const plan = await planPackedState(model, saveOptimizer);
+      const plan = await planPackedState(model, saveOptimizer, layouts);
       return {
         extra: plan.extra,
         finish: (packed) => ({ kind: 'store', state: plan.finish(packed) }),

@@ -1,10 +1,16 @@
 import { StagedFile } from '../io/StagedFile.js';
 import { AtomicDirWriter } from '../io/writeDirAtomic.js';
+import { removeCheckpointDir } from './removeCheckpointDir.js';
 
-/** The files written last (the manifest, which names the others' hashes) and the new `index.json`. */
+/**
+ * The files written last (the manifest, which names the others' hashes), the new `index.json`,
+ * and the checkpoint directories that index drops (`evict`: each with its files' names), removed
+ * once it is committed.
+ */
 export interface CheckpointDirTail {
   files: [string, Uint8Array | string][];
   index: { path: string; data: string };
+  evict?: { dir: string; files: string[] }[];
 }
 
 /**
@@ -20,11 +26,13 @@ export interface CheckpointDirTail {
 export async function writeCheckpointDir(dir: string, files: readonly [string, Uint8Array | string][], tail: () => CheckpointDirTail): Promise<void> {
   const writer = new AtomicDirWriter(dir);
   let index: StagedFile;
+  let evict: NonNullable<CheckpointDirTail['evict']> = [];
   try {
     for (const [name, data] of files) writer.add(name, data);
     const last = tail();
     for (const [name, data] of last.files) writer.add(name, data);
     index = new StagedFile(last.index.path, last.index.data);
+    evict = last.evict ?? [];
   } catch (e) {
     await writer.abort();
     throw e;
@@ -36,4 +44,7 @@ export async function writeCheckpointDir(dir: string, files: readonly [string, U
     throw e;
   }
   await index.commit();
+  // Not awaited: the evicted directories go in the background (one after another), as the store's
+  // own removal does; one that stays (a failure, the process ending) is removed by the store's next open.
+  void evict.reduce<Promise<void>>((chain, e) => chain.then(() => removeCheckpointDir(e.dir, e.files).catch(() => undefined)), Promise.resolve());
 }

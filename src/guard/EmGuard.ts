@@ -21,7 +21,7 @@ import { GuardCheckpoints } from './GuardCheckpoints.js';
 import type { CheckEvent, EmGuardEvents, GuardTimings, StopReason } from './guardEvents.js';
 import { GuardRecorder, newRunId } from './GuardRecorder.js';
 import { guardPlugins } from './guardPlugins.js';
-import { mitigationSetup, mitigationValues } from './mitigationSetup.js';
+import { mitigationSetup, mitigationValues, readsLearningRate } from './mitigationSetup.js';
 import { planChecks, type CheckPlan } from './planChecks.js';
 import type { ActionPlugin, GuardControls, MetricPlugin } from './pluginTypes.js';
 import { resolvePolicy, validateEmGuardArgs } from './validateEmGuardArgs.js';
@@ -75,6 +75,10 @@ export class EmGuard extends tf.CustomCallback {
   private currentRunId = '';
   private attached: tf.LayersModel | null = null;
   private mixerControl: GuardControls['mixer'] = null;
+  /** A rule lists `reduce-lr`, so each check reads the optimizer's learning rate (`mitigationValues`). */
+  private readsLr = false;
+  /** What actions may do to the run (`controls()`), made once per fit. */
+  private guardControls: GuardControls | null = null;
   /** The last check's captured activations held a non-finite value (its notice is said once per such run of checks). */
   private activationsNonFinite = false;
 
@@ -127,6 +131,7 @@ export class EmGuard extends tf.CustomCallback {
     const model = this.lmodel;
     const { args, policy } = this;
     this.mixerControl = mitigationSetup(policy, args.mixer, this.params);
+    this.readsLr = readsLearningRate(policy);
     this.lastStep = fitTotalSteps(this.params);
     const probeCounts = validateProbes(args.probes, model);
     const layers = resolveLayers(model, args.layers ?? policy.check.layers);
@@ -282,7 +287,7 @@ export class EmGuard extends tf.CustomCallback {
     const model = this.lmodel;
     this.checks += 1;
     // The share and learning rate in force since the previous check, readable by rules and the report.
-    Object.assign(snapshot.values, mitigationValues(this.policy, this.mixerControl, model));
+    Object.assign(snapshot.values, mitigationValues(this.readsLr, this.mixerControl, model));
     const tp = performance.now();
     const { decisions, state, notices } = evaluatePolicy(this.policy, this.policyState!, snapshot);
     this.policyState = state;
@@ -316,14 +321,15 @@ export class EmGuard extends tf.CustomCallback {
   }
 
   private controls(): GuardControls {
-    return {
+    // Made at the fit's first check, after `onTrainBegin` set the run dir, logger and mixer it hands out.
+    return (this.guardControls ??= {
       stop: (d) => this.stop(d),
       checkpoint: (reason, safe, options) => this.checkpoint(reason, safe, options?.background !== true),
       rollback: (reason) => this.checkpoints!.rollback(this.lmodel, { step: this.step, epoch: this.epoch }, reason),
       logger: this.recorder.logger,
       runDir: this.runDir,
       mixer: this.mixerControl,
-    };
+    });
   }
 
   private stop(d: Decision): void {
@@ -363,6 +369,7 @@ export class EmGuard extends tf.CustomCallback {
     this.epoch = 0;
     this.checks = 0;
     this.activationsNonFinite = false;
+    this.guardControls = null;
     this.actionRunner = new ActionRunner(this.policy, this.actions, this.recorder);
     this.checkpoints?.dispose();
     this.checkpoints = null;

@@ -50,12 +50,20 @@ export function mitigationSetup(
   };
 }
 
-/** `mix.share` (with a mixer) and `optimizer.learningRate` (when a rule lists `reduce-lr`) at a check. */
-export function mitigationValues(policy: Policy, mixer: GuardControls['mixer'], model: tf.LayersModel): Record<string, number> {
+/** Whether a check reads `optimizer.learningRate` (`mitigationValues`): when a rule of `policy` lists `reduce-lr`. */
+export function readsLearningRate(policy: Policy): boolean {
+  return rulesWith(policy, 'reduce-lr').length > 0;
+}
+
+/**
+ * `mix.share` (with a mixer) and `optimizer.learningRate` (when `learningRate`: a rule lists
+ * `reduce-lr`, `readsLearningRate`, worked out once per fit) at a check.
+ */
+export function mitigationValues(learningRate: boolean, mixer: GuardControls['mixer'], model: tf.LayersModel): Record<string, number> {
   const out: Record<string, number> = {};
   if (mixer) out['mix.share'] = mixer.share;
   const optimizer = model.optimizer as object | undefined;
-  const lr = optimizer && rulesWith(policy, 'reduce-lr').length > 0 ? getOptimizerLearningRate(optimizer) : undefined;
+  const lr = optimizer && learningRate ? getOptimizerLearningRate(optimizer) : undefined;
   if (lr !== undefined) out['optimizer.learningRate'] = lr;
   return out;
 }
