@@ -272,3 +272,50 @@ test('a capture worker that dies with a check pending mid-fit: the check is redo
     cleanup();
   }
 });
+
+test('a capture worker that dies between checks: the next check says so (one capture-worker-error notice) and runs inline, as every later one', async () => {
+  const { dir, cleanup } = tempDir();
+  // The thread exits right after posting its second result (no request of it is left unanswered).
+  const dies = join(dir, 'diesAfter.mjs');
+  writeFileSync(
+    dies,
+    "import { MessagePort } from 'node:worker_threads';\nconst post = MessagePort.prototype.postMessage;\nlet n = 0;\nMessagePort.prototype.postMessage = function (m, t) { post.call(this, m, t); if (m && m.type === 'result' && ++n === 2) setTimeout(() => process.exit(3), 0); };\n",
+  );
+  const { probes, dispose } = probeSets();
+  const data = blobs(400, 49);
+  const y = oneHot(data.labels, 0);
+  const model = await pretrained(8);
+  model.compile({ optimizer: tf.train.sgd(0.01), loss: tf.losses.softmaxCrossEntropy });
+  const guard = emGuard({ probes, runDir: false, policy, capture: 'worker', unevaluable: 'warn', workerImports: [dies] });
+  const notices: string[] = [];
+  const checks: number[] = [];
+  guard.on('notice', (n) => notices.push(n.code));
+  guard.on('check', (c) => checks.push(c.step));
+  // After the second check's verdict (step 10), waits until the thread's exit has reached the guard.
+  const waitForExit: tf.CustomCallbackArgs = {
+    onBatchEnd: async (batch) => {
+      if (batch !== 12) return;
+      const until = Date.now() + 30_000;
+      while (guard.captureWhere === 'worker' && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    },
+  };
+  try {
+    const callbacks = [new tf.CustomCallback(waitForWorker(guard, 60_000)), new tf.CustomCallback(waitForExit), guard];
+    await model.fit(data.x, y, { epochs: 1, batchSize: 8, shuffle: false, verbose: 0, callbacks });
+    assert.deepEqual(
+      notices.filter((c) => c.startsWith('capture-worker')),
+      ['capture-worker-error'],
+    );
+    assert.deepEqual(
+      checks,
+      Array.from({ length: 400 / 8 / 5 }, (_, i) => 5 * (i + 1)),
+    );
+    assert.equal(guard.captureWhere, 'inline');
+  } finally {
+    guard.dispose();
+    model.dispose();
+    tf.dispose([data.x, y]);
+    dispose();
+    cleanup();
+  }
+});

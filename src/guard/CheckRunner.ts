@@ -392,6 +392,9 @@ export class CheckRunner {
    */
   async start(step: number, epoch: number, copy: CheckCopy | null, last = false): Promise<void> {
     if (this.pending) throw new Error('internal: a check started while another is pending');
+    // A worker that was up and died between checks (its exit came at a turn): said, and dropped.
+    const lost = this.worker?.lost;
+    if (lost) this.dropWorker(lost);
     const t0 = performance.now();
     const worker = this.worker?.usable ? this.worker : null;
     const packed = worker && copy ? await copy.packed() : null;
@@ -510,14 +513,19 @@ export class CheckRunner {
     if (waits) this.lastTurn = performance.now();
     if (p.result) return { at: p.at, copy: p.copy, ...p.result };
     this.discard(p.copy);
-    this.notify('capture-worker-error', `the capture worker failed (${p.error?.message ?? 'no result'}); checking inline from now on`, { err: p.error });
-    void this.worker?.release({ discard: true });
-    this.worker = null;
+    this.dropWorker(p.error);
     // The lost check's loss window (taken as one mean) goes back into the running one.
     if (typeof p.at.loss === 'number') this.addLoss(p.at.loss);
     this.sawNonFinite ||= p.at.nonfinite;
     await this.start(now.step, now.epoch, null);
     return this.finish(now);
+  }
+
+  /** Checks run inline from now on: says why, and ends the worker's session (its thread is not reused). */
+  private dropWorker(error: Error | null): void {
+    this.notify('capture-worker-error', `the capture worker failed (${error?.message ?? 'no result'}); checking inline from now on`, { err: error });
+    void this.worker?.release({ discard: true });
+    this.worker = null;
   }
 
   /** Ends the fit's captures: drops a pending check and its copy, hands the worker thread back. */

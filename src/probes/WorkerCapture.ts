@@ -320,6 +320,11 @@ export class WorkerCapture {
     return this.isReady && this.failed === null;
   }
 
+  /** Why a worker that was up can no longer be used (it crashed or exited), else null. */
+  get lost(): Error | null {
+    return this.isReady ? this.failed : null;
+  }
+
   /**
    * Copies the model's current weights (synchronously: this is the checked step) and captures
    * `sets` (layer activations) and `outputs` (raw first model output) with them on the worker.
