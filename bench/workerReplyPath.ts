@@ -131,5 +131,15 @@ for (const s of scenarios.filter((sc) => (process.env.EM_GUARD_BENCH_ONLY ?? 'ml
     );
     console.log(`        per-round wall ratios: ${g.map((z, i) => f(z.wall / u[i]!.wall)).join(' ')}`);
   }
+  // The two guarded fits of a round ran next to each other: their difference is the paired effect.
+  const [t, d] = [fits.turn, fits.drain];
+  const delta = (k: 'wall' | 'mainCpu' | 'procCpu') => d.map((z, i) => z[k] - t[i]![k]);
+  console.log(
+    `  drain − turn per round (paired medians): training-thread CPU ${f(median(delta('mainCpu')), 1)} ms (${delta('mainCpu')
+      .map((v) => f(v, 0))
+      .join(
+        ' ',
+      )}), process CPU ${f(median(delta('procCpu')), 1)} ms, wall ${f(median(delta('wall')), 1)} ms; ratio drain/turn: training-thread CPU ${f(median(d.map((z, i) => z.mainCpu / t[i]!.mainCpu)))}×, wall ${f(median(d.map((z, i) => z.wall / t[i]!.wall)))}×`,
+  );
 }
 console.log(`load average (1 min) ${load0.toFixed(2)} at start (${started}), ${loadavg()[0]!.toFixed(2)} at end (${new Date().toISOString()})`);
