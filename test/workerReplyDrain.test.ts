@@ -5,9 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
+import { MessageChannel } from 'node:worker_threads';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { EVENT_LOOP_TURN_EVERY_MS, setReplyPathForTests } from '../src/guard/CheckRunner.js';
+import { EVENT_LOOP_TURN_EVERY_MS, setReplyPathForTests, yieldToEventLoop } from '../src/guard/CheckRunner.js';
 import { emGuard, type EmGuard } from '../src/guard/EmGuard.js';
 import { loadBundledPolicy } from '../src/policy/loadPolicy.js';
 import { ProbeCapture } from '../src/probes/ProbeCapture.js';
@@ -317,5 +318,25 @@ test('a capture worker that dies between checks: the next check says so (one cap
     tf.dispose([data.x, y]);
     dispose();
     cleanup();
+  }
+});
+
+test("the guard's event-loop turn runs due timers also when the fit was resumed by a message (the poll phase), not only by a previous turn", async () => {
+  const { port1, port2 } = new MessageChannel();
+  try {
+    const fired = await new Promise<boolean>((resolve) => {
+      // A worker's reply resumes `fit` in the poll phase, as here.
+      port1.once('message', () => {
+        let timer = false;
+        setTimeout(() => (timer = true), 0);
+        const until = performance.now() + 5;
+        while (performance.now() < until); // the timer is due before the turn
+        void yieldToEventLoop().then(() => resolve(timer));
+      });
+      port2.postMessage('resume');
+    });
+    assert.ok(fired, 'a timer due before the turn ran during it');
+  } finally {
+    port1.close();
   }
 });
