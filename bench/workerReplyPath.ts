@@ -8,6 +8,8 @@
 // Per verdict batch end (a batch end whose call applied a check's verdict): wall and process CPU.
 // With EM_GUARD_BENCH_TIMER=1 a 5 ms interval runs during every fit and the longest wait between
 // its firings is printed (what the user's event loop gets); off by default: its turns cost too.
+// With EM_GUARD_BENCH_GC=1, the GC pauses per fit (count, ms; a PerformanceObserver, whose entries
+// arrive at a turn after the fit) and those inside verdict batch ends.
 //
 // Knobs: EM_GUARD_BENCH_ONLY (mlp; also gru), EM_GUARD_BENCH_REPS (9), EM_GUARD_BENCH_BATCHES (128).
 import * as tf from '@tensorflow/tfjs';
@@ -15,6 +17,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { median, mean } from 'simple-statistics';
 import { setReplyPathForTests } from '../src/guard/CheckRunner.js';
 import { emGuard } from '../src/guard/EmGuard.js';
@@ -26,6 +29,11 @@ import { BATCH, scenarios, threadSched } from './guardOverhead.js';
 const REPS = Number(process.env.EM_GUARD_BENCH_REPS ?? 9);
 const N = BATCH * Number(process.env.EM_GUARD_BENCH_BATCHES ?? 128);
 const TIMER = process.env.EM_GUARD_BENCH_TIMER === '1';
+const GC = process.env.EM_GUARD_BENCH_GC === '1';
+const gcPauses: { start: number; ms: number }[] = [];
+if (GC)
+  new PerformanceObserver((list) => list.getEntries().forEach((e) => gcPauses.push({ start: e.startTime, ms: e.duration }))).observe({ entryTypes: ['gc'] });
+const gcWithin = (t0: number, t1: number) => gcPauses.filter((g) => g.start >= t0 && g.start < t1);
 type Mode = 'unguarded' | 'turn' | 'drain';
 const MODES: readonly Mode[] = ['unguarded', 'turn', 'drain'];
 
@@ -43,6 +51,11 @@ interface Fit {
   longestWait: number;
   drained: number;
   onTurn: number;
+  /** GC pauses during the fit: count and ms; and ms of those inside verdict batch ends. */
+  gcCount: number;
+  gcMs: number;
+  gcVerdictMs: number;
+  verdictWindows: [number, number][];
 }
 
 await tf.setBackend('wasm');
@@ -69,7 +82,20 @@ for (const s of scenarios.filter((sc) => (process.env.EM_GUARD_BENCH_ONLY ?? 'ml
         const mode = MODES[(i + r) % MODES.length]!;
         const model = s.build();
         const guard = mode === 'unguarded' ? null : emGuard({ probes, runDir: join(dir, `${r}-${mode}`), policy, capture: 'worker' });
-        const fit: Fit = { wall: 0, mainCpu: 0, procCpu: 0, verdictWall: [], verdictCpu: [], longestWait: 0, drained: 0, onTurn: 0 };
+        const fit: Fit = {
+          wall: 0,
+          mainCpu: 0,
+          procCpu: 0,
+          verdictWall: [],
+          verdictCpu: [],
+          longestWait: 0,
+          drained: 0,
+          onTurn: 0,
+          gcCount: 0,
+          gcMs: 0,
+          gcVerdictMs: 0,
+          verdictWindows: [],
+        };
         if (guard) {
           const g = guard as unknown as { onBatchEnd: (...a: unknown[]) => Promise<void> };
           const original = g.onBatchEnd.bind(guard);
@@ -81,6 +107,7 @@ for (const s of scenarios.filter((sc) => (process.env.EM_GUARD_BENCH_ONLY ?? 'ml
             if (guard.timings.checks > checks) {
               fit.verdictWall.push(w1 - w0);
               fit.verdictCpu.push(c1 - c0);
+              fit.verdictWindows.push([w0, w1]);
             }
           };
         }
@@ -98,12 +125,20 @@ for (const s of scenarios.filter((sc) => (process.env.EM_GUARD_BENCH_ONLY ?? 'ml
         const p0 = processCpuMs();
         const t0 = (last = performance.now());
         await model.fit(x, y, { batchSize: BATCH, epochs: 1, shuffle: false, verbose: 0, callbacks: guard ? [guard] : [] });
-        fit.wall = performance.now() - t0;
+        const t1 = performance.now();
+        fit.wall = t1 - t0;
         fit.longestWait = Math.max(fit.longestWait, performance.now() - last);
         fit.procCpu = processCpuMs() - p0;
         fit.mainCpu = (threadSched()?.cpu ?? NaN) - (s0?.cpu ?? NaN);
         [fit.drained, fit.onTurn] = [replyDeliveries.drained - d0, replyDeliveries.onTurn - o0];
         if (timer) clearInterval(timer);
+        if (GC) {
+          await new Promise((resolve) => setTimeout(resolve, 5)); // the observer's entries come at a turn
+          const during = gcWithin(t0, t1);
+          fit.gcCount = during.length;
+          fit.gcMs = during.reduce((n, g) => n + g.ms, 0);
+          fit.gcVerdictMs = fit.verdictWindows.reduce((n, [a, b]) => n + gcWithin(a, b).reduce((m, g) => m + g.ms, 0), 0);
+        }
         setReplyPathForTests(previous);
         guard?.dispose();
         model.dispose();
@@ -127,7 +162,10 @@ for (const s of scenarios.filter((sc) => (process.env.EM_GUARD_BENCH_ONLY ?? 'ml
     const vc = g.flatMap((z) => z.verdictCpu);
     console.log(
       `  ${mode.padEnd(5)} vs unguarded (paired medians): wall ${f(ratio('wall'))}×, training-thread CPU ${f(ratio('mainCpu'))}×, process CPU ${f(ratio('procCpu'))}× | per fit: training-thread CPU ${f(median(g.map((z) => z.mainCpu)), 1)} ms, process CPU ${f(median(g.map((z) => z.procCpu)), 1)} ms | ${vw.length} verdict batch ends: wall p50 ${f(median(vw))} mean ${f(mean(vw))} ms, process CPU p50 ${f(median(vc))} mean ${f(mean(vc))} ms | replies per fit: drained ${f(mean(g.map((z) => z.drained)), 1)}, at turns ${f(mean(g.map((z) => z.onTurn)), 1)}` +
-        (TIMER ? ` | longest timer wait ${f(median(g.map((z) => z.longestWait)), 1)} ms (median of fits)` : ''),
+        (TIMER ? ` | longest timer wait ${f(median(g.map((z) => z.longestWait)), 1)} ms (median of fits)` : '') +
+        (GC
+          ? ` | GC per fit: ${f(median(g.map((z) => z.gcCount)), 0)} pauses, ${f(median(g.map((z) => z.gcMs)), 1)} ms, of which in verdict batch ends ${f(median(g.map((z) => z.gcVerdictMs)), 1)} ms (medians; unguarded ${f(median(u.map((z) => z.gcCount)), 0)}, ${f(median(u.map((z) => z.gcMs)), 1)} ms)`
+          : ''),
     );
     console.log(`        per-round wall ratios: ${g.map((z, i) => f(z.wall / u[i]!.wall)).join(' ')}`);
   }
