@@ -32,7 +32,7 @@ import { loadBundledPolicy } from '../src/policy/loadPolicy.js';
 import type { Policy } from '../src/policy/types.js';
 import '../src/registerBuiltins.js';
 
-interface Scenario {
+export interface Scenario {
   /** Short id for EM_GUARD_BENCH_ONLY. */
   id: string;
   name: string;
@@ -44,7 +44,7 @@ interface Scenario {
   epochs?: number;
 }
 
-const BATCH = 32;
+export const BATCH = 32;
 const BATCHES = Number(process.env.EM_GUARD_BENCH_BATCHES ?? 128);
 const N = BATCH * BATCHES;
 
@@ -82,7 +82,7 @@ function gru(units: number, steps: number, features: number): () => tf.LayersMod
 
 const labels = (seed: number) => (n: number) => tf.oneHot(tf.randomUniform([n], 0, 10, 'int32', seed), 10).asType('float32');
 
-const scenarios: Scenario[] = [
+export const scenarios: Scenario[] = [
   {
     id: 'gru',
     name: 'GRU(32) over 6 steps of 16 features',
@@ -129,7 +129,7 @@ function defaultPolicy(batches: number | null): Policy {
  * core free: preempted, or woken while both cores were busy), in ms, from Linux's per-thread
  * schedstat (ns); null elsewhere.
  */
-function threadSched(): { cpu: number; wait: number } | null {
+export function threadSched(): { cpu: number; wait: number } | null {
   try {
     const [cpu, wait] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ');
     return { cpu: Number(cpu) / 1e6, wait: Number(wait) / 1e6 };

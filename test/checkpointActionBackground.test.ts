@@ -248,7 +248,7 @@ rules:
     writes = spyWorkerWrites();
     if (breakPack)
       workerProto.capture = function (this: WorkerCapture, ...a: Parameters<WorkerCapture['capture']>) {
-        if (a[1].length === 0) return Promise.reject(new Error('capture worker exited (code 1)'));
+        if (a[1].length === 0) return Object.assign(Promise.reject(new Error('capture worker exited (code 1)')), { id: 0 });
         return capture.apply(this, a);
       };
     const second = guard();

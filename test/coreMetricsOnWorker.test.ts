@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { emGuard } from '../src/guard/EmGuard.js';
+import { WorkerCapture } from '../src/probes/WorkerCapture.js';
 import { loadBundledPolicy } from '../src/policy/loadPolicy.js';
 import { readRunLog } from '../src/runlog/RunLog.js';
 import '../src/registerBuiltins.js';
@@ -13,7 +14,6 @@ import { tempDir, useBackend, waitForWorker } from './helpers.js';
 await useBackend();
 
 type Post = (this: Worker, msg: unknown, transfer?: readonly ArrayBuffer[]) => void;
-type Emit = (this: Worker, event: string | symbol, ...args: unknown[]) => boolean;
 
 /**
  * Until `restore`: counts the capture worker's results that carry core metrics (and the ones that
@@ -21,20 +21,25 @@ type Emit = (this: Worker, event: string | symbol, ...args: unknown[]) => boolea
  * computes them and the training thread does, as before.
  */
 function spyCore(strip: boolean): { withCore: number; without: number; restore: () => void } {
-  const proto = Worker.prototype as unknown as { postMessage: Post; emit: Emit };
-  const [post, emit] = [proto.postMessage, proto.emit];
-  const seen = { withCore: 0, without: 0, restore: () => ((proto.postMessage = post), (proto.emit = emit)) };
+  const proto = Worker.prototype as unknown as { postMessage: Post };
+  const sessions = WorkerCapture.prototype as unknown as { capture: WorkerCapture['capture'] };
+  const [post, capture] = [proto.postMessage, sessions.capture];
+  const seen = { withCore: 0, without: 0, restore: () => ((proto.postMessage = post), (sessions.capture = capture)) };
   proto.postMessage = function (msg, transfer) {
     const m = msg as { type?: string; core?: unknown };
     post.call(this, strip && m?.type === 'capture' && m.core ? { ...m, core: undefined } : msg, transfer);
   };
-  proto.emit = function (event, ...args) {
-    const m = args[0] as { type?: string; core?: unknown; summaries?: unknown } | undefined;
-    if (event === 'message' && m?.type === 'result' && m.summaries) {
-      if (m.core) seen.withCore += 1;
-      else seen.without += 1;
-    }
-    return emit.call(this, event, ...args);
+  sessions.capture = function (this: WorkerCapture, ...a: Parameters<WorkerCapture['capture']>) {
+    const ticket = capture.apply(this, a);
+    ticket.then(
+      (r) => {
+        if (r.summaries.size === 0) return;
+        if (r.core) seen.withCore += 1;
+        else seen.without += 1;
+      },
+      () => undefined,
+    );
+    return ticket;
   };
   return seen;
 }

@@ -7,7 +7,7 @@ import { ProbeCapture } from '../probes/ProbeCapture.js';
 import { answerScoringOf, probeSetInputs } from '../probes/probeSets.js';
 import type { EmGuardProbes, Pooling, ProbeInputs } from '../probes/probeTypes.js';
 import { wasmHeapView } from '../probes/sharedWeights.js';
-import { WorkerCapture, type WorkerCaptureResult } from '../probes/WorkerCapture.js';
+import { WorkerCapture, type CaptureTicket, type WorkerCaptureResult } from '../probes/WorkerCapture.js';
 import type { CoreMetricsSpec } from '../probes/captureWorkerProtocol.js';
 import type { CoreSnapshotValues } from './computeCoreMetrics.js';
 import type { ActivationSummaries, SnapshotPoint } from './computeSnapshot.js';
@@ -51,6 +51,8 @@ interface PendingCheck {
   done: Promise<unknown>;
   result: Omit<CapturedCheck, 'at' | 'copy'> | null;
   error: Error | null;
+  /** On the worker: its capture request (`CaptureTicket.id`), answered once `WorkerCapture.waiting` says no. */
+  request?: number;
 }
 
 /**
@@ -68,13 +70,44 @@ function readLogNumber(v: unknown): number | undefined {
 }
 
 /**
- * Lets the event loop deliver the capture worker's messages. A fast model's `fit` can run batch
- * after batch on promise continuations alone, so without this turn a worker answer (or its
- * `ready`) would wait until the fit ends. Costs microseconds of CPU (more wall on a loaded
- * machine); only taken while the worker is starting or a reply of it is waiting.
+ * The longest a guarded fit runs without letting the event loop turn (ms), checked at each batch
+ * end: tfjs-layers' own default for a fit without a callback instance (`yieldEvery: 'auto'`, its
+ * `DEFAULT_YIELD_EVERY_MS`: a `setImmediate` at a batch end at most every 125 ms). A callback
+ * instance such as the guard replaces that (`standardizeCallbacks`), and `fit` then runs batch
+ * after batch on promise continuations alone: the user's timers, I/O callbacks and signal
+ * handlers, pino's asynchronous destinations and the capture worker's crash or exit event would
+ * wait for the end of the fit. So a guarded fit gives the event loop at least what an unguarded
+ * one does, whatever the capture mode, without a turn per worker reply: those are taken
+ * synchronously (`WorkerCapture.drainReplies`). A turn costs ≈ 0.1 ms p50, and V8 runs the
+ * scavenges it has queued there (work moved, not added): at 125 ms, ≈ 8 per second of training.
  */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+export const EVENT_LOOP_TURN_EVERY_MS = 125;
+
+/**
+ * How the worker's replies are taken: `drain` (the default: synchronously when flagged, an
+ * event-loop turn every `EVENT_LOOP_TURN_EVERY_MS`) or `turn` (an event-loop turn whenever a
+ * reply is flagged, and no other: the way before the drain, kept to compare both in tests and
+ * benches). Not part of the package's API.
+ */
+let replyPath: 'drain' | 'turn' = 'drain';
+
+/** Test and bench only: selects how `CheckRunner.poll` takes the worker's replies (`replyPath`); returns the previous choice. */
+export function setReplyPathForTests(path: 'drain' | 'turn'): 'drain' | 'turn' {
+  const before = replyPath;
+  replyPath = path;
+  return before;
+}
+
+/**
+ * Lets the event loop run a whole iteration: timers, I/O callbacks, the worker's messages and
+ * events. Two immediates: resumed from the check phase (a previous turn, as tfjs's own yield
+ * always is), one would do; resumed from the poll phase (a wait for the worker's message), the
+ * first runs in the same iteration's check phase, before any timer, and only the second comes
+ * after the next timers phase (measured: timer waits of 2 × EVENT_LOOP_TURN_EVERY_MS and more
+ * with one, under load).
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 }
 
 /**
@@ -105,6 +138,8 @@ export class CheckRunner {
    * or sent with a check (`yes`). Without one it returns the activations, summarized here.
    */
   private referenceOnWorker: 'no' | 'baseline' | 'yes' = 'no';
+  /** When `poll` (or a wait for the worker) last let the event loop turn (`performance.now()`). */
+  private lastTurn = performance.now();
   /** The fit's baseline eval activations, once known (sent to a worker that lacks them). */
   private baselineEval: LayerActivations | null = null;
   /**
@@ -178,15 +213,40 @@ export class CheckRunner {
   }
 
   /**
-   * Lets a worker answer arrive when one is waiting (`WorkerCapture.takeReplyFlag`: a check's
-   * result, a checkpoint write's end) or the worker is starting; true when the pending check is
-   * settled. While a check is still on the worker no turn is taken: the event loop's timers and I/O
-   * callbacks then run at the next reply's turn (about once per check) or when a hook awaits.
+   * Call at each batch end; true when the pending check is settled. Takes the worker's replies
+   * that are waiting (`WorkerCapture.takeReplyFlag`: a check's result, a checkpoint write's end)
+   * synchronously, so a verdict costs no event-loop turn, and lets the event loop turn when
+   * `EVENT_LOOP_TURN_EVERY_MS` have passed since the last turn (in every capture mode) or while
+   * the worker is starting (its `ready`) or unusable (its end).
    */
   async poll(): Promise<boolean> {
     const worker = this.worker;
-    if (worker && (!worker.usable || worker.takeReplyFlag())) await yieldToEventLoop();
+    if (replyPath === 'turn') {
+      // Exactly as before the drain (one immediate), for comparisons.
+      if (worker && (!worker.usable || worker.takeReplyFlag())) await new Promise((resolve) => setImmediate(resolve));
+    } else if ((worker && !worker.usable) || performance.now() - this.lastTurn >= EVENT_LOOP_TURN_EVERY_MS) {
+      worker?.takeReplyFlag(); // what is waiting comes with the turn
+      await this.turn();
+    } else if (worker?.takeReplyFlag()) {
+      await this.drain(worker);
+    }
     return this.settled;
+  }
+
+  private async turn(): Promise<void> {
+    await yieldToEventLoop();
+    this.lastTurn = performance.now();
+  }
+
+  /**
+   * Takes the worker's waiting replies now; when one of them answered the pending check, waits
+   * for that check's settlement (`done`: promise callbacks only, no event-loop turn), so `settled`
+   * says so on return.
+   */
+  private async drain(worker: WorkerCapture): Promise<void> {
+    worker.drainReplies();
+    const p = this.pending;
+    if (p?.request !== undefined && !this.settled && !worker.waiting(p.request)) await p.done;
   }
 
   /**
@@ -340,6 +400,9 @@ export class CheckRunner {
    */
   async start(step: number, epoch: number, copy: CheckCopy | null, last = false): Promise<void> {
     if (this.pending) throw new Error('internal: a check started while another is pending');
+    // A worker that was up and died between checks (its exit came at a turn): said, and dropped.
+    const lost = this.worker?.lost;
+    if (lost) this.dropWorker(lost);
     const t0 = performance.now();
     const worker = this.worker?.usable ? this.worker : null;
     const packed = worker && copy ? await copy.packed() : null;
@@ -362,7 +425,7 @@ export class CheckRunner {
       reference = new Map([['eval', this.baselineEval]]);
       this.referenceOnWorker = 'yes';
     }
-    let promise: Promise<WorkerCaptureResult>;
+    let promise: CaptureTicket;
     try {
       // Reads the weights and the packed copy's tensors before returning: this step's values.
       promise = worker.capture(
@@ -399,6 +462,7 @@ export class CheckRunner {
       },
       (e: unknown) => (pending.error = e as Error),
     );
+    pending.request = promise.id;
     this.pending = pending;
   }
 
@@ -448,18 +512,28 @@ export class CheckRunner {
   async finish(now: { step: number; epoch: number }): Promise<CapturedCheck | null> {
     const p = this.pending;
     if (!p) return null;
+    const worker = this.worker;
+    if (replyPath === 'drain' && worker?.usable && !this.settled && worker.takeReplyFlag()) await this.drain(worker);
     this.pending = null;
+    // Still on the worker: the wait lets the event loop turn (the answer comes with a turn).
+    const waits = p.request !== undefined && worker?.waiting(p.request) === true;
     await p.done;
+    if (waits) this.lastTurn = performance.now();
     if (p.result) return { at: p.at, copy: p.copy, ...p.result };
     this.discard(p.copy);
-    this.notify('capture-worker-error', `the capture worker failed (${p.error?.message ?? 'no result'}); checking inline from now on`, { err: p.error });
-    void this.worker?.release({ discard: true });
-    this.worker = null;
+    this.dropWorker(p.error);
     // The lost check's loss window (taken as one mean) goes back into the running one.
     if (typeof p.at.loss === 'number') this.addLoss(p.at.loss);
     this.sawNonFinite ||= p.at.nonfinite;
     await this.start(now.step, now.epoch, null);
     return this.finish(now);
+  }
+
+  /** Checks run inline from now on: says why, and ends the worker's session (its thread is not reused). */
+  private dropWorker(error: Error | null): void {
+    this.notify('capture-worker-error', `the capture worker failed (${error?.message ?? 'no result'}); checking inline from now on`, { err: error });
+    void this.worker?.release({ discard: true });
+    this.worker = null;
   }
 
   /** Ends the fit's captures: drops a pending check and its copy, hands the worker thread back. */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { CoreSnapshotValues } from '../guard/computeCoreMetrics.js';
 import type { ActivationSummary } from '../metrics/activationSummary.js';
 import type { Matrix } from '../metrics/matrix.js';
@@ -82,6 +82,17 @@ const heldSets = new WeakMap<Worker, { backend: string; sets: Map<string, readon
 /** Request ids are unique per process, so a late answer to an ended session matches nothing. */
 let nextRequestId = 1;
 
+/**
+ * How this process's sessions received the worker's replies: taken synchronously from the port
+ * (`drainReplies`), or delivered by an event-loop turn (the port's `message` event); `stray`:
+ * replies that matched no request of the session that received them (an ended session's late
+ * answer reaching the next one). For tests and benches, not part of the package's API.
+ */
+export const replyDeliveries = { drained: 0, onTurn: 0, stray: 0 };
+
+/** A capture request's answer, and its id (`WorkerCapture.waiting`). */
+export type CaptureTicket = Promise<WorkerCaptureResult> & { readonly id: number };
+
 function spawnThread(): Worker {
   const entry = workerEntry();
   const worker = new Worker(entry.url, { workerData: entry.workerData });
@@ -119,6 +130,9 @@ export class WorkerCapture {
   private readonly detach: () => void;
   /** Set to 1 by the worker after each reply it posts (`WorkerInit.replies`); `takeReplyFlag` clears it. */
   private readonly replyFlag = new Int32Array(new SharedArrayBuffer(4));
+  /** This session's end of its reply channel (`WorkerInit.replyPort`); closed at `release`. */
+  private readonly replyPort: MessagePort;
+  private readonly dispatch: (msg: CaptureReply) => void;
 
   constructor(
     model: tf.LayersModel,
@@ -160,6 +174,7 @@ export class WorkerCapture {
       } else if (msg.type === 'written') {
         const w = this.writes.get(msg.id);
         this.writes.delete(msg.id);
+        if (!w) replyDeliveries.stray++;
         if (msg.error === undefined) w?.resolve();
         else w?.reject(new Error(msg.error));
       } else if (msg.type === 'error') {
@@ -169,13 +184,18 @@ export class WorkerCapture {
           fail(e, true);
           void this.worker.terminate();
         } else {
-          this.pending.get(msg.id)?.reject(e);
+          const p = this.pending.get(msg.id);
           this.pending.delete(msg.id);
+          if (!p) replyDeliveries.stray++;
+          p?.reject(e);
         }
       } else {
         const p = this.pending.get(msg.id);
         this.pending.delete(msg.id);
-        if (!p) return;
+        if (!p) {
+          replyDeliveries.stray++;
+          return;
+        }
         const activations = new Map<string, Map<string, Matrix>>();
         for (const [set, layersOut] of Object.entries(msg.activations)) {
           activations.set(set, new Map(layersOut.map((a) => [a.layer, { rows: a.rows, cols: a.cols, data: a.data }])));
@@ -193,13 +213,30 @@ export class WorkerCapture {
         });
       }
     };
+    // A crash or exit still comes as the Worker's event, at an event-loop turn (`CheckRunner.poll`
+    // takes one at least every `EVENT_LOOP_TURN_EVERY_MS`, and waiting for a result is one).
     const onError = (e: Error) => fail(new Error(`capture worker crashed: ${e.message}`), true);
     const onExit = (code: number) => fail(new Error(`capture worker exited (code ${code})`), true);
-    this.worker.on('message', onMessage);
+    // Replies come on this session's own channel: taken at a turn (the `message` event) or
+    // synchronously by `drainReplies`, both through `onMessage`.
+    const channel = new MessageChannel();
+    this.replyPort = channel.port1;
+    this.dispatch = onMessage;
+    const onTurn = (msg: CaptureReply) => {
+      replyDeliveries.onTurn++;
+      onMessage(msg);
+    };
+    // Keeps the process alive until `release` closes it, as the Worker's own `message` listener did.
+    this.replyPort.on('message', onTurn);
     this.worker.on('error', onError);
     this.worker.on('exit', onExit);
+    // While a session uses it, the thread keeps the process alive (as the reply port does): a
+    // thread that dies while a capture is awaited must still deliver its `exit` (unref'd, the event
+    // loop could empty first and the process end mid-fit). An idle thread does not (`spawnThread`).
+    this.worker.ref();
     this.detach = () => {
-      this.worker.off('message', onMessage);
+      this.replyPort.off('message', onTurn);
+      this.replyPort.close();
       this.worker.off('error', onError);
       this.worker.off('exit', onExit);
     };
@@ -222,21 +259,43 @@ export class WorkerCapture {
       ),
       sets: this.probeSets(sets),
       replies: this.replyFlag.buffer as SharedArrayBuffer,
+      replyPort: channel.port2,
     };
     // The probe data are private copies already: move them instead of cloning them again.
-    this.worker.postMessage(
-      init,
-      Object.values(init.sets).flatMap((list) => (list === 'kept' ? [] : list.map((t) => t.data.buffer as ArrayBuffer))),
-    );
+    this.worker.postMessage(init, [
+      channel.port2,
+      ...Object.values(init.sets).flatMap((list) => (list === 'kept' ? [] : list.map((t) => t.data.buffer as ArrayBuffer))),
+    ]);
   }
 
   /**
    * Whether the worker posted a reply (a capture's result, a write's end, `ready`, an error) since
-   * the last call: a turn of the event loop then delivers it. Clears the flag, so call it right
-   * before taking that turn; a reply posted meanwhile sets it again (the next call says so).
+   * the last call: `drainReplies` or a turn of the event loop then delivers it. Clears the flag, so
+   * call it right before taking them; a reply posted meanwhile sets it again (the next call says so).
    */
   takeReplyFlag(): boolean {
     return Atomics.exchange(this.replyFlag, 0, 0) !== 0;
+  }
+
+  /**
+   * Takes the replies waiting on this session's port now, without an event-loop turn, and settles
+   * what they answer as a turn would (the same handler): a capture's promise is resolved or
+   * rejected before this returns (its `then` callbacks run at the next microtask checkpoint).
+   * Returns how many it took. The Worker's own events (a crash, an exit) are not taken here.
+   */
+  drainReplies(): number {
+    let n = 0;
+    for (let m = receiveMessageOnPort(this.replyPort); m !== undefined; m = receiveMessageOnPort(this.replyPort)) {
+      n++;
+      replyDeliveries.drained++;
+      this.dispatch(m.message as CaptureReply);
+    }
+    return n;
+  }
+
+  /** Whether capture request `id` (`CaptureTicket.id`) still waits for its answer (false once resolved or rejected). */
+  waiting(id: number): boolean {
+    return this.pending.has(id);
   }
 
   /** The init's probe sets: copies of their tensors, or `kept` for those the thread holds already (`heldSets`). */
@@ -261,6 +320,11 @@ export class WorkerCapture {
     return this.isReady && this.failed === null;
   }
 
+  /** Why a worker that was up can no longer be used (it crashed or exited), else null. */
+  get lost(): Error | null {
+    return this.isReady ? this.failed : null;
+  }
+
   /**
    * Copies the model's current weights (synchronously: this is the checked step) and captures
    * `sets` (layer activations) and `outputs` (raw first model output) with them on the worker.
@@ -282,8 +346,8 @@ export class WorkerCapture {
       /** From now on, compute the core metrics of summarized eval captures there (`result.core`). */
       core?: CoreMetricsSpec;
     } = {},
-  ): Promise<WorkerCaptureResult> {
-    if (this.failed) return Promise.reject(this.failed);
+  ): CaptureTicket {
+    if (this.failed) return Object.assign(Promise.reject(this.failed), { id: 0 });
     const live = model.weights.map((w) => w.read());
     const all = [...live, ...(pack ?? [])];
     // Copied into a reused shared buffer (see `copyToShared`); other dtypes as private copies, moved.
@@ -301,7 +365,7 @@ export class WorkerCapture {
       req.reference = Object.fromEntries(
         [...summaries.reference].map(([set, layers]) => [set, [...layers].map(([layer, m]) => ({ layer, rows: m.rows, cols: m.cols, data: m.data }))]),
       );
-    return new Promise<WorkerCaptureResult>((resolve, reject) => {
+    const answer = new Promise<WorkerCaptureResult>((resolve, reject) => {
       this.pending.set(id, {
         resolve: (r) => {
           // The worker answers after its last read of the values (the packing): the buffer is free.
@@ -313,6 +377,7 @@ export class WorkerCapture {
       });
       this.worker.postMessage(req, buffer ? [] : copied.map((w) => w.data.buffer as ArrayBuffer));
     });
+    return Object.assign(answer, { id });
   }
 
   /**
@@ -349,6 +414,7 @@ export class WorkerCapture {
     for (const w of this.writes.values()) w.reject(this.failed);
     this.writes.clear();
     this.detach();
+    this.worker.unref();
     if (!options.discard && !this.broken && idleThread === null) {
       idleThread = this.worker;
       return;

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, type MessagePort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { OPTIMIZER_BIN } from '../checkpoints/checkpointIndex.js';
 import { writeCheckpointDir } from '../checkpoints/writeCheckpointDir.js';
@@ -54,13 +54,26 @@ const scratch = new Map<string, Float64Array>();
 const keptPacked = new Map<number, { weights: Uint8Array; extra: Uint8Array }>();
 let batchSize = 256;
 let backend: string | null = null;
-/** `WorkerInit.replies`: set after each reply, so the training thread knows one is waiting. */
-let replies: Int32Array | null = null;
+/**
+ * Where a session's replies go (`WorkerInit.replyPort`) and its reply flag (`WorkerInit.replies`:
+ * set after each reply, so the training thread knows one is waiting).
+ */
+interface Session {
+  port: MessagePort;
+  flag: Int32Array;
+}
 
-/** Posts a reply, then flags it (after: once flagged it is surely in the port's queue). */
-function reply(msg: CaptureReply, transfer?: ArrayBuffer[]): void {
-  port!.postMessage(msg, transfer);
-  if (replies) Atomics.store(replies, 0, 1);
+/** The session of the last init: requests received after it are answered there. */
+let current: Session | null = null;
+
+/**
+ * Posts a reply to the session that sent the request, then flags it (after: once flagged it is
+ * surely in the port's queue). An ended session's port is closed: its late replies go nowhere.
+ */
+function reply(to: Session | null, msg: CaptureReply, transfer?: ArrayBuffer[]): void {
+  if (!to) return; // a request before any init: nobody to answer
+  to.port.postMessage(msg, transfer);
+  Atomics.store(to.flag, 0, 1);
 }
 
 function toTensor(t: TransferredTensor): tf.Tensor {
@@ -106,7 +119,6 @@ async function useBackend(name: string): Promise<void> {
 }
 
 async function init(msg: WorkerInit): Promise<void> {
-  replies = new Int32Array(msg.replies);
   // A thread serves one fit at a time and is reused by the next: drop the previous fit's state,
   // except the probe sets the training thread did not send again (`kept`: the same tensors).
   const kept = new Map<string, tf.Tensor[]>();
@@ -158,7 +170,7 @@ async function init(msg: WorkerInit): Promise<void> {
   for (const [name, s] of Object.entries(msg.scorings)) scorings.set(name, { targets: toTensor(s.targets), mask: toTensor(s.mask), kind: s.kind });
 }
 
-async function run(req: CaptureRequest): Promise<CaptureReply> {
+async function run(req: CaptureRequest, to: Session | null): Promise<CaptureReply> {
   const t0 = performance.now();
   const weights = req.weights.map(toTensor);
   try {
@@ -222,7 +234,7 @@ async function run(req: CaptureRequest): Promise<CaptureReply> {
     }
   }
   out.ms = performance.now() - t0;
-  reply(out, transfer);
+  reply(to, out, transfer);
   return out;
 }
 
@@ -242,7 +254,7 @@ function coreOf(spec: NonNullable<typeof coreSpec>, summaries: ReadonlyMap<strin
 }
 
 /** A kept checkpoint's write: the same `writeCheckpointDir` as the training thread's, with the bytes packed here. */
-async function write(msg: WriteRequest): Promise<void> {
+async function write(msg: WriteRequest, to: Session | null): Promise<void> {
   const bytes = keptPacked.get(msg.capture);
   keptPacked.delete(msg.capture);
   try {
@@ -250,28 +262,37 @@ async function write(msg: WriteRequest): Promise<void> {
     const files: [string, Uint8Array | string][] = [[WEIGHTS_BIN, bytes.weights]];
     if (msg.optimizerBin) files.push([OPTIMIZER_BIN, bytes.extra]);
     await writeCheckpointDir(msg.dir, [...files, ...msg.files], () => msg.tail);
-    reply({ type: 'written', id: msg.id });
+    reply(to, { type: 'written', id: msg.id });
   } catch (e) {
-    reply({ type: 'written', id: msg.id, error: (e as Error).message });
+    reply(to, { type: 'written', id: msg.id, error: (e as Error).message });
   }
 }
 
 let queue: Promise<unknown> = Promise.resolve();
 port.on('message', (msg: WorkerInit | CaptureRequest | WriteRequest | DropRequest) => {
+  if (msg.type === 'init') {
+    // A new session (the previous one released this thread before it was handed on): from now on
+    // replies go to its port. Requests of the previous session still queued or writing answer on
+    // the previous port, closed here and at its end: they reach nobody.
+    current?.port.close();
+    current = { port: msg.replyPort, flag: new Int32Array(msg.replies) };
+  }
+  // Answered on the port of the session that sent it, even when it ends before the answer.
+  const to = current;
   // Checkpoint writes wait on the disk, not the CPU: beside the captures, not in their queue.
-  if (msg.type === 'write') return void write(msg);
+  if (msg.type === 'write') return void write(msg, to);
   if (msg.type === 'drop') return void keptPacked.delete(msg.capture);
   // One message at a time: a request waits for init, captures never overlap.
   queue = queue.then(async () => {
     try {
       if (msg.type === 'init') {
         await init(msg);
-        reply({ type: 'ready' });
+        reply(to, { type: 'ready' });
       } else {
-        await run(msg);
+        await run(msg, to);
       }
     } catch (e) {
-      reply({ type: 'error', id: msg.type === 'capture' ? msg.id : null, message: (e as Error).message });
+      reply(to, { type: 'error', id: msg.type === 'capture' ? msg.id : null, message: (e as Error).message });
     }
   });
 });

@@ -1,3 +1,4 @@
+import type { MessagePort } from 'node:worker_threads';
 import type { CheckpointDirTail } from '../checkpoints/writeCheckpointDir.js';
 import type { CoreSnapshotValues } from '../guard/computeCoreMetrics.js';
 import type { ActivationSummary } from '../metrics/activationSummary.js';
@@ -47,10 +48,18 @@ export interface WorkerInit {
   scorings: Record<string, { targets: TransferredTensor; mask: TransferredTensor; kind: PreferenceOutput }>;
   /**
    * One Int32 the worker sets to 1 (`Atomics.store`) after each reply it posts: the training
-   * thread turns the event loop (to receive it) only when it finds it set, and clears it first.
-   * One per session (fit): a previous session's late replies set only its own.
+   * thread takes the replies (`receiveMessageOnPort` on `replyPort`, or an event-loop turn) only
+   * when it finds it set, and clears it first. One per session (fit): a previous session's late
+   * replies set only its own.
    */
   replies: SharedArrayBuffer;
+  /**
+   * Where every reply of this session goes (results, errors, `written`, `ready`): one channel per
+   * session (fit), so the training thread can take them synchronously, and a previous session's
+   * late replies (its port closed at `release`) reach nobody. The worker answers each request on
+   * the port of the session that sent it.
+   */
+  replyPort: MessagePort;
 }
 
 /**
