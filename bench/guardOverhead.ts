@@ -4,12 +4,15 @@
 // 11 rounds after a warm-up round (the gate asks for ≥ 7; on this host single paired rounds scatter
 // by ±10 %, so more rounds steady the median). Besides wall time it prints CPU time (training
 // thread, whole process) so that a ratio can be judged on a machine other sessions load too, and
-// beside each gate row the per-round wall ratios and the guard-free floors (spin, noop) of the
-// same rounds.
+// beside each gate row the per-round wall ratios and the guard-free floors (spin, fwd, noop) of the
+// same rounds. `fwd` is the realistic floor of a worker capture: on this 2-vCPU VM the second
+// core is not free for SIMD work (session 26: the MLP's two 256-row probe forward passes on
+// another thread every 5 batches cost an unguarded fit 3.0 %, an integer spin of the same length
+// nothing), so `spin` understates what any concurrent capture costs here.
 //
 // Knobs: EM_GUARD_BENCH_BATCHES (128), EM_GUARD_BENCH_EVERY (the policy's own; comma list to
 // sweep), EM_GUARD_BENCH_REPS (11), EM_GUARD_BENCH_ONLY (gru,mlp; also mlp5, gru64),
-// EM_GUARD_BENCH_MODES (unguarded,worker,inline,spin,noop), EM_GUARD_BENCH_BACKEND (wasm),
+// EM_GUARD_BENCH_MODES (unguarded,worker,inline,spin,fwd,noop), EM_GUARD_BENCH_BACKEND (wasm),
 // EM_GUARD_BENCH_GC (unset; 1: also the training thread's GC pauses per fit and inside the guard's
 // hooks, from a PerformanceObserver, which itself runs at event-loop turns: off for the gate).
 //
@@ -234,7 +237,36 @@ function spinThread(): Worker {
   return w;
 }
 
-type Mode = 'unguarded' | 'inline' | 'worker' | 'spin' | 'noop';
+/**
+ * The `fwd` floor's thread (bench/forwardPassFloorWorker.mjs): `model`'s topology rebuilt there with
+ * `sets` (the eval and alignment probes); each message runs them through it, as a capture worker's
+ * check does, with no guard. Resolves once the thread is ready.
+ */
+async function forwardPassThread(model: tf.LayersModel, sets: readonly tf.Tensor[], batchSize: number): Promise<Worker> {
+  const w = new Worker(new URL('./forwardPassFloorWorker.mjs', import.meta.url), {
+    workerData: {
+      backend: tf.getBackend(),
+      topology: model.toJSON(null, false),
+      sets: sets.map((t) => ({ data: t.dataSync().slice(), shape: t.shape })),
+      batchSize,
+    },
+  });
+  w.unref();
+  await new Promise<void>((resolve, reject) => {
+    w.once('message', () => resolve());
+    w.once('error', reject);
+  });
+  return w;
+}
+
+/** The mean ms the `fwd` thread spent per request since the last call. */
+async function forwardPassMs(w: Worker): Promise<number> {
+  const reply = new Promise<{ msPerRequest: number }>((resolve) => w.once('message', resolve));
+  w.postMessage('stats');
+  return (await reply).msPerRequest;
+}
+
+type Mode = 'unguarded' | 'inline' | 'worker' | 'spin' | 'fwd' | 'noop';
 type Guarded = Exclude<Mode, 'unguarded'>;
 
 interface Run {
@@ -257,7 +289,7 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 11)):
   await tf.setBackend(process.env.EM_GUARD_BENCH_BACKEND ?? 'wasm');
   await tf.ready();
   const cadences = process.env.EM_GUARD_BENCH_EVERY ? process.env.EM_GUARD_BENCH_EVERY.split(',').map(Number) : [null];
-  const modes = (process.env.EM_GUARD_BENCH_MODES ?? 'unguarded,worker,inline,spin,noop').split(',') as Mode[];
+  const modes = (process.env.EM_GUARD_BENCH_MODES ?? 'unguarded,worker,inline,spin,fwd,noop').split(',') as Mode[];
   if (!modes.includes('unguarded')) modes.unshift('unguarded');
   const only = (process.env.EM_GUARD_BENCH_ONLY ?? 'gru,mlp').split(',').filter(Boolean);
   const gate: string[] = [];
@@ -269,7 +301,7 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 11)):
       `\n## guard overhead: backend ${tf.getBackend()}, ${BATCHES} batches of ${BATCH}, policy ${policy.source}, checks every ${every} batches, ${reps} rounds + 1 warm-up; 256 eval + 256 alignment + 2×256 contrast (+ 256 train) probes`,
     );
     console.log(
-      "modes: worker = forward passes on the capture worker thread (the default, `capture: auto`); inline = on the training thread; spin = no guard, a thread burning the worker's CPU per check (contention floor, with a no-op callback); noop = no guard, only a no-op `onBatchEnd` callback (what any callback costs)",
+      "modes: worker = forward passes on the capture worker thread (the default, `capture: auto`); inline = on the training thread; spin = no guard, a thread burning the worker's CPU per check (integer loop, with a no-op callback); fwd = no guard, a thread running the eval and alignment probes through the same model per check (the capture's forward passes alone: the floor of any concurrent capture); noop = no guard, only a no-op `onBatchEnd` callback (what any callback costs)",
     );
     for (const s of scenarios.filter((x) => only.includes(x.id))) {
       const x = s.x(N);
@@ -280,12 +312,19 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 11)):
       const expected = Array.from({ length: 256 }, (_, i) => i % 10);
       const aligned = s.probes();
       const misaligned = s.probes();
-      const runs: Record<Mode, Run[]> = { unguarded: [], inline: [], worker: [], spin: [], noop: [] };
+      const runs: Record<Mode, Run[]> = { unguarded: [], inline: [], worker: [], spin: [], fwd: [], noop: [] };
       type Paired = { wall: number[]; mainCpu: number[]; procCpu: number[]; own: number[]; outsideWall: number[] };
       const none = (): Paired => ({ wall: [], mainCpu: [], procCpu: [], own: [], outsideWall: [] });
-      const paired: Record<Guarded, Paired> = { inline: none(), worker: none(), spin: none(), noop: none() };
+      const paired: Record<Guarded, Paired> = { inline: none(), worker: none(), spin: none(), fwd: none(), noop: none() };
       const dir = mkdtempSync(join(tmpdir(), 'em-guard-bench-'));
       const spinner = modes.includes('spin') ? spinThread() : null;
+      let forward: Worker | null = null;
+      if (modes.includes('fwd')) {
+        const m = s.build();
+        forward = await forwardPassThread(m, [evalP, alignIn], defaultPolicy(null).check.batchSize);
+        m.dispose();
+      }
+      let forwardMs = 0;
       let spinMs = 0;
       try {
         // Round 0 warms kernels (and starts the worker thread the later rounds reuse, as a
@@ -298,7 +337,7 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 11)):
             let workerMs = 0;
             let workerChecks = 0;
             const guard =
-              mode === 'unguarded' || mode === 'spin' || mode === 'noop'
+              mode === 'unguarded' || mode === 'spin' || mode === 'fwd' || mode === 'noop'
                 ? null
                 : emGuard({
                     probes: { train, eval: evalP, alignment: { inputs: alignIn, expected }, contrast: { aligned, misaligned } },
@@ -315,6 +354,10 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 11)):
             if (mode === 'spin') {
               let batch = 0;
               callbacks.push(new tf.CustomCallback({ onBatchEnd: () => void (++batch % every === 0 && spinner!.postMessage(spinMs)) }, 'never'));
+            }
+            if (mode === 'fwd') {
+              let batch = 0;
+              callbacks.push(new tf.CustomCallback({ onBatchEnd: () => void (++batch % every === 0 && forward!.postMessage('run')) }, 'never'));
             }
             // The same kind of callback without the spinning: tfjs then reads the logs' scalars for it at every batch.
             if (mode === 'noop') callbacks.push(new tf.CustomCallback({ onBatchEnd: () => undefined }, 'never'));
@@ -342,6 +385,7 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 11)):
               const off = result.procCpu - result.mainCpu - (round.unguarded.procCpu - round.unguarded.mainCpu);
               spinMs = Math.max(0, off / Math.max(1, guard.timings.checks));
             }
+            if (mode === 'fwd' && r > 0) forwardMs = await forwardPassMs(forward!);
             guard?.dispose();
             model.dispose();
             round[mode] = result;
@@ -349,7 +393,7 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 11)):
           }
           if (r === 0) continue;
           const base = round.unguarded!;
-          for (const m of ['worker', 'inline', 'spin', 'noop'] as const) {
+          for (const m of ['worker', 'inline', 'spin', 'fwd', 'noop'] as const) {
             const g = round[m];
             if (!g) continue;
             paired[m].wall.push(g.wall / base.wall);
@@ -365,6 +409,7 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 11)):
         }
       } finally {
         await spinner?.terminate();
+        await forward?.terminate();
         rmSync(dir, { recursive: true, force: true });
         tf.dispose([x, y, train, evalP, alignIn, aligned, misaligned]);
       }
@@ -377,7 +422,7 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 11)):
       console.log(
         `${s.name}: unguarded fit ${median(u.map((r) => r.wall)).toFixed(0)} ms wall, training thread ${uMain.toFixed(0)} ms CPU (${waitOf(u)}${gcOf(u)}), process ${median(u.map((r) => r.procCpu)).toFixed(0)} ms CPU (medians of ${reps})`,
       );
-      for (const m of ['worker', 'inline', 'spin', 'noop'] as const) {
+      for (const m of ['worker', 'inline', 'spin', 'fwd', 'noop'] as const) {
         if (!modes.includes(m)) continue;
         const p = paired[m];
         const last = runs[m].at(-1)!;
@@ -388,8 +433,10 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 11)):
               ? ''
               : m === 'spin'
                 ? `; spun ${spinMs.toFixed(1)} ms CPU per check`
-                : `; guard's own wall time on the training thread ${(100 * median(p.own)).toFixed(1)} % of the unguarded fit` +
-                  (m === 'worker' ? `; capture worker ${median(runs[m].map((r) => r.workerMs)).toFixed(1)} ms wall per check` : '')) +
+                : m === 'fwd'
+                  ? `; forward passes ${forwardMs.toFixed(1)} ms wall per check (last round)`
+                  : `; guard's own wall time on the training thread ${(100 * median(p.own)).toFixed(1)} % of the unguarded fit` +
+                    (m === 'worker' ? `; capture worker ${median(runs[m].map((r) => r.workerMs)).toFixed(1)} ms wall per check` : '')) +
             `; training thread ${waitOf(runs[m])}${gcOf(runs[m])} per fit`,
         );
         const b = last.timings;
@@ -409,19 +456,19 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 11)):
           );
         }
         // The guard-free floors of the same rounds: what the host's scatter and a busy second core alone give.
-        const floor = (['spin', 'noop'] as const)
+        const floor = (['spin', 'fwd', 'noop'] as const)
           .filter((fm) => modes.includes(fm) && paired[fm].wall.length > 0)
           .map((fm) => `${fm} ${f(paired[fm].wall)}`)
           .join(', ');
         gate.push(
-          `| ${s.id} | ${m} | ${every} | ${BATCHES * (s.epochs ?? 1)} | ${reps} | ${median(u.map((r) => r.wall)).toFixed(0)} | ${f(p.wall)} | ${p.wall.map((v) => v.toFixed(3)).join(' ')} | ${m === 'spin' || m === 'noop' ? '—' : floor || '—'} | ${f(p.mainCpu)} | ${f(p.procCpu)} |`,
+          `| ${s.id} | ${m} | ${every} | ${BATCHES * (s.epochs ?? 1)} | ${reps} | ${median(u.map((r) => r.wall)).toFixed(0)} | ${f(p.wall)} | ${p.wall.map((v) => v.toFixed(3)).join(' ')} | ${m === 'spin' || m === 'fwd' || m === 'noop' ? '—' : floor || '—'} | ${f(p.mainCpu)} | ${f(p.procCpu)} |`,
         );
       }
     }
   }
   const load1 = loadavg();
   console.log(
-    `\n## gate (issue 11 item 6: ≤ 1.05× wall at the default policy's cadence; spin = contention floor, no guard; noop = a no-op callback, no guard)`,
+    `\n## gate (issue 11 item 6: ≤ 1.05× wall at the default policy's cadence; spin = an integer-loop thread, no guard; fwd = the capture's forward passes on a thread, no guard (the floor of a concurrent capture); noop = a no-op callback, no guard)`,
   );
   console.log(
     `load average ${load0.map((l) => l.toFixed(2)).join(' ')} at start, ${load1.map((l) => l.toFixed(2)).join(' ')} at end; ${new Date().toISOString()}`,
