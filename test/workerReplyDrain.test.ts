@@ -13,29 +13,17 @@ import { emGuard, type EmGuard } from '../src/guard/EmGuard.js';
 import { loadBundledPolicy } from '../src/policy/loadPolicy.js';
 import { ProbeCapture } from '../src/probes/ProbeCapture.js';
 import { replyDeliveries, WorkerCapture } from '../src/probes/WorkerCapture.js';
-import { readRunLog } from '../src/runlog/RunLog.js';
 import '../src/registerBuiltins.js';
 import { blobs, oneHot, pretrained } from './guardFixtures.js';
 import { tempDir, useBackend, waitForWorker } from './helpers.js';
+import { blobData, blobProbeSets, recordedGuardedFit, unguardedFitGrowth, type BlobProbes } from './recordedGuardedFit.js';
 
 await useBackend();
 
 const policy = loadBundledPolicy('default');
 
-function probeSets() {
-  const align = blobs(64, 41);
-  const probes = {
-    train: blobs(32, 42).x,
-    eval: blobs(48, 43).x,
-    alignment: { inputs: align.x, expected: align.labels },
-    contrast: { aligned: blobs(32, 44).x, misaligned: blobs(32, 45).x },
-  };
-  const dispose = () => tf.dispose([probes.train, probes.eval, align.x, probes.contrast.aligned, probes.contrast.misaligned]);
-  return { probes, dispose };
-}
-
 /** A fit on a thread an earlier fit left warm: its first batch waits until the worker is up. */
-async function warmUp(probes: ReturnType<typeof probeSets>['probes']): Promise<void> {
+async function warmUp(probes: BlobProbes): Promise<void> {
   const model = await pretrained(8);
   model.compile({ optimizer: tf.train.sgd(0.01), loss: tf.losses.softmaxCrossEntropy });
   const data = blobs(48, 47);
@@ -51,54 +39,20 @@ async function warmUp(probes: ReturnType<typeof probeSets>['probes']): Promise<v
 }
 
 test('worker replies taken at the batch end without an event-loop turn: the same check events and run.jsonl records as taking them at a turn, no tensor left', async () => {
-  const { probes, dispose } = probeSets();
-  const data = blobs(240, 46);
-  const y = oneHot(data.labels, 0);
-  type Fit = { events: string[]; exact: unknown[]; records: string[]; growth: number; drained: number; onTurn: number };
-  const fitOnce = async (path: 'drain' | 'turn'): Promise<Fit> => {
-    const model = await pretrained(8);
-    model.compile({ optimizer: tf.train.sgd(0.01), loss: tf.losses.softmaxCrossEntropy });
-    const { dir, cleanup } = tempDir();
-    const guard = emGuard({ probes, runDir: dir, policy, capture: 'worker', unevaluable: 'warn' });
-    const events: string[] = [];
-    const exact: unknown[] = [];
-    guard.on('check', (c) => {
-      events.push(JSON.stringify({ step: c.step, values: c.values, reasons: c.reasons }));
-      exact.push(c.values);
-    });
-    const before = tf.memory().numTensors;
+  const { probes, dispose } = blobProbeSets();
+  const data = blobData();
+  const fitOnce = async (path: 'drain' | 'turn') => {
     const [drained, onTurn] = [replyDeliveries.drained, replyDeliveries.onTurn];
     const previous = setReplyPathForTests(path);
     try {
       // No CustomCallback here: it would turn the event loop itself every 125 ms (`yieldEvery: 'auto'`).
-      await model.fit(data.x, y, { epochs: 1, batchSize: 8, shuffle: false, verbose: 0, callbacks: [guard] });
-      guard.dispose();
-      const records = readRunLog(join(dir, 'run.jsonl'))
-        .filter((r) => r.type === 'check' || r.type === 'baseline')
-        .map((r) => JSON.stringify({ ...r, time: undefined, runId: undefined, timingsMs: undefined }));
-      return {
-        events,
-        exact,
-        records,
-        growth: tf.memory().numTensors - before,
-        drained: replyDeliveries.drained - drained,
-        onTurn: replyDeliveries.onTurn - onTurn,
-      };
+      const fit = await recordedGuardedFit(probes, data, policy, false);
+      return { ...fit, drained: replyDeliveries.drained - drained, onTurn: replyDeliveries.onTurn - onTurn };
     } finally {
       setReplyPathForTests(previous);
-      model.dispose();
-      cleanup();
     }
   };
-  const unguardedGrowth = await (async () => {
-    const model = await pretrained(8);
-    model.compile({ optimizer: tf.train.sgd(0.01), loss: tf.losses.softmaxCrossEntropy });
-    const before = tf.memory().numTensors;
-    await model.fit(data.x, y, { epochs: 1, batchSize: 8, shuffle: false, verbose: 0 });
-    const growth = tf.memory().numTensors - before;
-    model.dispose();
-    return growth;
-  })();
+  const unguardedGrowth = await unguardedFitGrowth(data);
   try {
     await warmUp(probes);
     const turn = await fitOnce('turn');
@@ -120,7 +74,7 @@ test('worker replies taken at the batch end without an event-loop turn: the same
     for (const fit of [turn, drain, drainAgain])
       assert.equal(fit.growth, unguardedGrowth, 'no tensor left by the guard (what tfjs keeps after an unguarded fit)');
   } finally {
-    tf.dispose([data.x, y]);
+    data.dispose();
     dispose();
   }
 });
@@ -228,43 +182,34 @@ test("an ended session's late replies reach nobody: not the next session on the 
   }
 });
 
-test('a capture worker that dies with a check pending mid-fit: the check is redone inline, every later one runs inline, every planned check is decided', async () => {
+/**
+ * A guarded fit (400 blobs of `seed`, batches of 8, a check every 5) whose capture worker first
+ * imports a module of `source`, which kills the thread at some point: the guard's notices and the
+ * steps of its checks, and where it captured at the end. `extra` callbacks run after the wait for
+ * the worker and before the guard.
+ */
+async function fitWithDyingWorker(
+  source: string,
+  seed: number,
+  extra: (guard: EmGuard) => tf.CustomCallbackArgs[] = () => [],
+): Promise<{ notices: string[]; checks: number[]; where: 'worker' | 'inline' }> {
   const { dir, cleanup } = tempDir();
-  // Imported by the worker before it rebuilds the model; its listener runs after the worker's own,
-  // so the thread exits with the third capture request queued (answered by nobody).
-  const dies = join(dir, 'dies.mjs');
-  writeFileSync(
-    dies,
-    "import { parentPort } from 'node:worker_threads';\nlet n = 0;\nparentPort.on('message', (m) => { if (m.type === 'capture' && ++n === 3) process.exit(3); });\n",
-  );
-  const { probes, dispose } = probeSets();
-  const data = blobs(400, 48);
+  const module = join(dir, 'dies.mjs');
+  writeFileSync(module, source);
+  const { probes, dispose } = blobProbeSets();
+  const data = blobs(400, seed);
   const y = oneHot(data.labels, 0);
   const model = await pretrained(8);
   model.compile({ optimizer: tf.train.sgd(0.01), loss: tf.losses.softmaxCrossEntropy });
-  const guard = emGuard({ probes, runDir: false, policy, capture: 'worker', unevaluable: 'warn', workerImports: [dies] });
+  const guard = emGuard({ probes, runDir: false, policy, capture: 'worker', unevaluable: 'warn', workerImports: [module] });
   const notices: string[] = [];
   const checks: number[] = [];
   guard.on('notice', (n) => notices.push(n.code));
   guard.on('check', (c) => checks.push(c.step));
   try {
-    await model.fit(data.x, y, {
-      epochs: 1,
-      batchSize: 8,
-      shuffle: false,
-      verbose: 0,
-      callbacks: [new tf.CustomCallback(waitForWorker(guard, 60_000)), guard],
-    });
-    assert.deepEqual(
-      notices.filter((c) => c.startsWith('capture-worker')),
-      ['capture-worker-error'],
-    );
-    // The lost check is redone inline at the next scheduled one, on that step's weights; then that one.
-    const planned = Array.from({ length: 400 / 8 / 5 }, (_, i) => 5 * (i + 1));
-    const lost = checks.findIndex((step, i) => step !== planned[i]);
-    assert.ok(lost > 0, `a check was lost and redone: ${checks.join(' ')}`);
-    assert.deepEqual(checks, [...planned.slice(0, lost), planned[lost + 1], ...planned.slice(lost + 1)]);
-    assert.equal(guard.captureWhere, 'inline');
+    const callbacks = [waitForWorker(guard, 60_000), ...extra(guard)].map((c) => new tf.CustomCallback(c));
+    await model.fit(data.x, y, { epochs: 1, batchSize: 8, shuffle: false, verbose: 0, callbacks: [...callbacks, guard] });
+    return { notices: notices.filter((c) => c.startsWith('capture-worker')), checks, where: guard.captureWhere };
   } finally {
     guard.dispose();
     model.dispose();
@@ -272,53 +217,44 @@ test('a capture worker that dies with a check pending mid-fit: the check is redo
     dispose();
     cleanup();
   }
+}
+
+/** The steps a fit of `fitWithDyingWorker` checks on its schedule. */
+const planned = Array.from({ length: 400 / 8 / 5 }, (_, i) => 5 * (i + 1));
+
+test('a capture worker that dies with a check pending mid-fit: the check is redone inline, every later one runs inline, every planned check is decided', async () => {
+  // Imported by the worker before it rebuilds the model; its listener runs after the worker's own,
+  // so the thread exits with the third capture request queued (answered by nobody).
+  const { notices, checks, where } = await fitWithDyingWorker(
+    "import { parentPort } from 'node:worker_threads';\nlet n = 0;\nparentPort.on('message', (m) => { if (m.type === 'capture' && ++n === 3) process.exit(3); });\n",
+    48,
+  );
+  assert.deepEqual(notices, ['capture-worker-error']);
+  // The lost check is redone inline at the next scheduled one, on that step's weights; then that one.
+  const lost = checks.findIndex((step, i) => step !== planned[i]);
+  assert.ok(lost > 0, `a check was lost and redone: ${checks.join(' ')}`);
+  assert.deepEqual(checks, [...planned.slice(0, lost), planned[lost + 1], ...planned.slice(lost + 1)]);
+  assert.equal(where, 'inline');
 });
 
 test('a capture worker that dies between checks: the next check says so (one capture-worker-error notice) and runs inline, as every later one', async () => {
-  const { dir, cleanup } = tempDir();
-  // The thread exits right after posting its second result (no request of it is left unanswered).
-  const dies = join(dir, 'diesAfter.mjs');
-  writeFileSync(
-    dies,
-    "import { MessagePort } from 'node:worker_threads';\nconst post = MessagePort.prototype.postMessage;\nlet n = 0;\nMessagePort.prototype.postMessage = function (m, t) { post.call(this, m, t); if (m && m.type === 'result' && ++n === 2) setTimeout(() => process.exit(3), 0); };\n",
-  );
-  const { probes, dispose } = probeSets();
-  const data = blobs(400, 49);
-  const y = oneHot(data.labels, 0);
-  const model = await pretrained(8);
-  model.compile({ optimizer: tf.train.sgd(0.01), loss: tf.losses.softmaxCrossEntropy });
-  const guard = emGuard({ probes, runDir: false, policy, capture: 'worker', unevaluable: 'warn', workerImports: [dies] });
-  const notices: string[] = [];
-  const checks: number[] = [];
-  guard.on('notice', (n) => notices.push(n.code));
-  guard.on('check', (c) => checks.push(c.step));
   // After the second check's verdict (step 10), waits until the thread's exit has reached the guard.
-  const waitForExit: tf.CustomCallbackArgs = {
+  const waitForExit = (guard: EmGuard): tf.CustomCallbackArgs => ({
     onBatchEnd: async (batch) => {
       if (batch !== 12) return;
       const until = Date.now() + 30_000;
       while (guard.captureWhere === 'worker' && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
     },
-  };
-  try {
-    const callbacks = [new tf.CustomCallback(waitForWorker(guard, 60_000)), new tf.CustomCallback(waitForExit), guard];
-    await model.fit(data.x, y, { epochs: 1, batchSize: 8, shuffle: false, verbose: 0, callbacks });
-    assert.deepEqual(
-      notices.filter((c) => c.startsWith('capture-worker')),
-      ['capture-worker-error'],
-    );
-    assert.deepEqual(
-      checks,
-      Array.from({ length: 400 / 8 / 5 }, (_, i) => 5 * (i + 1)),
-    );
-    assert.equal(guard.captureWhere, 'inline');
-  } finally {
-    guard.dispose();
-    model.dispose();
-    tf.dispose([data.x, y]);
-    dispose();
-    cleanup();
-  }
+  });
+  // The thread exits right after posting its second result (no request of it is left unanswered).
+  const { notices, checks, where } = await fitWithDyingWorker(
+    "import { MessagePort } from 'node:worker_threads';\nconst post = MessagePort.prototype.postMessage;\nlet n = 0;\nMessagePort.prototype.postMessage = function (m, t) { post.call(this, m, t); if (m && m.type === 'result' && ++n === 2) setTimeout(() => process.exit(3), 0); };\n",
+    49,
+    (guard) => [waitForExit(guard)],
+  );
+  assert.deepEqual(notices, ['capture-worker-error']);
+  assert.deepEqual(checks, planned);
+  assert.equal(where, 'inline');
 });
 
 test("the guard's event-loop turn runs due timers also when the fit was resumed by a message (the poll phase), not only by a previous turn", async () => {
