@@ -14,6 +14,7 @@ import { readRunLog } from '../src/runlog/RunLog.js';
 import '../src/registerBuiltins.js';
 import { blobs, oneHot, pretrained } from './guardFixtures.js';
 import { seededRandom, tempDir, useBackend, waitForWorker } from './helpers.js';
+import { blobProbeSets } from './recordedGuardedFit.js';
 
 const LAYERS = ['h1', 'h2'];
 
@@ -151,13 +152,7 @@ test('bundled default policy with contrast probes: worker checks (eval summarize
 test('a baseline captured on a warm worker comes with its eval summary from there: the same baseline and check values as inline', async () => {
   await useBackend();
   const policy = loadBundledPolicy('default');
-  const align = blobs(64, 31);
-  const probes = {
-    train: blobs(32, 32).x,
-    eval: blobs(48, 33).x,
-    alignment: { inputs: align.x, expected: align.labels },
-    contrast: { aligned: blobs(32, 34).x, misaligned: blobs(32, 35).x },
-  };
+  const { probes, dispose } = blobProbeSets(31);
   const started: boolean[] = [];
   const fromWorker: boolean[] = [];
   const proto = CheckRunner.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
@@ -200,7 +195,7 @@ test('a baseline captured on a warm worker comes with its eval summary from ther
   } finally {
     proto.startBaselineOnWorker = startOriginal;
     proto.baseline = baselineOriginal;
-    tf.dispose([align.x, probes.train, probes.eval, probes.contrast.aligned, probes.contrast.misaligned]);
+    dispose();
   }
   // (The first worker fit may find the thread warm too, when an earlier test left it idle.)
   assert.deepEqual([started[0], started[2]], [false, true], 'the inline fit captures its baseline itself; the last worker fit on the warm thread');

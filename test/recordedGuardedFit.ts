@@ -10,14 +10,14 @@ import '../src/registerBuiltins.js';
 import { blobs, oneHot, pretrained } from './guardFixtures.js';
 import { tempDir, waitForWorker } from './helpers.js';
 
-/** Train, eval, alignment and contrast probes of blobs (seeds 41–45), and their disposal. */
-export function blobProbeSets() {
-  const align = blobs(64, 41);
+/** Alignment, train, eval and contrast probes of blobs (seeds `seed` to `seed` + 4), and their disposal. */
+export function blobProbeSets(seed = 41) {
+  const align = blobs(64, seed);
   const probes = {
-    train: blobs(32, 42).x,
-    eval: blobs(48, 43).x,
+    train: blobs(32, seed + 1).x,
+    eval: blobs(48, seed + 2).x,
     alignment: { inputs: align.x, expected: align.labels },
-    contrast: { aligned: blobs(32, 44).x, misaligned: blobs(32, 45).x },
+    contrast: { aligned: blobs(32, seed + 3).x, misaligned: blobs(32, seed + 4).x },
   };
   const dispose = () => tf.dispose([probes.train, probes.eval, align.x, probes.contrast.aligned, probes.contrast.misaligned]);
   return { probes, dispose };
