@@ -127,6 +127,8 @@ export class WorkerCapture {
   /** The thread itself is unusable (crashed, or could not rebuild the model): never reuse it. */
   private broken = false;
   private isReady = false;
+  /** The thread and the reply port are ref'd (`holdWhileAwaited`). */
+  private holding = true;
   private readonly detach: () => void;
   /** Set to 1 by the worker after each reply it posts (`WorkerInit.replies`); `takeReplyFlag` clears it. */
   private readonly replyFlag = new Int32Array(new SharedArrayBuffer(4));
@@ -166,14 +168,17 @@ export class WorkerCapture {
       this.pending.clear();
       for (const w of this.writes.values()) w.reject(e);
       this.writes.clear();
+      this.holdWhileAwaited();
     };
     const onMessage = (msg: CaptureReply) => {
       if (msg.type === 'ready') {
         this.isReady = true;
+        this.holdWhileAwaited();
         onReady();
       } else if (msg.type === 'written') {
         const w = this.writes.get(msg.id);
         this.writes.delete(msg.id);
+        this.holdWhileAwaited();
         if (!w) replyDeliveries.stray++;
         if (msg.error === undefined) w?.resolve();
         else w?.reject(new Error(msg.error));
@@ -186,12 +191,14 @@ export class WorkerCapture {
         } else {
           const p = this.pending.get(msg.id);
           this.pending.delete(msg.id);
+          this.holdWhileAwaited();
           if (!p) replyDeliveries.stray++;
           p?.reject(e);
         }
       } else {
         const p = this.pending.get(msg.id);
         this.pending.delete(msg.id);
+        this.holdWhileAwaited();
         if (!p) {
           replyDeliveries.stray++;
           return;
@@ -226,14 +233,11 @@ export class WorkerCapture {
       replyDeliveries.onTurn++;
       onMessage(msg);
     };
-    // Keeps the process alive until `release` closes it, as the Worker's own `message` listener did.
     this.replyPort.on('message', onTurn);
     this.worker.on('error', onError);
     this.worker.on('exit', onExit);
-    // While a session uses it, the thread keeps the process alive (as the reply port does): a
-    // thread that dies while a capture is awaited must still deliver its `exit` (unref'd, the event
-    // loop could empty first and the process end mid-fit). An idle thread does not (`spawnThread`).
-    this.worker.ref();
+    // The thread and the port (ref'd by its listener) keep the process alive while the worker starts.
+    this.holdWhileAwaited();
     this.detach = () => {
       this.replyPort.off('message', onTurn);
       this.replyPort.close();
@@ -291,6 +295,28 @@ export class WorkerCapture {
       this.dispatch(m.message as CaptureReply);
     }
     return n;
+  }
+
+  /**
+   * The thread and the reply port keep the process alive exactly while the worker is starting (its
+   * `ready` may be awaited) or a request of this session waits for its answer: a thread that dies
+   * then must still deliver its `exit` (unref'd, the event loop could empty first and the process
+   * end mid-fit with the guard awaiting it), and a fit that awaits a checkpoint write must see it
+   * through. Otherwise neither does, so a script whose `fit` rejected (a throwing callback; tfjs then
+   * never calls the guard's `onTrainEnd`) still exits once the requests out are answered, guard
+   * disposed or not.
+   */
+  private holdWhileAwaited(): void {
+    const hold = this.failed === null && (!this.isReady || this.pending.size > 0 || this.writes.size > 0);
+    if (hold === this.holding) return;
+    this.holding = hold;
+    if (hold) {
+      this.worker.ref();
+      this.replyPort.ref();
+    } else {
+      this.worker.unref();
+      this.replyPort.unref();
+    }
   }
 
   /** Whether capture request `id` (`CaptureTicket.id`) still waits for its answer (false once resolved or rejected). */
@@ -375,6 +401,7 @@ export class WorkerCapture {
         // Not reused after a failure: a crashed or ended session's worker may still be reading it.
         reject,
       });
+      this.holdWhileAwaited();
       this.worker.postMessage(req, buffer ? [] : copied.map((w) => w.data.buffer as ArrayBuffer));
     });
     return Object.assign(answer, { id });
@@ -392,6 +419,7 @@ export class WorkerCapture {
     const req: WriteRequest = { type: 'write', id, capture, dir, optimizerBin, files: [...files], tail };
     return new Promise<void>((resolve, reject) => {
       this.writes.set(id, { resolve, reject });
+      this.holdWhileAwaited();
       this.worker.postMessage(req);
     });
   }
