@@ -58,6 +58,8 @@ export class EmGuard extends tf.CustomCallback {
   private readonly metricPlugins: MetricPlugin[];
   private readonly actions: ReadonlyMap<string, ActionPlugin>;
   private readonly plan: CheckPlan;
+  /** A rule lists `reduce-lr`, so each check reads the optimizer's learning rate (`mitigationValues`). */
+  private readonly readsLr: boolean;
 
   // Per-fit state, reset in onTrainBegin.
   private runner: CheckRunner | null = null;
@@ -75,8 +77,6 @@ export class EmGuard extends tf.CustomCallback {
   private currentRunId = '';
   private attached: tf.LayersModel | null = null;
   private mixerControl: GuardControls['mixer'] = null;
-  /** A rule lists `reduce-lr`, so each check reads the optimizer's learning rate (`mitigationValues`). */
-  private readsLr = false;
   /** What actions may do to the run (`controls()`), made once per fit. */
   private guardControls: GuardControls | null = null;
   /** The last check's captured activations held a non-finite value (its notice is said once per such run of checks). */
@@ -88,6 +88,7 @@ export class EmGuard extends tf.CustomCallback {
     this.args = args;
     ({ actions: this.actions, metrics: this.metricPlugins } = guardPlugins(args.plugins));
     this.policy = resolvePolicy(args.policy);
+    this.readsLr = readsLearningRate(this.policy);
     this.plan = planChecks(
       this.policy,
       args.metrics ?? 'policy',
@@ -131,7 +132,6 @@ export class EmGuard extends tf.CustomCallback {
     const model = this.lmodel;
     const { args, policy } = this;
     this.mixerControl = mitigationSetup(policy, args.mixer, this.params);
-    this.readsLr = readsLearningRate(policy);
     this.lastStep = fitTotalSteps(this.params);
     const probeCounts = validateProbes(args.probes, model);
     const layers = resolveLayers(model, args.layers ?? policy.check.layers);
