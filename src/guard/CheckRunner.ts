@@ -219,17 +219,21 @@ export class CheckRunner {
    * `EVENT_LOOP_TURN_EVERY_MS` have passed since the last turn (in every capture mode) or while
    * the worker is starting (its `ready`) or unusable (its end).
    */
-  async poll(): Promise<boolean> {
+  poll(): boolean | Promise<boolean> {
     const worker = this.worker;
-    if (replyPath === 'turn') {
-      // Exactly as before the drain (one immediate), for comparisons.
-      if (worker && (!worker.usable || worker.takeReplyFlag())) await new Promise((resolve) => setImmediate(resolve));
-    } else if ((worker && !worker.usable) || performance.now() - this.lastTurn >= EVENT_LOOP_TURN_EVERY_MS) {
+    if (replyPath === 'turn') return this.pollByTurn(worker);
+    if ((worker && !worker.usable) || performance.now() - this.lastTurn >= EVENT_LOOP_TURN_EVERY_MS) {
       worker?.takeReplyFlag(); // what is waiting comes with the turn
-      await this.turn();
-    } else if (worker?.takeReplyFlag()) {
-      await this.drain(worker);
+      return this.turn().then(() => this.settled);
     }
+    if (worker?.takeReplyFlag()) return this.drain(worker).then(() => this.settled);
+    // Most batch ends: nothing came, no turn due. Answered without a promise (the guard then awaits nothing).
+    return this.settled;
+  }
+
+  /** Exactly as before the drain (one immediate), for comparisons. */
+  private async pollByTurn(worker: WorkerCapture | null): Promise<boolean> {
+    if (worker && (!worker.usable || worker.takeReplyFlag())) await new Promise((resolve) => setImmediate(resolve));
     return this.settled;
   }
 
@@ -503,6 +507,18 @@ export class CheckRunner {
       .catch(() => packed.finish({ weights: packTensors(held.slice(0, live.length)), extra: packTensors(held.slice(live.length)) }))
       .finally(() => tf.dispose(held));
     return { done };
+  }
+
+  /**
+   * The pending check, taken, when it is captured (`settled` with a result): what `finish` would
+   * return, without its promise. Null otherwise (nothing pending, still on the worker, or failed:
+   * call `finish`).
+   */
+  takeSettled(): CapturedCheck | null {
+    const p = this.pending;
+    if (!p?.result) return null;
+    this.pending = null;
+    return { at: p.at, copy: p.copy, ...p.result };
   }
 
   /**
