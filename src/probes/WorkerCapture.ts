@@ -214,15 +214,25 @@ export class WorkerCapture {
           replyDeliveries.stray++;
           return;
         }
+        // Plain loops and `set` (no entries arrays, iterables or callbacks): this runs once per check,
+        // cold, on the training thread.
         const activations = new Map<string, Map<string, Matrix>>();
-        for (const [set, layersOut] of Object.entries(msg.activations)) {
-          activations.set(set, new Map(layersOut.map((a) => [a.layer, { rows: a.rows, cols: a.cols, data: a.data }])));
+        for (const set in msg.activations) {
+          const layers = new Map<string, Matrix>();
+          for (const a of msg.activations[set]!) layers.set(a.layer, { rows: a.rows, cols: a.cols, data: a.data });
+          activations.set(set, layers);
         }
         const summaries = new Map<string, Map<string, ActivationSummary>>();
-        for (const [set, list] of Object.entries(msg.summaries ?? {})) summaries.set(set, new Map(list.map((s) => [s.layer, s.summary])));
+        for (const set in msg.summaries) {
+          const layers = new Map<string, ActivationSummary>();
+          for (const s of msg.summaries[set]!) layers.set(s.layer, s.summary);
+          summaries.set(set, layers);
+        }
+        const outputs = new Map<string, ModelOutput>();
+        for (const set in msg.outputs) outputs.set(set, msg.outputs[set]!);
         p.resolve({
           activations,
-          outputs: new Map(Object.entries(msg.outputs)),
+          outputs,
           summaries,
           ...(msg.core ? { core: msg.core } : {}),
           ...(msg.packed ? { packed: msg.packed } : {}),
