@@ -217,23 +217,21 @@ export class CheckRunner {
    * that are waiting (`WorkerCapture.takeReplyFlag`: a check's result, a checkpoint write's end)
    * synchronously, so a verdict costs no event-loop turn, and lets the event loop turn when
    * `EVENT_LOOP_TURN_EVERY_MS` have passed since the last turn (in every capture mode) or while
-   * the worker is starting (its `ready`) or unusable (its end).
+   * the worker is starting (its `ready`) or unusable (its end). A promise only when it takes them
+   * or turns the loop.
    */
   poll(): boolean | Promise<boolean> {
     const worker = this.worker;
-    if (replyPath === 'turn') return this.pollByTurn(worker);
-    if ((worker && !worker.usable) || performance.now() - this.lastTurn >= EVENT_LOOP_TURN_EVERY_MS) {
+    if (replyPath === 'turn') {
+      // Exactly as before the drain (one immediate), for comparisons.
+      if (worker && (!worker.usable || worker.takeReplyFlag())) return new Promise((resolve) => setImmediate(resolve)).then(() => this.settled);
+    } else if ((worker && !worker.usable) || performance.now() - this.lastTurn >= EVENT_LOOP_TURN_EVERY_MS) {
       worker?.takeReplyFlag(); // what is waiting comes with the turn
       return this.turn().then(() => this.settled);
+    } else if (worker?.takeReplyFlag()) {
+      return this.drain(worker).then(() => this.settled);
     }
-    if (worker?.takeReplyFlag()) return this.drain(worker).then(() => this.settled);
-    // Most batch ends: nothing came, no turn due. Answered without a promise (the guard then awaits nothing).
-    return this.settled;
-  }
-
-  /** Exactly as before the drain (one immediate), for comparisons. */
-  private async pollByTurn(worker: WorkerCapture | null): Promise<boolean> {
-    if (worker && (!worker.usable || worker.takeReplyFlag())) await new Promise((resolve) => setImmediate(resolve));
+    // Nothing to take (most batch ends): answered now, without a promise.
     return this.settled;
   }
 

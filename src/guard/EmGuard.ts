@@ -183,13 +183,10 @@ export class EmGuard extends tf.CustomCallback {
     // Scalars here because this override bypasses CustomCallback's own resolution.
     runner.addLoss(logs?.loss);
     const every = this.policy.check.every;
-    // A worker verdict that has arrived is applied at the first batch end after it. Awaited only
-    // when a promise comes back (`poll`, `decidePending`): most batch ends take none.
+    // A worker verdict that has arrived is applied at the first batch end after it. Most batch ends
+    // have nothing to take: `poll` then answers without a promise to wait for.
     const polled = runner.poll();
-    if (polled === true || (polled !== false && (await polled))) {
-      const deciding = this.decidePending();
-      if (deciding) await deciding;
-    }
+    if (polled === true || (polled !== false && (await polled))) await this.decidePending();
     if (runner.sawNonFinite) {
       // Like Keras TerminateOnNaN: decide on this batch, without waiting for the schedule.
       await this.decidePending();
