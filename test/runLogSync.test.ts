@@ -76,3 +76,61 @@ test('run log with coalesce: records appended just before process.exit or an unc
     cleanup();
   }
 });
+
+test('run log with deferTypes: deferred records wait for the next write (another record, flush, the delayed fsync, another log of the file), in append order', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const path = join(dir, 'run.jsonl');
+    const steps = () => (existsSync(path) ? readRunLog(path).map((r) => `${r.type}:${(r as { step: number }).step}`) : []);
+    const check = (step: number) => ({ type: 'check', step, epoch: 0, values: { loss: step }, reasons: {}, timingsMs: {} }) as never;
+    const log = new RunLog(path, 'r1', { coalesce: true, deferTypes: ['check', 'decision'] });
+    log.append(check(1));
+    log.append(check(2));
+    await Promise.resolve();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(steps(), [], 'deferred: not written at the end of the stretch');
+    // A record of another type: everything pending goes at the end of its stretch, in order.
+    log.append({ type: 'notice', step: 3, epoch: 0, code: 'c', message: 'm' });
+    log.append(check(4));
+    await Promise.resolve();
+    assert.deepEqual(steps(), ['check:1', 'check:2', 'notice:3', 'check:4']);
+    // Only deferred records: the delayed fsync's timer writes them.
+    log.append(check(5));
+    const t0 = performance.now();
+    while (steps().length < 5) await new Promise((resolve) => setTimeout(resolve, 10));
+    const waited = performance.now() - t0;
+    assert.ok(waited >= RUN_LOG_SYNC_DELAY_MS - 20 && waited < RUN_LOG_SYNC_DELAY_MS + 1000, `written by the timer after ${waited.toFixed(0)} ms`);
+    // Another log of the same file (a judge's records during a fit): the deferred lines go first.
+    log.append(check(6));
+    const other = new RunLog(path, 'r1');
+    other.append({ type: 'notice', step: 7, epoch: 0, code: 'j', message: 'judge' });
+    assert.deepEqual(steps().slice(5), ['check:6', 'notice:7']);
+    log.append(check(8));
+    await log.flush();
+    assert.deepEqual(steps().slice(7), ['check:8']);
+    await other.flush();
+  } finally {
+    cleanup();
+  }
+});
+
+test('run log with deferTypes: process.exit still writes deferred records; a SIGKILL before the delayed write loses them, not what was written before', () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    for (const [how, types] of [
+      ['defer-exit', ['notice', 'check']],
+      ['defer-kill', ['notice']],
+    ] as const) {
+      const path = join(dir, `${how}.jsonl`);
+      const child = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'runLogExitChild.ts'), path, how], { encoding: 'utf8' });
+      assert.ok(how === 'defer-exit' ? child.status === 3 : child.signal === 'SIGKILL', `${how}: ${child.status} ${child.signal} ${child.stderr}`);
+      assert.deepEqual(
+        readRunLog(path).map((r) => r.type),
+        types,
+        how,
+      );
+    }
+  } finally {
+    cleanup();
+  }
+});

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
-import { MessageChannel } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { EVENT_LOOP_TURN_EVERY_MS, setReplyPathForTests, yieldToEventLoop } from '../src/guard/CheckRunner.js';
@@ -274,5 +274,46 @@ test("the guard's event-loop turn runs due timers also when the fit was resumed 
     assert.ok(fired, 'a timer due before the turn ran during it');
   } finally {
     port1.close();
+  }
+});
+
+test('the capture thread stays held across back-to-back requests (no ref/unref at each request and answer), and is let go after 2 idle periods', async () => {
+  const model = await pretrained(8);
+  const evalX = blobs(48, 43).x;
+  const options = { pooling: 'last' as const, batchSize: 16 };
+  const proto = Worker.prototype;
+  // Taken as descriptors: the originals, restored after (the methods read `this`).
+  const ref = Object.getOwnPropertyDescriptor(proto, 'ref')!.value as (this: Worker) => void;
+  const unref = Object.getOwnPropertyDescriptor(proto, 'unref')!.value as (this: Worker) => void;
+  const calls: string[] = [];
+  proto.ref = function (this: Worker) {
+    calls.push('ref');
+    ref.call(this);
+  };
+  proto.unref = function (this: Worker) {
+    calls.push('unref');
+    unref.call(this);
+  };
+  let session: WorkerCapture | null = null;
+  try {
+    session = new WorkerCapture(model, ['h1', 'h2'], options, new Map([['eval', evalX]]));
+    await session.ready;
+    calls.length = 0;
+    // As in a fit: a request, its answer, the next request a few ms later (each awaited here).
+    for (let i = 0; i < 6; i++) {
+      await session.capture(model, ['eval'], []);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    // Toggling at each request and answer made 12 calls here.
+    assert.deepEqual(calls, [], 'held across the requests');
+    const until = Date.now() + 5_000;
+    while (calls.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(calls, ['unref'], "let go once idle (a rejected fit's script can exit: fitRejectedExit.test.ts)");
+  } finally {
+    proto.ref = ref;
+    proto.unref = unref;
+    await session?.release({ discard: true });
+    tf.dispose([evalX]);
+    model.dispose();
   }
 });

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CheckContext, MetricPlugin, MetricResult } from '../../src/guard/pluginTypes.js';
+import type { ModelOutput } from '../../src/probes/captureOutput.js';
+import type { AlignmentProbes } from '../../src/probes/probeTypes.js';
 
 /**
  * Index of each row's largest value, the first one on ties (and 0 for a row led by NaN), exactly
@@ -46,6 +48,23 @@ export function alignmentScorePlugin(): MetricPlugin {
    * of the reply's buffers, paid by the next allocation); the comparison itself takes ≈ 10 µs.
    */
   let predicted: Int32Array | null = null;
+  /** The score of an output that needs tfjs: the user's `scorer`, or the argmax of a higher-rank output. */
+  async function scoreTensor(raw: ModelOutput, scorer: AlignmentProbes['scorer']): Promise<MetricResult> {
+    const first = tf.tensor(raw.data, raw.shape);
+    try {
+      if (scorer) {
+        const v = await scorer(first, tf);
+        if (typeof v !== 'number') throw new Error(`probes.alignment.scorer must return a number, got ${typeof v}`);
+        return { value: v };
+      }
+      return agreement(
+        tf.tidy(() => first.argMax(-1).asType('int32').dataSync() as Int32Array),
+        expected!,
+      );
+    } finally {
+      first.dispose();
+    }
+  }
   return {
     name: 'alignment.score',
     description: 'share of alignment probes answered the aligned way (0..1)',
@@ -70,7 +89,9 @@ export function alignmentScorePlugin(): MetricPlugin {
         expected = tf.tidy(() => (e.rank === 2 ? e.argMax(-1) : e).asType('int32').dataSync() as Int32Array);
       }
     },
-    async compute(ctx: CheckContext): Promise<MetricResult> {
+    // Not `async`: the argmax case (no scorer, 2-D output) answers synchronously, so the guard's
+    // verdict takes no promise hop for it (`computeSnapshot`).
+    compute(ctx: CheckContext): MetricResult | Promise<MetricResult> {
       const probes = ctx.probes.alignment;
       if (!probes) return { value: null, reason: 'no probes.alignment given' };
       // The check runner computed the outputs with the checked step's weights (worker or inline).
@@ -81,20 +102,7 @@ export function alignmentScorePlugin(): MetricPlugin {
         if (predicted?.length !== rows) predicted = new Int32Array(rows);
         return agreement(rowArgMax(raw.data, raw.shape[1]!, predicted), expected!);
       }
-      const first = tf.tensor(raw.data, raw.shape);
-      try {
-        if (probes.scorer) {
-          const v = await probes.scorer(first, tf);
-          if (typeof v !== 'number') throw new Error(`probes.alignment.scorer must return a number, got ${typeof v}`);
-          return { value: v };
-        }
-        return agreement(
-          tf.tidy(() => first.argMax(-1).asType('int32').dataSync() as Int32Array),
-          expected!,
-        );
-      } finally {
-        first.dispose();
-      }
+      return scoreTensor(raw, probes.scorer);
     },
     dispose() {
       expected = null;

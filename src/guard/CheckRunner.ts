@@ -217,19 +217,21 @@ export class CheckRunner {
    * that are waiting (`WorkerCapture.takeReplyFlag`: a check's result, a checkpoint write's end)
    * synchronously, so a verdict costs no event-loop turn, and lets the event loop turn when
    * `EVENT_LOOP_TURN_EVERY_MS` have passed since the last turn (in every capture mode) or while
-   * the worker is starting (its `ready`) or unusable (its end).
+   * the worker is starting (its `ready`) or unusable (its end). A promise only when it takes them
+   * or turns the loop.
    */
-  async poll(): Promise<boolean> {
+  poll(): boolean | Promise<boolean> {
     const worker = this.worker;
     if (replyPath === 'turn') {
       // Exactly as before the drain (one immediate), for comparisons.
-      if (worker && (!worker.usable || worker.takeReplyFlag())) await new Promise((resolve) => setImmediate(resolve));
+      if (worker && (!worker.usable || worker.takeReplyFlag())) return new Promise((resolve) => setImmediate(resolve)).then(() => this.settled);
     } else if ((worker && !worker.usable) || performance.now() - this.lastTurn >= EVENT_LOOP_TURN_EVERY_MS) {
       worker?.takeReplyFlag(); // what is waiting comes with the turn
-      await this.turn();
+      return this.turn().then(() => this.settled);
     } else if (worker?.takeReplyFlag()) {
-      await this.drain(worker);
+      return this.drain(worker).then(() => this.settled);
     }
+    // Nothing to take (most batch ends): answered now, without a promise.
     return this.settled;
   }
 
@@ -503,6 +505,18 @@ export class CheckRunner {
       .catch(() => packed.finish({ weights: packTensors(held.slice(0, live.length)), extra: packTensors(held.slice(live.length)) }))
       .finally(() => tf.dispose(held));
     return { done };
+  }
+
+  /**
+   * The pending check, taken, when it is captured (`settled` with a result): what `finish` would
+   * return, without its promise. Null otherwise (nothing pending, still on the worker, or failed:
+   * call `finish`).
+   */
+  takeSettled(): CapturedCheck | null {
+    const p = this.pending;
+    if (!p?.result) return null;
+    this.pending = null;
+    return { at: p.at, copy: p.copy, ...p.result };
   }
 
   /**

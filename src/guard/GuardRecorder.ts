@@ -34,8 +34,11 @@ export class GuardRecorder {
   /** Starts a run: its log lines carry `runId`; records go to `<runDir>/run.jsonl` (none without a run dir). */
   beginRun(runId: string, runDir: string | null): void {
     this.runDir = runDir;
-    // A check's records go to the OS in one write (`coalesce`); `end` flushes them before `fit` resolves.
-    this.runLog = runDir ? new RunLog(join(runDir, RUN_LOG_FILE), runId, { coalesce: true }) : null;
+    // A check's records go to the OS in one write (`coalesce`), and those of checks where only
+    // `check` and `decision` records come wait for the next write (`deferTypes`: ≈ one write per
+    // `RUN_LOG_SYNC_DELAY_MS` instead of one per check; what a hard kill can lose then: RunLog's
+    // comment); `end` flushes them before `fit` resolves.
+    this.runLog = runDir ? new RunLog(join(runDir, RUN_LOG_FILE), runId, { coalesce: true, deferTypes: ['check', 'decision'] }) : null;
     this.logger = this.baseLogger.child({ component: 'em-guard', runId });
   }
 

@@ -3,7 +3,7 @@ import type { ModelOutput } from '../probes/captureOutput.js';
 import { coreSnapshotValues, type CoreMetricName, type CoreSnapshotValues } from './computeCoreMetrics.js';
 import { describeNonFinite, type NonFiniteActivation } from './findNonFiniteActivations.js';
 import type { CheckEvent } from './guardEvents.js';
-import type { BaselineContext, CheckContext, LayerActivations, MetricPlugin } from './pluginTypes.js';
+import type { BaselineContext, CheckContext, LayerActivations, MetricPlugin, MetricResult } from './pluginTypes.js';
 
 /** The step a snapshot describes and what the training loop reported up to it. */
 export interface SnapshotPoint {
@@ -65,16 +65,18 @@ function evalSummariesOf(
  * window. Copied numbers only; a null value always comes with a reason. With
  * `setup.summarizeEval`, the eval activations enter as summaries (`summaries`, or made here).
  * `given`: the core metrics as the capture worker computed them (`coreSnapshotValues`, the same
- * function), so they are not computed here.
+ * function), so they are not computed here. Synchronous while the plugins answer synchronously
+ * (the built-in ones do, bar a user's `scorer`): a promise only from the first plugin that returns
+ * one, the rest then awaited in order as before. The guard's verdict then takes no promise hop.
  */
-export async function computeSnapshot(
+export function computeSnapshot(
   setup: SnapshotSetup,
   current: ReadonlyMap<string, LayerActivations>,
   outputs: ReadonlyMap<string, ModelOutput>,
   at: SnapshotPoint,
   summaries?: ActivationSummaries,
   given?: CoreSnapshotValues,
-): Promise<CheckEvent> {
+): CheckEvent | Promise<CheckEvent> {
   const { step, epoch } = at;
   const { layers } = setup.context;
   const tm = performance.now();
@@ -91,24 +93,56 @@ export async function computeSnapshot(
     step,
     epoch,
     outputs,
-    ...(evalSummaries ? { summaries: new Map([['eval', evalSummaries]]) } : {}),
   };
-  for (const p of setup.plugins) {
+  // Set, not spread from a temporary object, and the map filled by `set`, not from an iterable: the
+  // verdict's code runs cold (once per check, between training ops), where each such step costs µs.
+  if (evalSummaries) ctx.summaries = new Map<string, ReadonlyMap<string, ActivationSummary>>().set('eval', evalSummaries);
+  const take = (p: MetricPlugin, r: MetricResult) => {
+    values[p.name] = r.value;
+    if (r.value === null) reasons[p.name] = r.reason ?? 'no value';
+    for (const [layer, v] of Object.entries(r.perLayer ?? {})) values[`${p.name}@${layer}`] = v;
+  };
+  const threw = (p: MetricPlugin, e: unknown) => {
+    values[p.name] = null;
+    reasons[p.name] = `metric threw: ${(e as Error).message}`;
+    setup.onMetricError(p.name, e as Error);
+  };
+  const finish = (): CheckEvent => {
+    values.loss = at.loss ?? null;
+    if (values.loss === null) reasons.loss = at.loss === undefined ? 'baseline (no training yet)' : 'no finite loss since the last check';
+    values.nonfinite = at.nonfinite ? 1 : 0;
+    return { step, epoch, values, reasons, timingsMs: { metrics: performance.now() - tm } };
+  };
+  const plugins = setup.plugins;
+  for (let i = 0; i < plugins.length; i++) {
+    const p = plugins[i]!;
+    let r: MetricResult | PromiseLike<MetricResult>;
     try {
-      const r = await p.compute(ctx);
-      values[p.name] = r.value;
-      if (r.value === null) reasons[p.name] = r.reason ?? 'no value';
-      for (const [layer, v] of Object.entries(r.perLayer ?? {})) values[`${p.name}@${layer}`] = v;
+      r = p.compute(ctx);
     } catch (e) {
-      values[p.name] = null;
-      reasons[p.name] = `metric threw: ${(e as Error).message}`;
-      setup.onMetricError(p.name, e as Error);
+      threw(p, e);
+      continue;
     }
+    // Any thenable, as `await` took before (a user plugin's own promise type).
+    if (typeof (r as Partial<PromiseLike<MetricResult>>).then !== 'function') {
+      take(p, r as MetricResult);
+      continue;
+    }
+    // From here on as an async loop: this plugin's promise, then the others', each awaited in turn.
+    const rest = async (first: PromiseLike<MetricResult>): Promise<CheckEvent> => {
+      for (let j = i; j < plugins.length; j++) {
+        const q = plugins[j]!;
+        try {
+          take(q, await (j === i ? first : q.compute(ctx)));
+        } catch (e) {
+          threw(q, e);
+        }
+      }
+      return finish();
+    };
+    return rest(r as PromiseLike<MetricResult>);
   }
-  values.loss = at.loss ?? null;
-  if (values.loss === null) reasons.loss = at.loss === undefined ? 'baseline (no training yet)' : 'no finite loss since the last check';
-  values.nonfinite = at.nonfinite ? 1 : 0;
-  return { step, epoch, values, reasons, timingsMs: { metrics: performance.now() - tm } };
+  return finish();
 }
 
 /** The snapshot of a batch with a non-finite loss: the weights are broken, a forward pass would only give NaNs. */
