@@ -21,7 +21,8 @@ import type {
 } from './captureWorkerProtocol.js';
 import { probeTensors } from './probeTensors.js';
 import type { Pooling, ProbeInputs } from './probeTypes.js';
-import { copyToShared, sharable, SharedBufferPool, sharedBytes } from './sharedWeights.js';
+import { copyToShared, sharable, SharedBufferPool, SharedLayouts } from './sharedWeights.js';
+import { WeightList } from './WeightList.js';
 
 /** What one worker capture returns: activations per probe set and layer, outputs per set (raw, or answer scores for sets with a scoring). */
 export interface WorkerCaptureResult {
@@ -124,6 +125,10 @@ export class WorkerCapture {
   private failed: Error | null = null;
   /** Buffers the weights of a check are copied into (`capture`), reused once the worker has answered. */
   private readonly shared = new SharedBufferPool();
+  /** The layouts of what `capture` copies into those buffers, with their views (`SharedLayout`). */
+  private readonly layouts = new SharedLayouts();
+  /** `model.weights` of the captured model, read again only when it may have changed (`WeightList`). */
+  private readonly weightList = new WeightList();
   /** The thread itself is unusable (crashed, or could not rebuild the model): never reuse it. */
   private broken = false;
   private isReady = false;
@@ -374,17 +379,21 @@ export class WorkerCapture {
     } = {},
   ): CaptureTicket {
     if (this.failed) return Object.assign(Promise.reject(this.failed), { id: 0 });
-    const live = model.weights.map((w) => w.read());
-    const all = [...live, ...(pack ?? [])];
+    const variables = this.weightList.of(model);
+    const all: tf.Tensor[] = [];
+    for (const v of variables) all.push(v.read());
+    if (pack) for (const t of pack) all.push(t);
     // Copied into a reused shared buffer (see `copyToShared`); other dtypes as private copies, moved.
-    const buffer = sharable(all) ? this.shared.take(sharedBytes(all)) : null;
-    const copied = buffer ? copyToShared(all, buffer) : all.map(transferred);
-    const weights = copied.slice(0, live.length);
-    const extra = pack ? copied.slice(live.length) : undefined;
+    const layout = sharable(all) ? this.layouts.of(all) : null;
+    const buffer = layout ? this.shared.take(layout.bytes) : null;
+    const copied = buffer ? copyToShared(all, buffer, layout!) : all.map(transferred);
+    const weights = pack ? copied.slice(0, variables.length) : copied;
+    const extra = pack ? copied.slice(variables.length) : undefined;
     const id = nextRequestId++;
-    const req: CaptureRequest = { type: 'capture', id, weights, sets: [...sets], outputs: [...outputs], ...(extra ? { pack: extra } : {}) };
-    if (summaries.summarize?.length) req.summarize = [...summaries.summarize];
-    if (summaries.keepReference?.length) req.keepReference = [...summaries.keepReference];
+    // The arrays go in as they are, not copied: `postMessage` below serializes them before returning.
+    const req: CaptureRequest = { type: 'capture', id, weights, sets: sets as string[], outputs: outputs as string[], ...(extra ? { pack: extra } : {}) };
+    if (summaries.summarize?.length) req.summarize = summaries.summarize as string[];
+    if (summaries.keepReference?.length) req.keepReference = summaries.keepReference as string[];
     if (summaries.keepPacked && extra) req.keepPacked = true;
     if (summaries.core) req.core = summaries.core;
     if (summaries.reference)
