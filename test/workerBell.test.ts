@@ -1,0 +1,51 @@
+// A check that repeats the session's previous plain capture request is rung on the session's bell
+// (a shared Int32Array the worker waits on with Atomics.waitAsync) instead of posted: the same
+// check events and run.jsonl records, bit for bit, as posting every request; no tensor left.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadBundledPolicy } from '../src/policy/loadPolicy.js';
+import { requestDeliveries, setBellForTests } from '../src/probes/WorkerCapture.js';
+import '../src/registerBuiltins.js';
+import { useBackend } from './helpers.js';
+import { blobData, blobProbeSets, recordedGuardedFit, unguardedFitGrowth, type BlobProbes, type RecordedFit } from './recordedGuardedFit.js';
+
+await useBackend();
+
+const policy = loadBundledPolicy('default');
+
+async function fitWithBell(on: boolean, probes: BlobProbes, data: ReturnType<typeof blobData>): Promise<RecordedFit & { rung: number; posted: number }> {
+  const [rung, posted] = [requestDeliveries.rung, requestDeliveries.posted];
+  const previous = setBellForTests(on);
+  try {
+    const fit = await recordedGuardedFit(probes, data, policy, true);
+    return { ...fit, rung: requestDeliveries.rung - rung, posted: requestDeliveries.posted - posted };
+  } finally {
+    setBellForTests(previous);
+  }
+}
+
+test('checks rung on the bell: the same check events and run.jsonl records as posting each request, on a thread a previous session rang too; no tensor left', async () => {
+  const { probes, dispose } = blobProbeSets();
+  const data = blobData();
+  const unguardedGrowth = await unguardedFitGrowth(data);
+  try {
+    const first = await fitWithBell(true, probes, data); // a cold thread: the baseline is captured here
+    const posted = await fitWithBell(false, probes, data);
+    const rung = await fitWithBell(true, probes, data); // on the thread the previous sessions used
+    assert.equal(posted.rung, 0);
+    assert.ok(posted.events.length >= 6, `checks: ${posted.events.length}`);
+    assert.equal(rung.rung + rung.posted, posted.posted, 'one request per capture either way (both on a warm thread)');
+    for (const fit of [first, rung]) {
+      // Posted: the baseline, the first check on the worker (the template), the one that sends the
+      // reference, the periodic checkpoint checks and the last (one output computed here); the rest rung.
+      assert.ok(fit.rung >= 2, `rung ${fit.rung}, posted ${fit.posted} of ${posted.events.length} checks`);
+      assert.deepEqual(fit.events, posted.events);
+      assert.deepEqual(fit.records, posted.records);
+      assert.deepStrictEqual(fit.exact, posted.exact);
+    }
+    for (const fit of [first, posted, rung]) assert.equal(fit.growth, unguardedGrowth, 'no tensor left by the guard');
+  } finally {
+    data.dispose();
+    dispose();
+  }
+});
