@@ -157,20 +157,20 @@ export class WorkerCapture {
   /** This session's end of its reply channel (`WorkerInit.replyPort`); closed at `release`. */
   private readonly replyPort: MessagePort;
   private readonly dispatch: (msg: CaptureReply) => void;
-  /** This session's bell (`WorkerInit.bell`): [0] rung count, [1] the id rung last. */
+  /** This session's bell (`WorkerInit.bell`): [0] rung count, [1] the id rung last, [2] its template. */
   private readonly bell = new Int32Array(new SharedArrayBuffer(BELL_INTS * 4));
   /** Capture requests pending whose order counts (`capture`): none may be overtaken by a rung one. */
   private readonly ordered = new Set<number>();
   /** The worker said it listens on the bell (`ready`). */
   private bellHeard = false;
-  /** What the session's template request (`CaptureRequest.template`) was made of: a capture of the same is rung. */
-  private template: {
-    sets: readonly string[];
-    outputs: readonly string[];
-    summarize: readonly string[] | undefined;
-    layout: SharedLayout;
-    buffer: SharedArrayBuffer;
-  } | null = null;
+  /**
+   * What the session's template requests (`CaptureRequest.template`) were made of, one per shared
+   * buffer (their number `key`): a capture of the same into the same buffer is rung.
+   */
+  private readonly templates = new Map<
+    SharedArrayBuffer,
+    { key: number; sets: readonly string[]; outputs: readonly string[]; summarize: readonly string[] | undefined; layout: SharedLayout }
+  >();
 
   constructor(
     model: tf.LayersModel,
@@ -424,29 +424,28 @@ export class WorkerCapture {
     const extra = pack ? copied.slice(variables.length) : undefined;
     const id = nextRequestId++;
     const summarize = summaries.summarize?.length ? summaries.summarize : undefined;
-    // A check like the previous plain one (same sets, same layout, same buffer: the guard's usual
-    // check) is rung, not posted: the worker runs its template with the values just copied. A rung
-    // request may overtake a posted one in the worker's queue, so only once every request whose
-    // order counts was answered: the template itself (the worker has it then) and those that set
-    // what later captures read there (a reference, the core metrics spec). Others (a background
+    // A check like an earlier plain one into the same shared buffer (same sets, same layout: the
+    // guard's usual check) is rung, not posted: the worker runs that template with the values just
+    // copied. A rung request may overtake a posted one in the worker's queue, so only once every
+    // request whose order counts was answered: a template (the worker has it then) and those that
+    // set what later captures read there (a reference, the core metrics spec). Others (a background
     // checkpoint's packing, a check with other outputs) set every weight themselves and read
     // nothing a capture leaves: either order gives the same replies.
     const repeatable = buffer !== null && !pack && !summaries.reference && !summaries.keepReference?.length && !summaries.core;
-    const t = this.template;
+    const t = repeatable ? this.templates.get(buffer) : undefined;
     if (
-      repeatable &&
+      t !== undefined &&
       bellOn &&
       this.bellHeard &&
       this.ordered.size === 0 &&
-      t !== null &&
       t.sets === sets &&
       t.outputs === outputs &&
       t.summarize === summarize &&
-      t.layout === layout &&
-      t.buffer === buffer
+      t.layout === layout
     ) {
       const answer = this.answer(id, buffer, false);
       Atomics.store(this.bell, 1, id);
+      Atomics.store(this.bell, 2, t.key);
       Atomics.add(this.bell, 0, 1);
       Atomics.notify(this.bell, 0);
       requestDeliveries.rung++;
@@ -463,8 +462,9 @@ export class WorkerCapture {
         [...summaries.reference].map(([set, layers]) => [set, [...layers].map(([layer, m]) => ({ layer, rows: m.rows, cols: m.cols, data: m.data }))]),
       );
     if (repeatable) {
-      req.template = true;
-      this.template = { sets, outputs, summarize, layout: layout!, buffer: buffer! };
+      const key = t?.key ?? this.templates.size;
+      req.template = key;
+      this.templates.set(buffer!, { key, sets, outputs, summarize, layout: layout! });
     }
     const answer = this.answer(id, buffer, repeatable || !!summaries.reference || !!summaries.keepReference?.length || !!summaries.core);
     this.worker.postMessage(req, buffer ? [] : copied.map((w) => w.data.buffer as ArrayBuffer));

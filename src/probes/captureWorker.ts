@@ -61,9 +61,9 @@ let backend: string | null = null;
 interface Session {
   port: MessagePort;
   flag: Int32Array;
-  /** `WorkerInit.bell`, and the request it repeats (`CaptureRequest.template`) once one came. */
+  /** `WorkerInit.bell`, and the requests it repeats, by number (`CaptureRequest.template`). */
   bell: Int32Array;
-  template: CaptureRequest | null;
+  templates: Map<number, CaptureRequest>;
 }
 
 /** `Atomics.waitAsync` (ES2024; Node ≥ 16 has it), which TypeScript's ES2022 library does not declare. */
@@ -301,7 +301,7 @@ function enqueue(msg: WorkerInit | CaptureRequest, to: Session | null): void {
 
 /**
  * Waits (without blocking the event loop: file writes and messages go on) for `session`'s bell
- * to be rung, then queues its template with the rung id, and waits again. The session rings
+ * to be rung, then queues the rung template with the rung id, and waits again. The session rings
  * only when every request it posted before has been answered (`WorkerCapture.capture`), so a
  * rung request never overtakes a posted one. Ends once another session took the thread (the
  * init rings the old bell to wake this).
@@ -310,7 +310,7 @@ function listen(session: Session): void {
   const heard = Atomics.load(session.bell, 0);
   const rung = () => {
     if (current !== session) return;
-    const template = session.template;
+    const template = session.templates.get(Atomics.load(session.bell, 2));
     if (template) enqueue({ ...template, id: Atomics.load(session.bell, 1) }, session);
     listen(session);
   };
@@ -325,7 +325,7 @@ port.on('message', (msg: WorkerInit | CaptureRequest | WriteRequest | DropReques
     // replies go to its port. Requests of the previous session still queued or writing answer on
     // the previous port, closed here and at its end: they reach nobody.
     const previous = current;
-    current = { port: msg.replyPort, flag: new Int32Array(msg.replies), bell: new Int32Array(msg.bell), template: null };
+    current = { port: msg.replyPort, flag: new Int32Array(msg.replies), bell: new Int32Array(msg.bell), templates: new Map() };
     if (previous) {
       previous.port.close();
       // Its bell listener wakes, sees the new session and ends.
@@ -340,6 +340,6 @@ port.on('message', (msg: WorkerInit | CaptureRequest | WriteRequest | DropReques
   if (msg.type === 'write') return void write(msg, to);
   if (msg.type === 'drop') return void keptPacked.delete(msg.capture);
   // Kept before the request runs: the session rings only after it was answered.
-  if (msg.type === 'capture' && msg.template && to) to.template = msg;
+  if (msg.type === 'capture' && msg.template !== undefined && to) to.templates.set(msg.template, msg);
   enqueue(msg, to);
 });

@@ -61,16 +61,17 @@ export interface WorkerInit {
    */
   replyPort: MessagePort;
   /**
-   * The session's bell (`BELL_INTS` Int32s): a check that repeats the session's last `template`
-   * request with new weights in the same shared buffer is rung here (`ringBell`) instead of
-   * posted. Serializing and posting a request measured ≈ 100 µs of the training thread per check
-   * (p50, cold code between training steps), a bell ≈ 8 µs; the worker is woken either way.
+   * The session's bell (`BELL_INTS` Int32s): a check that repeats one of the session's `template`
+   * requests with new weights in the same shared buffer is rung here (`WorkerCapture.capture`)
+   * instead of posted. Serializing and posting a request measured ≈ 100 µs of the training
+   * thread per check (p50, cold code between training steps), a bell ≈ 8 µs (microbenchmark) to
+   * 20–60 µs (in a fit, loaded machine); the worker is woken either way.
    */
   bell: SharedArrayBuffer;
 }
 
-/** Int32s of a bell: [0] how many times it was rung, [1] the id of the request rung last. */
-export const BELL_INTS = 2;
+/** Int32s of a bell: [0] how many times it was rung, [1] the id of the request rung last, [2] its template (`CaptureRequest.template`). */
+export const BELL_INTS = 3;
 
 /**
  * What the worker needs to compute a check's core metrics from its eval summaries
@@ -120,12 +121,13 @@ export interface CaptureRequest {
    */
   keepPacked?: boolean;
   /**
-   * Keep this request (all but its id and the weights' values) as the session's template: the
-   * session may then ring the bell (`WorkerInit.bell`) for the same request with a new id, its
-   * weights copied anew into the same shared buffer. Only for a request without `pack`,
-   * `reference`, `keepReference` or `core`, whose weights view one shared buffer.
+   * Keep this request (all but its id and the weights' values) as the session's template number
+   * `template` (replacing an earlier one of that number): the session may then ring the bell
+   * (`WorkerInit.bell`) for the same request with a new id, its weights copied anew into the same
+   * shared buffer. One number per shared buffer. Only for a request without `pack`, `reference`,
+   * `keepReference` or `core`, whose weights view one shared buffer.
    */
-  template?: boolean;
+  template?: number;
 }
 
 /**
