@@ -3,9 +3,12 @@
 // check events and run.jsonl records, bit for bit, as posting every request; no tensor left.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { planPackedState } from '../src/checkpoints/packedModelState.js';
 import { loadBundledPolicy } from '../src/policy/loadPolicy.js';
 import { requestDeliveries, setBellForTests } from '../src/probes/WorkerCapture.js';
 import '../src/registerBuiltins.js';
+import { fittedModelWithWorker } from './checkpointWorkerFixture.js';
 import { useBackend } from './helpers.js';
 import { blobData, blobProbeSets, recordedGuardedFit, unguardedFitGrowth, type BlobProbes, type RecordedFit } from './recordedGuardedFit.js';
 
@@ -47,5 +50,44 @@ test('checks rung on the bell: the same check events and run.jsonl records as po
   } finally {
     data.dispose();
     dispose();
+  }
+});
+
+test('a checkpoint check rung on the bell packs the weights and optimizer state of its own step: the bytes and hashes of the same request posted', async () => {
+  const { model, worker, dispose } = await fittedModelWithWorker();
+  const sets = ['eval'];
+  const outputs: string[] = [];
+  const options = { summarize: [] };
+  const x = tf.randomNormal([8, 4], 0, 1, 'float32', 5);
+  const y = tf.randomNormal([8, 3], 0, 1, 'float32', 6);
+  const packedNow = async () => {
+    const plan = await planPackedState(model, true);
+    const before = { ...requestDeliveries };
+    const r = await worker.capture(model, sets, outputs, plan.extra, options);
+    plan.dispose();
+    assert.ok(r.packed);
+    return { rung: requestDeliveries.rung - before.rung, weights: r.packed.weights, extra: r.packed.extra, eval: r.activations.get('eval') };
+  };
+  try {
+    const first = await packedNow(); // posted: the template
+    assert.equal(first.rung, 0);
+    for (let step = 0; step < 2; step++) {
+      await model.fit(x, y, { batchSize: 8, epochs: 1, verbose: 0 }); // new weights and optimizer state
+      const rung = await packedNow();
+      const previous = setBellForTests(false);
+      const posted = await packedNow().finally(() => setBellForTests(previous));
+      assert.equal(rung.rung, 1, 'rung on the bell');
+      assert.equal(posted.rung, 0);
+      assert.notEqual(rung.weights.sha256, first.weights.sha256, 'the values of this step, not the template’s');
+      assert.notEqual(rung.extra.sha256, first.extra.sha256);
+      assert.equal(rung.weights.sha256, posted.weights.sha256);
+      assert.equal(rung.extra.sha256, posted.extra.sha256);
+      assert.deepEqual(rung.weights.data, posted.weights.data);
+      assert.deepEqual(rung.extra.data, posted.extra.data);
+      assert.deepEqual(rung.eval, posted.eval);
+    }
+  } finally {
+    tf.dispose([x, y]);
+    await dispose();
   }
 });

@@ -92,6 +92,19 @@ let nextRequestId = 1;
  */
 export const replyDeliveries = { drained: 0, onTurn: 0, stray: 0 };
 
+/** What a capture request repeated by the bell was made of (`WorkerCapture.templates`). */
+interface Template {
+  /** Its number (`CaptureRequest.template`). */
+  key: number;
+  sets: readonly string[];
+  outputs: readonly string[];
+  summarize: readonly string[] | undefined;
+  layout: SharedLayout;
+  /** Where the `pack` tensors begin in the layout; -1 without. */
+  packFrom: number;
+  keepPacked: boolean;
+}
+
 /**
  * How this process's capture requests reached the worker: `posted` (`postMessage`) or `rung` (the
  * session's bell, repeating its template). For tests and benches, not part of the package's API.
@@ -164,13 +177,12 @@ export class WorkerCapture {
   /** The worker said it listens on the bell (`ready`). */
   private bellHeard = false;
   /**
-   * What the session's template requests (`CaptureRequest.template`) were made of, one per shared
-   * buffer (their number `key`): a capture of the same into the same buffer is rung.
+   * What the session's template requests (`CaptureRequest.template`) were made of, per shared
+   * buffer one per layout (a check's weights; with the optimizer state appended at checkpoint
+   * checks), numbered `key`: a capture of the same into the same buffer is rung.
    */
-  private readonly templates = new Map<
-    SharedArrayBuffer,
-    { key: number; sets: readonly string[]; outputs: readonly string[]; summarize: readonly string[] | undefined; layout: SharedLayout }
-  >();
+  private readonly templates = new Map<SharedArrayBuffer, Template[]>();
+  private templateCount = 0;
 
   constructor(
     model: tf.LayersModel,
@@ -424,15 +436,18 @@ export class WorkerCapture {
     const extra = pack ? copied.slice(variables.length) : undefined;
     const id = nextRequestId++;
     const summarize = summaries.summarize?.length ? summaries.summarize : undefined;
-    // A check like an earlier plain one into the same shared buffer (same sets, same layout: the
-    // guard's usual check) is rung, not posted: the worker runs that template with the values just
-    // copied. A rung request may overtake a posted one in the worker's queue, so only once every
-    // request whose order counts was answered: a template (the worker has it then) and those that
-    // set what later captures read there (a reference, the core metrics spec). Others (a background
-    // checkpoint's packing, a check with other outputs) set every weight themselves and read
-    // nothing a capture leaves: either order gives the same replies.
-    const repeatable = buffer !== null && !pack && !summaries.reference && !summaries.keepReference?.length && !summaries.core;
-    const t = repeatable ? this.templates.get(buffer) : undefined;
+    // A check like an earlier one into the same shared buffer (same sets, same layout: the guard's
+    // usual checks, checkpoint checks too) is rung, not posted: the worker runs that template with
+    // the values just copied. A rung request may overtake a posted one in the worker's queue, so
+    // only once every request whose order counts was answered: a template (the worker has it
+    // then) and those that set what later captures read there (a reference, the core metrics
+    // spec). Others (a background checkpoint's packing, a check with other outputs) set every
+    // weight themselves and read nothing a capture leaves: either order gives the same replies.
+    // (A request without probe sets, a background checkpoint's packing, is no check: never a template.)
+    const repeatable = buffer !== null && sets.length > 0 && !summaries.reference && !summaries.keepReference?.length && !summaries.core;
+    const keepPacked = summaries.keepPacked === true && extra !== undefined;
+    const packFrom = pack ? variables.length : -1;
+    const t = repeatable ? this.templates.get(buffer)?.find((x) => x.layout === layout) : undefined;
     if (
       t !== undefined &&
       bellOn &&
@@ -441,7 +456,8 @@ export class WorkerCapture {
       t.sets === sets &&
       t.outputs === outputs &&
       t.summarize === summarize &&
-      t.layout === layout
+      t.packFrom === packFrom &&
+      t.keepPacked === keepPacked
     ) {
       const answer = this.answer(id, buffer, false);
       Atomics.store(this.bell, 1, id);
@@ -455,16 +471,18 @@ export class WorkerCapture {
     const req: CaptureRequest = { type: 'capture', id, weights, sets: sets as string[], outputs: outputs as string[], ...(extra ? { pack: extra } : {}) };
     if (summarize) req.summarize = summarize as string[];
     if (summaries.keepReference?.length) req.keepReference = summaries.keepReference as string[];
-    if (summaries.keepPacked && extra) req.keepPacked = true;
+    if (keepPacked) req.keepPacked = true;
     if (summaries.core) req.core = summaries.core;
     if (summaries.reference)
       req.reference = Object.fromEntries(
         [...summaries.reference].map(([set, layers]) => [set, [...layers].map(([layer, m]) => ({ layer, rows: m.rows, cols: m.cols, data: m.data }))]),
       );
     if (repeatable) {
-      const key = t?.key ?? this.templates.size;
-      req.template = key;
-      this.templates.set(buffer!, { key, sets, outputs, summarize, layout: layout! });
+      // Replaces this buffer's template of this layout (the worker replaces its copy by number).
+      const template: Template = { key: t?.key ?? this.templateCount++, sets, outputs, summarize, layout: layout!, packFrom, keepPacked };
+      req.template = template.key;
+      const list = this.templates.get(buffer!) ?? [];
+      this.templates.set(buffer!, [...list.filter((x) => x !== t), template]);
     }
     const answer = this.answer(id, buffer, repeatable || !!summaries.reference || !!summaries.keepReference?.length || !!summaries.core);
     this.worker.postMessage(req, buffer ? [] : copied.map((w) => w.data.buffer as ArrayBuffer));

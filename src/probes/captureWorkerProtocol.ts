@@ -124,8 +124,8 @@ export interface CaptureRequest {
    * Keep this request (all but its id and the weights' values) as the session's template number
    * `template` (replacing an earlier one of that number): the session may then ring the bell
    * (`WorkerInit.bell`) for the same request with a new id, its weights copied anew into the same
-   * shared buffer. One number per shared buffer. Only for a request without `pack`, `reference`,
-   * `keepReference` or `core`, whose weights view one shared buffer.
+   * shared buffer. Only for a request without `reference`, `keepReference` or `core`, whose
+   * weights (and `pack`) view one shared buffer.
    */
   template?: number;
 }
