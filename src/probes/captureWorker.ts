@@ -310,8 +310,11 @@ function listen(session: Session): void {
   const heard = Atomics.load(session.bell, 0);
   const rung = () => {
     if (current !== session) return;
+    const id = Atomics.load(session.bell, 1);
     const template = session.templates.get(Atomics.load(session.bell, 2));
-    if (template) enqueue({ ...template, id: Atomics.load(session.bell, 1) }, session);
+    if (template) enqueue({ ...template, id }, session);
+    // Never rung so (a template is answered, hence here, before it is rung): answered, not left waiting.
+    else reply(session, { type: 'error', id, message: 'internal: rung for a template this thread does not have' });
     listen(session);
   };
   const wait = waitAsync!(session.bell, 0, heard);
