@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { WeightsCopy } from '../checkpoints/checkpointTarget.js';
+import type { PackedCopy, WeightsCopy } from '../checkpoints/checkpointTarget.js';
 import { packTensors } from '../checkpoints/packedModelState.js';
 import { captureOutput, type AnswerScoring, type ModelOutput } from '../probes/captureOutput.js';
 import { classesUnknownToWorker } from '../probes/classesUnknownToWorker.js';
@@ -12,7 +12,6 @@ import type { CoreMetricsSpec } from '../probes/captureWorkerProtocol.js';
 import type { CoreSnapshotValues } from './computeCoreMetrics.js';
 import type { ActivationSummaries, SnapshotPoint } from './computeSnapshot.js';
 import type { CheckCopy } from './GuardCheckpoints.js';
-import type { PackedCopy } from '../checkpoints/checkpointTarget.js';
 import type { GuardRecorder } from './GuardRecorder.js';
 import type { CheckPlan } from './planChecks.js';
 import type { LayerActivations } from './pluginTypes.js';
@@ -437,8 +436,8 @@ export class CheckRunner {
 
   /**
    * Sends a check to the worker and makes it the pending one; `here`: outputs computed on this
-   * thread meanwhile (then a promise, else nothing to wait for). `weights`: a copy made here
-   * (`packed` is null then; it never is with a worker: every target that packs is used so).
+   * thread meanwhile (then a promise, else nothing to wait for). `weights`: the copy made here
+   * when the checkpoint target cannot pack one on the worker (memory; `packed` is null then).
    */
   private sendCheck(
     worker: WorkerCapture,

@@ -302,9 +302,9 @@ function enqueue(msg: WorkerInit | CaptureRequest, to: Session | null): void {
 /**
  * Waits (without blocking the event loop: file writes and messages go on) for `session`'s bell
  * to be rung, then queues the rung template with the rung id, and waits again. The session rings
- * only when every request it posted before has been answered (`WorkerCapture.capture`), so a
- * rung request never overtakes a posted one. Ends once another session took the thread (the
- * init rings the old bell to wake this).
+ * only when every posted request whose order counts (a template, a reference, the core metrics
+ * spec) has been answered (`WorkerCapture.capture`), so a rung request overtakes none of those.
+ * Ends once another session took the thread (the init rings the old bell to wake this).
  */
 function listen(session: Session): void {
   const heard = Atomics.load(session.bell, 0);
