@@ -223,10 +223,11 @@ async function fitWithDyingWorker(
 const planned = Array.from({ length: 400 / 8 / 5 }, (_, i) => 5 * (i + 1));
 
 test('a capture worker that dies with a check pending mid-fit: the check is redone inline, every later one runs inline, every planned check is decided', async () => {
-  // Imported by the worker before it rebuilds the model; its listener runs after the worker's own,
-  // so the thread exits with the third capture request queued (answered by nobody).
+  // Imported by the worker before it rebuilds the model: the thread exits instead of answering its
+  // third capture request, however that came (posted, or rung on the session's bell), so the
+  // request stays answered by nobody.
   const { notices, checks, where } = await fitWithDyingWorker(
-    "import { parentPort } from 'node:worker_threads';\nlet n = 0;\nparentPort.on('message', (m) => { if (m.type === 'capture' && ++n === 3) process.exit(3); });\n",
+    "import { MessagePort } from 'node:worker_threads';\nconst post = MessagePort.prototype.postMessage;\nlet n = 0;\nMessagePort.prototype.postMessage = function (m, t) { if (m && m.type === 'result' && ++n === 3) process.exit(3); post.call(this, m, t); };\n",
     48,
   );
   assert.deepEqual(notices, ['capture-worker-error']);

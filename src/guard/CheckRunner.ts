@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { WeightsCopy } from '../checkpoints/checkpointTarget.js';
+import type { PackedCopy, WeightsCopy } from '../checkpoints/checkpointTarget.js';
 import { packTensors } from '../checkpoints/packedModelState.js';
 import { captureOutput, type AnswerScoring, type ModelOutput } from '../probes/captureOutput.js';
 import { classesUnknownToWorker } from '../probes/classesUnknownToWorker.js';
@@ -16,6 +16,8 @@ import type { GuardRecorder } from './GuardRecorder.js';
 import type { CheckPlan } from './planChecks.js';
 import type { LayerActivations } from './pluginTypes.js';
 import { loadSavedBaselineFor, type BaselineFit } from './savedBaseline.js';
+
+const NO_SETS: readonly string[] = Object.freeze([]);
 
 /** A check whose forward passes are done: what its metrics and verdict are computed from. */
 export interface CapturedCheck {
@@ -147,6 +149,10 @@ export class CheckRunner {
    * summaries it makes, sent with the reference (it needs both), so those metrics are not computed here.
    */
   private readonly coreSpec: CoreMetricsSpec | undefined;
+  /** The sets a check asks the worker to summarize (`plan.summarizeEval`), fixed for the fit. */
+  private readonly summarizeSets: readonly string[];
+  /** A check's request options when no reference goes with it, made once per fit (the worker serializes them per request). */
+  private checkOptions: { summarize: readonly string[]; keepPacked: true } | null = null;
 
   constructor(
     model: tf.LayersModel,
@@ -166,6 +172,7 @@ export class CheckRunner {
     this.discard = discard;
     this.notify = notify;
     this.capture = new ProbeCapture(model, layers, options);
+    this.summarizeSets = plan.summarizeEval ? ['eval'] : NO_SETS;
     if (plan.summarizeEval) this.coreSpec = { layers: [...this.capture.layers], rank: core.rank, seed: core.seed, wanted: [...plan.wantedCore] };
   }
 
@@ -400,13 +407,19 @@ export class CheckRunner {
    * which would only wait, computes the last planned output itself meanwhile (the same code as the
    * worker's, so the same values) and the worker the rest.
    */
-  async start(step: number, epoch: number, copy: CheckCopy | null, last = false): Promise<void> {
+  start(step: number, epoch: number, copy: CheckCopy | null, last = false): Promise<void> | undefined {
     if (this.pending) throw new Error('internal: a check started while another is pending');
     // A worker that was up and died between checks (its exit came at a turn): said, and dropped.
     const lost = this.worker?.lost;
     if (lost) this.dropWorker(lost);
     const t0 = performance.now();
     const worker = this.worker?.usable ? this.worker : null;
+    // Most checks: sent to the worker without an await (no promise to make and wait for here).
+    if (worker && !copy && !last) return this.sendCheck(worker, t0, { step, epoch, ...this.takeWindow() }, null, NO_SETS);
+    return this.startAwaiting(worker, t0, step, epoch, copy, last);
+  }
+
+  private async startAwaiting(worker: WorkerCapture | null, t0: number, step: number, epoch: number, copy: CheckCopy | null, last: boolean): Promise<void> {
     const packed = worker && copy ? await copy.packed() : null;
     const weights = copy && !packed ? await copy.now() : null;
     const at: SnapshotPoint = { step, epoch, ...this.takeWindow() };
@@ -418,10 +431,25 @@ export class CheckRunner {
       this.pending = { at, copy: weights, done: Promise.resolve(), result, error: null };
       return;
     }
+    await this.sendCheck(worker, t0, at, packed, last ? this.plan.outputs.slice(-1) : NO_SETS, weights);
+  }
+
+  /**
+   * Sends a check to the worker and makes it the pending one; `here`: outputs computed on this
+   * thread meanwhile (then a promise, else nothing to wait for). `weights`: the copy made here
+   * when the checkpoint target cannot pack one on the worker (memory; `packed` is null then).
+   */
+  private sendCheck(
+    worker: WorkerCapture,
+    t0: number,
+    at: SnapshotPoint,
+    packed: PackedCopy | null,
+    here: readonly string[],
+    weights: WeightsCopy | null = null,
+  ): Promise<void> | undefined {
     const pending: PendingCheck = { at, copy: weights, done: Promise.resolve(), result: null, error: null };
-    const here = last ? this.plan.outputs.slice(-1) : [];
     // The eval activations come back summarized once the worker has the baseline to do it against.
-    const summarize = this.plan.summarizeEval ? ['eval'] : [];
+    const summarize = this.summarizeSets;
     let reference: Map<string, LayerActivations> | undefined;
     if (summarize.length > 0 && this.referenceOnWorker === 'no' && this.baselineEval) {
       reference = new Map([['eval', this.baselineEval]]);
@@ -433,18 +461,34 @@ export class CheckRunner {
       promise = worker.capture(
         this.model,
         this.plan.sets,
-        this.plan.outputs.filter((name) => !here.includes(name)),
+        here.length === 0 ? this.plan.outputs : this.plan.outputs.filter((name) => !here.includes(name)),
         packed?.extra,
         // A periodic checkpoint's bytes stay on the worker, which writes them if the verdict keeps them.
-        { summarize, ...(reference ? { reference, ...(this.coreSpec ? { core: this.coreSpec } : {}) } : {}), keepPacked: true },
+        reference
+          ? { summarize, reference, ...(this.coreSpec ? { core: this.coreSpec } : {}), keepPacked: true }
+          : (this.checkOptions ??= { summarize, keepPacked: true }),
       );
     } finally {
       packed?.dispose();
     }
     // Observed at once: an inline output below may throw before `done` is set.
     promise.catch(() => undefined);
-    const outputs = await this.captureOutputs(here);
-    const ownMs = performance.now() - t0;
+    if (here.length === 0) {
+      this.awaitReply(worker, pending, promise, packed, null, performance.now() - t0);
+      return undefined;
+    }
+    return this.captureOutputs(here).then((outputs) => this.awaitReply(worker, pending, promise, packed, outputs, performance.now() - t0));
+  }
+
+  /** Makes `pending` the pending check, settled by the worker's answer to `promise` (and `outputs` computed here). */
+  private awaitReply(
+    worker: WorkerCapture,
+    pending: PendingCheck,
+    promise: CaptureTicket,
+    packed: PackedCopy | null,
+    outputs: Map<string, ModelOutput> | null,
+    ownMs: number,
+  ): void {
     pending.done = promise.then(
       (r) => {
         if (packed && r.kept) {
@@ -456,7 +500,7 @@ export class CheckRunner {
         } else if (packed && r.packed) pending.copy = packed.finish(r.packed);
         pending.result = {
           activations: r.activations,
-          outputs: new Map([...r.outputs, ...outputs]),
+          outputs: outputs ? new Map([...r.outputs, ...outputs]) : r.outputs,
           ...(r.summaries.size > 0 ? { summaries: r.summaries } : {}),
           ...(r.core ? { core: r.core } : {}),
           timings: { capture: ownMs, workerCapture: r.workerMs },

@@ -235,16 +235,18 @@ export class EmGuard extends tf.CustomCallback {
 
   /** A check on the policy's schedule, after the previous one's verdict. */
   private async scheduledCheck(): Promise<void> {
-    await this.decidePending();
+    const runner = this.runner!;
+    // Usually the previous verdict was applied at an earlier batch end: nothing to wait for then.
+    if (runner.hasPending) await this.decidePending();
     const model = this.lmodel;
     if (model.stopTraining) return;
     const every = this.policy.checkpoint.every;
     // The weights of this step become the periodic checkpoint if the verdict says safe.
     const due = every !== null && (this.checks + 1) % every.checks === 0;
-    const checkpoints = this.checkpoints!;
-    await this.runner!.start(this.step, this.epoch, due ? checkpoints.copyAt(model) : null, this.step === this.lastStep);
+    const started = runner.start(this.step, this.epoch, due ? this.checkpoints!.copyAt(model) : null, this.step === this.lastStep);
+    if (started) await started;
     // Captured inline: decided at the checked batch. On the worker: at a later batch end.
-    if (this.runner!.settled) await this.decidePending();
+    if (runner.settled) await this.decidePending();
   }
 
   /** The fit's baseline (`fitBaseline`), once: from a hook, before the first verdict. */

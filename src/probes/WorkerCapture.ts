@@ -8,20 +8,22 @@ import type { Matrix } from '../metrics/matrix.js';
 import type { AnswerScoring, ModelOutput } from './captureOutput.js';
 import { packageRoot } from '../util/packageRoot.js';
 import type { CheckpointDirTail } from '../checkpoints/writeCheckpointDir.js';
-import type {
-  CaptureReply,
-  CaptureRequest,
-  CoreMetricsSpec,
-  DropRequest,
-  KeptBytes,
-  PackedBytes,
-  TransferredTensor,
-  WorkerInit,
-  WriteRequest,
+import {
+  BELL_INTS,
+  type CaptureReply,
+  type CaptureRequest,
+  type CoreMetricsSpec,
+  type DropRequest,
+  type KeptBytes,
+  type PackedBytes,
+  type TransferredTensor,
+  type WorkerInit,
+  type WriteRequest,
 } from './captureWorkerProtocol.js';
 import { probeTensors } from './probeTensors.js';
 import type { Pooling, ProbeInputs } from './probeTypes.js';
-import { copyToShared, sharable, SharedBufferPool, sharedBytes } from './sharedWeights.js';
+import { copyToShared, sharable, SharedBufferPool, SharedLayouts, type SharedLayout } from './sharedWeights.js';
+import { WeightList } from './WeightList.js';
 
 /** What one worker capture returns: activations per probe set and layer, outputs per set (raw, or answer scores for sets with a scoring). */
 export interface WorkerCaptureResult {
@@ -90,6 +92,35 @@ let nextRequestId = 1;
  */
 export const replyDeliveries = { drained: 0, onTurn: 0, stray: 0 };
 
+/** What a capture request repeated by the bell was made of (`WorkerCapture.templates`). */
+interface Template {
+  /** Its number (`CaptureRequest.template`). */
+  key: number;
+  sets: readonly string[];
+  outputs: readonly string[];
+  summarize: readonly string[] | undefined;
+  layout: SharedLayout;
+  /** Where the `pack` tensors begin in the layout; -1 without. */
+  packFrom: number;
+  keepPacked: boolean;
+}
+
+/**
+ * How this process's capture requests reached the worker: `posted` (`postMessage`) or `rung` (the
+ * session's bell, repeating its template). For tests and benches, not part of the package's API.
+ */
+export const requestDeliveries = { posted: 0, rung: 0 };
+
+/** Whether capture requests may be rung (`setBellForTests`). */
+let bellOn = true;
+
+/** Test and bench only: whether capture requests may be rung instead of posted; returns the previous setting. */
+export function setBellForTests(on: boolean): boolean {
+  const before = bellOn;
+  bellOn = on;
+  return before;
+}
+
 /** A capture request's answer, and its id (`WorkerCapture.waiting`). */
 export type CaptureTicket = Promise<WorkerCaptureResult> & { readonly id: number };
 
@@ -127,6 +158,10 @@ export class WorkerCapture {
   private failed: Error | null = null;
   /** Buffers the weights of a check are copied into (`capture`), reused once the worker has answered. */
   private readonly shared = new SharedBufferPool();
+  /** The layouts of what `capture` copies into those buffers, with their views (`SharedLayout`). */
+  private readonly layouts = new SharedLayouts();
+  /** `model.weights` of the captured model, read again only when it may have changed (`WeightList`). */
+  private readonly weightList = new WeightList();
   /** The thread itself is unusable (crashed, or could not rebuild the model): never reuse it. */
   private broken = false;
   private isReady = false;
@@ -146,6 +181,19 @@ export class WorkerCapture {
   /** This session's end of its reply channel (`WorkerInit.replyPort`); closed at `release`. */
   private readonly replyPort: MessagePort;
   private readonly dispatch: (msg: CaptureReply) => void;
+  /** This session's bell (`WorkerInit.bell`): [0] rung count, [1] the id rung last, [2] its template. */
+  private readonly bell = new Int32Array(new SharedArrayBuffer(BELL_INTS * 4));
+  /** Capture requests pending whose order counts (`capture`): none may be overtaken by a rung one. */
+  private readonly ordered = new Set<number>();
+  /** The worker said it listens on the bell (`ready`). */
+  private bellHeard = false;
+  /**
+   * What the session's template requests (`CaptureRequest.template`) were made of, per shared
+   * buffer one per layout (a check's weights; with the optimizer state appended at checkpoint
+   * checks), numbered `key`: a capture of the same into the same buffer is rung.
+   */
+  private readonly templates = new Map<SharedArrayBuffer, Template[]>();
+  private templateCount = 0;
 
   constructor(
     model: tf.LayersModel,
@@ -184,6 +232,7 @@ export class WorkerCapture {
     const onMessage = (msg: CaptureReply) => {
       if (msg.type === 'ready') {
         this.isReady = true;
+        this.bellHeard = msg.bell;
         this.holdWhileAwaited();
         onReady();
       } else if (msg.type === 'written') {
@@ -285,6 +334,7 @@ export class WorkerCapture {
       sets: this.probeSets(sets),
       replies: this.replyFlag.buffer as SharedArrayBuffer,
       replyPort: channel.port2,
+      bell: this.bell.buffer as SharedArrayBuffer,
     };
     // The probe data are private copies already: move them instead of cloning them again.
     this.worker.postMessage(init, [
@@ -421,37 +471,95 @@ export class WorkerCapture {
     } = {},
   ): CaptureTicket {
     if (this.failed) return Object.assign(Promise.reject(this.failed), { id: 0 });
-    const live = model.weights.map((w) => w.read());
-    const all = [...live, ...(pack ?? [])];
+    const variables = this.weightList.of(model);
+    const all: tf.Tensor[] = [];
+    for (const v of variables) all.push(v.read());
+    if (pack) for (const t of pack) all.push(t);
     // Copied into a reused shared buffer (see `copyToShared`); other dtypes as private copies, moved.
-    const buffer = sharable(all) ? this.shared.take(sharedBytes(all)) : null;
-    const copied = buffer ? copyToShared(all, buffer) : all.map(transferred);
-    const weights = copied.slice(0, live.length);
-    const extra = pack ? copied.slice(live.length) : undefined;
+    const layout = sharable(all) ? this.layouts.of(all) : null;
+    const buffer = layout ? this.shared.take(layout.bytes) : null;
+    const copied = buffer ? copyToShared(all, buffer, layout!) : all.map(transferred);
+    const weights = pack ? copied.slice(0, variables.length) : copied;
+    const extra = pack ? copied.slice(variables.length) : undefined;
     const id = nextRequestId++;
-    const req: CaptureRequest = { type: 'capture', id, weights, sets: [...sets], outputs: [...outputs], ...(extra ? { pack: extra } : {}) };
-    if (summaries.summarize?.length) req.summarize = [...summaries.summarize];
-    if (summaries.keepReference?.length) req.keepReference = [...summaries.keepReference];
-    if (summaries.keepPacked && extra) req.keepPacked = true;
+    const summarize = summaries.summarize?.length ? summaries.summarize : undefined;
+    // A check like an earlier one into the same shared buffer (same sets, same layout: the guard's
+    // usual checks, checkpoint checks too) is rung, not posted: the worker runs that template with
+    // the values just copied. A rung request may overtake a posted one in the worker's queue, so
+    // only once every request whose order counts was answered: a template (the worker has it
+    // then) and those that set what later captures read there (a reference, the core metrics
+    // spec). Others (a background checkpoint's packing, a check with other outputs) set every
+    // weight themselves and read nothing a capture leaves: either order gives the same replies.
+    // (A request without probe sets, a background checkpoint's packing, is no check: never a template.)
+    const repeatable = buffer !== null && sets.length > 0 && !summaries.reference && !summaries.keepReference?.length && !summaries.core;
+    const keepPacked = summaries.keepPacked === true && extra !== undefined;
+    const packFrom = pack ? variables.length : -1;
+    const t = repeatable ? this.templates.get(buffer)?.find((x) => x.layout === layout) : undefined;
+    if (
+      t !== undefined &&
+      bellOn &&
+      this.bellHeard &&
+      this.ordered.size === 0 &&
+      t.sets === sets &&
+      t.outputs === outputs &&
+      t.summarize === summarize &&
+      t.packFrom === packFrom &&
+      t.keepPacked === keepPacked
+    ) {
+      const answer = this.answer(id, buffer, false);
+      Atomics.store(this.bell, 1, id);
+      Atomics.store(this.bell, 2, t.key);
+      Atomics.add(this.bell, 0, 1);
+      Atomics.notify(this.bell, 0);
+      requestDeliveries.rung++;
+      return Object.assign(answer, { id });
+    }
+    // The arrays go in as they are, not copied: `postMessage` below serializes them before returning.
+    const req: CaptureRequest = { type: 'capture', id, weights, sets: sets as string[], outputs: outputs as string[], ...(extra ? { pack: extra } : {}) };
+    if (summarize) req.summarize = summarize as string[];
+    if (summaries.keepReference?.length) req.keepReference = summaries.keepReference as string[];
+    if (keepPacked) req.keepPacked = true;
     if (summaries.core) req.core = summaries.core;
     if (summaries.reference)
       req.reference = Object.fromEntries(
         [...summaries.reference].map(([set, layers]) => [set, [...layers].map(([layer, m]) => ({ layer, rows: m.rows, cols: m.cols, data: m.data }))]),
       );
+    if (repeatable) {
+      // Replaces this buffer's template of this layout (the worker replaces its copy by number).
+      const template: Template = { key: t?.key ?? this.templateCount++, sets, outputs, summarize, layout: layout!, packFrom, keepPacked };
+      req.template = template.key;
+      const list = this.templates.get(buffer!) ?? [];
+      this.templates.set(buffer!, [...list.filter((x) => x !== t), template]);
+    }
+    const answer = this.answer(id, buffer, repeatable || !!summaries.reference || !!summaries.keepReference?.length || !!summaries.core);
+    this.worker.postMessage(req, buffer ? [] : copied.map((w) => w.data.buffer as ArrayBuffer));
+    requestDeliveries.posted++;
+    return Object.assign(answer, { id });
+  }
+
+  /**
+   * The answer to capture request `id`, awaited from now on; `buffer` is free again once it came.
+   * `ordered`: no request may be rung before this one is answered (`capture`).
+   */
+  private answer(id: number, buffer: SharedArrayBuffer | null, ordered: boolean): Promise<WorkerCaptureResult> {
+    if (ordered) this.ordered.add(id);
     const answer = new Promise<WorkerCaptureResult>((resolve, reject) => {
       this.pending.set(id, {
         resolve: (r) => {
+          this.ordered.delete(id);
           // The worker answers after its last read of the values (the packing): the buffer is free.
           if (buffer) this.shared.give(buffer);
           resolve(r);
         },
         // Not reused after a failure: a crashed or ended session's worker may still be reading it.
-        reject,
+        reject: (e) => {
+          this.ordered.delete(id);
+          reject(e);
+        },
       });
-      this.holdWhileAwaited();
-      this.worker.postMessage(req, buffer ? [] : copied.map((w) => w.data.buffer as ArrayBuffer));
     });
-    return Object.assign(answer, { id });
+    this.holdWhileAwaited();
+    return answer;
   }
 
   /**

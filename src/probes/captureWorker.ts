@@ -61,7 +61,20 @@ let backend: string | null = null;
 interface Session {
   port: MessagePort;
   flag: Int32Array;
+  /** `WorkerInit.bell`, and the requests it repeats, by number (`CaptureRequest.template`). */
+  bell: Int32Array;
+  templates: Map<number, CaptureRequest>;
 }
+
+/** `Atomics.waitAsync` (ES2024; Node ≥ 16 has it), which TypeScript's ES2022 library does not declare. */
+const waitAsync = (
+  Atomics as unknown as {
+    waitAsync?: (a: Int32Array, index: number, value: number) => { async: false; value: string } | { async: true; value: Promise<string> };
+  }
+).waitAsync;
+
+/** Whether this thread can wait for a bell without blocking its event loop. */
+const bellHeard = typeof waitAsync === 'function';
 
 /** The session of the last init: requests received after it are answered there. */
 let current: Session | null = null;
@@ -269,25 +282,14 @@ async function write(msg: WriteRequest, to: Session | null): Promise<void> {
 }
 
 let queue: Promise<unknown> = Promise.resolve();
-port.on('message', (msg: WorkerInit | CaptureRequest | WriteRequest | DropRequest) => {
-  if (msg.type === 'init') {
-    // A new session (the previous one released this thread before it was handed on): from now on
-    // replies go to its port. Requests of the previous session still queued or writing answer on
-    // the previous port, closed here and at its end: they reach nobody.
-    current?.port.close();
-    current = { port: msg.replyPort, flag: new Int32Array(msg.replies) };
-  }
-  // Answered on the port of the session that sent it, even when it ends before the answer.
-  const to = current;
-  // Checkpoint writes wait on the disk, not the CPU: beside the captures, not in their queue.
-  if (msg.type === 'write') return void write(msg, to);
-  if (msg.type === 'drop') return void keptPacked.delete(msg.capture);
-  // One message at a time: a request waits for init, captures never overlap.
+
+/** Queues a request: one at a time, a request waits for init, captures never overlap. */
+function enqueue(msg: WorkerInit | CaptureRequest, to: Session | null): void {
   queue = queue.then(async () => {
     try {
       if (msg.type === 'init') {
         await init(msg);
-        reply(to, { type: 'ready' });
+        reply(to, { type: 'ready', bell: bellHeard });
       } else {
         await run(msg, to);
       }
@@ -295,4 +297,52 @@ port.on('message', (msg: WorkerInit | CaptureRequest | WriteRequest | DropReques
       reply(to, { type: 'error', id: msg.type === 'capture' ? msg.id : null, message: (e as Error).message });
     }
   });
+}
+
+/**
+ * Waits (without blocking the event loop: file writes and messages go on) for `session`'s bell
+ * to be rung, then queues the rung template with the rung id, and waits again. The session rings
+ * only when every posted request whose order counts (a template, a reference, the core metrics
+ * spec) has been answered (`WorkerCapture.capture`), so a rung request overtakes none of those.
+ * Ends once another session took the thread (the init rings the old bell to wake this).
+ */
+function listen(session: Session): void {
+  const heard = Atomics.load(session.bell, 0);
+  const rung = () => {
+    if (current !== session) return;
+    const id = Atomics.load(session.bell, 1);
+    const template = session.templates.get(Atomics.load(session.bell, 2));
+    if (template) enqueue({ ...template, id }, session);
+    // Never rung so (a template is answered, hence here, before it is rung): answered, not left waiting.
+    else reply(session, { type: 'error', id, message: 'internal: rung for a template this thread does not have' });
+    listen(session);
+  };
+  const wait = waitAsync!(session.bell, 0, heard);
+  if (wait.async) void wait.value.then(rung);
+  else rung();
+}
+
+port.on('message', (msg: WorkerInit | CaptureRequest | WriteRequest | DropRequest) => {
+  if (msg.type === 'init') {
+    // A new session (the previous one released this thread before it was handed on): from now on
+    // replies go to its port. Requests of the previous session still queued or writing answer on
+    // the previous port, closed here and at its end: they reach nobody.
+    const previous = current;
+    current = { port: msg.replyPort, flag: new Int32Array(msg.replies), bell: new Int32Array(msg.bell), templates: new Map() };
+    if (previous) {
+      previous.port.close();
+      // Its bell listener wakes, sees the new session and ends.
+      Atomics.add(previous.bell, 0, 1);
+      Atomics.notify(previous.bell, 0);
+    }
+    if (bellHeard) listen(current);
+  }
+  // Answered on the port of the session that sent it, even when it ends before the answer.
+  const to = current;
+  // Checkpoint writes wait on the disk, not the CPU: beside the captures, not in their queue.
+  if (msg.type === 'write') return void write(msg, to);
+  if (msg.type === 'drop') return void keptPacked.delete(msg.capture);
+  // Kept before the request runs: the session rings only after it was answered.
+  if (msg.type === 'capture' && msg.template !== undefined && to) to.templates.set(msg.template, msg);
+  enqueue(msg, to);
 });

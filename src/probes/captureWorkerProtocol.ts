@@ -60,7 +60,18 @@ export interface WorkerInit {
    * the port of the session that sent it.
    */
   replyPort: MessagePort;
+  /**
+   * The session's bell (`BELL_INTS` Int32s): a check that repeats one of the session's `template`
+   * requests with new weights in the same shared buffer is rung here (`WorkerCapture.capture`)
+   * instead of posted. Serializing and posting a request measured ≈ 100 µs of the training
+   * thread per check (p50, cold code between training steps), a bell ≈ 8 µs (microbenchmark) to
+   * 20–60 µs (in a fit, loaded machine); the worker is woken either way.
+   */
+  bell: SharedArrayBuffer;
 }
+
+/** Int32s of a bell: [0] how many times it was rung, [1] the id of the request rung last, [2] its template (`CaptureRequest.template`). */
+export const BELL_INTS = 3;
 
 /**
  * What the worker needs to compute a check's core metrics from its eval summaries
@@ -109,6 +120,14 @@ export interface CaptureRequest {
    * `write` (or `drop`) naming this request's id, instead of sending them back (`packed`).
    */
   keepPacked?: boolean;
+  /**
+   * Keep this request (all but its id and the weights' values) as the session's template number
+   * `template` (replacing an earlier one of that number): the session may then ring the bell
+   * (`WorkerInit.bell`) for the same request with a new id, its weights copied anew into the same
+   * shared buffer. Only for a request without `reference`, `keepReference` or `core`, whose
+   * weights (and `pack`) view one shared buffer.
+   */
+  template?: number;
 }
 
 /**
@@ -159,7 +178,8 @@ export interface TransferredSummary {
 }
 
 export type CaptureReply =
-  | { type: 'ready' }
+  /** `bell`: the worker listens on the session's bell (`WorkerInit.bell`). */
+  | { type: 'ready'; bell: boolean }
   | { type: 'error'; id: number | null; message: string }
   | { type: 'written'; id: number; error?: string }
   | {

@@ -34,6 +34,81 @@ export function wasmHeapView(t: tf.Tensor): Float32Array | Int32Array | Uint8Arr
   return viewOf(t.dtype, heap.buffer, start, t.size);
 }
 
+/**
+ * The shapes and dtypes of a list of tensors laid end to end in a shared buffer, with the views
+ * `copyToShared` made on each buffer it copied them into, kept between calls: a check copies the
+ * same weight shapes into one of the pool's few buffers every time, so the views (and their
+ * `TransferredTensor` wrappers and shape arrays) are made once per buffer instead of once per
+ * tensor and check. That code runs once per check, cold, right after training ops, where every
+ * allocation shows.
+ */
+export class SharedLayout {
+  /** Bytes a buffer needs for the list (`sharedBytes`). */
+  readonly bytes: number;
+  private readonly shapes: (readonly number[])[];
+  private readonly dtypes: SharedDtype[];
+  private readonly byBuffer = new WeakMap<SharedArrayBuffer, TransferredTensor[]>();
+
+  constructor(tensors: readonly tf.Tensor[]) {
+    this.shapes = tensors.map((t) => t.shape.slice());
+    this.dtypes = tensors.map((t) => t.dtype as SharedDtype);
+    this.bytes = sharedBytes(tensors);
+  }
+
+  /** Whether `tensors` have this layout's shapes and dtypes, in order. */
+  fits(tensors: readonly tf.Tensor[]): boolean {
+    if (tensors.length !== this.shapes.length) return false;
+    for (let i = 0; i < tensors.length; i++) {
+      const t = tensors[i]!;
+      const shape = this.shapes[i]!;
+      if (t.dtype !== this.dtypes[i] || t.shape.length !== shape.length) return false;
+      for (let d = 0; d < shape.length; d++) if (t.shape[d] !== shape[d]) return false;
+    }
+    return true;
+  }
+
+  /** The layout's views on `buffer` (at least `bytes` long), made on first use; the caller must not keep them. */
+  on(buffer: SharedArrayBuffer): TransferredTensor[] {
+    let views = this.byBuffer.get(buffer);
+    if (!views) {
+      views = layOut(this.shapes, this.dtypes, buffer);
+      this.byBuffer.set(buffer, views);
+    }
+    return views;
+  }
+}
+
+/**
+ * The few layouts one capture session copies (a check's weights; the same with the optimizer
+ * state appended, at checkpoint checks), so alternating between them reuses both. At most
+ * `KEPT_LAYOUTS`, the least recently used dropped.
+ */
+export class SharedLayouts {
+  private readonly list: SharedLayout[] = [];
+
+  of(tensors: readonly tf.Tensor[]): SharedLayout {
+    const i = this.list.findIndex((l) => l.fits(tensors));
+    const layout = i >= 0 ? this.list.splice(i, 1)[0]! : new SharedLayout(tensors);
+    this.list.unshift(layout);
+    if (this.list.length > KEPT_LAYOUTS) this.list.pop();
+    return layout;
+  }
+}
+
+const KEPT_LAYOUTS = 3;
+
+/** Views of values of these shapes and dtypes laid end to end in `buffer` (not filled). */
+function layOut(shapes: readonly (readonly number[])[], dtypes: readonly SharedDtype[], buffer: SharedArrayBuffer): TransferredTensor[] {
+  let offset = 0;
+  return shapes.map((shape, i) => {
+    const dtype = dtypes[i]!;
+    const size = shape.reduce((n, d) => n * d, 1);
+    const data = viewOf(dtype, buffer, offset, size);
+    offset += align4(size * bytesPerElement(dtype));
+    return { data, shape: shape.slice(), dtype };
+  });
+}
+
 /** Whether `copyToShared` can take these tensors (float32, int32 and bool ones). */
 export function sharable(tensors: readonly tf.Tensor[]): boolean {
   return tensors.every((t) => t.dtype === 'float32' || t.dtype === 'int32' || t.dtype === 'bool');
@@ -50,18 +125,18 @@ export function sharedBytes(tensors: readonly tf.Tensor[]): number {
  * elsewhere from `dataSync`), no allocation. What the capture worker is sent at each check instead
  * of a fresh array per weight: `dataSync` allocates a new buffer each time (hundreds of kB per
  * check for a small MLP: page faults here, and an unmap, felt by both threads, when it is freed).
- * The receiver must copy what it keeps before the buffer is reused.
+ * The receiver must copy what it keeps before the buffer is reused. Given `layout` (made from
+ * tensors of these shapes), its kept views of `buffer` are filled and returned (`SharedLayout.on`).
  */
-export function copyToShared(tensors: readonly tf.Tensor[], buffer: SharedArrayBuffer): TransferredTensor[] {
-  if (buffer.byteLength < sharedBytes(tensors)) throw new Error(`internal: a shared buffer of ${buffer.byteLength} bytes for ${sharedBytes(tensors)}`);
-  let offset = 0;
-  return tensors.map((t) => {
-    const dtype = t.dtype as SharedDtype;
-    const data = viewOf(dtype, buffer, offset, t.size);
-    data.set(wasmHeapView(t) ?? (t.dataSync() as Float32Array | Int32Array | Uint8Array));
-    offset += align4(t.size * bytesPerElement(dtype));
-    return { data, shape: t.shape.slice(), dtype };
-  });
+export function copyToShared(tensors: readonly tf.Tensor[], buffer: SharedArrayBuffer, layout?: SharedLayout): TransferredTensor[] {
+  const bytes = layout ? layout.bytes : sharedBytes(tensors);
+  if (buffer.byteLength < bytes) throw new Error(`internal: a shared buffer of ${buffer.byteLength} bytes for ${bytes}`);
+  const out = (layout ?? new SharedLayout(tensors)).on(buffer);
+  for (let i = 0; i < tensors.length; i++) {
+    const t = tensors[i]!;
+    out[i]!.data.set(wasmHeapView(t) ?? (t.dataSync() as Float32Array | Int32Array | Uint8Array));
+  }
+  return out;
 }
 
 /**
