@@ -185,6 +185,8 @@ export class WorkerCapture {
   private readonly bell = new Int32Array(new SharedArrayBuffer(BELL_INTS * 4));
   /** Capture requests pending whose order counts (`capture`): none may be overtaken by a rung one. */
   private readonly ordered = new Set<number>();
+  /** The rung request not answered yet, or -1: the bell holds one id, so a second ring would overwrite it (`capture` posts instead). */
+  private rungOut = -1;
   /** The worker said it listens on the bell (`ready`). */
   private bellHeard = false;
   /**
@@ -500,6 +502,7 @@ export class WorkerCapture {
       bellOn &&
       this.bellHeard &&
       this.ordered.size === 0 &&
+      this.rungOut === -1 &&
       t.sets === sets &&
       t.outputs === outputs &&
       t.summarize === summarize &&
@@ -507,6 +510,7 @@ export class WorkerCapture {
       t.keepPacked === keepPacked
     ) {
       const answer = this.answer(id, buffer, false);
+      this.rungOut = id;
       Atomics.store(this.bell, 1, id);
       Atomics.store(this.bell, 2, t.key);
       Atomics.add(this.bell, 0, 1);
@@ -547,6 +551,7 @@ export class WorkerCapture {
       this.pending.set(id, {
         resolve: (r) => {
           this.ordered.delete(id);
+          if (this.rungOut === id) this.rungOut = -1;
           // The worker answers after its last read of the values (the packing): the buffer is free.
           if (buffer) this.shared.give(buffer);
           resolve(r);
@@ -554,6 +559,7 @@ export class WorkerCapture {
         // Not reused after a failure: a crashed or ended session's worker may still be reading it.
         reject: (e) => {
           this.ordered.delete(id);
+          if (this.rungOut === id) this.rungOut = -1;
           reject(e);
         },
       });

@@ -306,16 +306,17 @@ function enqueue(msg: WorkerInit | CaptureRequest, to: Session | null): void {
  * spec) has been answered (`WorkerCapture.capture`), so a rung request overtakes none of those.
  * Ends once another session took the thread (the init rings the old bell to wake this).
  */
-function listen(session: Session): void {
-  const heard = Atomics.load(session.bell, 0);
+function listen(session: Session, heard = Atomics.load(session.bell, 0)): void {
   const rung = () => {
     if (current !== session) return;
+    // The count this wake saw: a ring after it (even before the wait below starts) wakes the next wait.
+    const now = Atomics.load(session.bell, 0);
     const id = Atomics.load(session.bell, 1);
     const template = session.templates.get(Atomics.load(session.bell, 2));
     if (template) enqueue({ ...template, id }, session);
     // Never rung so (a template is answered, hence here, before it is rung): answered, not left waiting.
     else reply(session, { type: 'error', id, message: 'internal: rung for a template this thread does not have' });
-    listen(session);
+    listen(session, now);
   };
   const wait = waitAsync!(session.bell, 0, heard);
   if (wait.async) void wait.value.then(rung);
