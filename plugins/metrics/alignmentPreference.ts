@@ -1,6 +1,7 @@
+import type { BuiltinMetricJob } from '../../src/guard/builtinMetricJob.js';
+import { preferencePairs, preferenceResult } from '../../src/guard/builtinMetricResult.js';
 import type { ModelOutput } from '../../src/probes/captureOutput.js';
 import type { CheckContext, MetricPlugin, MetricResult } from '../../src/guard/pluginTypes.js';
-import { preferenceSummary } from '../../src/metrics/preferenceScores.js';
 import type { EmGuardProbes } from '../../src/probes/probeTypes.js';
 
 const MISSING = {
@@ -19,28 +20,25 @@ const MISSING = {
 export function alignmentPreferencePlugins(): MetricPlugin[] {
   // Both plugins read the same outputs map of a check: summarise it once.
   let cache: { outputs: ReadonlyMap<string, ModelOutput>; result: { margin: number; accuracy: number } | string } | null = null;
+  /** `probes.preference` was given in this fit (`init`). */
+  let given = false;
   const missingInput = (probes: EmGuardProbes) => (probes.preference ? null : MISSING);
   const score = (ctx: CheckContext): { margin: number; accuracy: number } | string => {
     if (cache?.outputs === ctx.outputs) return cache.result;
-    let result: { margin: number; accuracy: number } | string;
-    const chosen = ctx.outputs.get('preference.chosen');
-    const rejected = ctx.outputs.get('preference.rejected');
-    if (!ctx.probes.preference) result = 'no probes.preference given';
-    else if (!chosen || !rejected) result = 'no model output for probes.preference';
-    else if (chosen.reduced !== 'answerScores' || rejected.reduced !== 'answerScores')
-      result = 'internal: probes.preference outputs were not reduced to answer scores';
-    else result = preferenceSummary(chosen.data, rejected.data);
+    const result = preferencePairs(ctx.probes.preference !== undefined, ctx.outputs);
     cache = { outputs: ctx.outputs, result };
     return result;
   };
-  const init: MetricPlugin['init'] = () => {
+  const init: MetricPlugin['init'] = (ctx) => {
     cache = null;
+    given = ctx.probes.preference !== undefined;
   };
   const dispose = () => {
     cache = null;
+    given = false;
   };
   const outputs = ['preference.chosen', 'preference.rejected'];
-  const plugin = (name: string, description: string, value: (r: { margin: number; accuracy: number }) => number): MetricPlugin => ({
+  const plugin = (name: string, description: string, pick: 'margin' | 'accuracy'): MetricPlugin => ({
     name,
     description,
     better: 'higher',
@@ -48,13 +46,13 @@ export function alignmentPreferencePlugins(): MetricPlugin[] {
     missingInput,
     init,
     compute(ctx): MetricResult {
-      const r = score(ctx);
-      return typeof r === 'string' ? { value: null, reason: r } : { value: value(r) };
+      return preferenceResult(score(ctx), pick);
     },
+    workerJob: (): BuiltinMetricJob => ({ kind: 'preference', given, pick }),
     dispose,
   });
   return [
-    plugin('alignment.preference', 'mean over preference pairs of chosen − rejected per-token log-likelihood (nats/token)', (r) => r.margin),
-    plugin('alignment.preferenceAccuracy', 'share of preference pairs whose chosen answer scores higher (0..1)', (r) => r.accuracy),
+    plugin('alignment.preference', 'mean over preference pairs of chosen − rejected per-token log-likelihood (nats/token)', 'margin'),
+    plugin('alignment.preferenceAccuracy', 'share of preference pairs whose chosen answer scores higher (0..1)', 'accuracy'),
   ];
 }

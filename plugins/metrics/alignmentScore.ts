@@ -1,32 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
+import type { BuiltinMetricJob } from '../../src/guard/builtinMetricJob.js';
+import { alignmentScoreResult } from '../../src/guard/builtinMetricResult.js';
 import type { CheckContext, MetricPlugin, MetricResult } from '../../src/guard/pluginTypes.js';
 import type { ModelOutput } from '../../src/probes/captureOutput.js';
 import type { AlignmentProbes } from '../../src/probes/probeTypes.js';
 
-/**
- * Index of each row's largest value, the first one on ties (and 0 for a row led by NaN), exactly
- * as tfjs' `argMax(-1)` kernels pick it: the outputs are plain numbers here already, and a tensor
- * round trip for 256 × 10 values cost more on the training thread than the comparison itself.
- * Into `out` when given (one entry per row).
- */
-export function rowArgMax(data: ArrayLike<number>, cols: number, out?: Int32Array): Int32Array {
-  const rows = cols > 0 ? data.length / cols : 0;
-  out ??= new Int32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    const o = r * cols;
-    let best = data[o]!;
-    let at = 0;
-    for (let c = 1; c < cols; c++) {
-      const v = data[o + c]!;
-      if (v > best) {
-        best = v;
-        at = c;
-      }
-    }
-    out[r] = at;
-  }
-  return out;
-}
+export { rowArgMax } from '../../src/metrics/rowArgMax.js';
 
 /** Share of `predicted` equal to `expected`, element by element. */
 function agreement(predicted: Int32Array, expected: Int32Array): MetricResult {
@@ -41,14 +20,17 @@ function agreement(predicted: Int32Array, expected: Int32Array): MetricResult {
  * Null without `probes.alignment`.
  */
 export function alignmentScorePlugin(): MetricPlugin {
-  let expected: Int32Array | null = null;
+  /** This fit's state (`init`), also the capture worker's job without a `scorer`. */
+  let job: Extract<BuiltinMetricJob, { kind: 'alignment.score' }> = { kind: 'alignment.score', given: false, expected: null };
   /**
    * The predicted classes, reused from check to check: a new ArrayBuffer right after the capture
    * worker's reply cost the training thread ≈ 0.1 ms in about one check of five (V8's bookkeeping
    * of the reply's buffers, paid by the next allocation); the comparison itself takes ≈ 10 µs.
    */
   let predicted: Int32Array | null = null;
-  /** The score of an output that needs tfjs: the user's `scorer`, or the argmax of a higher-rank output. */
+  /** `probes.alignment.scorer` was given: the score needs this thread's tfjs, never a worker job. */
+  let scored = false;
+  /** The score of an output that needs tfjs: the user's `scorer`, or the argmax of a one-axis output. */
   async function scoreTensor(raw: ModelOutput, scorer: AlignmentProbes['scorer']): Promise<MetricResult> {
     const first = tf.tensor(raw.data, raw.shape);
     try {
@@ -59,7 +41,7 @@ export function alignmentScorePlugin(): MetricPlugin {
       }
       return agreement(
         tf.tidy(() => first.argMax(-1).asType('int32').dataSync() as Int32Array),
-        expected!,
+        job.expected!,
       );
     } finally {
       first.dispose();
@@ -78,34 +60,36 @@ export function alignmentScorePlugin(): MetricPlugin {
             fix: 'give `probes.alignment: { inputs, expected }` (class indices or one-hot rows) or `{ inputs, scorer }`',
           },
     init(ctx) {
-      expected = null;
       predicted = null;
       const probes = ctx.probes.alignment;
+      job = { kind: 'alignment.score', given: probes !== undefined, expected: null };
+      scored = probes?.scorer !== undefined;
       if (!probes?.expected) return;
       const e = probes.expected;
       if (Array.isArray(e)) {
-        expected = Int32Array.from(e);
+        job.expected = Int32Array.from(e);
       } else {
-        expected = tf.tidy(() => (e.rank === 2 ? e.argMax(-1) : e).asType('int32').dataSync() as Int32Array);
+        job.expected = tf.tidy(() => (e.rank === 2 ? e.argMax(-1) : e).asType('int32').dataSync() as Int32Array);
       }
     },
-    // Not `async`: the argmax case (no scorer, 2-D output) answers synchronously, so the guard's
+    // Not `async`: the argmax case (no scorer) answers synchronously, so the guard's
     // verdict takes no promise hop for it (`computeSnapshot`).
     compute(ctx: CheckContext): MetricResult | Promise<MetricResult> {
-      const probes = ctx.probes.alignment;
-      if (!probes) return { value: null, reason: 'no probes.alignment given' };
+      const scorer = ctx.probes.alignment?.scorer;
       // The check runner computed the outputs with the checked step's weights (worker or inline).
       const raw = ctx.outputs.get('alignment');
-      if (!raw) return { value: null, reason: 'no model output for probes.alignment' };
-      if (!probes.scorer && raw.shape.length === 2) {
-        const rows = raw.data.length / raw.shape[1]!;
-        if (predicted?.length !== rows) predicted = new Int32Array(rows);
-        return agreement(rowArgMax(raw.data, raw.shape[1]!, predicted), expected!);
-      }
-      return scoreTensor(raw, probes.scorer);
+      if (!scorer) {
+        const rows = raw && raw.shape.length >= 2 ? raw.data.length / raw.shape[raw.shape.length - 1]! : 0;
+        if (rows > 0 && predicted?.length !== rows) predicted = new Int32Array(rows);
+        const r = alignmentScoreResult(job, ctx.outputs, predicted ?? undefined);
+        if (r) return r;
+      } else if (!job.given || !raw) return alignmentScoreResult(job, ctx.outputs)!;
+      return scoreTensor(raw!, scorer);
     },
+    workerJob: () => (scored || (job.given && job.expected === null) ? null : job),
     dispose() {
-      expected = null;
+      scored = false;
+      job = { kind: 'alignment.score', given: false, expected: null };
       predicted = null;
     },
   };

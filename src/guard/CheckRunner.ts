@@ -9,12 +9,13 @@ import type { EmGuardProbes, Pooling, ProbeInputs } from '../probes/probeTypes.j
 import { wasmHeapView } from '../probes/sharedWeights.js';
 import { WorkerCapture, type CaptureTicket, type WorkerCaptureResult } from '../probes/WorkerCapture.js';
 import type { CoreMetricsSpec } from '../probes/captureWorkerProtocol.js';
+import type { BuiltinMetricJob } from './builtinMetricJob.js';
 import type { CoreSnapshotValues } from './computeCoreMetrics.js';
 import type { ActivationSummaries, SnapshotPoint } from './computeSnapshot.js';
 import type { CheckCopy } from './GuardCheckpoints.js';
 import type { GuardRecorder } from './GuardRecorder.js';
 import type { CheckPlan } from './planChecks.js';
-import type { LayerActivations } from './pluginTypes.js';
+import type { LayerActivations, MetricResult } from './pluginTypes.js';
 import { loadSavedBaselineFor, type BaselineFit } from './savedBaseline.js';
 
 const NO_SETS: readonly string[] = Object.freeze([]);
@@ -28,6 +29,11 @@ export interface CapturedCheck {
   summaries?: ActivationSummaries;
   /** The core metrics, when the worker computed them from its eval summaries (`computeSnapshot`'s `given`). */
   core?: CoreSnapshotValues;
+  /**
+   * The metric plugins' results, in order, when the worker computed them (`useWorkerMetrics`):
+   * it found every captured value finite, and `outputs` is empty.
+   */
+  metrics?: readonly MetricResult[];
   /** Training-thread capture time (`capture`) and, for a worker check, the worker's (`workerCapture`), ms. */
   timings: Record<string, number>;
   /** Weights copied at the checked step, kept as the periodic checkpoint if the verdict is safe. */
@@ -288,6 +294,16 @@ export class CheckRunner {
   }
 
   /**
+   * From now on the worker (when it captures) computes the fit's metric plugins from each check's
+   * capture by `jobs` (theirs, in order: `MetricPlugin.workerJob`), and answers with the results
+   * instead of the outputs they read (`CapturedCheck.metrics`). A check it answers without them
+   * (one it reached first, the last check, a non-finite value) is computed here as before.
+   */
+  useWorkerMetrics(jobs: readonly BuiltinMetricJob[]): void {
+    this.worker?.setMetricJobs(jobs);
+  }
+
+  /**
    * The baseline: activations of the plan's baseline probe sets and the planned outputs of the model
    * at step 0 (from the worker when started there; inline otherwise), or, given `savedDir`, a saved
    * baseline checked against this fit (its metric values come with it; no outputs are needed then).
@@ -503,6 +519,7 @@ export class CheckRunner {
           outputs: outputs ? new Map([...r.outputs, ...outputs]) : r.outputs,
           ...(r.summaries.size > 0 ? { summaries: r.summaries } : {}),
           ...(r.core ? { core: r.core } : {}),
+          ...(r.metrics ? { metrics: r.metrics } : {}),
           timings: { capture: ownMs, workerCapture: r.workerMs },
         };
       },

@@ -10,6 +10,7 @@ import { resolveLayers } from '../probes/resolveLayers.js';
 import { resolveWorkerImports } from '../probes/resolveWorkerImports.js';
 import { validateProbes } from '../probes/validateProbes.js';
 import { ActionRunner } from './ActionRunner.js';
+import type { BuiltinMetricJob } from './builtinMetricJob.js';
 import { CheckRunner, type CapturedCheck } from './CheckRunner.js';
 import { computeSnapshot, nonFiniteActivationsSnapshot, nonFiniteSnapshot, type SnapshotSetup } from './computeSnapshot.js';
 import { describeNonFinite, findNonFiniteActivations } from './findNonFiniteActivations.js';
@@ -27,6 +28,20 @@ import type { ActionPlugin, GuardControls, MetricPlugin } from './pluginTypes.js
 import { resolvePolicy, validateEmGuardArgs } from './validateEmGuardArgs.js';
 
 export type { StopReason, CheckEvent, CheckpointEvent, RollbackEvent, NoticeEvent, EmGuardEvents, GuardTimings } from './guardEvents.js';
+
+/**
+ * Whether the capture worker computes the metric plugins of a fit whose plugins are all built-in
+ * (`CheckRunner.useWorkerMetrics`). Not part of the package's API: off only to compare both ways
+ * in tests and benches.
+ */
+let workerVerdict = true;
+
+/** Test and bench only: whether the worker computes the built-in metrics (`workerVerdict`); returns the previous setting. */
+export function setWorkerVerdictForTests(on: boolean): boolean {
+  const before = workerVerdict;
+  workerVerdict = on;
+  return before;
+}
 
 /**
  * The training-loop callback: on the policy's schedule a check captures probe activations
@@ -258,6 +273,16 @@ export class EmGuard extends tf.CustomCallback {
     this.timings.capture += base.captureMs;
     this.policyState = base.policyState;
     this.setup = base.setup;
+    // Every metric plugin built in (the default), none needing this thread: the worker computes them.
+    if (workerVerdict && (args.plugins?.metrics?.length ?? 0) === 0) {
+      const jobs: BuiltinMetricJob[] = [];
+      for (const p of base.setup.plugins) {
+        const job = p.workerJob?.() ?? null;
+        if (!job) return;
+        jobs.push(job);
+      }
+      runner.useWorkerMetrics(jobs);
+    }
   }
 
   /**
@@ -286,7 +311,8 @@ export class EmGuard extends tf.CustomCallback {
     // Broken weights give non-finite activations, also when the losses stayed finite (broken after
     // the checked batch's loss, or a loss that clips NaN): the check reads `nonfinite` and the policy
     // decides, as for a non-finite loss.
-    const bad = findNonFiniteActivations(captured.activations, captured.outputs, captured.summaries);
+    // Metrics computed on the worker come only with every captured value finite (it looked).
+    const bad = captured.metrics ? null : findNonFiniteActivations(captured.activations, captured.outputs, captured.summaries);
     if (bad && !this.activationsNonFinite) {
       const { step, epoch } = captured.at;
       this.recorder.notice({
@@ -299,7 +325,7 @@ export class EmGuard extends tf.CustomCallback {
     this.activationsNonFinite = bad !== null;
     const snapshot = bad
       ? nonFiniteActivationsSnapshot(captured.at, bad)
-      : computeSnapshot(this.setup!, captured.activations, captured.outputs, captured.at, captured.summaries, captured.core);
+      : computeSnapshot(this.setup!, captured.activations, captured.outputs, captured.at, captured.summaries, captured.core, captured.metrics);
     if (snapshot instanceof Promise) return snapshot.then((s) => this.decide(s, captured.timings, captured.copy));
     return this.decide(snapshot, captured.timings, captured.copy);
   }

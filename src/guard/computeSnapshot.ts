@@ -68,6 +68,9 @@ function evalSummariesOf(
  * function), so they are not computed here. Synchronous while the plugins answer synchronously
  * (the built-in ones do, bar a user's `scorer`): a promise only from the first plugin that returns
  * one, the rest then awaited in order as before. The guard's verdict then takes no promise hop.
+ * `results`: the plugins' results (one per `setup.plugins`, in order) as the capture worker
+ * computed them (`builtinMetricResult`, their own function), taken as they are; with `given` too,
+ * the eval summaries are not read.
  */
 export function computeSnapshot(
   setup: SnapshotSetup,
@@ -76,27 +79,17 @@ export function computeSnapshot(
   at: SnapshotPoint,
   summaries?: ActivationSummaries,
   given?: CoreSnapshotValues,
+  results?: readonly MetricResult[],
 ): CheckEvent | Promise<CheckEvent> {
   const { step, epoch } = at;
   const { layers } = setup.context;
   const tm = performance.now();
   const values: Record<string, number | null> = {};
   const reasons: Record<string, string> = {};
-  const evalSummaries = setup.summarizeEval ? evalSummariesOf(setup, current, summaries) : undefined;
+  const evalSummaries = setup.summarizeEval && !(given && results) ? evalSummariesOf(setup, current, summaries) : undefined;
   const core = given ?? coreSnapshotValues(layers, setup.context.activations, current, setup.rank, setup.seed, setup.wantedCore, setup.scratch, evalSummaries);
   Object.assign(values, core.values);
   Object.assign(reasons, core.reasons);
-  const ctx: CheckContext = {
-    ...setup.context,
-    activations: current,
-    baseline: setup.context.activations,
-    step,
-    epoch,
-    outputs,
-  };
-  // Set, not spread from a temporary object, and the map filled by `set`, not from an iterable: the
-  // verdict's code runs cold (once per check, between training ops), where each such step costs µs.
-  if (evalSummaries) ctx.summaries = new Map<string, ReadonlyMap<string, ActivationSummary>>().set('eval', evalSummaries);
   const take = (p: MetricPlugin, r: MetricResult) => {
     values[p.name] = r.value;
     if (r.value === null) reasons[p.name] = r.reason ?? 'no value';
@@ -114,6 +107,21 @@ export function computeSnapshot(
     return { step, epoch, values, reasons, timingsMs: { metrics: performance.now() - tm } };
   };
   const plugins = setup.plugins;
+  if (results) {
+    for (let i = 0; i < plugins.length; i++) take(plugins[i]!, results[i]!);
+    return finish();
+  }
+  const ctx: CheckContext = {
+    ...setup.context,
+    activations: current,
+    baseline: setup.context.activations,
+    step,
+    epoch,
+    outputs,
+  };
+  // Set, not spread from a temporary object, and the map filled by `set`, not from an iterable: the
+  // verdict's code runs cold (once per check, between training ops), where each such step costs µs.
+  if (evalSummaries) ctx.summaries = new Map<string, ReadonlyMap<string, ActivationSummary>>().set('eval', evalSummaries);
   for (let i = 0; i < plugins.length; i++) {
     const p = plugins[i]!;
     let r: MetricResult | PromiseLike<MetricResult>;

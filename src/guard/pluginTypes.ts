@@ -5,6 +5,7 @@ import type { Matrix } from '../metrics/matrix.js';
 import type { ModelOutput } from '../probes/captureOutput.js';
 import type { EmGuardProbes } from '../probes/probeTypes.js';
 import type { Decision } from '../policy/index.js';
+import type { BuiltinMetricJob } from './builtinMetricJob.js';
 import type { ActionInfo } from '../policy/registry.js';
 
 /** Activations of every watched layer for one probe set: layer name → [probes, features]. */
@@ -77,6 +78,13 @@ export interface MetricPlugin {
   /** Called once per `fit` with the unmodified model; keep state on the plugin instance. */
   init?(ctx: BaselineContext): void | Promise<void>;
   compute(ctx: CheckContext): MetricResult | Promise<MetricResult>;
+  /**
+   * Built-in metrics only (em-guard's own plugins; the guard ignores it on a user's plugin): after
+   * `init`, this fit's state as a job the capture worker can compute each check from by the same
+   * function `compute` uses (`builtinMetricResult`), or null when `compute` needs this thread (a
+   * `scorer`). See `EmGuard`'s worker verdict.
+   */
+  workerJob?(): BuiltinMetricJob | null;
   /** Releases anything `init` kept (tensors, buffers). */
   dispose?(): void;
 }

@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import type { BuiltinMetricJob } from '../guard/builtinMetricJob.js';
 import type { CoreSnapshotValues } from '../guard/computeCoreMetrics.js';
+import type { MetricResult } from '../guard/pluginTypes.js';
 import type { ActivationSummary } from '../metrics/activationSummary.js';
 import type { Matrix } from '../metrics/matrix.js';
 import type { AnswerScoring, ModelOutput } from './captureOutput.js';
@@ -15,6 +17,7 @@ import {
   type CoreMetricsSpec,
   type DropRequest,
   type KeptBytes,
+  type MetricJobsRequest,
   type PackedBytes,
   type TransferredTensor,
   type WorkerInit,
@@ -33,6 +36,8 @@ export interface WorkerCaptureResult {
   summaries: Map<string, Map<string, ActivationSummary>>;
   /** The core metrics the worker computed from the eval summaries (`CaptureRequest.core`). */
   core?: CoreSnapshotValues;
+  /** The results of the session's metric jobs (`setMetricJobs`), in order, when the worker computed them (`outputs` is then empty). */
+  metrics?: MetricResult[];
   /** The weights and the `pack` tensors packed and hashed, when `capture` was given `pack`. */
   packed?: { weights: PackedBytes; extra: PackedBytes };
   /** The same bytes kept on the worker (`keepPacked`), for `writeKept` / `dropKept` with this capture's `id`. */
@@ -286,6 +291,7 @@ export class WorkerCapture {
           outputs,
           summaries,
           ...(msg.core ? { core: msg.core } : {}),
+          ...(msg.metrics ? { metrics: msg.metrics } : {}),
           ...(msg.packed ? { packed: msg.packed } : {}),
           ...(msg.kept ? { kept: { id: msg.id, ...msg.kept } } : {}),
           workerMs: msg.ms,
@@ -583,6 +589,15 @@ export class WorkerCapture {
       this.holdWhileAwaited();
       this.worker.postMessage(req);
     });
+  }
+
+  /**
+   * From now on the worker computes these metrics from each check's capture (`MetricJobsRequest`)
+   * and answers with their results (`result.metrics`) instead of the outputs they read.
+   */
+  setMetricJobs(jobs: readonly BuiltinMetricJob[]): void {
+    if (this.failed) return;
+    this.worker.postMessage({ type: 'metrics', jobs: [...jobs] } satisfies MetricJobsRequest);
   }
 
   /** Frees the bytes capture `capture` kept (its checkpoint is not kept). */

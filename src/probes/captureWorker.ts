@@ -9,7 +9,11 @@ import * as tf from '@tensorflow/tfjs';
 import { OPTIMIZER_BIN } from '../checkpoints/checkpointIndex.js';
 import { writeCheckpointDir } from '../checkpoints/writeCheckpointDir.js';
 import { WEIGHTS_BIN } from '../io/fileSystemHandler.js';
+import type { BuiltinMetricJob } from '../guard/builtinMetricJob.js';
+import { builtinMetricResult } from '../guard/builtinMetricResult.js';
 import { coreSnapshotValues, type CoreMetricName, type CoreSnapshotValues } from '../guard/computeCoreMetrics.js';
+import { findNonFiniteActivations } from '../guard/findNonFiniteActivations.js';
+import type { MetricResult } from '../guard/pluginTypes.js';
 import { summarizeActivations, type ActivationSummary } from '../metrics/activationSummary.js';
 import type { Matrix } from '../metrics/matrix.js';
 import { captureOutput, type AnswerScoring } from './captureOutput.js';
@@ -21,6 +25,7 @@ import {
   type CaptureRequest,
   type CoreMetricsSpec,
   type DropRequest,
+  type MetricJobsRequest,
   type PackedBytes,
   type TransferredTensor,
   type WorkerInit,
@@ -48,6 +53,8 @@ const scorings = new Map<string, AnswerScoring>();
 const references = new Map<string, Map<string, Matrix>>();
 /** `CaptureRequest.core` of this fit: set, the core metrics of summarized eval captures are computed here. */
 let coreSpec: (CoreMetricsSpec & { wantedSet: ReadonlySet<CoreMetricName> }) | null = null;
+/** The session's metric jobs (`MetricJobsRequest`), or null: the training thread computes the metrics. */
+let metricJobs: { jobs: BuiltinMetricJob[]; outputs: string[] } | null = null;
 /** Delta buffers of the summaries, reused across checks. */
 const scratch = new Map<string, Float64Array>();
 /** Capture request id → checkpoint bytes packed and kept for a `write` (`keepPacked`). */
@@ -146,6 +153,7 @@ async function init(msg: WorkerInit): Promise<void> {
   scorings.clear();
   references.clear();
   coreSpec = null;
+  metricJobs = null;
   scratch.clear();
   keptPacked.clear();
   model?.dispose();
@@ -227,10 +235,16 @@ async function run(req: CaptureRequest, to: Session | null): Promise<CaptureRepl
   for (const name of req.outputs) {
     const inputs = sets.get(name);
     if (!inputs) throw new Error(`unknown probe set \`${name}\``);
-    const output = await captureOutput(model!, inputs.length === 1 ? inputs[0]! : inputs, batchSize, scorings.get(name));
-    transfer.push(output.data.buffer as ArrayBuffer);
-    out.outputs[name] = output;
+    out.outputs[name] = await captureOutput(model!, inputs.length === 1 ? inputs[0]! : inputs, batchSize, scorings.get(name));
   }
+  // A check's (not the baseline's, whose outputs the baseline snapshot reads, nor a checkpoint's packing).
+  const metrics = metricJobs && req.sets.length > 0 && !req.keepReference?.length ? metricsOf(metricJobs, req, out) : undefined;
+  if (metrics) {
+    // What the training thread no longer reads: the outputs. (The eval summaries, a few numbers and
+    // the column means per layer, still come: a reply with summaries is one whose eval set was summarized.)
+    out.metrics = metrics;
+    out.outputs = {};
+  } else for (const name in out.outputs) transfer.push(out.outputs[name]!.data.buffer as ArrayBuffer);
   if (req.pack) {
     // After the captures: the verdict waits for those, the checkpoint bytes only for the verdict.
     // The sent arrays are read, never moved back (a cpu-backend model here may still use them),
@@ -266,6 +280,37 @@ function coreOf(spec: NonNullable<typeof coreSpec>, summaries: ReadonlyMap<strin
   }
 }
 
+/**
+ * The session's metric results of a capture's reply `out`, by the training thread's own functions
+ * on what that thread would read of the reply (`builtinMetricResult`), in the jobs' order.
+ * Undefined when the training thread must compute them as before: an output they read was not
+ * captured here (the fit's last check computes one there), a value is non-finite (it then says
+ * which and decides on that), or a job needs that thread (a non-2-D alignment output) or threw.
+ */
+function metricsOf(spec: NonNullable<typeof metricJobs>, req: CaptureRequest, out: Extract<CaptureReply, { type: 'result' }>): MetricResult[] | undefined {
+  for (const name of spec.outputs) if (!(name in out.outputs)) return undefined;
+  // An eval set the training thread summarizes itself (no reference here yet): its summaries are made there.
+  if (req.summarize?.includes('eval') && !out.summaries?.eval) return undefined;
+  const activations = new Map<string, Map<string, Matrix>>();
+  for (const set in out.activations) activations.set(set, new Map(out.activations[set]!.map((a) => [a.layer, a])));
+  const summaries = new Map<string, Map<string, ActivationSummary>>();
+  for (const set in out.summaries) summaries.set(set, new Map(out.summaries[set]!.map((x) => [x.layer, x.summary])));
+  const outputs = new Map(Object.entries(out.outputs));
+  if (findNonFiniteActivations(activations, outputs, summaries)) return undefined;
+  const inputs = { layers: capture!.layers, activations, summaries, outputs };
+  try {
+    const results: MetricResult[] = [];
+    for (const job of spec.jobs) {
+      const r = builtinMetricResult(job, inputs);
+      if (!r) return undefined;
+      results.push(r);
+    }
+    return results;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A kept checkpoint's write: the same `writeCheckpointDir` as the training thread's, with the bytes packed here. */
 async function write(msg: WriteRequest, to: Session | null): Promise<void> {
   const bytes = keptPacked.get(msg.capture);
@@ -279,6 +324,13 @@ async function write(msg: WriteRequest, to: Session | null): Promise<void> {
   } catch (e) {
     reply(to, { type: 'written', id: msg.id, error: (e as Error).message });
   }
+}
+
+/** The outputs a metric job reads (all of them must come from this thread's capture). */
+function jobOutputs(job: BuiltinMetricJob): string[] {
+  if (job.kind === 'alignment.score') return job.given ? ['alignment'] : [];
+  if (job.kind === 'preference') return job.given ? ['preference.chosen', 'preference.rejected'] : [];
+  return [];
 }
 
 let queue: Promise<unknown> = Promise.resolve();
@@ -323,7 +375,7 @@ function listen(session: Session, heard = Atomics.load(session.bell, 0)): void {
   else rung();
 }
 
-port.on('message', (msg: WorkerInit | CaptureRequest | WriteRequest | DropRequest) => {
+port.on('message', (msg: WorkerInit | CaptureRequest | WriteRequest | DropRequest | MetricJobsRequest) => {
   if (msg.type === 'init') {
     // A new session (the previous one released this thread before it was handed on): from now on
     // replies go to its port. Requests of the previous session still queued or writing answer on
@@ -343,6 +395,13 @@ port.on('message', (msg: WorkerInit | CaptureRequest | WriteRequest | DropReques
   // Checkpoint writes wait on the disk, not the CPU: beside the captures, not in their queue.
   if (msg.type === 'write') return void write(msg, to);
   if (msg.type === 'drop') return void keptPacked.delete(msg.capture);
+  // In the queue: after the init it belongs to (which clears the previous session's jobs).
+  if (msg.type === 'metrics') {
+    queue = queue.then(() => {
+      if (current === to) metricJobs = { jobs: msg.jobs, outputs: [...new Set(msg.jobs.flatMap(jobOutputs))] };
+    });
+    return;
+  }
   // Kept before the request runs: the session rings only after it was answered.
   if (msg.type === 'capture' && msg.template !== undefined && to) to.templates.set(msg.template, msg);
   enqueue(msg, to);

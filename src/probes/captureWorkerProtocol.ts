@@ -1,6 +1,8 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { CheckpointDirTail } from '../checkpoints/writeCheckpointDir.js';
+import type { BuiltinMetricJob } from '../guard/builtinMetricJob.js';
 import type { CoreSnapshotValues } from '../guard/computeCoreMetrics.js';
+import type { MetricResult } from '../guard/pluginTypes.js';
 import type { ActivationSummary } from '../metrics/activationSummary.js';
 import type { PreferenceOutput } from '../metrics/preferenceScores.js';
 import type { ModelOutput } from './captureOutput.js';
@@ -151,6 +153,18 @@ export interface DropRequest {
   capture: number;
 }
 
+/**
+ * From now on (until the next `init`): compute these metrics (the fit's metric plugins, in order,
+ * all built-in: `builtinMetricResult`) from each capture's reply, and send their results
+ * (`metrics`) instead of the outputs they read, so the training thread takes a smaller reply and
+ * computes nothing of them. Queued behind
+ * the requests posted before it; a request it does not reach yet is answered as before.
+ */
+export interface MetricJobsRequest {
+  type: 'metrics';
+  jobs: BuiltinMetricJob[];
+}
+
 /** Size and hash of bytes packed and kept on the worker. */
 export interface KeptBytes {
   bytes: number;
@@ -191,6 +205,13 @@ export type CaptureReply =
       summaries?: Record<string, TransferredSummary[]>;
       /** The core metrics of the summarized `eval` set (`CaptureRequest.core`), when it could compute them. */
       core?: CoreSnapshotValues;
+      /**
+       * The results of the session's metric jobs (`MetricJobsRequest`), in order, when the worker
+       * computed them: only when it had every output they read, found no non-finite value (the
+       * training thread then says which and decides on it), and no job needed the training thread.
+       * With them, `outputs` is empty.
+       */
+      metrics?: MetricResult[];
       /** The packed weights and `pack` tensors, when the request asked for them. */
       packed?: { weights: PackedBytes; extra: PackedBytes };
       /** The same, kept on the worker (`keepPacked`): sizes and hashes only. */
