@@ -240,10 +240,12 @@ async function run(req: CaptureRequest, to: Session | null): Promise<CaptureRepl
   // A check's (not the baseline's, whose outputs the baseline snapshot reads, nor a checkpoint's packing).
   const metrics = metricJobs && req.sets.length > 0 && !req.keepReference?.length ? metricsOf(metricJobs, req, out) : undefined;
   if (metrics) {
-    // What the training thread no longer reads: the outputs. (The eval summaries, a few numbers and
-    // the column means per layer, still come: a reply with summaries is one whose eval set was summarized.)
+    // What the training thread no longer reads: the outputs, and, when their core metrics came too,
+    // the eval summaries' layers (the set stays listed, empty: it was summarized, not returned whole).
+    // Each typed array of a reply is a new ArrayBuffer there, allocated cold between training steps.
     out.metrics = metrics;
     out.outputs = {};
+    if (out.core && out.summaries?.eval) out.summaries.eval = [];
   } else for (const name in out.outputs) transfer.push(out.outputs[name]!.data.buffer as ArrayBuffer);
   if (req.pack) {
     // After the captures: the verdict waits for those, the checkpoint bytes only for the verdict.

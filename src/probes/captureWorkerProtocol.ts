@@ -209,7 +209,7 @@ export type CaptureReply =
        * The results of the session's metric jobs (`MetricJobsRequest`), in order, when the worker
        * computed them: only when it had every output they read, found no non-finite value (the
        * training thread then says which and decides on it), and no job needed the training thread.
-       * With them, `outputs` is empty.
+       * With them, `outputs` is empty, and so is `summaries.eval` when `core` came too.
        */
       metrics?: MetricResult[];
       /** The packed weights and `pack` tensors, when the request asked for them. */
