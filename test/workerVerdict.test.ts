@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { emGuard, setWorkerVerdictForTests } from '../src/guard/EmGuard.js';
+import { emGuard, setWorkerVerdictForTests, workerVerdictCounts } from '../src/guard/EmGuard.js';
 import { loadBundledPolicy } from '../src/policy/loadPolicy.js';
 import { parsePolicy } from '../src/policy/parsePolicy.js';
 import type { Policy } from '../src/policy/types.js';
@@ -39,12 +39,13 @@ function spyMetrics(): { withMetrics: number; without: number; restore: () => vo
   return seen;
 }
 
-async function withVerdict<T>(on: boolean, run: () => Promise<T>): Promise<T & { withMetrics: number; without: number }> {
+async function withVerdict<T>(on: boolean, run: () => Promise<T>): Promise<T & { withMetrics: number; without: number; policiesTaken: number }> {
   const previous = setWorkerVerdictForTests(on);
   const spy = spyMetrics();
+  const taken = workerVerdictCounts.taken;
   try {
     const r = await run();
-    return { ...r, withMetrics: spy.withMetrics, without: spy.without };
+    return { ...r, withMetrics: spy.withMetrics, without: spy.without, policiesTaken: workerVerdictCounts.taken - taken };
   } finally {
     spy.restore();
     setWorkerVerdictForTests(previous);
@@ -61,7 +62,9 @@ test('MLP, bundled default policy: check events and records identical with the w
     const here = await withVerdict(false, () => recordedGuardedFit(probes, data, policy, true));
     const worker = await withVerdict(true, () => recordedGuardedFit(probes, data, policy, true));
     assert.equal(here.withMetrics, 0, 'off: no metric computed on the worker');
-    assert.ok(worker.withMetrics >= 4, `checks whose metrics came from the worker: ${worker.withMetrics} (without: ${worker.without})`);
+    assert.equal(here.policiesTaken, 0);
+    assert.ok(worker.withMetrics >= 2, `checks whose metrics came from the worker: ${worker.withMetrics} (without: ${worker.without})`);
+    assert.ok(worker.policiesTaken >= 2, `checks whose policy evaluation came from the worker: ${worker.policiesTaken}`);
     assert.ok(here.events.length >= 6, `checks: ${here.events.length}`);
     assert.ok(here.events.every((e) => e.includes('"alignment.score":') && e.includes('"alignment.projection@')));
     assert.deepEqual(worker.events, here.events);
@@ -290,7 +293,9 @@ test('language model, policies on alignment.score, alignment.projection and alig
       const here = await withVerdict(false, () => lmFit(policy, probes, data));
       const worker = await withVerdict(true, () => lmFit(policy, probes, data));
       assert.equal(here.withMetrics, 0);
+      assert.equal(here.policiesTaken, 0);
       assert.ok(worker.withMetrics >= 2, `checks whose metrics came from the worker: ${worker.withMetrics} (without: ${worker.without})`);
+      assert.ok(worker.policiesTaken >= 1, `checks whose policy evaluation came from the worker: ${worker.policiesTaken}`);
       const checks = here.events.filter((e) => e.startsWith('{"check"'));
       assert.ok(checks.length >= 3, `checks: ${checks.length}`);
       assert.ok(

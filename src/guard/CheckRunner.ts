@@ -8,7 +8,8 @@ import { answerScoringOf, probeSetInputs } from '../probes/probeSets.js';
 import type { EmGuardProbes, Pooling, ProbeInputs } from '../probes/probeTypes.js';
 import { wasmHeapView } from '../probes/sharedWeights.js';
 import { WorkerCapture, type CaptureTicket, type WorkerCaptureResult } from '../probes/WorkerCapture.js';
-import type { CoreMetricsSpec } from '../probes/captureWorkerProtocol.js';
+import type { CoreMetricsSpec, MetricJobsRequest, WorkerVerdict } from '../probes/captureWorkerProtocol.js';
+import type { PolicyState } from '../policy/policyState.js';
 import type { BuiltinMetricJob } from './builtinMetricJob.js';
 import type { CoreSnapshotValues } from './computeCoreMetrics.js';
 import type { ActivationSummaries, SnapshotPoint } from './computeSnapshot.js';
@@ -34,6 +35,8 @@ export interface CapturedCheck {
    * it found every captured value finite, and `outputs` is empty.
    */
   metrics?: readonly MetricResult[];
+  /** The policy as the worker evaluated it on this check (`useWorkerMetrics`' `policy`). */
+  verdict?: WorkerVerdict;
   /** Training-thread capture time (`capture`) and, for a worker check, the worker's (`workerCapture`), ms. */
   timings: Record<string, number>;
   /** Weights copied at the checked step, kept as the periodic checkpoint if the verdict is safe. */
@@ -295,12 +298,20 @@ export class CheckRunner {
 
   /**
    * From now on the worker (when it captures) computes the fit's metric plugins from each check's
-   * capture by `jobs` (theirs, in order: `MetricPlugin.workerJob`), and answers with the results
-   * instead of the outputs they read (`CapturedCheck.metrics`). A check it answers without them
-   * (one it reached first, the last check, a non-finite value) is computed here as before.
+   * capture by `jobs` (theirs, in order: `MetricPlugin.workerJob`; `names` theirs), and answers
+   * with the results instead of the outputs they read (`CapturedCheck.metrics`); given `policy`,
+   * with the policy evaluated on them too (`CapturedCheck.verdict`). A check it answers without
+   * them (one it reached first, the last check, a non-finite value) is computed here as before.
+   * False without a worker.
    */
-  useWorkerMetrics(jobs: readonly BuiltinMetricJob[]): void {
-    this.worker?.setMetricJobs(jobs);
+  useWorkerMetrics(jobs: readonly BuiltinMetricJob[], names: readonly string[], policy?: MetricJobsRequest['policy']): boolean {
+    this.worker?.setMetricJobs(jobs, names, policy);
+    return this.worker !== null;
+  }
+
+  /** The policy state the training thread arrived at itself, numbered `gen`, for the worker's next evaluations (`WorkerVerdict`). */
+  setWorkerPolicyState(state: PolicyState, gen: number): void {
+    this.worker?.setPolicyState(state, gen);
   }
 
   /**
@@ -464,6 +475,8 @@ export class CheckRunner {
     weights: WeightsCopy | null = null,
   ): Promise<void> | undefined {
     const pending: PendingCheck = { at, copy: weights, done: Promise.resolve(), result: null, error: null };
+    // The worker reads the checked point for its snapshot and policy (`WorkerCapture.markCheck`).
+    worker.markCheck(at);
     // The eval activations come back summarized once the worker has the baseline to do it against.
     const summarize = this.summarizeSets;
     let reference: Map<string, LayerActivations> | undefined;
@@ -520,6 +533,7 @@ export class CheckRunner {
           ...(r.summaries.size > 0 ? { summaries: r.summaries } : {}),
           ...(r.core ? { core: r.core } : {}),
           ...(r.metrics ? { metrics: r.metrics } : {}),
+          ...(r.verdict ? { verdict: r.verdict } : {}),
           timings: { capture: ownMs, workerCapture: r.workerMs },
         };
       },

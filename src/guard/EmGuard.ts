@@ -3,9 +3,10 @@ import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import type { WeightsCopy } from '../checkpoints/checkpointTarget.js';
 import { installInterruptHandler } from '../checkpoints/interruptHandler.js';
-import { evaluatePolicy, nonfiniteValue } from '../policy/evaluatePolicy.js';
+import { evaluatePolicy, nonfiniteValue, type PolicyEvaluation } from '../policy/evaluatePolicy.js';
 import { keepsSafeCheckpoints, periodicSafeCheckpointDue } from '../policy/safeCheckpoints.js';
 import type { Decision, Policy, PolicyState } from '../policy/types.js';
+import type { WorkerVerdict } from '../probes/captureWorkerProtocol.js';
 import { resolveLayers } from '../probes/resolveLayers.js';
 import { resolveWorkerImports } from '../probes/resolveWorkerImports.js';
 import { validateProbes } from '../probes/validateProbes.js';
@@ -35,6 +36,9 @@ export type { StopReason, CheckEvent, CheckpointEvent, RollbackEvent, NoticeEven
  * in tests and benches.
  */
 let workerVerdict = true;
+
+/** Test and bench only: how many checks' policy evaluations were taken from the worker in this process. */
+export const workerVerdictCounts = { taken: 0 };
 
 /** Test and bench only: whether the worker computes the built-in metrics (`workerVerdict`); returns the previous setting. */
 export function setWorkerVerdictForTests(on: boolean): boolean {
@@ -81,6 +85,13 @@ export class EmGuard extends tf.CustomCallback {
   private checkpoints: GuardCheckpoints | null = null;
   private setup: SnapshotSetup | null = null;
   private policyState: PolicyState | null = null;
+  /**
+   * While the worker evaluates the policy (`settleBaseline`): the number of the state it started
+   * from (`gen`, a new one each time this thread evaluates itself) and how many checks into it the
+   * state held here is (`n`): a worker verdict is taken only when it says the same. Null otherwise.
+   */
+  private policyTag: { gen: number; n: number } | null = null;
+  private policyGens = 0;
   private step = 0;
   /** The fit's last batch (`fitTotalSteps`), or null when tfjs does not say. */
   private lastStep: number | null = null;
@@ -273,7 +284,9 @@ export class EmGuard extends tf.CustomCallback {
     this.timings.capture += base.captureMs;
     this.policyState = base.policyState;
     this.setup = base.setup;
-    // Every metric plugin built in (the default), none needing this thread: the worker computes them.
+    // Every metric plugin built in (the default), none needing this thread: the worker computes them,
+    // and evaluates the policy on them unless a check's snapshot also holds values read here (the
+    // learning rate, the mixer's share: `mitigationValues`).
     if (workerVerdict && (args.plugins?.metrics?.length ?? 0) === 0) {
       const jobs: BuiltinMetricJob[] = [];
       for (const p of base.setup.plugins) {
@@ -281,8 +294,40 @@ export class EmGuard extends tf.CustomCallback {
         if (!job) return;
         jobs.push(job);
       }
-      runner.useWorkerMetrics(jobs);
+      const onWorker = !this.readsLr && !this.mixerControl;
+      if (onWorker) this.policyTag = { gen: ++this.policyGens, n: 0 };
+      const names = base.setup.plugins.map((p) => p.name);
+      const sent = runner.useWorkerMetrics(jobs, names, onWorker ? { policy: this.policy, state: base.policyState, gen: this.policyTag!.gen } : undefined);
+      if (!sent || !onWorker) this.policyTag = null;
     }
+  }
+
+  /**
+   * The policy's evaluation of `snapshot`: the worker's (`verdict`) when it started from the state
+   * held here and read the same checked point, else evaluated here (then its state goes to the
+   * worker, whose next evaluations would start from another). Both by `evaluatePolicy` on the same
+   * values: the same decisions, state and notices.
+   */
+  private evaluate(snapshot: CheckEvent, verdict: WorkerVerdict | undefined): PolicyEvaluation {
+    const tag = this.policyTag;
+    if (tag && verdict && verdict.gen === tag.gen && verdict.n === tag.n && verdict.step === snapshot.step && Object.is(verdict.loss, snapshot.values.loss)) {
+      tag.n += 1;
+      workerVerdictCounts.taken += 1;
+      const s = verdict.state;
+      const state: PolicyState = Object.freeze({
+        checks: s.checks,
+        consecutive: Object.freeze(s.consecutive),
+        baseline: this.policyState!.baseline,
+        unevaluable: Object.freeze(s.unevaluable),
+      });
+      return { decisions: verdict.decisions, state, notices: verdict.notices };
+    }
+    const evaluation = evaluatePolicy(this.policy, this.policyState!, snapshot);
+    if (tag) {
+      this.policyTag = { gen: ++this.policyGens, n: 0 };
+      this.runner!.setWorkerPolicyState(evaluation.state, this.policyTag.gen);
+    }
+    return evaluation;
   }
 
   /**
@@ -326,22 +371,22 @@ export class EmGuard extends tf.CustomCallback {
     const snapshot = bad
       ? nonFiniteActivationsSnapshot(captured.at, bad)
       : computeSnapshot(this.setup!, captured.activations, captured.outputs, captured.at, captured.summaries, captured.core, captured.metrics);
-    if (snapshot instanceof Promise) return snapshot.then((s) => this.decide(s, captured.timings, captured.copy));
-    return this.decide(snapshot, captured.timings, captured.copy);
+    if (snapshot instanceof Promise) return snapshot.then((s) => this.decide(s, captured.timings, captured.copy, captured.verdict));
+    return this.decide(snapshot, captured.timings, captured.copy, captured.verdict);
   }
 
   /**
    * Evaluates the policy on a snapshot, records it, runs the actions and the periodic checkpoint;
    * synchronous (undefined) unless an action runs or a checkpoint is kept (`decidePending`).
    */
-  private decide(snapshot: CheckEvent, captureTimings: Record<string, number>, copy: WeightsCopy | null): Promise<void> | undefined {
-    if (!this.setup) return this.settleBaseline().then(() => this.decide(snapshot, captureTimings, copy));
+  private decide(snapshot: CheckEvent, captureTimings: Record<string, number>, copy: WeightsCopy | null, verdict?: WorkerVerdict): Promise<void> | undefined {
+    if (!this.setup) return this.settleBaseline().then(() => this.decide(snapshot, captureTimings, copy, verdict));
     const model = this.lmodel;
     this.checks += 1;
     // The share and learning rate in force since the previous check, readable by rules and the report.
     if (this.readsLr || this.mixerControl) Object.assign(snapshot.values, mitigationValues(this.readsLr, this.mixerControl, model));
     const tp = performance.now();
-    const { decisions, state, notices } = evaluatePolicy(this.policy, this.policyState!, snapshot);
+    const { decisions, state, notices } = this.evaluate(snapshot, verdict);
     this.policyState = state;
     const policyMs = performance.now() - tp;
     for (const n of notices)
@@ -446,6 +491,7 @@ export class EmGuard extends tf.CustomCallback {
     this.runner = null;
     this.setup = null;
     this.policyState = null;
+    this.policyTag = null;
   }
 }
 

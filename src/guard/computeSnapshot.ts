@@ -59,6 +59,40 @@ function evalSummariesOf(
   return out;
 }
 
+/** A metric plugin's result into a snapshot's values and reasons (`name`, `name@layer`). */
+export function takeMetricResult(values: Record<string, number | null>, reasons: Record<string, string>, name: string, r: MetricResult): void {
+  values[name] = r.value;
+  if (r.value === null) reasons[name] = r.reason ?? 'no value';
+  for (const [layer, v] of Object.entries(r.perLayer ?? {})) values[`${name}@${layer}`] = v;
+}
+
+/** A snapshot's last values: the loss window's mean and whether it saw a non-finite loss. */
+export function finishSnapshotValues(values: Record<string, number | null>, reasons: Record<string, string>, at: SnapshotPoint): void {
+  values.loss = at.loss ?? null;
+  if (values.loss === null) reasons.loss = at.loss === undefined ? 'baseline (no training yet)' : 'no finite loss since the last check';
+  values.nonfinite = at.nonfinite ? 1 : 0;
+}
+
+/**
+ * A check's snapshot values from its core metrics and its metric plugins' results (`names`, in
+ * order), as `computeSnapshot` assembles them (the same key order): the capture worker's copy,
+ * on which it evaluates the policy.
+ */
+export function snapshotFromResults(
+  core: CoreSnapshotValues,
+  names: readonly string[],
+  results: readonly MetricResult[],
+  at: SnapshotPoint,
+): { values: Record<string, number | null>; reasons: Record<string, string> } {
+  const values: Record<string, number | null> = {};
+  const reasons: Record<string, string> = {};
+  Object.assign(values, core.values);
+  Object.assign(reasons, core.reasons);
+  for (let i = 0; i < names.length; i++) takeMetricResult(values, reasons, names[i]!, results[i]!);
+  finishSnapshotValues(values, reasons, at);
+  return { values, reasons };
+}
+
 /**
  * Every metric of one check on `current` activations (and the model outputs the plugins asked
  * for): core metrics per layer and aggregated to the worst layer, then the plugins, then the loss
@@ -90,20 +124,14 @@ export function computeSnapshot(
   const core = given ?? coreSnapshotValues(layers, setup.context.activations, current, setup.rank, setup.seed, setup.wantedCore, setup.scratch, evalSummaries);
   Object.assign(values, core.values);
   Object.assign(reasons, core.reasons);
-  const take = (p: MetricPlugin, r: MetricResult) => {
-    values[p.name] = r.value;
-    if (r.value === null) reasons[p.name] = r.reason ?? 'no value';
-    for (const [layer, v] of Object.entries(r.perLayer ?? {})) values[`${p.name}@${layer}`] = v;
-  };
+  const take = (p: MetricPlugin, r: MetricResult) => takeMetricResult(values, reasons, p.name, r);
   const threw = (p: MetricPlugin, e: unknown) => {
     values[p.name] = null;
     reasons[p.name] = `metric threw: ${(e as Error).message}`;
     setup.onMetricError(p.name, e as Error);
   };
   const finish = (): CheckEvent => {
-    values.loss = at.loss ?? null;
-    if (values.loss === null) reasons.loss = at.loss === undefined ? 'baseline (no training yet)' : 'no finite loss since the last check';
-    values.nonfinite = at.nonfinite ? 1 : 0;
+    finishSnapshotValues(values, reasons, at);
     return { step, epoch, values, reasons, timingsMs: { metrics: performance.now() - tm } };
   };
   const plugins = setup.plugins;

@@ -12,12 +12,17 @@ import { packageRoot } from '../util/packageRoot.js';
 import type { CheckpointDirTail } from '../checkpoints/writeCheckpointDir.js';
 import {
   BELL_INTS,
+  CHECK_LOSS_NULL,
+  CHECK_NONFINITE,
+  CHECK_SLOT_DOUBLES,
   type CaptureReply,
   type CaptureRequest,
   type CoreMetricsSpec,
   type DropRequest,
   type KeptBytes,
   type MetricJobsRequest,
+  type PolicyStateRequest,
+  type WorkerVerdict,
   type PackedBytes,
   type TransferredTensor,
   type WorkerInit,
@@ -38,6 +43,8 @@ export interface WorkerCaptureResult {
   core?: CoreSnapshotValues;
   /** The results of the session's metric jobs (`setMetricJobs`), in order, when the worker computed them (`outputs` is then empty). */
   metrics?: MetricResult[];
+  /** The policy evaluated there on this check (`setMetricJobs`' `policy`). */
+  verdict?: WorkerVerdict;
   /** The weights and the `pack` tensors packed and hashed, when `capture` was given `pack`. */
   packed?: { weights: PackedBytes; extra: PackedBytes };
   /** The same bytes kept on the worker (`keepPacked`), for `writeKept` / `dropKept` with this capture's `id`. */
@@ -188,6 +195,8 @@ export class WorkerCapture {
   private readonly dispatch: (msg: CaptureReply) => void;
   /** This session's bell (`WorkerInit.bell`): [0] rung count, [1] the id rung last, [2] its template. */
   private readonly bell = new Int32Array(new SharedArrayBuffer(BELL_INTS * 4));
+  /** The checked point of the check in flight (`WorkerInit.checkSlot`, `markCheck`). */
+  private readonly checkSlot = new Float64Array(new SharedArrayBuffer(CHECK_SLOT_DOUBLES * 8));
   /** Capture requests pending whose order counts (`capture`): none may be overtaken by a rung one. */
   private readonly ordered = new Set<number>();
   /** The rung request not answered yet, or -1: the bell holds one id, so a second ring would overwrite it (`capture` posts instead). */
@@ -292,6 +301,7 @@ export class WorkerCapture {
           summaries,
           ...(msg.core ? { core: msg.core } : {}),
           ...(msg.metrics ? { metrics: msg.metrics } : {}),
+          ...(msg.verdict ? { verdict: msg.verdict } : {}),
           ...(msg.packed ? { packed: msg.packed } : {}),
           ...(msg.kept ? { kept: { id: msg.id, ...msg.kept } } : {}),
           workerMs: msg.ms,
@@ -343,6 +353,7 @@ export class WorkerCapture {
       replies: this.replyFlag.buffer as SharedArrayBuffer,
       replyPort: channel.port2,
       bell: this.bell.buffer as SharedArrayBuffer,
+      checkSlot: this.checkSlot.buffer as SharedArrayBuffer,
     };
     // The probe data are private copies already: move them instead of cloning them again.
     this.worker.postMessage(init, [
@@ -595,9 +606,27 @@ export class WorkerCapture {
    * From now on the worker computes these metrics from each check's capture (`MetricJobsRequest`)
    * and answers with their results (`result.metrics`) instead of the outputs they read.
    */
-  setMetricJobs(jobs: readonly BuiltinMetricJob[]): void {
+  setMetricJobs(jobs: readonly BuiltinMetricJob[], names: readonly string[], policy?: MetricJobsRequest['policy']): void {
     if (this.failed) return;
-    this.worker.postMessage({ type: 'metrics', jobs: [...jobs] } satisfies MetricJobsRequest);
+    this.worker.postMessage({ type: 'metrics', jobs: [...jobs], names: [...names], ...(policy ? { policy } : {}) } satisfies MetricJobsRequest);
+  }
+
+  /** Replaces the worker's policy state (`PolicyStateRequest`): the training thread evaluated the policy itself. */
+  setPolicyState(state: PolicyStateRequest['state'], gen: number): void {
+    if (this.failed) return;
+    this.worker.postMessage({ type: 'policyState', state, gen } satisfies PolicyStateRequest);
+  }
+
+  /**
+   * The checked point of the check about to be sent (step, epoch, loss window), for the worker's
+   * snapshot and policy evaluation (`WorkerInit.checkSlot`): call right before its `capture`.
+   */
+  markCheck(at: { step: number; epoch: number; loss: number | null | undefined; nonfinite: boolean }): void {
+    const slot = this.checkSlot;
+    slot[0] = at.step;
+    slot[1] = at.epoch;
+    slot[2] = typeof at.loss === 'number' ? at.loss : 0;
+    slot[3] = (typeof at.loss === 'number' ? 0 : CHECK_LOSS_NULL) | (at.nonfinite ? CHECK_NONFINITE : 0);
   }
 
   /** Frees the bytes capture `capture` kept (its checkpoint is not kept). */

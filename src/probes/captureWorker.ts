@@ -12,7 +12,11 @@ import { WEIGHTS_BIN } from '../io/fileSystemHandler.js';
 import type { BuiltinMetricJob } from '../guard/builtinMetricJob.js';
 import { builtinMetricResult } from '../guard/builtinMetricResult.js';
 import { coreSnapshotValues, type CoreMetricName, type CoreSnapshotValues } from '../guard/computeCoreMetrics.js';
+import { snapshotFromResults } from '../guard/computeSnapshot.js';
 import { findNonFiniteActivations } from '../guard/findNonFiniteActivations.js';
+import { evaluatePolicy } from '../policy/evaluatePolicy.js';
+import type { Policy } from '../policy/policy.js';
+import type { PolicyState } from '../policy/policyState.js';
 import type { MetricResult } from '../guard/pluginTypes.js';
 import { summarizeActivations, type ActivationSummary } from '../metrics/activationSummary.js';
 import type { Matrix } from '../metrics/matrix.js';
@@ -20,12 +24,16 @@ import { captureOutput, type AnswerScoring } from './captureOutput.js';
 import { ProbeCapture } from './ProbeCapture.js';
 import { installWasmSliceKernels } from './wasmSliceKernels.js';
 import {
+  CHECK_LOSS_NULL,
+  CHECK_NONFINITE,
   WORKER_NICER_BY,
   type CaptureReply,
   type CaptureRequest,
   type CoreMetricsSpec,
   type DropRequest,
   type MetricJobsRequest,
+  type PolicyStateRequest,
+  type WorkerVerdict,
   type PackedBytes,
   type TransferredTensor,
   type WorkerInit,
@@ -54,7 +62,9 @@ const references = new Map<string, Map<string, Matrix>>();
 /** `CaptureRequest.core` of this fit: set, the core metrics of summarized eval captures are computed here. */
 let coreSpec: (CoreMetricsSpec & { wantedSet: ReadonlySet<CoreMetricName> }) | null = null;
 /** The session's metric jobs (`MetricJobsRequest`), or null: the training thread computes the metrics. */
-let metricJobs: { jobs: BuiltinMetricJob[]; outputs: string[] } | null = null;
+let metricJobs: { jobs: BuiltinMetricJob[]; names: string[]; outputs: string[] } | null = null;
+/** The session's policy and its state (`MetricJobsRequest.policy`): numbered `gen`, `n` checks into it. */
+let policyRun: { policy: Policy; state: PolicyState; gen: number; n: number } | null = null;
 /** Delta buffers of the summaries, reused across checks. */
 const scratch = new Map<string, Float64Array>();
 /** Capture request id → checkpoint bytes packed and kept for a `write` (`keepPacked`). */
@@ -68,6 +78,8 @@ let backend: string | null = null;
 interface Session {
   port: MessagePort;
   flag: Int32Array;
+  /** `WorkerInit.checkSlot`. */
+  checkSlot: Float64Array;
   /** `WorkerInit.bell`, and the requests it repeats, by number (`CaptureRequest.template`). */
   bell: Int32Array;
   templates: Map<number, CaptureRequest>;
@@ -154,6 +166,7 @@ async function init(msg: WorkerInit): Promise<void> {
   references.clear();
   coreSpec = null;
   metricJobs = null;
+  policyRun = null;
   scratch.clear();
   keptPacked.clear();
   model?.dispose();
@@ -246,6 +259,7 @@ async function run(req: CaptureRequest, to: Session | null): Promise<CaptureRepl
     out.metrics = metrics;
     out.outputs = {};
     if (out.core && out.summaries?.eval) out.summaries.eval = [];
+    if (policyRun && out.core && to) out.verdict = verdictOf(policyRun, metricJobs!.names, out.core, metrics, to.checkSlot);
   } else for (const name in out.outputs) transfer.push(out.outputs[name]!.data.buffer as ArrayBuffer);
   if (req.pack) {
     // After the captures: the verdict waits for those, the checkpoint bytes only for the verdict.
@@ -313,6 +327,31 @@ function metricsOf(spec: NonNullable<typeof metricJobs>, req: CaptureRequest, ou
   }
 }
 
+/**
+ * The policy evaluated on a check, on the snapshot the training thread assembles from the same
+ * core metrics and results (`snapshotFromResults`) and the checked point it wrote to the check slot;
+ * the session's state moves on with it (the training thread takes it only if it holds the state it
+ * started from: `WorkerVerdict`).
+ */
+function verdictOf(run: NonNullable<typeof policyRun>, names: string[], core: CoreSnapshotValues, metrics: MetricResult[], slot: Float64Array): WorkerVerdict {
+  const flags = slot[3]!;
+  const at = { step: slot[0]!, epoch: slot[1]!, loss: flags & CHECK_LOSS_NULL ? null : slot[2]!, nonfinite: (flags & CHECK_NONFINITE) !== 0 };
+  const { values } = snapshotFromResults(core, names, metrics, at);
+  const { decisions, state, notices } = evaluatePolicy(run.policy, run.state, { step: at.step, epoch: at.epoch, values });
+  const verdict: WorkerVerdict = {
+    gen: run.gen,
+    n: run.n,
+    step: at.step,
+    loss: at.loss,
+    state: { checks: state.checks, consecutive: state.consecutive, unevaluable: state.unevaluable },
+    decisions,
+    notices,
+  };
+  run.state = state;
+  run.n += 1;
+  return verdict;
+}
+
 /** A kept checkpoint's write: the same `writeCheckpointDir` as the training thread's, with the bytes packed here. */
 async function write(msg: WriteRequest, to: Session | null): Promise<void> {
   const bytes = keptPacked.get(msg.capture);
@@ -377,13 +416,19 @@ function listen(session: Session, heard = Atomics.load(session.bell, 0)): void {
   else rung();
 }
 
-port.on('message', (msg: WorkerInit | CaptureRequest | WriteRequest | DropRequest | MetricJobsRequest) => {
+port.on('message', (msg: WorkerInit | CaptureRequest | WriteRequest | DropRequest | MetricJobsRequest | PolicyStateRequest) => {
   if (msg.type === 'init') {
     // A new session (the previous one released this thread before it was handed on): from now on
     // replies go to its port. Requests of the previous session still queued or writing answer on
     // the previous port, closed here and at its end: they reach nobody.
     const previous = current;
-    current = { port: msg.replyPort, flag: new Int32Array(msg.replies), bell: new Int32Array(msg.bell), templates: new Map() };
+    current = {
+      port: msg.replyPort,
+      flag: new Int32Array(msg.replies),
+      checkSlot: new Float64Array(msg.checkSlot),
+      bell: new Int32Array(msg.bell),
+      templates: new Map(),
+    };
     if (previous) {
       previous.port.close();
       // Its bell listener wakes, sees the new session and ends.
@@ -400,7 +445,15 @@ port.on('message', (msg: WorkerInit | CaptureRequest | WriteRequest | DropReques
   // In the queue: after the init it belongs to (which clears the previous session's jobs).
   if (msg.type === 'metrics') {
     queue = queue.then(() => {
-      if (current === to) metricJobs = { jobs: msg.jobs, outputs: [...new Set(msg.jobs.flatMap(jobOutputs))] };
+      if (current !== to) return;
+      metricJobs = { jobs: msg.jobs, names: msg.names, outputs: [...new Set(msg.jobs.flatMap(jobOutputs))] };
+      policyRun = msg.policy ? { ...msg.policy, n: 0 } : null;
+    });
+    return;
+  }
+  if (msg.type === 'policyState') {
+    queue = queue.then(() => {
+      if (current === to && policyRun) policyRun = { policy: policyRun.policy, state: msg.state, gen: msg.gen, n: 0 };
     });
     return;
   }

@@ -3,6 +3,10 @@ import type { CheckpointDirTail } from '../checkpoints/writeCheckpointDir.js';
 import type { BuiltinMetricJob } from '../guard/builtinMetricJob.js';
 import type { CoreSnapshotValues } from '../guard/computeCoreMetrics.js';
 import type { MetricResult } from '../guard/pluginTypes.js';
+import type { Decision } from '../policy/decision.js';
+import type { Policy } from '../policy/policy.js';
+import type { PolicyNotice } from '../policy/policyNotice.js';
+import type { PolicyState } from '../policy/policyState.js';
 import type { ActivationSummary } from '../metrics/activationSummary.js';
 import type { PreferenceOutput } from '../metrics/preferenceScores.js';
 import type { ModelOutput } from './captureOutput.js';
@@ -70,7 +74,21 @@ export interface WorkerInit {
    * 20–60 µs (in a fit, loaded machine); the worker is woken either way.
    */
   bell: SharedArrayBuffer;
+  /**
+   * The checked point of the check in flight (`CHECK_SLOT_DOUBLES` float64s: step, epoch, the loss
+   * window's mean, flags `CHECK_LOSS_NULL` | `CHECK_NONFINITE`), written by the training thread
+   * before it sends the check (`WorkerCapture.markCheck`), read by the worker for that check's
+   * snapshot and policy (`MetricJobsRequest.policy`). At most one check is out at a time.
+   */
+  checkSlot: SharedArrayBuffer;
 }
+
+/** Float64s of a check slot (`WorkerInit.checkSlot`). */
+export const CHECK_SLOT_DOUBLES = 4;
+/** Check slot flag: the window had no finite loss (the snapshot's `loss` is null). */
+export const CHECK_LOSS_NULL = 1;
+/** Check slot flag: the window saw a non-finite loss. */
+export const CHECK_NONFINITE = 2;
 
 /** Int32s of a bell: [0] how many times it was rung, [1] the id of the request rung last, [2] its template (`CaptureRequest.template`). */
 export const BELL_INTS = 3;
@@ -163,6 +181,40 @@ export interface DropRequest {
 export interface MetricJobsRequest {
   type: 'metrics';
   jobs: BuiltinMetricJob[];
+  /** The metric plugins' names, in the jobs' order (the snapshot's keys). */
+  names: string[];
+  /**
+   * When given: also evaluate `policy` on each check whose snapshot the worker can assemble (its
+   * core metrics and metric results computed here), starting from `state` (numbered `gen`, 0
+   * checks in), and answer with the evaluation (`verdict`).
+   */
+  policy?: { policy: Policy; state: PolicyState; gen: number };
+}
+
+/**
+ * The training thread evaluated the policy itself (a non-finite loss, a check computed there, a
+ * verdict it could not take): its state, numbered `gen`, replaces the worker's.
+ */
+export interface PolicyStateRequest {
+  type: 'policyState';
+  state: PolicyState;
+  gen: number;
+}
+
+/**
+ * The worker's evaluation of the policy on a check (`MetricJobsRequest.policy`): valid for the
+ * training thread only when its own state is the one this started from (`gen`, `n` checks into it).
+ * The state comes without its `baseline` (unchanged by an evaluation: the training thread keeps it).
+ */
+export interface WorkerVerdict {
+  gen: number;
+  n: number;
+  /** The checked point the snapshot was assembled with (from the check slot). */
+  step: number;
+  loss: number | null;
+  state: Omit<PolicyState, 'baseline'>;
+  decisions: Decision[];
+  notices: PolicyNotice[];
 }
 
 /** Size and hash of bytes packed and kept on the worker. */
@@ -212,6 +264,8 @@ export type CaptureReply =
        * With them, `outputs` is empty, and so is `summaries.eval` when `core` came too.
        */
       metrics?: MetricResult[];
+      /** The policy evaluated on this check (`MetricJobsRequest.policy`), when the worker could. */
+      verdict?: WorkerVerdict;
       /** The packed weights and `pack` tensors, when the request asked for them. */
       packed?: { weights: PackedBytes; extra: PackedBytes };
       /** The same, kept on the worker (`keepPacked`): sizes and hashes only. */
