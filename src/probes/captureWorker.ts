@@ -259,7 +259,13 @@ async function run(req: CaptureRequest, to: Session | null): Promise<CaptureRepl
     out.metrics = metrics;
     out.outputs = {};
     if (out.core && out.summaries?.eval) out.summaries.eval = [];
-    if (policyRun && out.core && to) out.verdict = verdictOf(policyRun, metricJobs!.names, out.core, metrics, to.checkSlot);
+    if (policyRun && out.core && to) {
+      try {
+        out.verdict = verdictOf(policyRun, metricJobs!.names, out.core, metrics, to.checkSlot);
+      } catch {
+        // Never expected (a pure function on finite values); the training thread then evaluates itself.
+      }
+    }
   } else for (const name in out.outputs) transfer.push(out.outputs[name]!.data.buffer as ArrayBuffer);
   if (req.pack) {
     // After the captures: the verdict waits for those, the checkpoint bytes only for the verdict.
