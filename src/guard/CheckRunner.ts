@@ -233,8 +233,8 @@ export class CheckRunner {
    * that are waiting (`WorkerCapture.takeReplyFlag`: a check's result, a checkpoint write's end)
    * synchronously, so a verdict costs no event-loop turn, and lets the event loop turn when
    * `EVENT_LOOP_TURN_EVERY_MS` have passed since the last turn (in every capture mode) or while
-   * the worker is starting (its `ready`) or unusable (its end). A promise only when it takes them
-   * or turns the loop.
+   * the worker is starting (its `ready`) or unusable (its end). A promise only when it turns the
+   * loop (or a reply it took failed the check): a check's reply settles it as it is taken.
    */
   poll(): boolean | Promise<boolean> {
     const worker = this.worker;
@@ -245,7 +245,11 @@ export class CheckRunner {
       worker?.takeReplyFlag(); // what is waiting comes with the turn
       return this.turn().then(() => this.settled);
     } else if (worker?.takeReplyFlag()) {
-      return this.drain(worker).then(() => this.settled);
+      // A check's reply settles it as it is taken (`WorkerCapture.whenAnswered`): no promise then.
+      worker.drainReplies();
+      const p = this.pending;
+      if (p?.request !== undefined && !this.settled && !worker.waiting(p.request)) return p.done.then(() => this.settled);
+      return this.settled;
     }
     // Nothing to take (most batch ends): answered now, without a promise.
     return this.settled;
@@ -518,27 +522,29 @@ export class CheckRunner {
     outputs: Map<string, ModelOutput> | null,
     ownMs: number,
   ): void {
-    pending.done = promise.then(
-      (r) => {
-        if (packed && r.kept) {
-          const id = r.kept.id;
-          pending.copy = packed.finishRemote(r.kept, {
-            write: (dir, files, tail, optimizerBin) => worker.writeKept(id, dir, files, tail, optimizerBin),
-            drop: () => worker.dropKept(id),
-          });
-        } else if (packed && r.packed) pending.copy = packed.finish(r.packed);
-        pending.result = {
-          activations: r.activations,
-          outputs: outputs ? new Map([...r.outputs, ...outputs]) : r.outputs,
-          ...(r.summaries.size > 0 ? { summaries: r.summaries } : {}),
-          ...(r.core ? { core: r.core } : {}),
-          ...(r.metrics ? { metrics: r.metrics } : {}),
-          ...(r.verdict ? { verdict: r.verdict } : {}),
-          timings: { capture: ownMs, workerCapture: r.workerMs },
-        };
-      },
-      (e: unknown) => (pending.error = e as Error),
-    );
+    const settle = (r: WorkerCaptureResult) => {
+      if (pending.result || pending.error) return;
+      if (packed && r.kept) {
+        const id = r.kept.id;
+        pending.copy = packed.finishRemote(r.kept, {
+          write: (dir, files, tail, optimizerBin) => worker.writeKept(id, dir, files, tail, optimizerBin),
+          drop: () => worker.dropKept(id),
+        });
+      } else if (packed && r.packed) pending.copy = packed.finish(r.packed);
+      pending.result = {
+        activations: r.activations,
+        outputs: outputs ? new Map([...r.outputs, ...outputs]) : r.outputs,
+        ...(r.summaries.size > 0 ? { summaries: r.summaries } : {}),
+        ...(r.core ? { core: r.core } : {}),
+        ...(r.metrics ? { metrics: r.metrics } : {}),
+        ...(r.verdict ? { verdict: r.verdict } : {}),
+        timings: { capture: ownMs, workerCapture: r.workerMs },
+      };
+    };
+    // Settled the moment the reply is taken (`drain` then returns without a promise); the ticket's
+    // callbacks below only repeat it (a no-op) or record a failure.
+    worker.whenAnswered(promise.id, settle);
+    pending.done = promise.then(settle, (e: unknown) => (pending.error = e as Error));
     pending.request = promise.id;
     this.pending = pending;
   }

@@ -197,6 +197,8 @@ export class WorkerCapture {
   private readonly bell = new Int32Array(new SharedArrayBuffer(BELL_INTS * 4));
   /** The checked point of the check in flight (`WorkerInit.checkSlot`, `markCheck`). */
   private readonly checkSlot = new Float64Array(new SharedArrayBuffer(CHECK_SLOT_DOUBLES * 8));
+  /** `whenAnswered` handlers by request id. */
+  private readonly answeredHandlers = new Map<number, (r: WorkerCaptureResult) => void>();
   /** Capture requests pending whose order counts (`capture`): none may be overtaken by a rung one. */
   private readonly ordered = new Set<number>();
   /** The rung request not answered yet, or -1: the bell holds one id, so a second ring would overwrite it (`capture` posts instead). */
@@ -440,6 +442,16 @@ export class WorkerCapture {
     return this.pending.has(id);
   }
 
+  /**
+   * Calls `handler` with capture request `id`'s result synchronously when it is taken (by
+   * `drainReplies` or at an event-loop turn), before its ticket resolves: a caller that drains
+   * the replies then has the result on return, without waiting for promise callbacks (each hop
+   * between training ops cost tens of µs). Once; not on a failure (the ticket rejects then).
+   */
+  whenAnswered(id: number, handler: (r: WorkerCaptureResult) => void): void {
+    if (this.pending.has(id)) this.answeredHandlers.set(id, handler);
+  }
+
   /** The init's probe sets: copies of their tensors, or `kept` for those the thread holds already (`heldSets`). */
   private probeSets(sets: ReadonlyMap<string, ProbeInputs>): WorkerInit['sets'] {
     const backend = tf.getBackend();
@@ -571,12 +583,22 @@ export class WorkerCapture {
           if (this.rungOut === id) this.rungOut = -1;
           // The worker answers after its last read of the values (the packing): the buffer is free.
           if (buffer) this.shared.give(buffer);
+          const handler = this.answeredHandlers.get(id);
+          if (handler) {
+            this.answeredHandlers.delete(id);
+            try {
+              handler(r);
+            } catch {
+              // The ticket's own callbacks meet the same error, where the caller awaits it.
+            }
+          }
           resolve(r);
         },
         // Not reused after a failure: a crashed or ended session's worker may still be reading it.
         reject: (e) => {
           this.ordered.delete(id);
           if (this.rungOut === id) this.rungOut = -1;
+          this.answeredHandlers.delete(id);
           reject(e);
         },
       });
