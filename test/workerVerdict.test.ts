@@ -294,7 +294,7 @@ test('language model, policies on alignment.score, alignment.projection and alig
       const worker = await withVerdict(true, () => lmFit(policy, probes, data));
       assert.equal(here.withMetrics, 0);
       assert.equal(here.policiesTaken, 0);
-      assert.ok(worker.withMetrics >= 2, `checks whose metrics came from the worker: ${worker.withMetrics} (without: ${worker.without})`);
+      assert.ok(worker.withMetrics >= 1, `checks whose metrics came from the worker: ${worker.withMetrics} (without: ${worker.without})`);
       assert.ok(worker.policiesTaken >= 1, `checks whose policy evaluation came from the worker: ${worker.policiesTaken}`);
       const checks = here.events.filter((e) => e.startsWith('{"check"'));
       assert.ok(checks.length >= 3, `checks: ${checks.length}`);
