@@ -48,7 +48,7 @@ const scorings = new Map<string, AnswerScoring>();
 const references = new Map<string, Map<string, Matrix>>();
 /** `CaptureRequest.core` of this fit: set, the core metrics of summarized eval captures are computed here. */
 let coreSpec: (CoreMetricsSpec & { wantedSet: ReadonlySet<CoreMetricName> }) | null = null;
-/** Delta buffers of the summaries, reused across checks. */
+/** Buffers of the core metrics (`coreSnapshotValues`), reused across checks. */
 const scratch = new Map<string, Float64Array>();
 /** Probe set → layer → the activations of its last summarized capture, overwritten by the next (`ProbeCapture.capture`'s `into`). */
 const summarized = new Map<string, Map<string, Float32Array>>();
@@ -232,12 +232,7 @@ async function run(req: CaptureRequest, to: Session | null): Promise<CaptureRepl
     if (reference && [...acts.keys()].every((layer) => reference.has(layer))) {
       // What the metrics read of them (the same `summarizeActivations` the training thread would run).
       out.summaries ??= {};
-      out.summaries[name] = [...acts].map(([layer, m]) => {
-        const key = `${name}@${layer}`;
-        let buffer = scratch.get(key);
-        if (!buffer || buffer.length !== m.data.length) scratch.set(key, (buffer = new Float64Array(m.data.length)));
-        return { layer, summary: summarizeActivations(m, reference.get(layer)!, buffer) };
-      });
+      out.summaries[name] = [...acts].map(([layer, m]) => ({ layer, summary: summarizeActivations(m, reference.get(layer)!) }));
       // A set that just became the reference (the baseline) is also returned whole: the metrics' baseline.
       if (!req.keepReference?.includes(name)) continue;
     }
