@@ -6,7 +6,7 @@ import { CheckRunner } from '../src/guard/CheckRunner.js';
 import { emGuard } from '../src/guard/EmGuard.js';
 import { summarizeActivations } from '../src/metrics/activationSummary.js';
 import { columnMeans } from '../src/metrics/columnMeans.js';
-import { deltaWithNorms } from '../src/metrics/subtractMatrices.js';
+import { deltaNorms, deltaWithNorms } from '../src/metrics/subtractMatrices.js';
 import { loadBundledPolicy } from '../src/policy/loadPolicy.js';
 import { ProbeCapture } from '../src/probes/ProbeCapture.js';
 import { WorkerCapture } from '../src/probes/WorkerCapture.js';
@@ -17,6 +17,44 @@ import { seededRandom, tempDir, useBackend, waitForWorker } from './helpers.js';
 import { blobProbeSets } from './recordedGuardedFit.js';
 
 const LAYERS = ['h1', 'h2'];
+
+test('deltaNorms: the totals of deltaWithNorms bit for bit (kernel blocks of several rows, float32 and float64 inputs), and its errors', () => {
+  const rand = seededRandom(11);
+  for (const [rows, cols, scale] of [
+    [1, 1, 1],
+    [7, 5, 3],
+    [256, 256, 40],
+    [300, 130, 1e-3],
+  ] as const) {
+    for (const wide of [false, true]) {
+      const m = () => {
+        const values = Array.from({ length: rows * cols }, () => (rand() * 2 - 1) * scale);
+        return { rows, cols, data: wide ? Float64Array.from(values) : Float32Array.from(values) };
+      };
+      const [after, before] = [m(), m()];
+      const d = deltaWithNorms(after, before);
+      const n = deltaNorms(after, before);
+      assert.ok(Object.is(n.deltaNorm2, d.deltaNorm2) && Object.is(n.beforeNorm2, d.beforeNorm2), `${rows}×${cols} ${wide ? 'float64' : 'float32'}`);
+    }
+  }
+  const m = (rows: number, cols: number, v: number) => ({ rows, cols, data: new Float64Array(rows * cols).fill(v) });
+  for (const [after, before] of [
+    [m(3, 2, 1), m(3, 3, 1)],
+    [m(3, 2, NaN), m(3, 2, 1)],
+    [m(3, 2, 1), m(3, 2, Infinity)],
+    [m(3, 2, 1e200), m(3, 2, 1)],
+  ]) {
+    let expected = '';
+    assert.throws(
+      () => deltaWithNorms(after!, before!),
+      (e: Error) => ((expected = e.message), true),
+    );
+    assert.throws(
+      () => deltaNorms(after!, before!),
+      (e: Error) => e.message === expected,
+    );
+  }
+});
 
 test('summarizeActivations: the norms of deltaWithNorms and the columnMeans, or the error they raise', () => {
   const rand = seededRandom(3);

@@ -179,3 +179,33 @@ test("wasm's dataSync returns a private copy (the capture worker moves it to its
     t.dispose();
   }
 });
+
+test('capture into kept arrays: the same values as fresh ones, batched or not, in the same arrays at the next call; no tensor left', async () => {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({ units: 8, inputShape: [5], activation: 'tanh', name: 'h1', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
+      tf.layers.dense({ units: 6, activation: 'relu', name: 'h2', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
+    ],
+  });
+  const x = tf.randomNormal([37, 5], 0, 1, 'float32', 7);
+  const x2 = tf.randomNormal([37, 5], 0, 1, 'float32', 8);
+  for (const batchSize of [256, 10]) {
+    const capture = new ProbeCapture(model, ['h1', 'h2'], { batchSize });
+    const into = new Map<string, Float32Array>();
+    const before = tf.memory().numTensors;
+    const first = await capture.capture(x, undefined, into);
+    const fresh = await capture.capture(x);
+    for (const layer of ['h1', 'h2']) {
+      assert.equal(first.get(layer)!.data, into.get(layer), `${layer} is captured into the kept array`);
+      assert.deepEqual(first.get(layer)!.data, fresh.get(layer)!.data, `${layer}, batch ${batchSize}: bit-identical values`);
+      assert.equal(first.get(layer)!.cols, fresh.get(layer)!.cols);
+    }
+    const kept = into.get('h1');
+    const second = await capture.capture(x2, undefined, into);
+    assert.equal(into.get('h1'), kept, 'the next call reuses the array');
+    assert.deepEqual(second.get('h1')!.data, (await capture.capture(x2)).get('h1')!.data);
+    assert.equal(tf.memory().numTensors, before);
+  }
+  tf.dispose([x, x2]);
+  model.dispose();
+});

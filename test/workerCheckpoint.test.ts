@@ -119,3 +119,32 @@ test('the capture worker killed at random moments of its checkpoint writes: the 
   assert.ok(interrupted + completed === 16, `${interrupted} interrupted, ${completed} completed`);
   if (process.env.EM_GUARD_TEST_VERBOSE) console.log(`# ${interrupted} writes interrupted, ${completed} completed`);
 });
+
+test("the worker's packed-bytes arrays, reused once written or dropped, hold each later checkpoint's own bytes: files and hashes equal the training thread's, earlier files unchanged", async () => {
+  await useBackend();
+  const { model, worker, dispose } = await fittedModelWithWorker();
+  const { dir, cleanup } = tempDir();
+  const x = tf.randomNormal([16, 4], 0, 1, 'float32', 5);
+  const y = tf.randomNormal([16, 3], 0, 1, 'float32', 6);
+  try {
+    const written: { inline: Awaited<ReturnType<typeof inlineCheckpoint>>; remote: { dir: string; id: string; files: Record<string, unknown> } }[] = [];
+    for (let round = 0; round < 4; round++) {
+      // New weights and Adam state each round; an odd round first packs a copy that is dropped (its arrays freed unwritten).
+      await model.fit(x, y, { batchSize: 8, epochs: 1, verbose: 0 });
+      if (round % 2 === 1) (await keptCopy(worker, model, true)).remote!.drop();
+      const meta = { step: round + 3, epoch: 0, metrics: { loss: 0.5 }, safe: true, reason: 'test', includeOptimizer: true };
+      const inline = await inlineCheckpoint(join(dir, `inline-${round}`), model, meta);
+      const store = new CheckpointStore({ runDir: join(dir, `remote-${round}`) });
+      const b = await store.saveCaptured(await keptCopy(worker, model, true), meta).written;
+      written.push({ inline, remote: { ...b, dir: store.dir } });
+      assertSameCheckpointFiles(inline, written[round]!.remote, `round ${round}`);
+      if (round > 0) assert.notDeepEqual(inline.files['weights.bin'], written[round - 1]!.inline.files['weights.bin'], 'the rounds differ');
+    }
+    // What an earlier write put on disk stays as it was after its arrays served later copies.
+    for (const [round, w] of written.entries()) assertSameCheckpointFiles(w.inline, w.remote, `round ${round}, at the end`);
+  } finally {
+    tf.dispose([x, y]);
+    await dispose();
+    cleanup();
+  }
+});

@@ -1,7 +1,7 @@
 import { firstNonFinite } from './checkMatrix.js';
 import { columnMeans } from './columnMeans.js';
 import type { Matrix } from './matrix.js';
-import { deltaWithNorms } from './subtractMatrices.js';
+import { deltaNorms } from './subtractMatrices.js';
 
 /**
  * A layer's current activations reduced to what the eval-side metrics read (`drift.eval`: the two
@@ -34,15 +34,15 @@ export type ActivationSummary =
 export type ActivationSummaries = ReadonlyMap<string, ReadonlyMap<string, ActivationSummary>>;
 
 /**
- * `current` against `baseline`: the norms of `deltaWithNorms` and the `columnMeans` of `current`,
- * the same functions (so the same numbers) the metrics use on full matrices. `scratch` receives
- * the delta (a reused buffer of current.data.length values). Never throws: an error is returned,
- * with the first non-finite cell of `current` when there is one (broken weights, not a bug).
+ * `current` against `baseline`: the norms of `deltaWithNorms` (summed by `deltaNorms`, the same
+ * numbers, without writing the delta) and the `columnMeans` of `current`, the same functions (so
+ * the same numbers) the metrics use on full matrices. `_scratch` is no longer written (the delta is
+ * not formed); kept so that callers passing a buffer still compile. Never throws: an error is
+ * returned, with the first non-finite cell of `current` when there is one (broken weights, not a bug).
  */
-export function summarizeActivations(current: Matrix, baseline: Matrix, scratch?: Float64Array): ActivationSummary {
+export function summarizeActivations(current: Matrix, baseline: Matrix, _scratch?: Float64Array): ActivationSummary {
   try {
-    const buffer = scratch && scratch.length === current.data.length ? scratch : new Float64Array(current.data.length);
-    const { deltaNorm2, beforeNorm2 } = deltaWithNorms(current, baseline, buffer);
+    const { deltaNorm2, beforeNorm2 } = deltaNorms(current, baseline);
     return { rows: current.rows, cols: current.cols, deltaNorm2, beforeNorm2, columnMeans: columnMeans(current) };
   } catch (e) {
     const bad = firstNonFinite(current);

@@ -44,13 +44,42 @@ export function deltaWithNorms(after: Matrix, before: Matrix, out: Float64Array 
       beforeNorm2 += x * x;
     }
   }
-  if (!Number.isFinite(deltaNorm2) || !Number.isFinite(beforeNorm2)) {
-    assertFiniteMatrix(after, 'after activations');
-    assertFiniteMatrix(before, 'before activations');
-    // Finite inputs whose squares overflow float64 (|x| > 1e154): not activations.
-    throw new Error(`activations are too large to square in float64 (‖after − before‖² = ${deltaNorm2}, ‖before‖² = ${beforeNorm2}); rescale them first`);
-  }
+  assertFiniteNorms(after, before, deltaNorm2, beforeNorm2);
   return { delta: { rows: after.rows, cols: after.cols, data: out }, deltaNorm2, beforeNorm2 };
+}
+
+/**
+ * The two totals of `deltaWithNorms` (the same sums in the same order, so the same numbers) without
+ * writing Δ anywhere, for callers that read only the norms (`summarizeActivations`: the capture
+ * worker at every check, where copying Δ out of the kernel was a 512 kB float64 pass per layer).
+ * Validates like `deltaWithNorms`.
+ */
+export function deltaNorms(after: Matrix, before: Matrix): { deltaNorm2: number; beforeNorm2: number } {
+  assertSameShape(after, before, 'after', 'before');
+  const a = after.data;
+  const b = before.data;
+  let deltaNorm2 = 0;
+  let beforeNorm2 = 0;
+  const viaKernel = wasmDeltaRows(a, b, after.rows, after.cols, null, null);
+  if (viaKernel) ({ deltaNorm2, beforeNorm2 } = viaKernel);
+  else {
+    for (let i = 0; i < a.length; i++) {
+      const x = b[i]!;
+      const diff = a[i]! - x;
+      deltaNorm2 += diff * diff;
+      beforeNorm2 += x * x;
+    }
+  }
+  assertFiniteNorms(after, before, deltaNorm2, beforeNorm2);
+  return { deltaNorm2, beforeNorm2 };
+}
+
+function assertFiniteNorms(after: Matrix, before: Matrix, deltaNorm2: number, beforeNorm2: number): void {
+  if (Number.isFinite(deltaNorm2) && Number.isFinite(beforeNorm2)) return;
+  assertFiniteMatrix(after, 'after activations');
+  assertFiniteMatrix(before, 'before activations');
+  // Finite inputs whose squares overflow float64 (|x| > 1e154): not activations.
+  throw new Error(`activations are too large to square in float64 (‖after − before‖² = ${deltaNorm2}, ‖before‖² = ${beforeNorm2}); rescale them first`);
 }
 
 /** Per-row sums of a delta's pass: ‖bᵢ‖², ‖aᵢ‖², aᵢ·bᵢ and ‖aᵢ − bᵢ‖² for each row i. */

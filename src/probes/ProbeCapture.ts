@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Matrix } from '../metrics/matrix.js';
 import { probeTensors } from './probeTensors.js';
+import { wasmHeapView } from './sharedWeights.js';
 import type { Pooling, ProbeInputs } from './probeTypes.js';
 
 /** Reduces one layer output to `[batch, features]`, inside the caller's tidy. */
@@ -60,8 +61,14 @@ export class ProbeCapture {
     this.sub = tf.model({ inputs: model.inputs, outputs, name: `${model.name}_em_guard_probe` });
   }
 
-  /** Layer name → [probes, features] activations. */
-  async capture(inputs: ProbeInputs, mask?: tf.Tensor): Promise<Map<string, Matrix>> {
+  /**
+   * Layer name → [probes, features] activations. Given `into` (layer name → array, filled or made
+   * there and kept by the caller for its next call), the values are copied into those arrays
+   * instead of fresh ones: for a caller that only reads them before its next call (the capture
+   * worker's summarized sets). A fresh array of a few hundred kB per layer and check (`data()`)
+   * measured as much worker CPU as the summary itself (its pages faulted in, then the GC freeing it).
+   */
+  async capture(inputs: ProbeInputs, mask?: tf.Tensor, into?: Map<string, Float32Array>): Promise<Map<string, Matrix>> {
     const list = probeTensors(inputs);
     const n = list[0]!.shape[0]!;
     const parts: Float32Array[][] = this.layers.map(() => []);
@@ -77,8 +84,14 @@ export class ProbeCapture {
       });
       try {
         for (const [i, t] of pooled.entries()) {
-          widths[i] = t.shape[1];
-          parts[i]!.push((await t.data()) as Float32Array);
+          const width = (widths[i] = t.shape[1]);
+          if (into) {
+            // The same bytes `data()` copies out (`wasmHeapView`: read before the next tfjs op).
+            const name = this.layers[i]!;
+            let out = into.get(name);
+            if (out?.length !== n * width) into.set(name, (out = new Float32Array(n * width)));
+            out.set((wasmHeapView(t) ?? t.dataSync()) as Float32Array, start * width);
+          } else parts[i]!.push((await t.data()) as Float32Array);
         }
       } finally {
         tf.dispose(pooled);
@@ -87,7 +100,7 @@ export class ProbeCapture {
     const result = new Map<string, Matrix>();
     this.layers.forEach((name, i) => {
       const chunks = parts[i]!;
-      const data = chunks.length === 1 ? chunks[0]! : concat(chunks);
+      const data = into ? into.get(name)! : chunks.length === 1 ? chunks[0]! : concat(chunks);
       result.set(name, { rows: n, cols: widths[i]!, data });
     });
     return result;

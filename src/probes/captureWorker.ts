@@ -65,10 +65,24 @@ let coreSpec: (CoreMetricsSpec & { wantedSet: ReadonlySet<CoreMetricName> }) | n
 let metricJobs: { jobs: BuiltinMetricJob[]; names: string[]; outputs: string[] } | null = null;
 /** The session's policy and its state (`MetricJobsRequest.policy`): numbered `gen`, `n` checks into it. */
 let policyRun: { policy: Policy; state: PolicyState; gen: number; n: number } | null = null;
-/** Delta buffers of the summaries, reused across checks. */
+/** Buffers of the core metrics (`coreSnapshotValues`), reused across checks. */
 const scratch = new Map<string, Float64Array>();
+/** Probe set → layer → the activations of its last summarized capture, overwritten by the next (`ProbeCapture.capture`'s `into`). */
+const summarized = new Map<string, Map<string, Float32Array>>();
 /** Capture request id → checkpoint bytes packed and kept for a `write` (`keepPacked`). */
 const keptPacked = new Map<number, { weights: Uint8Array; extra: Uint8Array }>();
+/**
+ * Kept checkpoint bytes that were written or dropped, for the next `pack` of the same size: a
+ * checkpoint check packs the same 1–2 sizes every time, and a fresh array of a megabyte cost its
+ * page faults here and the GC's work later (external memory), on the core training shares.
+ */
+const freePacked: Uint8Array[] = [];
+const KEPT_FREE_PACKED = 4;
+
+function reusePacked(bytes: { weights: Uint8Array; extra: Uint8Array } | undefined): void {
+  if (!bytes) return;
+  for (const b of [bytes.weights, bytes.extra]) if (b.byteLength > 0 && freePacked.length < KEPT_FREE_PACKED) freePacked.push(b);
+}
 let batchSize = 256;
 let backend: string | null = null;
 /**
@@ -115,9 +129,14 @@ function toTensor(t: TransferredTensor): tf.Tensor {
   return tf.tensor(shared ? t.data.slice() : t.data, t.shape, t.dtype);
 }
 
-/** The tensors' bytes end to end (what `tf.io.encodeWeights` concatenates) and their sha256. */
-function pack(list: readonly TransferredTensor[]): PackedBytes {
-  const data = new Uint8Array(list.reduce((n, t) => n + t.data.byteLength, 0));
+/**
+ * The tensors' bytes end to end (what `tf.io.encodeWeights` concatenates) and their sha256; in a
+ * reused array (`freePacked`, every byte overwritten) when `reuse` (bytes kept here, never moved).
+ */
+function pack(list: readonly TransferredTensor[], reuse: boolean): PackedBytes {
+  const bytes = list.reduce((n, t) => n + t.data.byteLength, 0);
+  const free = reuse ? freePacked.findIndex((b) => b.byteLength === bytes) : -1;
+  const data = free >= 0 ? freePacked.splice(free, 1)[0]! : new Uint8Array(bytes);
   const hash = createHash('sha256');
   let off = 0;
   for (const t of list) {
@@ -168,6 +187,7 @@ async function init(msg: WorkerInit): Promise<void> {
   metricJobs = null;
   policyRun = null;
   scratch.clear();
+  summarized.clear();
   keptPacked.clear();
   model?.dispose();
   model = null;
@@ -220,20 +240,20 @@ async function run(req: CaptureRequest, to: Session | null): Promise<CaptureRepl
   for (const name of req.sets) {
     const inputs = sets.get(name);
     if (!inputs) throw new Error(`unknown probe set \`${name}\``);
-    const acts = await capture!.capture(inputs.length === 1 ? inputs[0]! : inputs, masks.get(name));
+    const keep = req.keepReference?.includes(name) === true;
+    const known = req.summarize?.includes(name) ? references.get(name) : undefined;
+    // Only summarized (the arrays stay here, read before the next capture): captured into reused arrays.
+    const onlySummarized = !keep && known !== undefined && capture!.layers.every((layer) => known.has(layer));
+    let into: Map<string, Float32Array> | undefined;
+    if (onlySummarized && !(into = summarized.get(name))) summarized.set(name, (into = new Map<string, Float32Array>()));
+    const acts = await capture!.capture(inputs.length === 1 ? inputs[0]! : inputs, masks.get(name), into);
     // A copy: the captured arrays are moved to the training thread.
-    if (req.keepReference?.includes(name))
-      references.set(name, new Map([...acts].map(([layer, m]) => [layer, { rows: m.rows, cols: m.cols, data: m.data.slice() }])));
+    if (keep) references.set(name, new Map([...acts].map(([layer, m]) => [layer, { rows: m.rows, cols: m.cols, data: m.data.slice() }])));
     const reference = req.summarize?.includes(name) ? references.get(name) : undefined;
     if (reference && [...acts.keys()].every((layer) => reference.has(layer))) {
       // What the metrics read of them (the same `summarizeActivations` the training thread would run).
       out.summaries ??= {};
-      out.summaries[name] = [...acts].map(([layer, m]) => {
-        const key = `${name}@${layer}`;
-        let buffer = scratch.get(key);
-        if (!buffer || buffer.length !== m.data.length) scratch.set(key, (buffer = new Float64Array(m.data.length)));
-        return { layer, summary: summarizeActivations(m, reference.get(layer)!, buffer) };
-      });
+      out.summaries[name] = [...acts].map(([layer, m]) => ({ layer, summary: summarizeActivations(m, reference.get(layer)!) }));
       // A set that just became the reference (the baseline) is also returned whole: the metrics' baseline.
       if (!req.keepReference?.includes(name)) continue;
     }
@@ -271,8 +291,8 @@ async function run(req: CaptureRequest, to: Session | null): Promise<CaptureRepl
     // After the captures: the verdict waits for those, the checkpoint bytes only for the verdict.
     // The sent arrays are read, never moved back (a cpu-backend model here may still use them),
     // and read before the reply: a shared buffer is reused by the training thread after it.
-    const weights = pack(req.weights);
-    const extra = pack(req.pack);
+    const weights = pack(req.weights, req.keepPacked === true);
+    const extra = pack(req.pack, req.keepPacked === true);
     if (req.keepPacked) {
       keptPacked.set(req.id, { weights: weights.data, extra: extra.data });
       const info = (p: PackedBytes) => ({ bytes: p.data.byteLength, sha256: p.sha256 });
@@ -367,6 +387,8 @@ async function write(msg: WriteRequest, to: Session | null): Promise<void> {
     const files: [string, Uint8Array | string][] = [[WEIGHTS_BIN, bytes.weights]];
     if (msg.optimizerBin) files.push([OPTIMIZER_BIN, bytes.extra]);
     await writeCheckpointDir(msg.dir, [...files, ...msg.files], () => msg.tail);
+    // Written: nothing reads them any more (after a failure they are left to the GC, in case a write still holds one).
+    reusePacked(bytes);
     reply(to, { type: 'written', id: msg.id });
   } catch (e) {
     reply(to, { type: 'written', id: msg.id, error: (e as Error).message });
@@ -447,7 +469,10 @@ port.on('message', (msg: WorkerInit | CaptureRequest | WriteRequest | DropReques
   const to = current;
   // Checkpoint writes wait on the disk, not the CPU: beside the captures, not in their queue.
   if (msg.type === 'write') return void write(msg, to);
-  if (msg.type === 'drop') return void keptPacked.delete(msg.capture);
+  if (msg.type === 'drop') {
+    reusePacked(keptPacked.get(msg.capture));
+    return void keptPacked.delete(msg.capture);
+  }
   // In the queue: after the init it belongs to (which clears the previous session's jobs).
   if (msg.type === 'metrics') {
     queue = queue.then(() => {
