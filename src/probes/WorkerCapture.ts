@@ -205,6 +205,8 @@ export class WorkerCapture {
   private rungOut = -1;
   /** The worker said it listens on the bell (`ready`). */
   private bellHeard = false;
+  /** The worker kept the model it built for an earlier fit of the same architecture (`ready`). */
+  reusedModel = false;
   /**
    * What the session's template requests (`CaptureRequest.template`) were made of, per shared
    * buffer one per layout (a check's weights; with the optimizer state appended at checkpoint
@@ -251,6 +253,7 @@ export class WorkerCapture {
       if (msg.type === 'ready') {
         this.isReady = true;
         this.bellHeard = msg.bell;
+        this.reusedModel = msg.reused;
         this.holdWhileAwaited();
         onReady();
       } else if (msg.type === 'written') {

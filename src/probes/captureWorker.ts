@@ -23,6 +23,7 @@ import type { Matrix } from '../metrics/matrix.js';
 import { captureOutput, type AnswerScoring } from './captureOutput.js';
 import { ProbeCapture } from './ProbeCapture.js';
 import { installWasmSliceKernels } from './wasmSliceKernels.js';
+import { workerModelKey } from './workerModelKey.js';
 import {
   CHECK_LOSS_NULL,
   CHECK_NONFINITE,
@@ -54,6 +55,12 @@ try {
 
 let model: tf.LayersModel | null = null;
 let capture: ProbeCapture | null = null;
+/**
+ * What `model` and `capture` were built from (`workerModelKey`), or null: the next fit of the same
+ * architecture, backend, imports and watched layers reuses them (every capture sets all weights).
+ */
+let builtFrom: string | null = null;
+
 const sets = new Map<string, tf.Tensor[]>();
 const masks = new Map<string, tf.Tensor>();
 const scorings = new Map<string, AnswerScoring>();
@@ -169,6 +176,9 @@ async function useBackend(name: string): Promise<void> {
   }
 }
 
+/** Whether the last init kept the model of an earlier fit (`CaptureReply` `ready`). */
+let reusedModel = false;
+
 async function init(msg: WorkerInit): Promise<void> {
   // A thread serves one fit at a time and is reused by the next: drop the previous fit's state,
   // except the probe sets the training thread did not send again (`kept`: the same tensors).
@@ -189,9 +199,15 @@ async function init(msg: WorkerInit): Promise<void> {
   scratch.clear();
   summarized.clear();
   keptPacked.clear();
-  model?.dispose();
-  model = null;
-  capture = null;
+  const key = workerModelKey(msg);
+  const reuse = key !== null && key === builtFrom && model !== null && capture !== null;
+  reusedModel = reuse;
+  if (!reuse) {
+    model?.dispose();
+    model = null;
+    capture = null;
+    builtFrom = null;
+  }
   if (backend !== msg.backend) {
     await useBackend(msg.backend);
     backend = msg.backend;
@@ -203,13 +219,7 @@ async function init(msg: WorkerInit): Promise<void> {
       throw new Error(`workerImports: importing ${url} failed: ${(e as Error).message}`);
     }
   }
-  model = await tf.models.modelFromJSON({ modelTopology: msg.topology } as Parameters<typeof tf.models.modelFromJSON>[0]);
-  const want = msg.weightShapes;
-  const have = model.weights.map((w) => w.shape);
-  if (have.length !== want.length || have.some((s, i) => s.join('x') !== want[i]!.join('x'))) {
-    throw new Error(`the rebuilt model has ${have.length} weights (${have.map((s) => `[${s.join(', ')}]`).join(' ')}), the original ${want.length}`);
-  }
-  capture = new ProbeCapture(model, msg.layers, { pooling: msg.pooling, batchSize: msg.batchSize });
+  if (!reuse) await build(msg, key);
   batchSize = msg.batchSize;
   for (const [name, list] of Object.entries(msg.sets)) {
     if (list !== 'kept') {
@@ -222,6 +232,18 @@ async function init(msg: WorkerInit): Promise<void> {
   }
   for (const [name, m] of Object.entries(msg.masks)) masks.set(name, toTensor(m));
   for (const [name, s] of Object.entries(msg.scorings)) scorings.set(name, { targets: toTensor(s.targets), mask: toTensor(s.mask), kind: s.kind });
+}
+
+/** Rebuilds the model from the init's topology and its capture (`ProbeCapture`) on it. */
+async function build(msg: WorkerInit, key: string | null): Promise<void> {
+  model = await tf.models.modelFromJSON({ modelTopology: msg.topology } as Parameters<typeof tf.models.modelFromJSON>[0]);
+  const want = msg.weightShapes;
+  const have = model.weights.map((w) => w.shape);
+  if (have.length !== want.length || have.some((s, i) => s.join('x') !== want[i]!.join('x'))) {
+    throw new Error(`the rebuilt model has ${have.length} weights (${have.map((s) => `[${s.join(', ')}]`).join(' ')}), the original ${want.length}`);
+  }
+  capture = new ProbeCapture(model, msg.layers, { pooling: msg.pooling, batchSize: msg.batchSize });
+  builtFrom = key;
 }
 
 async function run(req: CaptureRequest, to: Session | null): Promise<CaptureReply> {
@@ -410,7 +432,7 @@ function enqueue(msg: WorkerInit | CaptureRequest, to: Session | null): void {
     try {
       if (msg.type === 'init') {
         await init(msg);
-        reply(to, { type: 'ready', bell: bellHeard });
+        reply(to, { type: 'ready', bell: bellHeard, reused: reusedModel });
       } else {
         await run(msg, to);
       }

@@ -244,8 +244,11 @@ export interface TransferredSummary {
 }
 
 export type CaptureReply =
-  /** `bell`: the worker listens on the session's bell (`WorkerInit.bell`). */
-  | { type: 'ready'; bell: boolean }
+  /**
+   * `bell`: the worker listens on the session's bell (`WorkerInit.bell`). `reused`: it kept the
+   * model it built for an earlier fit of the same architecture instead of rebuilding it.
+   */
+  | { type: 'ready'; bell: boolean; reused: boolean }
   | { type: 'error'; id: number | null; message: string }
   | { type: 'written'; id: number; error?: string }
   | {
