@@ -29,22 +29,7 @@ export interface DeltaWithNorms {
 export function deltaWithNorms(after: Matrix, before: Matrix, out: Float64Array = new Float64Array(after.data.length)): DeltaWithNorms {
   assertSameShape(after, before, 'after', 'before');
   if (out.length !== after.data.length) throw new Error(`deltaWithNorms: output buffer holds ${out.length} values, the delta needs ${after.data.length}`);
-  const a = after.data;
-  const b = before.data;
-  let deltaNorm2 = 0;
-  let beforeNorm2 = 0;
-  const viaKernel = wasmDeltaRows(a, b, after.rows, after.cols, out, null);
-  if (viaKernel) ({ deltaNorm2, beforeNorm2 } = viaKernel);
-  else {
-    for (let i = 0; i < out.length; i++) {
-      const x = b[i]!;
-      const diff = a[i]! - x;
-      out[i] = diff;
-      deltaNorm2 += diff * diff;
-      beforeNorm2 += x * x;
-    }
-  }
-  assertFiniteNorms(after, before, deltaNorm2, beforeNorm2);
+  const { deltaNorm2, beforeNorm2 } = normsOfDelta(after, before, out);
   return { delta: { rows: after.rows, cols: after.cols, data: out }, deltaNorm2, beforeNorm2 };
 }
 
@@ -56,16 +41,23 @@ export function deltaWithNorms(after: Matrix, before: Matrix, out: Float64Array 
  */
 export function deltaNorms(after: Matrix, before: Matrix): { deltaNorm2: number; beforeNorm2: number } {
   assertSameShape(after, before, 'after', 'before');
+  return normsOfDelta(after, before, null);
+}
+
+/** ‖after − before‖² and ‖before‖² of same-shape matrices in one pass, Δ written to `out` when given; validated. */
+function normsOfDelta(after: Matrix, before: Matrix, out: Float64Array | null): { deltaNorm2: number; beforeNorm2: number } {
   const a = after.data;
   const b = before.data;
   let deltaNorm2 = 0;
   let beforeNorm2 = 0;
-  const viaKernel = wasmDeltaRows(a, b, after.rows, after.cols, null, null);
+  // The kernel's sums do not depend on whether it writes Δ.
+  const viaKernel = wasmDeltaRows(a, b, after.rows, after.cols, out, null);
   if (viaKernel) ({ deltaNorm2, beforeNorm2 } = viaKernel);
   else {
     for (let i = 0; i < a.length; i++) {
       const x = b[i]!;
       const diff = a[i]! - x;
+      if (out) out[i] = diff;
       deltaNorm2 += diff * diff;
       beforeNorm2 += x * x;
     }
