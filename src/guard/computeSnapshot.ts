@@ -52,9 +52,7 @@ function evalSummariesOf(
     const e0 = base?.get(layer);
     const e1 = now?.get(layer);
     if (!e0 || !e1) throw new Error(`internal: no ${e0 ? 'current' : 'baseline'} eval activations for layer ${layer}`);
-    let scratch = setup.scratch.get(`eval@${layer}`);
-    if (!scratch || scratch.length !== e1.data.length) setup.scratch.set(`eval@${layer}`, (scratch = new Float64Array(e1.data.length)));
-    out.set(layer, summarizeActivations(e1, e0, scratch));
+    out.set(layer, summarizeActivations(e1, e0));
   }
   return out;
 }
