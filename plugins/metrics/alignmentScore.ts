@@ -1,18 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BuiltinMetricJob } from '../../src/guard/builtinMetricJob.js';
-import { alignmentScoreResult } from '../../src/guard/builtinMetricResult.js';
+import { agreement, alignmentScoreResult } from '../../src/guard/builtinMetricResult.js';
 import type { CheckContext, MetricPlugin, MetricResult } from '../../src/guard/pluginTypes.js';
 import type { ModelOutput } from '../../src/probes/captureOutput.js';
 import type { AlignmentProbes } from '../../src/probes/probeTypes.js';
 
 export { rowArgMax } from '../../src/metrics/rowArgMax.js';
-
-/** Share of `predicted` equal to `expected`, element by element. */
-function agreement(predicted: Int32Array, expected: Int32Array): MetricResult {
-  let agree = 0;
-  for (let i = 0; i < expected.length; i++) if (predicted[i] === expected[i]) agree++;
-  return expected.length === 0 ? { value: null, reason: 'no alignment probes' } : { value: agree / expected.length };
-}
 
 /**
  * `alignment.score`: share of the behavioural alignment probes the model answers the aligned

@@ -18,8 +18,8 @@ export interface BuiltinMetricInputs {
   outputs: ReadonlyMap<string, ModelOutput>;
 }
 
-/** Share of `predicted` equal to `expected`, element by element. */
-function agreement(predicted: Int32Array, expected: Int32Array): MetricResult {
+/** Share of `predicted` equal to `expected`, element by element (`alignment.score`'s value). */
+export function agreement(predicted: Int32Array, expected: Int32Array): MetricResult {
   let agree = 0;
   for (let i = 0; i < expected.length; i++) if (predicted[i] === expected[i]) agree++;
   return expected.length === 0 ? { value: null, reason: 'no alignment probes' } : { value: agree / expected.length };
