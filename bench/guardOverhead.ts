@@ -171,8 +171,13 @@ function processCpuMs(): number {
 
 /** Where the guard's training-thread time goes, per kind of hook call: wall time (ms) and calls. */
 type HookKind = 'begin' | 'check' | 'verdict' | 'batch' | 'end';
-/** `gc`: GC pause time within the calls (`windows`), filled in after the fit (`fillHookGc`). */
-type HookTimes = Record<HookKind, { wall: number; n: number; gc: number; windows: [number, number][] }>;
+/**
+ * `gc`: GC pause time within the calls (`windows`), filled in after the fit (`fillHookGc`).
+ * `calls`: each call's wall time, for the per-call median: a fit's sum also holds the rare long call
+ * (the host preempting the VM, an event-loop turn that runs V8's queued GC work) that would
+ * otherwise have landed outside the hooks.
+ */
+type HookTimes = Record<HookKind, { wall: number; n: number; gc: number; windows: [number, number][]; calls: number[] }>;
 const HOOK_KINDS: readonly HookKind[] = ['begin', 'check', 'verdict', 'batch', 'end'];
 const HOOK_LABEL: Record<HookKind, string> = {
   begin: 'onTrainBegin (baseline, worker start-up, baseline checkpoint)',
@@ -189,7 +194,7 @@ const HOOK_LABEL: Record<HookKind, string> = {
  * `perf` found ≈ 0.03 ms); the fit's whole CPU time is read at its ends and is not skewed.
  */
 function timeHooks(guard: EmGuard, every: number): HookTimes {
-  const times = Object.fromEntries(HOOK_KINDS.map((k) => [k, { wall: 0, n: 0, gc: 0, windows: [] as [number, number][] }])) as HookTimes;
+  const times = Object.fromEntries(HOOK_KINDS.map((k) => [k, { wall: 0, n: 0, gc: 0, windows: [] as [number, number][], calls: [] as number[] }])) as HookTimes;
   const g = guard as unknown as Record<'onTrainBegin' | 'onBatchEnd' | 'onTrainEnd', (...a: unknown[]) => Promise<void>>;
   let batches = 0;
   for (const hook of ['onTrainBegin', 'onBatchEnd', 'onTrainEnd'] as const) {
@@ -212,6 +217,7 @@ function timeHooks(guard: EmGuard, every: number): HookTimes {
                 : 'batch';
       times[kind].wall += wall;
       times[kind].n += 1;
+      times[kind].calls.push(wall);
       if (process.env.EM_GUARD_BENCH_GC === '1') times[kind].windows.push([t0, t1]);
     };
   }
@@ -447,11 +453,15 @@ export async function run(reps = Number(process.env.EM_GUARD_BENCH_REPS ?? 11)):
         const hookRuns = runs[m].filter((r) => r.hooks);
         if (hookRuns.length > 0) {
           const med = (kind: HookKind, k: 'wall' | 'n' | 'gc') => median(hookRuns.map((r) => r.hooks![kind][k]));
+          // Every round's calls of a kind together: the typical call, rare long ones aside.
+          const perCall = (kind: HookKind) => median(hookRuns.flatMap((r) => r.hooks![kind].calls));
           console.log(
-            `         training thread per fit, wall (medians of ${hookRuns.length}): ` +
+            `         training thread per fit, wall (medians of ${hookRuns.length}; p50 of a single call in brackets): ` +
               HOOK_KINDS.map(
-                (kind) => `${HOOK_LABEL[kind]} ×${med(kind, 'n')}: ${med(kind, 'wall').toFixed(1)} ms${gcOn ? ` (GC ${med(kind, 'gc').toFixed(1)})` : ''}`,
+                (kind) =>
+                  `${HOOK_LABEL[kind]} ×${med(kind, 'n')}: ${med(kind, 'wall').toFixed(1)} ms [${(1000 * perCall(kind)).toFixed(0)} µs]${gcOn ? ` (GC ${med(kind, 'gc').toFixed(1)})` : ''}`,
               ).join('; ') +
+              `; calls × their p50s: ${HOOK_KINDS.reduce((n, kind) => n + med(kind, 'n') * perCall(kind), 0).toFixed(1)} ms` +
               `; outside the hooks, beyond the paired unguarded fit: ${median(p.outsideWall).toFixed(1)} ms`,
           );
         }
