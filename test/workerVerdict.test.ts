@@ -211,12 +211,18 @@ const firing = lmPolicy(`
 `);
 
 interface LmFit {
-  /** Every event the guard emitted, as JSON text, in order. */
+  /** Every event the guard emitted but `checkpoint`, as JSON text, in order. */
   events: string[];
   /** Each check event's values (Object.is per number). */
   exact: unknown[];
-  /** Every run.jsonl record without time, run id, timings and the run directory. */
+  /** Every run.jsonl record but `checkpoint`, without time, run id, timings and the run directory. */
   records: string[];
+  /**
+   * The `checkpoint` events and records, in order. Background checkpoints (baseline, periodic) are
+   * recorded once durable, so where they fall among the checks depends on the disk and the threads,
+   * not on where the metrics were computed: in a loaded CI run the baseline landed after check 2.
+   */
+  checkpoints: { events: string[]; records: string[] };
   stopped: boolean;
   growth: number;
 }
@@ -263,7 +269,15 @@ async function lmFit(policy: Policy, probes: EmGuardProbes, data: { x: tf.Tensor
     const records = readRunLog(join(dir, 'run.jsonl')).map((r) =>
       JSON.stringify({ ...r, time: undefined, runId: undefined, timingsMs: undefined, ms: undefined, durationMs: undefined }).replaceAll(dir, '<dir>'),
     );
-    return { events, exact, records, stopped, growth: tf.memory().numTensors - before };
+    const isCheckpoint = (line: string) => line.startsWith('{"checkpoint"') || line.startsWith('{"type":"checkpoint"');
+    return {
+      events: events.filter((e) => !isCheckpoint(e)),
+      exact,
+      records: records.filter((r) => !isCheckpoint(r)),
+      checkpoints: { events: events.filter(isCheckpoint), records: records.filter(isCheckpoint) },
+      stopped,
+      growth: tf.memory().numTensors - before,
+    };
   } finally {
     cleanup();
   }
@@ -307,6 +321,8 @@ test('language model, policies on alignment.score, alignment.projection and alig
       );
       assert.deepEqual(worker.events, here.events);
       assert.deepEqual(worker.records, here.records);
+      assert.deepEqual(worker.checkpoints, here.checkpoints);
+      assert.ok(here.checkpoints.events.length >= 1 && here.checkpoints.records.length === here.checkpoints.events.length, 'the baseline checkpoint at least');
       assert.deepStrictEqual(worker.exact, here.exact);
       assert.equal(worker.stopped, here.stopped);
       if (policy === firing) {
