@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import { readRunLog, RUN_LOG_SYNC_DELAY_MS, RunLog } from '../src/runlog/RunLog.js';
 import { tempDir } from './tempDir.js';
 
-test('run log: appends reach the file at once, share a delayed fsync, and flush() starts it without waiting for the delay', async () => {
+test('run log: appends reach the file at once, share a delayed fsync, and flush() starts it without waiting for the delay', async (t) => {
+  // The delayed fsync's timer is mocked and never fires: a flush that waited for it would never resolve.
+  const realSetTimeout = setTimeout;
+  t.mock.timers.enable({ apis: ['setTimeout'] });
   const { dir, cleanup } = tempDir();
   try {
     const path = join(dir, 'run.jsonl');
@@ -16,9 +19,11 @@ test('run log: appends reach the file at once, share a delayed fsync, and flush(
       // Written to the OS before append returns (a crash of the process loses nothing appended).
       assert.equal(readRunLog(path).length, step);
     }
-    const t0 = performance.now();
-    await log.flush();
-    assert.ok(performance.now() - t0 < RUN_LOG_SYNC_DELAY_MS, 'flush does not wait for the delay');
+    let guardTimer: NodeJS.Timeout | undefined;
+    const hung = new Promise<string>((resolve) => (guardTimer = realSetTimeout(() => resolve('still waiting after 60 s'), 60_000)));
+    const flushed = await Promise.race([log.flush().then(() => 'flushed'), hung]);
+    clearTimeout(guardTimer);
+    assert.equal(flushed, 'flushed', `flush does not wait for the ${RUN_LOG_SYNC_DELAY_MS} ms delay`);
     // Appends after a flush: again written at once, and a second flush covers them.
     log.append({ type: 'check', step: 6, epoch: 0, values: {}, reasons: {}, timingsMs: {} } as never);
     await log.flush();
